@@ -1,0 +1,1 @@
+"""Numeric kernels of MineLand: numpy, scipy and GDAL only, never QGIS."""

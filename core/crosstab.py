@@ -1,0 +1,160 @@
+"""Class areas and transfer (cross-tabulation) matrices, accumulated block by block.
+
+Counting is a ``numpy.bincount`` over compact codes ``(a − a_min)·n_b + (b − b_min)``
+per block, nodata included, with the bins of nodata values dropped at the end:
+no per-pixel mask or Python loop. Areas come from per-row pixel areas
+(:func:`mineland.core.raster_io.row_pixel_areas_m2`), so a geographic raster
+gets ellipsoidal areas.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Largest number of bins counted densely per block; beyond it np.unique is used.
+_MAX_DENSE_BINS = 1 << 24
+
+
+@dataclass
+class PairTable:
+    """Pixel counts and areas of every (from, to) class pair found.
+
+    Attributes
+    ----------
+    from_class, to_class : ndarray of int64
+        Class codes at the start and end date, sorted by (from, to).
+    pixels : ndarray of int64
+    area_m2 : ndarray of float64
+    nodata_pixels : int
+        Pixels that are nodata at either date (excluded from everything else).
+    nodata_area_m2 : float
+    """
+
+    from_class: np.ndarray
+    to_class: np.ndarray
+    pixels: np.ndarray
+    area_m2: np.ndarray
+    nodata_pixels: int
+    nodata_area_m2: float
+
+    @property
+    def classes(self):
+        """Sorted union of the classes of both dates."""
+        return np.union1d(self.from_class, self.to_class)
+
+    def matrix(self, classes=None, values="area_m2"):
+        """Dense matrix, rows = start class, columns = end class, over ``classes``."""
+        classes = self.classes if classes is None else np.asarray(classes)
+        out = np.zeros((len(classes), len(classes)), dtype=np.float64)
+        rows = np.searchsorted(classes, self.from_class)
+        cols = np.searchsorted(classes, self.to_class)
+        np.add.at(out, (rows, cols), getattr(self, values))
+        return out
+
+    @property
+    def total_area_m2(self):
+        return float(self.area_m2.sum())
+
+    @property
+    def changed_area_m2(self):
+        return float(self.area_m2[self.from_class != self.to_class].sum())
+
+
+def _pair_bincount(a, b, weights):
+    """(from, to, pixels, weighted sums) of the pairs in one block; b None counts a alone."""
+    a = a.ravel()
+    a_min, a_max = int(a.min()), int(a.max())
+    if b is None:
+        b, b_min, b_max = 0, 0, 0
+    else:
+        b = b.ravel()
+        b_min, b_max = int(b.min()), int(b.max())
+    n_a, n_b = a_max - a_min + 1, b_max - b_min + 1
+    if n_a * n_b <= _MAX_DENSE_BINS:
+        codes = a.astype(np.intp)
+        if a_min:
+            codes -= a_min
+        codes *= n_b
+        codes += b
+        if b_min:
+            codes -= b_min
+        counts = np.bincount(codes, minlength=n_a * n_b)
+        found = np.flatnonzero(counts)
+        sums = None if weights is None else np.bincount(codes, weights, minlength=n_a * n_b)[found]
+        return found // n_b + a_min, found % n_b + b_min, counts[found], sums
+    codes = (a.astype(np.int64) - a_min).astype(np.uint64) * np.uint64(n_b)
+    codes += (np.asarray(b).astype(np.int64) - b_min).astype(np.uint64)
+    found, inverse = np.unique(codes, return_inverse=True)
+    counts = np.bincount(inverse)
+    sums = None if weights is None else np.bincount(inverse, weights)
+    found = found.astype(np.int64)
+    return found // n_b + a_min, found % n_b + b_min, counts, sums
+
+
+class PairCounter:
+    """Accumulate a transfer matrix over blocks of two class rasters.
+
+    Parameters
+    ----------
+    row_areas_m2 : ndarray
+        Pixel area of every raster row (m²).
+    nodata_start, nodata_end : int or None
+        Nodata values of the two rasters; pixels with either are excluded.
+    """
+
+    def __init__(self, row_areas_m2, nodata_start=None, nodata_end=None):
+        self.row_areas = np.asarray(row_areas_m2, dtype=np.float64)
+        self.constant_area = bool(np.all(self.row_areas == self.row_areas[0]))
+        self.nodata = (nodata_start, nodata_end)
+        self._pixels = {}
+        self._area = {}
+
+    def add(self, yoff, start, end):
+        """Count one block; ``yoff`` is the block's first row; ``end`` None counts ``start`` alone."""
+        weights = None
+        if not self.constant_area:
+            weights = np.repeat(self.row_areas[yoff:yoff + start.shape[0]], start.shape[1])
+        froms, tos, counts, sums = _pair_bincount(start, end, weights)
+        for i, key in enumerate(zip(froms.tolist(), tos.tolist())):
+            self._pixels[key] = self._pixels.get(key, 0) + int(counts[i])
+            if sums is not None:
+                self._area[key] = self._area.get(key, 0.0) + float(sums[i])
+
+    def result(self):
+        """The :class:`PairTable` of everything counted so far."""
+        keys = sorted(self._pixels)
+        pixels = np.array([self._pixels[k] for k in keys], dtype=np.int64)
+        if self.constant_area:
+            area = pixels * self.row_areas[0]
+        else:
+            area = np.array([self._area[k] for k in keys], dtype=np.float64)
+        froms = np.array([k[0] for k in keys], dtype=np.int64)
+        tos = np.array([k[1] for k in keys], dtype=np.int64)
+        invalid = np.zeros(len(keys), dtype=bool)
+        for codes, nodata in zip((froms, tos), self.nodata):
+            if nodata is not None:
+                invalid |= codes == nodata
+        keep = ~invalid
+        return PairTable(froms[keep], tos[keep], pixels[keep], area[keep],
+                         int(pixels[invalid].sum()), float(area[invalid].sum()))
+
+
+class ClassCounter:
+    """Accumulate the pixel count and area of every class of one raster."""
+
+    def __init__(self, row_areas_m2, nodata=None):
+        self._pairs = PairCounter(row_areas_m2, nodata, None)
+
+    def add(self, yoff, values):
+        self._pairs.add(yoff, values, None)
+
+    def result(self):
+        """(classes, pixels, area_m2, nodata_pixels)."""
+        table = self._pairs.result()
+        return table.from_class, table.pixels, table.area_m2, table.nodata_pixels
+
+
+def class_areas_from_pairs(table):
+    """Start and end area (m²) of each class of ``table.classes``, from a PairTable."""
+    matrix = table.matrix()
+    return matrix.sum(axis=1), matrix.sum(axis=0)

@@ -1,0 +1,408 @@
+"""Block-wise raster I/O: the one place where MineLand touches GDAL.
+
+Every raster algorithm reads its inputs through :func:`iter_blocks` and writes
+through :class:`BlockWriter`. Blocks are strips of whole rows whose height is a
+multiple of the inputs' natural block height, so peak memory is set by
+``block_pixels`` (default 4 Mpx per input), never by the raster size.
+
+Outputs are tiled, DEFLATE-compressed GeoTIFFs written under a temporary name
+and renamed at the end, so a cancelled or failed run never leaves a file that
+looks complete.
+"""
+
+import math
+import os
+from dataclasses import dataclass
+
+import numpy as np
+from osgeo import gdal, osr
+
+gdal.UseExceptions()
+
+#: Pixels per input read at once (4 Mpx: ~16 MB per int32 input block).
+DEFAULT_BLOCK_PIXELS = 1 << 22
+
+INTEGER_TYPES = {
+    gdal.GDT_Byte, gdal.GDT_UInt16, gdal.GDT_Int16, gdal.GDT_UInt32, gdal.GDT_Int32,
+}
+
+#: Smallest GDAL integer types first, with the numpy type and value range of each.
+_INTEGER_OUTPUT_TYPES = [
+    (gdal.GDT_Byte, np.uint8),
+    (gdal.GDT_UInt16, np.uint16),
+    (gdal.GDT_Int16, np.int16),
+    (gdal.GDT_UInt32, np.uint32),
+    (gdal.GDT_Int32, np.int32),
+]
+
+
+class Cancelled(Exception):
+    """Raised inside a block loop when the user cancels."""
+
+
+class Monitor:
+    """Progress and cancel hooks for block loops.
+
+    Parameters
+    ----------
+    progress : callable(float) or None
+        Receives the fraction done, 0..1.
+    is_cancelled : callable() -> bool or None
+        Checked before every block; True stops the loop with :class:`Cancelled`.
+    """
+
+    def __init__(self, progress=None, is_cancelled=None):
+        self._progress = progress
+        self._is_cancelled = is_cancelled
+
+    def check(self):
+        if self._is_cancelled is not None and self._is_cancelled():
+            raise Cancelled("cancelled by the user")
+
+    def report(self, fraction):
+        if self._progress is not None:
+            self._progress(min(1.0, max(0.0, fraction)))
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The pixel grid of a raster: size, geotransform and CRS (WKT)."""
+
+    xsize: int
+    ysize: int
+    geotransform: tuple
+    crs_wkt: str
+
+    @property
+    def pixels(self):
+        return self.xsize * self.ysize
+
+
+def open_raster(path):
+    """Open a raster read-only; ValueError with the path when GDAL cannot."""
+    try:
+        ds = gdal.Open(str(path), gdal.GA_ReadOnly)
+    except RuntimeError as err:
+        raise ValueError(f"cannot open raster '{path}': {err}") from None
+    if ds is None:
+        raise ValueError(f"cannot open raster '{path}'")
+    return ds
+
+
+def grid_of(ds):
+    return Grid(ds.RasterXSize, ds.RasterYSize, tuple(ds.GetGeoTransform()), ds.GetProjection() or "")
+
+
+def check_same_grid(named_grids):
+    """Check that rasters share one grid; return that grid.
+
+    Parameters
+    ----------
+    named_grids : sequence of (name, Grid)
+        The first entry is the reference.
+
+    Raises
+    ------
+    ValueError
+        Naming the first raster that differs and how (CRS, size, pixel size or
+        origin), with the values of both.
+    """
+    ref_name, ref = named_grids[0]
+    ref_srs = _srs(ref.crs_wkt)
+    for name, grid in named_grids[1:]:
+        srs = _srs(grid.crs_wkt)
+        if (ref_srs is None) != (srs is None) or (srs is not None and not srs.IsSame(ref_srs)):
+            raise ValueError(
+                f"{name} has a different CRS from {ref_name} "
+                f"({_crs_label(srs)} vs {_crs_label(ref_srs)}); warp it onto the grid of {ref_name} first")
+        if (grid.xsize, grid.ysize) != (ref.xsize, ref.ysize):
+            raise ValueError(
+                f"{name} is {grid.xsize}×{grid.ysize} pixels but {ref_name} is {ref.xsize}×{ref.ysize}; "
+                f"clip or warp it onto the grid of {ref_name} first")
+        gt, rgt = grid.geotransform, ref.geotransform
+        tol = 1e-6 * max(abs(rgt[1]), abs(rgt[5]))
+        if any(abs(gt[i] - rgt[i]) > tol for i in (1, 2, 4, 5)):
+            raise ValueError(
+                f"{name} has pixel size {gt[1]:g}×{abs(gt[5]):g} but {ref_name} has "
+                f"{rgt[1]:g}×{abs(rgt[5]):g}; resample it onto the grid of {ref_name} first")
+        if abs(gt[0] - rgt[0]) > tol or abs(gt[3] - rgt[3]) > tol:
+            raise ValueError(
+                f"{name} is shifted from {ref_name}: origin ({gt[0]:.6f}, {gt[3]:.6f}) vs "
+                f"({rgt[0]:.6f}, {rgt[3]:.6f}); align it onto the grid of {ref_name} first")
+    return ref
+
+
+def _srs(wkt):
+    if not wkt:
+        return None
+    srs = osr.SpatialReference()
+    srs.ImportFromWkt(wkt)
+    return srs
+
+
+def _crs_label(srs):
+    if srs is None:
+        return "no CRS"
+    code = srs.GetAuthorityCode(None)
+    name = srs.GetName()
+    return f"EPSG:{code} {name}" if code else name
+
+
+def is_integer_band(band):
+    return band.DataType in INTEGER_TYPES
+
+
+def band_nodata(band):
+    """The band's nodata value as a Python number, or None."""
+    value = band.GetNoDataValue()
+    if value is None:
+        return None
+    if is_integer_band(band):
+        return int(value) if float(value).is_integer() else None
+    return value
+
+
+def valid_mask(values, nodata):
+    """True where a value is data: not the nodata value and, for floats, finite."""
+    if np.issubdtype(values.dtype, np.floating):
+        mask = np.isfinite(values)
+        if nodata is not None and not math.isnan(nodata):
+            mask &= values != nodata
+        return mask
+    if nodata is None:
+        return np.ones(values.shape, dtype=bool)
+    return values != nodata
+
+
+# --------------------------------------------------------------------- areas
+
+def row_pixel_areas_m2(grid):
+    """Area of one pixel in each row, in m², as a float64 array of length ysize.
+
+    Projected CRS: |a·e − b·d| of the geotransform times the square of the
+    linear unit in metres (the same for every row). Geographic CRS: the exact
+    ellipsoidal area of the cell between its two latitudes,
+    A = Δλ · b² · [g(φ₂) − g(φ₁)],
+    g(φ) = sin φ / (2(1 − e² sin² φ)) + ln((1 + e sin φ)/(1 − e sin φ)) / (4e),
+    with a, b, e of the CRS's ellipsoid (never degrees²).
+
+    Raises
+    ------
+    ValueError
+        When the raster has no CRS, or is geographic and rotated.
+    """
+    srs = _srs(grid.crs_wkt)
+    if srs is None:
+        raise ValueError("the raster has no CRS, so its pixel area is unknown; assign its CRS first")
+    gt = grid.geotransform
+    if not srs.IsGeographic():
+        metres = srs.GetLinearUnits() or 1.0
+        area = abs(gt[1] * gt[5] - gt[2] * gt[4]) * metres * metres
+        return np.full(grid.ysize, area)
+    if gt[2] != 0 or gt[4] != 0:
+        raise ValueError("a rotated raster in a geographic CRS is not supported; warp it to a projected CRS")
+    radians = srs.GetAngularUnits()  # radians per CRS unit
+    semi_major, semi_minor = srs.GetSemiMajor(), srs.GetSemiMinor()
+    ecc2 = 1.0 - (semi_minor / semi_major) ** 2
+    edges = gt[3] + gt[5] * np.arange(grid.ysize + 1, dtype=np.float64)
+    lat = np.clip(edges * radians, -math.pi / 2, math.pi / 2)
+    g = _authalic_zone(np.sin(lat), ecc2)
+    dlon = abs(gt[1]) * radians
+    return dlon * semi_minor ** 2 * np.abs(np.diff(g))
+
+
+def _authalic_zone(sin_lat, ecc2):
+    """g(φ): the ellipsoid zone area from the equator to φ is 2π b² g(φ)."""
+    if ecc2 <= 0:
+        return sin_lat
+    e = math.sqrt(ecc2)
+    es = e * sin_lat
+    return sin_lat / (2 * (1 - es * es)) + np.log((1 + es) / (1 - es)) / (4 * e)
+
+
+def has_constant_pixel_area(row_areas):
+    return bool(np.all(row_areas == row_areas[0]))
+
+
+# -------------------------------------------------------------------- blocks
+
+def block_height(grid, bands, block_pixels=DEFAULT_BLOCK_PIXELS):
+    """Rows per block: a multiple of the inputs' natural block height within the budget."""
+    natural = max(b.GetBlockSize()[1] for b in bands) if bands else 1
+    rows = max(1, block_pixels // max(1, grid.xsize))
+    if rows >= natural:
+        rows -= rows % natural
+    return max(1, min(rows, grid.ysize))
+
+
+def iter_windows(ysize, rows):
+    """(row offset, row count) of consecutive strips covering ``ysize`` rows."""
+    for yoff in range(0, ysize, rows):
+        yield yoff, min(rows, ysize - yoff)
+
+
+def iter_blocks(bands, grid, monitor=None, block_pixels=DEFAULT_BLOCK_PIXELS,
+                progress_span=(0.0, 1.0)):
+    """Read aligned strips of several bands.
+
+    Parameters
+    ----------
+    bands : list of gdal.Band
+        Bands on the same grid (check with :func:`check_same_grid` first).
+    grid : Grid
+    monitor : Monitor or None
+        Cancel is checked before every block, progress reported after it.
+    block_pixels : int
+        Budget of pixels per band per block.
+    progress_span : (float, float)
+        The part of the whole run this loop covers, for multi-pass algorithms.
+
+    Yields
+    ------
+    (yoff, nrows, arrays)
+        ``arrays`` holds one (nrows, xsize) array per band, in the band's type.
+    """
+    monitor = monitor or Monitor()
+    rows = block_height(grid, bands, block_pixels)
+    start, end = progress_span
+    for yoff, nrows in iter_windows(grid.ysize, rows):
+        monitor.check()
+        arrays = [b.ReadAsArray(0, yoff, grid.xsize, nrows) for b in bands]
+        yield yoff, nrows, arrays
+        monitor.report(start + (end - start) * (yoff + nrows) / grid.ysize)
+
+
+# -------------------------------------------------------------------- output
+
+def smallest_integer_type(values):
+    """(gdal type, numpy dtype) of the smallest integer type holding ``values``."""
+    lo, hi = (min(values), max(values)) if values else (0, 0)
+    for gdal_type, dtype in _INTEGER_OUTPUT_TYPES:
+        info = np.iinfo(dtype)
+        if info.min <= lo and hi <= info.max:
+            return gdal_type, dtype
+    raise ValueError(f"values {lo}..{hi} do not fit a 32-bit integer raster")
+
+
+def integer_type_with_nodata(values):
+    """Smallest integer type holding ``values`` plus a nodata value not among them.
+
+    The nodata value is 0 when 0 is not a value and all values are positive,
+    else the type's maximum (or minimum), widening the type when needed.
+    Returns (gdal type, numpy dtype, nodata).
+    """
+    values = sorted(set(int(v) for v in values))
+    if not values or values[0] > 0:
+        gdal_type, dtype = smallest_integer_type(values + [0])
+        return gdal_type, dtype, 0
+    for gdal_type, dtype in _INTEGER_OUTPUT_TYPES:
+        info = np.iinfo(dtype)
+        if values[0] < info.min or values[-1] > info.max:
+            continue
+        for candidate in (int(info.max), int(info.min)):
+            if candidate not in values:
+                return gdal_type, dtype, candidate
+    raise ValueError("class values leave no room for a nodata value in a 32-bit integer raster")
+
+
+class BlockWriter:
+    """Write a raster strip by strip into a tiled, compressed GeoTIFF.
+
+    The file is written as ``<path>.part.tif`` and renamed to ``path`` by
+    :meth:`close`; :meth:`abort` removes it. Use as a context manager: leaving
+    the block with an exception aborts.
+    """
+
+    CREATION_OPTIONS = ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE",
+                        "PREDICTOR=2", "BIGTIFF=IF_SAFER", "NUM_THREADS=ALL_CPUS"]
+
+    def __init__(self, path, grid, gdal_type, nodata=None, bands=1, float_output=False):
+        self.path = str(path)
+        self.tmp_path = self.path + ".part.tif"
+        options = list(self.CREATION_OPTIONS)
+        if float_output or gdal_type in (gdal.GDT_Float32, gdal.GDT_Float64):
+            options[options.index("PREDICTOR=2")] = "PREDICTOR=3"
+        driver = gdal.GetDriverByName("GTiff")
+        _remove_quietly(self.tmp_path)
+        self.ds = driver.Create(self.tmp_path, grid.xsize, grid.ysize, bands, gdal_type, options)
+        self.ds.SetGeoTransform(grid.geotransform)
+        if grid.crs_wkt:
+            self.ds.SetProjection(grid.crs_wkt)
+        for i in range(1, bands + 1):
+            if nodata is not None:
+                self.ds.GetRasterBand(i).SetNoDataValue(nodata)
+
+    def band(self, index=1):
+        return self.ds.GetRasterBand(index)
+
+    def write(self, yoff, array, band=1):
+        self.ds.GetRasterBand(band).WriteArray(array, 0, yoff)
+
+    def close(self):
+        """Finish the file and move it to its final name; return the path."""
+        self.ds.FlushCache()
+        self.ds = None
+        for suffix in ("", ".aux.xml"):
+            _remove_quietly(self.path + suffix)
+            if os.path.exists(self.tmp_path + suffix):
+                os.replace(self.tmp_path + suffix, self.path + suffix)
+        return self.path
+
+    def abort(self):
+        self.ds = None
+        for suffix in ("", ".aux.xml"):
+            _remove_quietly(self.tmp_path + suffix)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+        return False
+
+
+def _remove_quietly(path):
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+
+
+# --------------------------------------------------------------- class names
+
+def write_class_names(band, names):
+    """Store {code: name} as a raster attribute table (Value, Class_Name)."""
+    if not names:
+        return
+    rat = gdal.RasterAttributeTable()
+    rat.CreateColumn("Value", gdal.GFT_Integer, gdal.GFU_MinMax)
+    rat.CreateColumn("Class_Name", gdal.GFT_String, gdal.GFU_Name)
+    for row, code in enumerate(sorted(names)):
+        rat.SetValueAsInt(row, 0, int(code))
+        rat.SetValueAsString(row, 1, str(names[code]))
+    band.SetDefaultRAT(rat)
+
+
+def read_class_names(band):
+    """{code: name} from the band's attribute table or category names; {} if none."""
+    names = {}
+    rat = band.GetDefaultRAT()
+    if rat is not None and rat.GetRowCount() > 0:
+        value_col = name_col = None
+        for col in range(rat.GetColumnCount()):
+            usage = rat.GetUsageOfCol(col)
+            if usage in (gdal.GFU_MinMax, gdal.GFU_Min) and value_col is None:
+                value_col = col
+            elif usage == gdal.GFU_Name and name_col is None:
+                name_col = col
+        if value_col is not None and name_col is not None:
+            for row in range(rat.GetRowCount()):
+                names[int(rat.GetValueAsInt(row, value_col))] = rat.GetValueAsString(row, name_col)
+            return names
+    for code, name in enumerate(band.GetCategoryNames() or []):
+        if name:
+            names[code] = name
+    return names
