@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import raster_io
+
 #: Largest number of bins counted densely per block; beyond it np.unique is used.
 _MAX_DENSE_BINS = 1 << 24
 
@@ -158,3 +160,54 @@ def class_areas_from_pairs(table):
     """Start and end area (m²) of each class of ``table.classes``, from a PairTable."""
     matrix = table.matrix()
     return matrix.sum(axis=1), matrix.sum(axis=0)
+
+
+def tabulate(bands, nodatas, grid, row_areas_m2, periods=(), per_date=False, monitor=None,
+             block_pixels=raster_io.DEFAULT_BLOCK_PIXELS, on_block=None):
+    """Count class rasters of several dates in one block pass.
+
+    Parameters
+    ----------
+    bands : list of gdal.Band
+        Class rasters on one grid, in date order.
+    nodatas : list of int or None
+    grid : raster_io.Grid
+    row_areas_m2 : ndarray
+        Pixel area per row (m²).
+    periods : sequence of (i, j)
+        Date index pairs to cross-tabulate.
+    per_date : bool
+        Also count each date's classes on its own (its own nodata only).
+    on_block : callable(yoff, arrays) or None
+        Called with every block, e.g. to write a derived raster in the same pass.
+
+    Returns
+    -------
+    (list of (classes, pixels, area_m2, nodata_pixels) per date or None, {period: PairTable})
+    """
+    singles = [ClassCounter(row_areas_m2, nd) for nd in nodatas] if per_date else []
+    pairs = {p: PairCounter(row_areas_m2, nodatas[p[0]], nodatas[p[1]]) for p in periods}
+    for yoff, _, arrays in raster_io.iter_blocks(bands, grid, monitor, block_pixels):
+        for counter, values in zip(singles, arrays):
+            counter.add(yoff, values)
+        for (i, j), counter in pairs.items():
+            counter.add(yoff, arrays[i], arrays[j])
+        if on_block is not None:
+            on_block(yoff, arrays)
+    return ([c.result() for c in singles] if per_date else None), {p: c.result() for p, c in pairs.items()}
+
+
+def change_code_factor(end_classes):
+    """Multiplier of the from class in change codes: 100, or the next power of 10 above the end classes."""
+    top = max([abs(int(c)) for c in end_classes] + [1])
+    factor = 100
+    while factor <= top:
+        factor *= 10
+    return factor
+
+
+def change_codes(start, end, valid, factor, nodata_out, dtype):
+    """Change raster block: from × factor + to where both dates are valid, else nodata."""
+    out = start.astype(dtype) * dtype(factor) + end.astype(dtype)
+    out[~valid] = nodata_out
+    return out

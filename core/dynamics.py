@@ -114,19 +114,19 @@ def parse_years(text, count):
     Raises
     ------
     ValueError
-        When a year is not a number, the count differs from ``count`` or the
+        When a year is not a whole number, the count differs from ``count`` or the
         years are not strictly increasing.
     """
     parts = [p for p in str(text or "").replace(";", ",").replace(" ", ",").split(",") if p.strip()]
     try:
-        years = [float(p) for p in parts]
+        years = [int(p) for p in parts]
     except ValueError:
-        raise ValueError(f"years must be numbers separated by commas, got '{text}'") from None
+        raise ValueError(f"years must be whole numbers separated by commas, e.g. 1985,2000,2020; got '{text}'") from None
     if len(years) != count:
         raise ValueError(f"{len(years)} years given for {count} rasters; give one year per raster, in the same order")
     if any(b <= a for a, b in zip(years, years[1:])):
         raise ValueError(f"years must increase strictly in the order of the rasters, got {text}")
-    return [int(y) if y.is_integer() else y for y in years]
+    return years
 
 
 def study_periods(years):

@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
-from osgeo import gdal, osr
+from osgeo import gdal, gdal_array, osr
 
 gdal.UseExceptions()
 
@@ -150,6 +150,10 @@ def _crs_label(srs):
 
 def is_integer_band(band):
     return band.DataType in INTEGER_TYPES
+
+
+def numpy_dtype(band):
+    return np.dtype(gdal_array.GDALTypeCodeToNumericTypeCode(band.DataType))
 
 
 def band_nodata(band):

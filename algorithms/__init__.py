@@ -1,0 +1,1 @@
+"""One QGIS Processing wrapper per file; the maths lives in core/."""

@@ -1,0 +1,240 @@
+"""What every MineLand algorithm shares: groups, the base class, and the checks
+that turn bad input into a QgsProcessingException naming the parameter."""
+
+import math
+import os
+
+from qgis.core import (
+    QgsFeature,
+    QgsProcessing,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterString,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsProcessingAlgorithm,
+    QgsProcessingException,
+    QgsWkbTypes,
+)
+from qgis.PyQt.QtCore import QCoreApplication, QVariant
+
+from ..core import dynamics, raster_io
+
+#: Group ids (stable) → display names. The one place groups are defined.
+GROUPS = {
+    "landcover": "Land cover",
+    "spatialstatistics": "Spatial statistics",
+    "timeseries": "Time series",
+    "mines": "Mines",
+    "resilience": "Resilience and desertification",
+}
+
+FIELD_TYPES = {int: QVariant.LongLong, float: QVariant.Double, str: QVariant.String}
+
+
+def tr(text):
+    return QCoreApplication.translate("MineLand", text)
+
+
+class MineLandAlgorithm(QgsProcessingAlgorithm):
+    """Base class: name, group and help come from class attributes.
+
+    Subclasses set NAME (stable, lowercase), DISPLAY_NAME, GROUP (a GROUPS key)
+    and HELP, and implement initAlgorithm and run(parameters, context, feedback),
+    which processAlgorithm calls. No state is kept on self between runs.
+    """
+
+    NAME = ""
+    DISPLAY_NAME = ""
+    GROUP = "landcover"
+    HELP = ""
+
+    def name(self):
+        return self.NAME
+
+    def displayName(self):  # noqa: N802 (QGIS's name)
+        return tr(self.DISPLAY_NAME)
+
+    def group(self):
+        return tr(GROUPS[self.GROUP])
+
+    def groupId(self):  # noqa: N802 (QGIS's name)
+        return self.GROUP
+
+    def shortHelpString(self):  # noqa: N802 (QGIS's name)
+        return tr(self.HELP)
+
+    def createInstance(self):  # noqa: N802 (QGIS's name)
+        return type(self)()
+
+    def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS's name)
+        """Run :meth:`run`; a cancel becomes a clear message and leaves no output file."""
+        try:
+            return self.run(parameters, context, feedback)
+        except raster_io.Cancelled:
+            raise QgsProcessingException(tr("Cancelled by the user; no output was written.")) from None
+
+    def add(self, parameter, help_text, advanced=False):
+        """addParameter with its help text (and the advanced flag)."""
+        parameter.setHelp(tr(help_text))
+        if advanced:
+            parameter.setFlags(parameter.flags() | parameter.FlagAdvanced)
+        self.addParameter(parameter)
+        return parameter
+
+
+def fail(parameter, message):
+    """Raise the exception users see: the parameter, then what is wrong and what to do."""
+    raise QgsProcessingException(f"{parameter}: {message}")
+
+
+def monitor(feedback, start=0.0, end=1.0):
+    """A core Monitor reporting to the feedback between ``start`` and ``end`` of 100 %."""
+    def progress(fraction):
+        feedback.setProgress(100.0 * (start + (end - start) * fraction))
+    return raster_io.Monitor(progress, feedback.isCanceled)
+
+
+# ---------------------------------------------------------------- rasters
+
+class RasterInput:
+    """A raster parameter opened with GDAL: path, dataset, band, nodata, grid."""
+
+    def __init__(self, parameter, path, band_number=1):
+        self.parameter = parameter
+        self.path = path
+        try:
+            self.dataset = raster_io.open_raster(path)
+        except ValueError as err:
+            fail(parameter, f"{err}. Give a raster file GDAL can read.")
+        if not 1 <= band_number <= self.dataset.RasterCount:
+            fail(parameter, f"band {band_number} does not exist; the raster has {self.dataset.RasterCount} band(s)")
+        self.band = self.dataset.GetRasterBand(band_number)
+        self.nodata = raster_io.band_nodata(self.band)
+        self.grid = raster_io.grid_of(self.dataset)
+
+    def require_integer(self):
+        if not raster_io.is_integer_band(self.band):
+            from osgeo import gdal
+
+            fail(self.parameter, f"{os.path.basename(self.path)} is of type "
+                 f"{gdal.GetDataTypeName(self.band.DataType)}, but class rasters must be integer; "
+                 "reclassify it to integer class codes first (mineland:reclassify)")
+        return self
+
+    def class_names(self):
+        return raster_io.read_class_names(self.band)
+
+
+def raster_path(algorithm, parameters, name, context, layer=None):
+    """File path of a raster parameter; the raster must be a GDAL file."""
+    layer = layer or algorithm.parameterAsRasterLayer(parameters, name, context)
+    if layer is None:
+        fail(name, "no raster layer was given, or it could not be loaded")
+    if layer.providerType() != "gdal":
+        fail(name, f"layer '{layer.name()}' is not a GDAL raster file; save it as GeoTIFF first")
+    path = layer.source().split("|")[0]
+    if not os.path.exists(path):
+        fail(name, f"the raster file '{path}' does not exist (was it moved or deleted?)")
+    return path
+
+
+def class_raster_inputs(algorithm, parameters, name, context):
+    """Several integer class rasters of a multiple-layer parameter, on one grid."""
+    layers = algorithm.parameterAsLayerList(parameters, name, context)
+    if len(layers) < 2:
+        fail(name, f"give at least two class rasters (one per date); got {len(layers)}")
+    inputs = []
+    for i, layer in enumerate(layers, start=1):
+        path = raster_path(algorithm, parameters, name, context, layer=layer)
+        inputs.append(RasterInput(f"{name} (raster {i}, {os.path.basename(path)})", path).require_integer())
+    check_grids(inputs)
+    return inputs
+
+
+def check_grids(inputs):
+    """All inputs on the first one's grid; the message says which differs and how."""
+    try:
+        return raster_io.check_same_grid([(i.parameter, i.grid) for i in inputs])
+    except ValueError as err:
+        raise QgsProcessingException(str(err)) from None
+
+
+def pixel_areas(inputs):
+    """Per-row pixel areas (m²) of the inputs' grid."""
+    try:
+        return raster_io.row_pixel_areas_m2(inputs[0].grid)
+    except ValueError as err:
+        fail(inputs[0].parameter, str(err))
+
+
+def check_output_path(parameter, output_path, inputs):
+    """Refuse an output that would overwrite an input."""
+    if not output_path:
+        return
+    out = os.path.realpath(output_path)
+    for item in inputs:
+        if os.path.realpath(item.path) == out:
+            fail(parameter, f"the output '{output_path}' is the input {item.parameter}; choose another file name")
+
+
+def merged_class_names(inputs, extra=None):
+    """Class names from the inputs' attribute tables (earlier inputs win), then ``extra``."""
+    names = dict(extra or {})
+    for item in reversed(inputs):
+        names.update(item.class_names())
+    return names
+
+
+def class_label(names, code):
+    return names.get(int(code), f"class {int(code)}")
+
+
+# ----------------------------------------------------------------- tables
+
+def wants_output(parameters, name):
+    """Whether an optional output was asked for (qgis_process omits unasked ones)."""
+    return parameters.get(name) not in (None, "")
+
+
+def write_table(algorithm, parameters, name, context, columns, rows):
+    """Write rows to a geometry-less feature sink; NaN and None become NULL.
+
+    ``columns`` is a list of (field name, python type). Returns the sink id.
+    """
+    fields = QgsFields()
+    for field_name, kind in columns:
+        fields.append(QgsField(field_name, FIELD_TYPES[kind]))
+    sink, dest_id = algorithm.parameterAsSink(parameters, name, context, fields, QgsWkbTypes.NoGeometry)
+    if sink is None:
+        raise QgsProcessingException(algorithm.invalidSinkError(parameters, name))
+    for row in rows:
+        feature = QgsFeature(fields)
+        feature.setAttributes([_cell(value, kind) for value, (_, kind) in zip(row, columns)])
+        sink.addFeature(feature, QgsFeatureSink.FastInsert)
+    return dest_id
+
+
+def _cell(value, kind):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return kind(value)
+
+
+def dated_class_rasters(algorithm, parameters, context):
+    """INPUTS (class rasters on one grid) and YEARS (one per raster, increasing)."""
+    inputs = class_raster_inputs(algorithm, parameters, "INPUTS", context)
+    try:
+        years = dynamics.parse_years(algorithm.parameterAsString(parameters, "YEARS", context), len(inputs))
+    except ValueError as err:
+        fail("YEARS", str(err))
+    return inputs, years
+
+
+def add_dated_inputs(algorithm):
+    """The INPUTS and YEARS parameters shared by the multi-date algorithms."""
+    algorithm.add(QgsProcessingParameterMultipleLayers("INPUTS", "Class rasters, one per date",
+                                                       QgsProcessing.TypeRaster),
+                  "Integer class rasters on one grid (same CRS, pixel size, origin and size), in date order.")
+    algorithm.add(QgsProcessingParameterString("YEARS", "Years of the rasters (comma-separated)"),
+                  "One whole year per raster, in the same order as INPUTS and increasing, e.g. 1985,2000,2020.")

@@ -1,0 +1,74 @@
+"""mineland:landusedynamics — single (K) and comprehensive (S, LC) land-use dynamic degrees."""
+
+from qgis.core import QgsProcessing, QgsProcessingParameterFeatureSink
+
+from ..core import crosstab, dynamics
+from .common import (
+    MineLandAlgorithm,
+    add_dated_inputs,
+    class_label,
+    dated_class_rasters,
+    fail,
+    merged_class_names,
+    monitor,
+    pixel_areas,
+    wants_output,
+    write_table,
+)
+
+HELP = """Land-use dynamic degrees of a series of class rasters, for every consecutive pair of dates and for first → last (seed 000, METHODS.md §1). T = year_end − year_start.
+
+<b>K</b>, single dynamic degree of a class (% per year): K = (U_b − U_a) / U_a × 1/T × 100. NULL when the class is absent at the start (U_a = 0: undefined, not infinite).
+<b>S</b>, comprehensive dynamic degree as seed 000 defines and uses it (fraction per year): S = (Σ_i ΔU_i→other / U_i) × 1/T, ΔU_i→other = area of class i at the start that is another class at the end, U_i = area of class i at the start. Seed 000's Table 9 matrix gives S = 0.07 for 1985–2020.
+<b>LC</b>, the normalised comprehensive dynamic degree of Liu et al. (% per year): LC = Σ_i ΔU_i→other / (2 Σ_i U_i) × 1/T × 100.
+changed_pct is the share of the area whose class changed.
+
+Every figure of a period uses the pixels that have data at both of its dates, so K, S and the areas agree with the transfer matrix of that pair. Areas in km² (ellipsoidal for a geographic CRS). The class lists may differ between dates."""
+
+CLASS_COLUMNS = [("class", int), ("class_name", str), ("year_start", int), ("year_end", int),
+                 ("area_start_km2", float), ("area_end_km2", float), ("change_km2", float),
+                 ("k_pct_per_year", float)]
+SUMMARY_COLUMNS = [("year_start", int), ("year_end", int), ("s_index", float), ("lc_pct_per_year", float),
+                   ("changed_pct", float)]
+
+
+class LandUseDynamicsAlgorithm(MineLandAlgorithm):
+    NAME = "landusedynamics"
+    DISPLAY_NAME = "Land-use dynamic degrees (K, S)"
+    GROUP = "landcover"
+    HELP = HELP
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
+        add_dated_inputs(self)
+        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Dynamic degree per class", QgsProcessing.TypeVector),
+                 "Per class and period: areas at both dates (km2), change (km2) and K (% per year).")
+        self.add(QgsProcessingParameterFeatureSink("OUTPUT_SUMMARY", "Comprehensive dynamic degree per period",
+                                                   QgsProcessing.TypeVector, optional=True, createByDefault=True),
+                 "Per period: S (seed 000, per year), LC (% per year) and the changed share (%).")
+
+    def run(self, parameters, context, feedback):
+        inputs, years = dated_class_rasters(self, parameters, context)
+        periods = dynamics.study_periods(years)
+        _, pairs = crosstab.tabulate([i.band for i in inputs], [i.nodata for i in inputs], inputs[0].grid,
+                                     pixel_areas(inputs), periods=periods, monitor=monitor(feedback))
+        names = merged_class_names(inputs)
+        results = [period_result(pairs[p], years[p[0]], years[p[1]]) for p in periods]
+        if any(r is None for r in results):
+            fail("INPUTS", "some pair of dates has no pixel with data at both dates (all nodata?)")
+
+        class_rows = [(int(c), class_label(names, c), r.year_start, r.year_end, a / 1e6, b / 1e6, (b - a) / 1e6, k)
+                      for r in results
+                      for c, a, b, k in zip(r.classes, r.area_start, r.area_end, r.k_pct_per_year)]
+        out = {"OUTPUT": write_table(self, parameters, "OUTPUT", context, CLASS_COLUMNS, class_rows)}
+        if wants_output(parameters, "OUTPUT_SUMMARY"):
+            summary = [(r.year_start, r.year_end, r.s_index, r.lc_pct_per_year, r.changed_pct) for r in results]
+            out["OUTPUT_SUMMARY"] = write_table(self, parameters, "OUTPUT_SUMMARY", context, SUMMARY_COLUMNS, summary)
+        return out
+
+
+def period_result(table, year_start, year_end):
+    """PeriodDynamics of one PairTable, or None when it has no data."""
+    if table.pixels.size == 0:
+        return None
+    classes = table.classes
+    return dynamics.period_dynamics(table.matrix(classes), classes, year_start, year_end)

@@ -1,0 +1,140 @@
+"""mineland:transfermatrix — land-cover transfer matrix between two dates."""
+
+import csv
+
+import numpy as np
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+)
+
+from ..core import crosstab, raster_io
+from .common import (
+    MineLandAlgorithm,
+    RasterInput,
+    check_grids,
+    check_output_path,
+    class_label,
+    fail,
+    merged_class_names,
+    monitor,
+    pixel_areas,
+    raster_path,
+    write_table,
+)
+
+HELP = """Cross-tabulates two class rasters of the same grid: A_ij = area that was class i at the start date and class j at the end date (seed 000, METHODS.md §1).
+
+Pixels that are nodata at either date are left out of every figure and reported as NODATA_PIXELS. The two dates may have different class lists (a class present only at one date gets a zero row or column). Areas: pixel area from the geotransform in a projected CRS; in a geographic CRS the exact ellipsoidal area of each row's pixels (never degrees²).
+
+<b>OUTPUT</b> one row per from→to pair present: from_class, from_name, to_class, to_name, pixels, area_m2, area_ha, area_km2, share_pct (% of the valid area).
+<b>OUTPUT_MATRIX</b> (CSV, km²) rows = start class, columns = end class — note seed 000 prints its tables the other way round — plus the row total (area at the start), the column total (area at the end), and per class the gain (area gained from other classes), loss (area lost to other classes) and net change.
+<b>OUTPUT_CHANGE</b> raster of from × 100 + to (× 1000 when a class code is 100 or more), nodata where either date is nodata.
+CHANGED_KM2 is the area whose class changed, CHANGED_PCT its share of the valid area, TOTAL_KM2 the valid area."""
+
+PAIR_COLUMNS = [("from_class", int), ("from_name", str), ("to_class", int), ("to_name", str), ("pixels", int),
+                ("area_m2", float), ("area_ha", float), ("area_km2", float), ("share_pct", float)]
+
+
+class TransferMatrixAlgorithm(MineLandAlgorithm):
+    NAME = "transfermatrix"
+    DISPLAY_NAME = "Land-cover transfer matrix"
+    GROUP = "landcover"
+    HELP = HELP
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
+        self.add(QgsProcessingParameterRasterLayer("INPUT_START", "Class raster at the start date"),
+                 "Integer class raster of the first date (e.g. from mineland:reclassify).")
+        self.add(QgsProcessingParameterRasterLayer("INPUT_END", "Class raster at the end date"),
+                 "Integer class raster of the second date, on the same grid as INPUT_START.")
+        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Transitions", QgsProcessing.TypeVector),
+                 "Table with one row per from→to pair: pixels, area_m2, area_ha, area_km2, share_pct.")
+        self.add(QgsProcessingParameterFileDestination("OUTPUT_MATRIX", "Transfer matrix (CSV, km2)",
+                                                       "CSV files (*.csv)", optional=True, createByDefault=True),
+                 "Rows = start class, columns = end class, areas in km², with totals, gains and losses.")
+        self.add(QgsProcessingParameterRasterDestination("OUTPUT_CHANGE", "Change codes (from×100+to)",
+                                                         optional=True, createByDefault=False),
+                 "Raster of from × 100 + to codes (× 1000 when a class code is ≥ 100).")
+        for key, label in (("CHANGED_KM2", "Changed area (km2)"), ("CHANGED_PCT", "Changed share (%)"),
+                           ("TOTAL_KM2", "Valid area (km2)"), ("NODATA_PIXELS", "Pixels nodata at either date")):
+            self.addOutput(QgsProcessingOutputNumber(key, label))
+
+    def run(self, parameters, context, feedback):
+        start = RasterInput("INPUT_START", raster_path(self, parameters, "INPUT_START", context)).require_integer()
+        end = RasterInput("INPUT_END", raster_path(self, parameters, "INPUT_END", context)).require_integer()
+        inputs = [start, end]
+        grid = check_grids(inputs)
+        row_areas = pixel_areas(inputs)
+        matrix_path = self.parameterAsFileOutput(parameters, "OUTPUT_MATRIX", context)
+        change_path = self.parameterAsOutputLayer(parameters, "OUTPUT_CHANGE", context)
+        check_output_path("OUTPUT_MATRIX", matrix_path, inputs)
+        check_output_path("OUTPUT_CHANGE", change_path, inputs)
+
+        span = (0.0, 0.5 if change_path else 1.0)
+        _, pairs = crosstab.tabulate([start.band, end.band], [start.nodata, end.nodata], grid, row_areas,
+                                     periods=[(0, 1)], monitor=monitor(feedback, *span))
+        table = pairs[(0, 1)]
+        if table.pixels.size == 0:
+            fail("INPUT_START", "no pixel has data at both dates (all nodata, or nodata never overlaps data)")
+        names = merged_class_names(inputs)
+
+        results = {"OUTPUT": write_table(self, parameters, "OUTPUT", context, PAIR_COLUMNS, pair_rows(table, names))}
+        if matrix_path:
+            write_matrix_csv(matrix_path, table, names)
+            results["OUTPUT_MATRIX"] = matrix_path
+        if change_path:
+            write_change_raster(change_path, inputs, grid, table, monitor(feedback, 0.5, 1.0))
+            results["OUTPUT_CHANGE"] = change_path
+        total = table.total_area_m2
+        results.update({
+            "CHANGED_KM2": table.changed_area_m2 / 1e6,
+            "CHANGED_PCT": table.changed_area_m2 / total * 100.0,
+            "TOTAL_KM2": total / 1e6,
+            "NODATA_PIXELS": int(table.nodata_pixels),
+        })
+        return results
+
+
+def pair_rows(table, names):
+    total = table.total_area_m2
+    for f, t, n, a in zip(table.from_class, table.to_class, table.pixels, table.area_m2):
+        yield (int(f), class_label(names, f), int(t), class_label(names, t), int(n),
+               float(a), a / 1e4, a / 1e6, a / total * 100.0)
+
+
+def write_matrix_csv(path, table, names):
+    """km² matrix, rows = start, columns = end, with totals, gains, losses and net change."""
+    classes = table.classes
+    km2 = table.matrix(classes) / 1e6
+    start_total, end_total = km2.sum(axis=1), km2.sum(axis=0)
+    stayed = np.diag(km2)
+    labels = [f"{int(c)} {class_label(names, c)}" for c in classes]
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        out = csv.writer(handle)
+        out.writerow(["start (rows) \\ end (columns), km2"] + labels + ["total_start_km2", "loss_km2"])
+        for i, label in enumerate(labels):
+            out.writerow([label] + _fmt(km2[i]) + _fmt([start_total[i], start_total[i] - stayed[i]]))
+        out.writerow(["total_end_km2"] + _fmt(end_total) + _fmt([km2.sum(), ""]))
+        out.writerow(["gain_km2"] + _fmt(end_total - stayed) + ["", ""])
+        out.writerow(["net_change_km2"] + _fmt(end_total - start_total) + ["", ""])
+
+
+def _fmt(values):
+    return [v if v == "" else f"{v:.6f}" for v in values]
+
+
+def write_change_raster(path, inputs, grid, table, block_monitor):
+    """Second pass: from × factor + to codes, nodata where either date is nodata."""
+    classes = table.classes
+    factor = crosstab.change_code_factor(classes)
+    codes = [int(f) * factor + int(t) for f in classes for t in classes]
+    gdal_type, dtype, nodata = raster_io.integer_type_with_nodata(codes)
+    start, end = inputs
+    with raster_io.BlockWriter(path, grid, gdal_type, nodata) as writer:
+        for yoff, _, (a, b) in raster_io.iter_blocks([start.band, end.band], grid, block_monitor):
+            valid = raster_io.valid_mask(a, start.nodata) & raster_io.valid_mask(b, end.nodata)
+            writer.write(yoff, crosstab.change_codes(a, b, valid, factor, nodata, dtype))

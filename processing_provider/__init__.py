@@ -1,0 +1,1 @@
+"""The MineLand Processing provider."""

@@ -1,0 +1,52 @@
+"""The `mineland` Processing provider: an explicit list of algorithms plus the shipped models."""
+
+import os
+
+from qgis.core import QgsProcessingModelAlgorithm, QgsProcessingProvider
+from qgis.PyQt.QtGui import QIcon
+
+from ..algorithms.carbon_stock import CarbonStockAlgorithm
+from ..algorithms.landuse_dynamics import LandUseDynamicsAlgorithm
+from ..algorithms.reclassify import ReclassifyAlgorithm
+from ..algorithms.transfer_matrix import TransferMatrixAlgorithm
+
+PLUGIN_DIR = os.path.dirname(os.path.dirname(__file__))
+MODELS_DIR = os.path.join(PLUGIN_DIR, "models")
+
+ALGORITHMS = [
+    ReclassifyAlgorithm,
+    TransferMatrixAlgorithm,
+    LandUseDynamicsAlgorithm,
+    CarbonStockAlgorithm,
+]
+
+
+class MineLandProvider(QgsProcessingProvider):
+    def id(self):
+        return "mineland"
+
+    def name(self):
+        return "MineLand"
+
+    def longName(self):  # noqa: N802 (QGIS's name)
+        return "MineLand — land change, carbon and restoration around mines"
+
+    def icon(self):
+        return QIcon(os.path.join(PLUGIN_DIR, "icon.svg"))
+
+    def loadAlgorithms(self):  # noqa: N802 (QGIS's name)
+        for algorithm in ALGORITHMS:
+            self.addAlgorithm(algorithm())
+        for model in shipped_models():
+            self.addAlgorithm(model)
+
+
+def shipped_models():
+    """The models in models/*.model3, loaded as algorithms of this provider."""
+    models = []
+    for name in sorted(os.listdir(MODELS_DIR)) if os.path.isdir(MODELS_DIR) else []:
+        if name.endswith(".model3"):
+            model = QgsProcessingModelAlgorithm()
+            if model.fromFile(os.path.join(MODELS_DIR, name)):
+                models.append(model)
+    return models
