@@ -81,7 +81,7 @@ class CarbonStockAlgorithm(MineLandAlgorithm):
                            ("CARBON_CHANGE_MT", "Carbon change first → last (Mt)")):
             self.addOutput(QgsProcessingOutputNumber(key, label))
 
-    def run(self, parameters, context, feedback):
+    def compute(self, parameters, context, feedback):
         inputs, years = dated_class_rasters(self, parameters, context)
         table = self._table(parameters, context)
         missing_as_zero = self.parameterAsBool(parameters, "MISSING_AS_ZERO", context)

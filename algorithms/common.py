@@ -29,7 +29,10 @@ GROUPS = {
     "resilience": "Resilience and desertification",
 }
 
-FIELD_TYPES = {int: QVariant.LongLong, float: QVariant.Double, str: QVariant.String}
+#: Column kinds of table outputs: int (32-bit), COUNT (64-bit pixel counts), float, str.
+COUNT = "count"
+FIELD_TYPES = {int: QVariant.Int, COUNT: QVariant.LongLong, float: QVariant.Double, str: QVariant.String}
+_CASTS = {int: int, COUNT: int, float: float, str: str}
 
 
 def tr(text):
@@ -40,7 +43,7 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
     """Base class: name, group and help come from class attributes.
 
     Subclasses set NAME (stable, lowercase), DISPLAY_NAME, GROUP (a GROUPS key)
-    and HELP, and implement initAlgorithm and run(parameters, context, feedback),
+    and HELP, and implement initAlgorithm and compute(parameters, context, feedback),
     which processAlgorithm calls. No state is kept on self between runs.
     """
 
@@ -70,7 +73,7 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS's name)
         """Run :meth:`run`; a cancel becomes a clear message and leaves no output file."""
         try:
-            return self.run(parameters, context, feedback)
+            return self.compute(parameters, context, feedback)
         except raster_io.Cancelled:
             raise QgsProcessingException(tr("Cancelled by the user; no output was written.")) from None
 
@@ -218,7 +221,7 @@ def write_table(algorithm, parameters, name, context, columns, rows):
 def _cell(value, kind):
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
-    return kind(value)
+    return _CASTS[kind](value)
 
 
 def dated_class_rasters(algorithm, parameters, context):

@@ -46,7 +46,7 @@ class LandUseDynamicsAlgorithm(MineLandAlgorithm):
                                                    QgsProcessing.TypeVector, optional=True, createByDefault=True),
                  "Per period: S (seed 000, per year), LC (% per year) and the changed share (%).")
 
-    def run(self, parameters, context, feedback):
+    def compute(self, parameters, context, feedback):
         inputs, years = dated_class_rasters(self, parameters, context)
         periods = dynamics.study_periods(years)
         _, pairs = crosstab.tabulate([i.band for i in inputs], [i.nodata for i in inputs], inputs[0].grid,

@@ -37,7 +37,7 @@ class ReclassifyAlgorithm(MineLandAlgorithm):
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add(QgsProcessingParameterRasterLayer("INPUT", "Land-cover raster"),
                  "Integer land-cover codes, e.g. GLC_FCS30 or GLC_FCS30D.")
-        self.add(QgsProcessingParameterBand("BAND", "Band", 1, "INPUT"), "Band to reclassify (default 1).")
+        self.add(QgsProcessingParameterBand("BAND", "Band", 1, "INPUT", optional=True), "Band to reclassify (default 1).")
         self.add(QgsProcessingParameterEnum("PRESET", "Preset", [reclass.PRESETS[i][0] for i in sorted(reclass.PRESETS)],
                                             defaultValue=1),
                  "0 = custom table only; 1 = GLC_FCS30 → 7 classes (seed 000); 2 = GLC_FCS30D → 4 classes (seed 001).")
@@ -55,7 +55,7 @@ class ReclassifyAlgorithm(MineLandAlgorithm):
                  "Integer class raster (GeoTIFF, tiled, compressed) with class names in its attribute table.")
         self.addOutput(QgsProcessingOutputNumber("UNMATCHED_PIXELS", "Pixels matched by no row"))
 
-    def run(self, parameters, context, feedback):
+    def compute(self, parameters, context, feedback):
         source = RasterInput("INPUT", raster_path(self, parameters, "INPUT", context),
                              self.parameterAsInt(parameters, "BAND", context) or 1)
         rules, names = self._rules(parameters, context)
@@ -96,7 +96,8 @@ class ReclassifyAlgorithm(MineLandAlgorithm):
         _, preset_rules, names = reclass.PRESETS[preset]
         names = dict(names)
         try:
-            rules = reclass.rules_from_rows(self.parameterAsMatrix(parameters, "TABLE", context))
+            cells = self.parameterAsMatrix(parameters, "TABLE", context) if parameters.get("TABLE") else []
+            rules = reclass.rules_from_rows(cells)
         except ValueError as err:
             fail("TABLE", str(err))
         csv_path = self.parameterAsFile(parameters, "TABLE_CSV", context)

@@ -14,6 +14,7 @@ from qgis.core import (
 
 from ..core import crosstab, raster_io
 from .common import (
+    COUNT,
     MineLandAlgorithm,
     RasterInput,
     check_grids,
@@ -36,7 +37,7 @@ Pixels that are nodata at either date are left out of every figure and reported 
 <b>OUTPUT_CHANGE</b> raster of from × 100 + to (× 1000 when a class code is 100 or more), nodata where either date is nodata.
 CHANGED_KM2 is the area whose class changed, CHANGED_PCT its share of the valid area, TOTAL_KM2 the valid area."""
 
-PAIR_COLUMNS = [("from_class", int), ("from_name", str), ("to_class", int), ("to_name", str), ("pixels", int),
+PAIR_COLUMNS = [("from_class", int), ("from_name", str), ("to_class", int), ("to_name", str), ("pixels", COUNT),
                 ("area_m2", float), ("area_ha", float), ("area_km2", float), ("share_pct", float)]
 
 
@@ -63,7 +64,7 @@ class TransferMatrixAlgorithm(MineLandAlgorithm):
                            ("TOTAL_KM2", "Valid area (km2)"), ("NODATA_PIXELS", "Pixels nodata at either date")):
             self.addOutput(QgsProcessingOutputNumber(key, label))
 
-    def run(self, parameters, context, feedback):
+    def compute(self, parameters, context, feedback):
         start = RasterInput("INPUT_START", raster_path(self, parameters, "INPUT_START", context)).require_integer()
         end = RasterInput("INPUT_END", raster_path(self, parameters, "INPUT_END", context)).require_integer()
         inputs = [start, end]

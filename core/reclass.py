@@ -76,6 +76,8 @@ def rules_from_rows(values):
         value is not an integer, or min > max.
     """
     values = list(values or [])
+    if all(str(v).strip() == "" for v in values):
+        return []  # an untouched matrix widget gives [''] or []
     if len(values) % 3:
         raise ValueError(f"the table needs min, max and value in every row; got {len(values)} cells")
     rules = []
