@@ -2,7 +2,7 @@
 
 import os
 
-from qgis.core import QgsProcessingModelAlgorithm, QgsProcessingProvider
+from qgis.core import QgsApplication, QgsProcessingModelAlgorithm, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
 from ..algorithms.carbon_stock import CarbonStockAlgorithm
@@ -22,6 +22,17 @@ ALGORITHMS = [
 
 
 class MineLandProvider(QgsProcessingProvider):
+    def __init__(self):
+        super().__init__()
+        # A model's child algorithms resolve through the registry, which holds this
+        # provider only after loadAlgorithms() has run: load once more when it does.
+        QgsApplication.processingRegistry().providerAdded.connect(self._reload_when_registered)
+
+    def _reload_when_registered(self, provider_id):
+        if provider_id == self.id():
+            QgsApplication.processingRegistry().providerAdded.disconnect(self._reload_when_registered)
+            self.refreshAlgorithms()
+
     def id(self):
         return "mineland"
 
@@ -37,8 +48,9 @@ class MineLandProvider(QgsProcessingProvider):
     def loadAlgorithms(self):  # noqa: N802 (QGIS's name)
         for algorithm in ALGORITHMS:
             self.addAlgorithm(algorithm())
-        for model in shipped_models():
-            self.addAlgorithm(model)
+        if QgsApplication.processingRegistry().providerById(self.id()) is self:
+            for model in shipped_models():
+                self.addAlgorithm(model)
 
 
 def shipped_models():

@@ -1,0 +1,338 @@
+"""Benchmark: mineland:transfermatrix against the practical limit of GDAL + numpy.
+
+What is measured (best of 3 each, all in one run, same machine, same files):
+
+* ours      processing.run("mineland:transfermatrix") on two ~22 Mpx uint8 class
+            rasters (5000 × 4400, codes 1..7, nodata 0), QGIS started headless as in
+            tests/conftest.py. Includes everything a user pays: layer loading, grid
+            checks, the block pass, the OUTPUT table and the OUTPUT_MATRIX CSV.
+* bare      the least work that gives the same answer: GDAL ReadAsArray of both
+            rasters in strips of 768 rows (~4 Mpx, the strips our core reads) and
+            np.bincount of a·256 + b per strip. Also timed split into the read alone
+            and the bincount alone. Ratios are relative to this.
+* naive     ReadAsArray of both whole rasters, then one np.bincount (fast, but its
+            memory grows with the raster).
+
+Why: the transfer matrix is I/O + one bincount per block, so the bare blocked
+loop is the floor; the ratio says how much the Processing framework and our
+bookkeeping add. The pair counts of ours (read back from its OUTPUT CSV) must
+equal the bare counts, else the script exits non-zero.
+
+Peak RSS: the main process also runs the naive whole-array step, so its peak is
+not ours. Ours' own peak is measured first, in a fresh subprocess
+(``--only-ours``), before the main process grows.
+
+The rasters are generated deterministically (fixed seed) into bench/data/ as
+tiled DEFLATE GeoTIFFs in EPSG:32637 at 30 m, strip by strip, and reused when
+present with the same size and generator version.
+
+Run: make bench  (or QT_QPA_PLATFORM=offscreen PYTHONPATH=.build/plugins
+.venv/bin/python bench/bench_transfer_matrix.py)
+"""
+
+import csv
+import datetime
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+from osgeo import gdal, osr
+
+gdal.UseExceptions()
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DATA = os.path.join(HERE, "data")
+START_PATH = os.path.join(DATA, "bench_start.tif")
+END_PATH = os.path.join(DATA, "bench_end.tif")
+XSIZE, YSIZE = 5000, 4400
+SEED = 20240601
+VERSION = "1"  # bump when the generator changes so old files are rebuilt
+GEOTRANSFORM = (400000.0, 30.0, 0.0, 5000000.0, 0.0, -30.0)
+STRIP_ROWS = 768  # 768 × 5000 ≈ 3.8 Mpx: the strip height our core picks (4 Mpx budget, 256-row tiles)
+REPEATS = 3
+N_CLASSES = 7
+
+
+# ---------------------------------------------------------------- test data
+
+def _coarse(rng, cell, probs=None):
+    """Random class grid with one value per ``cell`` × ``cell`` pixels."""
+    shape = (-(-YSIZE // cell), -(-XSIZE // cell))
+    return rng.choice(np.arange(1, N_CLASSES + 1, dtype=np.uint8), size=shape, p=probs)
+
+
+def _upsample(grid, cell, rows):
+    """Pixels of ``rows`` (a row range) from a coarse grid, as np.kron would give them."""
+    r0, r1 = rows.start // cell, (rows.stop - 1) // cell + 1
+    block = np.kron(grid[r0:r1], np.ones((cell, cell), dtype=grid.dtype))
+    off = rows.start - r0 * cell
+    return block[off:off + len(rows), :XSIZE]
+
+
+def _strips():
+    rng = np.random.default_rng(SEED)
+    probs = np.array([0.30, 0.25, 0.15, 0.12, 0.08, 0.06, 0.04])
+    landscape = _coarse(rng, 160, probs)     # large patches
+    detail = _coarse(rng, 20, probs)         # small patches inside them
+    detail_on = rng.random(detail.shape) < 0.35
+    change_to = _coarse(rng, 40)             # new class where a change patch falls
+    change_on = rng.random(change_to.shape) < 0.15
+    for y0 in range(0, YSIZE, 512):
+        rows = range(y0, min(YSIZE, y0 + 512))
+        srng = np.random.default_rng([SEED, y0])
+        start = np.where(_upsample(detail_on, 20, rows), _upsample(detail, 20, rows), _upsample(landscape, 160, rows))
+        noise = srng.random(start.shape) < 0.03
+        start[noise] = srng.integers(1, N_CLASSES + 1, noise.sum(), dtype=np.uint8)
+        end = np.where(_upsample(change_on, 40, rows), _upsample(change_to, 40, rows), start)
+        noise = srng.random(end.shape) < 0.01
+        end[noise] = srng.integers(1, N_CLASSES + 1, noise.sum(), dtype=np.uint8)
+        start[:, :64] = 0                              # nodata: western strip at the start date
+        end[max(0, YSIZE - 48 - y0):] = 0              # nodata: southern strip at the end date
+        yield y0, start, end
+
+
+def _is_current(path):
+    if not os.path.exists(path):
+        return False
+    ds = gdal.Open(path)
+    return (ds.RasterXSize, ds.RasterYSize) == (XSIZE, YSIZE) and ds.GetMetadataItem("BENCH_VERSION") == VERSION
+
+
+def ensure_data():
+    """Write the two rasters (≈ 50 MB of RAM at most) unless already there."""
+    if _is_current(START_PATH) and _is_current(END_PATH):
+        return False
+    os.makedirs(DATA, exist_ok=True)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32637)
+    options = ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE"]
+    datasets = []
+    for path in (START_PATH, END_PATH):
+        ds = gdal.GetDriverByName("GTiff").Create(path + ".part.tif", XSIZE, YSIZE, 1, gdal.GDT_Byte, options)
+        ds.SetGeoTransform(GEOTRANSFORM)
+        ds.SetProjection(srs.ExportToWkt())
+        ds.SetMetadataItem("BENCH_VERSION", VERSION)
+        ds.GetRasterBand(1).SetNoDataValue(0)
+        datasets.append(ds)
+    for y0, start, end in _strips():
+        datasets[0].GetRasterBand(1).WriteArray(start, 0, y0)
+        datasets[1].GetRasterBand(1).WriteArray(end, 0, y0)
+    datasets.clear()  # closes and flushes both
+    for path in (START_PATH, END_PATH):
+        os.replace(path + ".part.tif", path)
+    return True
+
+
+# ---------------------------------------------------------------- workloads
+
+def start_qgis():
+    """Headless QGIS + Processing + our provider, as tests/conftest.py does."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("QGIS_CUSTOM_CONFIG_PATH", tempfile.mkdtemp(prefix="mineland-bench-profile-"))
+    from qgis.core import QgsApplication
+
+    QgsApplication.setPrefixPath("/usr", True)
+    app = QgsApplication([], False)
+    app.initQgis()
+    sys.path.append("/usr/share/qgis/python/plugins")
+    from processing.core.Processing import Processing
+
+    Processing.initialize()
+    from mineland.processing_provider.provider import MineLandProvider
+
+    provider = MineLandProvider()
+    assert QgsApplication.processingRegistry().addProvider(provider)
+    return app, provider  # keep both alive
+
+
+def run_ours(workdir, tag):
+    """One processing.run; returns the path of its OUTPUT table (CSV)."""
+    import processing
+    from qgis.core import QgsProcessingContext, QgsProcessingFeedback
+
+    out = os.path.join(workdir, f"pairs_{tag}.csv")
+    matrix = os.path.join(workdir, f"matrix_{tag}.csv")
+    processing.run("mineland:transfermatrix",
+                   {"INPUT_START": START_PATH, "INPUT_END": END_PATH, "OUTPUT": out, "OUTPUT_MATRIX": matrix},
+                   context=QgsProcessingContext(), feedback=QgsProcessingFeedback())
+    return out
+
+
+def read_ours(path):
+    with open(path, newline="", encoding="utf-8") as handle:
+        return {(int(r["from_class"]), int(r["to_class"])): int(r["pixels"]) for r in csv.DictReader(handle)}
+
+
+def _bands():
+    datasets = [gdal.Open(START_PATH), gdal.Open(END_PATH)]
+    return datasets, [d.GetRasterBand(1) for d in datasets]
+
+
+def _strip_windows():
+    return [(y, min(STRIP_ROWS, YSIZE - y)) for y in range(0, YSIZE, STRIP_ROWS)]
+
+
+def _count(a, b):
+    """bincount of a·256 + b, built in place (one intp temporary)."""
+    codes = a.astype(np.intp)
+    codes <<= 8
+    codes |= b
+    return np.bincount(codes.ravel(), minlength=1 << 16)
+
+
+def bare_blocked():
+    """Read both rasters strip by strip and bincount a·256 + b per strip."""
+    datasets, bands = _bands()
+    counts = np.zeros(1 << 16, dtype=np.int64)
+    for y, n in _strip_windows():
+        counts += _count(bands[0].ReadAsArray(0, y, XSIZE, n), bands[1].ReadAsArray(0, y, XSIZE, n))
+    return counts
+
+
+def bare_read_only(keep=None):
+    datasets, bands = _bands()
+    for y, n in _strip_windows():
+        pair = (bands[0].ReadAsArray(0, y, XSIZE, n), bands[1].ReadAsArray(0, y, XSIZE, n))
+        if keep is not None:
+            keep.append(pair)
+
+
+def bincount_only(strips):
+    counts = np.zeros(1 << 16, dtype=np.int64)
+    for a, b in strips:
+        counts += _count(a, b)
+    return counts
+
+
+def naive():
+    """Whole rasters in memory, one bincount."""
+    a = gdal.Open(START_PATH).ReadAsArray()
+    b = gdal.Open(END_PATH).ReadAsArray()
+    return _count(a, b)
+
+
+def pairs_of(counts):
+    """{(from, to): pixels} of a 65536-bin count, nodata (0 at either date) dropped."""
+    found = np.flatnonzero(counts)
+    return {(int(c >> 8), int(c & 255)): int(counts[c]) for c in found if c >> 8 and c & 255}
+
+
+def best_of(fn, repeats=REPEATS):
+    times, result = [], None
+    for i in range(repeats):
+        t0 = time.perf_counter()
+        result = fn(i)
+        times.append(time.perf_counter() - t0)
+    return min(times), result
+
+
+def maxrss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
+
+
+# ---------------------------------------------------------------- modes
+
+def only_ours():
+    """Child mode: QGIS + one run of ours; prints peak RSS as one JSON line."""
+    app, provider = start_qgis()
+    baseline = maxrss_mb()
+    with tempfile.TemporaryDirectory(prefix="mineland-bench-") as workdir:
+        t0 = time.perf_counter()
+        run_ours(workdir, "child")
+        seconds = time.perf_counter() - t0
+    print("ONLY_OURS " + json.dumps({"qgis_baseline_mb": baseline, "peak_mb": maxrss_mb(), "seconds": seconds}))
+    sys.stdout.flush()
+
+
+def machine_facts():
+    model = "unknown"
+    with open("/proc/cpuinfo", encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    from qgis.core import Qgis
+
+    return [f"date      {datetime.datetime.now().isoformat(timespec='seconds')}",
+            f"nproc     {len(os.sched_getaffinity(0))} (os.cpu_count {os.cpu_count()})",
+            f"cpu       {model}",
+            f"versions  QGIS {Qgis.QGIS_VERSION}, GDAL {gdal.__version__}, numpy {np.__version__}, "
+            f"Python {sys.version.split()[0]}"]
+
+
+def main():
+    t_all = time.perf_counter()
+    t0 = time.perf_counter()
+    made = ensure_data()
+    print(f"data: {XSIZE}×{YSIZE} px ({XSIZE * YSIZE / 1e6:.1f} Mpx) ×2, "
+          f"{'generated' if made else 'reused'} in {time.perf_counter() - t0:.1f} s, "
+          f"{(os.path.getsize(START_PATH) + os.path.getsize(END_PATH)) / 1e6:.1f} MB on disk", flush=True)
+
+    # Ours' own peak RSS first, in a fresh process, before this one grows.
+    child = subprocess.run([sys.executable, os.path.abspath(__file__), "--only-ours"],
+                           capture_output=True, text=True)
+    lines = [l for l in child.stdout.splitlines() if l.startswith("ONLY_OURS ")]
+    if child.returncode != 0 or not lines:
+        sys.exit(f"--only-ours subprocess failed (exit {child.returncode}):\n{child.stdout}\n{child.stderr}")
+    ours_rss = json.loads(lines[-1][len("ONLY_OURS "):])
+
+    app, provider = start_qgis()
+    with tempfile.TemporaryDirectory(prefix="mineland-bench-") as workdir:
+        t_ours, ours_csv = best_of(lambda i: run_ours(workdir, i))
+        ours = read_ours(ours_csv)
+
+    t_bare, bare_counts = best_of(lambda i: bare_blocked())
+    t_read, _ = best_of(lambda i: bare_read_only())
+    strips = []
+    bare_read_only(strips)
+    t_count, count_only = best_of(lambda i: bincount_only(strips))
+    del strips
+    t_naive, naive_counts = best_of(lambda i: naive())
+
+    bare = pairs_of(bare_counts)
+    problems = []
+    if ours != bare:
+        diff = sorted(k for k in set(ours) | set(bare) if ours.get(k) != bare.get(k))
+        problems.append(f"ours != bare on {len(diff)} pairs, e.g. "
+                        + ", ".join(f"{k}: ours {ours.get(k)} bare {bare.get(k)}" for k in diff[:5]))
+    if not (np.array_equal(count_only, bare_counts) and np.array_equal(naive_counts, bare_counts)):
+        problems.append("bare blocked, bincount-only and naive counts differ")
+
+    print()
+    for fact in machine_facts():
+        print(fact)
+    print()
+    rows = [("ours: processing.run mineland:transfermatrix", t_ours),
+            ("bare blocked: GDAL strips + bincount", t_bare),
+            ("  bare read only (GDAL strips)", t_read),
+            ("  bare bincount only (strips in RAM)", t_count),
+            ("naive: whole-array ReadAsArray + 1 bincount", t_naive)]
+    print(f"{'workload (best of %d)' % REPEATS:<48}{'seconds':>9}{'× bare':>9}")
+    for name, seconds in rows:
+        print(f"{name:<48}{seconds:9.3f}{seconds / t_bare:9.2f}")
+    print()
+    print(f"pairs: {len(ours)} from→to pairs, {sum(ours.values()):,} valid pixels, "
+          f"{'IDENTICAL' if not problems else 'MISMATCH'} pixel counts ours vs bare")
+    print(f"peak RSS, ours alone (fresh --only-ours process, 1 run): {ours_rss['peak_mb']:.0f} MB "
+          f"(of which QGIS + Processing started, before the run: {ours_rss['qgis_baseline_mb']:.0f} MB; "
+          f"run took {ours_rss['seconds']:.3f} s)")
+    print(f"peak RSS, this process: {maxrss_mb():.0f} MB — includes QGIS, ours ×{REPEATS}, the bare steps "
+          f"and the naive whole-array step (two full rasters + int64 codes), so it is NOT ours' footprint")
+    print(f"total bench time {time.perf_counter() - t_all:.1f} s")
+    sys.stdout.flush()
+    if problems:
+        print("FAIL: " + "; ".join(problems), file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    if "--only-ours" in sys.argv[1:]:
+        ensure_data()
+        only_ours()
+    else:
+        main()

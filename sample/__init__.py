@@ -1,0 +1,1 @@
+"""Sample data and the headless demo (not shipped in the plugin zip)."""
