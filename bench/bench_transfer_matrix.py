@@ -104,7 +104,7 @@ def _is_current(path):
 
 
 def ensure_data():
-    """Write the two rasters (≈ 50 MB of RAM at most) unless already there."""
+    """Write the two rasters strip by strip (< 100 MB of RAM) unless already there."""
     if _is_current(START_PATH) and _is_current(END_PATH):
         return False
     os.makedirs(DATA, exist_ok=True)

@@ -1,0 +1,90 @@
+"""The land-cover workflow through qgis_process.bin in a subprocess, as a user runs it headless."""
+
+import csv
+
+import numpy as np
+import pytest
+from rasters import read_raster
+
+from mineland.sample.make_sample import YEARS, write_series
+from mineland.sample.qgisprocess import QgisProcess
+
+PIXEL_M2 = 900.0
+
+
+@pytest.fixture(scope="module")
+def qgis_process():
+    return QgisProcess()
+
+
+@pytest.fixture(scope="module")
+def classes(qgis_process, tmp_path_factory):
+    """The sample series reclassified to seed 000's 7 classes by qgis_process."""
+    folder = tmp_path_factory.mktemp("chain")
+    outputs = []
+    for year, source in zip(YEARS, write_series(str(folder / "sample"))):
+        result = qgis_process.run("mineland:reclassify", INPUT=source, PRESET=1, OUTPUT=str(folder / f"c{year}.tif"))
+        outputs.append(result["OUTPUT"])
+    return folder, outputs
+
+
+def test_plugin_is_listed(qgis_process):
+    listing = qgis_process.call(["list"]).stdout
+    for algorithm in ("reclassify", "transfermatrix", "landusedynamics", "carbonstock", "landcover_carbon"):
+        assert f"mineland:{algorithm}" in listing
+
+
+def test_transfer_matrix_matches_a_direct_count(qgis_process, classes):
+    folder, rasters = classes
+    result = qgis_process.run("mineland:transfermatrix", INPUT_START=rasters[0], INPUT_END=rasters[-1],
+                              OUTPUT=str(folder / "pairs.csv"), OUTPUT_MATRIX=str(folder / "matrix.csv"))
+    start, end = read_raster(rasters[0]), read_raster(rasters[-1])
+    valid = (start != 0) & (end != 0)
+    assert result["NODATA_PIXELS"] == int((~valid).sum()) == 900  # the fill strip
+    assert result["TOTAL_KM2"] == pytest.approx(valid.sum() * PIXEL_M2 / 1e6)
+    assert result["CHANGED_KM2"] == pytest.approx((valid & (start != end)).sum() * PIXEL_M2 / 1e6)
+    with open(result["OUTPUT"], newline="", encoding="utf-8") as handle:
+        pairs = {(int(r["from_class"]), int(r["to_class"])): int(r["pixels"]) for r in csv.DictReader(handle)}
+    assert pairs[(1, 7)] == int((valid & (start == 1) & (end == 7)).sum()) > 0  # town grew over fields
+    assert sum(pairs.values()) == int(valid.sum())
+
+
+def test_dynamics_and_carbon(qgis_process, classes):
+    folder, rasters = classes
+    years = ",".join(map(str, YEARS))
+    qgis_process.run("mineland:landusedynamics", INPUTS=rasters, YEARS=years, OUTPUT=str(folder / "k.csv"),
+                     OUTPUT_SUMMARY=str(folder / "s.csv"))
+    with open(folder / "s.csv", newline="", encoding="utf-8") as handle:
+        periods = [(r["year_start"], r["year_end"]) for r in csv.DictReader(handle)]
+    assert periods == [("1985", "2000"), ("2000", "2020"), ("1985", "2020")]
+
+    result = qgis_process.run("mineland:carbonstock", INPUTS=rasters, YEARS=years, OUTPUT=str(folder / "c.csv"))
+    first = read_raster(rasters[0])
+    density = np.zeros(8)
+    density[[1, 2, 3]] = [100.0, 275.0, 137.0]  # seed 000 Table 2, Mg/ha
+    expected_mt = density[first].sum() * PIXEL_M2 / 1e4 / 1e6
+    assert result["CARBON_FIRST_MT"] == pytest.approx(expected_mt)
+    assert result["CARBON_CHANGE_MT"] < 0  # the pit and the town replace vegetation
+
+
+def test_shipped_model(qgis_process, tmp_path):
+    sources = write_series(str(tmp_path / "sample"))
+    outputs = {"reclass_start:Classes, start date": "s.tif", "reclass_end:Classes, end date": "e.tif",
+               "matrix:Transitions": "t.csv", "matrix:Transfer matrix (km2)": "m.csv",
+               "dynamics:Dynamic degree per class": "k.csv", "dynamics:Comprehensive dynamic degree": "ks.csv",
+               "carbon:Carbon stock": "c.csv", "carbon:Carbon change": "cc.csv"}
+    result = qgis_process.run("mineland:landcover_carbon", START=sources[0], END=sources[-1], YEARS="1985,2020",
+                              PRESET=1, **{k: str(tmp_path / v) for k, v in outputs.items()})
+    with open(result["carbon:Carbon change"], newline="", encoding="utf-8") as handle:
+        totals = [float(r["change_mt"]) for r in csv.DictReader(handle) if r["class_name"] == "Total"]
+    assert len(totals) == 1 and totals[0] < 0
+
+
+def test_bad_input_is_a_message_not_a_traceback(qgis_process, classes):
+    folder, rasters = classes
+    done = qgis_process.call(["run", "mineland:landusedynamics", "--", f"INPUTS={rasters[0]}", f"INPUTS={rasters[1]}",
+                              "YEARS=1985", f"OUTPUT={folder / 'bad.csv'}"])
+    assert done.returncode != 0
+    output = done.stdout + done.stderr
+    assert "YEARS: 1 years given for 2 rasters" in output
+    assert "Traceback" not in output
