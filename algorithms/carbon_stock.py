@@ -18,7 +18,7 @@ from ..core.tables import read_text
 from .common import (
     MineLandAlgorithm,
     add_dated_inputs,
-    check_output_path,
+    check_outputs_are_not_inputs,
     class_label,
     dated_class_rasters,
     fail,
@@ -86,7 +86,8 @@ class CarbonStockAlgorithm(MineLandAlgorithm):
         table = self._table(parameters, context)
         missing_as_zero = self.parameterAsBool(parameters, "MISSING_AS_ZERO", context)
         density_path = self.parameterAsOutputLayer(parameters, "OUTPUT_DENSITY", context)
-        check_output_path("OUTPUT_DENSITY", density_path, inputs)
+        check_outputs_are_not_inputs(self, parameters, context,
+                                     [i.path for i in inputs] + [self.parameterAsFile(parameters, "CARBON_TABLE", context)])
         grid = inputs[0].grid
         first_last = (0, len(inputs) - 1)
 

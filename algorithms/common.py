@@ -7,6 +7,7 @@ import os
 from qgis.core import (
     QgsFeature,
     QgsProcessing,
+    QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterString,
     QgsFeatureSink,
@@ -171,14 +172,20 @@ def pixel_areas(inputs):
         fail(inputs[0].parameter, str(err))
 
 
-def check_output_path(parameter, output_path, inputs):
-    """Refuse an output that would overwrite an input."""
-    if not output_path:
-        return
-    out = os.path.realpath(output_path)
-    for item in inputs:
-        if os.path.realpath(item.path) == out:
-            fail(parameter, f"the output '{output_path}' is the input {item.parameter}; choose another file name")
+def check_outputs_are_not_inputs(algorithm, parameters, context, input_paths):
+    """Refuse any output file that would overwrite one of ``input_paths``."""
+    inputs = {os.path.realpath(p) for p in input_paths if p}
+    for definition in algorithm.destinationParameterDefinitions():
+        name = definition.name()
+        if not wants_output(parameters, name):
+            continue
+        if isinstance(definition, QgsProcessingParameterFileDestination):
+            path = algorithm.parameterAsFileOutput(parameters, name, context)
+        else:
+            path = algorithm.parameterAsOutputLayer(parameters, name, context)
+        path = (path or "").split("|")[0]
+        if path and os.path.realpath(path) in inputs:
+            fail(name, f"the output '{path}' is one of the inputs; choose another file name")
 
 
 def merged_class_names(inputs, extra=None):

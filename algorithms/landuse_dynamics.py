@@ -6,6 +6,7 @@ from ..core import crosstab, dynamics
 from .common import (
     MineLandAlgorithm,
     add_dated_inputs,
+    check_outputs_are_not_inputs,
     class_label,
     dated_class_rasters,
     fail,
@@ -48,6 +49,7 @@ class LandUseDynamicsAlgorithm(MineLandAlgorithm):
 
     def compute(self, parameters, context, feedback):
         inputs, years = dated_class_rasters(self, parameters, context)
+        check_outputs_are_not_inputs(self, parameters, context, [i.path for i in inputs])
         periods = dynamics.study_periods(years)
         _, pairs = crosstab.tabulate([i.band for i in inputs], [i.nodata for i in inputs], inputs[0].grid,
                                      pixel_areas(inputs), periods=periods, monitor=monitor(feedback))

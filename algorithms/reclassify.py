@@ -14,7 +14,7 @@ from qgis.core import (
 
 from ..core import raster_io, reclass
 from ..core.tables import read_text
-from .common import MineLandAlgorithm, RasterInput, check_output_path, fail, monitor, raster_path
+from .common import MineLandAlgorithm, RasterInput, check_outputs_are_not_inputs, fail, monitor, raster_path
 
 HELP = """Reclassifies integer land-cover codes into analysis classes, block by block.
 
@@ -62,8 +62,9 @@ class ReclassifyAlgorithm(MineLandAlgorithm):
         keep = not self.parameterAsBool(parameters, "NODATA_FOR_MISSING", context)
         if keep and not raster_io.is_integer_band(source.band):
             fail("NODATA_FOR_MISSING", "keeping unmatched values needs an integer raster; switch it on")
+        check_outputs_are_not_inputs(self, parameters, context,
+                                     [source.path, self.parameterAsFile(parameters, "TABLE_CSV", context)])
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
-        check_output_path("OUTPUT", output, [source])
 
         in_dtype = raster_io.numpy_dtype(source.band)
         try:

@@ -18,7 +18,7 @@ from .common import (
     MineLandAlgorithm,
     RasterInput,
     check_grids,
-    check_output_path,
+    check_outputs_are_not_inputs,
     class_label,
     fail,
     merged_class_names,
@@ -72,8 +72,7 @@ class TransferMatrixAlgorithm(MineLandAlgorithm):
         row_areas = pixel_areas(inputs)
         matrix_path = self.parameterAsFileOutput(parameters, "OUTPUT_MATRIX", context)
         change_path = self.parameterAsOutputLayer(parameters, "OUTPUT_CHANGE", context)
-        check_output_path("OUTPUT_MATRIX", matrix_path, inputs)
-        check_output_path("OUTPUT_CHANGE", change_path, inputs)
+        check_outputs_are_not_inputs(self, parameters, context, [start.path, end.path])
 
         span = (0.0, 0.5 if change_path else 1.0)
         _, pairs = crosstab.tabulate([start.band, end.band], [start.nodata, end.nodata], grid, row_areas,

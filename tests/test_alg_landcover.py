@@ -303,3 +303,33 @@ def test_landcover_carbon_model(run, tmp_path):
     assert model_total[0] == pytest.approx(direct["CARBON_FIRST_MT"] * 1e6)
     assert model_total[1] == pytest.approx(direct["CARBON_LAST_MT"] * 1e6)
     assert len(read_csv(result["dynamics:Comprehensive dynamic degree"])) == 1
+
+
+# ------------------------------------------------- outputs: never over inputs, never half-written
+
+def test_outputs_may_not_overwrite_inputs(run, tmp_path, pair):
+    from qgis.core import QgsProcessingException
+
+    before = [file_digest(p) for p in pair]
+    with pytest.raises(QgsProcessingException, match="OUTPUT_MATRIX.*is one of the inputs"):
+        run("mineland:transfermatrix", {"INPUT_START": pair[0], "INPUT_END": pair[1],
+                                        "OUTPUT": str(tmp_path / "p.csv"), "OUTPUT_MATRIX": pair[1]})
+    table = tmp_path / "carbon.csv"
+    table.write_text("lucode,c_soil\n1,1\n2,2\n3,3\n7,0\n", encoding="utf-8")
+    table_before = file_digest(table)
+    with pytest.raises(QgsProcessingException, match="OUTPUT.*is one of the inputs"):
+        run("mineland:carbonstock", {"INPUTS": list(pair), "YEARS": "2000,2010", "CARBON_TABLE": str(table),
+                                     "OUTPUT": str(table)})
+    assert [file_digest(p) for p in pair] == before and file_digest(table) == table_before
+
+
+def test_cancel_leaves_no_output(run, tmp_path, pair):
+    from qgis.core import QgsProcessingException, QgsProcessingFeedback
+
+    feedback = QgsProcessingFeedback()
+    feedback.cancel()
+    target = tmp_path / "classes.tif"
+    with pytest.raises(QgsProcessingException, match="Cancelled"):
+        run("mineland:reclassify", {"INPUT": pair[0], "PRESET": 0, "TABLE": [1, 7, 1], "OUTPUT": str(target)},
+            feedback=feedback)
+    assert list(tmp_path.glob("classes.tif*")) == []
