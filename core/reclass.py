@@ -160,7 +160,8 @@ def _reclassify_lookup(values, rules, valid, nodata_out, out_dtype, keep_unmatch
         return None
     codes = np.arange(lo, hi + 1, dtype=np.int64)
     table = _apply_rules(codes, rules, np.ones(codes.shape, bool), nodata_out, out_dtype, keep_unmatched)
-    out = table[values - lo] if lo else table[values]
+    # subtract in intp: in the input's own type (e.g. int16) values − lo can wrap around
+    out = table[np.subtract(values, lo, dtype=np.intp)] if lo else table[values]
     out[~valid] = nodata_out
     return out
 

@@ -1,0 +1,75 @@
+"""The plugin as QGIS sees it: metadata, provider, the public interface of every algorithm."""
+
+import configparser
+import os
+import re
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_metadata_declares_a_processing_provider():
+    meta = configparser.ConfigParser()
+    meta.read(os.path.join(ROOT, "metadata.txt"), encoding="utf-8")
+    general = meta["general"]
+    assert general["hasProcessingProvider"] == "yes"  # without it qgis_process never loads the provider
+    assert general["qgisMinimumVersion"] == "3.22"
+    assert general["category"] == "Analysis"
+    for key in ("name", "description", "about", "version", "author", "email", "tracker", "repository", "tags"):
+        assert general.get(key, "").strip(), key
+    assert re.fullmatch(r"\d+\.\d+\.\d+", general["version"])
+
+
+def test_core_never_imports_qgis():
+    for name in os.listdir(os.path.join(ROOT, "core")):
+        if name.endswith(".py"):
+            text = open(os.path.join(ROOT, "core", name), encoding="utf-8").read()
+            assert not re.search(r"^\s*(from|import)\s+(qgis|PyQt5|processing)\b", text, re.M), name
+
+
+PLUGIN_LIFECYCLE = """
+from qgis.core import QgsApplication
+app = QgsApplication([], False)
+app.initQgis()
+from mineland import classFactory
+registry = QgsApplication.processingRegistry()
+plugin = classFactory(None)
+plugin.initProcessing()
+plugin.initGui()  # must not register a second provider
+assert registry.providerById("mineland") is plugin.provider
+assert registry.algorithmById("mineland:transfermatrix") is not None
+assert registry.algorithmById("mineland:landcover_carbon") is not None
+plugin.unload()
+assert registry.providerById("mineland") is None
+print("lifecycle ok")
+"""
+
+
+def test_plugin_lifecycle_in_a_fresh_qgis():
+    """classFactory → initProcessing → initGui → unload, in its own process (the session
+    provider of the other tests must not be touched)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", PLUGIN_LIFECYCLE], capture_output=True, text=True, timeout=120,
+                          env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    assert "lifecycle ok" in done.stdout, done.stderr
+
+
+def test_every_algorithm_follows_the_house_rules(provider):
+    from mineland.algorithms.common import GROUPS
+
+    algorithms = [a for a in provider.algorithms() if not a.id().endswith("landcover_carbon")]
+    assert {a.name() for a in algorithms} == {"reclassify", "transfermatrix", "landusedynamics", "carbonstock"}
+    for algorithm in algorithms:
+        assert algorithm.name() == algorithm.name().lower()
+        assert algorithm.groupId() in GROUPS
+        assert len(algorithm.shortHelpString()) > 200
+        for parameter in algorithm.parameterDefinitions():
+            assert re.fullmatch(r"[A-Z][A-Z0-9_]*", parameter.name()), parameter.name()
+            assert parameter.help(), f"{algorithm.id()} {parameter.name()} has no help"
+
+
+def test_model_is_loaded_with_its_children(provider):
+    model = provider.algorithm("landcover_carbon")
+    assert model is not None
+    assert len(model.destinationParameterDefinitions()) == 8
