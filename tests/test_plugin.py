@@ -51,7 +51,8 @@ def test_plugin_lifecycle_in_a_fresh_qgis():
     import sys
 
     done = subprocess.run([sys.executable, "-c", PLUGIN_LIFECYCLE], capture_output=True, text=True, timeout=120,
-                          env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+                          env=dict(os.environ, QT_QPA_PLATFORM="offscreen",
+                                   PYTHONPATH=os.path.join(ROOT, ".build", "plugins")))
     assert "lifecycle ok" in done.stdout, done.stderr
 
 
