@@ -87,7 +87,7 @@ class TransferMatrixAlgorithm(MineLandAlgorithm):
             write_matrix_csv(matrix_path, table, names)
             results["OUTPUT_MATRIX"] = matrix_path
         if change_path:
-            write_change_raster(change_path, inputs, grid, table, monitor(feedback, 0.5, 1.0))
+            write_change_raster(change_path, inputs, grid, table, names, monitor(feedback, 0.5, 1.0))
             results["OUTPUT_CHANGE"] = change_path
         total = table.total_area_m2
         results.update({
@@ -127,14 +127,17 @@ def _fmt(values):
     return [v if v == "" else f"{v:.6f}" for v in values]
 
 
-def write_change_raster(path, inputs, grid, table, block_monitor):
-    """Second pass: from × factor + to codes, nodata where either date is nodata."""
+def write_change_raster(path, inputs, grid, table, names, block_monitor):
+    """Second pass: from × factor + to codes, nodata where either date is nodata; labels in the RAT."""
     classes = table.classes
     factor = crosstab.change_code_factor(classes)
     codes = [int(f) * factor + int(t) for f in classes for t in classes]
     gdal_type, dtype, nodata = raster_io.integer_type_with_nodata(codes)
     start, end = inputs
     with raster_io.BlockWriter(path, grid, gdal_type, nodata) as writer:
+        raster_io.write_class_names(writer.band(), {
+            int(f) * factor + int(t): f"{class_label(names, f)} → {class_label(names, t)}"
+            for f, t in zip(table.from_class, table.to_class)})
         for yoff, _, (a, b) in raster_io.iter_blocks([start.band, end.band], grid, block_monitor):
             valid = raster_io.valid_mask(a, start.nodata) & raster_io.valid_mask(b, end.nodata)
             writer.write(yoff, crosstab.change_codes(a, b, valid, factor, nodata, dtype))

@@ -106,7 +106,7 @@ class PairCounter:
 
     def __init__(self, row_areas_m2, nodata_start=None, nodata_end=None):
         self.row_areas = np.asarray(row_areas_m2, dtype=np.float64)
-        self.constant_area = bool(np.all(self.row_areas == self.row_areas[0]))
+        self.constant_area = raster_io.has_constant_pixel_area(self.row_areas)
         self.nodata = (nodata_start, nodata_end)
         self._pixels = {}
         self._area = {}
@@ -154,12 +154,6 @@ class ClassCounter:
         """(classes, pixels, area_m2, nodata_pixels)."""
         table = self._pairs.result()
         return table.from_class, table.pixels, table.area_m2, table.nodata_pixels
-
-
-def class_areas_from_pairs(table):
-    """Start and end area (m²) of each class of ``table.classes``, from a PairTable."""
-    matrix = table.matrix()
-    return matrix.sum(axis=1), matrix.sum(axis=0)
 
 
 def tabulate(bands, nodatas, grid, row_areas_m2, periods=(), per_date=False, monitor=None,

@@ -73,9 +73,6 @@ class Grid:
     geotransform: tuple
     crs_wkt: str
 
-    @property
-    def pixels(self):
-        return self.xsize * self.ysize
 
 
 def open_raster(path):

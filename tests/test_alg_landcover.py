@@ -130,6 +130,11 @@ def test_transfer_matrix_hand_computed(run, tmp_path, pair):
 
     change = read_raster(result["OUTPUT_CHANGE"])
     assert change[0, 1] == 107 and change[1, 0] == 302 and change[1, 3] == 0  # nodata 0
+    from osgeo import gdal
+
+    from mineland.core.raster_io import read_class_names
+    dataset = gdal.Open(result["OUTPUT_CHANGE"])
+    assert read_class_names(dataset.GetRasterBand(1))[302] == "class 3 → class 2"
 
 
 def test_transfer_matrix_geographic_crs_uses_ellipsoidal_areas(run, tmp_path):
@@ -262,6 +267,14 @@ def test_carbon_stock_custom_table_and_missing_classes(run, tmp_path, pair):
     assert result["CARBON_FIRST_MT"] * 1e6 == pytest.approx((6 * 30 + 4 * 100 + 2 * 10) * 0.09)
     names = {r["class_name"] for r in read_csv(result["OUTPUT"])}
     assert {"Fields", "Woods", "Meadow", "class 7", "Total"} <= names
+
+
+def test_carbon_stock_all_nodata_raster(run, tmp_path, pair):
+    from qgis.core import QgsProcessingException
+
+    empty = write_raster(tmp_path / "n.tif", np.zeros_like(START), nodata=0)
+    with pytest.raises(QgsProcessingException, match="INPUTS.*no valid pixel"):
+        run("mineland:carbonstock", {"INPUTS": [pair[0], empty], "YEARS": "2000,2010", "OUTPUT": str(tmp_path / "c.csv")})
 
 
 @pytest.mark.parametrize("text, message", [
