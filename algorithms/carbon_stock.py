@@ -11,7 +11,6 @@ from qgis.core import (
     QgsProcessingParameterFile,
     QgsProcessingParameterRasterDestination,
 )
-from osgeo import gdal
 
 from ..core import carbon, crosstab, dynamics, raster_io
 from ..core.tables import read_text
@@ -168,7 +167,7 @@ def write_density(path, inputs, years, density, block_monitor):
     grid = inputs[0].grid
     codes = np.array(sorted(density), dtype=np.int64)
     values = np.array([density[c] for c in codes], dtype=np.float32)
-    with raster_io.BlockWriter(path, grid, gdal.GDT_Float32, DENSITY_NODATA, bands=len(inputs)) as writer:
+    with raster_io.BlockWriter(path, grid, raster_io.FLOAT32, DENSITY_NODATA, bands=len(inputs)) as writer:
         for band, year in enumerate(years, start=1):
             writer.band(band).SetDescription(str(year))
         for yoff, _, arrays in raster_io.iter_blocks([i.band for i in inputs], grid, block_monitor):

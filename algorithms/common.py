@@ -6,15 +6,15 @@ import os
 
 from qgis.core import (
     QgsFeature,
-    QgsProcessing,
-    QgsProcessingParameterFileDestination,
-    QgsProcessingParameterMultipleLayers,
-    QgsProcessingParameterString,
     QgsFeatureSink,
     QgsField,
     QgsFields,
+    QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterString,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QCoreApplication, QVariant
@@ -72,7 +72,7 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
         return type(self)()
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS's name)
-        """Run :meth:`run`; a cancel becomes a clear message and leaves no output file."""
+        """Run :meth:`compute`; a cancel becomes a clear message and leaves no output file."""
         try:
             return self.compute(parameters, context, feedback)
         except raster_io.Cancelled:
@@ -119,10 +119,8 @@ class RasterInput:
 
     def require_integer(self):
         if not raster_io.is_integer_band(self.band):
-            from osgeo import gdal
-
             fail(self.parameter, f"{os.path.basename(self.path)} is of type "
-                 f"{gdal.GetDataTypeName(self.band.DataType)}, but class rasters must be integer; "
+                 f"{raster_io.type_name(self.band)}, but class rasters must be integer; "
                  "reclassify it to integer class codes first (mineland:reclassify)")
         return self
 

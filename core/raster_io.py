@@ -22,6 +22,8 @@ gdal.UseExceptions()
 #: Pixels per input read at once (4 Mpx: ~16 MB per int32 input block).
 DEFAULT_BLOCK_PIXELS = 1 << 22
 
+FLOAT32 = gdal.GDT_Float32
+
 INTEGER_TYPES = {
     gdal.GDT_Byte, gdal.GDT_UInt16, gdal.GDT_Int16, gdal.GDT_UInt32, gdal.GDT_Int32,
 }
@@ -143,6 +145,10 @@ def _crs_label(srs):
     code = srs.GetAuthorityCode(None)
     name = srs.GetName()
     return f"EPSG:{code} {name}" if code else name
+
+
+def type_name(band):
+    return gdal.GetDataTypeName(band.DataType)
 
 
 def is_integer_band(band):
