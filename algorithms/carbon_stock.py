@@ -168,8 +168,7 @@ def write_density(path, inputs, years, density, block_monitor):
     codes = np.array(sorted(density), dtype=np.int64)
     values = np.array([density[c] for c in codes], dtype=np.float32)
     with raster_io.BlockWriter(path, grid, raster_io.FLOAT32, DENSITY_NODATA, bands=len(inputs)) as writer:
-        for band, year in enumerate(years, start=1):
-            writer.band(band).SetDescription(str(year))
+        writer.set_band_names(years)
         for yoff, _, arrays in raster_io.iter_blocks([i.band for i in inputs], grid, block_monitor):
             for band, (item, block) in enumerate(zip(inputs, arrays), start=1):
                 valid = raster_io.valid_mask(block, item.nodata)

@@ -246,3 +246,46 @@ def add_dated_inputs(algorithm):
                   "Integer class rasters on one grid (same CRS, pixel size, origin and size), in date order.")
     algorithm.add(QgsProcessingParameterString("YEARS", "Years of the rasters (comma-separated)"),
                   "One whole year per raster, in the same order as INPUTS and increasing, e.g. 1985,2000,2020.")
+
+
+class Stack:
+    """A time series of rasters: one band per time step, all on one grid."""
+
+    def __init__(self, parameter, steps):
+        self.parameter = parameter
+        self.steps = steps  # RasterInput per time step (a multiband raster gives one per band)
+        self.grid = check_grids(steps)
+
+    @property
+    def bands(self):
+        return [s.band for s in self.steps]
+
+    @property
+    def nodatas(self):
+        return [s.nodata for s in self.steps]
+
+    @property
+    def paths(self):
+        return sorted({s.path for s in self.steps})
+
+
+def raster_stack(algorithm, parameters, name, context):
+    """A multiple-layer parameter as a Stack: several single-band rasters, or one multiband raster."""
+    layers = algorithm.parameterAsLayerList(parameters, name, context)
+    if not layers:
+        fail(name, "no raster given")
+    paths = [raster_path(algorithm, parameters, name, context, layer=layer) for layer in layers]
+    if len(paths) == 1:
+        count = RasterInput(name, paths[0]).dataset.RasterCount
+        steps = [RasterInput(f"{name} (band {b})", paths[0], b) for b in range(1, count + 1)]
+    else:
+        steps = [RasterInput(f"{name} (raster {i}, {os.path.basename(p)})", p) for i, p in enumerate(paths, start=1)]
+    return Stack(name, steps)
+
+
+def stack_years(algorithm, parameters, context, stack, name="YEARS"):
+    """YEARS of a stack: one whole year per time step, increasing."""
+    try:
+        return dynamics.parse_years(algorithm.parameterAsString(parameters, name, context), len(stack.steps))
+    except ValueError as err:
+        fail(name, f"{err} (time steps: {len(stack.steps)})")

@@ -23,6 +23,7 @@ gdal.UseExceptions()
 DEFAULT_BLOCK_PIXELS = 1 << 22
 
 FLOAT32 = gdal.GDT_Float32
+BYTE = gdal.GDT_Byte
 
 INTEGER_TYPES = {
     gdal.GDT_Byte, gdal.GDT_UInt16, gdal.GDT_Int16, gdal.GDT_UInt32, gdal.GDT_Int32,
@@ -345,10 +346,19 @@ class BlockWriter:
     def write(self, yoff, array, band=1):
         self.ds.GetRasterBand(band).WriteArray(array, 0, yoff)
 
+    def set_band_names(self, names):
+        for index, name in enumerate(names, start=1):
+            self.ds.GetRasterBand(index).SetDescription(str(name))
+
     def close(self):
-        """Finish the file and move it to its final name; return the path."""
+        """Finish the file and move it to its final name; return the path.
+
+        A style sidecar (.qml) left by an earlier file of that name is removed:
+        it described the old raster.
+        """
         self.ds.FlushCache()
         self.ds = None
+        _remove_quietly(os.path.splitext(self.path)[0] + ".qml")
         for suffix in ("", ".aux.xml"):
             _remove_quietly(self.path + suffix)
             if os.path.exists(self.tmp_path + suffix):
@@ -391,6 +401,14 @@ def write_class_names(band, names):
         rat.SetValueAsInt(row, 0, int(code))
         rat.SetValueAsString(row, 1, str(names[code]))
     band.SetDefaultRAT(rat)
+
+
+def write_colour_table(band, colours):
+    """Set a colour table from {value: '#rrggbb'} (Byte and UInt16 bands)."""
+    table = gdal.ColorTable()
+    for value, colour in colours.items():
+        table.SetColorEntry(int(value), tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5)) + (255,))
+    band.SetRasterColorTable(table)
 
 
 def read_class_names(band):

@@ -7,8 +7,10 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..algorithms.carbon_stock import CarbonStockAlgorithm
 from ..algorithms.landuse_dynamics import LandUseDynamicsAlgorithm
+from ..algorithms.mlri import MlriAlgorithm
 from ..algorithms.reclassify import ReclassifyAlgorithm
 from ..algorithms.transfer_matrix import TransferMatrixAlgorithm
+from ..algorithms.trend import TrendAlgorithm
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(__file__))
 MODELS_DIR = os.path.join(PLUGIN_DIR, "models")
@@ -18,6 +20,8 @@ ALGORITHMS = [
     TransferMatrixAlgorithm,
     LandUseDynamicsAlgorithm,
     CarbonStockAlgorithm,
+    TrendAlgorithm,
+    MlriAlgorithm,
 ]
 
 

@@ -1,0 +1,105 @@
+"""Time-series stacks: blocks of every time step as (pixels, time) arrays, kernels
+mapped over pixel chunks in a thread pool, and the trend and MLRI rasters.
+
+A block is a strip of rows of all time steps at once, so peak memory is set by
+the block size; within a block the kernels run on chunks of a few thousand
+pixels, which keeps their pair arrays in cache, on all cores (numpy releases
+the GIL in the heavy calls).
+"""
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from . import mlri as mlri_kernel
+from . import raster_io, trend
+
+#: Float32 nodata of continuous outputs: the lowest float32, as ArcGIS and GDAL tools use.
+FLOAT_NODATA = float(np.finfo(np.float32).min)
+
+#: Pixels per kernel call: pair arrays of 4096 × 190 float64 (n = 20) stay in cache.
+CHUNK_PIXELS = 4096
+
+
+def stack_block(arrays, nodatas):
+    """(pixels, time) float64 of one block, NaN where a time step is nodata or not finite."""
+    out = np.empty((arrays[0].size, len(arrays)))
+    for step, (values, nodata) in enumerate(zip(arrays, nodatas)):
+        flat = values.ravel()
+        column = flat.astype(np.float64)
+        column[~raster_io.valid_mask(flat, nodata)] = np.nan
+        out[:, step] = column
+    return out
+
+
+def map_chunks(func, values, pool, chunk=CHUNK_PIXELS):
+    """func applied to consecutive chunks of rows of ``values`` in ``pool``; results in order."""
+    starts = range(0, values.shape[0], chunk)
+    return list(pool.map(lambda start: func(values[start:start + chunk]), starts))
+
+
+def worker_count():
+    return max(1, os.cpu_count() or 1)
+
+
+def float_band(values, shape):
+    """A float32 band of ``shape`` with NaN replaced by FLOAT_NODATA."""
+    out = np.asarray(values, dtype=np.float32).reshape(shape)
+    out[np.isnan(out)] = FLOAT_NODATA
+    return out
+
+
+def stack_block_pixels(steps, budget_bytes=256 << 20):
+    """Pixels per block so that the stack and the outputs of a block fit ``budget_bytes``."""
+    per_pixel = 8 * (steps + len(trend.TREND_BANDS) + 2)
+    return max(CHUNK_PIXELS, budget_bytes // per_pixel)
+
+
+def write_trend_rasters(bands, nodatas, grid, years, min_valid, writer, class_writer=None, alpha=0.05,
+                        monitor=None, block_pixels=None, workers=None):
+    """Trend statistics of a stack, block by block, into ``writer`` (one band per TREND_BANDS).
+
+    ``class_writer`` (optional) receives the seed 004 restoration classes.
+    Returns the number of pixels with too few valid values (written as nodata).
+    """
+    years = trend.check_years(years, len(bands))
+    block_pixels = block_pixels or stack_block_pixels(len(bands))
+    too_few = 0
+    with ThreadPoolExecutor(workers or worker_count()) as pool:
+        for yoff, nrows, arrays in raster_io.iter_blocks(bands, grid, monitor, block_pixels):
+            values = stack_block(arrays, nodatas)
+            parts = map_chunks(lambda chunk: trend.trend_statistics(chunk, years, min_valid), values, pool)
+            shape = (nrows, grid.xsize)
+            stats = {name: np.concatenate([getattr(p, name) for p in parts]) for name in trend.TREND_BANDS}
+            too_few += int(np.count_nonzero(stats["n_valid"] < min_valid))
+            for index, name in enumerate(trend.TREND_BANDS, start=1):
+                values_out = stats[name]
+                if name == "n_valid":  # a count is never nodata
+                    writer.write(yoff, values_out.reshape(shape).astype(np.float32), index)
+                else:
+                    writer.write(yoff, float_band(values_out, shape), index)
+            if class_writer is not None:
+                classes = trend.restoration_classes(stats["z"], stats["sen_slope"], stats["hurst"], alpha)
+                class_writer.write(yoff, classes.reshape(shape))
+    return too_few
+
+
+def write_mlri_raster(lst_bands, lst_nodatas, evi_bands, evi_nodatas, grid, lst_offset, writer, monitor=None,
+                      block_pixels=None):
+    """MLRI of every year, block by block, into ``writer`` (one band per year).
+
+    ``lst_offset`` is added to LST (273.15 for °C input). Returns the number
+    of pixel-years left nodata (missing LST or EVI, or EVI ≤ 0).
+    """
+    steps = len(lst_bands)
+    block_pixels = block_pixels or stack_block_pixels(3 * steps)
+    missing = 0
+    for yoff, nrows, arrays in raster_io.iter_blocks(list(lst_bands) + list(evi_bands), grid, monitor, block_pixels):
+        lst = stack_block(arrays[:steps], lst_nodatas) + lst_offset
+        evi = stack_block(arrays[steps:], evi_nodatas)
+        index = mlri_kernel.mlri(lst, evi)
+        missing += int(np.isnan(index).sum())
+        for step in range(steps):
+            writer.write(yoff, float_band(index[:, step], (nrows, grid.xsize)), step + 1)
+    return missing
