@@ -59,8 +59,12 @@ def test_plugin_lifecycle_in_a_fresh_qgis():
 def test_every_algorithm_follows_the_house_rules(provider):
     from mineland.algorithms.common import GROUPS
 
-    algorithms = [a for a in provider.algorithms() if not a.id().endswith("landcover_carbon")]
-    assert {a.name() for a in algorithms} == {"reclassify", "transfermatrix", "landusedynamics", "carbonstock"}
+    from mineland.processing_provider.provider import ALGORITHMS
+
+    algorithms = [provider.algorithm(cls.NAME) for cls in ALGORITHMS]
+    assert all(algorithms) and len({a.name() for a in algorithms}) == len(ALGORITHMS)
+    assert {"reclassify", "transfermatrix", "landusedynamics", "carbonstock", "trend", "mlri"} <= {
+        a.name() for a in algorithms}
     for algorithm in algorithms:
         assert algorithm.name() == algorithm.name().lower()
         assert algorithm.groupId() in GROUPS
