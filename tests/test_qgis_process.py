@@ -88,3 +88,24 @@ def test_bad_input_is_a_message_not_a_traceback(qgis_process, classes):
     output = done.stdout + done.stderr
     assert "YEARS: 1 years given for 2 rasters" in output
     assert "Traceback" not in output
+
+
+def test_trend_and_mlri(qgis_process, tmp_path):
+    from rasters import write_raster
+
+    rng = np.random.default_rng(7)
+    years = list(range(2000, 2012))
+    lst = 300 + rng.normal(size=(len(years), 5, 6)) - 0.3 * np.arange(len(years))[:, None, None]
+    evi = 0.2 + 0.02 * np.arange(len(years))[:, None, None] + 0.01 * rng.random((len(years), 5, 6))
+    lst_paths = [write_raster(tmp_path / f"lst{y}.tif", a.astype(np.float32)) for y, a in zip(years, lst)]
+    evi_paths = [write_raster(tmp_path / f"evi{y}.tif", a.astype(np.float32)) for y, a in zip(years, evi)]
+    index = qgis_process.run("mineland:mlri", LST_INPUTS=lst_paths, EVI_INPUTS=evi_paths,
+                             YEARS=",".join(map(str, years)), LST_UNITS=0, OUTPUT=str(tmp_path / "mlri.tif"))
+    assert index["NODATA_PIXEL_YEARS"] == 0
+    result = qgis_process.run("mineland:trend", INPUTS=index["OUTPUT"], YEARS=",".join(map(str, years)),
+                              MIN_VALID=8, ALPHA=0.05, OUTPUT=str(tmp_path / "trend.tif"),
+                              OUTPUT_CLASS=str(tmp_path / "classes.tif"))
+    assert result["TOO_FEW_PIXELS"] == 0
+    classes = read_raster(result["OUTPUT_CLASS"])
+    assert np.all(np.isin(classes, [4, 5]))  # cooling and greening everywhere: significant increase
+    assert (tmp_path / "classes.qml").exists()
