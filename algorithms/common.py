@@ -17,7 +17,7 @@ from qgis.core import (
     QgsProcessingParameterString,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QCoreApplication, QVariant
+from qgis.PyQt.QtCore import QCoreApplication, QMetaType, QVariant
 
 from ..core import dynamics, raster_io
 
@@ -32,7 +32,12 @@ GROUPS = {
 
 #: Column kinds of table outputs: int (32-bit), COUNT (64-bit pixel counts), float, str.
 COUNT = "count"
-FIELD_TYPES = {int: QVariant.Int, COUNT: QVariant.LongLong, float: QVariant.Double, str: QVariant.String}
+# Qt5 builds (QGIS 3.22) type fields with QVariant.Type; Qt6 builds have no QVariant.Type but QMetaType.Type.
+if hasattr(QVariant, "Int"):
+    FIELD_TYPES = {int: QVariant.Int, COUNT: QVariant.LongLong, float: QVariant.Double, str: QVariant.String}
+else:  # pragma: no cover (Qt6)
+    FIELD_TYPES = {int: QMetaType.Type.Int, COUNT: QMetaType.Type.LongLong, float: QMetaType.Type.Double,
+                   str: QMetaType.Type.QString}
 _CASTS = {int: int, COUNT: int, float: float, str: str}
 
 

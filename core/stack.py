@@ -50,9 +50,16 @@ def float_band(values, shape):
     return out
 
 
-def stack_block_pixels(steps, budget_bytes=256 << 20):
-    """Pixels per block so that the stack and the outputs of a block fit ``budget_bytes``."""
-    per_pixel = 8 * (steps + len(trend.TREND_BANDS) + 2)
+#: Memory for one block of a stack: the rasters as read, the float64 stack and the outputs.
+STACK_BUDGET_BYTES = 128 << 20
+
+
+def stack_block_pixels(steps, budget_bytes=STACK_BUDGET_BYTES):
+    """Pixels per block so that a block's inputs (≤ 4 bytes), its float64 stack and outputs fit the budget.
+
+    The kernels' own temporaries are per chunk of CHUNK_PIXELS per thread, on top.
+    """
+    per_pixel = 4 * steps + 8 * steps + 8 * len(trend.TREND_BANDS) + 16
     return max(CHUNK_PIXELS, budget_bytes // per_pixel)
 
 
