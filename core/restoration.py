@@ -1,0 +1,263 @@
+"""Per-site summary of the seed 004 restoration classes: shares, tests, clusters.
+
+Seed 004 §2.6 and §3.1 (METHODS.md §3): for every mine site the area share of
+each restoration class; Spearman's correlation of the shares with the mining
+duration (reference year − mining start year); the Kruskal-Wallis test of the
+shares across groups; k-means clustering of the sites into high / medium / low
+restoration on their SAI and SCI shares. numpy and scipy only.
+"""
+
+from collections import namedtuple
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+from scipy.cluster.vq import ClusterError, kmeans2
+
+#: Codes of the restoration class raster (mineland:trend OUTPUT_CLASS, seed 004 Table 2); 0 is nodata.
+RESTORATION_CLASSES = {1: "SD", 2: "ND", 3: "NI", 4: "SAI", 5: "SCI"}
+RESTORATION_LONG_NAMES = {
+    1: "significant decrease",
+    2: "non-significant decrease",
+    3: "non-significant increase",
+    4: "significant anti-consistent increase (H ≤ 0.5)",
+    5: "significant consistent increase (H > 0.5)",
+}
+CLASS_CODES = tuple(sorted(RESTORATION_CLASSES))
+NODATA = 0
+#: SI (significant increase) = SAI + SCI.
+SI_CODES = (4, 5)
+_SI_COLUMNS = [CLASS_CODES.index(code) for code in SI_CODES]
+
+SpearmanResult = namedtuple("SpearmanResult", "rho p n")
+KruskalResult = namedtuple("KruskalResult", "h p df n_groups n")
+
+
+@dataclass
+class SiteShares:
+    """Class areas and shares of each site (rows) and class (columns, in CLASS_CODES order).
+
+    Attributes
+    ----------
+    class_km2 : (sites, 5) area of each class, km²
+    class_pct : (sites, 5) share of each class in the site's classified area, %; NaN for a site without one
+    total_km2 : (sites,) classified area of the site (classes 1–5), km²
+    si_km2, si_pct : (sites,) the same for SI = SAI + SCI
+    """
+
+    class_km2: np.ndarray
+    class_pct: np.ndarray
+    total_km2: np.ndarray
+    si_km2: np.ndarray
+    si_pct: np.ndarray
+
+    @property
+    def valid(self):
+        """Sites with at least some classified area."""
+        return self.total_km2 > 0
+
+    def pct(self, code):
+        """Share (%) of one class code over the sites."""
+        return self.class_pct[:, CLASS_CODES.index(code)]
+
+
+def site_class_shares(areas_by_class):
+    """Area (km²) and share (%) of each restoration class and of SI per site.
+
+    Parameters
+    ----------
+    areas_by_class : array-like (sites, 5), m²
+        Area of classes 1 SD, 2 ND, 3 NI, 4 SAI, 5 SCI (columns, in that order)
+        inside each site; nodata pixels are not in it.
+
+    Returns
+    -------
+    SiteShares
+        A_c (km²) = area_c / 10⁶; total = Σ_c A_c over the five classes;
+        share_c (%) = 100 · A_c / total; SI = SAI + SCI. Shares are NaN for a
+        site whose total is 0 (no classified pixel): it has no share, not 0 %.
+    """
+    areas = np.asarray(areas_by_class, dtype=np.float64)
+    if areas.ndim != 2 or areas.shape[1] != len(CLASS_CODES):
+        raise ValueError(f"areas_by_class must be (sites, {len(CLASS_CODES)}), got shape {areas.shape}")
+    if np.any(areas < 0) or not np.all(np.isfinite(areas)):
+        raise ValueError("class areas must be finite and non-negative")
+    km2 = areas / 1e6
+    total = km2.sum(axis=1)
+    si = km2[:, _SI_COLUMNS].sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pct = np.where(total[:, None] > 0, 100.0 * km2 / total[:, None], np.nan)
+        si_pct = np.where(total > 0, 100.0 * si / total, np.nan)
+    return SiteShares(km2, pct, total, si, si_pct)
+
+
+def spearman(x, y):
+    """Spearman's rank correlation of two per-site variables (seed 004 §2.6, §3.1.2).
+
+    rho = Pearson correlation of the ranks (average ranks for ties), via
+    scipy.stats.spearmanr; p is its two-sided p-value (t distribution with
+    n − 2 degrees of freedom).
+
+    Parameters
+    ----------
+    x, y : array-like (sites,)
+        E.g. mining duration (years) and SI share (%). None or NaN = missing:
+        a site missing either value is left out.
+
+    Returns
+    -------
+    SpearmanResult(rho, p, n)
+        n = sites used. rho and p are NaN when n < 3 or either variable is
+        constant over those sites (the correlation is undefined).
+    """
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape:
+        raise ValueError(f"x and y differ in length: {x.shape} vs {y.shape}")
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y = x[keep], y[keep]
+    n = int(keep.sum())
+    if n < 3 or np.all(x == x[0]) or np.all(y == y[0]):
+        return SpearmanResult(float("nan"), float("nan"), n)
+    rho, p = stats.spearmanr(x, y)
+    return SpearmanResult(float(rho), float(p), n)
+
+
+def kruskal_wallis(groups):
+    """Kruskal-Wallis H test that several groups come from one distribution (seed 004 §2.6).
+
+    H = [12 / (N(N+1)) · Σ_g R_g² / n_g − 3(N+1)] / C, with R_g the rank sum of
+    group g in the pooled sample of N values (average ranks for ties) and the
+    tie correction C = 1 − Σ(t³ − t)/(N³ − N); p from χ² with k − 1 degrees of
+    freedom (scipy.stats.kruskal).
+
+    Parameters
+    ----------
+    groups : mapping name → values, or sequence of value arrays
+        None or NaN values are dropped; groups left empty are dropped.
+
+    Returns
+    -------
+    KruskalResult(h, p, df, n_groups, n)
+
+    Raises
+    ------
+    ValueError
+        With fewer than 2 non-empty groups, or when every value is identical
+        (all ranks tie and H is undefined).
+    """
+    values = groups.values() if hasattr(groups, "values") else groups
+    cleaned = []
+    for group in values:
+        group = np.asarray(group, dtype=np.float64).ravel()
+        group = group[np.isfinite(group)]
+        if group.size:
+            cleaned.append(group)
+    if len(cleaned) < 2:
+        raise ValueError(f"the Kruskal-Wallis test needs at least 2 non-empty groups; got {len(cleaned)}")
+    pooled = np.concatenate(cleaned)
+    if np.all(pooled == pooled[0]):
+        raise ValueError("every value is identical, so the Kruskal-Wallis H is undefined")
+    h, p = stats.kruskal(*cleaned)
+    return KruskalResult(float(h), float(p), len(cleaned) - 1, len(cleaned), int(pooled.size))
+
+
+ClusterResult = namedtuple("ClusterResult", "labels index centroids names")
+
+
+def cluster_names(k):
+    """Names of k clusters from the highest to the lowest mean SI share."""
+    if k == 1:
+        return ["single"]
+    if k == 2:
+        return ["high", "low"]
+    if k == 3:
+        return ["high", "medium", "low"]
+    return ["high"] + [f"medium {i}" for i in range(1, k - 1)] + ["low"]
+
+
+def cluster_sites(features, k=3, seed=0, rank_by=None, n_init=10, max_iter=100):
+    """k-means clusters of sites, named high / medium / low by their mean SI share (seed 004 §3.1.3).
+
+    Seed 004 clusters its 46 sites "according to the percentages of SCI and
+    SAI area" into 3 clusters; pass features = [SAI %, SCI %] per site. The
+    features are **not standardised**: both are percentages of the same site
+    area, so Euclidean distance in percentage points is meaningful as is,
+    while standardising would stretch a class with little spread to the same
+    weight as one that really separates the sites.
+
+    k-means minimises the within-cluster sum of squares Σ_i ‖x_i − c_{g(i)}‖².
+    It runs scipy.cluster.vq.kmeans2 with k-means++ initial centroids
+    ``n_init`` times from numpy.random.default_rng(seed) and keeps the run with
+    the smallest sum (first one on ties), so the result is identical for a
+    given seed and input order.
+
+    Parameters
+    ----------
+    features : array-like (sites, m)
+        Rows with a NaN (e.g. a site without classified pixels) get no cluster.
+    k : int
+        Clusters wanted. Fewer are made when there are fewer distinct rows.
+    seed : int
+    rank_by : array-like (sites,) or None
+        Values whose cluster mean orders the clusters (first = "high");
+        default the row sum of ``features`` (SI % when features are SAI % and SCI %).
+        Ties are broken by the centroids, largest first.
+
+    Returns
+    -------
+    ClusterResult(labels, index, centroids, names)
+        labels: per site the cluster name or None; index: per site 0 (high) …
+        k_used − 1 (low), −1 for no cluster; centroids (k_used, m) in that
+        order; names: the k_used names (see :func:`cluster_names`).
+    """
+    data = np.asarray(features, dtype=np.float64)
+    if data.ndim == 1:
+        data = data[:, None]
+    ranking = data.sum(axis=1) if rank_by is None else np.asarray(rank_by, dtype=np.float64)
+    if k < 1:
+        raise ValueError(f"k must be at least 1, got {k}")
+    keep = np.all(np.isfinite(data), axis=1)
+    points = data[keep]
+    index = np.full(len(data), -1, dtype=int)
+    k_used = min(k, len(np.unique(points, axis=0))) if len(points) else 0
+    if k_used == 0:
+        return ClusterResult([None] * len(data), index, np.empty((0, data.shape[1])), [])
+    raw = _best_kmeans(points, k_used, seed, n_init, max_iter)
+    order = _rank_clusters(raw, points, ranking[keep], k_used)
+    index[keep] = order[raw]
+    centroids = np.array([points[index[keep] == c].mean(axis=0) for c in range(k_used)])
+    names = cluster_names(k_used)
+    labels = [names[i] if i >= 0 else None for i in index]
+    return ClusterResult(labels, index, centroids, names)
+
+
+def _best_kmeans(points, k, seed, n_init, max_iter):
+    """Raw labels of the best of ``n_init`` seeded k-means++ runs (no empty cluster)."""
+    if k == 1:
+        return np.zeros(len(points), dtype=int)
+    rng = np.random.default_rng(seed)
+    best, best_sse = None, np.inf
+    for _ in range(n_init):
+        try:
+            centroids, labels = kmeans2(points, k, iter=max_iter, minit="++", missing="raise", seed=rng)
+        except ClusterError:  # an emptied cluster: this start is no good, try the next
+            continue
+        sse = float(((points - centroids[labels]) ** 2).sum())
+        if sse < best_sse:
+            best, best_sse = labels, sse
+    if best is None:
+        raise ValueError(f"k-means could not form {k} non-empty clusters in {n_init} starts")
+    return best
+
+
+def _rank_clusters(raw, points, ranking, k):
+    """Map raw cluster ids to ranks: 0 = highest mean ``ranking``."""
+    means = np.array([ranking[raw == c].mean() for c in range(k)])
+    centres = np.array([points[raw == c].mean(axis=0) for c in range(k)])
+    # lexsort: last key first; negate so that larger values come first
+    keys = [-centres[:, j] for j in reversed(range(centres.shape[1]))] + [-means]
+    order = np.lexsort(keys)
+    ranks = np.empty(k, dtype=int)
+    ranks[order] = np.arange(k)
+    return ranks

@@ -1,0 +1,142 @@
+"""core.restoration: class shares, Spearman, Kruskal-Wallis and k-means, against hand values and scipy."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from mineland.core import restoration
+
+PIXEL_M2 = 900.0  # one 30 m pixel
+
+
+def test_class_codes_match_the_trend_raster():
+    from mineland.core import trend
+
+    assert restoration.RESTORATION_CLASSES == trend.RESTORATION_CODES
+    assert restoration.CLASS_CODES == (1, 2, 3, 4, 5)
+    assert set(restoration.RESTORATION_LONG_NAMES) == set(restoration.RESTORATION_CLASSES)
+
+
+def test_site_class_shares_hand_computed():
+    # pixels of SD, ND, NI, SAI, SCI: site 0 has 20 pixels, site 1 has 8, site 2 none
+    pixels = np.array([[1, 2, 3, 4, 10], [0, 0, 4, 0, 4], [0, 0, 0, 0, 0]])
+    shares = restoration.site_class_shares(pixels * PIXEL_M2)
+    np.testing.assert_allclose(shares.class_km2[0], [0.0009, 0.0018, 0.0027, 0.0036, 0.009])
+    np.testing.assert_allclose(shares.total_km2, [0.018, 0.0072, 0.0])
+    np.testing.assert_allclose(shares.class_pct[0], [5, 10, 15, 20, 50])
+    np.testing.assert_allclose(shares.class_pct[1], [0, 0, 50, 0, 50])
+    np.testing.assert_allclose(shares.si_pct[:2], [70, 50])
+    np.testing.assert_allclose(shares.si_km2[:2], [0.0126, 0.0036])
+    np.testing.assert_allclose(shares.pct(4)[:2], [20, 0])
+    # all nodata: no share at all rather than 0 %
+    assert np.all(np.isnan(shares.class_pct[2])) and math.isnan(shares.si_pct[2])
+    assert shares.valid.tolist() == [True, True, False]
+
+
+@pytest.mark.parametrize("bad", [np.ones((2, 4)), np.ones(5), -np.ones((1, 5)), np.full((1, 5), np.nan)])
+def test_site_class_shares_rejects_bad_tables(bad):
+    with pytest.raises(ValueError):
+        restoration.site_class_shares(bad)
+
+
+def test_spearman_perfectly_monotone_and_against_scipy():
+    duration = [4, 11, 19, 29]
+    assert restoration.spearman(duration, [0.0, 12.5, 42.9, 75.0]) == (1.0, 0.0, 4)
+    assert restoration.spearman(duration, [9.0, 3.0, 2.0, 1.0]).rho == pytest.approx(-1.0)
+    x = [1, 2, 3, 4, 5, 6, 7]
+    y = [2, 1, 4, 3, 7, 5, 6]
+    ref = stats.spearmanr(x, y)
+    result = restoration.spearman(x, y)
+    assert result.rho == pytest.approx(ref[0]) and result.p == pytest.approx(ref[1]) and result.n == 7
+    # by hand: d = 1, -1, 1, -1, 2, -1, -1 → Σd² = 10; rho = 1 − 6·10 / (7·48) = 0.8214…
+    assert result.rho == pytest.approx(1 - 6 * 10 / (7 * 48))
+
+
+def test_spearman_ignores_missing_and_refuses_too_little():
+    x = [1, 2, None, 4, 5, np.nan]
+    y = [1, 3, 2, np.nan, 4, 5]
+    result = restoration.spearman(x, y)
+    assert result.n == 3 and result.rho == pytest.approx(1.0)
+    too_few = restoration.spearman([1, 2], [3, 4])
+    assert too_few.n == 2 and math.isnan(too_few.rho) and math.isnan(too_few.p)
+    constant = restoration.spearman([1, 2, 3, 4], [5, 5, 5, 5])
+    assert math.isnan(constant.rho) and constant.n == 4
+
+
+def test_kruskal_wallis_hand_and_scipy():
+    # ranks: 0 → 1, 12.5 → 2, 42.9 → 3, 75 → 4; R = 7 and 3; H = 12/20 · (49/2 + 9/2) − 15 = 2.4
+    result = restoration.kruskal_wallis({"north": [75.0, 42.9], "south": [12.5, 0.0]})
+    assert result.h == pytest.approx(2.4)
+    assert result.p == pytest.approx(stats.chi2.sf(2.4, 1))
+    assert (result.df, result.n_groups, result.n) == (1, 2, 4)
+    groups = [[1.0, 2.0, 2.0, 5.0], [3.0, 4.0, 6.0], [7.0, 8.0, 2.0, 9.0, 10.0]]
+    ref = stats.kruskal(*groups)
+    got = restoration.kruskal_wallis(groups)
+    assert got.h == pytest.approx(ref[0]) and got.p == pytest.approx(ref[1])
+
+
+def test_kruskal_wallis_drops_missing_and_empty_groups():
+    got = restoration.kruskal_wallis({"a": [1.0, np.nan, 2.0], "b": [3.0, 4.0], "c": [np.nan], "d": []})
+    ref = stats.kruskal([1.0, 2.0], [3.0, 4.0])
+    assert got.n_groups == 2 and got.h == pytest.approx(ref[0])
+    with pytest.raises(ValueError, match="at least 2 non-empty groups; got 1"):
+        restoration.kruskal_wallis({"a": [1.0, 2.0], "b": [np.nan]})
+    with pytest.raises(ValueError, match="identical"):
+        restoration.kruskal_wallis([[3.0, 3.0], [3.0]])
+
+
+# sites as (SAI %, SCI %): three clear groups, mixed order, one site without data
+SEPARATED = np.array([[30, 50], [2, 3], [15, 12], [31, 48], [1, 2], [np.nan, np.nan], [16, 14], [29, 52], [0, 4]],
+                     dtype=float)
+EXPECTED = ["high", "low", "medium", "high", "low", None, "medium", "high", "low"]
+
+
+def test_cluster_sites_separated_groups_are_high_medium_low():
+    result = restoration.cluster_sites(SEPARATED, k=3, seed=0)
+    assert result.labels == EXPECTED
+    assert result.names == ["high", "medium", "low"]
+    assert result.index.tolist() == [0, 2, 1, 0, 2, -1, 1, 0, 2]
+    np.testing.assert_allclose(result.centroids[0], [30, 50])
+    np.testing.assert_allclose(result.centroids[1], [15.5, 13])
+
+
+def test_cluster_sites_is_deterministic():
+    rng = np.random.default_rng(7)
+    features = rng.uniform(0, 60, size=(40, 2))
+    first = restoration.cluster_sites(features, k=3, seed=0)
+    for _ in range(3):
+        again = restoration.cluster_sites(features, k=3, seed=0)
+        assert again.labels == first.labels
+        np.testing.assert_array_equal(again.centroids, first.centroids)
+    assert set(first.labels) == {"high", "medium", "low"}
+    # the names follow the mean SI share (row sum): high > medium > low
+    si = features.sum(axis=1)
+    means = [si[first.index == c].mean() for c in range(3)]
+    assert means[0] > means[1] > means[2]
+
+
+def test_cluster_sites_rank_by_orders_the_names():
+    # rank by something else than the row sum: the order follows rank_by
+    features = np.array([[0.0], [1.0], [10.0], [11.0]])
+    result = restoration.cluster_sites(features, k=2, rank_by=[5.0, 5.0, 1.0, 1.0])
+    assert result.labels == ["high", "high", "low", "low"]
+
+
+def test_cluster_sites_fewer_sites_than_clusters():
+    two = restoration.cluster_sites([[40, 40], [1, 1]], k=3)
+    assert two.labels == ["high", "low"] and two.names == ["high", "low"]
+    one = restoration.cluster_sites([[5, 5], [5, 5], [np.nan, 1]], k=3)
+    assert one.labels == ["single", "single", None]
+    none = restoration.cluster_sites(np.full((2, 2), np.nan), k=3)
+    assert none.labels == [None, None] and none.names == []
+    empty = restoration.cluster_sites(np.empty((0, 2)), k=3)
+    assert empty.labels == [] and empty.names == []
+
+
+def test_cluster_names():
+    assert restoration.cluster_names(3) == ["high", "medium", "low"]
+    assert restoration.cluster_names(5) == ["high", "medium 1", "medium 2", "medium 3", "low"]
+    with pytest.raises(ValueError):
+        restoration.cluster_sites([[1, 2]], k=0)
