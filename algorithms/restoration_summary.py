@@ -1,6 +1,5 @@
 """mineland:restorationsummary — restoration class shares per mine site, with seed 004's tests and clusters."""
 
-import html
 import math
 import os
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from qgis.core import (
     QgsProcessingUtils,
 )
 
-from ..core import raster_io, restoration
+from ..core import raster_io, report, restoration
 from .common import (
     FIELD_TYPES,
     MineLandAlgorithm,
@@ -341,69 +340,35 @@ def _cell(value):
     return float(value) if isinstance(value, (float, np.floating)) else value
 
 
-STYLE = """body{font-family:sans-serif;margin:1.5em;color:#222}table{border-collapse:collapse;margin:0.5em 0 1.5em}
-th,td{border:1px solid #bbb;padding:3px 7px;text-align:right}th{background:#eee}td.t{text-align:left}
-p.note{color:#555;max-width:60em}"""
-
-
 def write_html(path, sites, shares, duration, summary, fields, reference_year, raster_file):
     """A self-contained page: per-site table, clusters, tests. Everything inline, nothing fetched."""
-    parts = ["<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>MineLand restoration summary</title>",
-             f"<style>{STYLE}</style></head><body><h1>Restoration summary per mine site</h1>",
-             f"<p class=\"note\">Classes: {_e(os.path.basename(raster_file))} (seed 004 codes 1 SD, 2 ND, 3 NI, "
-             "4 SAI, 5 SCI); shares in % of each site's classified area; "
-             f"duration = {reference_year} − {_e(fields['START_YEAR_FIELD'] or 'start year (not given)')}.</p>",
-             "<h2>Sites</h2>", _site_table(sites, shares, duration, summary),
-             "<h2>Clusters (k-means on sai_pct, sci_pct)</h2>", _cluster_table(summary, shares),
-             "<h2>Tests</h2>", _test_table(summary), "</body></html>"]
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(parts))
+    start = fields["START_YEAR_FIELD"] or "start year (not given)"
+    report.write_page(path, "Restoration summary per mine site", [
+        report.note(f"Classes: {os.path.basename(raster_file)} (seed 004 codes 1 SD, 2 ND, 3 NI, 4 SAI, 5 SCI); "
+                    f"shares in % of each site's classified area; duration = {reference_year} − {start}."),
+        report.heading("Sites"),
+        report.table([name for name, _ in output_columns()],
+                     [site_row(i, sites, shares, duration, summary) for i in range(len(sites.ids))]),
+        report.heading("Clusters (k-means on sai_pct, sci_pct)"),
+        report.table(["cluster", "sites", "mean sai_pct", "mean sci_pct", "mean si_pct"], _cluster_rows(summary, shares)),
+        report.heading("Tests"),
+        report.table(["test", "of", "statistic", "value", "p", "n"], _test_rows(summary)),
+        report.note("Empty cells: not computable (too few sites or groups, or constant values)."),
+    ])
 
 
-def _site_table(sites, shares, duration, summary):
-    columns = output_columns()
-    head = "".join(f"<th>{_e(name)}</th>" for name, _ in columns)
-    body = []
-    for i in range(len(sites.ids)):
-        cells = "".join(_td(v) for v in site_row(i, sites, shares, duration, summary))
-        body.append(f"<tr>{cells}</tr>")
-    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
-
-
-def _cluster_table(summary, shares):
+def _cluster_rows(summary, shares):
     clusters = summary.clusters
-    rows = []
     for c, name in enumerate(clusters.names):
         members = clusters.index == c
-        rows.append(f"<tr>{_td(name)}{_td(int(members.sum()))}{_td(clusters.centroids[c, 0])}"
-                    f"{_td(clusters.centroids[c, 1])}{_td(float(np.mean(shares.si_pct[members])))}</tr>")
-    return ("<table><tr><th>cluster</th><th>sites</th><th>mean sai_pct</th><th>mean sci_pct</th>"
-            f"<th>mean si_pct</th></tr>{''.join(rows)}</table>")
+        yield (name, int(members.sum()), clusters.centroids[c, 0], clusters.centroids[c, 1],
+               float(np.mean(shares.si_pct[members])))
 
 
-def _test_table(summary):
-    rows = []
+def _test_rows(summary):
     for label, result in summary.spearman.items():
-        rows.append(("Spearman", f"{label.lower()}_pct vs duration_yr", "rho", result.rho, result.p, result.n))
+        yield "Spearman", f"{label.lower()}_pct vs duration_yr", "rho", result.rho, result.p, result.n
     for what, result in ((summary.kruskal_what, summary.kruskal),
                          ("si_pct across the clusters (circular, as seed 004 §3.1.3)", summary.kruskal_clusters)):
         h, p, n = (result.h, result.p, result.n) if result else (None, None, None)
-        rows.append(("Kruskal-Wallis", what, "H", h, p, n))
-    body = "".join(f"<tr>{_td(a)}{_td(b)}{_td(c)}{_td(d)}{_td(e)}{_td(f)}</tr>" for a, b, c, d, e, f in rows)
-    return ("<table><tr><th>test</th><th>of</th><th>statistic</th><th>value</th><th>p</th><th>n</th></tr>"
-            f"{body}</table><p class=\"note\">Empty cells: not computable (too few sites or groups, "
-            "or constant values).</p>")
-
-
-def _td(value):
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "<td></td>"
-    if isinstance(value, (float, np.floating)):
-        return f"<td>{value:.6g}</td>"
-    if isinstance(value, (int, np.integer)):
-        return f"<td>{value}</td>"
-    return f"<td class=\"t\">{_e(value)}</td>"
-
-
-def _e(text):
-    return html.escape(str(text))
+        yield "Kruskal-Wallis", what, "H", h, p, n
