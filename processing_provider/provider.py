@@ -5,10 +5,12 @@ import os
 from qgis.core import QgsApplication, QgsProcessingModelAlgorithm, QgsProcessingProvider
 from qgis.PyQt.QtGui import QIcon
 
+from ..algorithms.accuracy import AccuracyAlgorithm
 from ..algorithms.carbon_stock import CarbonStockAlgorithm
 from ..algorithms.landuse_dynamics import LandUseDynamicsAlgorithm
 from ..algorithms.mlri import MlriAlgorithm
 from ..algorithms.reclassify import ReclassifyAlgorithm
+from ..algorithms.restoration_summary import RestorationSummaryAlgorithm
 from ..algorithms.transfer_matrix import TransferMatrixAlgorithm
 from ..algorithms.trend import TrendAlgorithm
 
@@ -22,6 +24,8 @@ ALGORITHMS = [
     CarbonStockAlgorithm,
     TrendAlgorithm,
     MlriAlgorithm,
+    RestorationSummaryAlgorithm,
+    AccuracyAlgorithm,
 ]
 
 
