@@ -14,15 +14,10 @@ import numpy as np
 from scipy import stats
 from scipy.cluster.vq import ClusterError, kmeans2
 
+from .trend import RESTORATION_CODES
+
 #: Codes of the restoration class raster (mineland:trend OUTPUT_CLASS, seed 004 Table 2); 0 is nodata.
-RESTORATION_CLASSES = {1: "SD", 2: "ND", 3: "NI", 4: "SAI", 5: "SCI"}
-RESTORATION_LONG_NAMES = {
-    1: "significant decrease",
-    2: "non-significant decrease",
-    3: "non-significant increase",
-    4: "significant anti-consistent increase (H ≤ 0.5)",
-    5: "significant consistent increase (H > 0.5)",
-}
+RESTORATION_CLASSES = RESTORATION_CODES
 CLASS_CODES = tuple(sorted(RESTORATION_CLASSES))
 NODATA = 0
 #: SI (significant increase) = SAI + SCI.

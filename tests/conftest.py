@@ -52,3 +52,20 @@ def run(provider):
                               feedback=feedback or QgsProcessingFeedback())
 
     return _run
+
+
+@pytest.fixture
+def recording_feedback(qgis_app):
+    """A factory of QgsProcessingFeedback objects that keep the warnings pushed to them."""
+    from qgis.core import QgsProcessingFeedback
+
+    class Recorder(QgsProcessingFeedback):
+        def __init__(self):
+            super().__init__()
+            self.warnings = []
+
+        def pushWarning(self, text):  # noqa: N802 (QGIS's name)
+            self.warnings.append(text)
+            super().pushWarning(text)
+
+    return Recorder

@@ -112,19 +112,8 @@ def test_accuracy_hand_computed_with_reprojected_points(run, tmp_path, raster, r
     assert by_name["no geometry"]["skipped"].startswith("empty geometry")
 
 
-def test_accuracy_warns_about_every_skip_reason(run, tmp_path, raster, reference):
-    from qgis.core import QgsProcessingFeedback
-
-    class Recorder(QgsProcessingFeedback):
-        def __init__(self):
-            super().__init__()
-            self.warnings = []
-
-        def pushWarning(self, text):  # noqa: N802 (QGIS's name)
-            self.warnings.append(text)
-            super().pushWarning(text)
-
-    feedback = Recorder()
+def test_accuracy_warns_about_every_skip_reason(run, tmp_path, raster, reference, recording_feedback):
+    feedback = recording_feedback()
     run("mineland:accuracy", {"INPUT": raster, "REFERENCE": reference, "REFERENCE_FIELD": "truth",
                               "OUTPUT": str(tmp_path / "matrix.csv")}, feedback=feedback)
     text = "\n".join(feedback.warnings)

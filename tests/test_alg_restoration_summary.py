@@ -124,19 +124,8 @@ def test_restoration_summary_hand_counted(run, tmp_path, raster, epsg):
         assert f">{name}<" in page
 
 
-def test_restoration_summary_groups_and_empty_site(run, tmp_path, raster):
-    from qgis.core import QgsProcessingFeedback
-
-    class Recorder(QgsProcessingFeedback):
-        def __init__(self):
-            super().__init__()
-            self.warnings = []
-
-        def pushWarning(self, text):  # noqa: N802 (QGIS's name)
-            self.warnings.append(text)
-            super().pushWarning(text)
-
-    feedback = Recorder()
+def test_restoration_summary_groups_and_empty_site(run, tmp_path, raster, recording_feedback):
+    feedback = recording_feedback()
     result = run("mineland:restorationsummary", {
         "INPUT": raster, "SITES": sites_layer(names="ABCDE"), "SITE_ID_FIELD": "name",
         "START_YEAR_FIELD": "start", "GROUP_FIELD": "region", "CLUSTERS": 2,

@@ -11,12 +11,9 @@ from mineland.core import restoration
 PIXEL_M2 = 900.0  # one 30 m pixel
 
 
-def test_class_codes_match_the_trend_raster():
-    from mineland.core import trend
-
-    assert restoration.RESTORATION_CLASSES == trend.RESTORATION_CODES
+def test_class_codes_are_those_of_seed004_table2():
     assert restoration.CLASS_CODES == (1, 2, 3, 4, 5)
-    assert set(restoration.RESTORATION_LONG_NAMES) == set(restoration.RESTORATION_CLASSES)
+    assert [restoration.RESTORATION_CLASSES[c] for c in restoration.SI_CODES] == ["SAI", "SCI"]
 
 
 def test_site_class_shares_hand_computed():
