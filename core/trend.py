@@ -294,6 +294,7 @@ def restoration_classes(z, slope, hurst, alpha=0.05, nodata=0):
     significant with slope > 0 (SI) splits into SCI (H > 0.5) and SAI (H ≤ 0.5).
     Pixels with Z or slope missing, and SI pixels whose H is missing, get ``nodata``.
     """
+    z, slope, hurst = (np.asarray(a, dtype=np.float64) for a in (z, slope, hurst))
     critical = critical_z(alpha)
     significant = np.abs(z) > critical
     rising = slope > 0
