@@ -18,8 +18,8 @@ from . import raster_io, trend
 #: Float32 nodata of continuous outputs: the lowest float32, as ArcGIS and GDAL tools use.
 FLOAT_NODATA = float(np.finfo(np.float32).min)
 
-#: Pixels per kernel call: pair arrays of 4096 × 190 float64 (n = 20) stay in cache.
-CHUNK_PIXELS = 4096
+#: Pixels per kernel call: pair arrays of 2048 × 190 float64 (n = 20) stay in cache.
+CHUNK_PIXELS = 2048
 
 
 def stack_block(arrays, nodatas):

@@ -157,25 +157,53 @@ def sens_slope(values, years, min_valid=2, differences=None):
 
 
 def row_nanmedian(values, count=None):
-    """Median of the non-NaN values of each row (NaN for an all-NaN row).
+    """Median of the non-NaN values of each row (NaN for an all-NaN row), exact in float64.
 
     ``count``, the number of non-NaN values per row, may be given when known.
 
-    One np.partition (NaN goes last) per distinct count of valid values:
-    numpy.nanmedian would fall back to a per-row Python loop for rows of 600
-    values or more, and a full sort does more work than needed.
+    Fast path: numpy sorts float32 rows several times faster than it selects
+    in float64, and rounding to float32 never reverses an order, so the sorted
+    float32 row holds the rounded middle value(s) at the middle position(s).
+    Where such a rounded value occurs once in its row, the one float64 value
+    that rounds to it is the exact middle value. Rows where rounding makes a
+    middle value tie with another fall back to an exact np.partition.
+    (numpy.nanmedian would loop over rows in Python for rows of 600 values or more.)
     """
-    values = np.asarray(values)
+    values = np.asarray(values, dtype=np.float64)
     if count is None:
         count = values.shape[1] - np.isnan(values).sum(axis=1)
+    rounded = values.astype(np.float32)
+    ordered = np.sort(rounded, axis=1)
+    low, low_exact = _middle_value(values, rounded, ordered, np.maximum((count - 1) // 2, 0), count)
+    high, high_exact = _middle_value(values, rounded, ordered, np.maximum(count // 2, 0), count)
+    median = 0.5 * (low + high)
+    unresolved = ~(low_exact & high_exact) & (count > 0)
+    if unresolved.any():
+        median[unresolved] = _partition_median(values[unresolved], count[unresolved])
+    median[count == 0] = np.nan
+    return median
+
+
+def _middle_value(values, rounded, ordered, k, count):
+    """The float64 value at float32-sorted position k of each row, and whether it is exact (unique rounding)."""
+    rows = np.arange(values.shape[0])
+    last = values.shape[1] - 1
+    middle = ordered[rows, k]
+    alone = ((k == 0) | (ordered[rows, np.maximum(k - 1, 0)] < middle)) & \
+            ((k + 1 >= count) | (ordered[rows, np.minimum(k + 1, last)] > middle))
+    position = (rounded == middle[:, None]).argmax(axis=1)
+    return values[rows, position], alone
+
+
+def _partition_median(values, count):
+    """Exact row medians by np.partition (NaN goes last), once per distinct count."""
     median = np.full(values.shape[0], np.nan)
     for c in np.unique(count):
         if c == 0:
             continue
         rows = count == c
-        subset = values if rows.all() else values[rows]
         k = c // 2
-        part = np.partition(subset, k, axis=1)
+        part = np.partition(values[rows], k, axis=1)
         if c % 2:
             median[rows] = part[:, k]
         else:  # the lower middle value is the largest of those partitioned before k
