@@ -1,5 +1,5 @@
 """Time-series stacks: blocks of every time step as (pixels, time) arrays, kernels
-mapped over pixel chunks in a thread pool, and the trend and MLRI rasters.
+run over pixel chunks in a thread pool, and the trend and MLRI rasters.
 
 A block is a strip of rows of all time steps at once, so peak memory is set by
 the block size; within a block the kernels run on chunks of a few thousand
@@ -33,12 +33,6 @@ def stack_block(arrays, nodatas):
     return out
 
 
-def map_chunks(func, values, pool, chunk=CHUNK_PIXELS):
-    """func applied to consecutive chunks of rows of ``values`` in ``pool``; results in order."""
-    starts = range(0, values.shape[0], chunk)
-    return list(pool.map(lambda start: func(values[start:start + chunk]), starts))
-
-
 def worker_count():
     return max(1, os.cpu_count() or 1)
 
@@ -68,27 +62,41 @@ def write_trend_rasters(bands, nodatas, grid, years, min_valid, writer, class_wr
     """Trend statistics of a stack, block by block, into ``writer`` (one band per TREND_BANDS).
 
     ``class_writer`` (optional) receives the seed 004 restoration classes.
-    Returns the number of pixels with too few valid values (written as nodata).
+    Reading and writing overlap the computation: block k+1 is read and block
+    k−1 written while the pool computes block k, so two blocks are in memory
+    (each half the stack budget). Returns the number of pixels with too few
+    valid values (written as nodata).
     """
     years = trend.check_years(years, len(bands))
-    block_pixels = block_pixels or stack_block_pixels(len(bands))
+    block_pixels = block_pixels or stack_block_pixels(len(bands), STACK_BUDGET_BYTES // 2)
+    kernel = lambda chunk: trend.trend_statistics(chunk, years, min_valid)  # noqa: E731
     too_few = 0
+
+    def finish(yoff, nrows, futures):
+        parts = [f.result() for f in futures]
+        stats = {name: np.concatenate([getattr(p, name) for p in parts]) for name in trend.TREND_BANDS}
+        shape = (nrows, grid.xsize)
+        for index, name in enumerate(trend.TREND_BANDS, start=1):
+            if name == "n_valid":  # a count is never nodata
+                writer.write(yoff, stats[name].reshape(shape).astype(np.float32), index)
+            else:
+                writer.write(yoff, float_band(stats[name], shape), index)
+        if class_writer is not None:
+            classes = trend.restoration_classes(stats["z"], stats["sen_slope"], stats["hurst"], alpha)
+            class_writer.write(yoff, classes.reshape(shape))
+        return int(np.count_nonzero(stats["n_valid"] < min_valid))
+
+    pending = None
     with ThreadPoolExecutor(workers or worker_count()) as pool:
         for yoff, nrows, arrays in raster_io.iter_blocks(bands, grid, monitor, block_pixels):
             values = stack_block(arrays, nodatas)
-            parts = map_chunks(lambda chunk: trend.trend_statistics(chunk, years, min_valid), values, pool)
-            shape = (nrows, grid.xsize)
-            stats = {name: np.concatenate([getattr(p, name) for p in parts]) for name in trend.TREND_BANDS}
-            too_few += int(np.count_nonzero(stats["n_valid"] < min_valid))
-            for index, name in enumerate(trend.TREND_BANDS, start=1):
-                values_out = stats[name]
-                if name == "n_valid":  # a count is never nodata
-                    writer.write(yoff, values_out.reshape(shape).astype(np.float32), index)
-                else:
-                    writer.write(yoff, float_band(values_out, shape), index)
-            if class_writer is not None:
-                classes = trend.restoration_classes(stats["z"], stats["sen_slope"], stats["hurst"], alpha)
-                class_writer.write(yoff, classes.reshape(shape))
+            futures = [pool.submit(kernel, values[start:start + CHUNK_PIXELS])
+                       for start in range(0, values.shape[0], CHUNK_PIXELS)]
+            if pending is not None:
+                too_few += finish(*pending)
+            pending = (yoff, nrows, futures)
+        if pending is not None:
+            too_few += finish(*pending)
     return too_few
 
 
