@@ -145,7 +145,9 @@ def kernel(values, years):
     from mineland.core import stack, trend
 
     with ThreadPoolExecutor(stack.worker_count()) as pool:
-        parts = stack.map_chunks(lambda chunk: trend.trend_statistics(chunk, years, MIN_VALID), values, pool)
+        chunk = stack.CHUNK_PIXELS
+        parts = list(pool.map(lambda start: trend.trend_statistics(values[start:start + chunk], years, MIN_VALID),
+                              range(0, values.shape[0], chunk)))
     return {name: np.concatenate([getattr(p, name) for p in parts]) for name in trend.TREND_BANDS}
 
 

@@ -64,9 +64,10 @@ def mann_kendall(values, min_valid=4, differences=None):
     d = pair_differences(x) if differences is None else differences
     n = (~np.isnan(x)).sum(axis=1)
     # comparisons with NaN are False: pairs with a missing value contribute nothing
-    s = (np.count_nonzero(d > 0, axis=1) - np.count_nonzero(d < 0, axis=1)).astype(np.float64)
+    rising, falling = np.count_nonzero(d > 0, axis=1), np.count_nonzero(d < 0, axis=1)
+    s = (rising - falling).astype(np.float64)
     ties = np.zeros_like(s)
-    tied = np.count_nonzero(d == 0, axis=1) > 0  # most float series have no ties: skip their sort
+    tied = rising + falling < n * (n - 1) // 2  # some valid pair is equal; most float series have none
     if tied.any():
         ties[tied] = _tie_term(x[tied])
     var_s = (n * (n - 1.0) * (2 * n + 5.0) - ties) / 18.0
@@ -148,8 +149,11 @@ def sens_slope(values, years, min_valid=2, differences=None):
     valid = ~np.isnan(x)
     n = valid.sum(axis=1)
     slope = row_nanmedian(slopes, n * (n - 1) // 2)
-    t_rel = np.where(valid, t - t[0], np.nan)
-    intercept = row_nanmedian(x) - row_nanmedian(t_rel) * slope
+    t_median = np.full(x.shape[0], np.median(t - t[0]))  # rows with every year valid
+    gaps = n < x.shape[1]
+    if gaps.any():
+        t_median[gaps] = row_nanmedian(np.where(valid[gaps], t - t[0], np.nan), n[gaps])
+    intercept = row_nanmedian(x, n) - t_median * slope
     few = n < max(min_valid, 2)
     slope[few] = np.nan
     intercept[few] = np.nan
