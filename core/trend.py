@@ -168,9 +168,9 @@ def row_nanmedian(values, count=None):
     Fast path: numpy sorts float32 rows several times faster than it selects
     in float64, and rounding to float32 never reverses an order, so the sorted
     float32 row holds the rounded middle value(s) at the middle position(s).
-    Where such a rounded value occurs once in its row, the one float64 value
-    that rounds to it is the exact middle value. Rows where rounding makes a
-    middle value tie with another fall back to an exact np.partition.
+    Where such a rounded value occurs once in its row, or only as ties of one
+    float64 value, that value is the exact middle value. Rows where rounding
+    merges distinct values at the middle fall back to an exact np.partition.
     (numpy.nanmedian would loop over rows in Python for rows of 600 values or more.)
     """
     values = np.asarray(values, dtype=np.float64)
@@ -196,7 +196,15 @@ def _middle_value(values, rounded, ordered, k, count):
     alone = ((k == 0) | (ordered[rows, np.maximum(k - 1, 0)] < middle)) & \
             ((k + 1 >= count) | (ordered[rows, np.minimum(k + 1, last)] > middle))
     position = (rounded == middle[:, None]).argmax(axis=1)
-    return values[rows, position], alone
+    value = values[rows, position]
+    # a rounded value met more than once is still exact when every value rounding to it is equal (true ties)
+    shared = np.flatnonzero(~alone)
+    if shared.size:
+        candidates = rounded[shared] == middle[shared, None]
+        low = np.where(candidates, values[shared], np.inf).min(axis=1)
+        high = np.where(candidates, values[shared], -np.inf).max(axis=1)
+        alone[shared] = low == high
+    return value, alone
 
 
 def _partition_median(values, count):
