@@ -12,7 +12,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ..core import raster_io, reclass
+from ..core import raster_io, reclass, styles
 from ..core.tables import read_text
 from .common import MineLandAlgorithm, RasterInput, check_outputs_are_not_inputs, fail, monitor, raster_path
 
@@ -25,7 +25,11 @@ HELP = """Reclassifies integer land-cover codes into analysis classes, block by 
 
 <b>Rules</b> A row maps every value v with min ≤ v ≤ max (both ends included) to value. The first matching row wins, and rows of TABLE and TABLE_CSV come before the preset's, so they override any preset row. TABLE_CSV has columns min, max, value (or code, value) and an optional name column giving the class name; comma or semicolon separated.
 
-<b>Output</b> The smallest integer type that holds the classes plus a nodata value (0 when no class is 0), tiled and DEFLATE-compressed. Class names are stored in the raster attribute table, so the transfer matrix, dynamics and carbon algorithms show them. Values matched by no row become nodata (or keep their value when NODATA_FOR_MISSING is off); their count is the UNMATCHED_PIXELS output and the codes are listed in the log."""
+<b>Output</b> The smallest integer type that holds the classes plus a nodata value (0 when no class is 0), tiled and DEFLATE-compressed. Class names are stored in the raster attribute table, so the transfer matrix, dynamics and carbon algorithms show them, and a QGIS style (.qml beside the file, plus a colour table) makes the layer open with its legend: the GLC_FCS30 colours for the presets' classes, a fixed palette for custom classes. Values matched by no row become nodata (or keep their value when NODATA_FOR_MISSING is off); their count is the UNMATCHED_PIXELS output and the codes are listed in the log."""
+
+
+#: Legend colours of the presets' classes (PRESET index → {class: colour}).
+PRESET_COLOURS = {1: styles.SEED000_COLOURS, 2: styles.SEED001_COLOURS}
 
 
 class ReclassifyAlgorithm(MineLandAlgorithm):
@@ -58,7 +62,8 @@ class ReclassifyAlgorithm(MineLandAlgorithm):
     def compute(self, parameters, context, feedback):
         source = RasterInput("INPUT", raster_path(self, parameters, "INPUT", context),
                              self.parameterAsInt(parameters, "BAND", context) or 1)
-        rules, names = self._rules(parameters, context)
+        preset = self.parameterAsEnum(parameters, "PRESET", context)
+        rules, names = self._rules(parameters, context, preset)
         keep = not self.parameterAsBool(parameters, "NODATA_FOR_MISSING", context)
         if keep and not raster_io.is_integer_band(source.band):
             fail("NODATA_FOR_MISSING", "keeping unmatched values needs an integer raster; switch it on")
@@ -85,15 +90,21 @@ class ReclassifyAlgorithm(MineLandAlgorithm):
                         unmatched_pixels += count
                         unmatched_codes.update(np.unique(values[missed]).tolist()[:50])
                 writer.write(yoff, out)
-            raster_io.write_class_names(writer.band(), {v: names.get(v, f"class {v}") for v in reclass.output_values(rules)})
+            classes = {v: names.get(v, f"class {v}") for v in reclass.output_values(rules)}
+            colours = styles.class_colours(classes, PRESET_COLOURS.get(preset))
+            raster_io.write_class_names(writer.band(), classes)
+            legend = not keep  # kept unmatched codes would be invisible in a paletted style
+            if legend and gdal_type in (raster_io.BYTE, raster_io.UINT16):
+                raster_io.write_colour_table(writer.band(), colours)
+        if legend:
+            styles.write_qml(output, {v: (colours[v], f"{v} {name}") for v, name in classes.items()})
         if unmatched_pixels:
             codes = ", ".join(f"{c:g}" for c in sorted(unmatched_codes)[:50])
             feedback.pushWarning(f"{unmatched_pixels} pixels had codes no row matches and became nodata: {codes}")
         return {"OUTPUT": output, "UNMATCHED_PIXELS": unmatched_pixels}
 
-    def _rules(self, parameters, context):
+    def _rules(self, parameters, context, preset):
         """User rows (TABLE, then TABLE_CSV) before the preset's; names from all."""
-        preset = self.parameterAsEnum(parameters, "PRESET", context)
         _, preset_rules, names = reclass.PRESETS[preset]
         names = dict(names)
         try:

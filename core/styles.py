@@ -11,6 +11,24 @@ from xml.sax.saxutils import quoteattr
 #: Seed 004 restoration classes: decrease in reds, increase in greens.
 RESTORATION_COLOURS = {1: "#d7191c", 2: "#fdae61", 3: "#ffffbf", 4: "#a6d96a", 5: "#1a9641"}
 
+#: Seed 000's 7 classes in the colours of the GLC_FCS30 legend they come from.
+SEED000_COLOURS = {1: "#ffff64", 2: "#00a000", 3: "#ffb432", 4: "#00dc82", 5: "#0046c8", 6: "#fff5d7",
+                   7: "#c31400"}
+
+#: Seed 001's 4 classes: mine-related brown, cropland yellow, sparse and dense vegetation greens.
+SEED001_COLOURS = {1: "#8c4a1c", 2: "#ffff64", 3: "#b4dc78", 4: "#1e7d1e"}
+
+#: Colours for classes without a scheme, repeated as needed (ColorBrewer Set3).
+FALLBACK_COLOURS = ["#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5",
+                    "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f"]
+
+
+def class_colours(codes, scheme=None):
+    """{code: colour}: the scheme's colour where it has one, else the fallback palette in code order."""
+    scheme = scheme or {}
+    spare = iter(FALLBACK_COLOURS * (len(codes) // len(FALLBACK_COLOURS) + 1))
+    return {code: scheme[code] if code in scheme else next(spare) for code in sorted(codes)}
+
 _QML = """<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
 <qgis version="3.22" styleCategories="AllStyleCategories">
   <pipe>

@@ -52,6 +52,12 @@ def test_reclassify_glc_fcs30_preset(run, tmp_path):
     assert band.DataType == gdal.GDT_Byte and band.GetNoDataValue() == 0
     assert read_class_names(band)[7] == "Construction land"
 
+    from qgis.core import QgsRasterLayer
+
+    layer = QgsRasterLayer(result["OUTPUT"], "classes")  # its .qml sidecar is the default style
+    assert layer.renderer().type() == "paletted"
+    assert [label for label, _ in layer.renderer().legendSymbologyItems()][:2] == ["1 Cropland", "2 Forest"]
+
 
 def test_reclassify_table_overrides_preset_and_csv_names(run, tmp_path):
     codes = np.array([[120, 121, 10, 77]], dtype=np.uint8)

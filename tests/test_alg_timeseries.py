@@ -84,7 +84,7 @@ def test_restoration_classes_follow_z_slope_and_hurst(run, tmp_path, stack_paths
 
     layer = QgsRasterLayer(result["OUTPUT_CLASS"], "classes")  # loads the .qml sidecar as its default style
     assert layer.renderer().type() == "paletted"
-    labels = [label for label, _ in layer.legendSymbologyItems()]
+    labels = [label for label, _ in layer.renderer().legendSymbologyItems()]
     assert labels[0].startswith("SD") and labels[-1].startswith("SCI")
 
 
