@@ -31,7 +31,6 @@ Run: make bench  (or QT_QPA_PLATFORM=offscreen PYTHONPATH=.build/plugins
 """
 
 import csv
-import datetime
 import json
 import os
 import resource
@@ -40,6 +39,7 @@ import sys
 import tempfile
 import time
 
+import benchlib
 import numpy as np
 from osgeo import gdal, osr
 
@@ -130,26 +130,6 @@ def ensure_data():
 
 # ---------------------------------------------------------------- workloads
 
-def start_qgis():
-    """Headless QGIS + Processing + our provider, as tests/conftest.py does."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("QGIS_CUSTOM_CONFIG_PATH", tempfile.mkdtemp(prefix="mineland-bench-profile-"))
-    from qgis.core import QgsApplication
-
-    QgsApplication.setPrefixPath("/usr", True)
-    app = QgsApplication([], False)
-    app.initQgis()
-    sys.path.append("/usr/share/qgis/python/plugins")
-    from processing.core.Processing import Processing
-
-    Processing.initialize()
-    from mineland.processing_provider.provider import MineLandProvider
-
-    provider = MineLandProvider()
-    assert QgsApplication.processingRegistry().addProvider(provider)
-    return app, provider  # keep both alive
-
-
 def run_ours(workdir, tag):
     """One processing.run; returns the path of its OUTPUT table (CSV)."""
     import processing
@@ -239,7 +219,7 @@ def maxrss_mb():
 
 def only_ours():
     """Child mode: QGIS + one run of ours; prints peak RSS as one JSON line."""
-    app, provider = start_qgis()
+    app, provider = benchlib.start_qgis()
     baseline = maxrss_mb()
     with tempfile.TemporaryDirectory(prefix="mineland-bench-") as workdir:
         t0 = time.perf_counter()
@@ -247,22 +227,6 @@ def only_ours():
         seconds = time.perf_counter() - t0
     print("ONLY_OURS " + json.dumps({"qgis_baseline_mb": baseline, "peak_mb": maxrss_mb(), "seconds": seconds}))
     sys.stdout.flush()
-
-
-def machine_facts():
-    model = "unknown"
-    with open("/proc/cpuinfo", encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    from qgis.core import Qgis
-
-    return [f"date      {datetime.datetime.now().isoformat(timespec='seconds')}",
-            f"nproc     {len(os.sched_getaffinity(0))} (os.cpu_count {os.cpu_count()})",
-            f"cpu       {model}",
-            f"versions  QGIS {Qgis.QGIS_VERSION}, GDAL {gdal.__version__}, numpy {np.__version__}, "
-            f"Python {sys.version.split()[0]}"]
 
 
 def main():
@@ -281,7 +245,7 @@ def main():
         sys.exit(f"--only-ours subprocess failed (exit {child.returncode}):\n{child.stdout}\n{child.stderr}")
     ours_rss = json.loads(lines[-1][len("ONLY_OURS "):])
 
-    app, provider = start_qgis()
+    app, provider = benchlib.start_qgis()
     with tempfile.TemporaryDirectory(prefix="mineland-bench-") as workdir:
         t_ours, ours_csv = best_of(lambda i: run_ours(workdir, i))
         ours = read_ours(ours_csv)
@@ -304,7 +268,7 @@ def main():
         problems.append("bare blocked, bincount-only and naive counts differ")
 
     print()
-    for fact in machine_facts():
+    for fact in benchlib.machine_facts():
         print(fact)
     print()
     rows = [("ours: processing.run mineland:transfermatrix", t_ours),

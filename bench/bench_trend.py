@@ -38,13 +38,13 @@ Run: cd /work/main && make plugin-link && QT_QPA_PLATFORM=offscreen
 PYTHONPATH=/work/main/.build/plugins .venv/bin/python bench/bench_trend.py
 """
 
-import datetime
 import os
 import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import benchlib
 import numpy as np
 from osgeo import gdal, osr
 
@@ -119,26 +119,6 @@ def read_stack(paths):
 
 
 # ---------------------------------------------------------------- workloads
-
-def start_qgis():
-    """Headless QGIS + Processing + our provider, as tests/conftest.py does."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("QGIS_CUSTOM_CONFIG_PATH", tempfile.mkdtemp(prefix="mineland-bench-profile-"))
-    from qgis.core import QgsApplication
-
-    QgsApplication.setPrefixPath("/usr", True)
-    app = QgsApplication([], False)
-    app.initQgis()
-    sys.path.append("/usr/share/qgis/python/plugins")
-    from processing.core.Processing import Processing
-
-    Processing.initialize()
-    from mineland.processing_provider.provider import MineLandProvider
-
-    provider = MineLandProvider()
-    assert QgsApplication.processingRegistry().addProvider(provider)
-    return app, provider  # keep both alive
-
 
 def kernel(values, years):
     """trend_statistics over CHUNK_PIXELS chunks in core.stack's pool; the 9 statistics, whole arrays."""
@@ -216,26 +196,14 @@ def compare(ours, sample, refs, written):
 
 
 def machine_facts():
-    model = "unknown"
-    with open("/proc/cpuinfo", encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    from qgis.core import Qgis
-
     import pymannkendall
     import scipy
 
     from mineland.core import stack
 
-    return [f"date      {datetime.datetime.now().isoformat(timespec='seconds')}",
-            f"nproc     {len(os.sched_getaffinity(0))} (os.cpu_count {os.cpu_count()}; "
-            f"our thread pool: {stack.worker_count()} workers, {stack.CHUNK_PIXELS} px chunks)",
-            f"cpu       {model}",
-            f"versions  QGIS {Qgis.QGIS_VERSION}, GDAL {gdal.__version__}, numpy {np.__version__}, "
-            f"scipy {scipy.__version__}, pymannkendall {getattr(pymannkendall, '__version__', '?')}, "
-            f"Python {sys.version.split()[0]}"]
+    return benchlib.machine_facts(
+        f"; our thread pool: {stack.worker_count()} workers, {stack.CHUNK_PIXELS} px chunks",
+        f"scipy {scipy.__version__}, pymannkendall {getattr(pymannkendall, '__version__', '?')}")
 
 
 # ---------------------------------------------------------------- main
@@ -253,7 +221,7 @@ def main():
               f"{len(paths)} GeoTIFFs, {'generated' if made else 'reused'} in {time.perf_counter() - t0:.1f} s, "
               f"{size:.0f} MB on disk", flush=True)
 
-    app, provider = start_qgis()
+    app, provider = benchlib.start_qgis()
     rows, problems = [], []
     for steps, paths in stacks.items():
         years = SERIES[steps]
