@@ -9,6 +9,7 @@ from ..algorithms.accuracy import AccuracyAlgorithm
 from ..algorithms.carbon_stock import CarbonStockAlgorithm
 from ..algorithms.landuse_dynamics import LandUseDynamicsAlgorithm
 from ..algorithms.mlri import MlriAlgorithm
+from ..algorithms.patch_stats import PatchStatsAlgorithm
 from ..algorithms.reclassify import ReclassifyAlgorithm
 from ..algorithms.restoration_summary import RestorationSummaryAlgorithm
 from ..algorithms.transfer_matrix import TransferMatrixAlgorithm
@@ -26,6 +27,7 @@ ALGORITHMS = [
     MlriAlgorithm,
     RestorationSummaryAlgorithm,
     AccuracyAlgorithm,
+    PatchStatsAlgorithm,
 ]
 
 
