@@ -15,6 +15,7 @@ from qgis.core import (
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterString,
+    QgsProcessingUtils,
     QgsWkbTypes,
 )
 from qgis.PyQt.QtCore import QCoreApplication, QMetaType, QVariant
@@ -294,3 +295,24 @@ def stack_years(algorithm, parameters, context, stack, name="YEARS"):
         return dynamics.parse_years(algorithm.parameterAsString(parameters, name, context), len(stack.steps))
     except ValueError as err:
         fail(name, f"{err} (time steps: {len(stack.steps)})")
+
+
+# ----------------------------------------------------------- child algorithms
+
+def run_child(algorithm_id, parameters, context, feedback):
+    """Run one of QGIS's own algorithms as a child step; return its OUTPUT as a layer.
+
+    Vector geometry work goes through QGIS's algorithms rather than our own
+    GEOS code; the child shares the parent's context and feedback (so cancel
+    and the log work) and writes to a temporary layer.
+    """
+    import processing  # QGIS's Processing plugin: importable once QGIS runs, not at plugin import
+
+    result = processing.run(algorithm_id, dict(parameters, OUTPUT="TEMPORARY_OUTPUT"), context=context,
+                            feedback=feedback, is_child_algorithm=True)
+    layer = QgsProcessingUtils.mapLayerFromString(result["OUTPUT"], context)
+    if layer is None:
+        raise QgsProcessingException(f"{algorithm_id} gave no output layer")
+    if feedback is not None and feedback.isCanceled():
+        raise raster_io.Cancelled()
+    return layer

@@ -23,7 +23,6 @@ from qgis.core import (
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
-    QgsProcessingUtils,
 )
 
 from ..core import raster_io, report, restoration
@@ -35,6 +34,7 @@ from .common import (
     fail,
     pixel_areas,
     raster_path,
+    run_child,
     wants_output,
 )
 
@@ -160,18 +160,9 @@ class RestorationSummaryAlgorithm(MineLandAlgorithm):
 
     def _zonal_histogram(self, parameters, raster_layer, context, feedback):
         """Pixel counts per value and site by QGIS's native:zonalhistogram (reprojects the sites itself)."""
-        import processing  # QGIS's Processing plugin: importable once QGIS runs, not at plugin import
-
-        result = processing.run("native:zonalhistogram", {
-            "INPUT_RASTER": raster_layer, "RASTER_BAND": 1, "INPUT_VECTOR": parameters["SITES"],
-            "COLUMN_PREFIX": PREFIX, "OUTPUT": "TEMPORARY_OUTPUT",
-        }, context=context, feedback=feedback, is_child_algorithm=True)
-        zones = QgsProcessingUtils.mapLayerFromString(result["OUTPUT"], context)
-        if zones is None:
-            raise QgsProcessingException("native:zonalhistogram gave no output layer")
-        if feedback.isCanceled():
-            raise raster_io.Cancelled()
-        return zones
+        return run_child("native:zonalhistogram", {"INPUT_RASTER": raster_layer, "RASTER_BAND": 1,
+                                                   "INPUT_VECTOR": parameters["SITES"], "COLUMN_PREFIX": PREFIX},
+                         context, feedback)
 
     def _write_sites(self, parameters, context, zones, sites, shares, duration, summary):
         columns = output_columns()
