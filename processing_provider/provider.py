@@ -7,6 +7,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..algorithms.accuracy import AccuracyAlgorithm
 from ..algorithms.carbon_stock import CarbonStockAlgorithm
+from ..algorithms.fishnet import FishnetAlgorithm
 from ..algorithms.landuse_dynamics import LandUseDynamicsAlgorithm
 from ..algorithms.mlri import MlriAlgorithm
 from ..algorithms.patch_stats import PatchStatsAlgorithm
@@ -28,6 +29,7 @@ ALGORITHMS = [
     RestorationSummaryAlgorithm,
     AccuracyAlgorithm,
     PatchStatsAlgorithm,
+    FishnetAlgorithm,
 ]
 
 

@@ -109,3 +109,24 @@ def test_trend_and_mlri(qgis_process, tmp_path):
     classes = read_raster(result["OUTPUT_CLASS"])
     assert np.all(np.isin(classes, [4, 5]))  # cooling and greening everywhere: significant increase
     assert (tmp_path / "classes.qml").exists()
+
+
+def _geojson(path, rings):
+    """Write lon/lat rectangles (x0, y0, x1, y1) as a GeoJSON polygon layer."""
+    import json
+
+    features = [{"type": "Feature", "properties": {"name": f"p{i}"},
+                 "geometry": {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}}
+                for i, (x0, y0, x1, y1) in enumerate(rings)]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    return str(path)
+
+
+def test_fishnet_and_patch_statistics(qgis_process, tmp_path):
+    area = _geojson(tmp_path / "area.geojson", [(88.0, 43.0, 89.0, 44.0)])
+    mines = _geojson(tmp_path / "mines.geojson", [(88.1, 43.1, 88.12, 43.12), (88.5, 43.5, 88.51, 43.51)])
+    grid = qgis_process.run("mineland:fishnet", STUDY_AREA=area, CELL_SIZE=20000, CLIP="true", MINES=mines,
+                            OUTPUT=str(tmp_path / "grid.gpkg"))
+    stats = qgis_process.run("mineland:patchstats", INPUT=mines, THRESHOLDS="0.5, 5", OUTPUT=str(tmp_path / "p.csv"))
+    assert stats["PATCHES"] == 2
+    assert grid["CELLS"] > 20 and grid["MINE_AREA_KM2"] == pytest.approx(stats["AREA_KM2"], rel=1e-6)

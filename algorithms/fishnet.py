@@ -1,0 +1,180 @@
+"""mineland:fishnet — a square grid over a study area with the mining density of every cell (seed 002)."""
+
+import math
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsDistanceArea,
+    QgsFeature,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsPointXY,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterCrs,
+    QgsProcessingParameterExtent,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterNumber,
+    QgsRectangle,
+    QgsUnitTypes,
+    QgsWkbTypes,
+)
+
+from .common import FIELD_TYPES, MineLandAlgorithm, fail, run_child, wants_output
+
+HELP = """A square grid (fishnet) over a study area, with the mining density of every cell, as seed 002 §2 builds it (100 km cells; density = mine area in the cell / cell area × 100).
+
+<b>Study area</b> STUDY_AREA (polygons) or EXTENT; with STUDY_AREA only the cells that intersect it are kept, and CLIP cuts them to its outline (the cell area is then the clipped area).
+<b>Grid CRS</b> CELL_SIZE is in metres. The grid is laid out in GRID_CRS when given (it must be projected, in metres); otherwise in the study area's CRS when that is projected in metres; otherwise (a geographic CRS) in a Lambert azimuthal equal-area projection centred on the study area, so that cells are equal-area squares. Cells are aligned on multiples of CELL_SIZE.
+<b>Areas</b> cell_area_km2 and mine_area_km2 are measured on the ellipsoid (the project's, WGS 84 when none is set), so they are right whatever the CRS. MINES polygons are first dissolved, so overlapping mine polygons are not counted twice; the mine area of a cell is the area of the dissolved mines inside it (QGIS's native:intersection).
+<b>OUTPUT</b> cell polygons (in the grid CRS) with cell_id, row, col (row 0 at the top), cell_area_km2, mine_area_km2 and density_pct = mine_area_km2 / cell_area_km2 × 100 (0 without MINES). CELLS and MINE_AREA_KM2 give the totals."""
+
+MAX_CELLS = 2_000_000
+
+
+class FishnetAlgorithm(MineLandAlgorithm):
+    NAME = "fishnet"
+    DISPLAY_NAME = "Fishnet with mining density"
+    GROUP = "spatialstatistics"
+    HELP = HELP
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
+        self.add(QgsProcessingParameterFeatureSource("STUDY_AREA", "Study area", [QgsProcessing.TypeVectorPolygon],
+                                                     optional=True),
+                 "Polygons of the study area (e.g. the provinces); cells not touching it are dropped. "
+                 "Give this or EXTENT.")
+        self.add(QgsProcessingParameterExtent("EXTENT", "Extent (when there is no study-area layer)", optional=True),
+                 "Extent to cover when STUDY_AREA is not given.")
+        self.add(QgsProcessingParameterNumber("CELL_SIZE", "Cell size (m)", QgsProcessingParameterNumber.Double,
+                                              100000.0, minValue=1.0),
+                 "Side of the square cells in metres (default 100 km, as seed 002).")
+        self.add(QgsProcessingParameterCrs("GRID_CRS", "Grid CRS (projected, metres)", optional=True),
+                 "CRS of the grid. Empty: the study area's CRS if projected in metres, else a Lambert azimuthal "
+                 "equal-area projection centred on the study area.", advanced=True)
+        self.add(QgsProcessingParameterBoolean("CLIP", "Clip cells to the study area", defaultValue=False),
+                 "Cut the edge cells to the study area's outline (their area and density then use the clipped area).")
+        self.add(QgsProcessingParameterFeatureSource("MINES", "Mine polygons", [QgsProcessing.TypeVectorPolygon],
+                                                     optional=True),
+                 "Mining patches whose area per cell gives the density; dissolved first so overlaps count once.")
+        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Fishnet", QgsProcessing.TypeVectorPolygon),
+                 "Cells with cell_id, row, col, cell_area_km2, mine_area_km2, density_pct.")
+        for key, label in (("CELLS", "Cells"), ("MINE_AREA_KM2", "Mine area in the cells (km2)")):
+            self.addOutput(QgsProcessingOutputNumber(key, label))
+
+    def compute(self, parameters, context, feedback):
+        area = self.parameterAsSource(parameters, "STUDY_AREA", context) if wants_output(parameters, "STUDY_AREA") \
+            else None
+        extent, extent_crs = self._extent(parameters, context, area)
+        size = self.parameterAsDouble(parameters, "CELL_SIZE", context)
+        grid_crs = self._grid_crs(parameters, context, extent, extent_crs)
+        grid_extent = aligned(QgsCoordinateTransform(extent_crs, grid_crs, context.transformContext())
+                              .transformBoundingBox(extent), size)
+        count = round(grid_extent.width() / size) * round(grid_extent.height() / size)
+        if count > MAX_CELLS:
+            fail("CELL_SIZE", f"{size:g} m cells over this extent make {count:,} cells; choose larger cells")
+
+        cells = run_child("native:creategrid", {
+            "TYPE": 2, "EXTENT": grid_extent, "HSPACING": size, "VSPACING": size, "HOVERLAY": 0, "VOVERLAY": 0,
+            "CRS": grid_crs}, context, feedback)
+        if area is not None:
+            outline = run_child("native:dissolve", {"INPUT": self._reprojected(parameters, "STUDY_AREA", grid_crs,
+                                                                                 context, feedback)}, context, feedback)
+            clip = self.parameterAsBool(parameters, "CLIP", context)
+            cells = run_child("native:intersection", {"INPUT": cells, "OVERLAY": outline,
+                                                      "OVERLAY_FIELDS_PREFIX": "mineland_area_"},
+                              context, feedback) if clip else \
+                run_child("native:extractbylocation", {"INPUT": cells, "PREDICATE": [0], "INTERSECT": outline},
+                          context, feedback)
+        measurer = QgsDistanceArea()
+        measurer.setSourceCrs(grid_crs, context.transformContext())
+        measurer.setEllipsoid(context.ellipsoid() or "EPSG:7030")
+        mine_km2 = self._mine_area_by_cell(parameters, cells, grid_crs, measurer, context, feedback)
+        return self._write(parameters, context, cells, grid_extent, size, measurer, mine_km2)
+
+    def _extent(self, parameters, context, area):
+        if area is not None:
+            if not area.sourceCrs().isValid():
+                fail("STUDY_AREA", "the layer has no CRS; assign its CRS first")
+            if area.featureCount() == 0:
+                fail("STUDY_AREA", "the layer has no features")
+            return area.sourceExtent(), area.sourceCrs()
+        if not wants_output(parameters, "EXTENT"):
+            fail("STUDY_AREA", "give a study-area layer or an EXTENT")
+        extent = self.parameterAsExtent(parameters, "EXTENT", context)
+        crs = self.parameterAsExtentCrs(parameters, "EXTENT", context)
+        if extent.isEmpty() or not crs.isValid():
+            fail("EXTENT", "the extent is empty or has no CRS")
+        return extent, crs
+
+    def _grid_crs(self, parameters, context, extent, extent_crs):
+        crs = self.parameterAsCrs(parameters, "GRID_CRS", context)
+        if crs.isValid():
+            if crs.isGeographic() or crs.mapUnits() != QgsUnitTypes.DistanceMeters:
+                fail("GRID_CRS", f"{crs.authid() or crs.description()} is not a projected CRS in metres")
+            return crs
+        if not extent_crs.isGeographic() and extent_crs.mapUnits() == QgsUnitTypes.DistanceMeters:
+            return extent_crs
+        return equal_area_crs(extent, extent_crs, context)
+
+    def _reprojected(self, parameters, name, crs, context, feedback):
+        return run_child("native:reprojectlayer", {"INPUT": parameters[name], "TARGET_CRS": crs}, context, feedback)
+
+    def _mine_area_by_cell(self, parameters, cells, grid_crs, measurer, context, feedback):
+        """{cell id: ellipsoidal km² of the dissolved mines inside the cell}."""
+        if not wants_output(parameters, "MINES"):
+            return {}
+        mines = run_child("native:dissolve", {"INPUT": self._reprojected(parameters, "MINES", grid_crs, context,
+                                                                          feedback)}, context, feedback)
+        pieces = run_child("native:intersection", {"INPUT": mines, "OVERLAY": cells, "OVERLAY_FIELDS": ["id"],
+                                                   "OVERLAY_FIELDS_PREFIX": "mineland_cell_"}, context, feedback)
+        areas = {}
+        for piece in pieces.getFeatures():
+            key = int(piece["mineland_cell_id"])
+            areas[key] = areas.get(key, 0.0) + measurer.measureArea(piece.geometry()) / 1e6
+        return areas
+
+    def _write(self, parameters, context, cells, grid_extent, size, measurer, mine_km2):
+        columns = [("cell_id", int), ("row", int), ("col", int), ("cell_area_km2", float), ("mine_area_km2", float),
+                   ("density_pct", float)]
+        fields = QgsFields()
+        for name, kind in columns:
+            fields.append(QgsField(name, FIELD_TYPES[kind]))
+        sink, dest_id = self.parameterAsSink(parameters, "OUTPUT", context, fields, QgsWkbTypes.MultiPolygon,
+                                             cells.crs())
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, "OUTPUT"))
+        count, total_mine = 0, 0.0
+        for cell in sorted(cells.getFeatures(), key=lambda f: int(f["id"])):
+            cell_id = int(cell["id"])
+            row = round((grid_extent.yMaximum() - float(cell["top"])) / size)
+            col = round((float(cell["left"]) - grid_extent.xMinimum()) / size)
+            cell_km2 = measurer.measureArea(cell.geometry()) / 1e6
+            mine = mine_km2.get(cell_id, 0.0)
+            feature = QgsFeature(fields)
+            geometry = cell.geometry()
+            geometry.convertToMultiType()
+            feature.setGeometry(geometry)
+            feature.setAttributes([cell_id, row, col, cell_km2, mine, mine / cell_km2 * 100.0 if cell_km2 else None])
+            sink.addFeature(feature, QgsFeatureSink.FastInsert)
+            count += 1
+            total_mine += mine
+        return {"OUTPUT": dest_id, "CELLS": count, "MINE_AREA_KM2": total_mine}
+
+
+def aligned(extent, size):
+    """The extent grown to multiples of ``size``."""
+    return QgsRectangle(math.floor(extent.xMinimum() / size) * size, math.floor(extent.yMinimum() / size) * size,
+                        math.ceil(extent.xMaximum() / size) * size, math.ceil(extent.yMaximum() / size) * size)
+
+
+def equal_area_crs(extent, crs, context):
+    """Lambert azimuthal equal-area on WGS 84 centred on the extent."""
+    to_wgs84 = QgsCoordinateTransform(crs, QgsCoordinateReferenceSystem("EPSG:4326"), context.transformContext())
+    centre = to_wgs84.transform(QgsPointXY(extent.center()))
+    return QgsCoordinateReferenceSystem.fromProj(
+        f"+proj=laea +lat_0={centre.y():.6f} +lon_0={centre.x():.6f} +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs")
