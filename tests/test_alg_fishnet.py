@@ -18,7 +18,7 @@ def polygon_layer(crs, rects, name="layer"):
     return layer
 
 
-def cells_of(result, context_layer=None):
+def cells_of(result):
     from qgis.core import QgsVectorLayer
 
     layer = QgsVectorLayer(result["OUTPUT"], "cells", "ogr")
