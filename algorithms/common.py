@@ -286,6 +286,10 @@ def raster_stack(algorithm, parameters, name, context):
         steps = [RasterInput(f"{name} (band {b})", paths[0], b) for b in range(1, count + 1)]
     else:
         steps = [RasterInput(f"{name} (raster {i}, {os.path.basename(p)})", p) for i, p in enumerate(paths, start=1)]
+        for step in steps:
+            if step.dataset.RasterCount > 1:
+                fail(step.parameter, f"has {step.dataset.RasterCount} bands; give one single-band raster per "
+                     "time step, or a single multiband raster with one band per time step")
     return Stack(name, steps)
 
 

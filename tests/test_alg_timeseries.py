@@ -112,6 +112,15 @@ def test_trend_bad_input(run, tmp_path, stack_paths, parameters, message):
         run("mineland:trend", dict(base, **parameters))
 
 
+def test_trend_rejects_a_multiband_raster_among_several(run, tmp_path, stack_paths):
+    from qgis.core import QgsProcessingException
+
+    stack, paths = stack_paths
+    paths[1] = write_raster(tmp_path / "two.tif", stack[:2], nodata=NODATA)
+    with pytest.raises(QgsProcessingException, match="INPUTS \\(raster 2, two.tif\\) has 2 bands"):
+        run("mineland:trend", {"INPUTS": paths, "YEARS": ",".join(map(str, YEARS)), "OUTPUT": str(tmp_path / "t.tif")})
+
+
 def test_trend_rejects_a_misaligned_year(run, tmp_path, stack_paths):
     from qgis.core import QgsProcessingException
 
