@@ -117,7 +117,7 @@ def test_trend_rejects_a_multiband_raster_among_several(run, tmp_path, stack_pat
 
     stack, paths = stack_paths
     paths[1] = write_raster(tmp_path / "two.tif", stack[:2], nodata=NODATA)
-    with pytest.raises(QgsProcessingException, match="INPUTS \\(raster 2, two.tif\\) has 2 bands"):
+    with pytest.raises(QgsProcessingException, match="INPUTS \\(raster 2, two.tif\\): has 2 bands"):
         run("mineland:trend", {"INPUTS": paths, "YEARS": ",".join(map(str, YEARS)), "OUTPUT": str(tmp_path / "t.tif")})
 
 
