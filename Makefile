@@ -1,7 +1,7 @@
 # MineLand — every target does its own set-up on a fresh Debian 12 machine (as root).
 #   make demo     run the land cover → carbon chain headless through qgis_process
 #   make test     unit tests, QGIS tests through processing.run, qgis_process tests
-#   make bench    transfer matrix vs bare GDAL + bincount; trend vs a pymannkendall loop
+#   make bench    transfer matrix vs bare GDAL + bincount; trend vs pymannkendall; spatial stats vs esda
 #   make install  link the plugin into your QGIS profile and enable it
 #   make package  build dist/mineland-<version>.zip for "Install from ZIP"
 
@@ -54,6 +54,7 @@ demo: venv plugin-link
 bench: venv plugin-link
 	$(PYTHON) bench/bench_transfer_matrix.py
 	$(PYTHON) bench/bench_trend.py
+	$(PYTHON) bench/bench_spatial.py
 
 install: system plugin-link
 	mkdir -p $(QGIS_PROFILES)/python/plugins

@@ -224,12 +224,12 @@ def write_table(algorithm, parameters, name, context, columns, rows):
         raise QgsProcessingException(algorithm.invalidSinkError(parameters, name))
     for row in rows:
         feature = QgsFeature(fields)
-        feature.setAttributes([_cell(value, kind) for value, (_, kind) in zip(row, columns)])
+        feature.setAttributes([field_value(value, kind) for value, (_, kind) in zip(row, columns)])
         sink.addFeature(feature, QgsFeatureSink.FastInsert)
     return dest_id
 
 
-def _cell(value, kind):
+def field_value(value, kind):
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     return _CASTS[kind](value)

@@ -45,3 +45,34 @@ def write_page(path, title, sections):
              f"<style>{STYLE}</style></head><body>", heading(title, 1)] + list(sections) + ["</body></html>"]
     with open(path, "w", encoding="utf-8") as handle:
         handle.write("\n".join(parts))
+
+
+def scatter_svg(x, y, x_label, y_label, colours=None, size=360):
+    """An inline SVG scatter plot with axes through 0 and the least-squares line (Moran scatter plot)."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    keep = np.isfinite(x) & np.isfinite(y)
+    x, y = x[keep], y[keep]
+    colours = np.asarray(colours if colours is not None else ["#3b6ea5"] * keep.size, dtype=object)[keep]
+    span = max(float(np.abs(np.concatenate([x, y, [1e-12]])).max()) * 1.1, 1e-12)
+    pad = 30
+
+    def sx(v):
+        return pad + (v + span) / (2 * span) * (size - 2 * pad)
+
+    def sy(v):
+        return size - pad - (v + span) / (2 * span) * (size - 2 * pad)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" font-size="11">',
+             f'<line x1="{sx(-span)}" y1="{sy(0)}" x2="{sx(span)}" y2="{sy(0)}" stroke="#999"/>',
+             f'<line x1="{sx(0)}" y1="{sy(-span)}" x2="{sx(0)}" y2="{sy(span)}" stroke="#999"/>']
+    parts += [f'<circle cx="{sx(a):.1f}" cy="{sy(b):.1f}" r="2.5" fill="{c}" fill-opacity="0.7"/>'
+              for a, b, c in zip(x, y, colours)]
+    if x.size > 1 and np.var(x) > 0:
+        slope = float(np.sum(x * y) / np.sum(x * x))  # through the origin: the slope is Moran's I for row-standardised W
+        parts.append(f'<line x1="{sx(-span)}" y1="{sy(-span * slope)}" x2="{sx(span)}" y2="{sy(span * slope)}" '
+                     'stroke="#c0392b" stroke-width="1.5"/>')
+    parts += [f'<text x="{size / 2}" y="{size - 6}" text-anchor="middle">{escape(x_label)}</text>',
+              f'<text x="12" y="{size / 2}" text-anchor="middle" transform="rotate(-90 12 {size / 2})">'
+              f'{escape(y_label)}</text>', "</svg>"]
+    return "".join(parts)

@@ -8,8 +8,10 @@ from qgis.PyQt.QtGui import QIcon
 from ..algorithms.accuracy import AccuracyAlgorithm
 from ..algorithms.carbon_stock import CarbonStockAlgorithm
 from ..algorithms.fishnet import FishnetAlgorithm
+from ..algorithms.hotspots import HotspotsAlgorithm
 from ..algorithms.landuse_dynamics import LandUseDynamicsAlgorithm
 from ..algorithms.mlri import MlriAlgorithm
+from ..algorithms.moran import MoranAlgorithm
 from ..algorithms.patch_stats import PatchStatsAlgorithm
 from ..algorithms.reclassify import ReclassifyAlgorithm
 from ..algorithms.restoration_summary import RestorationSummaryAlgorithm
@@ -30,6 +32,8 @@ ALGORITHMS = [
     AccuracyAlgorithm,
     PatchStatsAlgorithm,
     FishnetAlgorithm,
+    MoranAlgorithm,
+    HotspotsAlgorithm,
 ]
 
 

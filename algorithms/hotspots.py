@@ -1,0 +1,59 @@
+"""mineland:hotspots — Getis-Ord Gi* hot and cold spots and General G of a field (seed 002)."""
+
+import numpy as np
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterFeatureSink,
+)
+
+from ..core import autocorrelation
+from . import neighbours
+from .common import MineLandAlgorithm, fail
+from .spatial_output import write_features
+
+HELP = """Getis-Ord Gi* hot and cold spots and the General G of a numeric field, as ArcGIS's Hot Spot Analysis and High/Low Clustering, and as seed 002 §2.3 maps mining density (METHODS.md §2). Agrees with PySAL esda (G, G_Local star=True) — esda is not needed.
+
+<b>Gi*</b> (each feature counted among its own neighbours): z_i = (Σ_j w_ij x_j − x̄ Σ_j w_ij) / (S √((n Σ_j w_ij² − (Σ_j w_ij)²)/(n − 1))), x̄ and S the mean and population standard deviation of all n values, two-sided p. Gi_Bin: ±3, ±2, ±1 for hot (+) or cold (−) spots significant at 99, 95, 90 % confidence, 0 otherwise; with FDR the Benjamini-Hochberg false discovery rate correction decides significance at each level, as ArcGIS's FDR option. Islands get NULL z and p and bin 0.
+<b>General G</b> = Σ_i Σ_j≠i w_ij x_i x_j / Σ_i Σ_j≠i x_i x_j with binary weights (as esda.G), E[G] = S0/(n(n − 1)), analytical variance, z and p: outputs G, EXPECTED_G, Z, P. It needs values ≥ 0.
+
+""" + neighbours.WEIGHTS_HELP + """ ROW_STANDARDIZE is off by default here: binary weights, as ArcGIS (Gi*'s z does not change when a row is scaled).
+
+<b>OUTPUT</b> the input features with GiZScore, GiPValue and Gi_Bin (ArcGIS's field names)."""
+
+
+class HotspotsAlgorithm(MineLandAlgorithm):
+    NAME = "hotspots"
+    DISPLAY_NAME = "Hot spots (Getis-Ord Gi*) and General G"
+    GROUP = "spatialstatistics"
+    HELP = HELP
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
+        neighbours.add_parameters(self, row_standardize_default=False)
+        self.add(QgsProcessingParameterBoolean("FDR", "False discovery rate correction", defaultValue=False),
+                 "Apply the Benjamini-Hochberg FDR correction to the Gi_Bin significance levels.")
+        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Hot spots", QgsProcessing.TypeVectorAnyGeometry),
+                 "Input features with GiZScore, GiPValue, Gi_Bin.")
+        for key, label in (("G", "General G"), ("EXPECTED_G", "E[G]"), ("Z", "z of G"), ("P", "p of G"),
+                           ("HOT_SPOTS", "Features with Gi_Bin > 0"), ("COLD_SPOTS", "Features with Gi_Bin < 0")):
+            self.addOutput(QgsProcessingOutputNumber(key, label))
+
+    def compute(self, parameters, context, feedback):
+        data = neighbours.observations(self, parameters, context, feedback)
+        fdr = self.parameterAsBool(parameters, "FDR", context)
+        try:
+            local = autocorrelation.local_g_star(data.values, data.weights, star=True)
+        except ValueError as err:
+            fail("FIELD", str(err))
+        bins = autocorrelation.gi_bin(local.z, local.p, fdr)
+        columns = [("GiZScore", float), ("GiPValue", float), ("Gi_Bin", int)]
+        results = {"OUTPUT": write_features(self, parameters, context, data, columns, list(zip(local.z, local.p, bins))),
+                   "HOT_SPOTS": int(np.sum(bins > 0)), "COLD_SPOTS": int(np.sum(bins < 0))}
+        try:
+            general = autocorrelation.general_g(data.values, data.weights)
+            results.update({"G": float(general.G), "EXPECTED_G": float(general.EG), "Z": float(general.z),
+                            "P": float(general.p_norm)})
+        except ValueError as err:  # e.g. negative values: Gi* is still meaningful
+            feedback.pushWarning(f"General G not computed: {err}")
+        return results

@@ -1,0 +1,33 @@
+"""Writing per-feature statistics: every input feature with its attributes and the new fields."""
+
+from qgis.core import QgsFeature, QgsFeatureSink, QgsField, QgsFields, QgsProcessingException
+
+from .common import FIELD_TYPES, field_value
+
+
+def write_features(algorithm, parameters, context, data, columns, values):
+    """The features of ``data`` with their attributes plus ``columns`` (name, type) holding ``values`` (one row each).
+
+    Features left out of the statistics (NULL value) are written too, with NULL in the new fields.
+    """
+    source = algorithm.parameterAsSource(parameters, "INPUT", context)
+    fields = QgsFields(source.fields())
+    for name, kind in columns:
+        if fields.indexOf(name) >= 0:
+            fields.remove(fields.indexOf(name))  # recomputed: replace a field of an earlier run
+        fields.append(QgsField(name, FIELD_TYPES[kind]))
+    sink, dest_id = algorithm.parameterAsSink(parameters, "OUTPUT", context, fields, source.wkbType(),
+                                              source.sourceCrs())
+    if sink is None:
+        raise QgsProcessingException(algorithm.invalidSinkError(parameters, "OUTPUT"))
+    by_id = {feature.id(): row for feature, row in zip(data.features, values)}
+    empty = [None] * len(columns)
+    for feature in source.getFeatures():
+        out = QgsFeature(fields)
+        out.setGeometry(feature.geometry())
+        attributes = {name: feature[name] for name in source.fields().names() if fields.indexOf(name) >= 0}
+        row = by_id.get(feature.id(), empty)
+        attributes.update({name: field_value(value, kind) for (name, kind), value in zip(columns, row)})
+        out.setAttributes([attributes.get(name) for name in fields.names()])
+        sink.addFeature(out, QgsFeatureSink.FastInsert)
+    return dest_id

@@ -1,0 +1,88 @@
+"""mineland:moran and mineland:hotspots through processing.run, chained from mineland:fishnet."""
+
+import numpy as np
+import pytest
+
+from mineland.core import autocorrelation, spatial_weights
+
+
+def grid_with_values(run, tmp_path, values):
+    """A fishnet of values.shape cells (10 km) with a 'value' field set from ``values`` by (row, col)."""
+    from qgis.core import QgsField, QgsFeature, QgsGeometry, QgsRectangle, QgsVectorLayer
+    from qgis.PyQt.QtCore import QVariant
+
+    rows, cols = values.shape
+    area = QgsVectorLayer("Polygon?crs=EPSG:32637", "area", "memory")
+    feature = QgsFeature()
+    feature.setGeometry(QgsGeometry.fromRect(QgsRectangle(400000, 5600000, 400000 + cols * 1e4,
+                                                          5600000 + rows * 1e4)))
+    area.dataProvider().addFeatures([feature])
+    grid = run("mineland:fishnet", {"STUDY_AREA": area, "CELL_SIZE": 10000, "OUTPUT": str(tmp_path / "grid.gpkg")})
+    layer = QgsVectorLayer(grid["OUTPUT"], "grid", "ogr")
+    layer.startEditing()
+    layer.addAttribute(QgsField("value", QVariant.Double))
+    layer.updateFields()
+    for cell in layer.getFeatures():
+        value = values[cell["row"], cell["col"]]
+        layer.changeAttributeValue(cell.id(), layer.fields().indexOf("value"),
+                                   None if np.isnan(value) else float(value))
+    assert layer.commitChanges()
+    return grid["OUTPUT"]
+
+
+@pytest.fixture
+def clustered():
+    rng = np.random.default_rng(2)
+    values = rng.random((6, 7))
+    values[:3, :3] += 3.0  # a hot corner
+    return values
+
+
+def test_moran_and_hotspots_agree_with_the_core(run, tmp_path, clustered):
+    from qgis.core import QgsVectorLayer
+
+    path = grid_with_values(run, tmp_path, clustered)
+    moran = run("mineland:moran", {"INPUT": path, "FIELD": "value", "WEIGHTS": 0, "PERMUTATIONS": 99, "SEED": 1,
+                                   "OUTPUT": str(tmp_path / "lisa.gpkg"), "OUTPUT_HTML": str(tmp_path / "m.html")})
+    weights = spatial_weights.row_standardise(spatial_weights.grid_contiguity(6, 7, "queen"))
+    expected = autocorrelation.global_moran(clustered.ravel(), weights, permutations=99, seed=1)
+    assert moran["MORANS_I"] == pytest.approx(expected.I, abs=1e-12)
+    assert moran["Z_RAND"] == pytest.approx(expected.z_rand, abs=1e-12)
+    assert moran["EXPECTED_I"] == pytest.approx(-1 / 41)
+    assert moran["MORANS_I"] > 0.3 and moran["P_NORM"] < 0.01
+    lisa = {(f["row"], f["col"]): f for f in QgsVectorLayer(moran["OUTPUT"], "l", "ogr").getFeatures()}
+    assert lisa[(0, 0)]["COType"] == "HH" and lisa[(5, 6)]["COType"] in ("LL", "NS")
+    assert "<svg" in (tmp_path / "m.html").read_text(encoding="utf-8")
+
+    hot = run("mineland:hotspots", {"INPUT": path, "FIELD": "value", "WEIGHTS": 0,
+                                    "OUTPUT": str(tmp_path / "gi.gpkg")})
+    binary = spatial_weights.grid_contiguity(6, 7, "queen")
+    gi = autocorrelation.local_g_star(clustered.ravel(), binary, star=True)
+    cells = {(f["row"], f["col"]): f for f in QgsVectorLayer(hot["OUTPUT"], "g", "ogr").getFeatures()}
+    assert cells[(1, 1)]["GiZScore"] == pytest.approx(gi.z[1 * 7 + 1], abs=1e-12)
+    assert cells[(1, 1)]["Gi_Bin"] == 3 and hot["HOT_SPOTS"] >= 4
+    general = autocorrelation.general_g(clustered.ravel(), binary)
+    assert hot["G"] == pytest.approx(general.G, abs=1e-12) and hot["Z"] == pytest.approx(general.z, abs=1e-12)
+
+
+def test_null_values_are_left_out_not_poisoning(run, tmp_path, clustered):
+    from qgis.core import QgsVectorLayer
+
+    values = clustered.copy()
+    values[2, 5] = np.nan
+    path = grid_with_values(run, tmp_path, values)
+    result = run("mineland:hotspots", {"INPUT": path, "FIELD": "value", "WEIGHTS": 3, "K": 4,
+                                       "OUTPUT": str(tmp_path / "gi.gpkg")})
+    z = {(f["row"], f["col"]): f["GiZScore"] for f in QgsVectorLayer(result["OUTPUT"], "g", "ogr").getFeatures()}
+    assert len(z) == 42 and z[(2, 5)] is None or str(z[(2, 5)]) == "NULL"
+    assert all(np.isfinite(v) for key, v in z.items() if key != (2, 5))
+
+
+def test_constant_field_is_a_clear_error(run, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    path = grid_with_values(run, tmp_path, np.full((3, 3), 2.0))
+    with pytest.raises(QgsProcessingException, match="FIELD: every feature has value = 2"):
+        run("mineland:moran", {"INPUT": path, "FIELD": "value", "OUTPUT": str(tmp_path / "l.gpkg")})
+    with pytest.raises(QgsProcessingException, match="DISTANCE"):
+        run("mineland:hotspots", {"INPUT": path, "FIELD": "fid", "WEIGHTS": 2, "OUTPUT": str(tmp_path / "g.gpkg")})
