@@ -9,7 +9,7 @@ from qgis.core import (
 )
 
 from ..core import autocorrelation
-from . import neighbours
+from . import neighbours, styling
 from .common import MineLandAlgorithm, fail
 from .spatial_output import write_features
 
@@ -20,7 +20,7 @@ HELP = """Getis-Ord Gi* hot and cold spots and the General G of a numeric field,
 
 """ + neighbours.WEIGHTS_HELP + """ ROW_STANDARDIZE is off by default here: binary weights, as ArcGIS (Gi*'s z does not change when a row is scaled).
 
-<b>OUTPUT</b> the input features with GiZScore, GiPValue and Gi_Bin (ArcGIS's field names)."""
+<b>OUTPUT</b> the input features with GiZScore, GiPValue and Gi_Bin (ArcGIS's field names); loaded into QGIS it is styled by Gi_Bin, hot spots red and cold spots blue."""
 
 
 class HotspotsAlgorithm(MineLandAlgorithm):
@@ -48,8 +48,9 @@ class HotspotsAlgorithm(MineLandAlgorithm):
             fail("FIELD", str(err))
         bins = autocorrelation.gi_bin(local.z, local.p, fdr)
         columns = [("GiZScore", float), ("GiPValue", float), ("Gi_Bin", int)]
-        results = {"OUTPUT": write_features(self, parameters, context, data, columns, list(zip(local.z, local.p, bins))),
-                   "HOT_SPOTS": int(np.sum(bins > 0)), "COLD_SPOTS": int(np.sum(bins < 0))}
+        dest_id = write_features(self, parameters, context, data, columns, list(zip(local.z, local.p, bins)))
+        styling.style_on_load(context, dest_id, "Gi_Bin", styling.GI_BIN_CATEGORIES)
+        results = {"OUTPUT": dest_id, "HOT_SPOTS": int(np.sum(bins > 0)), "COLD_SPOTS": int(np.sum(bins < 0))}
         try:
             general = autocorrelation.general_g(data.values, data.weights)
             results.update({"G": float(general.G), "EXPECTED_G": float(general.EG), "Z": float(general.z),

@@ -10,7 +10,7 @@ from qgis.core import (
 )
 
 from ..core import autocorrelation, report, spatial_weights
-from . import neighbours
+from . import neighbours, styling
 from .common import MineLandAlgorithm, fail, wants_output
 from .spatial_output import write_features
 
@@ -21,7 +21,7 @@ HELP = """Global Moran's I and Local Moran's I (LISA) of a numeric field, as see
 
 """ + neighbours.WEIGHTS_HELP + """
 
-<b>OUTPUT</b> the input features with LMiIndex, LMiZScore, LMiPValue and COType (ArcGIS's Cluster and Outlier field names). <b>OUTPUT_HTML</b> (optional) the global results and the Moran scatter plot (standardised value against its spatially lagged value, row-standardised; its slope is I for row-standardised weights)."""
+<b>OUTPUT</b> the input features with LMiIndex, LMiZScore, LMiPValue and COType (ArcGIS's Cluster and Outlier field names); loaded into QGIS it is styled by COType. <b>OUTPUT_HTML</b> (optional) the global results and the Moran scatter plot (standardised value against its spatially lagged value, row-standardised; its slope is I for row-standardised weights)."""
 
 
 class MoranAlgorithm(MineLandAlgorithm):
@@ -62,8 +62,10 @@ class MoranAlgorithm(MineLandAlgorithm):
             fail("FIELD", str(err))
         columns = [("LMiIndex", float), ("LMiZScore", float), ("LMiPValue", float), ("COType", str)]
         labels = [None if np.isnan(z) else str(label) for z, label in zip(local.Is, local.labels)]
-        results = {"OUTPUT": write_features(self, parameters, context, data, columns,
-                                            list(zip(local.Is, local.z_sim, local.p_sim, labels)))}
+        dest_id = write_features(self, parameters, context, data, columns,
+                                 list(zip(local.Is, local.z_sim, local.p_sim, labels)))
+        styling.style_on_load(context, dest_id, "COType", styling.COTYPE_CATEGORIES)
+        results = {"OUTPUT": dest_id}
         results.update({"MORANS_I": glob.I, "EXPECTED_I": glob.EI, "VARIANCE": glob.VI_rand, "Z_NORM": glob.z_norm,
                         "P_NORM": glob.p_norm, "Z_RAND": glob.z_rand, "P_RAND": glob.p_rand, "P_SIM": glob.p_sim})
         results = {k: float(v) if isinstance(v, (float, np.floating)) else v for k, v in results.items()}

@@ -86,3 +86,24 @@ def test_constant_field_is_a_clear_error(run, tmp_path):
         run("mineland:moran", {"INPUT": path, "FIELD": "value", "OUTPUT": str(tmp_path / "l.gpkg")})
     with pytest.raises(QgsProcessingException, match="DISTANCE"):
         run("mineland:hotspots", {"INPUT": path, "FIELD": "fid", "WEIGHTS": 2, "OUTPUT": str(tmp_path / "g.gpkg")})
+
+
+def test_outputs_are_styled_when_loaded(run, tmp_path, clustered):
+    from qgis.core import (QgsProcessingContext, QgsProcessingFeedback, QgsProcessingOutputLayerDefinition,
+                           QgsProject, QgsVectorLayer)
+
+    import processing
+
+    path = grid_with_values(run, tmp_path, clustered)
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    output = QgsProcessingOutputLayerDefinition(str(tmp_path / "gi.gpkg"), QgsProject.instance())  # "load it"
+    result = processing.run("mineland:hotspots", {"INPUT": path, "FIELD": "value", "OUTPUT": output},
+                            context=context, feedback=QgsProcessingFeedback())
+    post_processor = context.layerToLoadOnCompletionDetails(result["OUTPUT"]).postProcessor()
+    assert post_processor is not None
+    layer = QgsVectorLayer(result["OUTPUT"], "gi", "ogr")
+    post_processor.postProcessLayer(layer, context, None)
+    renderer = layer.renderer()
+    assert renderer.type() == "categorizedSymbol" and renderer.classAttribute() == "Gi_Bin"
+    assert [c.label() for c in renderer.categories()][-1] == "Hot spot, 99 % confidence"

@@ -130,3 +130,19 @@ def test_fishnet_and_patch_statistics(qgis_process, tmp_path):
     stats = qgis_process.run("mineland:patchstats", INPUT=mines, THRESHOLDS="0.5, 5", OUTPUT=str(tmp_path / "p.csv"))
     assert stats["PATCHES"] == 2
     assert grid["CELLS"] > 20 and grid["MINE_AREA_KM2"] == pytest.approx(stats["AREA_KM2"], rel=1e-6)
+
+
+def test_mining_hot_spots_chain(qgis_process, tmp_path):
+    """Seed 002's chain headless: fishnet with mine density → Moran's I → Gi* hot spots."""
+    area = _geojson(tmp_path / "area.geojson", [(88.0, 43.0, 89.0, 44.0)])
+    mines = _geojson(tmp_path / "mines.geojson", [(88.02 + 0.03 * i, 43.02 + 0.03 * j, 88.04 + 0.03 * i,
+                                                    43.04 + 0.03 * j) for i in range(4) for j in range(4)])
+    grid = qgis_process.run("mineland:fishnet", STUDY_AREA=area, CELL_SIZE=10000, MINES=mines,
+                            OUTPUT=str(tmp_path / "grid.gpkg"))
+    moran = qgis_process.run("mineland:moran", INPUT=grid["OUTPUT"], FIELD="density_pct", WEIGHTS=0,
+                             PERMUTATIONS=99, SEED=3, OUTPUT=str(tmp_path / "lisa.gpkg"))
+    hot = qgis_process.run("mineland:hotspots", INPUT=grid["OUTPUT"], FIELD="density_pct", WEIGHTS=0, FDR="true",
+                           OUTPUT=str(tmp_path / "gi.gpkg"))
+    assert isinstance(moran["MORANS_I"], float) and moran["MORANS_I"] > 0  # the mines sit in one corner
+    assert moran["P_SIM"] <= 0.05
+    assert hot["HOT_SPOTS"] >= 1 and isinstance(hot["G"], float)

@@ -1,0 +1,57 @@
+"""Legends for vector outputs loaded into QGIS: a categorized renderer set by Processing's
+layer post-processor, so it works from the toolbox and from models alike."""
+
+from qgis.core import (
+    QgsCategorizedSymbolRenderer,
+    QgsProcessingLayerPostProcessorInterface,
+    QgsRendererCategory,
+    QgsSymbol,
+    QgsVectorLayer,
+)
+from qgis.PyQt.QtGui import QColor
+
+#: ArcGIS's hot spot colours: red hot spots, blue cold spots, pale when not significant.
+GI_BIN_CATEGORIES = [(-3, "#4575b5", "Cold spot, 99 % confidence"), (-2, "#849eba", "Cold spot, 95 %"),
+                     (-1, "#c0ccbe", "Cold spot, 90 %"), (0, "#ffffbf", "Not significant"),
+                     (1, "#fab984", "Hot spot, 90 %"), (2, "#ed7551", "Hot spot, 95 %"),
+                     (3, "#d62f27", "Hot spot, 99 % confidence")]
+
+#: Cluster and outlier types of Local Moran.
+COTYPE_CATEGORIES = [("HH", "#d7191c", "High-high cluster"), ("HL", "#fdae61", "High-low outlier"),
+                     ("LH", "#abd9e9", "Low-high outlier"), ("LL", "#2c7bb6", "Low-low cluster"),
+                     ("NS", "#eeeeee", "Not significant")]
+
+
+class CategorizedStyle(QgsProcessingLayerPostProcessorInterface):
+    """Sets a categorized renderer on the output layer once QGIS has loaded it."""
+
+    #: QGIS holds post-processors by pointer only: keep the Python objects alive here.
+    alive = []
+
+    def __init__(self, field, categories):
+        super().__init__()
+        self.field = field
+        self.categories = categories
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 (QGIS's name)
+        if isinstance(layer, QgsVectorLayer):
+            layer.setRenderer(categorized_renderer(layer, self.field, self.categories))
+            layer.triggerRepaint()
+
+
+def categorized_renderer(layer, field, categories):
+    """A QgsCategorizedSymbolRenderer on ``field`` from (value, colour, label) triples."""
+    items = []
+    for value, colour, label in categories:
+        symbol = QgsSymbol.defaultSymbol(layer.geometryType())
+        symbol.setColor(QColor(colour))
+        items.append(QgsRendererCategory(value, symbol, label))
+    return QgsCategorizedSymbolRenderer(field, items)
+
+
+def style_on_load(context, dest_id, field, categories):
+    """Style the output ``dest_id`` when the toolbox or a model loads it into the project."""
+    if context.willLoadLayerOnCompletion(dest_id):
+        style = CategorizedStyle(field, categories)
+        CategorizedStyle.alive.append(style)
+        context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(style)
