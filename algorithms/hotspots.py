@@ -6,6 +6,7 @@ from qgis.core import (
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterNumber,
 )
 
 from ..core import autocorrelation
@@ -15,7 +16,7 @@ from .spatial_output import write_features
 
 HELP = """Getis-Ord Gi* hot and cold spots and the General G of a numeric field, as ArcGIS's Hot Spot Analysis and High/Low Clustering, and as seed 002 §2.3 maps mining density (METHODS.md §2). Agrees with PySAL esda (G, G_Local star=True) — esda is not needed.
 
-<b>Gi*</b> (each feature counted among its own neighbours): z_i = (Σ_j w_ij x_j − x̄ Σ_j w_ij) / (S √((n Σ_j w_ij² − (Σ_j w_ij)²)/(n − 1))), x̄ and S the mean and population standard deviation of all n values, two-sided p. Gi_Bin: ±3, ±2, ±1 for hot (+) or cold (−) spots significant at 99, 95, 90 % confidence, 0 otherwise; with FDR the Benjamini-Hochberg false discovery rate correction decides significance at each level, as ArcGIS's FDR option. Islands get NULL z and p and bin 0.
+<b>Gi*</b> (each feature counted among its own neighbours): z_i = (Σ_j w_ij x_j − x̄ Σ_j w_ij) / (S √((n Σ_j w_ij² − (Σ_j w_ij)²)/(n − 1))), x̄ and S the mean and population standard deviation of all n values, two-sided p. Gi_Bin: ±3, ±2, ±1 for hot (+) or cold (−) spots significant at 99, 95, 90 % confidence, 0 otherwise; with FDR the Benjamini-Hochberg false discovery rate correction decides significance at each level, as ArcGIS's FDR option. Islands get NULL z and p and bin 0. HOT_SPOTS and COLD_SPOTS count the features significant at ALPHA (with FDR if asked) with z > 0 and z < 0.
 <b>General G</b> = Σ_i Σ_j≠i w_ij x_i x_j / Σ_i Σ_j≠i x_i x_j with binary weights (as esda.G), E[G] = S0/(n(n − 1)), analytical variance, z and p: outputs G, EXPECTED_G, Z, P. It needs values ≥ 0.
 
 """ + neighbours.WEIGHTS_HELP + """ ROW_STANDARDIZE is off by default here: binary weights, as ArcGIS (Gi*'s z does not change when a row is scaled).
@@ -33,10 +34,15 @@ class HotspotsAlgorithm(MineLandAlgorithm):
         neighbours.add_parameters(self, row_standardize_default=False)
         self.add(QgsProcessingParameterBoolean("FDR", "False discovery rate correction", defaultValue=False),
                  "Apply the Benjamini-Hochberg FDR correction to the Gi_Bin significance levels.")
+        self.add(QgsProcessingParameterNumber("ALPHA", "Significance level", QgsProcessingParameterNumber.Double,
+                                              0.05, minValue=0.0001, maxValue=0.5),
+                 "Level at which HOT_SPOTS and COLD_SPOTS count a feature (p < ALPHA, or FDR at ALPHA). "
+                 "Gi_Bin always shows the 90/95/99 % levels.")
         self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Hot spots", QgsProcessing.TypeVectorAnyGeometry),
                  "Input features with GiZScore, GiPValue, Gi_Bin.")
         for key, label in (("G", "General G"), ("EXPECTED_G", "E[G]"), ("Z", "z of G"), ("P", "p of G"),
-                           ("HOT_SPOTS", "Features with Gi_Bin > 0"), ("COLD_SPOTS", "Features with Gi_Bin < 0")):
+                           ("HOT_SPOTS", "Hot spots significant at ALPHA"),
+                           ("COLD_SPOTS", "Cold spots significant at ALPHA")):
             self.addOutput(QgsProcessingOutputNumber(key, label))
 
     def compute(self, parameters, context, feedback):
@@ -50,7 +56,9 @@ class HotspotsAlgorithm(MineLandAlgorithm):
         columns = [("GiZScore", float), ("GiPValue", float), ("Gi_Bin", int)]
         dest_id = write_features(self, parameters, context, data, columns, list(zip(local.z, local.p, bins)))
         styling.style_on_load(context, dest_id, "Gi_Bin", styling.GI_BIN_CATEGORIES)
-        results = {"OUTPUT": dest_id, "HOT_SPOTS": int(np.sum(bins > 0)), "COLD_SPOTS": int(np.sum(bins < 0))}
+        significant = autocorrelation.significant_at(local.p, self.parameterAsDouble(parameters, "ALPHA", context), fdr)
+        results = {"OUTPUT": dest_id, "HOT_SPOTS": int(np.sum(significant & (local.z > 0))),
+                   "COLD_SPOTS": int(np.sum(significant & (local.z < 0)))}
         try:
             general = autocorrelation.general_g(data.values, data.weights)
             results.update({"G": float(general.G), "EXPECTED_G": float(general.EG), "Z": float(general.z),

@@ -578,14 +578,20 @@ def gi_bin(z, p, fdr=False):
     if z.shape != p.shape:
         raise ValueError(f"z and p must have the same shape, got {z.shape} and {p.shape}")
     valid = np.isfinite(z) & np.isfinite(p)
-    ordered = np.sort(p[valid])
-    ranks = np.arange(1, ordered.size + 1)
     level = np.zeros(z.shape, dtype=np.int8)
     for code, alpha in GI_BIN_LEVELS:
-        if fdr:
-            passing = ordered[ordered <= ranks * alpha / max(ordered.size, 1)]
-            significant = valid & (p <= passing.max()) if passing.size else np.zeros(z.shape, dtype=bool)
-        else:
-            significant = valid & (p < alpha)
-        level[significant] = code
+        level[significant_at(p, alpha, fdr)] = code
     return (np.sign(np.where(valid, z, 0.0)) * level).astype(np.int8)
+
+
+def significant_at(p, alpha, fdr=False):
+    """Which p-values are significant at ``alpha``: p < alpha, or with ``fdr`` the
+    Benjamini-Hochberg procedure (largest r with p_(r) ≤ r·alpha/m over the m finite
+    p-values; those with p ≤ p_(r) are significant). NaN is never significant."""
+    p = np.asarray(p, dtype=np.float64)
+    valid = np.isfinite(p)
+    if not fdr:
+        return valid & (p < alpha)
+    ordered = np.sort(p[valid])
+    passing = ordered[ordered <= np.arange(1, ordered.size + 1) * alpha / max(ordered.size, 1)]
+    return valid & (p <= passing.max()) if passing.size else np.zeros(p.shape, dtype=bool)

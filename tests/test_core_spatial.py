@@ -599,3 +599,13 @@ def test_hot_spots_of_a_clustered_field():
     bins = gi_bin(star.z, star.p, fdr=True).reshape(rows, cols)
     assert bins[5, 5] == 3 and bins[18, 18] <= 0
     assert np.all(np.abs(bins) <= 3)
+
+
+def test_significant_at_plain_and_benjamini_hochberg():
+    from mineland.core.autocorrelation import significant_at
+
+    p = np.array([0.001, 0.008, 0.039, 0.041, 0.042, 0.06, np.nan])
+    np.testing.assert_array_equal(significant_at(p, 0.05), [1, 1, 1, 1, 1, 0, 0])
+    # BH at 0.05 with m = 6 finite p: thresholds r·0.05/6 = 0.0083, 0.0167, 0.025, 0.0333, 0.0417, 0.05;
+    # p_(r) ≤ threshold holds for r = 1, 2 only (0.039 > 0.025, 0.041 > 0.0333, 0.042 > 0.0417, 0.06 > 0.05)
+    np.testing.assert_array_equal(significant_at(p, 0.05, fdr=True), [1, 1, 0, 0, 0, 0, 0])
