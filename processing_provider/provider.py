@@ -10,6 +10,7 @@ from ..algorithms.carbon_stock import CarbonStockAlgorithm
 from ..algorithms.fishnet import FishnetAlgorithm
 from ..algorithms.hotspots import HotspotsAlgorithm
 from ..algorithms.landuse_dynamics import LandUseDynamicsAlgorithm
+from ..algorithms.mine_status import MineStatusAlgorithm
 from ..algorithms.mlri import MlriAlgorithm
 from ..algorithms.moran import MoranAlgorithm
 from ..algorithms.patch_stats import PatchStatsAlgorithm
@@ -34,6 +35,7 @@ ALGORITHMS = [
     FishnetAlgorithm,
     MoranAlgorithm,
     HotspotsAlgorithm,
+    MineStatusAlgorithm,
 ]
 
 
