@@ -76,3 +76,28 @@ def scatter_svg(x, y, x_label, y_label, colours=None, size=360):
               f'<text x="12" y="{size / 2}" text-anchor="middle" transform="rotate(-90 12 {size / 2})">'
               f'{escape(y_label)}</text>', "</svg>"]
     return "".join(parts)
+
+
+def bars_svg(labels, series, y_label, height=220, bar=9):
+    """An inline SVG grouped bar chart: ``series`` is {name: (colour, values)} over ``labels``."""
+    names = list(series)
+    values = np.array([series[n][1] for n in names], dtype=np.float64)
+    top = max(float(np.nanmax(values)) if values.size else 0.0, 1e-12)
+    group = bar * len(names) + 4
+    width = 50 + group * len(labels) + 10
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 40}" font-size="10">',
+             f'<text x="4" y="12">{escape(y_label)} (max {top:.4g})</text>',
+             f'<line x1="48" y1="{height}" x2="{width}" y2="{height}" stroke="#999"/>']
+    for i, label in enumerate(labels):
+        x0 = 50 + i * group
+        for k, name in enumerate(names):
+            value = 0.0 if np.isnan(values[k, i]) else values[k, i]
+            h = value / top * (height - 20)
+            parts.append(f'<rect x="{x0 + k * bar}" y="{height - h:.1f}" width="{bar - 1}" height="{h:.1f}" '
+                         f'fill="{series[name][0]}"><title>{escape(name)} {escape(label)}: {value:.6g}</title></rect>')
+        if len(labels) <= 40 or i % 5 == 0:
+            parts.append(f'<text x="{x0}" y="{height + 12}" transform="rotate(60 {x0} {height + 12})">'
+                         f'{escape(label)}</text>')
+    legend = "".join(f'<tspan fill="{series[n][0]}">■ {escape(n)}  </tspan>' for n in names)
+    parts += [f'<text x="50" y="{height + 36}">{legend}</text>', "</svg>"]
+    return "".join(parts)

@@ -7,6 +7,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..algorithms.accuracy import AccuracyAlgorithm
 from ..algorithms.carbon_stock import CarbonStockAlgorithm
+from ..algorithms.disturbance import DisturbanceAlgorithm
 from ..algorithms.fishnet import FishnetAlgorithm
 from ..algorithms.hotspots import HotspotsAlgorithm
 from ..algorithms.landuse_dynamics import LandUseDynamicsAlgorithm
@@ -36,6 +37,7 @@ ALGORITHMS = [
     MoranAlgorithm,
     HotspotsAlgorithm,
     MineStatusAlgorithm,
+    DisturbanceAlgorithm,
 ]
 
 

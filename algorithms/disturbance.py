@@ -1,0 +1,190 @@
+"""mineland:disturbance — annual mining disturbance and reclamation inside mine polygons (seed 001)."""
+
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsFeature,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterString,
+)
+
+from ..core import disturbance, raster_io, report, reclass
+from .common import (
+    FIELD_TYPES,
+    MineLandAlgorithm,
+    RasterInput,
+    add_dated_inputs,
+    check_grids,
+    dated_class_rasters,
+    fail,
+    field_value,
+    monitor,
+    pixel_areas,
+    run_child,
+    wants_output,
+    write_table,
+)
+
+HELP = """Mining disturbance (DEV) and reclamation (REC) inside every mine polygon from a land-cover series, and the bare surface percentage BSP, as seed 001 §2.2 (METHODS.md §4).
+
+<b>Classes</b> (defaults = the GLC_FCS30D 4-class preset of mineland:reclassify): MINE_CLASSES mine-related (1), VEGETATION_CLASSES cropland and vegetation (2, 3, 4). DEV = a pixel of a vegetation class at one date and mine-related at the next; REC = mine-related, then a vegetation class. BSP = mine-related area / the polygon's valid area × 100; reclamation rate = 100 − BSP.
+<b>Epochs</b> Consecutive dates more than a year apart (GLC_FCS30D is five-yearly before 2000) are spread evenly over the years of the epoch: the DEV of 1985→1990 counts one fifth in each of 1986…1990. The epoch column of OUTPUT says where each year's figures come from.
+<b>Polygons</b> are reprojected to the rasters' CRS and burnt into their grid (GDAL rasterize, a pixel belongs to the polygon that covers its centre; where polygons overlap, one of them gets the pixel). Areas per pixel are ellipsoidal for a geographic CRS.
+
+<b>OUTPUT</b> long table: polygon_id, year, epoch, dev_km2, rec_km2, and bsp_pct in the years that have a land-cover map.
+<b>OUTPUT_POLYGONS</b> (optional) the polygons (in the rasters' CRS) with dev_km2 and rec_km2 over the whole series, bsp_first_pct, bsp_last_pct and reclaimed_pct (100 − bsp_last_pct).
+<b>OUTPUT_HTML</b> (optional) annual DEV and REC of all polygons together (seed 001 Fig. 6a shape) and DEV by the class that was lost / REC by the class gained."""
+
+MINE_DEFAULT = "1"
+VEGETATION_DEFAULT = "2, 3, 4"
+
+
+class DisturbanceAlgorithm(MineLandAlgorithm):
+    NAME = "disturbance"
+    DISPLAY_NAME = "Mining disturbance and reclamation"
+    GROUP = "mines"
+    HELP = HELP
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
+        self.add(QgsProcessingParameterFeatureSource("MINES", "Mine polygons", [QgsProcessing.TypeVectorPolygon]),
+                 "Mine polygons in any CRS (reprojected to the rasters' CRS).")
+        self.add(QgsProcessingParameterField("ID_FIELD", "Polygon id field", parentLayerParameterName="MINES"),
+                 "Identifies each polygon in the outputs.")
+        add_dated_inputs(self)
+        self.add(QgsProcessingParameterString("MINE_CLASSES", "Mine-related class codes", MINE_DEFAULT),
+                 "Comma-separated codes of mine-related land cover (default 1, the GLC_FCS30D 4-class preset).")
+        self.add(QgsProcessingParameterString("VEGETATION_CLASSES", "Vegetation and cropland class codes",
+                                              VEGETATION_DEFAULT),
+                 "Comma-separated codes whose change to/from mine-related land is DEV/REC (default 2, 3, 4).")
+        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "DEV, REC and BSP per polygon and year",
+                                                   QgsProcessing.TypeVector),
+                 "polygon_id, year, epoch, dev_km2, rec_km2, bsp_pct.")
+        self.add(QgsProcessingParameterFeatureSink("OUTPUT_POLYGONS", "Totals per polygon",
+                                                   QgsProcessing.TypeVectorPolygon, optional=True,
+                                                   createByDefault=True),
+                 "Polygons with dev_km2, rec_km2, bsp_first_pct, bsp_last_pct, reclaimed_pct.")
+        self.add(QgsProcessingParameterFileDestination("OUTPUT_HTML", "Report (HTML)", "HTML files (*.html)",
+                                                       optional=True, createByDefault=False),
+                 "Annual DEV/REC chart and DEV/REC by land-cover class, one self-contained file.")
+
+    def compute(self, parameters, context, feedback):
+        inputs, years = dated_class_rasters(self, parameters, context)
+        mine_codes = codes(self.parameterAsString(parameters, "MINE_CLASSES", context), "MINE_CLASSES")
+        green_codes = codes(self.parameterAsString(parameters, "VEGETATION_CLASSES", context), "VEGETATION_CLASSES")
+        if set(mine_codes) & set(green_codes):
+            fail("VEGETATION_CLASSES", "a code cannot be both mine-related and vegetation")
+        id_field = self.parameterAsString(parameters, "ID_FIELD", context)
+        layer, polygons, index_raster = self._burn(parameters, context, feedback, inputs[0])
+        if not polygons:
+            fail("MINES", "no polygon to analyse (empty layer?)")
+        index = RasterInput("MINES (rasterized)", index_raster)
+        check_grids([inputs[0], index])
+
+        counter = disturbance.DisturbanceCounter(len(polygons), len(inputs), mine_codes, green_codes,
+                                                 pixel_areas(inputs))
+        bands = [index.band] + [i.band for i in inputs]
+        for yoff, _, arrays in raster_io.iter_blocks(bands, index.grid, monitor(feedback)):
+            valid = [raster_io.valid_mask(a, i.nodata) for a, i in zip(arrays[1:], inputs)]
+            counter.add(yoff, arrays[0], arrays[1:], valid)
+        series = counter.series
+        ids = [field_value(p[id_field], str) for p in polygons]
+        results = {"OUTPUT": write_table(self, parameters, "OUTPUT", context, LONG_COLUMNS,
+                                         long_rows(ids, years, series))}
+        if wants_output(parameters, "OUTPUT_POLYGONS"):
+            results["OUTPUT_POLYGONS"] = self._write_polygons(parameters, context, layer, polygons, ids, series)
+        if wants_output(parameters, "OUTPUT_HTML"):
+            path = self.parameterAsFileOutput(parameters, "OUTPUT_HTML", context)
+            write_report(path, years, series, green_codes)
+            results["OUTPUT_HTML"] = path
+        return results
+
+    def _burn(self, parameters, context, feedback, template):
+        """Polygons (in the rasters' CRS, with a 1-based index) and a raster of that index on their grid."""
+        crs = QgsCoordinateReferenceSystem()
+        crs.createFromWkt(template.grid.crs_wkt)
+        reprojected = run_child("native:reprojectlayer", {"INPUT": parameters["MINES"], "TARGET_CRS": crs},
+                                context, feedback)
+        indexed = run_child("native:addautoincrementalfield", {"INPUT": reprojected, "FIELD_NAME": "mineland_idx",
+                                                               "START": 1}, context, feedback)
+        gt, grid = template.grid.geotransform, template.grid
+        xmax, ymin = gt[0] + gt[1] * grid.xsize, gt[3] + gt[5] * grid.ysize
+        burnt = run_child("gdal:rasterize", {
+            "INPUT": indexed, "FIELD": "mineland_idx", "UNITS": 1, "WIDTH": abs(gt[1]), "HEIGHT": abs(gt[5]),
+            "EXTENT": f"{gt[0]},{xmax},{ymin},{gt[3]} [{crs.authid()}]", "NODATA": 0, "DATA_TYPE": 4,
+            "INIT": 0}, context, feedback)
+        polygons = sorted(indexed.getFeatures(), key=lambda f: int(f["mineland_idx"]))
+        return indexed, polygons, burnt.source()
+
+    def _write_polygons(self, parameters, context, layer, polygons, ids, series):
+        bsp = disturbance.bsp(series)
+        columns = [("polygon_id", str), ("dev_km2", float), ("rec_km2", float), ("bsp_first_pct", float),
+                   ("bsp_last_pct", float), ("reclaimed_pct", float)]
+        fields = QgsFields()
+        for name, kind in columns:
+            fields.append(QgsField(name, FIELD_TYPES[kind]))
+        sink, dest_id = self.parameterAsSink(parameters, "OUTPUT_POLYGONS", context, fields, layer.wkbType(),
+                                             layer.crs())
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, "OUTPUT_POLYGONS"))
+        for i, polygon in enumerate(polygons, start=1):
+            feature = QgsFeature(fields)
+            feature.setGeometry(polygon.geometry())
+            row = [ids[i - 1], series.dev_m2[i].sum() / 1e6, series.rec_m2[i].sum() / 1e6, bsp[i, 0], bsp[i, -1],
+                   100.0 - bsp[i, -1]]
+            feature.setAttributes([field_value(v, kind) for v, (_, kind) in zip(row, columns)])
+            sink.addFeature(feature, QgsFeatureSink.FastInsert)
+        return dest_id
+
+
+LONG_COLUMNS = [("polygon_id", str), ("year", int), ("epoch", str), ("dev_km2", float), ("rec_km2", float),
+                ("bsp_pct", float)]
+
+
+def codes(text, parameter):
+    try:
+        values = [int(v) for v in str(text).replace(";", ",").split(",") if v.strip()]
+    except ValueError:
+        fail(parameter, f"class codes must be whole numbers separated by commas, got '{text}'")
+    if not values:
+        fail(parameter, "give at least one class code")
+    return values
+
+
+def long_rows(ids, years, series):
+    """Annual rows per polygon (index 1…): DEV/REC spread over epochs, BSP where there is a map."""
+    annual_years, dev = disturbance.spread_over_years(series.dev_m2, years)
+    _, rec = disturbance.spread_over_years(series.rec_m2, years)
+    bsp = disturbance.bsp(series)
+    epochs = {}
+    for start, end in zip(years, years[1:]):
+        for year in range(start + 1, end + 1):
+            epochs[year] = f"{start}-{end}"
+    for i, polygon_id in enumerate(ids, start=1):
+        yield polygon_id, years[0], None, None, None, bsp[i, 0]
+        for k, year in enumerate(annual_years):
+            at_map = year in years
+            yield (polygon_id, year, epochs[year], dev[i, k] / 1e6, rec[i, k] / 1e6,
+                   bsp[i, years.index(year)] if at_map else None)
+
+
+def write_report(path, years, series, green_codes):
+    annual_years, dev = disturbance.spread_over_years(series.dev_m2[1:].sum(axis=0), years)
+    _, rec = disturbance.spread_over_years(series.rec_m2[1:].sum(axis=0), years)
+    names = reclass.SEED001_CLASSES
+    by_class = [(f"{code} {names.get(code, '')}".strip(), series.loss_m2[1:, :, k].sum() / 1e6,
+                 series.gain_m2[1:, :, k].sum() / 1e6) for k, code in enumerate(green_codes)]
+    report.write_page(path, "Mining disturbance and reclamation", [
+        report.note("All polygons together; epochs longer than a year are spread evenly over their years."),
+        report.bars_svg([str(y) for y in annual_years], {"DEV": ("#b2182b", dev / 1e6), "REC": ("#1b7837", rec / 1e6)},
+                        "km² per year"),
+        report.table(["year", "dev_km2", "rec_km2"], zip(annual_years, dev / 1e6, rec / 1e6)),
+        report.heading("By land-cover class"),
+        report.table(["class", "lost to mining (DEV) km²", "gained by reclamation (REC) km²"], by_class),
+    ])
