@@ -16,6 +16,7 @@ from ..algorithms.mlri import MlriAlgorithm
 from ..algorithms.moran import MoranAlgorithm
 from ..algorithms.patch_stats import PatchStatsAlgorithm
 from ..algorithms.reclassify import ReclassifyAlgorithm
+from ..algorithms.refine_boundaries import RefineBoundariesAlgorithm
 from ..algorithms.restoration_summary import RestorationSummaryAlgorithm
 from ..algorithms.transfer_matrix import TransferMatrixAlgorithm
 from ..algorithms.trend import TrendAlgorithm
@@ -38,6 +39,7 @@ ALGORITHMS = [
     HotspotsAlgorithm,
     MineStatusAlgorithm,
     DisturbanceAlgorithm,
+    RefineBoundariesAlgorithm,
 ]
 
 

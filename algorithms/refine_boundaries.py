@@ -1,0 +1,191 @@
+"""mineland:refineboundaries — merge two mine-polygon datasets and erase stable vegetation at their edges (seed 001)."""
+
+import numpy as np
+from qgis.core import (
+    QgsCoordinateReferenceSystem,
+    QgsDistanceArea,
+    QgsFeature,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsProcessing,
+    QgsProcessingException,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+    QgsProcessingUtils,
+    QgsRectangle,
+    QgsSpatialIndex,
+    QgsUnitTypes,
+)
+
+from ..core import raster_io, report, reclass
+from .common import (
+    FIELD_TYPES,
+    MineLandAlgorithm,
+    RasterInput,
+    check_grids,
+    fail,
+    monitor,
+    raster_path,
+    run_child,
+    wants_output,
+    write_table,
+)
+from .fishnet import equal_area_crs
+
+HELP = """Refines mine boundaries as seed 001 §2.1 does (Maus et al. + Tang & Werner → its Dataset D):
+1. <b>Union</b>: INPUT_A and INPUT_B (any CRS) are merged and their overlaps dissolved, then split into single polygons; each keeps source = A, B or both.
+2. <b>Stable green</b>: pixels with no change break over the period (BREAKS = 0, e.g. a CCDC break count) that are vegetated in the current land cover (LANDCOVER in VEGETATED_CLASSES) are polygonised (GDAL polygonize).
+3. <b>Edge erasure</b>: only the stable-green polygons that intersect a mine boundary (the outline) are erased from the mines; stable green fully enclosed inside a mine is kept (it may be reclaimed land within the mine).
+4. <b>Simplify</b>: the jagged pixel edges are simplified (Douglas-Peucker) with SIMPLIFY_DISTANCE metres.
+The work is done in the rasters' CRS when it is projected in metres, otherwise in a Lambert azimuthal equal-area CRS centred on the rasters. Every geometry step is one of QGIS's own algorithms run as a child step (merge, dissolve, multipart to single parts, polygonize, boundary, extract by location, difference, simplify).
+
+VEGETATED_CLASSES defaults to the GLC_FCS30D codes of the 4-class preset's vegetation (cropland 10–20, sparse 140–153 and dense vegetation 51–92, 120–130, 181, 182, 185, 186); with a class raster already reclassified to 4 classes give 2, 3, 4.
+<b>OUTPUT</b> refined mine polygons: id, area_km2 (ellipsoidal), source. <b>OUTPUT_STEPS</b> and the optional HTML report give the polygon count and total area after each step, like seed 001's Dataset C → D figures."""
+
+STEP_COLUMNS = [("step", str), ("polygons", int), ("area_km2", float)]
+
+
+def preset_vegetation_codes():
+    """GLC_FCS30D codes that the seed 001 preset maps to cropland, sparse or dense vegetation."""
+    codes = []
+    for rule in reclass.GLC_FCS30D_TO_SEED001:
+        if rule.value in (2, 3, 4):
+            codes += list(range(int(rule.low), int(rule.high) + 1))
+    return sorted(set(codes))
+
+
+class RefineBoundariesAlgorithm(MineLandAlgorithm):
+    NAME = "refineboundaries"
+    DISPLAY_NAME = "Refine mine boundaries"
+    GROUP = "mines"
+    HELP = HELP
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
+        self.add(QgsProcessingParameterFeatureSource("INPUT_A", "Mine polygons A", [QgsProcessing.TypeVectorPolygon]),
+                 "First mine dataset (e.g. Maus et al. 2022), any CRS.")
+        self.add(QgsProcessingParameterFeatureSource("INPUT_B", "Mine polygons B", [QgsProcessing.TypeVectorPolygon]),
+                 "Second mine dataset (e.g. Tang & Werner 2023), any CRS.")
+        self.add(QgsProcessingParameterRasterLayer("BREAKS", "Change breaks per pixel"),
+                 "Number of change breaks over the period (e.g. from CCDC); 0 = stable.")
+        self.add(QgsProcessingParameterRasterLayer("LANDCOVER", "Current land cover"),
+                 "Land-cover codes of the current year, on the BREAKS grid.")
+        self.add(QgsProcessingParameterString("VEGETATED_CLASSES", "Vegetated class codes",
+                                              ", ".join(map(str, preset_vegetation_codes()))),
+                 "Comma-separated LANDCOVER codes counted as vegetation (default: GLC_FCS30D cropland and vegetation).")
+        self.add(QgsProcessingParameterNumber("SIMPLIFY_DISTANCE", "Simplification distance (m)",
+                                              QgsProcessingParameterNumber.Double, 100.0, minValue=0.0),
+                 "Douglas-Peucker tolerance in metres (default 100 m, as seed 001); 0 = no simplification.")
+        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Refined mines", QgsProcessing.TypeVectorPolygon),
+                 "Refined mine polygons with id, area_km2 and source (A, B or both).")
+        self.add(QgsProcessingParameterFeatureSink("OUTPUT_STEPS", "Step report", QgsProcessing.TypeVector,
+                                                   optional=True, createByDefault=True),
+                 "Polygon count and total area (km2) after each step.")
+        self.add(QgsProcessingParameterFileDestination("OUTPUT_HTML", "Report (HTML)", "HTML files (*.html)",
+                                                       optional=True, createByDefault=False),
+                 "The step report as a self-contained page.")
+        for key, label in (("POLYGONS", "Refined polygons"), ("AREA_KM2", "Refined area (km2)")):
+            self.addOutput(QgsProcessingOutputNumber(key, label))
+
+    def compute(self, parameters, context, feedback):
+        breaks = RasterInput("BREAKS", raster_path(self, parameters, "BREAKS", context))
+        cover = RasterInput("LANDCOVER", raster_path(self, parameters, "LANDCOVER", context))
+        check_grids([breaks, cover])
+        try:
+            vegetated = [int(v) for v in self.parameterAsString(parameters, "VEGETATED_CLASSES", context)
+                         .replace(";", ",").split(",") if v.strip()]
+        except ValueError:
+            fail("VEGETATED_CLASSES", "give whole class codes separated by commas")
+        work_crs = working_crs(breaks.grid, context)
+        measurer = QgsDistanceArea()
+        measurer.setSourceCrs(work_crs, context.transformContext())
+        measurer.setEllipsoid(context.ellipsoid() or "EPSG:7030")
+        steps = []
+
+        def record(name, layer):
+            areas = [measurer.measureArea(f.geometry()) / 1e6 for f in layer.getFeatures()]
+            steps.append((name, len(areas), float(np.sum(areas)) if areas else 0.0))
+
+        sources = [run_child("native:reprojectlayer", {"INPUT": parameters[key], "TARGET_CRS": work_crs},
+                             context, feedback) for key in ("INPUT_A", "INPUT_B")]
+        record("A", sources[0])
+        record("B", sources[1])
+        merged = run_child("native:mergevectorlayers", {"LAYERS": sources, "CRS": work_crs}, context, feedback)
+        union = run_child("native:multiparttosingleparts", {
+            "INPUT": run_child("native:dissolve", {"INPUT": merged}, context, feedback)}, context, feedback)
+        record("1 union of A and B, overlaps dissolved", union)
+
+        green = self._stable_green(breaks, cover, vegetated, work_crs, context, feedback)
+        outline = run_child("native:boundary", {"INPUT": union}, context, feedback)
+        edge_green = run_child("native:extractbylocation", {"INPUT": green, "PREDICATE": [0], "INTERSECT": outline},
+                               context, feedback)
+        record("2 stable-green polygons touching a boundary", edge_green)
+        erased = run_child("native:difference", {"INPUT": union, "OVERLAY": edge_green}, context, feedback)
+        erased = run_child("native:multiparttosingleparts", {"INPUT": erased}, context, feedback)
+        record("3 after erasing them", erased)
+        distance = self.parameterAsDouble(parameters, "SIMPLIFY_DISTANCE", context)
+        refined = run_child("native:simplifygeometries", {"INPUT": erased, "METHOD": 0, "TOLERANCE": distance},
+                            context, feedback) if distance > 0 else erased
+        record(f"4 simplified ({distance:g} m)", refined)
+
+        results = {"OUTPUT": self._write(parameters, context, refined, sources, measurer),
+                   "POLYGONS": steps[-1][1], "AREA_KM2": steps[-1][2]}
+        if wants_output(parameters, "OUTPUT_STEPS"):
+            results["OUTPUT_STEPS"] = write_table(self, parameters, "OUTPUT_STEPS", context, STEP_COLUMNS, steps)
+        if wants_output(parameters, "OUTPUT_HTML"):
+            path = self.parameterAsFileOutput(parameters, "OUTPUT_HTML", context)
+            report.write_page(path, "Mine boundary refinement (seed 001 §2.1)",
+                              [report.table(["step", "polygons", "area km²"], steps)])
+            results["OUTPUT_HTML"] = path
+        return results
+
+    def _stable_green(self, breaks, cover, vegetated, work_crs, context, feedback):
+        """Polygons of BREAKS = 0 and vegetated LANDCOVER, in the working CRS."""
+        mask_path = QgsProcessingUtils.generateTempFilename("stable_green.tif")
+        codes = np.array(sorted(vegetated))
+        with raster_io.BlockWriter(mask_path, breaks.grid, raster_io.BYTE, 0) as writer:
+            for yoff, _, (count, classes) in raster_io.iter_blocks([breaks.band, cover.band], breaks.grid,
+                                                                   monitor(feedback, 0.0, 0.3)):
+                stable = raster_io.valid_mask(count, breaks.nodata) & (count == 0)
+                green = raster_io.valid_mask(classes, cover.nodata) & np.isin(classes, codes)
+                writer.write(yoff, (stable & green).astype(np.uint8))
+        polygons = run_child("gdal:polygonize", {"INPUT": mask_path, "BAND": 1, "FIELD": "DN", "EIGHT_CONNECTEDNESS":
+                                                 False}, context, feedback)
+        return run_child("native:reprojectlayer", {"INPUT": polygons, "TARGET_CRS": work_crs}, context, feedback)
+
+    def _write(self, parameters, context, refined, sources, measurer):
+        columns = [("id", int), ("area_km2", float), ("source", str)]
+        fields = QgsFields()
+        for name, kind in columns:
+            fields.append(QgsField(name, FIELD_TYPES[kind]))
+        sink, dest_id = self.parameterAsSink(parameters, "OUTPUT", context, fields, refined.wkbType(), refined.crs())
+        if sink is None:
+            raise QgsProcessingException(self.invalidSinkError(parameters, "OUTPUT"))
+        indexes = [(QgsSpatialIndex(layer.getFeatures()), {f.id(): f.geometry() for f in layer.getFeatures()})
+                   for layer in sources]
+        for number, polygon in enumerate(refined.getFeatures(), start=1):
+            geometry = polygon.geometry()
+            inside = [any(geoms[i].intersects(geometry) for i in index.intersects(geometry.boundingBox()))
+                      for index, geoms in indexes]
+            source = "both" if all(inside) else "A" if inside[0] else "B"
+            feature = QgsFeature(fields)
+            feature.setGeometry(geometry)
+            feature.setAttributes([number, measurer.measureArea(geometry) / 1e6, source])
+            sink.addFeature(feature, QgsFeatureSink.FastInsert)
+        return dest_id
+
+
+def working_crs(grid, context):
+    """The rasters' CRS when projected in metres, else an equal-area CRS centred on them."""
+    crs = QgsCoordinateReferenceSystem()
+    crs.createFromWkt(grid.crs_wkt)
+    if not crs.isGeographic() and crs.mapUnits() == QgsUnitTypes.DistanceMeters:
+        return crs
+    gt = grid.geotransform
+    extent = QgsRectangle(gt[0], gt[3] + gt[5] * grid.ysize, gt[0] + gt[1] * grid.xsize, gt[3])
+    return equal_area_crs(extent, crs, context)
