@@ -1,7 +1,6 @@
 """mineland:disturbance — annual mining disturbance and reclamation inside mine polygons (seed 001)."""
 
 from qgis.core import (
-    QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsFeatureSink,
     QgsField,
@@ -19,18 +18,16 @@ from ..core import disturbance, raster_io, report, reclass
 from .common import (
     FIELD_TYPES,
     MineLandAlgorithm,
-    RasterInput,
     add_dated_inputs,
-    check_grids,
     dated_class_rasters,
     fail,
     field_value,
     monitor,
     pixel_areas,
-    run_child,
     wants_output,
     write_table,
 )
+from .zones import burn
 
 HELP = """Mining disturbance (DEV) and reclamation (REC) inside every mine polygon from a land-cover series, and the bare surface percentage BSP, as seed 001 §2.2 (METHODS.md §4).
 
@@ -81,11 +78,8 @@ class DisturbanceAlgorithm(MineLandAlgorithm):
         if set(mine_codes) & set(green_codes):
             fail("VEGETATION_CLASSES", "a code cannot be both mine-related and vegetation")
         id_field = self.parameterAsString(parameters, "ID_FIELD", context)
-        layer, polygons, index_raster = self._burn(parameters, context, feedback, inputs[0])
-        if not polygons:
-            fail("MINES", "no polygon to analyse (empty layer?)")
-        index = RasterInput("MINES (rasterized)", index_raster)
-        check_grids([inputs[0], index])
+        zones = burn(parameters, "MINES", inputs[0], context, feedback)
+        layer, polygons, index = zones.layer, zones.polygons, zones.index
 
         counter = disturbance.DisturbanceCounter(len(polygons), len(inputs), mine_codes, green_codes,
                                                  pixel_areas(inputs))
@@ -104,23 +98,6 @@ class DisturbanceAlgorithm(MineLandAlgorithm):
             write_report(path, years, series, green_codes)
             results["OUTPUT_HTML"] = path
         return results
-
-    def _burn(self, parameters, context, feedback, template):
-        """Polygons (in the rasters' CRS, with a 1-based index) and a raster of that index on their grid."""
-        crs = QgsCoordinateReferenceSystem()
-        crs.createFromWkt(template.grid.crs_wkt)
-        reprojected = run_child("native:reprojectlayer", {"INPUT": parameters["MINES"], "TARGET_CRS": crs},
-                                context, feedback)
-        indexed = run_child("native:addautoincrementalfield", {"INPUT": reprojected, "FIELD_NAME": "mineland_idx",
-                                                               "START": 1}, context, feedback)
-        gt, grid = template.grid.geotransform, template.grid
-        xmax, ymin = gt[0] + gt[1] * grid.xsize, gt[3] + gt[5] * grid.ysize
-        burnt = run_child("gdal:rasterize", {
-            "INPUT": indexed, "FIELD": "mineland_idx", "UNITS": 1, "WIDTH": abs(gt[1]), "HEIGHT": abs(gt[5]),
-            "EXTENT": f"{gt[0]},{xmax},{ymin},{gt[3]} [{crs.authid()}]", "NODATA": 0, "DATA_TYPE": 4,
-            "INIT": 0}, context, feedback)
-        polygons = sorted(indexed.getFeatures(), key=lambda f: int(f["mineland_idx"]))
-        return indexed, polygons, burnt.source()
 
     def _write_polygons(self, parameters, context, layer, polygons, ids, series):
         bsp = disturbance.bsp(series)

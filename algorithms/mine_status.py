@@ -22,7 +22,7 @@ HELP = """Classifies every mine polygon as active, closed or undefined from the 
 4. otherwise undefined.
 A trend is significant when p < ALPHA (default 0.05). A series that is not given, or that has fewer than MIN_YEARS valid years for a polygon, counts as "no significant trend" for that polygon.
 
-<b>INPUT</b> a table (or layer) in long form: one row per polygon and year with ID_FIELD, YEAR_FIELD and the value fields (any of BSP_FIELD, NDVI_FIELD, NTL_FIELD; at least one). NULL values are missing years. BSP can come from mineland:disturbance when that exists, or any zonal statistics.
+<b>INPUT</b> a table (or layer) in long form: one row per polygon and year with ID_FIELD, YEAR_FIELD and the value fields (any of BSP_FIELD, NDVI_FIELD, NTL_FIELD; at least one). NULL values are missing years. BSP comes from mineland:disturbance (OUTPUT, bsp_pct); NDVI and NTL from rasters through mineland:zonalseries (polygon_id, year, mean), joined into one table or run once per series.
 <b>TEST</b> 0 the original Mann-Kendall test (MineLand's own kernel, identical to pymannkendall.original_test); 1 Hamed-Rao and 2 Yue-Wang modifications for autocorrelated series, which need the pymannkendall package in QGIS's Python.
 <b>OUTPUT</b> one row per polygon: polygon_id, then for each series given <series>_trend (+1 rising, −1 falling, 0 none), <series>_z, <series>_p, <series>_slope (Sen's slope per year) and <series>_years (valid years), then status and rule (the series and direction that decided, or none). ACTIVE, CLOSED and UNDEFINED count the polygons."""
 

@@ -20,6 +20,7 @@ from ..algorithms.refine_boundaries import RefineBoundariesAlgorithm
 from ..algorithms.restoration_summary import RestorationSummaryAlgorithm
 from ..algorithms.transfer_matrix import TransferMatrixAlgorithm
 from ..algorithms.trend import TrendAlgorithm
+from ..algorithms.zonal_series import ZonalSeriesAlgorithm
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(__file__))
 MODELS_DIR = os.path.join(PLUGIN_DIR, "models")
@@ -40,6 +41,7 @@ ALGORITHMS = [
     MineStatusAlgorithm,
     DisturbanceAlgorithm,
     RefineBoundariesAlgorithm,
+    ZonalSeriesAlgorithm,
 ]
 
 

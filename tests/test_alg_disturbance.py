@@ -81,3 +81,26 @@ def test_overlapping_class_lists_are_refused(run, tmp_path):
         run("mineland:disturbance", {"MINES": mine_polygons(), "ID_FIELD": "name", "INPUTS": paths,
                                      "YEARS": "1990,1995", "VEGETATION_CLASSES": "1,2",
                                      "OUTPUT": str(tmp_path / "long.csv")})
+
+
+def test_zonal_series_feeds_mine_status(run, tmp_path):
+    import numpy as np
+
+    # NDVI rising in polygon A (columns 0–2), falling in B (columns 3–4), for 6 years
+    years = list(range(2018, 2024))
+    paths = []
+    for k, year in enumerate(years):
+        ndvi = np.zeros((5, 5), dtype=np.float32)
+        ndvi[:, :3] = 0.2 + 0.05 * k
+        ndvi[:, 3:] = 0.6 - 0.05 * k
+        ndvi[0, 0] = -9999  # nodata: left out of A's mean
+        paths.append(write_raster(tmp_path / f"ndvi{year}.tif", ndvi, nodata=-9999))
+    zonal = run("mineland:zonalseries", {"MINES": mine_polygons(), "ID_FIELD": "name", "INPUTS": paths,
+                                         "YEARS": ",".join(map(str, years)), "OUTPUT": str(tmp_path / "z.csv")})
+    with open(zonal["OUTPUT"], newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 12
+    assert float(next(r for r in rows if r["polygon_id"] == "B" and r["year"] == "2020")["mean"]) == pytest.approx(0.5)
+    status = run("mineland:minestatus", {"INPUT": zonal["OUTPUT"], "ID_FIELD": "polygon_id", "YEAR_FIELD": "year",
+                                         "NDVI_FIELD": "mean", "OUTPUT": str(tmp_path / "s.csv")})
+    assert (status["ACTIVE"], status["CLOSED"]) == (1, 1)  # B greening down → active; A greening → closed
