@@ -81,13 +81,13 @@ class MineStatusAlgorithm(MineLandAlgorithm):
 
         ids, years, values = [], [], {key: [] for key in fields}
         for feature in source.getFeatures():
-            if feature[id_field] in (None, NULL) or feature[year_field] in (None, NULL):
+            year = number(feature[year_field], "YEAR_FIELD", feature)
+            if feature[id_field] in (None, NULL) or np.isnan(year):
                 continue
             ids.append(str(feature[id_field]))
-            years.append(float(feature[year_field]))
+            years.append(year)
             for key, name in fields.items():
-                value = feature[name]
-                values[key].append(np.nan if value is None or value == NULL else float(value))
+                values[key].append(number(feature[name], f"{key.upper()}_FIELD", feature))
         if not ids:
             fail("INPUT", "no row has both a polygon id and a year")
 
@@ -127,3 +127,13 @@ class MineStatusAlgorithm(MineLandAlgorithm):
             fail("TEST", f"the {TESTS[choice]} needs the pymannkendall package, which QGIS's Python lacks: "
                  f"{INSTALL_HINT}")
         return getattr(pymannkendall, PYMANNKENDALL_TESTS[choice])
+
+
+def number(value, parameter, feature):
+    """A cell as a float: NaN when NULL or empty (CSV tables give text), else a clear error naming the field."""
+    if value is None or value == NULL or (isinstance(value, str) and not value.strip()):
+        return np.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        fail(parameter, f"row {feature.id()} has '{value}', not a number")

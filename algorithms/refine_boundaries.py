@@ -41,7 +41,7 @@ from .fishnet import equal_area_crs
 HELP = """Refines mine boundaries as seed 001 §2.1 does (Maus et al. + Tang & Werner → its Dataset D):
 1. <b>Union</b>: INPUT_A and INPUT_B (any CRS) are merged and their overlaps dissolved, then split into single polygons; each keeps source = A, B or both.
 2. <b>Stable green</b>: pixels with no change break over the period (BREAKS = 0, e.g. a CCDC break count) that are vegetated in the current land cover (LANDCOVER in VEGETATED_CLASSES) are polygonised (GDAL polygonize).
-3. <b>Edge erasure</b>: only the stable-green polygons that intersect a mine boundary (the outline) are erased from the mines; stable green fully enclosed inside a mine is kept (it may be reclaimed land within the mine).
+3. <b>Edge erasure</b>: only the stable-green polygons that intersect a mine boundary (the outline) are erased from the mines; stable green fully enclosed inside a mine is kept (it may be reclaimed land within the mine). Pieces smaller than one pixel left by the erasure (slivers where polygon edges do not fall on pixel edges) are dropped.
 4. <b>Simplify</b>: the jagged pixel edges are simplified (Douglas-Peucker) with SIMPLIFY_DISTANCE metres.
 The work is done in the rasters' CRS when it is projected in metres, otherwise in a Lambert azimuthal equal-area CRS centred on the rasters. Every geometry step is one of QGIS's own algorithms run as a child step (merge, dissolve, multipart to single parts, polygonize, boundary, extract by location, difference, simplify).
 
@@ -127,6 +127,11 @@ class RefineBoundariesAlgorithm(MineLandAlgorithm):
         record("2 stable-green polygons touching a boundary", edge_green)
         erased = run_child("native:difference", {"INPUT": union, "OVERLAY": edge_green}, context, feedback)
         erased = run_child("native:multiparttosingleparts", {"INPUT": erased}, context, feedback)
+        # the polygons' edges rarely fall exactly on pixel edges: drop slivers smaller than a pixel
+        pixel_m2 = abs(breaks.grid.geotransform[1] * breaks.grid.geotransform[5])
+        erased = run_child("native:extractbyexpression", {"INPUT": erased,
+                                                          "EXPRESSION": f"area($geometry) >= {pixel_m2!r}"},
+                           context, feedback)
         record("3 after erasing them", erased)
         distance = self.parameterAsDouble(parameters, "SIMPLIFY_DISTANCE", context)
         refined = run_child("native:simplifygeometries", {"INPUT": erased, "METHOD": 0, "TOLERANCE": distance},

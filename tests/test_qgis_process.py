@@ -146,3 +146,18 @@ def test_mining_hot_spots_chain(qgis_process, tmp_path):
     assert isinstance(moran["MORANS_I"], float) and moran["MORANS_I"] > 0  # the mines sit in one corner
     assert moran["P_SIM"] <= 0.05
     assert hot["HOT_SPOTS"] >= 1 and isinstance(hot["G"], float)
+
+
+def test_mine_boundaries_status_model(qgis_process, tmp_path):
+    """Seed 001's chain headless: refine → disturbance → status, as the shipped model."""
+    from mineland.sample.make_seed001 import YEARS, write_all
+
+    sample = write_all(str(tmp_path / "seed001"))
+    result = qgis_process.run("mineland:mine_boundaries_status", INPUT_A=sample["mines_a"], INPUT_B=sample["mines_b"],
+                              BREAKS=sample["breaks"], LANDCOVER=sample["classes"][-1], CLASSES=sample["classes"],
+                              YEARS=",".join(map(str, YEARS)), VEGETATED_CLASSES="2,3,4",
+                              **{"refine:Refined mines": str(tmp_path / "m.gpkg"),
+                                 "disturbance:DEV REC and BSP per year": str(tmp_path / "d.csv"),
+                                 "status:Mine status": str(tmp_path / "s.csv")})
+    with open(result["status:Mine status"], newline="", encoding="utf-8") as handle:
+        assert sorted(r["status"] for r in csv.DictReader(handle)) == ["active", "closed"]
