@@ -9,11 +9,14 @@ from qgis.core import (
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
+    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
+    QgsProcessingParameterString,
 )
 
 from ..core import mine_status
-from .common import MineLandAlgorithm, fail, write_table
+from .common import MineLandAlgorithm, fail, pixel_areas, raster_stack, stack_years, wants_output, write_table
+from .zones import burn, zonal_means
 
 HELP = """Classifies every mine polygon as active, closed or undefined from the Mann-Kendall trends of its bare surface percentage (BSP), NDVI and night-time light (NTL) series, with seed 001's decision tree (§2.3, METHODS.md §4):
 1. BSP significantly decreasing → closed (reclamation), increasing → active;
@@ -23,6 +26,7 @@ HELP = """Classifies every mine polygon as active, closed or undefined from the 
 A trend is significant when p < ALPHA (default 0.05). A series that is not given, or that has fewer than MIN_YEARS valid years for a polygon, counts as "no significant trend" for that polygon.
 
 <b>INPUT</b> a table (or layer) in long form: one row per polygon and year with ID_FIELD, YEAR_FIELD and the value fields (any of BSP_FIELD, NDVI_FIELD, NTL_FIELD; at least one). NULL values are missing years. BSP comes from mineland:disturbance (OUTPUT, bsp_pct); NDVI and NTL from rasters through mineland:zonalseries (polygon_id, year, mean), joined into one table or run once per series.
+<b>Rasters</b> NDVI and NTL can instead be given as yearly rasters (NDVI_RASTERS, NTL_RASTERS with RASTER_YEARS) with the MINES polygons (MINES_ID_FIELD): their area-weighted mean per polygon and year (as mineland:zonalseries computes it, block by block) replaces the field series.
 <b>TEST</b> 0 the original Mann-Kendall test (MineLand's own kernel, identical to pymannkendall.original_test); 1 Hamed-Rao and 2 Yue-Wang modifications for autocorrelated series, which need the pymannkendall package in QGIS's Python.
 <b>OUTPUT</b> one row per polygon: polygon_id, then for each series given <series>_trend (+1 rising, −1 falling, 0 none), <series>_z, <series>_p, <series>_slope (Sen's slope per year) and <series>_years (valid years), then status and rule (the series and direction that decided, or none). ACTIVE, CLOSED and UNDEFINED count the polygons."""
 
@@ -39,18 +43,32 @@ class MineStatusAlgorithm(MineLandAlgorithm):
     HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
-        self.add(QgsProcessingParameterFeatureSource("INPUT", "Series per polygon and year", [QgsProcessing.TypeVector]),
-                 "A table or layer with one row per polygon and year.")
-        self.add(QgsProcessingParameterField("ID_FIELD", "Polygon id field", parentLayerParameterName="INPUT"),
+        self.add(QgsProcessingParameterFeatureSource("INPUT", "Series per polygon and year", [QgsProcessing.TypeVector],
+                                                     optional=True),
+                 "A table or layer with one row per polygon and year (optional when all series come from rasters).")
+        self.add(QgsProcessingParameterField("ID_FIELD", "Polygon id field", parentLayerParameterName="INPUT",
+                                             optional=True),
                  "Identifies the mine polygon of each row.")
         self.add(QgsProcessingParameterField("YEAR_FIELD", "Year field", parentLayerParameterName="INPUT",
-                                             type=QgsProcessingParameterField.Numeric),
+                                             type=QgsProcessingParameterField.Numeric, optional=True),
                  "Year of each row (gaps allowed; Sen's slope uses the real years).")
         for key, label in (("BSP_FIELD", "Bare surface percentage (BSP) field"), ("NDVI_FIELD", "NDVI field"),
                            ("NTL_FIELD", "Night-time light (NTL) field")):
             self.add(QgsProcessingParameterField(key, label, parentLayerParameterName="INPUT", optional=True,
                                                  type=QgsProcessingParameterField.Numeric),
                      "Optional; give at least one of BSP, NDVI and NTL.")
+        self.add(QgsProcessingParameterFeatureSource("MINES", "Mine polygons (for raster series)",
+                                                     [QgsProcessing.TypeVectorPolygon], optional=True),
+                 "Polygons whose zonal means of NDVI_RASTERS / NTL_RASTERS make those series.", advanced=True)
+        self.add(QgsProcessingParameterField("MINES_ID_FIELD", "Polygon id field of MINES",
+                                             parentLayerParameterName="MINES", optional=True),
+                 "Must hold the same ids as ID_FIELD of INPUT when both are used.", advanced=True)
+        for key, label in (("NDVI_RASTERS", "NDVI rasters, one per year"), ("NTL_RASTERS", "NTL rasters, one per year")):
+            self.add(QgsProcessingParameterMultipleLayers(key, label, QgsProcessing.TypeRaster, optional=True),
+                     "Yearly rasters (or one multiband raster); their area-weighted mean per MINES polygon replaces "
+                     "the field series.", advanced=True)
+        self.add(QgsProcessingParameterString("RASTER_YEARS", "Years of the rasters", optional=True),
+                 "One whole year per raster, increasing, e.g. 2018,2019,2020,2021,2022,2023.", advanced=True)
         self.add(QgsProcessingParameterEnum("TEST", "Trend test", TESTS, defaultValue=0),
                  "0 original Mann-Kendall; 1 Hamed-Rao, 2 Yue-Wang (need pymannkendall).")
         self.add(QgsProcessingParameterNumber("ALPHA", "Significance level", QgsProcessingParameterNumber.Double,
@@ -65,20 +83,55 @@ class MineStatusAlgorithm(MineLandAlgorithm):
             self.addOutput(QgsProcessingOutputNumber(key, f"{key.capitalize()} polygons"))
 
     def compute(self, parameters, context, feedback):
-        source = self.parameterAsSource(parameters, "INPUT", context)
-        if source is None:
-            fail("INPUT", "no table or layer was given, or it could not be loaded")
+        test = self._test(parameters, context)
+        alpha = self.parameterAsDouble(parameters, "ALPHA", context)
+        min_years = self.parameterAsInt(parameters, "MIN_YEARS", context)
+        series = self._table_series(parameters, context)
+        series.update(self._raster_series(parameters, context, feedback))  # rasters replace table fields
+        if not series:
+            fail("BSP_FIELD", "give at least one of BSP_FIELD, NDVI_FIELD, NTL_FIELD (with INPUT) or "
+                 "NDVI_RASTERS, NTL_RASTERS (with MINES)")
+        polygons = sorted({i for ids, _, _ in series.values() for i in ids})
+        if not polygons:
+            fail("INPUT", "no row has both a polygon id and a year")
+        trends = {}
+        for key in [k for k in mine_status.SERIES if k in series]:
+            try:
+                _, year_list, matrix = mine_status.series_matrix(*series[key], polygons)
+            except ValueError as err:
+                fail("YEAR_FIELD", str(err))
+            trends[key] = mine_status.series_trend(matrix, year_list, alpha, min_years, test)
+        status, rule = mine_status.decide({key: t.direction for key, t in trends.items()})
+
+        columns = [("polygon_id", str)]
+        for key in trends:
+            columns += [(f"{key}_trend", int), (f"{key}_z", float), (f"{key}_p", float), (f"{key}_slope", float),
+                        (f"{key}_years", int)]
+        columns += [("status", str), ("rule", str)]
+        rows = []
+        for i, polygon in enumerate(polygons):
+            row = [polygon]
+            for t in trends.values():
+                row += [int(t.direction[i]), t.z[i], t.p[i], t.slope[i], int(t.n[i])]
+            rows.append(row + [status[i], rule[i]])
+        return {"OUTPUT": write_table(self, parameters, "OUTPUT", context, columns, rows),
+                "ACTIVE": int(np.sum(status == "active")), "CLOSED": int(np.sum(status == "closed")),
+                "UNDEFINED": int(np.sum(status == "undefined"))}
+
+    def _table_series(self, parameters, context):
+        """{series: (ids, years, values)} from the INPUT table's fields."""
         fields = {key: self.parameterAsString(parameters, f"{key.upper()}_FIELD", context) or None
                   for key in mine_status.SERIES}
         fields = {key: name for key, name in fields.items() if name}
         if not fields:
-            fail("BSP_FIELD", "give at least one of BSP_FIELD, NDVI_FIELD and NTL_FIELD")
-        test = self._test(parameters, context)
-        alpha = self.parameterAsDouble(parameters, "ALPHA", context)
-        min_years = self.parameterAsInt(parameters, "MIN_YEARS", context)
+            return {}
+        source = self.parameterAsSource(parameters, "INPUT", context) if wants_output(parameters, "INPUT") else None
+        if source is None:
+            fail("INPUT", "the series fields need the INPUT table")
         id_field = self.parameterAsString(parameters, "ID_FIELD", context)
         year_field = self.parameterAsString(parameters, "YEAR_FIELD", context)
-
+        if not id_field or not year_field:
+            fail("ID_FIELD", "give ID_FIELD and YEAR_FIELD of the INPUT table")
         ids, years, values = [], [], {key: [] for key in fields}
         for feature in source.getFeatures():
             year = number(feature[year_field], "YEAR_FIELD", feature)
@@ -88,33 +141,25 @@ class MineStatusAlgorithm(MineLandAlgorithm):
             years.append(year)
             for key, name in fields.items():
                 values[key].append(number(feature[name], f"{key.upper()}_FIELD", feature))
-        if not ids:
-            fail("INPUT", "no row has both a polygon id and a year")
+        return {key: (ids, years, values[key]) for key in fields}
 
-        trends = {}
-        for key in fields:
-            try:
-                polygons, year_list, matrix = mine_status.series_matrix(ids, years, values[key])
-            except ValueError as err:
-                fail("YEAR_FIELD", str(err))
-            trends[key] = mine_status.series_trend(matrix, year_list, alpha, min_years, test)
-        status, rule = mine_status.decide({key: t.direction for key, t in trends.items()})
-
-        columns = [("polygon_id", str)]
-        for key in fields:
-            columns += [(f"{key}_trend", int), (f"{key}_z", float), (f"{key}_p", float), (f"{key}_slope", float),
-                        (f"{key}_years", int)]
-        columns += [("status", str), ("rule", str)]
-        rows = []
-        for i, polygon in enumerate(polygons):
-            row = [polygon]
-            for key in fields:
-                t = trends[key]
-                row += [int(t.direction[i]), t.z[i], t.p[i], t.slope[i], int(t.n[i])]
-            rows.append(row + [status[i], rule[i]])
-        return {"OUTPUT": write_table(self, parameters, "OUTPUT", context, columns, rows),
-                "ACTIVE": int(np.sum(status == "active")), "CLOSED": int(np.sum(status == "closed")),
-                "UNDEFINED": int(np.sum(status == "undefined"))}
+    def _raster_series(self, parameters, context, feedback):
+        """{series: (ids, years, values)} of zonal means of NDVI_RASTERS / NTL_RASTERS per MINES polygon."""
+        out = {}
+        for key in ("ndvi", "ntl"):
+            name = f"{key.upper()}_RASTERS"
+            if not wants_output(parameters, name):
+                continue
+            if not wants_output(parameters, "MINES"):
+                fail("MINES", f"{name} needs the MINES polygons")
+            stack = raster_stack(self, parameters, name, context)
+            years = stack_years(self, parameters, context, stack, "RASTER_YEARS")
+            zones = burn(parameters, "MINES", stack.steps[0], context, feedback)
+            means = zonal_means(zones, stack.steps, pixel_areas(stack.steps), feedback)
+            id_field = self.parameterAsString(parameters, "MINES_ID_FIELD", context)
+            ids = [str(p[id_field]) if id_field else str(p.id()) for p in zones.polygons]
+            out[key] = ([i for i in ids for _ in years], [float(y) for _ in ids for y in years], means.ravel())
+        return out
 
     def _test(self, parameters, context):
         """None for the original test, else the pymannkendall function (imported only when chosen)."""

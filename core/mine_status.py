@@ -34,21 +34,28 @@ class SeriesTrend:
     n: np.ndarray
 
 
-def series_matrix(ids, years, values):
+def series_matrix(ids, years, values, polygons=None):
     """Long rows (id, year, value) as a (polygons, years) matrix with NaN for missing years.
 
-    Returns (polygon ids sorted, years sorted, matrix). A (polygon, year) given
-    twice raises ValueError.
+    ``polygons`` fixes the rows (ids not in it are ignored); by default the
+    sorted ids found. Rows with a NaN value are skipped. Returns (polygon ids,
+    years sorted, matrix). A (polygon, year) with two values raises ValueError.
     """
-    ids = np.asarray(ids, dtype=object)
+    ids = np.asarray(ids, dtype=object).astype(str)
     years = np.asarray(years, dtype=np.float64)
     values = np.asarray(values, dtype=np.float64)
-    polygon_ids, rows = np.unique(ids.astype(str), return_inverse=True)
-    year_list, cols = np.unique(years, return_inverse=True)
+    keep = ~np.isnan(values)
+    polygon_ids = np.unique(ids) if polygons is None else np.asarray(polygons, dtype=object).astype(str)
+    order = np.argsort(polygon_ids)
+    position = np.searchsorted(polygon_ids[order], ids)
+    known = keep & (position < polygon_ids.size)
+    known[known] = polygon_ids[order][position[known]] == ids[known]
+    rows = order[position[known]]
+    year_list, cols = np.unique(years[known], return_inverse=True)
     if np.unique(rows * year_list.size + cols).size != rows.size:
-        raise ValueError("a polygon has two rows for the same year")
+        raise ValueError("a polygon has two values for the same year")
     matrix = np.full((polygon_ids.size, year_list.size), np.nan)
-    matrix[rows, cols] = values
+    matrix[rows, cols] = values[known]
     return polygon_ids, year_list, matrix
 
 

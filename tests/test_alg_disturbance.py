@@ -104,3 +104,9 @@ def test_zonal_series_feeds_mine_status(run, tmp_path):
     status = run("mineland:minestatus", {"INPUT": zonal["OUTPUT"], "ID_FIELD": "polygon_id", "YEAR_FIELD": "year",
                                          "NDVI_FIELD": "mean", "OUTPUT": str(tmp_path / "s.csv")})
     assert (status["ACTIVE"], status["CLOSED"]) == (1, 1)  # B greening down → active; A greening → closed
+
+    direct = run("mineland:minestatus", {"MINES": mine_polygons(), "MINES_ID_FIELD": "name", "NDVI_RASTERS": paths,
+                                         "RASTER_YEARS": ",".join(map(str, years)), "OUTPUT": str(tmp_path / "d.csv")})
+    with open(direct["OUTPUT"], newline="", encoding="utf-8") as handle:
+        by_polygon = {r["polygon_id"]: r["status"] for r in csv.DictReader(handle)}
+    assert by_polygon == {"A": "closed", "B": "active"}  # the rasters straight into minestatus give the same

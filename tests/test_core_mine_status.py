@@ -30,8 +30,12 @@ def test_series_matrix_from_long_rows():
     ids, years, matrix = mine_status.series_matrix(["b", "a", "a", "b"], [2019, 2018, 2020, 2018], [1, 2, 3, 4])
     assert list(ids) == ["a", "b"] and list(years) == [2018, 2019, 2020]
     np.testing.assert_array_equal(matrix, [[2, np.nan, 3], [4, 1, np.nan]])
-    with pytest.raises(ValueError, match="two rows for the same year"):
+    with pytest.raises(ValueError, match="two values for the same year"):
         mine_status.series_matrix(["a", "a"], [2018, 2018], [1, 2])
+    # a missing value does not count as a second one; fixed polygon rows keep their order
+    ids, _, matrix = mine_status.series_matrix(["a", "a", "c"], [2018, 2018, 2019], [1, np.nan, 5], ["c", "b", "a"])
+    assert list(ids) == ["c", "b", "a"]
+    np.testing.assert_array_equal(matrix, [[np.nan, 5], [np.nan, np.nan], [1, np.nan]])
 
 
 def test_series_trend_matches_pymannkendall():
