@@ -320,3 +320,23 @@ def run_child(algorithm_id, parameters, context, feedback):
     if feedback is not None and feedback.isCanceled():
         raise raster_io.Cancelled()
     return layer
+
+
+def repaired_polygons(layer, parameter, context, feedback):
+    """``layer`` with invalid polygons repaired (native:fixgeometries) and empty ones dropped, with a warning."""
+    invalid = empty = 0
+    for feature in layer.getFeatures():
+        geometry = feature.geometry()
+        if geometry.isEmpty():
+            empty += 1
+        elif not geometry.isGeosValid():
+            invalid += 1
+    if invalid:
+        feedback.pushWarning(f"{parameter}: {invalid} invalid polygon(s) repaired (native:fixgeometries)")
+    if empty:
+        feedback.pushWarning(f"{parameter}: {empty} feature(s) without geometry skipped")
+    if not invalid and not empty:
+        return layer
+    fixed = run_child("native:fixgeometries", {"INPUT": layer}, context, feedback)
+    return run_child("native:extractbyexpression", {"INPUT": fixed, "EXPRESSION": "NOT is_empty_or_null($geometry)"},
+                     context, feedback)

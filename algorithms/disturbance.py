@@ -33,7 +33,7 @@ HELP = """Mining disturbance (DEV) and reclamation (REC) inside every mine polyg
 
 <b>Classes</b> (defaults = the GLC_FCS30D 4-class preset of mineland:reclassify): MINE_CLASSES mine-related (1), VEGETATION_CLASSES cropland and vegetation (2, 3, 4). DEV = a pixel of a vegetation class at one date and mine-related at the next; REC = mine-related, then a vegetation class. BSP = mine-related area / the polygon's valid area × 100; reclamation rate = 100 − BSP.
 <b>Epochs</b> Consecutive dates more than a year apart (GLC_FCS30D is five-yearly before 2000) are spread evenly over the years of the epoch: the DEV of 1985→1990 counts one fifth in each of 1986…1990. The epoch column of OUTPUT says where each year's figures come from.
-<b>Polygons</b> are reprojected to the rasters' CRS and burnt into their grid (GDAL rasterize, a pixel belongs to the polygon that covers its centre; where polygons overlap, one of them gets the pixel). Areas per pixel are ellipsoidal for a geographic CRS.
+<b>Polygons</b> (a polygon outside the rasters gets no pixel: NULL BSP, no DEV or REC) are reprojected to the rasters' CRS and burnt into their grid (GDAL rasterize, a pixel belongs to the polygon that covers its centre; where polygons overlap, one of them gets the pixel). Areas per pixel are ellipsoidal for a geographic CRS.
 
 <b>OUTPUT</b> long table: polygon_id, year, epoch, dev_km2, rec_km2, and bsp_pct in the years that have a land-cover map.
 <b>OUTPUT_POLYGONS</b> (optional) the polygons (in the rasters' CRS) with dev_km2 and rec_km2 over the whole series, bsp_first_pct, bsp_last_pct and reclaimed_pct (100 − bsp_last_pct).

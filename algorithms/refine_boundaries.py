@@ -32,6 +32,7 @@ from .common import (
     fail,
     monitor,
     raster_path,
+    repaired_polygons,
     run_child,
     wants_output,
     write_table,
@@ -111,8 +112,9 @@ class RefineBoundariesAlgorithm(MineLandAlgorithm):
             areas = [measurer.measureArea(f.geometry()) / 1e6 for f in layer.getFeatures()]
             steps.append((name, len(areas), float(np.sum(areas)) if areas else 0.0))
 
-        sources = [run_child("native:reprojectlayer", {"INPUT": parameters[key], "TARGET_CRS": work_crs},
-                             context, feedback) for key in ("INPUT_A", "INPUT_B")]
+        sources = [repaired_polygons(run_child("native:reprojectlayer", {"INPUT": parameters[key],
+                                                                          "TARGET_CRS": work_crs}, context, feedback),
+                                     key, context, feedback) for key in ("INPUT_A", "INPUT_B")]
         record("A", sources[0])
         record("B", sources[1])
         merged = run_child("native:mergevectorlayers", {"LAYERS": sources, "CRS": work_crs}, context, feedback)

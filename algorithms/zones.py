@@ -7,7 +7,7 @@ import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem
 
 from ..core import raster_io
-from .common import RasterInput, check_grids, fail, monitor, run_child
+from .common import RasterInput, check_grids, fail, monitor, repaired_polygons, run_child
 
 
 @dataclass
@@ -27,6 +27,7 @@ def burn(parameters, key, template, context, feedback):
     crs = QgsCoordinateReferenceSystem()
     crs.createFromWkt(template.grid.crs_wkt)
     reprojected = run_child("native:reprojectlayer", {"INPUT": parameters[key], "TARGET_CRS": crs}, context, feedback)
+    reprojected = repaired_polygons(reprojected, key, context, feedback)
     indexed = run_child("native:addautoincrementalfield", {"INPUT": reprojected, "FIELD_NAME": "mineland_idx",
                                                            "START": 1}, context, feedback)
     polygons = sorted(indexed.getFeatures(), key=lambda f: int(f["mineland_idx"]))

@@ -110,3 +110,25 @@ def test_zonal_series_feeds_mine_status(run, tmp_path):
     with open(direct["OUTPUT"], newline="", encoding="utf-8") as handle:
         by_polygon = {r["polygon_id"]: r["status"] for r in csv.DictReader(handle)}
     assert by_polygon == {"A": "closed", "B": "active"}  # the rasters straight into minestatus give the same
+
+
+def test_invalid_and_empty_polygons_are_repaired_or_skipped(run, tmp_path, recording_feedback):
+    from qgis.core import QgsFeature, QgsGeometry, QgsVectorLayer
+
+    paths = [write_raster(tmp_path / f"lc{y}.tif", a.astype("uint8"), nodata=0)
+             for y, a in ((1990, Y1990), (1995, Y1995))]
+    layer = QgsVectorLayer("Polygon?crs=EPSG:32633&field=name:string", "mines", "memory")
+    bow = QgsFeature(layer.fields())  # a self-intersecting bow tie over polygon A's columns
+    bow.setGeometry(QgsGeometry.fromWkt("POLYGON((500000 6000000, 500090 5999880, 500090 6000000, "
+                                        "500000 5999880, 500000 6000000))"))
+    bow.setAttributes(["bow"])
+    empty = QgsFeature(layer.fields())
+    empty.setAttributes(["empty"])
+    layer.dataProvider().addFeatures([bow, empty])
+    feedback = recording_feedback()
+    result = run("mineland:disturbance", {"MINES": layer, "ID_FIELD": "name", "INPUTS": paths, "YEARS": "1990,1995",
+                                          "OUTPUT": str(tmp_path / "long.csv")}, feedback=feedback)
+    text = "\n".join(feedback.warnings)
+    assert "1 invalid polygon(s) repaired" in text and "1 feature(s) without geometry skipped" in text
+    with open(result["OUTPUT"], newline="", encoding="utf-8") as handle:
+        assert {r["polygon_id"] for r in csv.DictReader(handle)} == {"bow"}
