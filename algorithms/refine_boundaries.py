@@ -40,7 +40,7 @@ from .common import (
 from .fishnet import equal_area_crs
 
 HELP = """Refines mine boundaries as seed 001 §2.1 does (Maus et al. + Tang & Werner → its Dataset D):
-1. <b>Union</b>: INPUT_A and INPUT_B (any CRS) are merged and their overlaps dissolved, then split into single polygons; each keeps source = A, B or both.
+1. <b>Union</b>: INPUT_A and INPUT_B (any CRS; invalid polygons repaired by native:fixgeometries, empty ones skipped, with a warning) are merged and their overlaps dissolved, then split into single polygons; each keeps source = A, B or both.
 2. <b>Stable green</b>: pixels with no change break over the period (BREAKS = 0, e.g. a CCDC break count) that are vegetated in the current land cover (LANDCOVER in VEGETATED_CLASSES) are polygonised (GDAL polygonize).
 3. <b>Edge erasure</b>: only the stable-green polygons that intersect a mine boundary (the outline) are erased from the mines; stable green fully enclosed inside a mine is kept (it may be reclaimed land within the mine). Pieces smaller than one pixel left by the erasure (slivers where polygon edges do not fall on pixel edges) are dropped.
 4. <b>Simplify</b>: the jagged pixel edges are simplified (Douglas-Peucker) with SIMPLIFY_DISTANCE metres.
