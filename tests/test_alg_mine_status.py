@@ -44,3 +44,17 @@ def test_needs_a_series_field(run, tmp_path):
     with pytest.raises(QgsProcessingException, match="BSP_FIELD: give at least one"):
         run("mineland:minestatus", {"INPUT": series_table([("a", 2020, 1.0, 1.0)]), "ID_FIELD": "polygon",
                                     "YEAR_FIELD": "year", "OUTPUT": str(tmp_path / "s.csv")})
+
+
+def test_modified_tests_without_pymannkendall_say_how_to_install(run, tmp_path, monkeypatch):
+    import sys
+
+    from qgis.core import QgsProcessingException
+
+    monkeypatch.setitem(sys.modules, "pymannkendall", None)  # as in a QGIS installer's Python: import fails
+    rows = [("pit", y, 10.0 + i, 0.2) for i, y in enumerate(range(2018, 2024))]
+    params = {"INPUT": series_table(rows), "ID_FIELD": "polygon", "YEAR_FIELD": "year", "BSP_FIELD": "bsp",
+              "OUTPUT": str(tmp_path / "s.csv")}
+    with pytest.raises(QgsProcessingException, match="TEST: the Hamed-Rao modification needs the pymannkendall"):
+        run("mineland:minestatus", dict(params, TEST=1))
+    assert run("mineland:minestatus", dict(params, TEST=0))["ACTIVE"] == 1  # the original test needs no package
