@@ -17,6 +17,7 @@ from ..algorithms.moran import MoranAlgorithm
 from ..algorithms.patch_stats import PatchStatsAlgorithm
 from ..algorithms.reclassify import ReclassifyAlgorithm
 from ..algorithms.refine_boundaries import RefineBoundariesAlgorithm
+from ..algorithms.resilience import ResilienceAlgorithm
 from ..algorithms.restoration_summary import RestorationSummaryAlgorithm
 from ..algorithms.transfer_matrix import TransferMatrixAlgorithm
 from ..algorithms.trend import TrendAlgorithm
@@ -42,6 +43,7 @@ ALGORITHMS = [
     DisturbanceAlgorithm,
     RefineBoundariesAlgorithm,
     ZonalSeriesAlgorithm,
+    ResilienceAlgorithm,
 ]
 
 

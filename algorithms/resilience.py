@@ -1,0 +1,118 @@
+"""mineland:resilience — seed 003's ecosystem resilience (H, ECO_res, σ, E) per zone."""
+
+import numpy as np
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+)
+
+from ..core import raster_io
+from ..core import resilience as model
+from .common import (
+    MineLandAlgorithm,
+    RasterInput,
+    check_grids,
+    fail,
+    field_value,
+    monitor,
+    pixel_areas,
+    raster_path,
+    wants_output,
+    write_table,
+)
+from .zones import burn
+
+HELP = """Ecosystem resilience of seed 003's measurement model (eq. 1–5; METHODS.md §5), per zone (e.g. the mining impact areas):
+
+H = −Σ P_i log₂ P_i (landscape diversity, P_i the area share of land-cover class i in the zone)
+ECO_res = H · Σ P_i S_i (resilience limit; S_i the resilience score of class i, SCORES)
+σ = H · NDVI / (C1 · C2) (eq. 4; NDVI the zone's area-weighted mean; C1, C2 the annual precipitation and temperature change rates)
+E = σ · μ · ECO_res (eq. 3)
+
+<b>The paper's ambiguity</b>: its text calls σ "the acceptable load coefficient (generally 0.08)" and μ "the strength coefficient", yet eq. (4) defines σ from H, NDVI, C1 and C2. We follow the equations: σ is computed by eq. (4) and MU is the user's coefficient, default 0.08 (the paper's typical value). E depends only on σ·μ, so the other reading gives the same E.
+<b>Inputs</b> NDVI as a raster (ratio in [−1, 1]; a scaled product must be divided by its scale first), or RED and NIR bands, NDVI = (NIR − Red)/(NIR + Red); all on the LANDCOVER grid. A class in a zone without a score stops the run naming the codes. C1 and C2 must not be 0. A zone with a single class has H = 0, so ECO_res, σ and E are 0 (a documented result, not an error). Zones are reprojected to the rasters' CRS and burnt into their grid (pixel centre inside; invalid polygons repaired, empty ones skipped).
+<b>OUTPUT</b> one row per zone: zone_id, h_log2, eco_res, ndvi_mean, sigma, e. (A moving-window raster of the same quantities is not available yet.)"""
+
+
+class ResilienceAlgorithm(MineLandAlgorithm):
+    NAME = "resilience"
+    DISPLAY_NAME = "Ecosystem resilience (seed 003)"
+    GROUP = "resilience"
+    HELP = HELP
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
+        self.add(QgsProcessingParameterRasterLayer("LANDCOVER", "Land cover"), "Integer land-cover classes.")
+        self.add(QgsProcessingParameterRasterLayer("NDVI", "NDVI", optional=True),
+                 "NDVI in [−1, 1] on the LANDCOVER grid; or give RED and NIR.")
+        self.add(QgsProcessingParameterRasterLayer("RED", "Red band", optional=True), "Red reflectance (without NDVI).")
+        self.add(QgsProcessingParameterRasterLayer("NIR", "Near-infrared band", optional=True),
+                 "Near-infrared reflectance (without NDVI).")
+        self.add(QgsProcessingParameterString("SCORES", "Resilience scores S_i (code=score, …)"),
+                 "Resilience score of every land-cover class, e.g. 1=0.5, 2=0.9, 3=0.7.")
+        self.add(QgsProcessingParameterNumber("C1", "Annual precipitation change rate C1",
+                                              QgsProcessingParameterNumber.Double, 1.0),
+                 "C1 of eq. (4), not 0.")
+        self.add(QgsProcessingParameterNumber("C2", "Annual temperature change rate C2",
+                                              QgsProcessingParameterNumber.Double, 1.0),
+                 "C2 of eq. (4), not 0.")
+        self.add(QgsProcessingParameterNumber("MU", "Coefficient μ", QgsProcessingParameterNumber.Double, 0.08),
+                 "μ of eq. (3); default 0.08, the paper's typical value.")
+        self.add(QgsProcessingParameterFeatureSource("ZONES", "Zones", [QgsProcessing.TypeVectorPolygon]),
+                 "Polygons (e.g. mining impact areas), any CRS.")
+        self.add(QgsProcessingParameterField("ZONE_ID_FIELD", "Zone id field", parentLayerParameterName="ZONES",
+                                             optional=True), "Identifies each zone (default: the feature id).")
+        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Resilience per zone", QgsProcessing.TypeVector),
+                 "zone_id, h_log2, eco_res, ndvi_mean, sigma, e.")
+
+    def compute(self, parameters, context, feedback):
+        cover = RasterInput("LANDCOVER", raster_path(self, parameters, "LANDCOVER", context)).require_integer()
+        vegetation = self._vegetation(parameters, context)
+        check_grids([cover] + vegetation)
+        try:
+            scores = model.parse_scores(self.parameterAsString(parameters, "SCORES", context))
+        except ValueError as err:
+            fail("SCORES", str(err))
+        c1, c2 = (self.parameterAsDouble(parameters, key, context) for key in ("C1", "C2"))
+        for key, value in (("C1", c1), ("C2", c2)):
+            if value == 0:
+                fail(key, "must not be 0: σ = H · NDVI / (C1 · C2) divides by it")
+        zones = burn(parameters, "ZONES", cover, context, feedback)
+        row_areas = pixel_areas([cover])
+        totals = model.ZoneAccumulator(len(zones.polygons), scores)
+        bands = [zones.index.band, cover.band] + [v.band for v in vegetation]
+        try:
+            for yoff, nrows, arrays in raster_io.iter_blocks(bands, cover.grid, monitor(feedback)):
+                ids, classes = arrays[0].ravel(), arrays[1].ravel()
+                valid = [raster_io.valid_mask(a, v.nodata).ravel() for a, v in zip(arrays[2:], vegetation)]
+                ndvi = arrays[2].ravel().astype(np.float64) if len(vegetation) == 1 else \
+                    model.ndvi_from_bands(arrays[2].ravel(), arrays[3].ravel())
+                ndvi_valid = np.logical_and.reduce(valid) & np.isfinite(ndvi)
+                totals.add(ids, classes, raster_io.valid_mask(classes, cover.nodata), ndvi, ndvi_valid,
+                           np.repeat(row_areas[yoff:yoff + nrows], cover.grid.xsize))
+        except ValueError as err:
+            fail("NDVI", str(err))
+        if totals.unknown:
+            fail("SCORES", f"class codes {', '.join(map(str, sorted(totals.unknown)))} occur in the zones but have "
+                 "no score; add them to SCORES")
+        shares = model.class_shares(totals.areas[1:])
+        result = model.resilience(shares, [scores[c] for c in totals.codes], totals.ndvi_mean(), c1, c2,
+                                  self.parameterAsDouble(parameters, "MU", context))
+        id_field = self.parameterAsString(parameters, "ZONE_ID_FIELD", context)
+        ids = [field_value(p[id_field], str) if id_field else str(i + 1) for i, p in enumerate(zones.polygons)]
+        columns = [("zone_id", str), ("h_log2", float), ("eco_res", float), ("ndvi_mean", float), ("sigma", float),
+                   ("e", float)]
+        rows = zip(ids, result.h, result.eco_res, totals.ndvi_mean(), result.sigma, result.e)
+        return {"OUTPUT": write_table(self, parameters, "OUTPUT", context, columns, rows)}
+
+    def _vegetation(self, parameters, context):
+        """[NDVI] or [RED, NIR] as RasterInputs."""
+        if wants_output(parameters, "NDVI"):
+            return [RasterInput("NDVI", raster_path(self, parameters, "NDVI", context))]
+        if wants_output(parameters, "RED") and wants_output(parameters, "NIR"):
+            return [RasterInput(key, raster_path(self, parameters, key, context)) for key in ("RED", "NIR")]
+        fail("NDVI", "give an NDVI raster, or the RED and NIR bands")
