@@ -7,11 +7,12 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
     QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
 )
 
-from ..core import raster_io
+from ..core import raster_io, stack
 from ..core import resilience as model
 from .common import (
     MineLandAlgorithm,
@@ -36,7 +37,8 @@ E = σ · μ · ECO_res (eq. 3)
 
 <b>The paper's ambiguity</b>: its text calls σ "the acceptable load coefficient (generally 0.08)" and μ "the strength coefficient", yet eq. (4) defines σ from H, NDVI, C1 and C2. We follow the equations: σ is computed by eq. (4) and MU is the user's coefficient, default 0.08 (the paper's typical value). E depends only on σ·μ, so the other reading gives the same E.
 <b>Inputs</b> NDVI as a raster (ratio in [−1, 1]; a scaled product must be divided by its scale first), or RED and NIR bands, NDVI = (NIR − Red)/(NIR + Red); all on the LANDCOVER grid. A class in a zone without a score stops the run naming the codes. C1 and C2 must not be 0. A zone with a single class has H = 0, so ECO_res, σ and E are 0 (a documented result, not an error). Zones are reprojected to the rasters' CRS and burnt into their grid (pixel centre inside; invalid polygons repaired, empty ones skipped).
-<b>OUTPUT</b> one row per zone: zone_id, h_log2, eco_res, ndvi_mean, sigma, e. (A moving-window raster of the same quantities is not available yet.)"""
+<b>OUTPUT</b> one row per zone: zone_id, h_log2, eco_res, ndvi_mean, sigma, e.
+<b>OUTPUT_RASTER</b> with WINDOW (odd side in pixels): the same quantities in the square window around every pixel (shares over the window's valid class pixels, NDVI its mean; windows are cut at the raster's edges), Float32 bands h_log2, eco_res, sigma, e, nodata the lowest Float32. Read block by block with the window's half-width of neighbouring rows."""
 
 
 class ResilienceAlgorithm(MineLandAlgorithm):
@@ -62,12 +64,20 @@ class ResilienceAlgorithm(MineLandAlgorithm):
                  "C2 of eq. (4), not 0.")
         self.add(QgsProcessingParameterNumber("MU", "Coefficient μ", QgsProcessingParameterNumber.Double, 0.08),
                  "μ of eq. (3); default 0.08, the paper's typical value.")
-        self.add(QgsProcessingParameterFeatureSource("ZONES", "Zones", [QgsProcessing.TypeVectorPolygon]),
-                 "Polygons (e.g. mining impact areas), any CRS.")
+        self.add(QgsProcessingParameterFeatureSource("ZONES", "Zones", [QgsProcessing.TypeVectorPolygon],
+                                                     optional=True),
+                 "Polygons (e.g. mining impact areas), any CRS. Give ZONES, WINDOW or both.")
         self.add(QgsProcessingParameterField("ZONE_ID_FIELD", "Zone id field", parentLayerParameterName="ZONES",
                                              optional=True), "Identifies each zone (default: the feature id).")
-        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Resilience per zone", QgsProcessing.TypeVector),
-                 "zone_id, h_log2, eco_res, ndvi_mean, sigma, e.")
+        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Resilience per zone", QgsProcessing.TypeVector,
+                                                   optional=True, createByDefault=True),
+                 "zone_id, h_log2, eco_res, ndvi_mean, sigma, e (needs ZONES).")
+        self.add(QgsProcessingParameterNumber("WINDOW", "Moving window (pixels, odd; 0 = none)",
+                                              QgsProcessingParameterNumber.Integer, 0, minValue=0, maxValue=501),
+                 "Side of the square window of the raster output, in pixels (odd, e.g. 33 for ~1 km at 30 m).")
+        self.add(QgsProcessingParameterRasterDestination("OUTPUT_RASTER", "Resilience in a moving window",
+                                                         optional=True, createByDefault=False),
+                 "Float32 bands h_log2, eco_res, sigma, e of the window around each pixel (needs WINDOW).")
 
     def compute(self, parameters, context, feedback):
         cover = RasterInput("LANDCOVER", raster_path(self, parameters, "LANDCOVER", context)).require_integer()
@@ -81,6 +91,18 @@ class ResilienceAlgorithm(MineLandAlgorithm):
         for key, value in (("C1", c1), ("C2", c2)):
             if value == 0:
                 fail(key, "must not be 0: σ = H · NDVI / (C1 · C2) divides by it")
+        mu = self.parameterAsDouble(parameters, "MU", context)
+        window = self.parameterAsInt(parameters, "WINDOW", context)
+        results = {}
+        if window:
+            if window % 2 == 0:
+                fail("WINDOW", f"the window must have an odd side (a centre pixel), got {window}")
+            results["OUTPUT_RASTER"] = self._window_raster(parameters, context, feedback, cover, vegetation, scores,
+                                                           (c1, c2, mu, window))
+        if not wants_output(parameters, "ZONES"):
+            if not window:
+                fail("ZONES", "give ZONES, a WINDOW, or both")
+            return results
         zones = burn(parameters, "ZONES", cover, context, feedback)
         row_areas = pixel_areas([cover])
         totals = model.ZoneAccumulator(len(zones.polygons), scores)
@@ -89,9 +111,7 @@ class ResilienceAlgorithm(MineLandAlgorithm):
             for yoff, nrows, arrays in raster_io.iter_blocks(bands, cover.grid, monitor(feedback)):
                 ids, classes = arrays[0].ravel(), arrays[1].ravel()
                 valid = [raster_io.valid_mask(a, v.nodata).ravel() for a, v in zip(arrays[2:], vegetation)]
-                ndvi = arrays[2].ravel().astype(np.float64) if len(vegetation) == 1 else \
-                    model.ndvi_from_bands(arrays[2].ravel(), arrays[3].ravel())
-                ndvi_valid = np.logical_and.reduce(valid) & np.isfinite(ndvi)
+                ndvi, ndvi_valid = vegetation_index([a.ravel() for a in arrays[2:]], valid)
                 totals.add(ids, classes, raster_io.valid_mask(classes, cover.nodata), ndvi, ndvi_valid,
                            np.repeat(row_areas[yoff:yoff + nrows], cover.grid.xsize))
         except ValueError as err:
@@ -100,14 +120,44 @@ class ResilienceAlgorithm(MineLandAlgorithm):
             fail("SCORES", f"class codes {', '.join(map(str, sorted(totals.unknown)))} occur in the zones but have "
                  "no score; add them to SCORES")
         shares = model.class_shares(totals.areas[1:])
-        result = model.resilience(shares, [scores[c] for c in totals.codes], totals.ndvi_mean(), c1, c2,
-                                  self.parameterAsDouble(parameters, "MU", context))
+        result = model.resilience(shares, [scores[c] for c in totals.codes], totals.ndvi_mean(), c1, c2, mu)
         id_field = self.parameterAsString(parameters, "ZONE_ID_FIELD", context)
         ids = [field_value(p[id_field], str) if id_field else str(i + 1) for i, p in enumerate(zones.polygons)]
         columns = [("zone_id", str), ("h_log2", float), ("eco_res", float), ("ndvi_mean", float), ("sigma", float),
                    ("e", float)]
         rows = zip(ids, result.h, result.eco_res, totals.ndvi_mean(), result.sigma, result.e)
-        return {"OUTPUT": write_table(self, parameters, "OUTPUT", context, columns, rows)}
+        results["OUTPUT"] = write_table(self, parameters, "OUTPUT", context, columns, rows)
+        return results
+
+    def _window_raster(self, parameters, context, feedback, cover, vegetation, scores, settings):
+        c1, c2, mu, window = settings
+        path = self.parameterAsOutputLayer(parameters, "OUTPUT_RASTER", context)
+        if not path:
+            fail("OUTPUT_RASTER", "give a file for the moving-window raster")
+        codes = sorted(scores)
+        score_list = [scores[c] for c in codes]
+        bands = [cover.band] + [v.band for v in vegetation]
+        names = ("h_log2", "eco_res", "sigma", "e")
+        with raster_io.BlockWriter(path, cover.grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=4) as writer:
+            writer.set_band_names(names)
+            blocks = raster_io.iter_blocks_with_halo(bands, cover.grid, window // 2, monitor(feedback),
+                                                     block_pixels=1 << 20)
+            for yoff, nrows, arrays, top in blocks:
+                classes = arrays[0]
+                class_valid = raster_io.valid_mask(classes, cover.nodata)
+                stray = class_valid & ~np.isin(classes, codes)
+                if stray.any():
+                    fail("SCORES", f"class codes {', '.join(map(str, np.unique(classes[stray])))} have no score")
+                valid = [raster_io.valid_mask(a, v.nodata) for a, v in zip(arrays[1:], vegetation)]
+                ndvi, ndvi_valid = vegetation_index(arrays[1:], valid)
+                if np.any(ndvi_valid & ((ndvi < -1) | (ndvi > 1))):
+                    fail("NDVI", "NDVI values outside [−1, 1]: divide a scaled product by its scale factor first")
+                result = model.window_resilience(classes, class_valid, ndvi, ndvi_valid, codes, score_list,
+                                                 c1, c2, mu, window)
+                for band, values in enumerate((result.h, result.eco_res, result.sigma, result.e), start=1):
+                    writer.write(yoff, stack.float_band(values[top:top + nrows], (nrows, cover.grid.xsize)), band)
+        return path
+
 
     def _vegetation(self, parameters, context):
         """[NDVI] or [RED, NIR] as RasterInputs."""
@@ -116,3 +166,9 @@ class ResilienceAlgorithm(MineLandAlgorithm):
         if wants_output(parameters, "RED") and wants_output(parameters, "NIR"):
             return [RasterInput(key, raster_path(self, parameters, key, context)) for key in ("RED", "NIR")]
         fail("NDVI", "give an NDVI raster, or the RED and NIR bands")
+
+
+def vegetation_index(arrays, valid):
+    """NDVI and its validity from [NDVI] or [RED, NIR] arrays and their validity masks."""
+    ndvi = arrays[0].astype(np.float64) if len(arrays) == 1 else model.ndvi_from_bands(arrays[0], arrays[1])
+    return ndvi, np.logical_and.reduce(valid) & np.isfinite(ndvi)

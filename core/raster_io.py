@@ -281,6 +281,21 @@ def iter_blocks(bands, grid, monitor=None, block_pixels=DEFAULT_BLOCK_PIXELS,
         monitor.report(start + (end - start) * (yoff + nrows) / grid.ysize)
 
 
+def iter_blocks_with_halo(bands, grid, halo, monitor=None, block_pixels=DEFAULT_BLOCK_PIXELS):
+    """Like :func:`iter_blocks`, with ``halo`` extra rows above and below each strip (fewer at the edges).
+
+    Yields (yoff, nrows, arrays, top): the strip's own rows are ``arrays[k][top:top + nrows]``.
+    For moving windows, which need their neighbours' rows.
+    """
+    monitor = monitor or Monitor()
+    rows = block_height(grid, bands, block_pixels)
+    for yoff, nrows in iter_windows(grid.ysize, rows):
+        monitor.check()
+        start, end = max(0, yoff - halo), min(grid.ysize, yoff + nrows + halo)
+        yield yoff, nrows, [b.ReadAsArray(0, start, grid.xsize, end - start) for b in bands], yoff - start
+        monitor.report((yoff + nrows) / grid.ysize)
+
+
 # -------------------------------------------------------------------- output
 
 def smallest_integer_type(values):

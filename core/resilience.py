@@ -15,6 +15,7 @@ labels the other way round gives the same E.
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import ndimage
 
 
 @dataclass
@@ -127,3 +128,24 @@ def ndvi_from_bands(red, nir):
     nir = np.asarray(nir, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(nir + red != 0, (nir - red) / (nir + red), np.nan)
+
+
+def window_resilience(classes, class_valid, ndvi, ndvi_valid, codes, scores, c1, c2, mu, size):
+    """H, ECO_res, σ and E in a size × size moving window around every pixel (arrays of the block's shape).
+
+    Shares P_i are over the window's valid class pixels and NDVI is the window's
+    mean of valid NDVI (windows are cut at the raster's edges). NaN where the
+    window has no valid class or NDVI pixel.
+    """
+    valid_count = ndimage.uniform_filter(class_valid.astype(np.float64), size, mode="constant")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shares = np.stack([ndimage.uniform_filter((class_valid & (classes == c)).astype(np.float64), size,
+                                                  mode="constant") / valid_count for c in codes], axis=-1)
+        ndvi_sum = ndimage.uniform_filter(np.where(ndvi_valid, ndvi, 0.0), size, mode="constant")
+        ndvi_mean = ndvi_sum / ndimage.uniform_filter(ndvi_valid.astype(np.float64), size, mode="constant")
+    shares = np.clip(np.nan_to_num(shares, nan=0.0), 0.0, 1.0)  # uniform_filter leaves ~1e-17 noise
+    result = resilience(shares, scores, ndvi_mean, c1, c2, mu)
+    empty = ~(valid_count > 1e-12) | ~np.isfinite(ndvi_mean)
+    for values in (result.h, result.eco_res, result.sigma, result.e):
+        values[empty] = np.nan
+    return result

@@ -56,3 +56,23 @@ def test_resilience_bad_input(run, tmp_path, change, message):
               "SCORES": "1=0.4, 2=0.8, 3=0.5", "ZONES": zones_layer(), "OUTPUT": str(tmp_path / "r.csv")}
     with pytest.raises(QgsProcessingException, match=message):
         run("mineland:resilience", dict(params, **change))
+
+
+def test_resilience_window_raster(run, tmp_path):
+    from osgeo import gdal
+
+    cover = np.array([[1, 2, 3, 3]] * 4, dtype=np.uint8)
+    ndvi = np.array([[0.2, 0.6, 0.5, 0.5]] * 4, dtype=np.float32)
+    result = run("mineland:resilience", {
+        "LANDCOVER": write_raster(tmp_path / "lc.tif", cover), "NDVI": write_raster(tmp_path / "ndvi.tif", ndvi),
+        "SCORES": "1=0.4, 2=0.8, 3=0.5", "C1": 2.0, "C2": 0.5, "WINDOW": 3,
+        "OUTPUT_RASTER": str(tmp_path / "window.tif")})
+    dataset = gdal.Open(result["OUTPUT_RASTER"])
+    assert [dataset.GetRasterBand(i).GetDescription() for i in range(1, 5)] == ["h_log2", "eco_res", "sigma", "e"]
+    h = dataset.GetRasterBand(1).ReadAsArray()
+    # pixel (1, 3): its window (columns 2–3) holds class 3 only → H = 0; pixel (1, 1) sees 1, 2, 3 in 1:1:1 → log2 3
+    assert h[1, 3] == 0.0 and h[1, 1] == pytest.approx(np.log2(3), rel=1e-6)
+    with pytest.raises(Exception, match="WINDOW: the window must have an odd side"):
+        run("mineland:resilience", {"LANDCOVER": write_raster(tmp_path / "lc2.tif", cover),
+                                    "NDVI": write_raster(tmp_path / "ndvi2.tif", ndvi), "SCORES": "1=0.4, 2=0.8, 3=0.5",
+                                    "WINDOW": 4, "OUTPUT_RASTER": str(tmp_path / "w2.tif")})
