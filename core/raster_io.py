@@ -25,6 +25,7 @@ DEFAULT_BLOCK_PIXELS = 1 << 22
 FLOAT32 = gdal.GDT_Float32
 BYTE = gdal.GDT_Byte
 UINT16 = gdal.GDT_UInt16
+INT16 = gdal.GDT_Int16
 
 INTEGER_TYPES = {
     gdal.GDT_Byte, gdal.GDT_UInt16, gdal.GDT_Int16, gdal.GDT_UInt32, gdal.GDT_Int32,

@@ -11,6 +11,9 @@ from xml.sax.saxutils import quoteattr
 #: Seed 004 restoration classes: decrease in reds, increase in greens.
 RESTORATION_COLOURS = {1: "#d7191c", 2: "#fdae61", 3: "#ffffbf", 4: "#a6d96a", 5: "#1a9641"}
 
+#: Desertification sensitivity 1 low … 4 high: greens to red.
+SENSITIVITY_COLOURS = {1: "#1a9641", 2: "#a6d96a", 3: "#fdae61", 4: "#d7191c"}
+
 #: Seed 000's 7 classes in the colours of the GLC_FCS30 legend they come from.
 SEED000_COLOURS = {1: "#ffff64", 2: "#00a000", 3: "#ffb432", 4: "#00dc82", 5: "#0046c8", 6: "#fff5d7",
                    7: "#c31400"}

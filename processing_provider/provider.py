@@ -7,6 +7,7 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..algorithms.accuracy import AccuracyAlgorithm
 from ..algorithms.carbon_stock import CarbonStockAlgorithm
+from ..algorithms.desertification import DesertificationAlgorithm
 from ..algorithms.disturbance import DisturbanceAlgorithm
 from ..algorithms.fishnet import FishnetAlgorithm
 from ..algorithms.hotspots import HotspotsAlgorithm
@@ -44,6 +45,7 @@ ALGORITHMS = [
     RefineBoundariesAlgorithm,
     ZonalSeriesAlgorithm,
     ResilienceAlgorithm,
+    DesertificationAlgorithm,
 ]
 
 

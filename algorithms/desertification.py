@@ -1,0 +1,148 @@
+"""mineland:desertification — desertification sensitivity from graded factor rasters (seed 002 Table 6)."""
+
+import numpy as np
+from qgis.core import (
+    QgsClassificationJenks,
+    QgsProcessing,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterString,
+)
+
+from ..core import desertification as model
+from ..core import raster_io, styles
+from .common import (
+    MineLandAlgorithm,
+    RasterInput,
+    check_grids,
+    check_outputs_are_not_inputs,
+    fail,
+    monitor,
+    pixel_areas,
+    raster_path,
+    wants_output,
+    write_table,
+)
+from .zones import burn
+
+HELP = """Desertification sensitivity as seed 002 (Table 6 and its demonstration area; METHODS.md §2): every factor raster given is graded 1 (low) … 4 (high sensitivity), the grades are summed into OUTPUT_SCORE, and the sum is classed into 1 low, 2 moderate, 3 relatively high, 4 high (OUTPUT_CLASS, with its legend).
+
+<b>Grading</b> (Table 6; a range a~b includes a and excludes b): soil moisture <0.2 / 0.2–0.28 / 0.28–0.35 / ≥0.35 m³/m³ → 4/3/2/1; evapotranspiration ≥200 / 130–200 / 80–130 / <80 mm/month → 4…1; precipitation <200 / 200–300 / 300–400 / ≥400 mm/yr → 4…1; wind speed ≥4.7 / 3.6–4.7 / 2.8–3.6 / <2.8 m/s → 4…1; sand ≥70 / 40–70 / 20–40 / <20 % → 4…1; silt ≥33 / 22–33 / 5–22 / <5 % → 4…1; clay <8 / 8–19 / 19–24 / ≥24 % → 4…1; slope ≥25 / 10–25 / 5–10 / <5 ° → 4…1 (Table 6 prints 5~15 for moderate, overlapping 10~25: we use 5–10); NDVI mean <0.2 / 0.2–0.4 / 0.4–0.6 / ≥0.6 → 4…1; NDVI trend <−0.17 / −0.17…−0.12 / −0.12…0.0025 / ≥0.0025 per year → 4…1 (Table 6's row is out of order — "<−0.12" then "−0.12~−0.17" — we read it in increasing order). Categorical factors (erosion intensity, geohazard susceptibility, land occupied by mining) are rasters of codes 1–4 that are their own grades (4 = severe erosion, high susceptibility, forest and grassland occupied).
+<b>Score</b> the sum over the factors given; nodata where any of them is nodata or ungraded.
+<b>Classes</b> METHOD 0: fixed breaks BREAKS (default seed 002's 28, 31, 34: low ≤ 28 < moderate ≤ 31 < relatively high ≤ 34 < high); METHOD 1: natural breaks (QGIS's Jenks classification on a sample of up to 10,000 valid scores).
+<b>Grids</b> all factor rasters must share the first one's grid; otherwise the run stops naming the raster (warp them first: resampling categorical and continuous factors needs different methods, which is the analyst's choice).
+<b>OUTPUT_MINES</b> (with MINES) the area (km², ellipsoidal for a geographic CRS) and share of each class inside the mining patches (seed 002: 5.1 / 11 / 28.9 / 55 %)."""
+
+METHODS = ["Fixed breaks", "Natural breaks (Jenks)"]
+SAMPLE = 10_000
+
+
+class DesertificationAlgorithm(MineLandAlgorithm):
+    NAME = "desertification"
+    DISPLAY_NAME = "Desertification sensitivity"
+    GROUP = "resilience"
+    HELP = HELP
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
+        for factor in model.FACTORS:
+            self.add(QgsProcessingParameterRasterLayer(factor.key, factor.label, optional=True),
+                     f"{factor.label}; graded by seed 002 Table 6 (see the help). Optional.")
+        self.add(QgsProcessingParameterEnum("METHOD", "Classes of the score", METHODS, defaultValue=0),
+                 "0 fixed breaks (BREAKS), 1 natural breaks (Jenks).")
+        self.add(QgsProcessingParameterString("BREAKS", "Fixed breaks (3 values)",
+                                              ", ".join(f"{b:g}" for b in model.SEED002_BREAKS)),
+                 "Upper bounds of low, moderate and relatively high (default seed 002: 28, 31, 34).")
+        self.add(QgsProcessingParameterFeatureSource("MINES", "Mining patches", [QgsProcessing.TypeVectorPolygon],
+                                                     optional=True),
+                 "Polygons whose area per sensitivity class is reported.")
+        self.add(QgsProcessingParameterRasterDestination("OUTPUT_SCORE", "Sensitivity score"),
+                 "Sum of the grades (Int16, nodata −1).")
+        self.add(QgsProcessingParameterRasterDestination("OUTPUT_CLASS", "Sensitivity class"),
+                 "1 low, 2 moderate, 3 relatively high, 4 high (Byte, nodata 0), with its legend.")
+        self.add(QgsProcessingParameterFeatureSink("OUTPUT_MINES", "Classes inside the mining patches",
+                                                   QgsProcessing.TypeVector, optional=True, createByDefault=True),
+                 "class, class_name, area_km2, share_pct inside MINES.")
+
+    def compute(self, parameters, context, feedback):
+        factors = [(f, RasterInput(f.key, raster_path(self, parameters, f.key, context)))
+                   for f in model.FACTORS if wants_output(parameters, f.key)]
+        if not factors:
+            fail("SOIL_MOISTURE", "give at least one factor raster")
+        inputs = [item for _, item in factors]
+        grid = check_grids(inputs)
+        check_outputs_are_not_inputs(self, parameters, context, [i.path for i in inputs])
+        score_path = self.parameterAsOutputLayer(parameters, "OUTPUT_SCORE", context)
+        class_path = self.parameterAsOutputLayer(parameters, "OUTPUT_CLASS", context)
+
+        with raster_io.BlockWriter(score_path, grid, raster_io.INT16, -1) as writer:
+            for yoff, _, arrays in raster_io.iter_blocks([i.band for i in inputs], grid, monitor(feedback, 0.0, 0.5)):
+                writer.write(yoff, block_score(factors, arrays))
+        breaks = self._breaks(parameters, context, score_path)
+        score = RasterInput("OUTPUT_SCORE", score_path)
+        with raster_io.BlockWriter(class_path, grid, raster_io.BYTE, 0) as writer:
+            for yoff, _, (values,) in raster_io.iter_blocks([score.band], grid, monitor(feedback, 0.5, 0.9)):
+                writer.write(yoff, model.classify(np.where(values >= 0, values, np.nan), breaks))
+            raster_io.write_class_names(writer.band(), model.CLASS_NAMES)
+            raster_io.write_colour_table(writer.band(), styles.SENSITIVITY_COLOURS)
+        styles.write_qml(class_path, {c: (styles.SENSITIVITY_COLOURS[c], f"{c} {name}")
+                                      for c, name in model.CLASS_NAMES.items()})
+        results = {"OUTPUT_SCORE": score_path, "OUTPUT_CLASS": class_path}
+        if wants_output(parameters, "MINES") and wants_output(parameters, "OUTPUT_MINES"):
+            results["OUTPUT_MINES"] = self._mine_areas(parameters, context, feedback, class_path)
+        return results
+
+    def _breaks(self, parameters, context, score_path):
+        if self.parameterAsEnum(parameters, "METHOD", context) == 1:
+            return jenks_breaks(RasterInput("OUTPUT_SCORE", score_path))
+        try:
+            breaks = [float(v) for v in self.parameterAsString(parameters, "BREAKS", context).replace(";", ",")
+                      .split(",") if v.strip()]
+            model.classify(np.array([]), breaks)
+        except ValueError as err:
+            fail("BREAKS", str(err))
+        return breaks
+
+    def _mine_areas(self, parameters, context, feedback, class_path):
+        classes = RasterInput("OUTPUT_CLASS", class_path)
+        zones = burn(parameters, "MINES", classes, context, feedback)
+        areas = np.zeros(5)
+        row_areas = pixel_areas([classes])
+        for yoff, nrows, (index, values) in raster_io.iter_blocks([zones.index.band, classes.band], classes.grid,
+                                                                   monitor(feedback, 0.9, 1.0)):
+            inside = index.ravel() > 0
+            weights = np.repeat(row_areas[yoff:yoff + nrows], classes.grid.xsize)
+            areas += np.bincount(values.ravel()[inside], weights[inside], minlength=5)[:5]
+        total = areas[1:].sum()
+        rows = [(c, name, areas[c] / 1e6, areas[c] / total * 100.0 if total else None)
+                for c, name in model.CLASS_NAMES.items()]
+        return write_table(self, parameters, "OUTPUT_MINES", context,
+                           [("class", int), ("class_name", str), ("area_km2", float), ("share_pct", float)], rows)
+
+
+def block_score(factors, arrays):
+    """Sum of the grades of one block; −1 where a factor is nodata or ungraded."""
+    total = np.zeros(arrays[0].shape, dtype=np.int16)
+    missing = np.zeros(arrays[0].shape, dtype=bool)
+    for (factor, item), values in zip(factors, arrays):
+        valid = raster_io.valid_mask(values, item.nodata)
+        grades = model.grade(np.where(valid, values, np.nan), factor)
+        missing |= grades == 0
+        total += grades
+    total[missing] = -1
+    return total
+
+
+def jenks_breaks(score):
+    """Three natural breaks of the valid scores (QGIS's Jenks) on a regular sample of at most SAMPLE values."""
+    stride = max(1, score.grid.xsize * score.grid.ysize // SAMPLE)  # a bounded sample, block by block
+    values = []
+    for _, _, (block,) in raster_io.iter_blocks([score.band], score.grid):
+        values.append(block[block >= 0][::stride])
+    values = np.concatenate(values) if values else np.array([])
+    if np.unique(values).size < 4:
+        fail("METHOD", "natural breaks need at least 4 distinct scores; use fixed breaks")
+    ranges = QgsClassificationJenks().classes([float(v) for v in values], 4)
+    return [r.upperBound() for r in ranges[:3]]

@@ -1,0 +1,41 @@
+"""mineland.core.desertification: every Table 6 row graded at its boundary values (seed 002)."""
+
+import numpy as np
+import pytest
+
+from mineland.core import desertification as model
+
+BY_KEY = {f.key: f for f in model.FACTORS}
+
+# (factor, values just below/at each bound, expected grades): a range a~b includes a and excludes b
+CASES = [
+    ("SOIL_MOISTURE", [0.19, 0.2, 0.279, 0.28, 0.349, 0.35], [4, 3, 3, 2, 2, 1]),
+    ("EVAPOTRANSPIRATION", [79, 80, 129, 130, 199, 200], [1, 2, 2, 3, 3, 4]),
+    ("PRECIPITATION", [199, 200, 299, 300, 399, 400], [4, 3, 3, 2, 2, 1]),
+    ("WIND_SPEED", [2.79, 2.8, 3.59, 3.6, 4.69, 4.7], [1, 2, 2, 3, 3, 4]),
+    ("SAND", [19.9, 20, 39.9, 40, 69.9, 70], [1, 2, 2, 3, 3, 4]),
+    ("SILT", [4.9, 5, 21.9, 22, 32.9, 33], [1, 2, 2, 3, 3, 4]),
+    ("CLAY", [7.9, 8, 18.9, 19, 23.9, 24], [4, 3, 3, 2, 2, 1]),
+    ("SLOPE", [4.9, 5, 9.9, 10, 24.9, 25], [1, 2, 2, 3, 3, 4]),
+    ("NDVI_MEAN", [0.19, 0.2, 0.39, 0.4, 0.59, 0.6], [4, 3, 3, 2, 2, 1]),
+    ("NDVI_TREND", [-0.18, -0.17, -0.121, -0.12, 0.0024, 0.0025], [4, 3, 3, 2, 2, 1]),
+    ("EROSION", [1, 2, 3, 4, 5], [1, 2, 3, 4, 0]),
+    ("GEOHAZARD", [4, 1], [4, 1]),
+    ("MINING_LAND", [4, 3, 2, 1], [4, 3, 2, 1]),
+]
+
+
+@pytest.mark.parametrize("key, values, expected", CASES)
+def test_table6_rows_at_their_bounds(key, values, expected):
+    np.testing.assert_array_equal(model.grade(values, BY_KEY[key]), expected)
+
+
+def test_every_factor_of_table6_is_covered():
+    assert {c[0] for c in CASES} == set(BY_KEY) and len(model.FACTORS) == 13
+
+
+def test_nan_is_ungraded_and_classes_by_fixed_breaks():
+    assert model.grade([np.nan], BY_KEY["SAND"])[0] == 0
+    np.testing.assert_array_equal(model.classify([22, 28, 28.5, 31, 34, 34.5, np.nan]), [1, 1, 2, 2, 3, 4, 0])
+    with pytest.raises(ValueError, match="three increasing"):
+        model.classify([30], [31, 28, 34])
