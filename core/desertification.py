@@ -83,3 +83,33 @@ def classify(score, breaks=SEED002_BREAKS):
     valid = np.isfinite(score)
     out[valid] = np.searchsorted(np.asarray(breaks), score[valid], side="left") + 1
     return out
+
+
+def factors_from_csv_text(text, factors=FACTORS):
+    """Table 6 with rows replaced from CSV text: columns factor, b1, b2, b3, worse (high/low).
+
+    ``factor`` is a factor key (e.g. SLOPE); rows for categorical factors are
+    refused. Comma or semicolon separated; the header is case-insensitive.
+    """
+    from .tables import csv_rows
+
+    rows = csv_rows(text)
+    if not rows or not {"factor", "b1", "b2", "b3", "worse"} <= set(rows[0]):
+        raise ValueError("the threshold CSV needs the columns factor, b1, b2, b3, worse (high or low)")
+    by_key = {f.key: f for f in factors}
+    for line, row in enumerate(rows[1:], start=2):
+        key = row["factor"].strip().upper()
+        if key not in by_key or by_key[key].categorical:
+            raise ValueError(f"line {line}: '{row['factor']}' is not a continuous factor "
+                             f"({', '.join(k for k, f in by_key.items() if not f.categorical)})")
+        try:
+            bounds = tuple(float(row[c]) for c in ("b1", "b2", "b3"))
+        except ValueError:
+            raise ValueError(f"line {line}: b1, b2 and b3 must be numbers") from None
+        if not bounds[0] < bounds[1] < bounds[2]:
+            raise ValueError(f"line {line}: b1 < b2 < b3 is needed, got {bounds}")
+        worse = row["worse"].strip().lower()
+        if worse not in ("high", "low"):
+            raise ValueError(f"line {line}: worse must be 'high' or 'low', got '{row['worse']}'")
+        by_key[key] = Factor(key, by_key[key].label, bounds, worse == "high")
+    return tuple(by_key[f.key] for f in factors)

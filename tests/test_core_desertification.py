@@ -39,3 +39,15 @@ def test_nan_is_ungraded_and_classes_by_fixed_breaks():
     np.testing.assert_array_equal(model.classify([22, 28, 28.5, 31, 34, 34.5, np.nan]), [1, 1, 2, 2, 3, 4, 0])
     with pytest.raises(ValueError, match="three increasing"):
         model.classify([30], [31, 28, 34])
+
+
+def test_thresholds_from_csv():
+    factors = {f.key: f for f in model.factors_from_csv_text("\ufefffactor;b1;b2;b3;worse\nslope;5;15;25;high\n")}
+    np.testing.assert_array_equal(model.grade([9.9, 15], factors["SLOPE"]), [2, 3])
+    assert factors["SAND"] == BY_KEY["SAND"]  # untouched rows keep Table 6
+    for text, message in (("factor,b1\nSLOPE,1", "columns"), ("factor,b1,b2,b3,worse\nEROSION,1,2,3,high",
+                                                                "not a continuous factor"),
+                          ("factor,b1,b2,b3,worse\nSLOPE,3,2,1,high", "b1 < b2 < b3"),
+                          ("factor,b1,b2,b3,worse\nSLOPE,1,2,3,up", "high' or 'low")):
+        with pytest.raises(ValueError, match=message):
+            model.factors_from_csv_text(text)
