@@ -26,7 +26,7 @@ from .common import (
     wants_output,
     write_table,
 )
-from .zones import burn
+from .zones import burn, zonal_means
 
 HELP = """Ecosystem resilience of seed 003's measurement model (eq. 1–5; METHODS.md §5), per zone (e.g. the mining impact areas):
 
@@ -36,7 +36,7 @@ ECO_res = H · Σ P_i S_i (resilience limit; S_i the resilience score of class i
 E = σ · μ · ECO_res (eq. 3)
 
 <b>The paper's ambiguity</b>: its text calls σ "the acceptable load coefficient (generally 0.08)" and μ "the strength coefficient", yet eq. (4) defines σ from H, NDVI, C1 and C2. We follow the equations: σ is computed by eq. (4) and MU is the user's coefficient, default 0.08 (the paper's typical value). E depends only on σ·μ, so the other reading gives the same E.
-<b>Inputs</b> NDVI as a raster (ratio in [−1, 1]; a scaled product must be divided by its scale first), or RED and NIR bands, NDVI = (NIR − Red)/(NIR + Red); all on the LANDCOVER grid. A class in a zone without a score stops the run naming the codes. C1 and C2 must not be 0. A zone with a single class has H = 0, so ECO_res, σ and E are 0 (a documented result, not an error). Zones are reprojected to the rasters' CRS and burnt into their grid (pixel centre inside; invalid polygons repaired, empty ones skipped).
+<b>Inputs</b> NDVI as a raster (ratio in [−1, 1]; a scaled product must be divided by its scale first), or RED and NIR bands, NDVI = (NIR − Red)/(NIR + Red); all on the LANDCOVER grid. A class in a zone without a score stops the run naming the codes. C1 and C2 must not be 0; C1_RASTER / C2_RASTER give them per zone as the zone's mean (a zone without valid pixels gets NULL results). A zone with a single class has H = 0, so ECO_res, σ and E are 0 (a documented result, not an error). Zones are reprojected to the rasters' CRS and burnt into their grid (pixel centre inside; invalid polygons repaired, empty ones skipped).
 <b>OUTPUT</b> one row per zone: zone_id, h_log2, eco_res, ndvi_mean, sigma, e.
 <b>OUTPUT_RASTER</b> with WINDOW (odd side in pixels): the same quantities in the square window around every pixel (shares over the window's valid class pixels, NDVI its mean; windows are cut at the raster's edges), Float32 bands h_log2, eco_res, sigma, e, nodata the lowest Float32. Read block by block with the window's half-width of neighbouring rows."""
 
@@ -62,6 +62,10 @@ class ResilienceAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterNumber("C2", "Annual temperature change rate C2",
                                               QgsProcessingParameterNumber.Double, 1.0),
                  "C2 of eq. (4), not 0.")
+        for key, label in (("C1_RASTER", "C1 as a raster (per zone mean)"), ("C2_RASTER", "C2 as a raster (per zone mean)")):
+            self.add(QgsProcessingParameterRasterLayer(key, label, optional=True),
+                     f"Optional raster of {key[:2]} on the LANDCOVER grid; its area-weighted mean per zone replaces "
+                     f"the number {key[:2]} for the zones (the window raster uses the number).", advanced=True)
         self.add(QgsProcessingParameterNumber("MU", "Coefficient μ", QgsProcessingParameterNumber.Double, 0.08),
                  "μ of eq. (3); default 0.08, the paper's typical value.")
         self.add(QgsProcessingParameterFeatureSource("ZONES", "Zones", [QgsProcessing.TypeVectorPolygon],
@@ -120,6 +124,8 @@ class ResilienceAlgorithm(MineLandAlgorithm):
             fail("SCORES", f"class codes {', '.join(map(str, sorted(totals.unknown)))} occur in the zones but have "
                  "no score; add them to SCORES")
         shares = model.class_shares(totals.areas[1:])
+        c1, c2 = (self._zone_rate(parameters, context, feedback, key, value, zones, cover, row_areas)
+                  for key, value in (("C1_RASTER", c1), ("C2_RASTER", c2)))
         result = model.resilience(shares, [scores[c] for c in totals.codes], totals.ndvi_mean(), c1, c2, mu)
         id_field = self.parameterAsString(parameters, "ZONE_ID_FIELD", context)
         ids = [field_value(p[id_field], str) if id_field else str(i + 1) for i, p in enumerate(zones.polygons)]
@@ -158,6 +164,17 @@ class ResilienceAlgorithm(MineLandAlgorithm):
                     writer.write(yoff, stack.float_band(values[top:top + nrows], (nrows, cover.grid.xsize)), band)
         return path
 
+
+    def _zone_rate(self, parameters, context, feedback, key, number, zones, cover, row_areas):
+        """The number, or the per-zone mean of the raster ``key`` (NaN where a zone has no valid pixel)."""
+        if not wants_output(parameters, key):
+            return number
+        rate = RasterInput(key, raster_path(self, parameters, key, context))
+        check_grids([cover, rate])
+        means = zonal_means(zones, [rate], row_areas, feedback)[:, 0]
+        if np.any(means == 0):
+            fail(key, "a zone's mean is 0: σ = H · NDVI / (C1 · C2) divides by it")
+        return means
 
     def _vegetation(self, parameters, context):
         """[NDVI] or [RED, NIR] as RasterInputs."""

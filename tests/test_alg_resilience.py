@@ -76,3 +76,16 @@ def test_resilience_window_raster(run, tmp_path):
         run("mineland:resilience", {"LANDCOVER": write_raster(tmp_path / "lc2.tif", cover),
                                     "NDVI": write_raster(tmp_path / "ndvi2.tif", ndvi), "SCORES": "1=0.4, 2=0.8, 3=0.5",
                                     "WINDOW": 4, "OUTPUT_RASTER": str(tmp_path / "w2.tif")})
+
+
+def test_change_rates_as_rasters(run, tmp_path):
+    cover = np.array([[1, 2, 3, 3]] * 4, dtype=np.uint8)
+    ndvi = np.array([[0.2, 0.6, 0.5, 0.5]] * 4, dtype=np.float32)
+    c1 = np.array([[1.0, 3.0, 5.0, 5.0]] * 4, dtype=np.float32)  # west mean 2, as the number in the first test
+    result = run("mineland:resilience", {
+        "LANDCOVER": write_raster(tmp_path / "lc.tif", cover), "NDVI": write_raster(tmp_path / "ndvi.tif", ndvi),
+        "SCORES": "1=0.4, 2=0.8, 3=0.5", "C1_RASTER": write_raster(tmp_path / "c1.tif", c1), "C2": 0.5,
+        "ZONES": zones_layer(), "ZONE_ID_FIELD": "name", "OUTPUT": str(tmp_path / "r.csv")})
+    with open(result["OUTPUT"], newline="", encoding="utf-8") as handle:
+        rows = {r["zone_id"]: r for r in csv.DictReader(handle)}
+    assert float(rows["west"]["sigma"]) == pytest.approx(1.0 * 0.4 / (2.0 * 0.5))
