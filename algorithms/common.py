@@ -1,10 +1,12 @@
 """What every MineLand algorithm shares: groups, the base class, and the checks
 that turn bad input into a QgsProcessingException naming the parameter."""
 
+import itertools
 import math
 import os
 
 from qgis.core import (
+    QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsFeatureSink,
     QgsField,
@@ -211,19 +213,24 @@ def wants_output(parameters, name):
     return parameters.get(name) not in (None, "")
 
 
-def write_table(algorithm, parameters, name, context, columns, rows):
-    """Write rows to a geometry-less feature sink; NaN and None become NULL.
+def write_table(algorithm, parameters, name, context, columns, rows, geometries=None,
+                wkb_type=QgsWkbTypes.NoGeometry, crs=None):
+    """Write rows to a feature sink; NaN and None become NULL. Returns the sink id.
 
-    ``columns`` is a list of (field name, python type). Returns the sink id.
+    ``columns`` is a list of (field name, python type). Without ``geometries``
+    the output is a table; with them (one per row) a layer of ``wkb_type`` in ``crs``.
     """
     fields = QgsFields()
     for field_name, kind in columns:
         fields.append(QgsField(field_name, FIELD_TYPES[kind]))
-    sink, dest_id = algorithm.parameterAsSink(parameters, name, context, fields, QgsWkbTypes.NoGeometry)
+    sink, dest_id = algorithm.parameterAsSink(parameters, name, context, fields, wkb_type,
+                                              crs or QgsCoordinateReferenceSystem())
     if sink is None:
         raise QgsProcessingException(algorithm.invalidSinkError(parameters, name))
-    for row in rows:
+    for row, geometry in zip(rows, geometries if geometries is not None else itertools.repeat(None)):
         feature = QgsFeature(fields)
+        if geometry is not None:
+            feature.setGeometry(geometry)
         feature.setAttributes([field_value(value, kind) for value, (_, kind) in zip(row, columns)])
         sink.addFeature(feature, QgsFeatureSink.FastInsert)
     return dest_id

@@ -1,12 +1,7 @@
 """mineland:disturbance — annual mining disturbance and reclamation inside mine polygons (seed 001)."""
 
 from qgis.core import (
-    QgsFeature,
-    QgsFeatureSink,
-    QgsField,
-    QgsFields,
     QgsProcessing,
-    QgsProcessingException,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -16,7 +11,6 @@ from qgis.core import (
 
 from ..core import disturbance, raster_io, report, reclass
 from .common import (
-    FIELD_TYPES,
     MineLandAlgorithm,
     add_dated_inputs,
     dated_class_rasters,
@@ -103,22 +97,10 @@ class DisturbanceAlgorithm(MineLandAlgorithm):
         bsp = disturbance.bsp(series)
         columns = [("polygon_id", str), ("dev_km2", float), ("rec_km2", float), ("bsp_first_pct", float),
                    ("bsp_last_pct", float), ("reclaimed_pct", float)]
-        fields = QgsFields()
-        for name, kind in columns:
-            fields.append(QgsField(name, FIELD_TYPES[kind]))
-        sink, dest_id = self.parameterAsSink(parameters, "OUTPUT_POLYGONS", context, fields, layer.wkbType(),
-                                             layer.crs())
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, "OUTPUT_POLYGONS"))
-        for i, polygon in enumerate(polygons, start=1):
-            feature = QgsFeature(fields)
-            feature.setGeometry(polygon.geometry())
-            row = [ids[i - 1], series.dev_m2[i].sum() / 1e6, series.rec_m2[i].sum() / 1e6, bsp[i, 0], bsp[i, -1],
-                   100.0 - bsp[i, -1]]
-            feature.setAttributes([field_value(v, kind) for v, (_, kind) in zip(row, columns)])
-            sink.addFeature(feature, QgsFeatureSink.FastInsert)
-        return dest_id
-
+        rows = [[ids[i - 1], series.dev_m2[i].sum() / 1e6, series.rec_m2[i].sum() / 1e6, bsp[i, 0], bsp[i, -1],
+                 100.0 - bsp[i, -1]] for i in range(1, len(polygons) + 1)]
+        return write_table(self, parameters, "OUTPUT_POLYGONS", context, columns, rows,
+                           [p.geometry() for p in polygons], layer.wkbType(), layer.crs())
 
 LONG_COLUMNS = [("polygon_id", str), ("year", int), ("epoch", str), ("dev_km2", float), ("rec_km2", float),
                 ("bsp_pct", float)]

@@ -6,13 +6,8 @@ from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
     QgsDistanceArea,
-    QgsFeature,
-    QgsFeatureSink,
-    QgsField,
-    QgsFields,
     QgsPointXY,
     QgsProcessing,
-    QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterCrs,
@@ -25,7 +20,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from .common import FIELD_TYPES, MineLandAlgorithm, fail, run_child, wants_output
+from .common import MineLandAlgorithm, fail, run_child, wants_output, write_table
 
 HELP = """A square grid (fishnet) over a study area, with the mining density of every cell, as seed 002 §2 builds it (100 km cells; density = mine area in the cell / cell area × 100).
 
@@ -141,30 +136,20 @@ class FishnetAlgorithm(MineLandAlgorithm):
     def _write(self, parameters, context, cells, grid_extent, size, measurer, mine_km2):
         columns = [("cell_id", int), ("row", int), ("col", int), ("cell_area_km2", float), ("mine_area_km2", float),
                    ("density_pct", float)]
-        fields = QgsFields()
-        for name, kind in columns:
-            fields.append(QgsField(name, FIELD_TYPES[kind]))
-        sink, dest_id = self.parameterAsSink(parameters, "OUTPUT", context, fields, QgsWkbTypes.MultiPolygon,
-                                             cells.crs())
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, "OUTPUT"))
-        count, total_mine = 0, 0.0
+        rows, geometries = [], []
         for cell in sorted(cells.getFeatures(), key=lambda f: int(f["id"])):
             cell_id = int(cell["id"])
             row = round((grid_extent.yMaximum() - float(cell["top"])) / size)
             col = round((float(cell["left"]) - grid_extent.xMinimum()) / size)
             cell_km2 = measurer.measureArea(cell.geometry()) / 1e6
             mine = mine_km2.get(cell_id, 0.0)
-            feature = QgsFeature(fields)
+            rows.append([cell_id, row, col, cell_km2, mine, mine / cell_km2 * 100.0 if cell_km2 else None])
             geometry = cell.geometry()
             geometry.convertToMultiType()
-            feature.setGeometry(geometry)
-            feature.setAttributes([cell_id, row, col, cell_km2, mine, mine / cell_km2 * 100.0 if cell_km2 else None])
-            sink.addFeature(feature, QgsFeatureSink.FastInsert)
-            count += 1
-            total_mine += mine
-        return {"OUTPUT": dest_id, "CELLS": count, "MINE_AREA_KM2": total_mine}
-
+            geometries.append(geometry)
+        dest_id = write_table(self, parameters, "OUTPUT", context, columns, rows, geometries,
+                              QgsWkbTypes.MultiPolygon, cells.crs())
+        return {"OUTPUT": dest_id, "CELLS": len(rows), "MINE_AREA_KM2": float(sum(r[4] for r in rows))}
 
 def aligned(extent, size):
     """The extent grown to multiples of ``size``."""

@@ -4,12 +4,7 @@ import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsDistanceArea,
-    QgsFeature,
-    QgsFeatureSink,
-    QgsField,
-    QgsFields,
     QgsProcessing,
-    QgsProcessingException,
     QgsProcessingOutputNumber,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
@@ -25,7 +20,6 @@ from qgis.core import (
 
 from ..core import raster_io, report, reclass
 from .common import (
-    FIELD_TYPES,
     MineLandAlgorithm,
     RasterInput,
     check_grids,
@@ -166,26 +160,18 @@ class RefineBoundariesAlgorithm(MineLandAlgorithm):
         return run_child("native:reprojectlayer", {"INPUT": polygons, "TARGET_CRS": work_crs}, context, feedback)
 
     def _write(self, parameters, context, refined, sources, measurer):
-        columns = [("id", int), ("area_km2", float), ("source", str)]
-        fields = QgsFields()
-        for name, kind in columns:
-            fields.append(QgsField(name, FIELD_TYPES[kind]))
-        sink, dest_id = self.parameterAsSink(parameters, "OUTPUT", context, fields, refined.wkbType(), refined.crs())
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, "OUTPUT"))
         indexes = [(QgsSpatialIndex(layer.getFeatures()), {f.id(): f.geometry() for f in layer.getFeatures()})
                    for layer in sources]
+        rows, geometries = [], []
         for number, polygon in enumerate(refined.getFeatures(), start=1):
             geometry = polygon.geometry()
             inside = [any(geoms[i].intersects(geometry) for i in index.intersects(geometry.boundingBox()))
                       for index, geoms in indexes]
-            source = "both" if all(inside) else "A" if inside[0] else "B"
-            feature = QgsFeature(fields)
-            feature.setGeometry(geometry)
-            feature.setAttributes([number, measurer.measureArea(geometry) / 1e6, source])
-            sink.addFeature(feature, QgsFeatureSink.FastInsert)
-        return dest_id
-
+            rows.append([number, measurer.measureArea(geometry) / 1e6,
+                         "both" if all(inside) else "A" if inside[0] else "B"])
+            geometries.append(geometry)
+        return write_table(self, parameters, "OUTPUT", context, [("id", int), ("area_km2", float), ("source", str)],
+                           rows, geometries, refined.wkbType(), refined.crs())
 
 def working_crs(grid, context):
     """The rasters' CRS when projected in metres, else an equal-area CRS centred on them."""

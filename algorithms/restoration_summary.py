@@ -8,13 +8,8 @@ import numpy as np
 from qgis.core import (
     NULL,
     QgsCoordinateTransform,
-    QgsFeature,
-    QgsFeatureSink,
-    QgsField,
-    QgsFields,
     QgsGeometry,
     QgsProcessing,
-    QgsProcessingException,
     QgsProcessingMultiStepFeedback,
     QgsProcessingOutputNumber,
     QgsProcessingParameterFeatureSink,
@@ -27,7 +22,6 @@ from qgis.core import (
 
 from ..core import raster_io, report, restoration
 from .common import (
-    FIELD_TYPES,
     MineLandAlgorithm,
     RasterInput,
     check_outputs_are_not_inputs,
@@ -36,6 +30,7 @@ from .common import (
     raster_path,
     run_child,
     wants_output,
+    write_table,
 )
 
 HELP = """Summarises a restoration class raster (seed 004 Table 2: 1 SD, 2 ND, 3 NI, 4 SAI, 5 SCI, nodata 0; e.g. OUTPUT_CLASS of mineland:trend on an MLRI series) per mine site, with the statistics of seed 004 §2.6 and §3.1 (METHODS.md §3).
@@ -165,20 +160,9 @@ class RestorationSummaryAlgorithm(MineLandAlgorithm):
                          context, feedback)
 
     def _write_sites(self, parameters, context, zones, sites, shares, duration, summary):
-        columns = output_columns()
-        fields = QgsFields()
-        for name, kind in columns:
-            fields.append(QgsField(name, FIELD_TYPES[kind]))
-        sink, dest_id = self.parameterAsSink(parameters, "OUTPUT", context, fields, zones.wkbType(), zones.crs())
-        if sink is None:
-            raise QgsProcessingException(self.invalidSinkError(parameters, "OUTPUT"))
-        for i, source_feature in enumerate(sites.features):
-            feature = QgsFeature(fields)
-            feature.setGeometry(source_feature.geometry())
-            feature.setAttributes([_cell(v) for v in site_row(i, sites, shares, duration, summary)])
-            sink.addFeature(feature, QgsFeatureSink.FastInsert)
-        return dest_id
-
+        rows = [site_row(i, sites, shares, duration, summary) for i in range(len(sites.features))]
+        return write_table(self, parameters, "OUTPUT", context, output_columns(), rows,
+                           [f.geometry() for f in sites.features], zones.wkbType(), zones.crs())
 
 # ------------------------------------------------------------------ reading
 
@@ -323,12 +307,6 @@ def site_row(i, sites, shares, duration, summary):
     for c in range(len(restoration.CLASS_CODES)):
         row += [shares.class_km2[i, c], shares.class_pct[i, c]]
     return row + [shares.si_pct[i], duration[i], summary.clusters.labels[i]]
-
-
-def _cell(value):
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    return float(value) if isinstance(value, (float, np.floating)) else value
 
 
 def write_html(path, sites, shares, duration, summary, fields, reference_year, raster_file):
