@@ -102,6 +102,7 @@ class DisturbanceAlgorithm(MineLandAlgorithm):
         return write_table(self, parameters, "OUTPUT_POLYGONS", context, columns, rows,
                            [p.geometry() for p in polygons], layer.wkbType(), layer.crs())
 
+
 LONG_COLUMNS = [("polygon_id", str), ("year", int), ("epoch", str), ("dev_km2", float), ("rec_km2", float),
                 ("bsp_pct", float)]
 
