@@ -202,6 +202,18 @@ def merged_class_names(inputs, extra=None):
     return names
 
 
+def class_codes(algorithm, parameters, name, context):
+    """Whole class codes of a comma-separated string parameter; at least one."""
+    text = algorithm.parameterAsString(parameters, name, context)
+    try:
+        values = [int(v) for v in str(text).replace(";", ",").split(",") if v.strip()]
+    except ValueError:
+        fail(name, f"class codes must be whole numbers separated by commas, got '{text}'")
+    if not values:
+        fail(name, "give at least one class code")
+    return values
+
+
 def class_label(names, code):
     return names.get(int(code), f"class {int(code)}")
 

@@ -13,6 +13,7 @@ from ..core import disturbance, raster_io, report, reclass
 from .common import (
     MineLandAlgorithm,
     add_dated_inputs,
+    class_codes,
     dated_class_rasters,
     fail,
     field_value,
@@ -67,8 +68,8 @@ class DisturbanceAlgorithm(MineLandAlgorithm):
 
     def compute(self, parameters, context, feedback):
         inputs, years = dated_class_rasters(self, parameters, context)
-        mine_codes = codes(self.parameterAsString(parameters, "MINE_CLASSES", context), "MINE_CLASSES")
-        green_codes = codes(self.parameterAsString(parameters, "VEGETATION_CLASSES", context), "VEGETATION_CLASSES")
+        mine_codes = class_codes(self, parameters, "MINE_CLASSES", context)
+        green_codes = class_codes(self, parameters, "VEGETATION_CLASSES", context)
         if set(mine_codes) & set(green_codes):
             fail("VEGETATION_CLASSES", "a code cannot be both mine-related and vegetation")
         id_field = self.parameterAsString(parameters, "ID_FIELD", context)
@@ -105,16 +106,6 @@ class DisturbanceAlgorithm(MineLandAlgorithm):
 
 LONG_COLUMNS = [("polygon_id", str), ("year", int), ("epoch", str), ("dev_km2", float), ("rec_km2", float),
                 ("bsp_pct", float)]
-
-
-def codes(text, parameter):
-    try:
-        values = [int(v) for v in str(text).replace(";", ",").split(",") if v.strip()]
-    except ValueError:
-        fail(parameter, f"class codes must be whole numbers separated by commas, got '{text}'")
-    if not values:
-        fail(parameter, "give at least one class code")
-    return values
 
 
 def long_rows(ids, years, series):

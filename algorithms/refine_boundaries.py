@@ -23,7 +23,7 @@ from .common import (
     MineLandAlgorithm,
     RasterInput,
     check_grids,
-    fail,
+    class_codes,
     monitor,
     raster_path,
     repaired_polygons,
@@ -91,11 +91,7 @@ class RefineBoundariesAlgorithm(MineLandAlgorithm):
         breaks = RasterInput("BREAKS", raster_path(self, parameters, "BREAKS", context))
         cover = RasterInput("LANDCOVER", raster_path(self, parameters, "LANDCOVER", context))
         check_grids([breaks, cover])
-        try:
-            vegetated = [int(v) for v in self.parameterAsString(parameters, "VEGETATED_CLASSES", context)
-                         .replace(";", ",").split(",") if v.strip()]
-        except ValueError:
-            fail("VEGETATED_CLASSES", "give whole class codes separated by commas")
+        vegetated = class_codes(self, parameters, "VEGETATED_CLASSES", context)
         work_crs = working_crs(breaks.grid, context)
         measurer = QgsDistanceArea()
         measurer.setSourceCrs(work_crs, context.transformContext())

@@ -288,10 +288,7 @@ def main():
     print(f"peak RSS, this process: {maxrss_mb():.0f} MB — includes QGIS, ours ×{REPEATS}, the bare steps "
           f"and the naive whole-array step (two full rasters + int64 codes), so it is NOT ours' footprint")
     print(f"total bench time {time.perf_counter() - t_all:.1f} s")
-    sys.stdout.flush()
-    if problems:
-        print("FAIL: " + "; ".join(problems), file=sys.stderr)
-        sys.exit(1)
+    benchlib.finish(problems)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,6 @@ PYTHONPATH=/work/main/.build/plugins .venv/bin/python bench/bench_trend.py
 """
 
 import os
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -269,11 +268,7 @@ def main():
         if too_few != too_few_e2e:
             problems.append(f"n={steps}: TOO_FEW_PIXELS {too_few_e2e} but the kernel has {too_few}")
     print(f"total bench time {time.perf_counter() - t_all:.1f} s")
-    sys.stdout.flush()
-    if problems:
-        print("FAIL: " + "; ".join(problems), file=sys.stderr)
-        sys.exit(1)
-    print("OK: ours equals pymannkendall on the sample")
+    benchlib.finish(problems, "OK: ours equals pymannkendall on the sample")
 
 
 if __name__ == "__main__":

@@ -47,3 +47,13 @@ def machine_facts(cores_note="", versions=""):
             f"cpu       {cpu_model()}",
             f"versions  QGIS {Qgis.QGIS_VERSION}, GDAL {gdal.__version__}, numpy {np.__version__}{extra}, "
             f"Python {sys.version.split()[0]}"]
+
+
+def finish(problems, ok_message=None):
+    """End a bench: exit non-zero listing the problems, else print ``ok_message``."""
+    sys.stdout.flush()
+    if problems:
+        print("FAIL: " + "; ".join(problems), file=sys.stderr)
+        sys.exit(1)
+    if ok_message:
+        print(ok_message)
