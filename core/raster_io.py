@@ -297,6 +297,37 @@ def iter_blocks_with_halo(bands, grid, halo, monitor=None, block_pixels=DEFAULT_
         monitor.report((yoff + nrows) / grid.ysize)
 
 
+def pixel_window(grid, xmin, ymin, xmax, ymax):
+    """(xoff, yoff, xsize, ysize) of the pixels of a north-up ``grid`` that a map rectangle touches,
+    clipped to the raster; None when it misses the raster."""
+    gt = grid.geotransform
+    if gt[2] != 0 or gt[4] != 0:
+        raise ValueError("a rotated raster is not supported here; warp it north-up first")
+    cols = sorted(((xmin - gt[0]) / gt[1], (xmax - gt[0]) / gt[1]))
+    rows = sorted(((ymin - gt[3]) / gt[5], (ymax - gt[3]) / gt[5]))
+    x0, y0 = max(0, math.floor(cols[0])), max(0, math.floor(rows[0]))
+    x1, y1 = min(grid.xsize, math.ceil(cols[1])), min(grid.ysize, math.ceil(rows[1]))
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return x0, y0, x1 - x0, y1 - y0
+
+
+def read_window(bands, window):
+    """One array per band of the pixel ``window`` (xoff, yoff, xsize, ysize)."""
+    return [b.ReadAsArray(*window) for b in bands]
+
+
+def cell_size_m(grid):
+    """(width, height) of a pixel in metres; ValueError for a geographic CRS (cells are not squares in metres)."""
+    srs = _srs(grid.crs_wkt)
+    if srs is None or srs.IsGeographic():
+        raise ValueError("cell sizes in metres need a projected CRS; warp the rasters to a projected CRS "
+                         "(e.g. the local UTM zone) first")
+    metres = srs.GetLinearUnits() or 1.0
+    gt = grid.geotransform
+    return math.hypot(gt[1], gt[4]) * metres, math.hypot(gt[2], gt[5]) * metres
+
+
 # -------------------------------------------------------------------- output
 
 def smallest_integer_type(values):

@@ -101,3 +101,51 @@ def bars_svg(labels, series, y_label, height=220, bar=9):
     legend = "".join(f'<tspan fill="{series[n][0]}">■ {escape(n)}  </tspan>' for n in names)
     parts += [f'<text x="50" y="{height + 36}">{legend}</text>', "</svg>"]
     return "".join(parts)
+
+
+PALETTE = ("#3b6ea5", "#c0392b", "#27ae60", "#8e44ad", "#e67e22", "#16a085", "#7f8c8d", "#d35400",
+           "#2c3e50", "#b7950b", "#1abc9c", "#6c3483")
+
+
+def lines_svg(x, series, y_label, levels=(), width=520, height=260):
+    """An inline SVG line chart: ``series`` is {name: values over x}; ``levels`` are (label, y) dashed lines.
+
+    Seed 003 Fig. 8's shape: ThV over time with the elastic, yield and mutation levels.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    values = np.array([series[name] for name in series], dtype=np.float64).reshape(len(series), x.size)
+    ys = np.concatenate([values[np.isfinite(values)], [y for _, y in levels], [0.0]])
+    y_low, y_high = float(ys.min()), float(ys.max()) * 1.05 or 1.0
+    x_low, x_high = float(x.min()), float(x.max()) if x.max() > x.min() else float(x.min()) + 1
+    left, right, top, bottom = 50, width - 110, 15, height - 30
+
+    def sx(v):
+        return left + (v - x_low) / (x_high - x_low) * (right - left)
+
+    def sy(v):
+        return bottom - (v - y_low) / ((y_high - y_low) or 1.0) * (bottom - top)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="10">',
+             f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#999"/>',
+             f'<line x1="{left}" y1="{top}" x2="{left}" y2="{bottom}" stroke="#999"/>',
+             f'<text x="4" y="{top - 4}">{escape(y_label)}</text>']
+    for v in np.linspace(y_low, y_high, 5):
+        parts.append(f'<text x="{left - 4}" y="{sy(v) + 3:.1f}" text-anchor="end">{v:.3g}</text>')
+    for v in x:
+        parts.append(f'<text x="{sx(v):.1f}" y="{bottom + 13}" text-anchor="middle">{v:g}</text>')
+    for label, level in levels:
+        parts.append(f'<line x1="{left}" y1="{sy(level):.1f}" x2="{right}" y2="{sy(level):.1f}" stroke="#555" '
+                     f'stroke-dasharray="4 3"/><text x="{right + 4}" y="{sy(level) + 3:.1f}">'
+                     f'{escape(label)} {level:g}</text>')
+    for k, (name, row) in enumerate(zip(series, values)):
+        colour = PALETTE[k % len(PALETTE)]
+        keep = np.isfinite(row)
+        points = " ".join(f"{sx(a):.1f},{sy(b):.1f}" for a, b in zip(x[keep], row[keep]))
+        parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="1.5">'
+                     f'<title>{escape(name)}</title></polyline>')
+        parts += [f'<circle cx="{sx(a):.1f}" cy="{sy(b):.1f}" r="2.5" fill="{colour}"><title>{escape(name)} '
+                  f'{a:g}: {b:.4g}</title></circle>' for a, b in zip(x[keep], row[keep])]
+    legend = "".join(f'<tspan fill="{PALETTE[k % len(PALETTE)]}">■ {escape(n)}  </tspan>'
+                     for k, n in enumerate(series))
+    parts += [f'<text x="{left}" y="{height - 3}">{legend}</text>', "</svg>"]
+    return "".join(parts)
