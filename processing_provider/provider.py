@@ -11,6 +11,7 @@ from ..algorithms.desertification import DesertificationAlgorithm
 from ..algorithms.disturbance import DisturbanceAlgorithm
 from ..algorithms.fishnet import FishnetAlgorithm
 from ..algorithms.hotspots import HotspotsAlgorithm
+from ..algorithms.integrity import IntegrityAlgorithm
 from ..algorithms.landuse_dynamics import LandUseDynamicsAlgorithm
 from ..algorithms.mine_status import MineStatusAlgorithm
 from ..algorithms.mlri import MlriAlgorithm
@@ -46,6 +47,7 @@ ALGORITHMS = [
     ZonalSeriesAlgorithm,
     ResilienceAlgorithm,
     DesertificationAlgorithm,
+    IntegrityAlgorithm,
 ]
 
 

@@ -1,6 +1,7 @@
 """The land-cover workflow through qgis_process.bin in a subprocess, as a user runs it headless."""
 
 import csv
+import json
 
 import numpy as np
 import pytest
@@ -113,8 +114,6 @@ def test_trend_and_mlri(qgis_process, tmp_path):
 
 def _geojson(path, rings):
     """Write lon/lat rectangles (x0, y0, x1, y1) as a GeoJSON polygon layer."""
-    import json
-
     features = [{"type": "Feature", "properties": {"name": f"p{i}"},
                  "geometry": {"type": "Polygon", "coordinates": [[[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]}}
                 for i, (x0, y0, x1, y1) in enumerate(rings)]
@@ -161,3 +160,32 @@ def test_mine_boundaries_status_model(qgis_process, tmp_path):
                                  "status:Mine status": str(tmp_path / "s.csv")})
     with open(result["status:Mine status"], newline="", encoding="utf-8") as handle:
         assert sorted(r["status"] for r in csv.DictReader(handle)) == ["active", "closed"]
+
+
+def test_resilience_and_integrity(qgis_process, tmp_path):
+    """Seed 003's measurement headless: resilience per zone, then integrity stages over two dates."""
+    from rasters import write_raster
+
+    cover = [np.array([[1, 2, 3, 3]] * 4, dtype=np.uint8), np.array([[1, 1, 3, 4]] * 4, dtype=np.uint8)]
+    covers = [write_raster(tmp_path / f"lc{k}.tif", c) for k, c in enumerate(cover)]
+    ndvi = [write_raster(tmp_path / f"ndvi{k}.tif", np.full((4, 4), v, dtype=np.float32))
+            for k, v in enumerate((0.5, 0.3))]
+    zones = tmp_path / "zones.geojson"  # west and east halves of the rasters, in UTM 33N
+    zones.write_text(json.dumps({
+        "type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32633"}},
+        "features": [{"type": "Feature", "properties": {"name": name}, "geometry": {"type": "Polygon", "coordinates": [[
+            [x0, 5999880.0], [x1, 5999880.0], [x1, 6000000.0], [x0, 6000000.0], [x0, 5999880.0]]]}}
+            for name, x0, x1 in (("west", 500000.0, 500060.0), ("east", 500060.0, 500120.0))]}), encoding="utf-8")
+    scores = "1=0.4, 2=0.8, 3=0.5, 4=0.9"
+    qgis_process.run("mineland:resilience", LANDCOVER=covers[0], NDVI=ndvi[0], SCORES=scores, C1=2, C2=0.5,
+                     ZONES=str(zones), ZONE_ID_FIELD="name", OUTPUT=str(tmp_path / "res.csv"))
+    with open(tmp_path / "res.csv", newline="", encoding="utf-8") as handle:
+        e = {r["zone_id"]: float(r["e"]) for r in csv.DictReader(handle)}
+    assert e == pytest.approx({"west": 0.5 * 0.08 * 0.6, "east": 0.0})  # H = 1, ECO_res = 0.6; east one class
+    qgis_process.run("mineland:integrity", INPUTS=covers, YEARS="2000,2010", ZONES=str(zones), ZONE_ID_FIELD="name",
+                     NDVI=ndvi, SCORES=scores, NORMALISATION=1, OUTPUT=str(tmp_path / "eci.csv"))
+    with open(tmp_path / "eci.csv", newline="", encoding="utf-8") as handle:
+        rows = {(r["zone_id"], r["year"]): r for r in csv.DictReader(handle)}
+    assert float(rows["west", "2000"]["e"]) == pytest.approx(e["west"])
+    assert float(rows["west", "2000"]["thv"]) == pytest.approx(1.0)
+    assert rows["west", "2010"]["stage_name"] in ("Encryption", "Resilience", "Yield", "Mutation")
