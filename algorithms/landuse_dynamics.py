@@ -1,6 +1,7 @@
 """mineland:landusedynamics — single (K) and comprehensive (S, LC) land-use dynamic degrees."""
 
-from qgis.core import QgsProcessing, QgsProcessingParameterFeatureSink
+import numpy as np
+from qgis.core import QgsProcessing, QgsProcessingParameterFeatureSink, QgsProcessingParameterString
 
 from ..core import crosstab, dynamics
 from .common import (
@@ -24,11 +25,13 @@ HELP = """Land-use dynamic degrees of a series of class rasters, for every conse
 <b>LC</b>, the normalised comprehensive dynamic degree of Liu et al. (% per year): LC = Σ_i ΔU_i→other / (2 Σ_i U_i) × 1/T × 100.
 changed_pct is the share of the area whose class changed.
 
-Every figure of a period uses the pixels that have data at both of its dates, so K, S and the areas agree with the transfer matrix of that pair. Areas in km² (ellipsoidal for a geographic CRS). The class lists may differ between dates."""
+Every figure of a period uses the pixels that have data at both of its dates, so K, S and the areas agree with the transfer matrix of that pair. Areas in km² (ellipsoidal for a geographic CRS). The class lists may differ between dates.
+<b>GROUPS</b> (optional) named groups of classes, e.g. "Vegetation=1,2,3,4; Bare and built=6,7" for seed 000 Table 5 with its 7 classes (vegetation 94.87 % → 92.09 % in LGOK/SGOK 1985–2020). OUTPUT_GROUPS gives each group's area (km²) and share (%) of all the area with data at that date (classes in no group, such as water, count in the total). A class may belong to one group only; a code that occurs in none of the rasters stops the run."""
 
 CLASS_COLUMNS = [("class", int), ("class_name", str), ("year_start", int), ("year_end", int),
                  ("area_start_km2", float), ("area_end_km2", float), ("change_km2", float),
                  ("k_pct_per_year", float)]
+GROUP_COLUMNS = [("year", int), ("group_name", str), ("area_km2", float), ("share_pct", float)]
 SUMMARY_COLUMNS = [("year_start", int), ("year_end", int), ("s_index", float), ("lc_pct_per_year", float),
                    ("changed_pct", float)]
 
@@ -46,13 +49,20 @@ class LandUseDynamicsAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterFeatureSink("OUTPUT_SUMMARY", "Comprehensive dynamic degree per period",
                                                    QgsProcessing.TypeVector, optional=True, createByDefault=True),
                  "Per period: S (seed 000, per year), LC (% per year) and the changed share (%).")
+        self.add(QgsProcessingParameterString("GROUPS", "Class groups (name=codes; …)", optional=True),
+                 "Named groups of class codes, e.g. Vegetation=1,2,3,4; Bare and built=6,7 (seed 000 Table 5).")
+        self.add(QgsProcessingParameterFeatureSink("OUTPUT_GROUPS", "Share of each class group per year",
+                                                   QgsProcessing.TypeVector, optional=True, createByDefault=True),
+                 "Per date and group: area (km2) and share of the area with data (%); needs GROUPS.")
 
     def compute(self, parameters, context, feedback):
         inputs, years = dated_class_rasters(self, parameters, context)
         check_outputs_are_not_inputs(self, parameters, context, [i.path for i in inputs])
+        groups = self._groups(parameters, context)
         periods = dynamics.study_periods(years)
-        _, pairs = crosstab.tabulate([i.band for i in inputs], [i.nodata for i in inputs], inputs[0].grid,
-                                     pixel_areas(inputs), periods=periods, monitor=monitor(feedback))
+        dates, pairs = crosstab.tabulate([i.band for i in inputs], [i.nodata for i in inputs], inputs[0].grid,
+                                         pixel_areas(inputs), periods=periods, per_date=bool(groups),
+                                         monitor=monitor(feedback))
         names = merged_class_names(inputs)
         results = [period_result(pairs[p], years[p[0]], years[p[1]]) for p in periods]
         if any(r is None for r in results):
@@ -65,7 +75,34 @@ class LandUseDynamicsAlgorithm(MineLandAlgorithm):
         if wants_output(parameters, "OUTPUT_SUMMARY"):
             summary = [(r.year_start, r.year_end, r.s_index, r.lc_pct_per_year, r.changed_pct) for r in results]
             out["OUTPUT_SUMMARY"] = write_table(self, parameters, "OUTPUT_SUMMARY", context, SUMMARY_COLUMNS, summary)
+        if groups and wants_output(parameters, "OUTPUT_GROUPS"):
+            out["OUTPUT_GROUPS"] = write_table(self, parameters, "OUTPUT_GROUPS", context, GROUP_COLUMNS,
+                                               group_rows(groups, dates, years))
         return out
+
+    def _groups(self, parameters, context):
+        if not wants_output(parameters, "GROUPS"):
+            return None
+        try:
+            return dynamics.parse_groups(self.parameterAsString(parameters, "GROUPS", context))
+        except ValueError as err:
+            fail("GROUPS", str(err))
+
+
+def group_rows(groups, dates, years):
+    """(year, group, area_km2, share_pct) rows; fails when a group's code occurs at no date."""
+    present = set().union(*(set(int(c) for c in classes) for classes, *_ in dates))
+    absent = sorted({c for _, codes in groups for c in codes} - present)
+    if absent:
+        fail("GROUPS", f"class code(s) {', '.join(map(str, absent))} occur in none of the rasters; check the codes")
+    rows = []
+    for year, (classes, _, area_m2, _) in zip(years, dates):
+        if area_m2.sum() <= 0:
+            fail("INPUTS", f"the raster of {year} has no pixel with data")
+        shares = dynamics.group_shares_pct(classes, area_m2, groups)
+        for (name, codes), share in zip(groups, shares):
+            rows.append((year, name, area_m2[np.isin(classes, codes)].sum() / 1e6, share))
+    return rows
 
 
 def period_result(table, year_start, year_end):

@@ -135,3 +135,47 @@ def study_periods(years):
     if len(years) > 2:
         pairs.append((0, len(years) - 1))
     return pairs
+
+
+def parse_groups(text):
+    """Class groups from 'name=codes; name=codes', e.g. 'Vegetation=1,2,3,4; Bare and built=6,7'.
+
+    Returns a list of (name, [codes]) in the order given. ValueError when a part
+    is not name=codes, a code is not a whole number, a name repeats, or a code
+    belongs to two groups (its area would count twice).
+    """
+    groups, owner = [], {}
+    for part in str(text or "").split(";"):
+        if not part.strip():
+            continue
+        name, equals, codes_text = part.partition("=")
+        name = name.strip()
+        if not equals or not name:
+            raise ValueError(f"'{part.strip()}' is not name=codes (e.g. Vegetation=1,2,3,4)")
+        try:
+            codes = [int(c) for c in codes_text.split(",") if c.strip()]
+        except ValueError:
+            raise ValueError(f"the codes of group '{name}' must be whole numbers separated by commas") from None
+        if not codes:
+            raise ValueError(f"group '{name}' has no class code")
+        if any(name == other for other, _ in groups):
+            raise ValueError(f"group '{name}' is named twice")
+        for code in codes:
+            if code in owner:
+                raise ValueError(f"class {code} is in group '{owner[code]}' and in '{name}'; a class may belong "
+                                 "to one group only")
+            owner[code] = name
+        groups.append((name, codes))
+    if not groups:
+        raise ValueError("give at least one group as name=codes, e.g. Vegetation=1,2,3,4")
+    return groups
+
+
+def group_shares_pct(classes, areas, groups):
+    """Share (%) of the total area (every class with data, grouped or not) in each group (seed 000 Table 5)."""
+    classes = np.asarray(classes)
+    areas = np.asarray(areas, dtype=np.float64)
+    total = areas.sum()
+    if total <= 0:
+        raise ValueError("no area with data")
+    return np.array([areas[np.isin(classes, codes)].sum() / total * 100.0 for _, codes in groups])

@@ -220,6 +220,31 @@ def test_landuse_dynamics_hand_computed(run, tmp_path, pair):
     assert float(summary[("1990", "2000")]["s_index"]) == 0.0
 
 
+def test_landuse_dynamics_group_shares(run, tmp_path, pair):
+    result = run("mineland:landusedynamics", {"INPUTS": list(pair), "YEARS": "2000,2010",
+                                              "GROUPS": "Farm=1,2; Built=7", "OUTPUT": str(tmp_path / "k.csv"),
+                                              "OUTPUT_GROUPS": str(tmp_path / "g.csv")})
+    shares = {(r["year"], r["group_name"]): (float(r["area_km2"]), float(r["share_pct"]))
+              for r in read_csv(result["OUTPUT_GROUPS"])}
+    # each date over its own valid pixels: START 12 pixels (1: 6, 2: 4, 3: 2); END 11 (1: 3, 2: 5, 7: 3)
+    assert shares["2000", "Farm"] == pytest.approx((10 * PIXEL_KM2, 10 / 12 * 100))
+    assert shares["2000", "Built"] == (0.0, 0.0)
+    assert shares["2010", "Farm"] == pytest.approx((8 * PIXEL_KM2, 8 / 11 * 100))
+    assert shares["2010", "Built"] == pytest.approx((3 * PIXEL_KM2, 3 / 11 * 100))
+
+
+@pytest.mark.parametrize("groups, message", [
+    ("Farm=1,2; Built=2,7", "GROUPS: class 2 is in group 'Farm' and in 'Built'"),
+    ("Farm=1,2,5", "GROUPS: class code\\(s\\) 5 occur in none of the rasters"),
+])
+def test_landuse_dynamics_bad_groups(run, tmp_path, pair, groups, message):
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException, match=message):
+        run("mineland:landusedynamics", {"INPUTS": list(pair), "YEARS": "2000,2010", "GROUPS": groups,
+                                         "OUTPUT": str(tmp_path / "k.csv"), "OUTPUT_GROUPS": str(tmp_path / "g.csv")})
+
+
 @pytest.mark.parametrize("years, message", [
     ("1985", "1 years given for 2 rasters"),
     ("2020,1985", "increase"),

@@ -189,3 +189,42 @@ def test_densities_for_missing_codes():
     np.testing.assert_array_equal(carbon.densities_for([1, 2, 8, 9], table, missing_as_zero=True),
                                   [100.0, 275.0, 0.0, 0.0])
     np.testing.assert_array_equal(carbon.densities_for(np.array([2, 1], np.int64), table), [275.0, 100.0])
+
+
+# ------------------------------------------------------------------ class-group shares (seed 000 Table 5)
+
+SEED000_GROUPS = "Vegetation=1,2,3,4; Bare and built=6,7"
+# Table 3 (LGOK and SGOK) and Table 4 (Anshan-Benxi) areas, km², classes 1..7 → Table 5's shares (%)
+SEED000_TABLE5 = [
+    ([4264.68, 1016.40, 2314.98, 4.45, 92.90, 0.00, 317.70], (94.87, 3.97)),    # LGOK/SGOK 1985
+    ([3623.90, 1337.35, 2407.55, 8.79, 105.07, 0.03, 528.41], (92.09, 6.60)),   # LGOK/SGOK 2020
+    ([2855.80, 7978.63, 7637.40, 4.07, 145.11, 0.36, 1108.63], (93.64, 5.62)),  # Anshan-Benxi 1985
+    ([2968.50, 7246.15, 6733.02, 106.21, 204.40, 2.76, 2468.95], (86.44, 12.53)),  # Anshan-Benxi 2020
+]
+
+
+@pytest.mark.parametrize("areas, printed", SEED000_TABLE5)
+def test_group_shares_reproduce_seed000_table5(areas, printed):
+    groups = dynamics.parse_groups(SEED000_GROUPS)
+    shares = dynamics.group_shares_pct(range(1, 8), areas, groups)
+    np.testing.assert_allclose(np.round(shares, 2), printed, atol=0.011)  # the paper rounds its inputs and outputs
+
+
+@pytest.mark.parametrize("text, message", [
+    ("Vegetation=1,2; Built=2,7", "class 2 is in group 'Vegetation' and in 'Built'"),
+    ("Vegetation=1,1", "class 1 is in group 'Vegetation' and in 'Vegetation'"),
+    ("A=1; A=2", "named twice"),
+    ("Vegetation", "is not name=codes"),
+    ("=1,2", "is not name=codes"),
+    ("Veg=1,x", "whole numbers"),
+    ("Veg=", "has no class code"),
+    (" ; ", "at least one group"),
+])
+def test_parse_groups_errors(text, message):
+    with pytest.raises(ValueError, match=message):
+        dynamics.parse_groups(text)
+
+
+def test_parse_groups_keeps_order_and_spaces_in_names():
+    assert dynamics.parse_groups(" Bare and built = 6, 7 ;Vegetation=1") == [("Bare and built", [6, 7]),
+                                                                            ("Vegetation", [1])]
