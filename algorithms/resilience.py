@@ -36,9 +36,9 @@ ECO_res = H · Σ P_i S_i (resilience limit; S_i the resilience score of class i
 E = σ · μ · ECO_res (eq. 3)
 
 <b>The paper's ambiguity</b>: its text calls σ "the acceptable load coefficient (generally 0.08)" and μ "the strength coefficient", yet eq. (4) defines σ from H, NDVI, C1 and C2. We follow the equations: σ is computed by eq. (4) and MU is the user's coefficient, default 0.08 (the paper's typical value). E depends only on σ·μ, so the other reading gives the same E.
-<b>Inputs</b> NDVI as a raster (ratio in [−1, 1]; a scaled product must be divided by its scale first), or RED and NIR bands, NDVI = (NIR − Red)/(NIR + Red); all on the LANDCOVER grid. A class in a zone without a score stops the run naming the codes. C1 and C2 must not be 0; C1_RASTER / C2_RASTER give them per zone as the zone's mean (a zone without valid pixels gets NULL results). A zone with a single class has H = 0, so ECO_res, σ and E are 0 (a documented result, not an error). Zones are reprojected to the rasters' CRS and burnt into their grid (pixel centre inside; invalid polygons repaired, empty ones skipped).
+<b>Inputs</b> NDVI as a raster (ratio in [−1, 1]; a scaled product must be divided by its scale first), or RED and NIR bands, NDVI = (NIR − Red)/(NIR + Red); all on the LANDCOVER grid. A class in a zone without a score stops the run naming the codes. C1 and C2 must not be 0. C1_RASTER / C2_RASTER (on the LANDCOVER grid) replace the numbers: per zone by the zone's area-weighted mean (a zone without valid pixels gets NULL results; a zone mean of 0 stops the run), in the window raster by the window's mean of their valid pixels. A zone with a single class has H = 0, so ECO_res, σ and E are 0 (a documented result, not an error). Zones are reprojected to the rasters' CRS and burnt into their grid (pixel centre inside; invalid polygons repaired, empty ones skipped).
 <b>OUTPUT</b> one row per zone: zone_id, h_log2, eco_res, ndvi_mean, sigma, e.
-<b>OUTPUT_RASTER</b> with WINDOW (odd side in pixels): the same quantities in the square window around every pixel (shares over the window's valid class pixels, NDVI its mean; windows are cut at the raster's edges), Float32 bands h_log2, eco_res, sigma, e, nodata the lowest Float32. Read block by block with the window's half-width of neighbouring rows."""
+<b>OUTPUT_RASTER</b> with WINDOW (odd side in pixels): the same quantities in the square window around every pixel (shares over the window's valid class pixels, NDVI and C1 / C2 rasters their means over the window's valid pixels; windows are cut at the raster's edges), Float32 bands h_log2, eco_res, sigma, e, nodata the lowest Float32. Where a window's mean C1 or C2 is 0 or it has no valid C1 or C2 pixel, sigma and e are nodata (h_log2 and eco_res are kept) and one warning gives the number of such pixels. Read block by block with the window's half-width of neighbouring rows."""
 
 
 class ResilienceAlgorithm(MineLandAlgorithm):
@@ -62,10 +62,10 @@ class ResilienceAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterNumber("C2", "Annual temperature change rate C2",
                                               QgsProcessingParameterNumber.Double, 1.0),
                  "C2 of eq. (4), not 0.")
-        for key, label in (("C1_RASTER", "C1 as a raster (per zone mean)"), ("C2_RASTER", "C2 as a raster (per zone mean)")):
-            self.add(QgsProcessingParameterRasterLayer(key, label, optional=True),
-                     f"Optional raster of {key[:2]} on the LANDCOVER grid; its area-weighted mean per zone replaces "
-                     f"the number {key[:2]} for the zones (the window raster uses the number).", advanced=True)
+        for key in ("C1_RASTER", "C2_RASTER"):
+            self.add(QgsProcessingParameterRasterLayer(key, f"{key[:2]} as a raster", optional=True),
+                     f"Optional raster of {key[:2]} on the LANDCOVER grid; replaces the number {key[:2]}: per zone "
+                     "its area-weighted mean, in the window raster its mean over the window.", advanced=True)
         self.add(QgsProcessingParameterNumber("MU", "Coefficient μ", QgsProcessingParameterNumber.Double, 0.08),
                  "μ of eq. (3); default 0.08, the paper's typical value.")
         self.add(QgsProcessingParameterFeatureSource("ZONES", "Zones", [QgsProcessing.TypeVectorPolygon],
@@ -86,14 +86,16 @@ class ResilienceAlgorithm(MineLandAlgorithm):
     def compute(self, parameters, context, feedback):
         cover = RasterInput("LANDCOVER", raster_path(self, parameters, "LANDCOVER", context)).require_integer()
         vegetation = self._vegetation(parameters, context)
-        check_grids([cover] + vegetation)
+        rates = [RasterInput(key, raster_path(self, parameters, key, context)) if wants_output(parameters, key)
+                 else None for key in ("C1_RASTER", "C2_RASTER")]
+        check_grids([cover] + vegetation + [r for r in rates if r])
         try:
             scores = model.parse_scores(self.parameterAsString(parameters, "SCORES", context))
         except ValueError as err:
             fail("SCORES", str(err))
         c1, c2 = (self.parameterAsDouble(parameters, key, context) for key in ("C1", "C2"))
-        for key, value in (("C1", c1), ("C2", c2)):
-            if value == 0:
+        for key, value, raster in (("C1", c1, rates[0]), ("C2", c2, rates[1])):
+            if value == 0 and raster is None:
                 fail(key, "must not be 0: σ = H · NDVI / (C1 · C2) divides by it")
         mu = self.parameterAsDouble(parameters, "MU", context)
         window = self.parameterAsInt(parameters, "WINDOW", context)
@@ -102,7 +104,7 @@ class ResilienceAlgorithm(MineLandAlgorithm):
             if window % 2 == 0:
                 fail("WINDOW", f"the window must have an odd side (a centre pixel), got {window}")
             results["OUTPUT_RASTER"] = self._window_raster(parameters, context, feedback, cover, vegetation, scores,
-                                                           (c1, c2, mu, window))
+                                                           (c1, c2, rates, mu, window))
         if not wants_output(parameters, "ZONES"):
             if not window:
                 fail("ZONES", "give ZONES, a WINDOW, or both")
@@ -124,8 +126,7 @@ class ResilienceAlgorithm(MineLandAlgorithm):
             fail("SCORES", f"class codes {', '.join(map(str, sorted(totals.unknown)))} occur in the zones but have "
                  "no score; add them to SCORES")
         shares = model.class_shares(totals.areas[1:])
-        c1, c2 = (self._zone_rate(parameters, context, feedback, key, value, zones, cover, row_areas)
-                  for key, value in (("C1_RASTER", c1), ("C2_RASTER", c2)))
+        c1, c2 = (zone_rate(raster, number, zones, row_areas, feedback) for raster, number in zip(rates, (c1, c2)))
         result = model.resilience(shares, [scores[c] for c in totals.codes], totals.ndvi_mean(), c1, c2, mu)
         id_field = self.parameterAsString(parameters, "ZONE_ID_FIELD", context)
         ids = [field_value(p[id_field], str) if id_field else str(i + 1) for i, p in enumerate(zones.polygons)]
@@ -136,14 +137,16 @@ class ResilienceAlgorithm(MineLandAlgorithm):
         return results
 
     def _window_raster(self, parameters, context, feedback, cover, vegetation, scores, settings):
-        c1, c2, mu, window = settings
+        c1, c2, rates, mu, window = settings
         path = self.parameterAsOutputLayer(parameters, "OUTPUT_RASTER", context)
         if not path:
             fail("OUTPUT_RASTER", "give a file for the moving-window raster")
         codes = sorted(scores)
         score_list = [scores[c] for c in codes]
-        bands = [cover.band] + [v.band for v in vegetation]
+        rasters = [r for r in rates if r]
+        bands = [cover.band] + [v.band for v in vegetation] + [r.band for r in rasters]
         names = ("h_log2", "eco_res", "sigma", "e")
+        no_rate = 0
         with raster_io.BlockWriter(path, cover.grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=4) as writer:
             writer.set_band_names(names)
             blocks = raster_io.iter_blocks_with_halo(bands, cover.grid, window // 2, monitor(feedback),
@@ -154,27 +157,24 @@ class ResilienceAlgorithm(MineLandAlgorithm):
                 stray = class_valid & ~np.isin(classes, codes)
                 if stray.any():
                     fail("SCORES", f"class codes {', '.join(map(str, np.unique(classes[stray])))} have no score")
-                valid = [raster_io.valid_mask(a, v.nodata) for a, v in zip(arrays[1:], vegetation)]
-                ndvi, ndvi_valid = vegetation_index(arrays[1:], valid)
+                veg_arrays, rate_arrays = arrays[1:1 + len(vegetation)], iter(arrays[1 + len(vegetation):])
+                valid = [raster_io.valid_mask(a, v.nodata) for a, v in zip(veg_arrays, vegetation)]
+                ndvi, ndvi_valid = vegetation_index(veg_arrays, valid)
                 if np.any(ndvi_valid & ((ndvi < -1) | (ndvi > 1))):
                     fail("NDVI", "NDVI values outside [−1, 1]: divide a scaled product by its scale factor first")
+                c1_c2 = [number if raster is None else masked(next(rate_arrays), raster.nodata)
+                         for raster, number in zip(rates, (c1, c2))]
                 result = model.window_resilience(classes, class_valid, ndvi, ndvi_valid, codes, score_list,
-                                                 c1, c2, mu, window)
+                                                 *c1_c2, mu, window)
+                own = slice(top, top + nrows)
+                no_rate += int(np.count_nonzero(~np.isnan(result.h[own]) & np.isnan(result.sigma[own])))
                 for band, values in enumerate((result.h, result.eco_res, result.sigma, result.e), start=1):
-                    writer.write(yoff, stack.float_band(values[top:top + nrows], (nrows, cover.grid.xsize)), band)
+                    writer.write(yoff, stack.float_band(values[own], (nrows, cover.grid.xsize)), band)
+        if no_rate:
+            feedback.pushWarning(f"{' / '.join(r.parameter for r in rasters)}: {no_rate} pixel(s) of OUTPUT_RASTER "
+                                 "have a window whose mean C1 or C2 is 0 or has no valid pixel; their sigma and e "
+                                 "are nodata (h_log2 and eco_res are kept)")
         return path
-
-
-    def _zone_rate(self, parameters, context, feedback, key, number, zones, cover, row_areas):
-        """The number, or the per-zone mean of the raster ``key`` (NaN where a zone has no valid pixel)."""
-        if not wants_output(parameters, key):
-            return number
-        rate = RasterInput(key, raster_path(self, parameters, key, context))
-        check_grids([cover, rate])
-        means = zonal_means(zones, [rate], row_areas, feedback)[:, 0]
-        if np.any(means == 0):
-            fail(key, "a zone's mean is 0: σ = H · NDVI / (C1 · C2) divides by it")
-        return means
 
     def _vegetation(self, parameters, context):
         """[NDVI] or [RED, NIR] as RasterInputs."""
@@ -183,6 +183,21 @@ class ResilienceAlgorithm(MineLandAlgorithm):
         if wants_output(parameters, "RED") and wants_output(parameters, "NIR"):
             return [RasterInput(key, raster_path(self, parameters, key, context)) for key in ("RED", "NIR")]
         fail("NDVI", "give an NDVI raster, or the RED and NIR bands")
+
+
+def zone_rate(raster, number, zones, row_areas, feedback):
+    """The number, or the per-zone mean of the rate raster (NaN where a zone has no valid pixel)."""
+    if raster is None:
+        return number
+    means = zonal_means(zones, [raster], row_areas, feedback)[:, 0]
+    if np.any(means == 0):
+        fail(raster.parameter, "a zone's mean is 0: σ = H · NDVI / (C1 · C2) divides by it")
+    return means
+
+
+def masked(values, nodata):
+    """Float64 values with NaN where they are nodata."""
+    return np.where(raster_io.valid_mask(values, nodata), values.astype(np.float64), np.nan)
 
 
 def vegetation_index(arrays, valid):

@@ -133,19 +133,61 @@ def ndvi_from_bands(red, nir):
 def window_resilience(classes, class_valid, ndvi, ndvi_valid, codes, scores, c1, c2, mu, size):
     """H, ECO_res, σ and E in a size × size moving window around every pixel (arrays of the block's shape).
 
-    Shares P_i are over the window's valid class pixels and NDVI is the window's
-    mean of valid NDVI (windows are cut at the raster's edges). NaN where the
-    window has no valid class or NDVI pixel.
+    Parameters
+    ----------
+    classes, class_valid : 2-D arrays of class codes and their validity
+    ndvi, ndvi_valid : 2-D arrays of NDVI and its validity
+    codes, scores : class codes and their resilience scores S_i
+    c1, c2 : float (not 0), or 2-D arrays of the block's shape with NaN where a pixel has no value
+    mu : float, the strength coefficient
+    size : int, the window's side in pixels (odd)
+
+    Shares P_i are over the window's valid class pixels, NDVI is the window's
+    mean of valid NDVI and a C1 or C2 array is replaced by the window's mean of
+    its valid pixels (windows are cut at the raster's edges). H, ECO_res, σ and
+    E are NaN where the window has no valid class or NDVI pixel; σ and E alone
+    are NaN where the window's mean C1 or mean C2 is 0 or has no valid pixel.
     """
-    valid_count = ndimage.uniform_filter(class_valid.astype(np.float64), size, mode="constant")
+    valid_count = _box_mean(class_valid, size)
     with np.errstate(invalid="ignore", divide="ignore"):
-        shares = np.stack([ndimage.uniform_filter((class_valid & (classes == c)).astype(np.float64), size,
-                                                  mode="constant") / valid_count for c in codes], axis=-1)
-        ndvi_sum = ndimage.uniform_filter(np.where(ndvi_valid, ndvi, 0.0), size, mode="constant")
-        ndvi_mean = ndvi_sum / ndimage.uniform_filter(ndvi_valid.astype(np.float64), size, mode="constant")
+        shares = np.stack([_box_mean(class_valid & (classes == c), size) / valid_count for c in codes], axis=-1)
     shares = np.clip(np.nan_to_num(shares, nan=0.0), 0.0, 1.0)  # uniform_filter leaves ~1e-17 noise
-    result = resilience(shares, scores, ndvi_mean, c1, c2, mu)
-    empty = ~(valid_count > 1e-12) | ~np.isfinite(ndvi_mean)
+    ndvi_mean = _window_mean(ndvi, ndvi_valid, size)
+    rates = [_window_rate(c, size) for c in (c1, c2)]
+    no_rate = ~(np.abs(rates[0] * rates[1]) > 0)  # 0 or NaN
+    if np.ndim(no_rate):  # rasters: σ and E are left out where a window has no usable rate
+        rates = [np.where(no_rate, 1.0, r) for r in rates]
+    result = resilience(shares, scores, ndvi_mean, rates[0], rates[1], mu)
+    empty = ~(valid_count > 1e-12) | np.isnan(ndvi_mean)
     for values in (result.h, result.eco_res, result.sigma, result.e):
         values[empty] = np.nan
+    if np.ndim(no_rate):
+        result.sigma[no_rate] = np.nan
+        result.e[no_rate] = np.nan
     return result
+
+
+def _box_mean(values, size):
+    """The size × size box average of ``values`` (the outside of the raster counts as 0)."""
+    return ndimage.uniform_filter(np.asarray(values, dtype=np.float64), size, mode="constant")
+
+
+def _window_mean(values, valid, size):
+    """The window's mean of the valid values; NaN where the window has none."""
+    count = _box_mean(valid, size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 1e-12, _box_mean(np.where(valid, values, 0.0), size) / count, np.nan)
+
+
+def _window_rate(rate, size):
+    """A number as is; an array (NaN = no value) as the window's mean of its valid pixels.
+
+    0 where the window has no non-zero valid pixel, set explicitly: the running
+    sums' rounding (~1e-17) must not turn an all-zero window into a huge σ.
+    """
+    if np.ndim(rate) == 0:
+        return float(rate)
+    valid = np.isfinite(rate)
+    mean = _window_mean(rate, valid, size)
+    mean[_box_mean(valid & (rate != 0), size) <= 1e-12] = 0.0
+    return mean

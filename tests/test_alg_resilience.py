@@ -4,7 +4,7 @@ import csv
 
 import numpy as np
 import pytest
-from rasters import write_raster
+from rasters import read_raster, write_raster
 
 ORIGIN = (500000.0, 6000000.0)
 
@@ -89,3 +89,58 @@ def test_change_rates_as_rasters(run, tmp_path):
     with open(result["OUTPUT"], newline="", encoding="utf-8") as handle:
         rows = {r["zone_id"]: r for r in csv.DictReader(handle)}
     assert float(rows["west"]["sigma"]) == pytest.approx(1.0 * 0.4 / (2.0 * 0.5))
+
+
+def _window_run(run, tmp_path, c1, feedback=None):
+    cover = np.array([[1, 2, 3, 3]] * 4, dtype=np.uint8)
+    ndvi = np.array([[0.2, 0.6, 0.5, 0.5]] * 4, dtype=np.float32)
+    c2 = np.full((4, 4), 0.5, dtype=np.float32)
+    c2[0, 0] = -9999  # nodata: left out of the window mean
+    result = run("mineland:resilience", {
+        "LANDCOVER": write_raster(tmp_path / "lc.tif", cover), "NDVI": write_raster(tmp_path / "ndvi.tif", ndvi),
+        "SCORES": "1=0.4, 2=0.8, 3=0.5", "C1": 7.0, "C2": 7.0, "MU": 0.08, "WINDOW": 3,
+        "C1_RASTER": write_raster(tmp_path / "c1.tif", np.array([c1] * 4, dtype=np.float32)),
+        "C2_RASTER": write_raster(tmp_path / "c2.tif", c2, nodata=-9999),
+        "OUTPUT_RASTER": str(tmp_path / "window.tif")}, feedback=feedback)
+    return [read_raster(result["OUTPUT_RASTER"], band) for band in (1, 2, 3, 4)]
+
+
+def test_window_raster_with_change_rate_rasters(run, tmp_path):
+    h, eco_res, sigma, e = _window_run(run, tmp_path, [1.0, 3.0, 5.0, 5.0])
+    # pixel (1, 1): its window (rows 0–2, columns 0–2) holds classes 1, 2, 3 in 1:1:1 → H = log2 3,
+    # ECO_res = H (0.4 + 0.8 + 0.5)/3, NDVI (0.2 + 0.6 + 0.5)/3, C1 (1 + 3 + 5)/3 = 3, C2 0.5 (nodata left out)
+    expected_h = np.log2(3)
+    expected_sigma = expected_h * (1.3 / 3) / (3.0 * 0.5)  # not the numbers C1 = C2 = 7
+    assert sigma[1, 1] == pytest.approx(expected_sigma, rel=1e-6)
+    assert e[1, 1] == pytest.approx(expected_sigma * 0.08 * expected_h * 1.7 / 3, rel=1e-6)
+    # pixel (0, 0): window rows 0–1, columns 0–1: C1 = 2, C2 = 0.5 (3 valid pixels), H = 1, NDVI 0.4
+    assert sigma[0, 0] == pytest.approx(1.0 * 0.4 / (2.0 * 0.5), rel=1e-6)
+
+
+def test_window_raster_zero_change_rate_gives_nodata_and_one_warning(run, tmp_path, recording_feedback):
+    from mineland.core.stack import FLOAT_NODATA
+
+    feedback = recording_feedback()
+    h, eco_res, sigma, e = _window_run(run, tmp_path, [0.0, 0.0, 5.0, 5.0], feedback)
+    # column 0's windows (columns 0–1) see only C1 = 0: σ and E nodata, H and ECO_res kept
+    assert np.all(sigma[:, 0] == FLOAT_NODATA) and np.all(e[:, 0] == FLOAT_NODATA)
+    assert np.all(h[:, 0] == pytest.approx(1.0)) and np.all(eco_res[:, 0] == pytest.approx(0.6))
+    # column 1 sees C1 = (0 + 0 + 5)/3: σ = log2 3 · (1.3/3) / (5/3 · 0.5) on row 1
+    assert sigma[1, 1] == pytest.approx(np.log2(3) * (1.3 / 3) / (5 / 3 * 0.5), rel=1e-6)
+    assert np.all(np.isfinite(sigma)) and np.all(np.isfinite(e))
+    assert [w for w in feedback.warnings if "C1_RASTER" in w] == [
+        "C1_RASTER / C2_RASTER: 4 pixel(s) of OUTPUT_RASTER have a window whose mean C1 or C2 is 0 or has no "
+        "valid pixel; their sigma and e are nodata (h_log2 and eco_res are kept)"]
+
+
+def test_change_rate_raster_on_another_grid_is_refused(run, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    cover = np.array([[1, 2, 3, 3]] * 4, dtype=np.uint8)
+    with pytest.raises(QgsProcessingException, match="C1_RASTER"):
+        run("mineland:resilience", {
+            "LANDCOVER": write_raster(tmp_path / "lc.tif", cover),
+            "NDVI": write_raster(tmp_path / "ndvi.tif", np.full((4, 4), 0.5, np.float32)),
+            "SCORES": "1=0.4, 2=0.8, 3=0.5", "WINDOW": 3,
+            "C1_RASTER": write_raster(tmp_path / "c1.tif", np.ones((3, 4), np.float32)),
+            "OUTPUT_RASTER": str(tmp_path / "window.tif")})

@@ -77,3 +77,34 @@ def test_window_resilience_and_blocks_with_halo(tmp_path):
                                         .astype(np.float64), np.ones_like(ndvi, bool), codes, scores, 2.0, 0.5,
                                         0.08, 3)
     np.testing.assert_allclose(stitched, full.e, rtol=1e-12)
+
+
+def test_window_resilience_with_change_rate_arrays():
+    # one row of 3 pixels, window 3: pixel 0 sees columns 0–1, pixel 1 all three, pixel 2 columns 1–2
+    classes = np.array([[1, 2, 2]])
+    ndvi = np.array([[0.2, 0.6, 0.4]])
+    c1 = np.array([[1.0, 3.0, np.nan]])  # NaN = no value: left out of the window mean
+    c2 = np.full((1, 3), 0.5)
+    ones = np.ones((1, 3), bool)
+    result = resilience.window_resilience(classes, ones, ndvi, ones, [1, 2], [0.4, 0.8], c1, c2, 0.08, 3)
+    # pixel 0: H = 1, ECO_res = 0.6, NDVI 0.4, C1 = (1 + 3)/2 = 2, C2 = 0.5 → σ = 0.4, E = 0.4 · 0.08 · 0.6
+    assert result.sigma[0, 0] == pytest.approx(0.4) and result.e[0, 0] == pytest.approx(0.0192)
+    # pixel 1: shares 1/3, 2/3 → H = log2 3 − 2/3; NDVI 0.4; C1 again 2 (the NaN is left out) → σ = 0.4 H
+    h = np.log2(3) - 2 / 3
+    assert result.h[0, 1] == pytest.approx(h) and result.sigma[0, 1] == pytest.approx(0.4 * h)
+    assert result.e[0, 1] == pytest.approx(0.4 * h * 0.08 * h * (0.4 / 3 + 1.6 / 3))
+
+
+def test_window_resilience_zero_or_missing_rates_leave_sigma_and_e_out():
+    classes = np.array([[1, 2, 1, 2, 1, 2]])
+    ones = np.ones((1, 6), bool)
+    ndvi = np.full((1, 6), 0.5)
+    c1 = np.array([[0.3, 0.7, 0.1, 0.0, 0.0, 0.0]])  # windows of pixels 4 and 5 hold only zeros
+    c2 = np.array([[np.nan, np.nan, 1.0, 1.0, 1.0, 1.0]])  # pixel 0's window has no C2
+    result = resilience.window_resilience(classes, ones, ndvi, ones, [1, 2], [0.4, 0.8], c1, c2, 0.08, 3)
+    np.testing.assert_array_equal(np.isnan(result.sigma[0]), [True, False, False, False, True, True])
+    np.testing.assert_array_equal(np.isnan(result.e[0]), np.isnan(result.sigma[0]))
+    assert np.all(np.isfinite(result.h)) and np.all(np.isfinite(result.eco_res))  # H and ECO_res kept
+    # pixel 3: classes 2, 1, 2 → H = log2 3 − 2/3; C1 = (0.1 + 0 + 0)/3, C2 = 1: σ = H · 0.5 / (0.1/3)
+    h = np.log2(3) - 2 / 3
+    assert result.sigma[0, 3] == pytest.approx(h * 0.5 / (0.1 / 3))
