@@ -8,10 +8,12 @@ from qgis.core import (
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFile,
+    QgsProcessingParameterMatrix,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
 )
+from qgis.PyQt.QtCore import QVariant
 
 from ..core import desertification as model
 from ..core import raster_io, styles
@@ -33,7 +35,7 @@ from .zones import burn
 HELP = """Desertification sensitivity as seed 002 (Table 6 and its demonstration area; METHODS.md §2): every factor raster given is graded 1 (low) … 4 (high sensitivity), the grades are summed into OUTPUT_SCORE, and the sum is classed into 1 low, 2 moderate, 3 relatively high, 4 high (OUTPUT_CLASS, with its legend).
 
 <b>Grading</b> (Table 6; a range a~b includes a and excludes b): soil moisture <0.2 / 0.2–0.28 / 0.28–0.35 / ≥0.35 m³/m³ → 4/3/2/1; evapotranspiration ≥200 / 130–200 / 80–130 / <80 mm/month → 4…1; precipitation <200 / 200–300 / 300–400 / ≥400 mm/yr → 4…1; wind speed ≥4.7 / 3.6–4.7 / 2.8–3.6 / <2.8 m/s → 4…1; sand ≥70 / 40–70 / 20–40 / <20 % → 4…1; silt ≥33 / 22–33 / 5–22 / <5 % → 4…1; clay <8 / 8–19 / 19–24 / ≥24 % → 4…1; slope ≥25 / 10–25 / 5–10 / <5 ° → 4…1 (Table 6 prints 5~15 for moderate, overlapping 10~25: we use 5–10); NDVI mean <0.2 / 0.2–0.4 / 0.4–0.6 / ≥0.6 → 4…1; NDVI trend <−0.17 / −0.17…−0.12 / −0.12…0.0025 / ≥0.0025 per year → 4…1 (Table 6's row is out of order — "<−0.12" then "−0.12~−0.17" — we read it in increasing order). Categorical factors (erosion intensity, geohazard susceptibility, land occupied by mining) are rasters of codes 1–4 that are their own grades (4 = severe erosion, high susceptibility, forest and grassland occupied).
-THRESHOLDS_CSV (columns factor, b1, b2, b3, worse = high or low) replaces the bounds of any continuous factor, e.g. "SLOPE,5,15,25,high" for the other reading of the slope row.
+<b>Thresholds</b> THRESHOLDS is a table with one row per continuous factor (factor, b1, b2, b3, worse = high or low), pre-filled with Table 6's bounds: edit its cells to change a grading (b1 < b2 < b3; "high" grades values ≥ b3 as 4, "low" grades values < b1 as 4), e.g. SLOPE 5, 15, 25, high for the other reading of the slope row. A factor whose row is removed keeps Table 6's bounds; an empty table means Table 6. In qgis_process give the cells as one comma-separated list, THRESHOLDS=SLOPE,5,15,25,high (rows one after the other; QGIS 3.22's qgis_process refuses a repeated THRESHOLDS=…). THRESHOLDS_CSV, when given, takes precedence over the matrix: its rows (same columns) replace Table 6's bounds and the matrix is ignored.
 <b>Score</b> the sum over the factors given; nodata where any of them is nodata or ungraded.
 <b>Classes</b> METHOD 0: fixed breaks BREAKS (default seed 002's 28, 31, 34: low ≤ 28 < moderate ≤ 31 < relatively high ≤ 34 < high); METHOD 1: natural breaks (QGIS's Jenks classification on a sample of up to 10,000 valid scores).
 <b>Grids</b> all factor rasters must share the first one's grid; otherwise the run stops naming the raster (warp them first: resampling categorical and continuous factors needs different methods, which is the analyst's choice).
@@ -53,9 +55,17 @@ class DesertificationAlgorithm(MineLandAlgorithm):
         for factor in model.FACTORS:
             self.add(QgsProcessingParameterRasterLayer(factor.key, factor.label, optional=True),
                      f"{factor.label}; graded by seed 002 Table 6 (see the help). Optional.")
-        self.add(QgsProcessingParameterFile("THRESHOLDS_CSV", "Thresholds replacing Table 6's (CSV)",
+        cells = model.threshold_cells()
+        self.add(QgsProcessingParameterMatrix("THRESHOLDS", "Thresholds of the continuous factors",
+                                              numberRows=len(cells) // len(model.THRESHOLD_COLUMNS),
+                                              headers=list(model.THRESHOLD_COLUMNS), defaultValue=cells,
+                                              optional=True),
+                 "Bounds b1 < b2 < b3 and worse (high or low) per continuous factor, pre-filled with seed 002 "
+                 "Table 6; edit the cells. Ignored when THRESHOLDS_CSV is given.")
+        self.add(QgsProcessingParameterFile("THRESHOLDS_CSV", "Thresholds from a CSV (overrides the matrix)",
                                             extension="csv", optional=True),
-                 "Rows factor, b1, b2, b3, worse (high/low) replacing the Table 6 bounds of continuous factors.",
+                 "Rows factor, b1, b2, b3, worse (high/low) replacing the Table 6 bounds of continuous factors; "
+                 "when given, THRESHOLDS is ignored.",
                  advanced=True)
         self.add(QgsProcessingParameterEnum("METHOD", "Classes of the score", METHODS, defaultValue=0),
                  "0 fixed breaks (BREAKS), 1 natural breaks (Jenks).")
@@ -102,13 +112,21 @@ class DesertificationAlgorithm(MineLandAlgorithm):
         return results
 
     def _factors(self, parameters, context):
+        """Table 6 with the bounds of THRESHOLDS_CSV if given, else of the THRESHOLDS matrix."""
         path = self.parameterAsFile(parameters, "THRESHOLDS_CSV", context)
-        if not path:
-            return model.FACTORS
+        if path:
+            try:
+                return model.factors_from_csv_text(read_text(path))
+            except (OSError, ValueError) as err:
+                fail("THRESHOLDS_CSV", str(err))
+        value = parameters.get("THRESHOLDS")
+        # a bare NULL (an untouched widget) would come back from parameterAsMatrix as [0.0]
+        untouched = isinstance(value, QVariant) and value.isNull()
         try:
-            return model.factors_from_csv_text(read_text(path))
-        except (OSError, ValueError) as err:
-            fail("THRESHOLDS_CSV", str(err))
+            return model.factors_from_matrix([] if untouched else
+                                             self.parameterAsMatrix(parameters, "THRESHOLDS", context))
+        except ValueError as err:
+            fail("THRESHOLDS", str(err))
 
     def _breaks(self, parameters, context, score_path):
         if self.parameterAsEnum(parameters, "METHOD", context) == 1:

@@ -85,6 +85,19 @@ def classify(score, breaks=SEED002_BREAKS):
     return out
 
 
+#: Columns of a threshold table (THRESHOLDS_CSV and the THRESHOLDS matrix).
+THRESHOLD_COLUMNS = ("factor", "b1", "b2", "b3", "worse")
+
+
+def threshold_cells(factors=FACTORS):
+    """The continuous factors' bounds as a flat list of cells, one row (factor, b1, b2, b3, worse) per factor."""
+    cells = []
+    for f in factors:
+        if not f.categorical:
+            cells += [f.key, *f.bounds, "high" if f.worse_when_high else "low"]
+    return cells
+
+
 def factors_from_csv_text(text, factors=FACTORS):
     """Table 6 with rows replaced from CSV text: columns factor, b1, b2, b3, worse (high/low).
 
@@ -94,22 +107,59 @@ def factors_from_csv_text(text, factors=FACTORS):
     from .tables import csv_rows
 
     rows = csv_rows(text)
-    if not rows or not {"factor", "b1", "b2", "b3", "worse"} <= set(rows[0]):
+    if not rows or not set(THRESHOLD_COLUMNS) <= set(rows[0]):
         raise ValueError("the threshold CSV needs the columns factor, b1, b2, b3, worse (high or low)")
+    return _replace_factors(rows[1:], factors, "line", 2)
+
+
+def factors_from_matrix(cells, factors=FACTORS):
+    """Table 6 with rows replaced from a matrix parameter's cells.
+
+    Parameters
+    ----------
+    cells : list
+        The flat list QGIS gives for a matrix: factor, b1, b2, b3, worse, factor, …
+        (rows as in :func:`factors_from_csv_text`). An untouched matrix
+        (None, [], [None] or blank cells) gives ``factors`` unchanged.
+    factors : tuple of Factor
+        The table whose rows are replaced.
+
+    Raises
+    ------
+    ValueError
+        When the cells do not make whole rows of 5, or a row fails the checks of
+        the CSV rows (unknown or categorical factor, bounds not increasing
+        numbers, worse not high or low).
+    """
+    cells = ["" if c is None or str(c).strip() == "NULL" else str(c) for c in (cells or [])]
+    if all(not c.strip() for c in cells):
+        return tuple(factors)
+    width = len(THRESHOLD_COLUMNS)
+    if len(cells) % width:
+        raise ValueError(f"give whole rows of factor, b1, b2, b3, worse (5 cells each); got {len(cells)} cells")
+    rows = [dict(zip(THRESHOLD_COLUMNS, cells[i:i + width])) for i in range(0, len(cells), width)]
+    return _replace_factors(rows, factors, "row", 1)
+
+
+def _replace_factors(rows, factors, what, first):
+    """``factors`` with the rows ({column: text}) replacing their bounds; errors name ``what`` and its number."""
     by_key = {f.key: f for f in factors}
-    for line, row in enumerate(rows[1:], start=2):
+    for number, row in enumerate(rows, start=first):
+        where = f"{what} {number}"
+        row = {c: row.get(c) or "" for c in THRESHOLD_COLUMNS}  # a short CSV line lacks cells
         key = row["factor"].strip().upper()
         if key not in by_key or by_key[key].categorical:
-            raise ValueError(f"line {line}: '{row['factor']}' is not a continuous factor "
+            raise ValueError(f"{where}: '{row['factor']}' is not a continuous factor "
                              f"({', '.join(k for k, f in by_key.items() if not f.categorical)})")
         try:
             bounds = tuple(float(row[c]) for c in ("b1", "b2", "b3"))
         except ValueError:
-            raise ValueError(f"line {line}: b1, b2 and b3 must be numbers") from None
+            raise ValueError(f"{where}: b1, b2 and b3 must be numbers, got "
+                             f"{', '.join(repr(row[c]) for c in ('b1', 'b2', 'b3'))}") from None
         if not bounds[0] < bounds[1] < bounds[2]:
-            raise ValueError(f"line {line}: b1 < b2 < b3 is needed, got {bounds}")
+            raise ValueError(f"{where}: b1 < b2 < b3 is needed, got {bounds}")
         worse = row["worse"].strip().lower()
         if worse not in ("high", "low"):
-            raise ValueError(f"line {line}: worse must be 'high' or 'low', got '{row['worse']}'")
+            raise ValueError(f"{where}: worse must be 'high' or 'low', got '{row['worse']}'")
         by_key[key] = Factor(key, by_key[key].label, bounds, worse == "high")
     return tuple(by_key[f.key] for f in factors)

@@ -53,3 +53,49 @@ def test_natural_breaks(run, tmp_path):
                                               "OUTPUT_CLASS": str(tmp_path / "class.tif")})
     np.testing.assert_array_equal(read_raster(result["OUTPUT_SCORE"])[0], [2, 4, 6, 8])
     np.testing.assert_array_equal(read_raster(result["OUTPUT_CLASS"])[0], [1, 2, 3, 4])
+
+
+def _slope_run(run, tmp_path, **extra):
+    slope = np.array([[4, 12, 20, 30]], dtype=np.float32)
+    return run("mineland:desertification", dict({"SLOPE": write_raster(tmp_path / "slope.tif", slope),
+                                                  "OUTPUT_SCORE": str(tmp_path / "score.tif"),
+                                                  "OUTPUT_CLASS": str(tmp_path / "class.tif")}, **extra))
+
+
+def test_thresholds_matrix_edits_the_grading(run, tmp_path):
+    from qgis.core import NULL
+
+    from mineland.core import desertification as model
+
+    # Table 6 (5, 10, 25): 4° → 1, 12° → 3, 20° → 3, 30° → 4
+    assert read_raster(_slope_run(run, tmp_path)["OUTPUT_SCORE"]).tolist() == [[1, 3, 3, 4]]
+    # the dialog sends every row; the SLOPE row edited to 5, 15, 25: 12° becomes 2
+    cells = model.threshold_cells()
+    row = cells.index("SLOPE")
+    cells[row + 1:row + 4] = [5.0, 15.0, 25.0]
+    assert read_raster(_slope_run(run, tmp_path, THRESHOLDS=cells)["OUTPUT_SCORE"]).tolist() == [[1, 2, 3, 4]]
+    # qgis_process style: one comma-separated list; "low" turns the grading round
+    result = _slope_run(run, tmp_path, THRESHOLDS="SLOPE,5,15,25,low")
+    assert read_raster(result["OUTPUT_SCORE"]).tolist() == [[4, 3, 2, 1]]
+    # untouched widget values mean Table 6
+    for untouched in ([], None, NULL, [NULL]):
+        assert read_raster(_slope_run(run, tmp_path, THRESHOLDS=untouched)["OUTPUT_SCORE"]).tolist() == [[1, 3, 3, 4]]
+
+
+def test_thresholds_csv_overrides_the_matrix(run, tmp_path):
+    table = tmp_path / "t.csv"
+    table.write_text("factor,b1,b2,b3,worse\nSLOPE,1,2,3,high\n", encoding="utf-8")
+    result = _slope_run(run, tmp_path, THRESHOLDS="SLOPE,5,15,25,low", THRESHOLDS_CSV=str(table))
+    assert read_raster(result["OUTPUT_SCORE"]).tolist() == [[4, 4, 4, 4]]
+
+
+@pytest.mark.parametrize("cells, message", [
+    ("SLOPE,25,15,5,high", "THRESHOLDS: row 1: b1 < b2 < b3"),
+    ("EROSION,1,2,3,high", "THRESHOLDS: row 1: 'EROSION' is not a continuous factor"),
+    ("SLOPE,5,15,25", "THRESHOLDS: give whole rows"),
+])
+def test_bad_thresholds_matrix(run, tmp_path, cells, message):
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException, match=message):
+        _slope_run(run, tmp_path, THRESHOLDS=cells)

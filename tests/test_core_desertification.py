@@ -51,3 +51,46 @@ def test_thresholds_from_csv():
                           ("factor,b1,b2,b3,worse\nSLOPE,1,2,3,up", "high' or 'low")):
         with pytest.raises(ValueError, match=message):
             model.factors_from_csv_text(text)
+
+
+def test_default_threshold_cells_are_table6():
+    cells = model.threshold_cells()
+    assert cells[:10] == ["SOIL_MOISTURE", 0.2, 0.28, 0.35, "low", "EVAPOTRANSPIRATION", 80.0, 130.0, 200.0, "high"]
+    assert len(cells) == 5 * 10  # one row per continuous factor
+    assert model.factors_from_matrix(cells) == model.FACTORS
+
+
+@pytest.mark.parametrize("untouched", [None, [], [None], ["NULL"], ["", ""]])
+def test_untouched_matrix_means_table6(untouched):
+    assert model.factors_from_matrix(untouched) == model.FACTORS
+
+
+def test_thresholds_from_matrix():
+    cells = model.threshold_cells()
+    row = cells.index("SLOPE")
+    cells[row:row + 5] = ["slope", "5", "15", "25", "High"]  # as QGIS may give them: strings, any case
+    factors = {f.key: f for f in model.factors_from_matrix(cells)}
+    assert factors["SLOPE"].bounds == (5.0, 15.0, 25.0) and factors["SLOPE"].worse_when_high
+    np.testing.assert_array_equal(model.grade([9.9, 15, 24.9, 25], factors["SLOPE"]), [2, 3, 3, 4])
+    assert factors["SAND"] == BY_KEY["SAND"]
+    # a single row (e.g. from qgis_process) leaves the other factors at Table 6
+    only = {f.key: f for f in model.factors_from_matrix(["CLAY", 1, 2, 3, "high"])}
+    assert only["CLAY"].bounds == (1.0, 2.0, 3.0) and only["SILT"] == BY_KEY["SILT"]
+
+
+@pytest.mark.parametrize("cells, message", [
+    (["SLOPE", 5, 15, 25], "whole rows .* got 4 cells"),
+    (["ROCKS", 1, 2, 3, "high"], "row 1: 'ROCKS' is not a continuous factor"),
+    (["SAND", 1, 2, 3, "high", "MINING_LAND", 1, 2, 3, "high"], "row 2: 'MINING_LAND' is not a continuous"),
+    (["SLOPE", 5, "x", 25, "high"], "row 1: b1, b2 and b3 must be numbers"),
+    (["SLOPE", 5, 25, 15, "high"], r"row 1: b1 < b2 < b3"),
+    (["SLOPE", 5, 15, 25, "up"], "row 1: worse must be 'high' or 'low'"),
+])
+def test_bad_matrix(cells, message):
+    with pytest.raises(ValueError, match=message):
+        model.factors_from_matrix(cells)
+
+
+def test_short_csv_line_is_a_clear_error():
+    with pytest.raises(ValueError, match="line 2: b1, b2 and b3 must be numbers"):
+        model.factors_from_csv_text("factor,b1,b2,b3,worse\nSLOPE,5,15\n")

@@ -189,3 +189,12 @@ def test_resilience_and_integrity(qgis_process, tmp_path):
     assert float(rows["west", "2000"]["e"]) == pytest.approx(e["west"])
     assert float(rows["west", "2000"]["thv"]) == pytest.approx(1.0)
     assert rows["west", "2010"]["stage_name"] in ("Encryption", "Resilience", "Yield", "Mutation")
+
+
+def test_desertification_thresholds_as_a_comma_list(qgis_process, tmp_path):
+    from rasters import write_raster
+
+    slope = write_raster(tmp_path / "slope.tif", np.array([[4, 12, 20, 30]], np.float32))
+    result = qgis_process.run("mineland:desertification", SLOPE=slope, THRESHOLDS="SLOPE,5,15,25,high",
+                              OUTPUT_SCORE=str(tmp_path / "s.tif"), OUTPUT_CLASS=str(tmp_path / "c.tif"))
+    assert read_raster(result["OUTPUT_SCORE"]).tolist() == [[1, 2, 3, 4]]  # Table 6's 5, 10, 25 give 12° a 3
