@@ -6,6 +6,7 @@ import math
 import os
 
 from qgis.core import (
+    NULL,
     QgsCoordinateReferenceSystem,
     QgsFeature,
     QgsFeatureSink,
@@ -252,6 +253,16 @@ def field_value(value, kind):
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     return _CASTS[kind](value)
+
+
+def numeric_cell(value, parameter, feature):
+    """A cell as a float: NaN when NULL or empty (CSV tables give text), else a clear error naming the field."""
+    if value is None or value == NULL or (isinstance(value, str) and not value.strip()):
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        fail(parameter, f"row {feature.id()} has '{value}', not a number")
 
 
 def dated_class_rasters(algorithm, parameters, context):

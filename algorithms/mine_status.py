@@ -15,7 +15,8 @@ from qgis.core import (
 )
 
 from ..core import mine_status
-from .common import MineLandAlgorithm, fail, pixel_areas, raster_stack, stack_years, wants_output, write_table
+from .common import (MineLandAlgorithm, fail, numeric_cell, pixel_areas, raster_stack, stack_years, wants_output,
+                     write_table)
 from .zones import burn, zonal_means
 
 HELP = """Classifies every mine polygon as active, closed or undefined from the Mann-Kendall trends of its bare surface percentage (BSP), NDVI and night-time light (NTL) series, with seed 001's decision tree (§2.3, METHODS.md §4):
@@ -134,13 +135,13 @@ class MineStatusAlgorithm(MineLandAlgorithm):
             fail("ID_FIELD", "give ID_FIELD and YEAR_FIELD of the INPUT table")
         ids, years, values = [], [], {key: [] for key in fields}
         for feature in source.getFeatures():
-            year = number(feature[year_field], "YEAR_FIELD", feature)
+            year = numeric_cell(feature[year_field], "YEAR_FIELD", feature)
             if feature[id_field] in (None, NULL) or np.isnan(year):
                 continue
             ids.append(str(feature[id_field]))
             years.append(year)
             for key, name in fields.items():
-                values[key].append(number(feature[name], f"{key.upper()}_FIELD", feature))
+                values[key].append(numeric_cell(feature[name], f"{key.upper()}_FIELD", feature))
         return {key: (ids, years, values[key]) for key in fields}
 
     def _raster_series(self, parameters, context, feedback):
@@ -172,13 +173,3 @@ class MineStatusAlgorithm(MineLandAlgorithm):
             fail("TEST", f"the {TESTS[choice]} needs the pymannkendall package, which QGIS's Python lacks: "
                  f"{INSTALL_HINT}")
         return getattr(pymannkendall, PYMANNKENDALL_TESTS[choice])
-
-
-def number(value, parameter, feature):
-    """A cell as a float: NaN when NULL or empty (CSV tables give text), else a clear error naming the field."""
-    if value is None or value == NULL or (isinstance(value, str) and not value.strip()):
-        return np.nan
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        fail(parameter, f"row {feature.id()} has '{value}', not a number")

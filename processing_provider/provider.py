@@ -6,6 +6,7 @@ from qgis.core import QgsApplication, QgsProcessingModelAlgorithm, QgsProcessing
 from qgis.PyQt.QtGui import QIcon
 
 from ..algorithms.accuracy import AccuracyAlgorithm
+from ..algorithms.affected_area import AffectedAreaAlgorithm
 from ..algorithms.carbon_stock import CarbonStockAlgorithm
 from ..algorithms.desertification import DesertificationAlgorithm
 from ..algorithms.disturbance import DisturbanceAlgorithm
@@ -13,6 +14,7 @@ from ..algorithms.fishnet import FishnetAlgorithm
 from ..algorithms.hotspots import HotspotsAlgorithm
 from ..algorithms.integrity import IntegrityAlgorithm
 from ..algorithms.landuse_dynamics import LandUseDynamicsAlgorithm
+from ..algorithms.lifecycle import LifeCycleAlgorithm
 from ..algorithms.mine_status import MineStatusAlgorithm
 from ..algorithms.mlri import MlriAlgorithm
 from ..algorithms.moran import MoranAlgorithm
@@ -45,6 +47,8 @@ ALGORITHMS = [
     DisturbanceAlgorithm,
     RefineBoundariesAlgorithm,
     ZonalSeriesAlgorithm,
+    LifeCycleAlgorithm,
+    AffectedAreaAlgorithm,
     ResilienceAlgorithm,
     DesertificationAlgorithm,
     IntegrityAlgorithm,

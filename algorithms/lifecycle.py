@@ -1,0 +1,117 @@
+"""mineland:lifecycle — life-cycle stage of every mine and year from an annual series (seed 003)."""
+
+from collections import defaultdict
+
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterNumber,
+)
+
+from ..core import lifecycle
+from .common import MineLandAlgorithm, fail, numeric_cell, write_table
+
+HELP = """Life-cycle stage of each mine in each year, and its current stage, from an annual series of production (e.g. Mt) or of mined/disturbed area (e.g. the DEV area of mineland:disturbance), after seed 003 (§ life cycle of coal mining areas, Table 2). The paper describes the stages in words only; we turn them into these rules, with the thresholds as parameters:
+
+s = the series smoothed by a centred moving average of WINDOW years (gaps allowed: the years present within ±(WINDOW − 1)/2);
+g = annual growth rate of s, (s_t − s_prev)/(s_prev · years between them) (from 0 to a positive value: infinite; unknown for the first year);
+P = running peak of s (its maximum so far); M = maximum of s over the whole series.
+1 <b>Initial</b> (planning, construction): s < INITIAL_SHARE · M, before s first reaches it.
+5 <b>Decline</b> (towards closure): s < DECLINE_SHARE · P.
+2 <b>Accelerated</b> (put into production, reaching it): g ≥ FAST_GROWTH.
+3 <b>Stable, early</b> (at its peak, still rising, as Yuanbaoshan and Jungar in 2022): SLOW_GROWTH < g < FAST_GROWTH.
+4 <b>Stable, late</b> (at the peak and flat, as Huolinhe, Yimin, Pingshuo): otherwise, including the first year when it is not initial.
+The rules are checked in this order. Defaults: WINDOW 3 years, INITIAL_SHARE 0.2, DECLINE_SHARE 0.8, FAST_GROWTH 10 %/yr, SLOW_GROWTH 2 %/yr.
+<b>INPUT</b> a table in long form: one row per mine and year (MINE_FIELD, YEAR_FIELD, VALUE_FIELD). NULL values are missing years; negative values or a year given twice for one mine stop the run naming the mine.
+<b>OUTPUT</b> per mine and year: mine_id, year, value, smoothed, growth_pct_per_year (NULL for the first year and from 0 to a positive value), peak_share_pct, stage, stage_name. <b>OUTPUT_SUMMARY</b> per mine: first and last year, peak year and value, current (last year's) stage."""
+
+
+class LifeCycleAlgorithm(MineLandAlgorithm):
+    NAME = "lifecycle"
+    DISPLAY_NAME = "Mine life-cycle stages (seed 003)"
+    GROUP = "mines"
+    HELP = HELP
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
+        self.add(QgsProcessingParameterFeatureSource("INPUT", "Annual series per mine", [QgsProcessing.TypeVector]),
+                 "Table or layer with one row per mine and year.")
+        for key, label, text in (("MINE_FIELD", "Mine id field", "Identifies the mine."),
+                                 ("YEAR_FIELD", "Year field", "Whole year of the row."),
+                                 ("VALUE_FIELD", "Value field (production or area)",
+                                  "Annual production (e.g. Mt) or mined/disturbed area (e.g. km2), ≥ 0.")):
+            self.add(QgsProcessingParameterField(key, label, parentLayerParameterName="INPUT"), text)
+        self.add(QgsProcessingParameterNumber("WINDOW", "Smoothing window (years)",
+                                              QgsProcessingParameterNumber.Integer, 3, minValue=1),
+                 "Centred moving average before the rules (1 = none).")
+        for key, label, default, text in (
+                ("INITIAL_SHARE", "Initial stage below this share of the maximum", 0.2,
+                 "Fraction of the series maximum below which the first years are initial."),
+                ("DECLINE_SHARE", "Decline below this share of the running peak", 0.8,
+                 "Fraction of the peak so far below which a year is decline."),
+                ("FAST_GROWTH", "Accelerated from this growth rate (fraction per year)", 0.10,
+                 "Annual growth of the smoothed series from which a year is accelerated (0.10 = 10 %/yr)."),
+                ("SLOW_GROWTH", "Stable (early) above this growth rate (fraction per year)", 0.02,
+                 "Annual growth above which a stable year is early (still rising), else late.")):
+            self.add(QgsProcessingParameterNumber(key, label, QgsProcessingParameterNumber.Double, default), text,
+                     advanced=True)
+        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Stage per mine and year", QgsProcessing.TypeVector),
+                 "mine_id, year, value, smoothed, growth_pct_per_year, peak_share_pct, stage, stage_name.")
+        self.add(QgsProcessingParameterFeatureSink("OUTPUT_SUMMARY", "Current stage per mine", QgsProcessing.TypeVector,
+                                                   optional=True, createByDefault=True),
+                 "mine_id, first_year, last_year, peak_year, peak_value, current_stage, current_stage_name.")
+
+    def compute(self, parameters, context, feedback):
+        series = self._series(parameters, context)
+        settings = {key.lower(): self.parameterAsDouble(parameters, key, context)
+                    for key in ("INITIAL_SHARE", "DECLINE_SHARE", "FAST_GROWTH", "SLOW_GROWTH")}
+        window = self.parameterAsInt(parameters, "WINDOW", context)
+        try:
+            lifecycle.check_settings(window, **settings)
+        except ValueError as err:
+            fail("INITIAL_SHARE", str(err))
+        rows, summary = [], []
+        for mine, (years, values) in sorted(series.items()):
+            try:
+                cycle = lifecycle.life_cycle(years, values, window, **settings)
+            except ValueError as err:
+                fail("INPUT", f"mine {mine}: {err}")
+            rows += [(mine, int(y), v, s, g * 100.0 if abs(g) < float("inf") else None, p * 100.0, int(code),
+                      lifecycle.STAGE_NAMES[int(code)])
+                     for y, v, s, g, p, code in zip(cycle.years, cycle.values, cycle.smoothed, cycle.growth,
+                                                    cycle.peak_share, cycle.stages)]
+            peak = int(cycle.values.argmax())
+            summary.append((mine, int(cycle.years[0]), int(cycle.years[-1]), int(cycle.years[peak]),
+                            cycle.values[peak], cycle.current_stage, lifecycle.STAGE_NAMES[cycle.current_stage]))
+        outputs = {"OUTPUT": write_table(self, parameters, "OUTPUT", context, COLUMNS, rows)}
+        if parameters.get("OUTPUT_SUMMARY"):
+            outputs["OUTPUT_SUMMARY"] = write_table(self, parameters, "OUTPUT_SUMMARY", context, SUMMARY_COLUMNS,
+                                                    summary)
+        return outputs
+
+    def _series(self, parameters, context):
+        """{mine id: (years, values)} from the long table; rows without a mine id or year are skipped."""
+        source = self.parameterAsSource(parameters, "INPUT", context)
+        if source is None:
+            fail("INPUT", "the table could not be read")
+        fields = {key: self.parameterAsString(parameters, key, context)
+                  for key in ("MINE_FIELD", "YEAR_FIELD", "VALUE_FIELD")}
+        series = defaultdict(lambda: ([], []))
+        for feature in source.getFeatures():
+            mine = feature[fields["MINE_FIELD"]]
+            year = numeric_cell(feature[fields["YEAR_FIELD"]], "YEAR_FIELD", feature)
+            if mine is None or str(mine) in ("", "NULL") or year != year:
+                continue
+            years, values = series[str(mine)]
+            years.append(year)
+            values.append(numeric_cell(feature[fields["VALUE_FIELD"]], "VALUE_FIELD", feature))
+        if not series:
+            fail("INPUT", "no row has both a mine id and a year")
+        return series
+
+
+COLUMNS = [("mine_id", str), ("year", int), ("value", float), ("smoothed", float), ("growth_pct_per_year", float),
+           ("peak_share_pct", float), ("stage", int), ("stage_name", str)]
+SUMMARY_COLUMNS = [("mine_id", str), ("first_year", int), ("last_year", int), ("peak_year", int),
+                   ("peak_value", float), ("current_stage", int), ("current_stage_name", str)]
