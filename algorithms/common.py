@@ -8,6 +8,7 @@ import os
 from qgis.core import (
     NULL,
     QgsCoordinateReferenceSystem,
+    QgsDistanceArea,
     QgsFeature,
     QgsFeatureSink,
     QgsField,
@@ -350,6 +351,14 @@ def run_child(algorithm_id, parameters, context, feedback):
     if feedback is not None and feedback.isCanceled():
         raise raster_io.Cancelled()
     return layer
+
+
+def area_measurer(crs, context):
+    """QgsDistanceArea measuring on the context's ellipsoid (WGS 84 when none is set) from ``crs``."""
+    measurer = QgsDistanceArea()
+    measurer.setSourceCrs(crs, context.transformContext())
+    measurer.setEllipsoid(context.ellipsoid() or "EPSG:7030")
+    return measurer
 
 
 def repaired_polygons(layer, parameter, context, feedback):

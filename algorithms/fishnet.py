@@ -5,7 +5,6 @@ import math
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
-    QgsDistanceArea,
     QgsPointXY,
     QgsProcessing,
     QgsProcessingOutputNumber,
@@ -20,7 +19,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
-from .common import MineLandAlgorithm, fail, run_child, wants_output, write_table
+from .common import MineLandAlgorithm, area_measurer, fail, run_child, wants_output, write_table
 
 HELP = """A square grid (fishnet) over a study area, with the mining density of every cell, as seed 002 §2 builds it (100 km cells; density = mine area in the cell / cell area × 100).
 
@@ -85,9 +84,7 @@ class FishnetAlgorithm(MineLandAlgorithm):
                               context, feedback) if clip else \
                 run_child("native:extractbylocation", {"INPUT": cells, "PREDICATE": [0], "INTERSECT": outline},
                           context, feedback)
-        measurer = QgsDistanceArea()
-        measurer.setSourceCrs(grid_crs, context.transformContext())
-        measurer.setEllipsoid(context.ellipsoid() or "EPSG:7030")
+        measurer = area_measurer(grid_crs, context)
         mine_km2 = self._mine_area_by_cell(parameters, cells, grid_crs, measurer, context, feedback)
         return self._write(parameters, context, cells, grid_extent, size, measurer, mine_km2)
 

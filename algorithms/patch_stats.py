@@ -2,7 +2,6 @@
 
 from qgis.core import (
     NULL,
-    QgsDistanceArea,
     QgsProcessing,
     QgsProcessingOutputNumber,
     QgsProcessingParameterFeatureSink,
@@ -12,7 +11,7 @@ from qgis.core import (
 )
 
 from ..core import patches, raster_io
-from .common import COUNT, MineLandAlgorithm, fail, write_table
+from .common import COUNT, MineLandAlgorithm, area_measurer, fail, write_table
 
 HELP = """Size statistics of mining patches (polygons), per group and over all patches, as seed 002 §3 reports them (12,680 patches, mean 0.36 km², geometric mean 0.024 km², 47.9 % of the patches under 0.024 km²).
 
@@ -78,9 +77,7 @@ class PatchStatsAlgorithm(MineLandAlgorithm):
 
 def measure(source, group_field, context, feedback):
     """Ellipsoidal area (km²), perimeter (km) and group of every polygon; count of repaired ones."""
-    measurer = QgsDistanceArea()
-    measurer.setSourceCrs(source.sourceCrs(), context.transformContext())
-    measurer.setEllipsoid(context.ellipsoid() or "EPSG:7030")
+    measurer = area_measurer(source.sourceCrs(), context)
     areas, perimeters, groups, repaired = [], [], [], 0
     total = source.featureCount() or 1
     for i, feature in enumerate(source.getFeatures()):

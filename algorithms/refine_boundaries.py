@@ -3,7 +3,6 @@
 import numpy as np
 from qgis.core import (
     QgsCoordinateReferenceSystem,
-    QgsDistanceArea,
     QgsProcessing,
     QgsProcessingOutputNumber,
     QgsProcessingParameterFeatureSink,
@@ -22,6 +21,7 @@ from ..core import raster_io, report, reclass
 from .common import (
     MineLandAlgorithm,
     RasterInput,
+    area_measurer,
     check_grids,
     class_codes,
     monitor,
@@ -93,9 +93,7 @@ class RefineBoundariesAlgorithm(MineLandAlgorithm):
         check_grids([breaks, cover])
         vegetated = class_codes(self, parameters, "VEGETATED_CLASSES", context)
         work_crs = working_crs(breaks.grid, context)
-        measurer = QgsDistanceArea()
-        measurer.setSourceCrs(work_crs, context.transformContext())
-        measurer.setEllipsoid(context.ellipsoid() or "EPSG:7030")
+        measurer = area_measurer(work_crs, context)
         steps = []
 
         def record(name, layer):
