@@ -35,10 +35,9 @@ class AffectedAreaAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterField("NAME_FIELD", "Mine name field", parentLayerParameterName="INPUT",
                                              optional=True), "Names the mines in OUTPUT (default: row number).")
         self.add(QgsProcessingParameterField("AREA_FIELD", "Affected area field (km2)",
-                                             parentLayerParameterName="INPUT", type=QgsProcessingParameterField.Numeric),
-                 "Affected area of each surveyed mine, km2.")
-        self.add(QgsProcessingParameterField("PRODUCTION_FIELD", "Production field", parentLayerParameterName="INPUT",
-                                             type=QgsProcessingParameterField.Numeric),
+                                             parentLayerParameterName="INPUT"),
+                 "Affected area of each surveyed mine, km2 (numbers, or text holding numbers as in a CSV).")
+        self.add(QgsProcessingParameterField("PRODUCTION_FIELD", "Production field", parentLayerParameterName="INPUT"),
                  "Production of each surveyed mine (e.g. Mt/yr), > 0.")
         self.add(QgsProcessingParameterNumber("TOTAL_PRODUCTION", "Total production of the region",
                                               QgsProcessingParameterNumber.Double, 1060.0),

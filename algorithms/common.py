@@ -5,6 +5,7 @@ import itertools
 import math
 import os
 
+import numpy as np
 from qgis.core import (
     NULL,
     QgsCoordinateReferenceSystem,
@@ -84,9 +85,11 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS's name)
         """Run :meth:`compute`; a cancel becomes a clear message and leaves no output file."""
         try:
-            return self.compute(parameters, context, feedback)
+            results = self.compute(parameters, context, feedback)
         except raster_io.Cancelled:
             raise QgsProcessingException(tr("Cancelled by the user; no output was written.")) from None
+        # numpy numbers become empty strings in qgis_process's JSON: hand QGIS plain Python numbers
+        return {key: value.item() if isinstance(value, np.generic) else value for key, value in results.items()}
 
     def add(self, parameter, help_text, advanced=False):
         """addParameter with its help text (and the advanced flag)."""

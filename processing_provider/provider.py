@@ -18,6 +18,7 @@ from ..algorithms.lifecycle import LifeCycleAlgorithm
 from ..algorithms.mine_status import MineStatusAlgorithm
 from ..algorithms.mlri import MlriAlgorithm
 from ..algorithms.moran import MoranAlgorithm
+from ..algorithms.overlap import OverlapAlgorithm
 from ..algorithms.patch_stats import PatchStatsAlgorithm
 from ..algorithms.reclassify import ReclassifyAlgorithm
 from ..algorithms.refine_boundaries import RefineBoundariesAlgorithm
@@ -49,6 +50,7 @@ ALGORITHMS = [
     ZonalSeriesAlgorithm,
     LifeCycleAlgorithm,
     AffectedAreaAlgorithm,
+    OverlapAlgorithm,
     ResilienceAlgorithm,
     DesertificationAlgorithm,
     IntegrityAlgorithm,

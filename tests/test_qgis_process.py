@@ -198,3 +198,18 @@ def test_desertification_thresholds_as_a_comma_list(qgis_process, tmp_path):
     result = qgis_process.run("mineland:desertification", SLOPE=slope, THRESHOLDS="SLOPE,5,15,25,high",
                               OUTPUT_SCORE=str(tmp_path / "s.tif"), OUTPUT_CLASS=str(tmp_path / "c.tif"))
     assert read_raster(result["OUTPUT_SCORE"]).tolist() == [[1, 2, 3, 4]]  # Table 6's 5, 10, 25 give 12° a 3
+
+
+def test_overlap_and_affected_area(qgis_process, tmp_path):
+    """Issue 11's analyses headless: mines inside zones (GeoJSON) and the production scaling (plain CSV)."""
+    mines = _geojson(tmp_path / "mines.geojson", [(88.0, 43.0, 88.02, 43.01), (88.5, 43.5, 88.51, 43.51)])
+    zones = _geojson(tmp_path / "zones.geojson", [(88.01, 42.9, 88.1, 43.1)])  # half of the first mine
+    result = qgis_process.run("mineland:overlap", MINES=mines, ZONES=zones, OUTPUT=str(tmp_path / "o.csv"))
+    assert result["PATCHES_INSIDE"] == 1
+    # half of the first mine, which is twice the second's size: about 1 of 3 area units (the second lies further north)
+    assert result["SHARE_INSIDE_PCT"] == pytest.approx(100 / 3, abs=0.2)
+    surveyed = tmp_path / "mines.csv"
+    surveyed.write_text("name,km2,mt\nfive mines,1679.60,142.4\n", encoding="utf-8")
+    scaled = qgis_process.run("mineland:affectedarea", INPUT=str(surveyed), NAME_FIELD="name", AREA_FIELD="km2",
+                              PRODUCTION_FIELD="mt", TOTAL_PRODUCTION=1060, OUTPUT=str(tmp_path / "a.csv"))
+    assert scaled["ESTIMATE_KM2"] == pytest.approx(12502.37, abs=0.3)
