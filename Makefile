@@ -13,7 +13,7 @@ BUILD := .build
 PLUGINS := $(BUILD)/plugins
 VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
 DEBIAN_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-numpy python3-scipy \
-	python3-pandas python3-matplotlib python3-venv
+	python3-pandas python3-matplotlib python3-venv xvfb xauth
 QGIS_PROFILES := $(HOME)/.local/share/QGIS/QGIS3/profiles/default
 
 export QT_QPA_PLATFORM := offscreen
