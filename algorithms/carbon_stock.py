@@ -12,7 +12,7 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
 )
 
-from ..core import carbon, crosstab, dynamics, raster_io
+from ..core import carbon, crosstab, dynamics, raster_io, styles
 from ..core.tables import read_text
 from .common import (
     MineLandAlgorithm,
@@ -175,3 +175,4 @@ def write_density(path, inputs, years, density, block_monitor):
                 out = np.full(block.shape, DENSITY_NODATA, dtype=np.float32)
                 out[valid] = values[np.searchsorted(codes, block[valid])]
                 writer.write(yoff, out, band)
+    styles.style_continuous(path, "greens", unit="Mg/ha")

@@ -97,6 +97,7 @@ class DesertificationAlgorithm(MineLandAlgorithm):
         with raster_io.BlockWriter(score_path, grid, raster_io.INT16, -1) as writer:
             for yoff, _, arrays in raster_io.iter_blocks([i.band for i in inputs], grid, monitor(feedback, 0.0, 0.5)):
                 writer.write(yoff, block_score(factors, arrays))
+        styles.style_continuous(score_path, "heat")
         breaks = self._breaks(parameters, context, score_path)
         score = RasterInput("OUTPUT_SCORE", score_path)
         with raster_io.BlockWriter(class_path, grid, raster_io.BYTE, 0) as writer:

@@ -19,6 +19,7 @@ from qgis.core import (
     QgsWkbTypes,
 )
 
+from . import styling
 from .common import MineLandAlgorithm, area_measurer, fail, run_child, wants_output, write_table
 
 HELP = """A square grid (fishnet) over a study area, with the mining density of every cell, as seed 002 §2 builds it (100 km cells; density = mine area in the cell / cell area × 100).
@@ -146,6 +147,7 @@ class FishnetAlgorithm(MineLandAlgorithm):
             geometries.append(geometry)
         dest_id = write_table(self, parameters, "OUTPUT", context, columns, rows, geometries,
                               QgsWkbTypes.MultiPolygon, cells.crs())
+        styling.style_on_load(context, dest_id, "density_pct")
         return {"OUTPUT": dest_id, "CELLS": len(rows), "MINE_AREA_KM2": float(sum(r[4] for r in rows))}
 
 def aligned(extent, size):

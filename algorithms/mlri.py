@@ -9,7 +9,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..core import raster_io, stack
+from ..core import raster_io, stack, styles
 from .common import (
     MineLandAlgorithm,
     check_grids,
@@ -75,4 +75,5 @@ class MlriAlgorithm(MineLandAlgorithm):
                                                   monitor(feedback))
         except ValueError as err:
             fail("LST_UNITS", str(err))
+        styles.style_continuous(output, "viridis")
         return {"OUTPUT": output, "NODATA_PIXEL_YEARS": missing}

@@ -12,7 +12,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..core import raster_io, stack
+from ..core import raster_io, stack, styles
 from ..core import resilience as model
 from .common import (
     MineLandAlgorithm,
@@ -170,6 +170,7 @@ class ResilienceAlgorithm(MineLandAlgorithm):
                 no_rate += int(np.count_nonzero(~np.isnan(result.h[own]) & np.isnan(result.sigma[own])))
                 for band, values in enumerate((result.h, result.eco_res, result.sigma, result.e), start=1):
                     writer.write(yoff, stack.float_band(values[own], (nrows, cover.grid.xsize)), band)
+        styles.style_continuous(path, "viridis")  # band 1, h_log2
         if no_rate:
             feedback.pushWarning(f"{' / '.join(r.parameter for r in rasters)}: {no_rate} pixel(s) of OUTPUT_RASTER "
                                  "have a window whose mean C1 or C2 is 0 or has no valid pixel; their sigma and e "

@@ -3,6 +3,9 @@ layer post-processor, so it works from the toolbox and from models alike."""
 
 from qgis.core import (
     QgsCategorizedSymbolRenderer,
+    QgsClassificationJenks,
+    QgsGradientColorRamp,
+    QgsGraduatedSymbolRenderer,
     QgsProcessingLayerPostProcessorInterface,
     QgsRendererCategory,
     QgsSymbol,
@@ -49,9 +52,29 @@ def categorized_renderer(layer, field, categories):
     return QgsCategorizedSymbolRenderer(field, items)
 
 
-def style_on_load(context, dest_id, field, categories):
-    """Style the output ``dest_id`` when the toolbox or a model loads it into the project."""
+class GraduatedStyle(QgsProcessingLayerPostProcessorInterface):
+    """Sets a graduated renderer (natural breaks, yellow → red) on a numeric field once QGIS has loaded the layer."""
+
+    def __init__(self, field, classes=5):
+        super().__init__()
+        self.field = field
+        self.classes = classes
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 (QGIS's name)
+        if isinstance(layer, QgsVectorLayer):
+            renderer = QgsGraduatedSymbolRenderer(self.field)
+            renderer.setSourceSymbol(QgsSymbol.defaultSymbol(layer.geometryType()))
+            renderer.setClassificationMethod(QgsClassificationJenks())
+            renderer.updateClasses(layer, self.classes)
+            renderer.updateColorRamp(QgsGradientColorRamp(QColor("#ffffb2"), QColor("#bd0026")))
+            layer.setRenderer(renderer)
+            layer.triggerRepaint()
+
+
+def style_on_load(context, dest_id, field, categories=None):
+    """Style the output ``dest_id`` when the toolbox or a model loads it: categorized by ``categories``
+    ((value, colour, label) triples), or graduated on the numeric ``field`` when there are none."""
     if context.willLoadLayerOnCompletion(dest_id):
-        style = CategorizedStyle(field, categories)
+        style = CategorizedStyle(field, categories) if categories else GraduatedStyle(field)
         CategorizedStyle.alive.append(style)
         context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(style)

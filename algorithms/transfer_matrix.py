@@ -12,7 +12,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ..core import crosstab, raster_io
+from ..core import crosstab, raster_io, styles
 from .common import (
     COUNT,
     MineLandAlgorithm,
@@ -141,3 +141,12 @@ def write_change_raster(path, inputs, grid, table, names, block_monitor):
         for yoff, _, (a, b) in raster_io.iter_blocks([start.band, end.band], grid, block_monitor):
             valid = raster_io.valid_mask(a, start.nodata) & raster_io.valid_mask(b, end.nodata)
             writer.write(yoff, crosstab.change_codes(a, b, valid, factor, nodata, dtype))
+    styles.write_qml(path, change_legend(table, names, factor))
+
+
+def change_legend(table, names, factor):
+    """{code: (colour, "from → to")} of the transitions present: unchanged pixels grey, changes in palette colours."""
+    changes = [(int(f), int(t)) for f, t in zip(table.from_class, table.to_class)]
+    colours = styles.class_colours(range(len(changes)))
+    return {f * factor + t: ("#d9d9d9", f"{class_label(names, f)} (unchanged)") if f == t else
+            (colours[k], f"{class_label(names, f)} → {class_label(names, t)}") for k, (f, t) in enumerate(changes)}

@@ -83,6 +83,7 @@ class TrendAlgorithm(MineLandAlgorithm):
             if classes:
                 raster_io.write_class_names(classes.band(), trend.RESTORATION_NAMES)
                 raster_io.write_colour_table(classes.band(), styles.RESTORATION_COLOURS)
+        styles.style_continuous(output, "diverging")  # band 1, Sen's slope: decrease red, increase green
         if class_path:
             styles.write_qml(class_path, {code: (styles.RESTORATION_COLOURS[code], name)
                                           for code, name in trend.RESTORATION_NAMES.items()})

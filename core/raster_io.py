@@ -297,6 +297,17 @@ def iter_blocks_with_halo(bands, grid, halo, monitor=None, block_pixels=DEFAULT_
         monitor.report((yoff + nrows) / grid.ysize)
 
 
+def band_range(path, band=1):
+    """(min, max) of a written raster band, approximate (GDAL may sample it); None when it has no valid pixel."""
+    dataset = open_raster(path)
+    try:
+        return tuple(float(v) for v in dataset.GetRasterBand(band).ComputeRasterMinMax(True))
+    except RuntimeError:  # GDAL: every pixel is nodata
+        return None
+    finally:
+        dataset = None
+
+
 def pixel_window(grid, xmin, ymin, xmax, ymax):
     """(xoff, yoff, xsize, ysize) of the pixels of a north-up ``grid`` that a map rectangle touches,
     clipped to the raster; None when it misses the raster."""

@@ -8,6 +8,8 @@ and after qgis_process runs alike.
 import os
 from xml.sax.saxutils import quoteattr
 
+from . import raster_io
+
 #: Seed 004 restoration classes: decrease in reds, increase in greens.
 RESTORATION_COLOURS = {1: "#d7191c", 2: "#fdae61", 3: "#ffffbf", 4: "#a6d96a", 5: "#1a9641"}
 
@@ -68,3 +70,76 @@ def write_qml(raster_path, classes):
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(paletted_qml(classes))
     return path
+
+
+#: Colour ramps of continuous outputs (ColorBrewer / viridis stops, low → high).
+RAMPS = {
+    "viridis": ["#440154", "#3b528b", "#21918c", "#5ec962", "#fde725"],
+    "greens": ["#f7fcf5", "#c7e9c0", "#74c476", "#238b45", "#00441b"],
+    "heat": ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"],
+    # diverging, centred on 0: decreases red, increases green (trend slopes, Z, changes)
+    "diverging": ["#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641"],
+}
+
+_RAMP_QML = """<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
+<qgis version="3.22" styleCategories="AllStyleCategories">
+  <pipe>
+    <rasterrenderer type="singlebandpseudocolor" band="{band}" opacity="1" alphaBand="-1" classificationMin="{low}" classificationMax="{high}" nodataColor="">
+      <rasterTransparency/>
+      <minMaxOrigin>
+        <limits>None</limits>
+        <extent>WholeRaster</extent>
+        <statAccuracy>Estimated</statAccuracy>
+        <cumulativeCutLower>0.02</cumulativeCutLower>
+        <cumulativeCutUpper>0.98</cumulativeCutUpper>
+        <stdDevFactor>2</stdDevFactor>
+      </minMaxOrigin>
+      <rastershader>
+        <colorrampshader colorRampType="INTERPOLATED" classificationMode="1" minimumValue="{low}" maximumValue="{high}" clip="0" labelPrecision="4">
+{items}
+        </colorrampshader>
+      </rastershader>
+    </rasterrenderer>
+    <brightnesscontrast brightness="0" contrast="0" gamma="1"/>
+    <rasterresampler maxOversampling="2"/>
+  </pipe>
+  <blendMode>0</blendMode>
+</qgis>
+"""
+
+
+def ramp_stops(low, high, ramp="viridis"):
+    """(value, colour) stops spread evenly from ``low`` to ``high``; the diverging ramp is made symmetric about 0."""
+    colours = RAMPS[ramp]
+    if ramp == "diverging":
+        reach = max(abs(low), abs(high)) or 1.0
+        low, high = -reach, reach
+    if high <= low:
+        high = low + 1.0
+    step = (high - low) / (len(colours) - 1)
+    return [(low + k * step, colour) for k, colour in enumerate(colours)]
+
+
+def ramp_qml(low, high, ramp="viridis", band=1, unit=""):
+    """QML text of a single-band pseudocolour style from ``low`` to ``high`` on ``band``."""
+    stops = ramp_stops(low, high, ramp)
+    suffix = f" {unit}" if unit else ""
+    items = "\n".join(f'          <item value="{value!r}" color={quoteattr(colour)} label={quoteattr(f"{value:.4g}{suffix}")} '
+                      'alpha="255"/>' for value, colour in stops)
+    return _RAMP_QML.format(band=band, low=repr(stops[0][0]), high=repr(stops[-1][0]), items=items)
+
+
+def write_ramp_qml(raster_path, low, high, ramp="viridis", band=1, unit=""):
+    """Write the .qml sidecar of a continuous raster; return its path."""
+    path = style_path(raster_path)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(ramp_qml(low, high, ramp, band, unit))
+    return path
+
+
+def style_continuous(raster_path, ramp="viridis", band=1, unit=""):
+    """Give a written continuous raster a colour-ramp sidecar over its value range; None when it is all nodata."""
+    value_range = raster_io.band_range(raster_path, band)
+    if value_range is None:
+        return None
+    return write_ramp_qml(raster_path, *value_range, ramp=ramp, band=band, unit=unit)
