@@ -9,10 +9,11 @@ from qgis.core import (
     QgsProcessingParameterBoolean,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFile,
+    QgsProcessingParameterFileDestination,
     QgsProcessingParameterRasterDestination,
 )
 
-from ..core import carbon, crosstab, dynamics, raster_io, styles
+from ..core import carbon, crosstab, dynamics, raster_io, report, styles
 from ..core.tables import read_text
 from .common import (
     MineLandAlgorithm,
@@ -35,6 +36,7 @@ HELP = """Carbon stock of each class at each date: P = S × (C_above + C_below +
 <b>OUTPUT</b> per year and class: year, lucode, class_name, area_ha, carbon_mg, carbon_mt, with a row per year of lucode NULL and class_name "Total".
 <b>OUTPUT_CHANGE</b> per consecutive period and first → last: year_start, year_end, lucode, class_name, change_mg, change_mt, with a "Total" row per period.
 <b>OUTPUT_TRANSITIONS</b> (optional) carbon change of each from → to transition between the first and the last date: area_ha × (C_to − C_from), on pixels with data at both dates.
+<b>OUTPUT_HTML</b> (optional) carbon stock by class over the dates, as a chart (seed 000 Fig. 9/10 shape) and a table.
 <b>OUTPUT_DENSITY</b> (optional) raster of carbon density (Mg/ha, Float32, nodata −9999), one band per date, named by year.
 
 Each date's stock uses that date's valid pixels. Areas are ellipsoidal for a geographic CRS. CARBON_FIRST_MT, CARBON_LAST_MT and CARBON_CHANGE_MT give the totals."""
@@ -72,6 +74,9 @@ class CarbonStockAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterFeatureSink("OUTPUT_TRANSITIONS", "Carbon change by transition (first → last)",
                                                    QgsProcessing.TypeVector, optional=True, createByDefault=False),
                  "Per from→to transition between the first and last date: area_ha and change_mg.")
+        self.add(QgsProcessingParameterFileDestination("OUTPUT_HTML", "Report (HTML)", "HTML files (*.html)",
+                                                       optional=True, createByDefault=False),
+                 "Carbon stock by class over time (chart and table), one self-contained file.")
         self.add(QgsProcessingParameterRasterDestination("OUTPUT_DENSITY", "Carbon density (Mg/ha)", optional=True,
                                                          createByDefault=False),
                  "Float32 raster, one band per date, carbon density in Mg/ha.")
@@ -115,6 +120,9 @@ class CarbonStockAlgorithm(MineLandAlgorithm):
         if density_path:
             write_density(density_path, inputs, years, density, monitor(feedback, 0.5, 1.0))
             out["OUTPUT_DENSITY"] = density_path
+        if wants_output(parameters, "OUTPUT_HTML"):
+            out["OUTPUT_HTML"] = self.parameterAsFileOutput(parameters, "OUTPUT_HTML", context)
+            write_report(out["OUTPUT_HTML"], years, stocks, names)
         first, last = stocks[0]["carbon_mg"].sum() / carbon.MG_PER_MT, stocks[-1]["carbon_mg"].sum() / carbon.MG_PER_MT
         out.update({"CARBON_FIRST_MT": float(first), "CARBON_LAST_MT": float(last), "CARBON_CHANGE_MT": float(last - first)})
         return out
@@ -127,6 +135,20 @@ class CarbonStockAlgorithm(MineLandAlgorithm):
             return carbon.parse_carbon_table(read_text(path))
         except (OSError, ValueError) as err:
             fail("CARBON_TABLE", str(err))
+
+
+def write_report(path, years, stocks, names):
+    """Carbon (Mt) by class over the dates (seed 000 Fig. 9/10 shape) and the table behind it."""
+    classes, mt = dynamics.class_series([s["classes"] for s in stocks],
+                                        [s["carbon_mg"] / carbon.MG_PER_MT for s in stocks])
+    labels = [f"{int(c)} {class_label(names, c)}" for c in classes]
+    series = dict(zip(labels, mt))
+    series["Total"] = mt.sum(axis=0)
+    report.write_page(path, "Carbon stock by class", [
+        report.lines_svg(years, series, "carbon stock, Mt"),
+        report.table(["class"] + [str(y) for y in years], [[label] + list(row) for label, row in series.items()]),
+        report.note("Mt = 10⁶ Mg of carbon; areas × densities of the carbon table (Mg/ha)."),
+    ])
 
 
 def year_stock(date_counts, density):

@@ -1,9 +1,14 @@
 """mineland:landusedynamics — single (K) and comprehensive (S, LC) land-use dynamic degrees."""
 
 import numpy as np
-from qgis.core import QgsProcessing, QgsProcessingParameterFeatureSink, QgsProcessingParameterString
+from qgis.core import (
+    QgsProcessing,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFileDestination,
+    QgsProcessingParameterString,
+)
 
-from ..core import crosstab, dynamics
+from ..core import crosstab, dynamics, report
 from .common import (
     MineLandAlgorithm,
     add_dated_inputs,
@@ -26,7 +31,8 @@ HELP = """Land-use dynamic degrees of a series of class rasters, for every conse
 changed_pct is the share of the area whose class changed.
 
 Every figure of a period uses the pixels that have data at both of its dates, so K, S and the areas agree with the transfer matrix of that pair. Areas in km² (ellipsoidal for a geographic CRS). The class lists may differ between dates.
-<b>GROUPS</b> (optional) named groups of classes, e.g. "Vegetation=1,2,3,4; Bare and built=6,7" for seed 000 Table 5 with its 7 classes (vegetation 94.87 % → 92.09 % in LGOK/SGOK 1985–2020). OUTPUT_GROUPS gives each group's area (km²) and share (%) of all the area with data at that date (classes in no group, such as water, count in the total). A class may belong to one group only; a code that occurs in none of the rasters stops the run."""
+<b>GROUPS</b> (optional) named groups of classes, e.g. "Vegetation=1,2,3,4; Bare and built=6,7" for seed 000 Table 5 with its 7 classes (vegetation 94.87 % → 92.09 % in LGOK/SGOK 1985–2020). OUTPUT_GROUPS gives each group's area (km²) and share (%) of all the area with data at that date (classes in no group, such as water, count in the total). A class may belong to one group only; a code that occurs in none of the rasters stops the run.
+<b>OUTPUT_HTML</b> (optional) area by class over the dates (each date over its own valid pixels; chart and table), the group shares over time when GROUPS is given, and S, LC per period."""
 
 CLASS_COLUMNS = [("class", int), ("class_name", str), ("year_start", int), ("year_end", int),
                  ("area_start_km2", float), ("area_end_km2", float), ("change_km2", float),
@@ -54,6 +60,9 @@ class LandUseDynamicsAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterFeatureSink("OUTPUT_GROUPS", "Share of each class group per year",
                                                    QgsProcessing.TypeVector, optional=True, createByDefault=True),
                  "Per date and group: area (km2) and share of the area with data (%); needs GROUPS.")
+        self.add(QgsProcessingParameterFileDestination("OUTPUT_HTML", "Report (HTML)", "HTML files (*.html)",
+                                                       optional=True, createByDefault=False),
+                 "Area by class over time (and group shares), S per period, as charts and tables.")
 
     def compute(self, parameters, context, feedback):
         inputs, years = dated_class_rasters(self, parameters, context)
@@ -61,7 +70,8 @@ class LandUseDynamicsAlgorithm(MineLandAlgorithm):
         groups = self._groups(parameters, context)
         periods = dynamics.study_periods(years)
         dates, pairs = crosstab.tabulate([i.band for i in inputs], [i.nodata for i in inputs], inputs[0].grid,
-                                         pixel_areas(inputs), periods=periods, per_date=bool(groups),
+                                         pixel_areas(inputs), periods=periods,
+                                         per_date=bool(groups) or wants_output(parameters, "OUTPUT_HTML"),
                                          monitor=monitor(feedback))
         names = merged_class_names(inputs)
         results = [period_result(pairs[p], years[p[0]], years[p[1]]) for p in periods]
@@ -75,9 +85,12 @@ class LandUseDynamicsAlgorithm(MineLandAlgorithm):
         if wants_output(parameters, "OUTPUT_SUMMARY"):
             summary = [(r.year_start, r.year_end, r.s_index, r.lc_pct_per_year, r.changed_pct) for r in results]
             out["OUTPUT_SUMMARY"] = write_table(self, parameters, "OUTPUT_SUMMARY", context, SUMMARY_COLUMNS, summary)
+        group_table = group_rows(groups, dates, years) if groups else []
         if groups and wants_output(parameters, "OUTPUT_GROUPS"):
-            out["OUTPUT_GROUPS"] = write_table(self, parameters, "OUTPUT_GROUPS", context, GROUP_COLUMNS,
-                                               group_rows(groups, dates, years))
+            out["OUTPUT_GROUPS"] = write_table(self, parameters, "OUTPUT_GROUPS", context, GROUP_COLUMNS, group_table)
+        if wants_output(parameters, "OUTPUT_HTML"):
+            out["OUTPUT_HTML"] = self.parameterAsFileOutput(parameters, "OUTPUT_HTML", context)
+            write_report(out["OUTPUT_HTML"], years, dates, names, results, group_table)
         return out
 
     def _groups(self, parameters, context):
@@ -87,6 +100,26 @@ class LandUseDynamicsAlgorithm(MineLandAlgorithm):
             return dynamics.parse_groups(self.parameterAsString(parameters, "GROUPS", context))
         except ValueError as err:
             fail("GROUPS", str(err))
+
+
+def write_report(path, years, dates, names, results, group_table):
+    """Area by class over time, group shares and S / LC per period."""
+    classes, km2 = dynamics.class_series([d[0] for d in dates], [d[2] / 1e6 for d in dates])
+    areas = {f"{int(c)} {class_label(names, c)}": row for c, row in zip(classes, km2)}
+    sections = [report.heading("Area by class"), report.lines_svg(years, areas, "area, km²"),
+                report.table(["class"] + [str(y) for y in years], [[k] + list(v) for k, v in areas.items()])]
+    if group_table:
+        shares = {}
+        for year, name, _, share in group_table:
+            shares.setdefault(name, []).append(share)
+        sections += [report.heading("Class groups (share of the area with data, %)"),
+                     report.lines_svg(years, shares, "share, %"),
+                     report.table(["group"] + [str(y) for y in years], [[k] + v for k, v in shares.items()])]
+    sections += [report.heading("Comprehensive dynamic degree per period"),
+                 report.table(["period", "S (per year)", "LC (% per year)", "changed %"],
+                              [(f"{r.year_start}–{r.year_end}", r.s_index, r.lc_pct_per_year, r.changed_pct)
+                               for r in results])]
+    report.write_page(path, "Land-use dynamics", sections)
 
 
 def group_rows(groups, dates, years):

@@ -20,7 +20,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ..core import raster_io, report, restoration
+from ..core import raster_io, report, restoration, styles
 from .common import (
     MineLandAlgorithm,
     RasterInput,
@@ -315,6 +315,10 @@ def write_html(path, sites, shares, duration, summary, fields, reference_year, r
     report.write_page(path, "Restoration summary per mine site", [
         report.note(f"Classes: {os.path.basename(raster_file)} (seed 004 codes 1 SD, 2 ND, 3 NI, 4 SAI, 5 SCI); "
                     f"shares in % of each site's classified area; duration = {reference_year} − {start}."),
+        report.heading("Restoration classes per site (% of its classified area)"),
+        report.stacked_bars_svg([str(site) for site in sites.ids],
+                                {f"{SHORT[code].upper()}": (styles.RESTORATION_COLOURS[code], shares.class_pct[:, c])
+                                 for c, code in enumerate(restoration.CLASS_CODES)}, "share, %"),
         report.heading("Sites"),
         report.table([name for name, _ in output_columns()],
                      [site_row(i, sites, shares, duration, summary) for i in range(len(sites.ids))]),

@@ -1,6 +1,7 @@
 """mineland:transfermatrix — land-cover transfer matrix between two dates."""
 
 import csv
+import os
 
 import numpy as np
 from qgis.core import (
@@ -12,7 +13,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ..core import crosstab, raster_io, styles
+from ..core import crosstab, raster_io, report, styles
 from .common import (
     COUNT,
     MineLandAlgorithm,
@@ -25,6 +26,7 @@ from .common import (
     monitor,
     pixel_areas,
     raster_path,
+    wants_output,
     write_table,
 )
 
@@ -35,6 +37,7 @@ Pixels that are nodata at either date are left out of every figure and reported 
 <b>OUTPUT</b> one row per from→to pair present: from_class, from_name, to_class, to_name, pixels, area_m2, area_ha, area_km2, share_pct (% of the valid area).
 <b>OUTPUT_MATRIX</b> (CSV, km²) rows = start class, columns = end class — note seed 000 prints its tables the other way round — plus the row total (area at the start), the column total (area at the end), and per class the gain (area gained from other classes), loss (area lost to other classes) and net change.
 <b>OUTPUT_CHANGE</b> raster of from × 100 + to (× 1000 when a class code is 100 or more), nodata where either date is nodata.
+<b>OUTPUT_HTML</b> (optional) a Sankey diagram of the transitions (seed 000 Fig. 5/7 shape; band widths ∝ area, classes in the start raster's colours) and the matrix in km².
 CHANGED_KM2 is the area whose class changed, CHANGED_PCT its share of the valid area, TOTAL_KM2 the valid area."""
 
 PAIR_COLUMNS = [("from_class", int), ("from_name", str), ("to_class", int), ("to_name", str), ("pixels", COUNT),
@@ -60,6 +63,9 @@ class TransferMatrixAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterRasterDestination("OUTPUT_CHANGE", "Change codes (from×100+to)",
                                                          optional=True, createByDefault=False),
                  "Raster of from × 100 + to codes (× 1000 when a class code is ≥ 100).")
+        self.add(QgsProcessingParameterFileDestination("OUTPUT_HTML", "Report (HTML)", "HTML files (*.html)",
+                                                       optional=True, createByDefault=False),
+                 "Sankey diagram of the transitions and the matrix, one self-contained file.")
         for key, label in (("CHANGED_KM2", "Changed area (km2)"), ("CHANGED_PCT", "Changed share (%)"),
                            ("TOTAL_KM2", "Valid area (km2)"), ("NODATA_PIXELS", "Pixels nodata at either date")):
             self.addOutput(QgsProcessingOutputNumber(key, label))
@@ -89,6 +95,10 @@ class TransferMatrixAlgorithm(MineLandAlgorithm):
         if change_path:
             write_change_raster(change_path, inputs, grid, table, names, monitor(feedback, 0.5, 1.0))
             results["OUTPUT_CHANGE"] = change_path
+        if wants_output(parameters, "OUTPUT_HTML"):
+            results["OUTPUT_HTML"] = self.parameterAsFileOutput(parameters, "OUTPUT_HTML", context)
+            write_report(results["OUTPUT_HTML"], table, names, class_colours(start, table.classes),
+                         [os.path.basename(p) for p in (start.path, end.path)])
         total = table.total_area_m2
         results.update({
             "CHANGED_KM2": table.changed_area_m2 / 1e6,
@@ -142,6 +152,28 @@ def write_change_raster(path, inputs, grid, table, names, block_monitor):
             valid = raster_io.valid_mask(a, start.nodata) & raster_io.valid_mask(b, end.nodata)
             writer.write(yoff, crosstab.change_codes(a, b, valid, factor, nodata, dtype))
     styles.write_qml(path, change_legend(table, names, factor))
+
+
+def class_colours(start, classes):
+    """Colours of the classes: the start raster's colour table where it has one, else the fallback palette."""
+    own = raster_io.read_colour_table(start.band, classes)
+    return styles.class_colours([int(c) for c in classes], own)
+
+
+def write_report(path, table, names, colours, files):
+    """Sankey diagram and matrix (km²) of one transfer table."""
+    classes = [int(c) for c in table.classes]
+    labels = [f"{c} {class_label(names, c)}" for c in classes]
+    km2 = table.matrix(table.classes) / 1e6
+    flows = [(i, j, km2[i, j]) for i in range(len(classes)) for j in range(len(classes)) if km2[i, j] > 0]
+    report.write_page(path, f"Land-cover transitions {files[0]} → {files[1]}", [
+        report.sankey_svg(labels, labels, flows, [colours[c] for c in classes], files[0], files[1]),
+        report.note(f"Changed {table.changed_area_m2 / 1e6:.6g} km² of {table.total_area_m2 / 1e6:.6g} km² "
+                    f"({table.changed_area_m2 / table.total_area_m2 * 100:.4g} %). Rows: start class, columns: end "
+                    "class, km²."),
+        report.table(["start \\ end"] + labels + ["total"],
+                     [[label] + list(row) + [row.sum()] for label, row in zip(labels, km2)]),
+    ])
 
 
 def change_legend(table, names, factor):

@@ -179,3 +179,12 @@ def group_shares_pct(classes, areas, groups):
     if total <= 0:
         raise ValueError("no area with data")
     return np.array([areas[np.isin(classes, codes)].sum() / total * 100.0 for _, codes in groups])
+
+
+def class_series(classes_per_date, values_per_date):
+    """The union of the classes (sorted) and a (classes, dates) array of their values, 0 where a class is absent."""
+    classes = np.unique(np.concatenate([np.asarray(c) for c in classes_per_date]))
+    table = np.zeros((classes.size, len(values_per_date)))
+    for d, (codes, values) in enumerate(zip(classes_per_date, values_per_date)):
+        table[np.searchsorted(classes, codes), d] = values
+    return classes, table

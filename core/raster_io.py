@@ -473,6 +473,15 @@ def write_colour_table(band, colours):
     band.SetRasterColorTable(table)
 
 
+def read_colour_table(band, codes):
+    """{code: '#rrggbb'} of the band's colour table for ``codes`` it covers (empty without a table)."""
+    table = band.GetRasterColorTable()
+    if table is None:
+        return {}
+    return {int(c): "#{:02x}{:02x}{:02x}".format(*table.GetColorEntry(int(c))[:3])
+            for c in codes if 0 <= int(c) < table.GetCount()}
+
+
 def read_class_names(band):
     """{code: name} from the band's attribute table or category names; {} if none."""
     names = {}

@@ -149,3 +149,76 @@ def lines_svg(x, series, y_label, levels=(), width=520, height=260):
                      for k, n in enumerate(series))
     parts += [f'<text x="{left}" y="{height - 3}">{legend}</text>', "</svg>"]
     return "".join(parts)
+
+
+def sankey_svg(left, right, flows, colours, left_title="", right_title="", width=560, height=360):
+    """An inline SVG Sankey (alluvial) diagram of class transitions (seed 000 Fig. 5/7 shape).
+
+    ``left`` / ``right``: node labels of the start and end classes; ``flows``: (left index,
+    right index, value) with value > 0; ``colours``: one colour per left node (the flow's colour).
+    Node heights and band widths are proportional to the values.
+    """
+    flows = [(i, j, float(v)) for i, j, v in flows if v > 0]
+    total = sum(v for _, _, v in flows) or 1.0
+    gap, top, node_w = 6.0, 24.0, 14.0
+    usable = height - top - 10 - gap * max(len(left), len(right))
+    scale = usable / total
+    x_left, x_right = 150.0, width - 150.0
+
+    def positions(count, key):
+        sizes = [sum(f[2] for f in flows if f[key] == n) * scale for n in range(count)]
+        starts, y = [], top
+        for size in sizes:
+            starts.append(y)
+            y += size + gap
+        return starts, sizes
+
+    left_y, left_h = positions(len(left), 0)
+    right_y, right_h = positions(len(right), 1)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-size="10">',
+             f'<text x="{x_left}" y="12" text-anchor="end">{escape(left_title)}</text>',
+             f'<text x="{x_right}" y="12">{escape(right_title)}</text>']
+    out_offset, in_offset = list(left_y), list(right_y)
+    for i, j, v in sorted(flows, key=lambda f: (f[0], f[1])):
+        h = v * scale
+        y0, y1 = out_offset[i], in_offset[j]
+        out_offset[i] += h
+        in_offset[j] += h
+        mid = (x_left + node_w + x_right) / 2
+        path = (f"M{x_left + node_w},{y0:.1f} C{mid},{y0:.1f} {mid},{y1:.1f} {x_right},{y1:.1f} "
+                f"L{x_right},{y1 + h:.1f} C{mid},{y1 + h:.1f} {mid},{y0 + h:.1f} {x_left + node_w},{y0 + h:.1f} Z")
+        parts.append(f'<path d="{path}" fill="{colours[i]}" fill-opacity="0.5" stroke="none">'
+                     f'<title>{escape(left[i])} → {escape(right[j])}: {v:.6g}</title></path>')
+    for labels, ys, hs, x, anchor, dx in ((left, left_y, left_h, x_left, "end", -4),
+                                          (right, right_y, right_h, x_right, "start", node_w + 4)):
+        for k, label in enumerate(labels):
+            if hs[k] <= 0:
+                continue
+            colour = colours[k] if labels is left else "#777"
+            parts.append(f'<rect x="{x}" y="{ys[k]:.1f}" width="{node_w}" height="{max(hs[k], 0.5):.1f}" '
+                         f'fill="{colour}"/><text x="{x + dx}" y="{ys[k] + hs[k] / 2 + 3:.1f}" '
+                         f'text-anchor="{anchor}">{escape(label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def stacked_bars_svg(labels, parts, y_label, height=220, bar=18):
+    """An inline SVG stacked bar chart: ``parts`` is {name: (colour, values over labels)}, e.g. class shares (%)."""
+    names = list(parts)
+    values = np.nan_to_num(np.array([parts[n][1] for n in names], dtype=np.float64).reshape(len(names), len(labels)))
+    top = max(float(values.sum(axis=0).max()) if values.size else 0.0, 1e-12)
+    width = 50 + (bar + 6) * len(labels) + 10
+    svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{max(width, 260)}" height="{height + 70}" font-size="10">',
+           f'<text x="4" y="12">{escape(y_label)} (top {top:.4g})</text>',
+           f'<line x1="48" y1="{height}" x2="{width}" y2="{height}" stroke="#999"/>']
+    for i, label in enumerate(labels):
+        x, y = 50 + i * (bar + 6), float(height)
+        for k, name in enumerate(names):
+            h = values[k, i] / top * (height - 20)
+            y -= h
+            svg.append(f'<rect x="{x}" y="{y:.1f}" width="{bar}" height="{h:.1f}" fill="{parts[name][0]}">'
+                       f'<title>{escape(label)} {escape(name)}: {values[k, i]:.4g}</title></rect>')
+        svg.append(f'<text x="{x}" y="{height + 12}" transform="rotate(60 {x} {height + 12})">{escape(label)}</text>')
+    legend = "".join(f'<tspan fill="{parts[n][0]}">■ {escape(n)}  </tspan>' for n in names)
+    svg += [f'<text x="50" y="{height + 64}">{legend}</text>', "</svg>"]
+    return "".join(svg)
