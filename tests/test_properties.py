@@ -1,0 +1,112 @@
+"""Properties of the core kernels that must hold for any input (hypothesis), and block-size independence."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from rasters import write_raster
+
+from mineland.core import autocorrelation, carbon, crosstab, dynamics, raster_io, spatial_weights, trend
+
+CLASS_GRIDS = st.integers(1, 6).flatmap(lambda rows: st.integers(1, 6).flatmap(
+    lambda cols: st.tuples(arrays(np.uint8, (rows, cols), elements=st.integers(0, 4)),
+                           arrays(np.uint8, (rows, cols), elements=st.integers(0, 4)),
+                           arrays(np.float64, (rows,), elements=st.floats(1.0, 1e4)))))
+# whole numbers (ties included) so that the cube below is exact and strictly increasing in floating point
+SERIES = arrays(np.float64, st.integers(4, 25), elements=st.integers(-1000, 1000).map(float))
+
+
+def pair_table(start, end, row_areas, nodata=0):
+    counter = crosstab.PairCounter(row_areas, nodata, nodata)
+    counter.add(0, start, end)
+    return counter.result()
+
+
+@settings(max_examples=200, deadline=None)
+@given(CLASS_GRIDS)
+def test_transfer_matrix_margins_are_the_areas_of_each_date(grids):
+    start, end, row_areas = grids
+    table = pair_table(start, end, row_areas)
+    valid = (start != 0) & (end != 0)
+    area = np.broadcast_to(row_areas[:, None], start.shape)
+    matrix = table.matrix(table.classes)
+    for k, code in enumerate(table.classes):
+        assert matrix[k].sum() == pytest.approx(area[valid & (start == code)].sum())
+        assert matrix[:, k].sum() == pytest.approx(area[valid & (end == code)].sum())
+
+
+@settings(max_examples=100, deadline=None)
+@given(CLASS_GRIDS, st.randoms(use_true_random=False))
+def test_dynamic_degrees_do_not_depend_on_pixel_order(grids, random):
+    start, end, _ = grids
+    order = list(range(start.size))
+    random.shuffle(order)
+    ones = np.ones(1)
+    tables = [pair_table(a.reshape(1, -1), b.reshape(1, -1), ones) for a, b in
+              ((start.ravel(), end.ravel()), (start.ravel()[order], end.ravel()[order]))]
+    if tables[0].pixels.size == 0:
+        return
+    results = [dynamics.period_dynamics(t.matrix(t.classes), t.classes, 2000, 2010) for t in tables]
+    np.testing.assert_array_equal(results[0].k_pct_per_year, results[1].k_pct_per_year)
+    assert results[0].s_index == results[1].s_index and results[0].lc_pct_per_year == results[1].lc_pct_per_year
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.float64, 5, elements=st.floats(0, 1e7)), arrays(np.float64, 5, elements=st.floats(0, 500)),
+       arrays(np.float64, 5, elements=st.floats(0, 500)), st.floats(0, 10), st.floats(0, 10))
+def test_carbon_is_linear_in_the_densities(area, d1, d2, a, b):
+    combined = carbon.carbon_mg(area, a * d1 + b * d2)
+    expected = a * carbon.carbon_mg(area, d1) + b * carbon.carbon_mg(area, d2)
+    np.testing.assert_allclose(combined, expected, rtol=1e-9, atol=1e-6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(SERIES)
+def test_mann_kendall_ignores_increasing_transforms_and_flips_with_reversal(x):
+    base = trend.mann_kendall(x)
+    warped = trend.mann_kendall(x ** 3 / 8 - 5.0)  # strictly increasing in x
+    reversed_ = trend.mann_kendall(x[::-1])
+    assert warped.s[0] == base.s[0] and warped.z[0] == base.z[0]
+    assert reversed_.s[0] == -base.s[0] and reversed_.z[0] == -base.z[0]
+
+
+GRID_VALUES = arrays(np.float64, 25, elements=st.floats(-100, 100, allow_nan=False)).filter(
+    lambda x: np.ptp(x) > 1e-3)
+
+
+@settings(max_examples=100, deadline=None)
+@given(GRID_VALUES, st.floats(0.01, 100), st.floats(-1e3, 1e3))
+def test_morans_i_is_invariant_to_affine_rescaling(x, scale, shift):
+    w = spatial_weights.grid_contiguity(5, 5, "queen")
+    base = autocorrelation.global_moran(x, w, permutations=0)
+    scaled = autocorrelation.global_moran(scale * x + shift, w, permutations=0)
+    assert scaled.I == pytest.approx(base.I, rel=1e-6, abs=1e-9)
+    assert scaled.z_norm == pytest.approx(base.z_norm, rel=1e-6, abs=1e-9)
+
+
+@settings(max_examples=100, deadline=None)
+@given(GRID_VALUES, st.floats(-1e3, 1e3))
+def test_gi_star_z_is_unchanged_by_a_constant_shift(x, shift):
+    w = spatial_weights.grid_contiguity(5, 5, "rook")
+    base = autocorrelation.local_g_star(x, w)
+    shifted = autocorrelation.local_g_star(x + shift, w)
+    np.testing.assert_allclose(shifted.z, base.z, rtol=1e-6, atol=1e-7)
+
+
+@pytest.mark.parametrize("block_pixels", [7, 64, 1 << 22])
+def test_block_size_never_changes_the_counts(tmp_path, block_pixels):
+    rng = np.random.default_rng(11)
+    start, end = rng.integers(0, 5, (37, 23)).astype(np.uint8), rng.integers(0, 5, (37, 23)).astype(np.uint8)
+    paths = [write_raster(tmp_path / f"{k}.tif", a, nodata=0, epsg=4326, origin=(10.0, 50.0), pixel=(0.01, 0.01))
+             for k, a in enumerate((start, end))]
+    datasets = [raster_io.open_raster(p) for p in paths]
+    grid = raster_io.grid_of(datasets[0])
+    bands = [d.GetRasterBand(1) for d in datasets]
+    areas = raster_io.row_pixel_areas_m2(grid)  # geographic: every row a different area
+    per_date, pairs = crosstab.tabulate(bands, [0, 0], grid, areas, periods=[(0, 1)], per_date=True,
+                                        block_pixels=block_pixels)
+    reference = pair_table(start, end, areas)
+    np.testing.assert_array_equal(pairs[(0, 1)].pixels, reference.pixels)
+    np.testing.assert_allclose(pairs[(0, 1)].area_m2, reference.area_m2, rtol=1e-12)
+    assert per_date[0][2].sum() == pytest.approx(np.broadcast_to(areas[:, None], start.shape)[start != 0].sum())
