@@ -8,6 +8,7 @@ import os
 import numpy as np
 from qgis.core import (
     NULL,
+    QgsMapLayer,
     QgsCoordinateReferenceSystem,
     QgsDistanceArea,
     QgsFeature,
@@ -17,7 +18,9 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
+    QgsProcessingOutputLayerDefinition,
     QgsProcessingParameterFileDestination,
+    QgsProcessingParameterRasterDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterString,
     QgsProcessingUtils,
@@ -84,6 +87,8 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS's name)
         """Run :meth:`compute`; a cancel becomes a clear message and leaves no output file."""
+        check_output_folders(self, parameters, context)
+        check_outputs_are_not_inputs(self, parameters, context, input_files(self, parameters))
         try:
             results = self.compute(parameters, context, feedback)
         except raster_io.Cancelled:
@@ -98,6 +103,48 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
             parameter.setFlags(parameter.flags() | parameter.FlagAdvanced)
         self.addParameter(parameter)
         return parameter
+
+
+def input_files(algorithm, parameters):
+    """Files given to the input parameters (paths, lists of paths, layers read from files)."""
+    files = []
+    for definition in algorithm.parameterDefinitions():
+        if definition.isDestination():
+            continue
+        value = parameters.get(definition.name())
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            source = item.source() if isinstance(item, QgsMapLayer) else item
+            if isinstance(source, str) and os.path.isfile(source.split("|")[0]):
+                files.append(source.split("|")[0])
+    return files
+
+
+def output_file(algorithm, definition, parameters, context):
+    """The file an output parameter writes to ('' for memory/temporary layers and other non-file outputs)."""
+    key = definition.name()
+    if isinstance(definition, QgsProcessingParameterRasterDestination):
+        return algorithm.parameterAsOutputLayer(parameters, key, context)
+    if isinstance(definition, QgsProcessingParameterFileDestination):
+        return algorithm.parameterAsFileOutput(parameters, key, context)
+    value = parameters.get(key)
+    if isinstance(value, QgsProcessingOutputLayerDefinition):
+        value = value.sink.staticValue()
+    path = str(value or "").split("|")[0]
+    return path if os.path.isabs(path) else ""
+
+
+def check_output_folders(algorithm, parameters, context):
+    """Every output file goes to an existing, writable folder (else a message naming the output)."""
+    for definition in algorithm.destinationParameterDefinitions():
+        key = definition.name()
+        path = output_file(algorithm, definition, parameters, context) if wants_output(parameters, key) else ""
+        if not path:
+            continue
+        folder = os.path.dirname(path) or "."
+        if not os.path.isdir(folder):
+            fail(key, f"the folder '{folder}' does not exist (or is a file); choose an output in an existing folder")
+        if not os.access(folder, os.W_OK):
+            fail(key, f"the folder '{folder}' is not writable; choose another output folder")
 
 
 def fail(parameter, message):
@@ -188,13 +235,7 @@ def check_outputs_are_not_inputs(algorithm, parameters, context, input_paths):
     inputs = {os.path.realpath(p) for p in input_paths if p}
     for definition in algorithm.destinationParameterDefinitions():
         name = definition.name()
-        if not wants_output(parameters, name):
-            continue
-        if isinstance(definition, QgsProcessingParameterFileDestination):
-            path = algorithm.parameterAsFileOutput(parameters, name, context)
-        else:
-            path = algorithm.parameterAsOutputLayer(parameters, name, context)
-        path = (path or "").split("|")[0]
+        path = output_file(algorithm, definition, parameters, context) if wants_output(parameters, name) else ""
         if path and os.path.realpath(path) in inputs:
             fail(name, f"the output '{path}' is one of the inputs; choose another file name")
 
