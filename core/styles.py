@@ -37,12 +37,7 @@ def class_colours(codes, scheme=None):
 _QML = """<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
 <qgis version="3.22" styleCategories="AllStyleCategories">
   <pipe>
-    <rasterrenderer type="paletted" band="1" opacity="1" alphaBand="-1" nodataColor="">
-      <rasterTransparency/>
-      <colorPalette>
-{entries}
-      </colorPalette>
-    </rasterrenderer>
+{renderer}
     <brightnesscontrast brightness="0" contrast="0" gamma="1"/>
     <rasterresampler maxOversampling="2"/>
   </pipe>
@@ -50,13 +45,20 @@ _QML = """<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
 </qgis>
 """
 
+_PALETTED = """    <rasterrenderer type="paletted" band="1" opacity="1" alphaBand="-1" nodataColor="">
+      <rasterTransparency/>
+      <colorPalette>
+{entries}
+      </colorPalette>
+    </rasterrenderer>"""
+
 
 def paletted_qml(classes):
     """QML text of a paletted style; ``classes`` is {value: (hex colour, label)}."""
     entries = "\n".join(
         f'        <paletteEntry value="{int(value)}" color={quoteattr(colour)} label={quoteattr(label)} alpha="255"/>'
         for value, (colour, label) in sorted(classes.items()))
-    return _QML.format(entries=entries)
+    return _QML.format(renderer=_PALETTED.format(entries=entries))
 
 
 def style_path(raster_path):
@@ -81,10 +83,7 @@ RAMPS = {
     "diverging": ["#d7191c", "#fdae61", "#ffffbf", "#a6d96a", "#1a9641"],
 }
 
-_RAMP_QML = """<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
-<qgis version="3.22" styleCategories="AllStyleCategories">
-  <pipe>
-    <rasterrenderer type="singlebandpseudocolor" band="{band}" opacity="1" alphaBand="-1" classificationMin="{low}" classificationMax="{high}" nodataColor="">
+_PSEUDOCOLOUR = """    <rasterrenderer type="singlebandpseudocolor" band="{band}" opacity="1" alphaBand="-1" classificationMin="{low}" classificationMax="{high}" nodataColor="">
       <rasterTransparency/>
       <minMaxOrigin>
         <limits>None</limits>
@@ -99,13 +98,7 @@ _RAMP_QML = """<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
 {items}
         </colorrampshader>
       </rastershader>
-    </rasterrenderer>
-    <brightnesscontrast brightness="0" contrast="0" gamma="1"/>
-    <rasterresampler maxOversampling="2"/>
-  </pipe>
-  <blendMode>0</blendMode>
-</qgis>
-"""
+    </rasterrenderer>"""
 
 
 def ramp_stops(low, high, ramp="viridis"):
@@ -126,7 +119,8 @@ def ramp_qml(low, high, ramp="viridis", band=1, unit=""):
     suffix = f" {unit}" if unit else ""
     items = "\n".join(f'          <item value="{value!r}" color={quoteattr(colour)} label={quoteattr(f"{value:.4g}{suffix}")} '
                       'alpha="255"/>' for value, colour in stops)
-    return _RAMP_QML.format(band=band, low=repr(stops[0][0]), high=repr(stops[-1][0]), items=items)
+    return _QML.format(renderer=_PSEUDOCOLOUR.format(band=band, low=repr(stops[0][0]), high=repr(stops[-1][0]),
+                                                     items=items))
 
 
 def write_ramp_qml(raster_path, low, high, ramp="viridis", band=1, unit=""):
