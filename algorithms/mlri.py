@@ -10,6 +10,7 @@ from qgis.core import (
 )
 
 from ..core import raster_io, stack, styles
+from . import dask_scheduler
 from .common import (
     MineLandAlgorithm,
     check_grids,
@@ -30,7 +31,9 @@ for pixel j in year i, where LST_max,j and EVI_min,j are the largest LST and the
 
 <b>Missing years</b> A pixel-year with nodata or non-finite LST or EVI, or with EVI ≤ 0 (water, bare rock), is nodata in the output and does not enter the running LST maximum or EVI minimum.
 
-<b>OUTPUT</b> Float32, one band per year, each band named by its year; nodata is the lowest Float32 value. Feed it to mineland:trend for the restoration classes."""
+<b>OUTPUT</b> Float32, one band per year, each band named by its year; nodata is the lowest Float32 value. Feed it to mineland:trend for the restoration classes.
+
+<b>DASK_SCHEDULER</b> (advanced): the address of a Dask cluster (tcp://host:8786) runs the same computation strip by strip on that cluster, with identical results; empty = here."""
 
 UNITS = ["kelvin", "celsius"]
 KELVIN_OFFSET = {0: 0.0, 1: 273.15}
@@ -55,6 +58,7 @@ class MlriAlgorithm(MineLandAlgorithm):
                  "0 = kelvin (default), 1 = degrees Celsius (converted to kelvin).")
         self.add(QgsProcessingParameterRasterDestination("OUTPUT", "MLRI series"),
                  "Float32, one band per year named by the year; MLRI ≥ 1.")
+        dask_scheduler.add_parameter(self)
         self.addOutput(QgsProcessingOutputNumber("NODATA_PIXEL_YEARS",
                                                  "Pixel-years without MLRI (missing data or EVI ≤ 0)"))
 
@@ -69,10 +73,18 @@ class MlriAlgorithm(MineLandAlgorithm):
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
         offset = KELVIN_OFFSET[self.parameterAsEnum(parameters, "LST_UNITS", context)]
         try:
-            with raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=len(years)) as writer:
+            with dask_scheduler.cluster(self, parameters, context, feedback) as client, \
+                    raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=len(years)) as writer:
                 writer.set_band_names(years)
-                missing = stack.write_mlri_raster(lst.bands, lst.nodatas, evi.bands, evi.nodatas, grid, offset, writer,
-                                                  monitor(feedback))
+                if client is None:
+                    missing = stack.write_mlri_raster(lst.bands, lst.nodatas, evi.bands, evi.nodatas, grid, offset,
+                                                      writer, monitor(feedback))
+                else:
+                    from ..core import scaleout
+
+                    missing = scaleout.write_mlri_raster(client, dask_scheduler.sources(lst.steps), lst.nodatas,
+                                                         dask_scheduler.sources(evi.steps), evi.nodatas, grid, offset,
+                                                         writer, monitor(feedback))
         except ValueError as err:
             fail("LST_UNITS", str(err))
         styles.style_continuous(output, "viridis")

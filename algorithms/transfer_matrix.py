@@ -14,6 +14,7 @@ from qgis.core import (
 )
 
 from ..core import crosstab, raster_io, report, styles
+from . import dask_scheduler
 from .common import (
     COUNT,
     MineLandAlgorithm,
@@ -38,7 +39,8 @@ Pixels that are nodata at either date are left out of every figure and reported 
 <b>OUTPUT_MATRIX</b> (CSV, km²) rows = start class, columns = end class — note seed 000 prints its tables the other way round — plus the row total (area at the start), the column total (area at the end), and per class the gain (area gained from other classes), loss (area lost to other classes) and net change.
 <b>OUTPUT_CHANGE</b> raster of from × 100 + to (× 1000 when a class code is 100 or more), nodata where either date is nodata.
 <b>OUTPUT_HTML</b> (optional) a Sankey diagram of the transitions (seed 000 Fig. 5/7 shape; band widths ∝ area, classes in the start raster's colours) and the matrix in km².
-CHANGED_KM2 is the area whose class changed, CHANGED_PCT its share of the valid area, TOTAL_KM2 the valid area."""
+CHANGED_KM2 is the area whose class changed, CHANGED_PCT its share of the valid area, TOTAL_KM2 the valid area.
+<b>DASK_SCHEDULER</b> (advanced): the address of a Dask cluster (tcp://host:8786) counts (and writes the change raster) strip by strip on that cluster, with identical results; empty = here."""
 
 PAIR_COLUMNS = [("from_class", int), ("from_name", str), ("to_class", int), ("to_name", str), ("pixels", COUNT),
                 ("area_m2", float), ("area_ha", float), ("area_km2", float), ("share_pct", float)]
@@ -66,11 +68,16 @@ class TransferMatrixAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterFileDestination("OUTPUT_HTML", "Report (HTML)", "HTML files (*.html)",
                                                        optional=True, createByDefault=False),
                  "Sankey diagram of the transitions and the matrix, one self-contained file.")
+        dask_scheduler.add_parameter(self)
         for key, label in (("CHANGED_KM2", "Changed area (km2)"), ("CHANGED_PCT", "Changed share (%)"),
                            ("TOTAL_KM2", "Valid area (km2)"), ("NODATA_PIXELS", "Pixels nodata at either date")):
             self.addOutput(QgsProcessingOutputNumber(key, label))
 
     def compute(self, parameters, context, feedback):
+        with dask_scheduler.cluster(self, parameters, context, feedback) as client:
+            return self._compute(parameters, context, feedback, client)
+
+    def _compute(self, parameters, context, feedback, client):
         start = RasterInput("INPUT_START", raster_path(self, parameters, "INPUT_START", context)).require_integer()
         end = RasterInput("INPUT_END", raster_path(self, parameters, "INPUT_END", context)).require_integer()
         inputs = [start, end]
@@ -81,9 +88,15 @@ class TransferMatrixAlgorithm(MineLandAlgorithm):
         check_outputs_are_not_inputs(self, parameters, context, [start.path, end.path])
 
         span = (0.0, 0.5 if change_path else 1.0)
-        _, pairs = crosstab.tabulate([start.band, end.band], [start.nodata, end.nodata], grid, row_areas,
-                                     periods=[(0, 1)], monitor=monitor(feedback, *span))
-        table = pairs[(0, 1)]
+        if client is None:
+            _, pairs = crosstab.tabulate([start.band, end.band], [start.nodata, end.nodata], grid, row_areas,
+                                         periods=[(0, 1)], monitor=monitor(feedback, *span))
+            table = pairs[(0, 1)]
+        else:
+            from ..core import scaleout
+
+            table = scaleout.tabulate_pair(client, *dask_scheduler.sources(inputs), (start.nodata, end.nodata), grid,
+                                           row_areas, monitor(feedback, *span))
         if table.pixels.size == 0:
             fail("INPUT_START", "no pixel has data at both dates (all nodata, or nodata never overlaps data)")
         names = merged_class_names(inputs)
@@ -93,7 +106,7 @@ class TransferMatrixAlgorithm(MineLandAlgorithm):
             write_matrix_csv(matrix_path, table, names)
             results["OUTPUT_MATRIX"] = matrix_path
         if change_path:
-            write_change_raster(change_path, inputs, grid, table, names, monitor(feedback, 0.5, 1.0))
+            write_change_raster(change_path, inputs, grid, table, names, monitor(feedback, 0.5, 1.0), client)
             results["OUTPUT_CHANGE"] = change_path
         if wants_output(parameters, "OUTPUT_HTML"):
             results["OUTPUT_HTML"] = self.parameterAsFileOutput(parameters, "OUTPUT_HTML", context)
@@ -137,8 +150,11 @@ def _fmt(values):
     return [v if v == "" else f"{v:.6f}" for v in values]
 
 
-def write_change_raster(path, inputs, grid, table, names, block_monitor):
-    """Second pass: from × factor + to codes, nodata where either date is nodata; labels in the RAT."""
+def write_change_raster(path, inputs, grid, table, names, block_monitor, client=None):
+    """Second pass: from × factor + to codes, nodata where either date is nodata; labels in the RAT.
+
+    With a Dask ``client`` (DASK_SCHEDULER) the strips are computed on the cluster.
+    """
     classes = table.classes
     factor = crosstab.change_code_factor(classes)
     codes = [int(f) * factor + int(t) for f in classes for t in classes]
@@ -148,9 +164,15 @@ def write_change_raster(path, inputs, grid, table, names, block_monitor):
         raster_io.write_class_names(writer.band(), {
             int(f) * factor + int(t): f"{class_label(names, f)} → {class_label(names, t)}"
             for f, t in zip(table.from_class, table.to_class)})
-        for yoff, _, (a, b) in raster_io.iter_blocks([start.band, end.band], grid, block_monitor):
-            valid = raster_io.valid_mask(a, start.nodata) & raster_io.valid_mask(b, end.nodata)
-            writer.write(yoff, crosstab.change_codes(a, b, valid, factor, nodata, dtype))
+        if client is not None:
+            from ..core import scaleout
+
+            scaleout.write_change_codes(client, *dask_scheduler.sources(inputs), (start.nodata, end.nodata), grid,
+                                        factor, nodata, dtype, writer, block_monitor)
+        else:
+            for yoff, _, (a, b) in raster_io.iter_blocks([start.band, end.band], grid, block_monitor):
+                valid = raster_io.valid_mask(a, start.nodata) & raster_io.valid_mask(b, end.nodata)
+                writer.write(yoff, crosstab.change_codes(a, b, valid, factor, nodata, dtype))
     styles.write_qml(path, change_legend(table, names, factor))
 
 

@@ -12,6 +12,7 @@ from qgis.core import (
 )
 
 from ..core import raster_io, stack, styles, trend
+from . import dask_scheduler
 from .common import (
     MineLandAlgorithm,
     check_outputs_are_not_inputs,
@@ -30,7 +31,7 @@ HELP = """Per-pixel trend of a raster time series (seed 004 §2.4, METHODS.md §
 
 <b>OUTPUT_CLASS</b> (optional) the restoration classes of seed 004 Table 2 from Z, Sen's slope and H, with significance |Z| > z(1 − ALPHA/2) (1.96 for ALPHA = 0.05): 1 SD significant decrease (slope ≤ 0), 2 ND non-significant decrease (slope ≤ 0), 3 NI non-significant increase (slope > 0), 4 SAI significant anti-consistent increase (slope > 0, H ≤ 0.5), 5 SCI significant consistent increase (slope > 0, H > 0.5). Byte, nodata 0 (too few valid years, or a significant increase whose H cannot be estimated). It carries a colour table, class names and a QGIS style (.qml) so it opens with its legend. Apply it to an MLRI series (mineland:mlri) for seed 004's classes.
 
-Work is spread over all CPU cores; memory is bounded by the block size."""
+Work is spread over all CPU cores; memory is bounded by the block size. <b>DASK_SCHEDULER</b> (advanced): the address of a Dask cluster (tcp://host:8786) runs the same computation strip by strip on that cluster, with identical results; empty = here."""
 
 
 class TrendAlgorithm(MineLandAlgorithm):
@@ -56,6 +57,7 @@ class TrendAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterRasterDestination("OUTPUT_CLASS", "Restoration classes (seed 004)",
                                                          optional=True, createByDefault=False),
                  "Byte: 1 SD, 2 ND, 3 NI, 4 SAI, 5 SCI; nodata 0; with colours, names and a QGIS style.")
+        dask_scheduler.add_parameter(self)
         self.addOutput(QgsProcessingOutputNumber("TOO_FEW_PIXELS", "Pixels with fewer than MIN_VALID valid years"))
 
     def compute(self, parameters, context, feedback):
@@ -73,13 +75,20 @@ class TrendAlgorithm(MineLandAlgorithm):
 
         grid = series.grid
         with contextlib.ExitStack() as outputs:
+            client = outputs.enter_context(dask_scheduler.cluster(self, parameters, context, feedback))
             writer = outputs.enter_context(raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA,
                                                                  bands=len(trend.TREND_BANDS)))
             writer.set_band_names(trend.TREND_BANDS)
             classes = outputs.enter_context(raster_io.BlockWriter(class_path, grid, raster_io.BYTE, 0)) \
                 if class_path else None
-            too_few = stack.write_trend_rasters(series.bands, series.nodatas, grid, years, min_valid, writer,
-                                                classes, alpha, monitor(feedback))
+            if client is None:
+                too_few = stack.write_trend_rasters(series.bands, series.nodatas, grid, years, min_valid, writer,
+                                                    classes, alpha, monitor(feedback))
+            else:
+                from ..core import scaleout
+
+                too_few = scaleout.write_trend_rasters(client, dask_scheduler.sources(series.steps), series.nodatas,
+                                                       grid, years, min_valid, writer, classes, alpha, monitor(feedback))
             if classes:
                 raster_io.write_class_names(classes.band(), trend.RESTORATION_NAMES)
                 raster_io.write_colour_table(classes.band(), styles.RESTORATION_COLOURS)

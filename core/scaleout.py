@@ -77,6 +77,7 @@ import re
 import sys
 import time
 import uuid
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -144,11 +145,12 @@ def normalise_address(text):
 
 
 @contextlib.contextmanager
-def connect(scheduler=None, timeout=DEFAULT_TIMEOUT, n_workers=None, memory_limit="auto"):
+def connect(scheduler=None, timeout=DEFAULT_TIMEOUT, n_workers=None, memory_limit="auto", warn=None):
     """A ``distributed.Client`` for ``scheduler``, or None for the in-process path (see the module docstring).
 
     A Client passed in is used as it is and not closed; clients and local
-    clusters made here are closed on leaving.
+    clusters made here are closed on leaving. ``warn`` (callable(str), by
+    default warnings.warn) gets the workers' version differences from this client.
 
     Raises
     ------
@@ -172,7 +174,7 @@ def connect(scheduler=None, timeout=DEFAULT_TIMEOUT, n_workers=None, memory_limi
         with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                       memory_limit=memory_limit, dashboard_address=None) as cluster, \
                 distributed.Client(cluster) as client:
-            check_workers(client, timeout)
+            _warn_all(check_workers(client, timeout), warn)
             yield client
         return
     address = normalise_address(text)
@@ -183,8 +185,16 @@ def connect(scheduler=None, timeout=DEFAULT_TIMEOUT, n_workers=None, memory_limi
         raise ScaleoutError(f"no Dask scheduler answered at {address} within {timeout:g} s ({err}); start one "
                             "(dask scheduler) or check the address, the port and the firewall") from None
     with client:
-        check_workers(client, timeout)
+        _warn_all(check_workers(client, timeout), warn)
         yield client
+
+
+def _warn_all(messages, warn):
+    for message in messages:
+        if warn is None:
+            warnings.warn(message, stacklevel=4)
+        else:
+            warn(message)
 
 
 def check_workers(client, timeout=DEFAULT_TIMEOUT):
