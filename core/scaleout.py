@@ -453,7 +453,8 @@ def _stack_inputs(paths, label):
 
 
 def trend_on_cluster(paths, years, output, scheduler=None, class_output=None, min_valid=8, alpha=0.05,
-                     progress=None, timeout=DEFAULT_TIMEOUT, n_workers=None, memory_limit="auto"):
+                     progress=None, is_cancelled=None, timeout=DEFAULT_TIMEOUT, n_workers=None,
+                     memory_limit="auto"):
     """mineland:trend outside QGIS: the trend bands (and the restoration classes) of a stack as GeoTIFFs.
 
     Parameters
@@ -463,6 +464,7 @@ def trend_on_cluster(paths, years, output, scheduler=None, class_output=None, mi
     output, class_output : GeoTIFF paths (class_output optional)
     scheduler : see the module docstring
     progress : callable(fraction) or None
+    is_cancelled : callable() -> bool or None; True stops the job (:class:`.raster_io.Cancelled`), no output
 
     Returns
     -------
@@ -477,7 +479,7 @@ def trend_on_cluster(paths, years, output, scheduler=None, class_output=None, mi
         classes = outputs.enter_context(raster_io.BlockWriter(class_output, grid, raster_io.BYTE, 0)) \
             if class_output else None
         too_few = write_trend_rasters(client, sources, nodatas, grid, years, min_valid, writer, classes, alpha,
-                                      raster_io.Monitor(progress))
+                                      raster_io.Monitor(progress, is_cancelled))
         if classes:
             raster_io.write_class_names(classes.band(), trend.RESTORATION_NAMES)
             raster_io.write_colour_table(classes.band(), styles.RESTORATION_COLOURS)
@@ -489,7 +491,7 @@ def trend_on_cluster(paths, years, output, scheduler=None, class_output=None, mi
 
 
 def mlri_on_cluster(lst_paths, evi_paths, years, output, scheduler=None, celsius=False, progress=None,
-                    timeout=DEFAULT_TIMEOUT, n_workers=None, memory_limit="auto"):
+                    is_cancelled=None, timeout=DEFAULT_TIMEOUT, n_workers=None, memory_limit="auto"):
     """mineland:mlri outside QGIS: the MLRI series (one Float32 band per year) as a GeoTIFF.
 
     Returns dict with output, nodata_pixel_years; ValueError for LST below 150 K (°C given as kelvin).
@@ -504,12 +506,12 @@ def mlri_on_cluster(lst_paths, evi_paths, years, output, scheduler=None, celsius
             raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=len(years)) as writer:
         writer.set_band_names(years)
         missing = write_mlri_raster(client, lst, lst_nodatas, evi, evi_nodatas, grid, 273.15 if celsius else 0.0,
-                                    writer, raster_io.Monitor(progress))
+                                    writer, raster_io.Monitor(progress, is_cancelled))
     return {"output": str(output), "nodata_pixel_years": missing}
 
 
 def transfer_matrix_on_cluster(start, end, scheduler=None, change_output=None, table_output=None, progress=None,
-                               timeout=DEFAULT_TIMEOUT, n_workers=None, memory_limit="auto"):
+                               is_cancelled=None, timeout=DEFAULT_TIMEOUT, n_workers=None, memory_limit="auto"):
     """mineland:transfermatrix outside QGIS: the PairTable of two class rasters, optionally written out.
 
     ``table_output`` (CSV) gets from_class, to_class, pixels, area_m2; ``change_output``
@@ -526,7 +528,7 @@ def transfer_matrix_on_cluster(start, end, scheduler=None, change_output=None, t
     nodatas = (start_nodata, end_nodata)
     with connect(scheduler, timeout, n_workers, memory_limit) as client:
         table = tabulate_pair(client, start_source, end_source, nodatas, grid, raster_io.row_pixel_areas_m2(grid),
-                              raster_io.Monitor(progress))
+                              raster_io.Monitor(progress, is_cancelled))
         if change_output:
             factor = crosstab.change_code_factor(table.classes)
             codes = [int(f) * factor + int(t) for f in table.classes for t in table.classes]
@@ -534,7 +536,8 @@ def transfer_matrix_on_cluster(start, end, scheduler=None, change_output=None, t
             with raster_io.BlockWriter(change_output, grid, gdal_type, nodata) as writer:
                 raster_io.write_class_names(writer.band(), {int(f) * factor + int(t): f"{int(f)} → {int(t)}"
                                                             for f, t in zip(table.from_class, table.to_class)})
-                write_change_codes(client, start_source, end_source, nodatas, grid, factor, nodata, dtype, writer)
+                write_change_codes(client, start_source, end_source, nodatas, grid, factor, nodata, dtype, writer,
+                                   raster_io.Monitor(None, is_cancelled))
     if table_output:
         with open(table_output, "w", newline="", encoding="utf-8") as handle:
             out = csv.writer(handle)
