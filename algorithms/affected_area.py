@@ -11,7 +11,7 @@ from qgis.core import (
 )
 
 from ..core import footprint
-from .common import MineLandAlgorithm, fail, numeric_cell, write_table
+from .common import MineLandAlgorithm, chosen_fields, fail, is_null, numeric_cell, write_table
 
 HELP = """Estimates the area affected by mining in a region from the affected area and the production of a few surveyed mines, as seed 003 estimates China's open-pit coal footprint: five mines affect 1,679.60 km² for 142 Mt of coal; scaled to the country's 1.06 billion t (1,060 Mt) that is about 12,502 km² (the printed 12,502.37 implies 142.4 Mt for the five).
 
@@ -19,7 +19,7 @@ ratio = Σ A_i / Σ Q_i (area per unit production, pooled: large mines weigh mor
 <b>Spread</b> min and max of (A_i / Q_i) · TOTAL_PRODUCTION over the surveyed mines, and a bootstrap percentile interval (CONFIDENCE, default 95 %): the mines resampled with replacement REPLICATES times (seeded by SEED, so runs repeat), the pooled ratio of each resample times the total. With one mine there is no spread (NULL).
 <b>Units</b> A in km² (AREA_FIELD), Q and TOTAL_PRODUCTION in the same unit of production (e.g. Mt/yr): the estimate is in km².
 <b>Caveat</b> the scaling assumes the surveyed mines are representative: area per unit production varies with the deposit (stripping ratio, seam thickness), the mining method, the age of the mine and how much has been reclaimed. The interval only reflects the spread among the surveyed mines, not these biases; a handful of mines gives a wide, unstable interval.
-Rows with a NULL area or production are skipped (with a warning); a production ≤ 0 or a negative area stops the run naming the row's field.
+Rows with a NULL area or production are skipped (with a warning); a production ≤ 0 or a negative area stops the run naming the row's field. A mine with a NULL name is named by its row number, as without NAME_FIELD.
 <b>OUTPUT</b> per surveyed mine: mine, area_km2, production, km2_per_unit (A_i/Q_i), scaled_km2 ((A_i/Q_i) · total)."""
 
 
@@ -89,9 +89,9 @@ class AffectedAreaAlgorithm(MineLandAlgorithm):
     def _mines(self, parameters, context, feedback):
         source = self.parameterAsSource(parameters, "INPUT", context)
         if source is None:
-            fail("INPUT", "the table could not be read")
-        name_field, area_field, production_field = (self.parameterAsString(parameters, key, context)
-                                                    for key in ("NAME_FIELD", "AREA_FIELD", "PRODUCTION_FIELD"))
+            fail("INPUT", "the table could not be read (was its file moved or deleted?)")
+        name_field, area_field, production_field = chosen_fields(
+            self, parameters, context, source, "INPUT", ("NAME_FIELD", "AREA_FIELD", "PRODUCTION_FIELD")).values()
         names, areas, productions, skipped = [], [], [], 0
         for number, feature in enumerate(source.getFeatures(), start=1):
             area = numeric_cell(feature[area_field], "AREA_FIELD", feature)
@@ -99,7 +99,7 @@ class AffectedAreaAlgorithm(MineLandAlgorithm):
             if np.isnan(area) or np.isnan(production):
                 skipped += 1
                 continue
-            names.append(str(feature[name_field]) if name_field else str(number))
+            names.append(str(number) if not name_field or is_null(feature[name_field]) else str(feature[name_field]))
             areas.append(area)
             productions.append(production)
         if skipped:

@@ -12,6 +12,7 @@ from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsDistanceArea,
     QgsFeature,
+    QgsFeatureRequest,
     QgsFeatureSink,
     QgsField,
     QgsFields,
@@ -300,14 +301,54 @@ def field_value(value, kind):
     return _CASTS[kind](value)
 
 
+def is_null(value):
+    """NULL, None or blank text (CSV tables give text)."""
+    return value is None or value == NULL or (isinstance(value, str) and not value.strip())
+
+
 def numeric_cell(value, parameter, feature):
     """A cell as a float: NaN when NULL or empty (CSV tables give text), else a clear error naming the field."""
-    if value is None or value == NULL or (isinstance(value, str) and not value.strip()):
+    if is_null(value):
         return math.nan
     try:
         return float(value)
     except (TypeError, ValueError):
         fail(parameter, f"row {feature.id()} has '{value}', not a number")
+
+
+def chosen_fields(algorithm, parameters, context, source, source_key, keys):
+    """{key: field name, or None when not given} of the field parameters ``keys``; each a field of ``source``."""
+    names = source.fields().names()
+    chosen = {}
+    for key in keys:
+        name = algorithm.parameterAsString(parameters, key, context) or None
+        if name is not None and name not in names:
+            fail(key, f"the field '{name}' is not in {source_key} (fields: {', '.join(names) or 'none'}); "
+                 "choose one of them")
+        chosen[key] = name
+    return chosen
+
+
+def identifier_field(algorithm, parameters, context, source_key, key, required=True):
+    """The field of parameter ``key`` identifying the features of ``source_key`` (None when optional and not
+    given): it must be a field of the layer and hold no NULL, else the rows of two features could not be told
+    apart."""
+    source = algorithm.parameterAsSource(parameters, source_key, context)
+    if source is None:
+        fail(source_key, "no layer was given, or it could not be loaded (was the file moved or deleted?)")
+    name = chosen_fields(algorithm, parameters, context, source, source_key, [key])[key]
+    if name is None:
+        if required:
+            fail(key, f"choose the field that identifies the features of {source_key}")
+        return None
+    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry).setSubsetOfAttributes([name],
+                                                                                              source.fields())
+    missing = [str(feature.id()) for feature in source.getFeatures(request) if is_null(feature[name])]
+    if missing:
+        more = ", …" if len(missing) > 20 else ""
+        fail(key, f"{len(missing)} feature(s) of {source_key} have no {name} (NULL or empty): feature id(s) "
+             f"{', '.join(missing[:20])}{more}; fill them in, or choose a field that identifies every feature")
+    return name
 
 
 def dated_class_rasters(algorithm, parameters, context):

@@ -17,6 +17,7 @@ from .common import (
     dated_class_rasters,
     fail,
     field_value,
+    identifier_field,
     monitor,
     pixel_areas,
     wants_output,
@@ -72,7 +73,7 @@ class DisturbanceAlgorithm(MineLandAlgorithm):
         green_codes = class_codes(self, parameters, "VEGETATION_CLASSES", context)
         if set(mine_codes) & set(green_codes):
             fail("VEGETATION_CLASSES", "a code cannot be both mine-related and vegetation")
-        id_field = self.parameterAsString(parameters, "ID_FIELD", context)
+        id_field = identifier_field(self, parameters, context, "MINES", "ID_FIELD")
         zones = burn(parameters, "MINES", inputs[0], context, feedback)
         layer, polygons, index = zones.layer, zones.polygons, zones.index
 

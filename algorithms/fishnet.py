@@ -20,13 +20,13 @@ from qgis.core import (
 )
 
 from . import styling
-from .common import MineLandAlgorithm, area_measurer, fail, run_child, wants_output, write_table
+from .common import MineLandAlgorithm, area_measurer, fail, repaired_polygons, run_child, wants_output, write_table
 
 HELP = """A square grid (fishnet) over a study area, with the mining density of every cell, as seed 002 §2 builds it (100 km cells; density = mine area in the cell / cell area × 100).
 
 <b>Study area</b> STUDY_AREA (polygons) or EXTENT; with STUDY_AREA only the cells that intersect it are kept, and CLIP cuts them to its outline (the cell area is then the clipped area).
 <b>Grid CRS</b> CELL_SIZE is in metres. The grid is laid out in GRID_CRS when given (it must be projected, in metres); otherwise in the study area's CRS when that is projected in metres; otherwise (a geographic CRS) in a Lambert azimuthal equal-area projection centred on the study area, so that cells are equal-area squares. Cells are aligned on multiples of CELL_SIZE.
-<b>Areas</b> cell_area_km2 and mine_area_km2 are measured on the ellipsoid (the project's, WGS 84 when none is set), so they are right whatever the CRS. MINES polygons are first dissolved, so overlapping mine polygons are not counted twice; the mine area of a cell is the area of the dissolved mines inside it (QGIS's native:intersection).
+<b>Areas</b> cell_area_km2 and mine_area_km2 are measured on the ellipsoid (the project's, WGS 84 when none is set), so they are right whatever the CRS. MINES polygons are first dissolved, so overlapping mine polygons are not counted twice; the mine area of a cell is the area of the dissolved mines inside it (QGIS's native:intersection). Invalid polygons of STUDY_AREA and MINES are repaired (native:fixgeometries) and empty ones skipped, with a warning; a MINES layer without polygons gives density 0 everywhere (warning).
 <b>OUTPUT</b> cell polygons (in the grid CRS) with cell_id, row, col (row 0 at the top), cell_area_km2, mine_area_km2 and density_pct = mine_area_km2 / cell_area_km2 × 100 (0 without MINES). CELLS and MINE_AREA_KM2 give the totals."""
 
 MAX_CELLS = 2_000_000
@@ -115,14 +115,19 @@ class FishnetAlgorithm(MineLandAlgorithm):
         return equal_area_crs(extent, extent_crs, context)
 
     def _reprojected(self, parameters, name, crs, context, feedback):
-        return run_child("native:reprojectlayer", {"INPUT": parameters[name], "TARGET_CRS": crs}, context, feedback)
+        """The polygons of ``name`` in ``crs``, invalid ones repaired and empty ones dropped (with a warning)."""
+        layer = run_child("native:reprojectlayer", {"INPUT": parameters[name], "TARGET_CRS": crs}, context, feedback)
+        return repaired_polygons(layer, name, context, feedback)
 
     def _mine_area_by_cell(self, parameters, cells, grid_crs, measurer, context, feedback):
         """{cell id: ellipsoidal km² of the dissolved mines inside the cell}."""
         if not wants_output(parameters, "MINES"):
             return {}
-        mines = run_child("native:dissolve", {"INPUT": self._reprojected(parameters, "MINES", grid_crs, context,
-                                                                          feedback)}, context, feedback)
+        mines = self._reprojected(parameters, "MINES", grid_crs, context, feedback)
+        if mines.featureCount() == 0:
+            feedback.pushWarning("MINES: the layer has no polygon; every density is 0")
+            return {}
+        mines = run_child("native:dissolve", {"INPUT": mines}, context, feedback)
         pieces = run_child("native:intersection", {"INPUT": mines, "OVERLAY": cells, "OVERLAY_FIELDS": ["id"],
                                                    "OVERLAY_FIELDS_PREFIX": "mineland_cell_"}, context, feedback)
         areas = {}

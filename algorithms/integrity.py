@@ -23,6 +23,7 @@ from .common import (
     dated_class_rasters,
     fail,
     field_value,
+    identifier_field,
     pixel_areas,
     raster_stack,
     wants_output,
@@ -121,6 +122,7 @@ class IntegrityAlgorithm(MineLandAlgorithm):
         settings = self._settings(parameters, context, years)
         stacks = {key: self._stack(parameters, context, key, covers) for key in
                   ("NDVI", "NPP", "WATER", "PRECIPITATION", "EVAPOTRANSPIRATION", "RUNOFF")}
+        id_field = identifier_field(self, parameters, context, "ZONES", "ZONE_ID_FIELD", required=False)
         zones = burn(parameters, "ZONES", covers[0], context, feedback)
         metrics = self._landscape(zones, covers, cell, settings, feedback)
         empty = sum(all(m is None for m in row) for row in metrics)
@@ -131,7 +133,6 @@ class IntegrityAlgorithm(MineLandAlgorithm):
                        if stack else None) for k, (key, stack) in enumerate(stacks.items())}
         terms = self._terms(parameters, context, feedback, metrics, means, settings)
         result = self._index(terms, settings, feedback)
-        id_field = self.parameterAsString(parameters, "ZONE_ID_FIELD", context)
         zone_ids = [field_value(p[id_field], str) if id_field else str(i + 1) for i, p in enumerate(zones.polygons)]
         rows = list(_rows(zone_ids, years, metrics, terms, result))
         outputs = {"OUTPUT": write_table(self, parameters, "OUTPUT", context, COLUMNS, rows)}

@@ -1,5 +1,6 @@
 """mineland:lifecycle — life-cycle stage of every mine and year from an annual series (seed 003)."""
 
+import math
 from collections import defaultdict
 
 from qgis.core import (
@@ -11,7 +12,7 @@ from qgis.core import (
 )
 
 from ..core import lifecycle
-from .common import MineLandAlgorithm, fail, numeric_cell, write_table
+from .common import MineLandAlgorithm, chosen_fields, fail, is_null, numeric_cell, write_table
 
 HELP = """Life-cycle stage of each mine in each year, and its current stage, from an annual series of production (e.g. Mt) or of mined/disturbed area (e.g. the DEV area of mineland:disturbance), after seed 003 (§ life cycle of coal mining areas, Table 2). The paper describes the stages in words only; we turn them into these rules, with the thresholds as parameters:
 
@@ -24,7 +25,7 @@ P = running peak of s (its maximum so far); M = maximum of s over the whole seri
 3 <b>Stable, early</b> (at its peak, still rising, as Yuanbaoshan and Jungar in 2022): SLOW_GROWTH < g < FAST_GROWTH.
 4 <b>Stable, late</b> (at the peak and flat, as Huolinhe, Yimin, Pingshuo): otherwise, including the first year when it is not initial.
 The rules are checked in this order. Defaults: WINDOW 3 years, INITIAL_SHARE 0.2, DECLINE_SHARE 0.8, FAST_GROWTH 10 %/yr, SLOW_GROWTH 2 %/yr.
-<b>INPUT</b> a table in long form: one row per mine and year (MINE_FIELD, YEAR_FIELD, VALUE_FIELD). NULL values are missing years; negative values or a year given twice for one mine stop the run naming the mine.
+<b>INPUT</b> a table in long form: one row per mine and year (MINE_FIELD, YEAR_FIELD, VALUE_FIELD). NULL values are missing years; rows without a mine id or a year are skipped (warnings give both counts); negative values or a year given twice for one mine stop the run naming the mine.
 <b>OUTPUT</b> per mine and year: mine_id, year, value, smoothed, growth_pct_per_year (NULL for the first year and from 0 to a positive value), peak_share_pct, stage, stage_name. <b>OUTPUT_SUMMARY</b> per mine: first and last year, peak year and value, current (last year's) stage."""
 
 
@@ -63,7 +64,7 @@ class LifeCycleAlgorithm(MineLandAlgorithm):
                  "mine_id, first_year, last_year, peak_year, peak_value, current_stage, current_stage_name.")
 
     def compute(self, parameters, context, feedback):
-        series = self._series(parameters, context)
+        series = self._series(parameters, context, feedback)
         settings = {key.lower(): self.parameterAsDouble(parameters, key, context)
                     for key in ("INITIAL_SHARE", "DECLINE_SHARE", "FAST_GROWTH", "SLOW_GROWTH")}
         window = self.parameterAsInt(parameters, "WINDOW", context)
@@ -90,22 +91,28 @@ class LifeCycleAlgorithm(MineLandAlgorithm):
                                                     summary)
         return outputs
 
-    def _series(self, parameters, context):
+    def _series(self, parameters, context, feedback):
         """{mine id: (years, values)} from the long table; rows without a mine id or year are skipped."""
         source = self.parameterAsSource(parameters, "INPUT", context)
         if source is None:
-            fail("INPUT", "the table could not be read")
-        fields = {key: self.parameterAsString(parameters, key, context)
-                  for key in ("MINE_FIELD", "YEAR_FIELD", "VALUE_FIELD")}
+            fail("INPUT", "the table could not be read (was its file moved or deleted?)")
+        fields = chosen_fields(self, parameters, context, source, "INPUT", ("MINE_FIELD", "YEAR_FIELD", "VALUE_FIELD"))
         series = defaultdict(lambda: ([], []))
+        unnamed = missing = 0
         for feature in source.getFeatures():
             mine = feature[fields["MINE_FIELD"]]
             year = numeric_cell(feature[fields["YEAR_FIELD"]], "YEAR_FIELD", feature)
-            if mine is None or str(mine) in ("", "NULL") or year != year:
+            if is_null(mine) or year != year:
+                unnamed += 1
                 continue
             years, values = series[str(mine)]
             years.append(year)
             values.append(numeric_cell(feature[fields["VALUE_FIELD"]], "VALUE_FIELD", feature))
+            missing += math.isnan(values[-1])
+        if unnamed:
+            feedback.pushWarning(f"INPUT: {unnamed} row(s) without a mine id or year skipped")
+        if missing:
+            feedback.pushWarning(f"INPUT: {missing} row(s) with a NULL value skipped (missing years)")
         if not series:
             fail("INPUT", "no row has both a mine id and a year")
         return series

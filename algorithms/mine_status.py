@@ -2,7 +2,6 @@
 
 import numpy as np
 from qgis.core import (
-    NULL,
     QgsProcessing,
     QgsProcessingOutputNumber,
     QgsProcessingParameterEnum,
@@ -15,8 +14,8 @@ from qgis.core import (
 )
 
 from ..core import mine_status
-from .common import (MineLandAlgorithm, fail, numeric_cell, pixel_areas, raster_stack, stack_years, wants_output,
-                     write_table)
+from .common import (MineLandAlgorithm, chosen_fields, fail, identifier_field, is_null, numeric_cell, pixel_areas,
+                     raster_stack, stack_years, wants_output, write_table)
 from .zones import burn, zonal_means
 
 HELP = """Classifies every mine polygon as active, closed or undefined from the Mann-Kendall trends of its bare surface percentage (BSP), NDVI and night-time light (NTL) series, with seed 001's decision tree (§2.3, METHODS.md §4):
@@ -26,7 +25,7 @@ HELP = """Classifies every mine polygon as active, closed or undefined from the 
 4. otherwise undefined.
 A trend is significant when p < ALPHA (default 0.05). A series that is not given, or that has fewer than MIN_YEARS valid years for a polygon, counts as "no significant trend" for that polygon.
 
-<b>INPUT</b> a table (or layer) in long form: one row per polygon and year with ID_FIELD, YEAR_FIELD and the value fields (any of BSP_FIELD, NDVI_FIELD, NTL_FIELD; at least one). NULL values are missing years. BSP comes from mineland:disturbance (OUTPUT, bsp_pct); NDVI and NTL from rasters through mineland:zonalseries (polygon_id, year, mean), joined into one table or run once per series.
+<b>INPUT</b> a table (or layer) in long form: one row per polygon and year with ID_FIELD, YEAR_FIELD and the value fields (any of BSP_FIELD, NDVI_FIELD, NTL_FIELD; at least one). NULL values are missing years; rows with a NULL id or year are skipped (a warning gives how many). With MINES, every polygon needs a MINES_ID_FIELD value (a NULL id stops the run). BSP comes from mineland:disturbance (OUTPUT, bsp_pct); NDVI and NTL from rasters through mineland:zonalseries (polygon_id, year, mean), joined into one table or run once per series.
 <b>Rasters</b> NDVI and NTL can instead be given as yearly rasters (NDVI_RASTERS, NTL_RASTERS with RASTER_YEARS) with the MINES polygons (MINES_ID_FIELD): their area-weighted mean per polygon and year (as mineland:zonalseries computes it, block by block) replaces the field series.
 <b>TEST</b> 0 the original Mann-Kendall test (MineLand's own kernel, identical to pymannkendall.original_test); 1 Hamed-Rao and 2 Yue-Wang modifications for autocorrelated series, which need the pymannkendall package in QGIS's Python.
 <b>OUTPUT</b> one row per polygon: polygon_id, then for each series given <series>_trend (+1 rising, −1 falling, 0 none), <series>_z, <series>_p, <series>_slope (Sen's slope per year) and <series>_years (valid years), then status and rule (the series and direction that decided, or none). ACTIVE, CLOSED and UNDEFINED count the polygons."""
@@ -87,7 +86,7 @@ class MineStatusAlgorithm(MineLandAlgorithm):
         test = self._test(parameters, context)
         alpha = self.parameterAsDouble(parameters, "ALPHA", context)
         min_years = self.parameterAsInt(parameters, "MIN_YEARS", context)
-        series = self._table_series(parameters, context)
+        series = self._table_series(parameters, context, feedback)
         series.update(self._raster_series(parameters, context, feedback))  # rasters replace table fields
         if not series:
             fail("BSP_FIELD", "give at least one of BSP_FIELD, NDVI_FIELD, NTL_FIELD (with INPUT) or "
@@ -119,8 +118,8 @@ class MineStatusAlgorithm(MineLandAlgorithm):
                 "ACTIVE": int(np.sum(status == "active")), "CLOSED": int(np.sum(status == "closed")),
                 "UNDEFINED": int(np.sum(status == "undefined"))}
 
-    def _table_series(self, parameters, context):
-        """{series: (ids, years, values)} from the INPUT table's fields."""
+    def _table_series(self, parameters, context, feedback):
+        """{series: (ids, years, values)} from the INPUT table's fields; rows without an id or year skipped."""
         fields = {key: self.parameterAsString(parameters, f"{key.upper()}_FIELD", context) or None
                   for key in mine_status.SERIES}
         fields = {key: name for key, name in fields.items() if name}
@@ -128,20 +127,25 @@ class MineStatusAlgorithm(MineLandAlgorithm):
             return {}
         source = self.parameterAsSource(parameters, "INPUT", context) if wants_output(parameters, "INPUT") else None
         if source is None:
-            fail("INPUT", "the series fields need the INPUT table")
+            fail("INPUT", "the series fields need the INPUT table (was its file moved or deleted?)")
+        chosen_fields(self, parameters, context, source, "INPUT",
+                      ["ID_FIELD", "YEAR_FIELD"] + [f"{key.upper()}_FIELD" for key in fields])
         id_field = self.parameterAsString(parameters, "ID_FIELD", context)
         year_field = self.parameterAsString(parameters, "YEAR_FIELD", context)
         if not id_field or not year_field:
             fail("ID_FIELD", "give ID_FIELD and YEAR_FIELD of the INPUT table")
-        ids, years, values = [], [], {key: [] for key in fields}
+        ids, years, values, skipped = [], [], {key: [] for key in fields}, 0
         for feature in source.getFeatures():
             year = numeric_cell(feature[year_field], "YEAR_FIELD", feature)
-            if feature[id_field] in (None, NULL) or np.isnan(year):
+            if is_null(feature[id_field]) or np.isnan(year):
+                skipped += 1
                 continue
             ids.append(str(feature[id_field]))
             years.append(year)
             for key, name in fields.items():
                 values[key].append(numeric_cell(feature[name], f"{key.upper()}_FIELD", feature))
+        if skipped:
+            feedback.pushWarning(f"INPUT: {skipped} row(s) without a polygon id or year skipped")
         return {key: (ids, years, values[key]) for key in fields}
 
     def _raster_series(self, parameters, context, feedback):
@@ -155,9 +159,9 @@ class MineStatusAlgorithm(MineLandAlgorithm):
                 fail("MINES", f"{name} needs the MINES polygons")
             stack = raster_stack(self, parameters, name, context)
             years = stack_years(self, parameters, context, stack, "RASTER_YEARS")
+            id_field = identifier_field(self, parameters, context, "MINES", "MINES_ID_FIELD", required=False)
             zones = burn(parameters, "MINES", stack.steps[0], context, feedback)
             means = zonal_means(zones, stack.steps, pixel_areas(stack.steps), feedback)
-            id_field = self.parameterAsString(parameters, "MINES_ID_FIELD", context)
             ids = [str(p[id_field]) if id_field else str(p.id()) for p in zones.polygons]
             out[key] = ([i for i in ids for _ in years], [float(y) for _ in ids for y in years], means.ravel())
         return out

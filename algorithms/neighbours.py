@@ -11,6 +11,7 @@ import numpy as np
 from qgis.core import (
     NULL,
     QgsCoordinateTransform,
+    QgsFeatureRequest,
     QgsGeometry,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterEnum,
@@ -18,6 +19,7 @@ from qgis.core import (
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterNumber,
     QgsProcessing,
+    QgsProcessingFeatureSource,
     QgsSpatialIndex,
     QgsUnitTypes,
 )
@@ -29,7 +31,7 @@ from .fishnet import equal_area_crs
 WEIGHT_TYPES = ["Queen contiguity", "Rook contiguity", "Distance band", "K nearest neighbours", "Inverse distance"]
 QUEEN, ROOK, BAND, KNN, INVERSE = range(5)
 
-WEIGHTS_HELP = """<b>Weights</b> WEIGHTS: 0 queen contiguity (polygons sharing any boundary point), 1 rook (sharing a boundary segment), 2 distance band (centroids within DISTANCE metres), 3 k nearest neighbours (K), 4 inverse distance (1/d, within DISTANCE when DISTANCE > 0). Distances are between centroids in metres: a layer in a geographic CRS (or in feet) is projected to a Lambert azimuthal equal-area CRS centred on it first. ROW_STANDARDIZE divides each row by its sum. Features whose FIELD is NULL or not a number are left out with a warning (they do not turn every result into NaN); features without neighbours (islands) are reported and get no local statistic."""
+WEIGHTS_HELP = """<b>Weights</b> WEIGHTS: 0 queen contiguity (polygons sharing any boundary point), 1 rook (sharing a boundary segment), 2 distance band (centroids within DISTANCE metres), 3 k nearest neighbours (K), 4 inverse distance (1/d, within DISTANCE when DISTANCE > 0). Distances are between centroids in metres: a layer in a geographic CRS (or in feet) is projected to a Lambert azimuthal equal-area CRS centred on it first. ROW_STANDARDIZE divides each row by its sum. Features whose FIELD is NULL or not a number are left out with a warning (they do not turn every result into NaN); features without neighbours (islands) are reported and get no local statistic. Invalid polygons (e.g. self-intersecting) are repaired (makeValid) before their neighbours are found, with a warning; a multi-part feature is one observation, the neighbour of whatever touches any of its parts."""
 
 
 def add_parameters(algorithm, row_standardize_default):
@@ -70,8 +72,9 @@ def observations(algorithm, parameters, context, feedback):
     field = algorithm.parameterAsString(parameters, "FIELD", context)
     if field not in source.fields().names():
         fail("FIELD", f"'{field}' is not a field of INPUT")
-    features, values, skipped = [], [], 0
-    for feature in source.getFeatures():
+    features, values, skipped, repaired = [], [], 0, 0
+    # invalid polygons are repaired here, so the context's "stop on invalid geometry" must not stop the reading
+    for feature in source.getFeatures(QgsFeatureRequest(), QgsProcessingFeatureSource.FlagSkipGeometryValidityChecks):
         value = feature[field]
         geometry = feature.geometry()
         if value is None or value == NULL or geometry.isEmpty():
@@ -81,9 +84,14 @@ def observations(algorithm, parameters, context, feedback):
             values.append(float(value))
         except (TypeError, ValueError):
             fail("FIELD", f"feature {feature.id()} has '{value}', not a number")
+        if not geometry.isGeosValid():
+            feature.setGeometry(geometry.makeValid())
+            repaired += 1
         features.append(feature)
     if skipped:
         feedback.pushWarning(f"{skipped} feature(s) with a NULL {field} or no geometry were left out")
+    if repaired:
+        feedback.pushWarning(f"INPUT: {repaired} invalid polygon(s) repaired (makeValid) before finding neighbours")
     if len(features) < 3:
         fail("INPUT", f"{len(features)} feature(s) with a value; at least 3 are needed")
     values = np.array(values)

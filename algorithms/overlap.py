@@ -10,13 +10,14 @@ from qgis.core import (
 )
 
 from ..core import overlap
-from .common import MineLandAlgorithm, area_measurer, fail, repaired_polygons, run_child, wants_output, write_table
+from .common import (MineLandAlgorithm, area_measurer, chosen_fields, fail, is_null, repaired_polygons, run_child,
+                     wants_output, write_table)
 
 HELP = """Mine polygons inside zones — nature reserves, Key Biodiversity Areas, ecological function zones — counted and measured by group, as seed 001 §3.1 (3,248 mining polygons, 3,986 km², 4.8 % of the mining extent inside KBAs) and seed 002 Tables 4 and 5 (patches and area in nature reserves and function zones by province).
 
 <b>Geometry</b> by QGIS's own algorithms: ZONES are reprojected to the MINES CRS, invalid polygons of both layers repaired (empty ones skipped; the log gives the counts), then native:intersection cuts every mine by every zone. Areas are ellipsoidal (the project's ellipsoid, WGS 84 when none is set), in km², whatever the CRS.
 <b>patches</b> the number of mine polygons that intersect the zone (a mine cut into several pieces counts once; a mine across two zones counts in each). <b>mine_area_km2</b> the intersected area. <b>share_of_mine_area_pct</b> of the mine area of the row's mine group (of all mines for the group "All"). <b>zone_area_km2</b>, <b>share_of_zone_pct</b> the zone's area and the share of it that is mine.
-<b>Groups</b> MINE_GROUP_FIELD (e.g. province, country) splits the mines; every table also has the rows of all mines ("All"). ZONE_GROUP_FIELD (e.g. zone type) groups the zones in OUTPUT_TOTALS.
+<b>Groups</b> MINE_GROUP_FIELD (e.g. province, country) splits the mines; every table also has the rows of all mines ("All"). ZONE_GROUP_FIELD (e.g. zone type) groups the zones in OUTPUT_TOTALS. A NULL group is the group "(no group)"; a zone with a NULL name is named by its number (its order, 1, 2, …), as without ZONE_NAME_FIELD. A multi-part mine is one patch; a multi-part zone is one zone.
 <b>No double counting</b> zones often overlap (a KBA inside a reserve). OUTPUT lists each zone on its own, so a mine area in two zones appears in both rows. OUTPUT_TOTALS and the numeric outputs are computed against the zones dissolved (per zone group, and all zones together as "All zones"), so shared area counts once.
 Mine polygons are assumed not to overlap each other (dissolve them first, or use mineland:refineboundaries).
 <b>OUTPUT</b> per mine group and zone: mine_group, zone_group, zone, patches, mine_area_km2, share_of_mine_area_pct, zone_area_km2, share_of_zone_pct. <b>OUTPUT_TOTALS</b> per mine group and zone group (and "All zones"): the same fields without zone."""
@@ -55,8 +56,7 @@ class OverlapAlgorithm(MineLandAlgorithm):
             self.addOutput(QgsProcessingOutputNumber(key, label))
 
     def compute(self, parameters, context, feedback):
-        fields = {key: self.parameterAsString(parameters, key, context) or None
-                  for key in ("MINE_GROUP_FIELD", "ZONE_NAME_FIELD", "ZONE_GROUP_FIELD")}
+        fields = self._fields(parameters, context)
         mines = self._mines(parameters, context, feedback)
         zones = self._zones(parameters, mines.crs(), context, feedback)
         measurer = area_measurer(mines.crs(), context)
@@ -68,8 +68,9 @@ class OverlapAlgorithm(MineLandAlgorithm):
         zone_labels, zone_areas = {}, {}
         for feature in zones.getFeatures():
             key = feature["mineland_zone"]
+            name = feature[fields["ZONE_NAME_FIELD"]] if fields["ZONE_NAME_FIELD"] else None
             zone_labels[key] = (_label(feature[fields["ZONE_GROUP_FIELD"]]) if fields["ZONE_GROUP_FIELD"] else "",
-                                _label(feature[fields["ZONE_NAME_FIELD"]]) if fields["ZONE_NAME_FIELD"] else str(key))
+                                str(key) if is_null(name) else str(name))
             zone_areas[key] = measurer.measureArea(feature.geometry()) / 1e6
         pieces = self._pieces(mines, zones, "mineland_zone", measurer, context, feedback)
         rows = [(r.mine_group, *zone_labels[r.zone], r.patches, r.mine_area_km2, r.share_of_mine_area_pct,
@@ -89,6 +90,16 @@ class OverlapAlgorithm(MineLandAlgorithm):
                        MINE_AREA_INSIDE_KM2=inside.mine_area_km2 if inside else 0.0,
                        SHARE_INSIDE_PCT=inside.share_of_mine_area_pct if inside else 0.0)
         return outputs
+
+    def _fields(self, parameters, context):
+        """MINE_GROUP_FIELD, ZONE_NAME_FIELD and ZONE_GROUP_FIELD (None when not given), checked against the layers."""
+        fields = {}
+        for layer_key, keys in (("MINES", ("MINE_GROUP_FIELD",)), ("ZONES", ("ZONE_NAME_FIELD", "ZONE_GROUP_FIELD"))):
+            source = self.parameterAsSource(parameters, layer_key, context)
+            if source is None:
+                fail(layer_key, "no polygon layer was given, or it could not be loaded (was the file moved or deleted?)")
+            fields.update(chosen_fields(self, parameters, context, source, layer_key, keys))
+        return fields
 
     def _mines(self, parameters, context, feedback):
         numbered = run_child("native:addautoincrementalfield", {"INPUT": parameters["MINES"],

@@ -2,7 +2,9 @@
 
 from qgis.core import (
     NULL,
+    QgsFeatureRequest,
     QgsProcessing,
+    QgsProcessingFeatureSource,
     QgsProcessingOutputNumber,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
@@ -80,7 +82,9 @@ def measure(source, group_field, context, feedback):
     measurer = area_measurer(source.sourceCrs(), context)
     areas, perimeters, groups, repaired = [], [], [], 0
     total = source.featureCount() or 1
-    for i, feature in enumerate(source.getFeatures()):
+    # invalid polygons are repaired here, so the context's "stop on invalid geometry" must not stop the reading
+    for i, feature in enumerate(source.getFeatures(QgsFeatureRequest(),
+                                                   QgsProcessingFeatureSource.FlagSkipGeometryValidityChecks)):
         if feedback.isCanceled():
             raise raster_io.Cancelled()
         geometry = feature.geometry()

@@ -20,6 +20,7 @@ from .common import (
     check_grids,
     fail,
     field_value,
+    identifier_field,
     monitor,
     pixel_areas,
     raster_path,
@@ -109,6 +110,7 @@ class ResilienceAlgorithm(MineLandAlgorithm):
             if not window:
                 fail("ZONES", "give ZONES, a WINDOW, or both")
             return results
+        id_field = identifier_field(self, parameters, context, "ZONES", "ZONE_ID_FIELD", required=False)
         zones = burn(parameters, "ZONES", cover, context, feedback)
         row_areas = pixel_areas([cover])
         totals = model.ZoneAccumulator(len(zones.polygons), scores)
@@ -128,7 +130,6 @@ class ResilienceAlgorithm(MineLandAlgorithm):
         shares = model.class_shares(totals.areas[1:])
         c1, c2 = (zone_rate(raster, number, zones, row_areas, feedback) for raster, number in zip(rates, (c1, c2)))
         result = model.resilience(shares, [scores[c] for c in totals.codes], totals.ndvi_mean(), c1, c2, mu)
-        id_field = self.parameterAsString(parameters, "ZONE_ID_FIELD", context)
         ids = [field_value(p[id_field], str) if id_field else str(i + 1) for i, p in enumerate(zones.polygons)]
         columns = [("zone_id", str), ("h_log2", float), ("eco_res", float), ("ndvi_mean", float), ("sigma", float),
                    ("e", float)]

@@ -25,9 +25,12 @@ from .common import (
     MineLandAlgorithm,
     RasterInput,
     check_outputs_are_not_inputs,
+    chosen_fields,
     fail,
+    identifier_field,
     pixel_areas,
     raster_path,
+    repaired_polygons,
     run_child,
     wants_output,
     write_table,
@@ -35,7 +38,7 @@ from .common import (
 
 HELP = """Summarises a restoration class raster (seed 004 Table 2: 1 SD, 2 ND, 3 NI, 4 SAI, 5 SCI, nodata 0; e.g. OUTPUT_CLASS of mineland:trend on an MLRI series) per mine site, with the statistics of seed 004 §2.6 and §3.1 (METHODS.md §3).
 
-<b>Pixels per site</b> are counted by QGIS's own native:zonalhistogram (run as a child algorithm): a pixel belongs to a site when its centre lies inside the polygon. Sites in another CRS than the raster are reprojected to the raster's CRS for the count (zonal histogram does this itself). Only codes 1–5 count; nodata and any other value are left out (a warning gives how many pixels).
+<b>Pixels per site</b> are counted by QGIS's own native:zonalhistogram (run as a child algorithm): a pixel belongs to a site when its centre lies inside the polygon (of any of its parts, for a multi-part site). Invalid site polygons are repaired first (native:fixgeometries; OUTPUT then holds the repaired polygon) and sites without geometry skipped, with a warning; every site needs a SITE_ID_FIELD value (a NULL id stops the run). Sites in another CRS than the raster are reprojected to the raster's CRS for the count (zonal histogram does this itself). Only codes 1–5 count; nodata and any other value are left out (a warning gives how many pixels).
 <b>Areas</b> A_c = pixels of class c × pixel area. Projected CRS: pixel area from the geotransform. Geographic CRS: the exact ellipsoidal area of a pixel in the raster row under the site's centroid (in the raster's CRS), applied to all the site's pixels — a site spanning many rows of a large-pixel raster gets an approximate area.
 <b>Shares</b> area_km2 = Σ_c A_c over the five classes (the classified area, not the polygon's area); c_pct = 100 · A_c / area_km2; SI = SAI + SCI, si_pct = sai_pct + sci_pct. A site without any classified pixel gets NULL shares (not 0 %), no cluster, and is left out of every statistic (warning).
 <b>Mining duration</b> duration_yr = REFERENCE_YEAR − start year (seed 004: 2019 − start year). No cap is applied; seed 004 counted 20 years for every mine started before its series began in 2000 — to reproduce that, give those mines start year 1999. A NULL start year gives a NULL duration.
@@ -138,15 +141,8 @@ class RestorationSummaryAlgorithm(MineLandAlgorithm):
         source = self.parameterAsSource(parameters, "SITES", context)
         if source is None:
             fail("SITES", "no polygon layer was given, or it could not be loaded")
-        names = source.fields().names()
-        chosen = {}
-        for key in ("SITE_ID_FIELD", "START_YEAR_FIELD", "GROUP_FIELD"):
-            name = self.parameterAsString(parameters, key, context) or None
-            if name is not None and name not in names:
-                fail(key, f"the field '{name}' is not in SITES (fields: {', '.join(names)})")
-            chosen[key] = name
-        if chosen["SITE_ID_FIELD"] is None:
-            fail("SITE_ID_FIELD", "choose the field that identifies the sites")
+        chosen = chosen_fields(self, parameters, context, source, "SITES", ("START_YEAR_FIELD", "GROUP_FIELD"))
+        chosen["SITE_ID_FIELD"] = identifier_field(self, parameters, context, "SITES", "SITE_ID_FIELD")
         return chosen
 
     def _sites_path(self, parameters, context):
@@ -154,9 +150,15 @@ class RestorationSummaryAlgorithm(MineLandAlgorithm):
         return layer.source().split("|")[0] if layer is not None else None
 
     def _zonal_histogram(self, parameters, raster_layer, context, feedback):
-        """Pixel counts per value and site by QGIS's native:zonalhistogram (reprojects the sites itself)."""
+        """Pixel counts per value and site by QGIS's native:zonalhistogram (reprojects the sites itself), on the
+        sites with invalid polygons repaired and empty ones dropped."""
+        crs = self.parameterAsSource(parameters, "SITES", context).sourceCrs()
+        copy = run_child("native:reprojectlayer", {"INPUT": parameters["SITES"], "TARGET_CRS": crs}, context, feedback)
+        sites = repaired_polygons(copy, "SITES", context, feedback)
+        if sites.featureCount() == 0:
+            fail("SITES", "no site polygon (empty layer?); give a layer with the mine-site polygons")
         return run_child("native:zonalhistogram", {"INPUT_RASTER": raster_layer, "RASTER_BAND": 1,
-                                                   "INPUT_VECTOR": parameters["SITES"], "COLUMN_PREFIX": PREFIX},
+                                                   "INPUT_VECTOR": sites, "COLUMN_PREFIX": PREFIX},
                          context, feedback)
 
     def _write_sites(self, parameters, context, zones, sites, shares, duration, summary):

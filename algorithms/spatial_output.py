@@ -1,6 +1,14 @@
 """Writing per-feature statistics: every input feature with its attributes and the new fields."""
 
-from qgis.core import QgsFeature, QgsFeatureSink, QgsField, QgsFields, QgsProcessingException
+from qgis.core import (
+    QgsFeature,
+    QgsFeatureRequest,
+    QgsFeatureSink,
+    QgsField,
+    QgsFields,
+    QgsProcessingException,
+    QgsProcessingFeatureSource,
+)
 
 from .common import FIELD_TYPES, field_value
 
@@ -22,7 +30,7 @@ def write_features(algorithm, parameters, context, data, columns, values):
         raise QgsProcessingException(algorithm.invalidSinkError(parameters, "OUTPUT"))
     by_id = {feature.id(): row for feature, row in zip(data.features, values)}
     empty = [None] * len(columns)
-    for feature in source.getFeatures():
+    for feature in source.getFeatures(QgsFeatureRequest(), QgsProcessingFeatureSource.FlagSkipGeometryValidityChecks):
         out = QgsFeature(fields)
         out.setGeometry(feature.geometry())
         attributes = {name: feature[name] for name in source.fields().names() if fields.indexOf(name) >= 0}

@@ -13,6 +13,7 @@ from .common import (
     MineLandAlgorithm,
     check_outputs_are_not_inputs,
     field_value,
+    identifier_field,
     pixel_areas,
     raster_stack,
     stack_years,
@@ -47,9 +48,9 @@ class ZonalSeriesAlgorithm(MineLandAlgorithm):
         series = raster_stack(self, parameters, "INPUTS", context)
         years = stack_years(self, parameters, context, series)
         check_outputs_are_not_inputs(self, parameters, context, series.paths)
+        id_field = identifier_field(self, parameters, context, "MINES", "ID_FIELD")
         zones = burn(parameters, "MINES", series.steps[0], context, feedback)
         means = zonal_means(zones, series.steps, pixel_areas(series.steps), feedback)
-        id_field = self.parameterAsString(parameters, "ID_FIELD", context)
         rows = [(field_value(polygon[id_field], str), year, means[i, k])
                 for i, polygon in enumerate(zones.polygons) for k, year in enumerate(years)]
         columns = [("polygon_id", str), ("year", int), ("mean", float)]

@@ -119,6 +119,8 @@ def rules_from_csv_text(text):
         rules.append(rule)
         if row.get("name"):
             names[rule.value] = row["name"]
+    if not rules:
+        raise ValueError("the table CSV has a header but no rows; add rows of min, max, value (or code, value)")
     return rules, names
 
 

@@ -161,6 +161,7 @@ def test_rules_from_csv_text_min_max():
 
 @pytest.mark.parametrize("text, message", [
     ("", "no rows"),
+    ("\ufeffmin;max;value\n", "header but no rows"),
     ("min,value\n10,1\n", "needs columns min, max, value"),
     ("code,name\n10,Cropland\n", "needs columns min, max, value"),
     ("min,max,value\n10,20,x\n", "CSV line 2: min, max and value must be numbers"),
