@@ -104,4 +104,8 @@ class SeriesChart(QWidget):
         if len(line) >= 2:
             painter.setPen(QPen(LINE_COLOUR, 1.5, Qt.DashLine))
             painter.drawLine(at(*line[0]), at(*line[-1]))
+            key = QPointF(plot.left() + 8, plot.top() + metrics.height() / 2 + 2)
+            painter.drawLine(key, key + QPointF(18, 0))
+            painter.setPen(LINE_COLOUR)
+            painter.drawText(key + QPointF(22, metrics.ascent() / 2 - 1), "Sen's slope")
         painter.end()

@@ -97,7 +97,8 @@ class PixelInspectorDock(QDockWidget):
         self.layer_list.itemChanged.connect(lambda _item: self._load_stack())
         layout.addWidget(QLabel("Time series rasters"))
         layout.addWidget(self.layer_list)
-        self.use_selected = QPushButton("Use the layers selected in the Layers panel")
+        self.use_selected = QPushButton("Use selected layers")
+        self.use_selected.setToolTip("Take the layers selected in the Layers panel as the series")
         self.use_selected.clicked.connect(self.use_selected_layers)
         layout.addWidget(self.use_selected)
 
@@ -242,6 +243,7 @@ class PixelInspectorDock(QDockWidget):
             return False
         self.tool.set_target_crs(layers[0].crs())
         self.years_edit.setText(",".join(str(y) for y in self.stack.default_years()))
+        self.years_edit.setCursorPosition(0)
         self._set_stack_text()
         return True
 
