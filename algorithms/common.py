@@ -20,10 +20,15 @@ from qgis.core import (
     QgsProcessingAlgorithm,
     QgsProcessingException,
     QgsProcessingOutputLayerDefinition,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
-    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterMapLayer,
     QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterRasterDestination,
+    QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
+    QgsProcessingParameterVectorLayer,
     QgsProcessingUtils,
     QgsWkbTypes,
 )
@@ -86,6 +91,19 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
     def createInstance(self):  # noqa: N802 (QGIS's name)
         return type(self)()
 
+    def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS's name)
+        """A file input that is no longer on disk is named with what to do (QGIS's own check says "not found")."""
+        for definition in self.parameterDefinitions():
+            if definition.isDestination() or not isinstance(definition, FILE_PARAMETERS):
+                continue
+            value = parameters.get(definition.name())
+            for item in value if isinstance(value, (list, tuple)) else [value]:
+                path = item.split("|")[0] if isinstance(item, str) else ""
+                if os.path.isabs(path) and not os.path.exists(path):
+                    return False, (f"{definition.name()}: the file '{path}' does not exist (was it moved or "
+                                   "deleted?); choose the file again")
+        return super().checkParameterValues(parameters, context)
+
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS's name)
         """Run :meth:`compute`; a cancel becomes a clear message and leaves no output file."""
         check_output_folders(self, parameters, context)
@@ -104,6 +122,12 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
             parameter.setFlags(parameter.flags() | parameter.FlagAdvanced)
         self.addParameter(parameter)
         return parameter
+
+
+#: Input parameters whose value may be a file path.
+FILE_PARAMETERS = (QgsProcessingParameterFeatureSource, QgsProcessingParameterFile, QgsProcessingParameterMapLayer,
+                   QgsProcessingParameterMultipleLayers, QgsProcessingParameterRasterLayer,
+                   QgsProcessingParameterVectorLayer)
 
 
 def input_files(algorithm, parameters):

@@ -90,6 +90,10 @@ class DesertificationAlgorithm(MineLandAlgorithm):
             fail("SOIL_MOISTURE", "give at least one factor raster")
         inputs = [item for _, item in factors]
         grid = check_grids(inputs)
+        if wants_output(parameters, "MINES"):  # before the rasters are written
+            mines = self.parameterAsSource(parameters, "MINES", context)
+            if mines is None or mines.featureCount() == 0:
+                fail("MINES", "the layer has no polygon (empty layer?); give the mining patches, or leave MINES empty")
         check_outputs_are_not_inputs(self, parameters, context, [i.path for i in inputs])
         score_path = self.parameterAsOutputLayer(parameters, "OUTPUT_SCORE", context)
         class_path = self.parameterAsOutputLayer(parameters, "OUTPUT_CLASS", context)

@@ -94,7 +94,7 @@ class FishnetAlgorithm(MineLandAlgorithm):
             if not area.sourceCrs().isValid():
                 fail("STUDY_AREA", "the layer has no CRS; assign its CRS first")
             if area.featureCount() == 0:
-                fail("STUDY_AREA", "the layer has no features")
+                fail("STUDY_AREA", "the layer has no features; give a layer with the study-area polygons, or an EXTENT")
             return area.sourceExtent(), area.sourceCrs()
         if not wants_output(parameters, "EXTENT"):
             fail("STUDY_AREA", "give a study-area layer or an EXTENT")

@@ -97,7 +97,8 @@ class OverlapAlgorithm(MineLandAlgorithm):
         for layer_key, keys in (("MINES", ("MINE_GROUP_FIELD",)), ("ZONES", ("ZONE_NAME_FIELD", "ZONE_GROUP_FIELD"))):
             source = self.parameterAsSource(parameters, layer_key, context)
             if source is None:
-                fail(layer_key, "no polygon layer was given, or it could not be loaded (was the file moved or deleted?)")
+                fail(layer_key, "no polygon layer was given, or it could not be loaded (was its file moved or "
+                     "deleted?)")
             fields.update(chosen_fields(self, parameters, context, source, layer_key, keys))
         return fields
 

@@ -24,6 +24,7 @@ from .common import (
     area_measurer,
     check_grids,
     class_codes,
+    fail,
     monitor,
     raster_path,
     repaired_polygons,
@@ -34,7 +35,7 @@ from .common import (
 from .fishnet import equal_area_crs
 
 HELP = """Refines mine boundaries as seed 001 §2.1 does (Maus et al. + Tang & Werner → its Dataset D):
-1. <b>Union</b>: INPUT_A and INPUT_B (any CRS; invalid polygons repaired by native:fixgeometries, empty ones skipped, with a warning) are merged and their overlaps dissolved, then split into single polygons; each keeps source = A, B or both.
+1. <b>Union</b>: INPUT_A and INPUT_B (any CRS; invalid polygons repaired by native:fixgeometries, empty ones skipped, with a warning) are merged and their overlaps dissolved, then split into single polygons (so the parts of a multi-part mine become separate polygons); each keeps source = A, B or both. One of the two layers may be empty (the other is refined alone); both empty stops the run.
 2. <b>Stable green</b>: pixels with no change break over the period (BREAKS = 0, e.g. a CCDC break count) that are vegetated in the current land cover (LANDCOVER in VEGETATED_CLASSES) are polygonised (GDAL polygonize).
 3. <b>Edge erasure</b>: only the stable-green polygons that intersect a mine boundary (the outline) are erased from the mines; stable green fully enclosed inside a mine is kept (it may be reclaimed land within the mine). Pieces smaller than one pixel left by the erasure (slivers where polygon edges do not fall on pixel edges) are dropped.
 4. <b>Simplify</b>: the jagged pixel edges are simplified (Douglas-Peucker) with SIMPLIFY_DISTANCE metres.
@@ -103,6 +104,9 @@ class RefineBoundariesAlgorithm(MineLandAlgorithm):
         sources = [repaired_polygons(run_child("native:reprojectlayer", {"INPUT": parameters[key],
                                                                           "TARGET_CRS": work_crs}, context, feedback),
                                      key, context, feedback) for key in ("INPUT_A", "INPUT_B")]
+        if not any(layer.featureCount() for layer in sources):
+            fail("INPUT_A", "neither INPUT_A nor INPUT_B has a polygon (empty layers?); give at least one mine dataset "
+                 "with polygons")
         record("A", sources[0])
         record("B", sources[1])
         merged = run_child("native:mergevectorlayers", {"LAYERS": sources, "CRS": work_crs}, context, feedback)

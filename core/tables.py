@@ -5,9 +5,21 @@ import io
 
 
 def read_text(path):
-    """File text, UTF-8 with or without a byte-order mark (Latin-1 as a fallback)."""
-    with open(path, "rb") as handle:
-        data = handle.read()
+    """File text, UTF-8 with or without a byte-order mark (Latin-1 as a fallback).
+
+    Raises
+    ------
+    OSError
+        The file cannot be read; the message says which and what to do.
+    """
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise OSError(f"the file '{path}' does not exist (was it moved or deleted?); choose the CSV file again") \
+            from None
+    except OSError as err:
+        raise OSError(f"the file '{path}' cannot be read ({err.strerror}); check it or choose another") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:

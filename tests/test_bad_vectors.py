@@ -13,6 +13,7 @@ number by hand. No case may change an input file, and no output may hold NaN whe
 import csv
 import math
 import os
+import re
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -164,9 +165,16 @@ def write_spec(spec, folder, name, epsg=None):
 
 @dataclass
 class Error:
-    """A QgsProcessingException naming ``parameter``."""
+    """A QgsProcessingException naming ``parameter`` (the scenario's output when None) and saying ``says``."""
 
     parameter: str
+    says: str = ""
+
+
+MISSING = "does not exist (was it moved or deleted?)"
+OVER_INPUT = "is one of the inputs; choose another file name"
+NO_ID = "fill them in, or choose a field that identifies every feature"
+NO_FIELD = "choose one of them"
 
 
 @dataclass
@@ -264,7 +272,7 @@ def vector_cases(subject, null_fields=()):
     """The expectations of a polygon input burnt into a raster grid: a multi-part polygon covering the same
     pixel centres and a reprojected layer give the base result."""
     expect = {"empty": Error(subject), "bow_tie": repaired(subject), "multipart": SAME, "other_crs": SAME,
-              "geographic": SAME, "missing": Error(subject), "output_is_input": Error(None)}
+              "geographic": SAME, "missing": Error(subject, MISSING), "output_is_input": Error(None, OVER_INPUT)}
     for name, outcome_ in null_fields:
         expect[f"null:{name}"] = outcome_
     return expect
@@ -354,7 +362,8 @@ def _hotspots_merged(result, summary, base, warnings):
 SPATIAL_EXPECT = {
     "empty": Error("INPUT"), "null:value": Like(lambda s: without_row(s, 0), "1 feature(s) with a NULL value"),
     "bow_tie": Like(None, "invalid polygon(s) repaired"),  # the centre cell still meets its 8 neighbours
-    "other_crs": SAME, "geographic": SAME, "missing": Error("INPUT"), "output_is_input": Error("OUTPUT"),
+    "other_crs": SAME, "geographic": SAME, "missing": Error("INPUT", MISSING),
+    "output_is_input": Error("OUTPUT", OVER_INPUT),
 }
 
 # patchstats: 0.01, 0.04 and 1 km² squares in groups A, A, B
@@ -389,7 +398,8 @@ def refine_rasters(folder):
     cover = np.full((16, 16), 200, dtype=np.uint8)
     breaks[5:8, 5:8], cover[5:8, 5:8] = 0, 62        # enclosed stable green: kept
     breaks[2:4, 2:12], cover[2:4, 2:12] = 0, 62      # stable green along A's top edge: erased
-    return {"BREAKS": write_raster(folder / "breaks.tif", breaks), "LANDCOVER": write_raster(folder / "cover.tif", cover)}
+    return {"BREAKS": write_raster(folder / "breaks.tif", breaks),
+            "LANDCOVER": write_raster(folder / "cover.tif", cover)}
 
 
 def refine_steps(result):
@@ -703,7 +713,7 @@ def _table6(result, summary, base, warnings):
 
 def csv_cases(parameter, output, null_fields=(), missing_column=(), empty=None):
     expect = {"empty": empty or Error(parameter), "bom": SAME, "semicolon": SAME,
-              "missing": Error(parameter), "output_is_input": Error(output)}
+              "missing": Error(parameter, MISSING), "output_is_input": Error(output, OVER_INPUT)}
     for name, outcome_ in null_fields:
         expect[f"null:{name}"] = outcome_
     for name, outcome_ in missing_column:
@@ -721,16 +731,17 @@ SCENARIOS = [
              fishnet_parameters, fishnet_summary, "OUTPUT",
              {"empty": Check(_fishnet_empty_mines),
               "bow_tie": Check(_fishnet_bow_tie, "MINES: 1 invalid polygon(s) repaired"),
-              "multipart": SAME, "other_crs": SAME, "geographic": SAME, "missing": Error("MINES"),
-              "output_is_input": Error("OUTPUT")}, rel=1e-5, multipart=lambda s: merged(s, 0, 1), bow_tie_index=2),
+              "multipart": SAME, "other_crs": SAME, "geographic": SAME, "missing": Error("MINES", MISSING),
+              "output_is_input": Error("OUTPUT", OVER_INPUT)},
+             rel=1e-5, multipart=lambda s: merged(s, 0, 1), bow_tie_index=2),
     Scenario("fishnet_area", "mineland:fishnet", "STUDY_AREA", lambda: polygons(FISHNET_AREA, ()),
              lambda f: {"MINES": write_spec(polygons(FISHNET_MINES), f, "mines")},
              fishnet_parameters, lambda r: {"mine_km2": r["MINE_AREA_KM2"]}, "OUTPUT",
              {"empty": Error("STUDY_AREA"), "bow_tie": Like(None, "STUDY_AREA: 1 invalid polygon(s) repaired"),
               # a grid in the layer's own CRS (projected) or an equal-area one (geographic): other cells, but
               # every mine is inside the study area, so the mine area in the cells is the same
-              "other_crs": SAME, "geographic": SAME, "missing": Error("STUDY_AREA"),
-              "output_is_input": Error("OUTPUT")}, rel=1e-5),
+              "other_crs": SAME, "geographic": SAME, "missing": Error("STUDY_AREA", MISSING),
+              "output_is_input": Error("OUTPUT", OVER_INPUT)}, rel=1e-5),
     Scenario("moran", "mineland:moran", "INPUT", grid_cells, lambda f: {},
              lambda i, s, o: {"FIELD": "value", "WEIGHTS": 0, "PERMUTATIONS": 99, "SEED": 1,
                               "OUTPUT": str(o / "lisa.gpkg"), **s},
@@ -748,7 +759,8 @@ SCENARIOS = [
              {"empty": Error("INPUT"), "null:province": Check(_patch_null_group),
               "bow_tie": Check(_patch_bow_tie, "1 invalid polygon(s) were repaired"),
               "multipart": Check(_patch_multipart), "other_crs": SAME, "geographic": SAME,
-              "missing": Error("INPUT"), "output_is_input": Error("OUTPUT")}, multipart=lambda s: merged(s, 0, 1),
+              "missing": Error("INPUT", MISSING), "output_is_input": Error("OUTPUT", OVER_INPUT)},
+             multipart=lambda s: merged(s, 0, 1),
              bow_tie_index=2),
     Scenario("refineboundaries", "mineland:refineboundaries", "INPUT_A",
              lambda: polygons([((), px_rect(2, 2, 12, 12))], ()),
@@ -760,7 +772,7 @@ SCENARIOS = [
              {"empty": Check(_refine_empty_a),
               "bow_tie": repaired("INPUT_A"),
               "multipart": Check(_refine_far_part), "other_crs": SAME, "geographic": SAME,
-              "missing": Error("INPUT_A"), "output_is_input": Error("OUTPUT")},
+              "missing": Error("INPUT_A", MISSING), "output_is_input": Error("OUTPUT", OVER_INPUT)},
              other_inputs=lambda f: {"INPUT_B": write_spec(polygons([((), px_rect(8, 4, 14, 10))], ()), f, "b")},
              multipart=far_part),
     Scenario("disturbance", "mineland:disturbance", "MINES", lambda: polygons(MINES), disturbance_rasters,
@@ -768,15 +780,15 @@ SCENARIOS = [
                               "YEARS": "1990,1995,1996", "OUTPUT": str(o / "long.csv"),
                               "OUTPUT_POLYGONS": str(o / "mines.gpkg"), **s},
              disturbance_summary, "OUTPUT_POLYGONS",
-             vector_cases("MINES", [("name", Error("ID_FIELD"))])),
+             vector_cases("MINES", [("name", Error("ID_FIELD", NO_ID))])),
     Scenario("zonalseries", "mineland:zonalseries", "MINES", lambda: polygons(MINES), ndvi_rasters,
              lambda i, s, o: {"ID_FIELD": "name", "INPUTS": [i[f"ndvi{y}"] for y in NDVI_YEARS],
                               "YEARS": ",".join(map(str, NDVI_YEARS)), "OUTPUT": str(o / "z.csv"), **s},
-             zonal_summary, "OUTPUT", vector_cases("MINES", [("name", Error("ID_FIELD"))])),
+             zonal_summary, "OUTPUT", vector_cases("MINES", [("name", Error("ID_FIELD", NO_ID))])),
     Scenario("minestatus_mines", "mineland:minestatus", "MINES", lambda: polygons(MINES), ndvi_rasters,
              lambda i, s, o: {"MINES_ID_FIELD": "name", "NDVI_RASTERS": [i[f"ndvi{y}"] for y in NDVI_YEARS],
                               "RASTER_YEARS": ",".join(map(str, NDVI_YEARS)), "OUTPUT": str(o / "s.csv"), **s},
-             status_summary, "OUTPUT", vector_cases("MINES", [("name", Error("MINES_ID_FIELD"))])),
+             status_summary, "OUTPUT", vector_cases("MINES", [("name", Error("MINES_ID_FIELD", NO_ID))])),
     Scenario("minestatus_table", "mineland:minestatus", "INPUT",
              lambda: table(["polygon", "year", "bsp", "ndvi"], STATUS_ROWS), lambda f: {},
              lambda i, s, o: {"ID_FIELD": "polygon", "YEAR_FIELD": "year", "BSP_FIELD": "bsp", "NDVI_FIELD": "ndvi",
@@ -786,12 +798,12 @@ SCENARIOS = [
                  ("polygon", Like(lambda s: without_row(s, 0), skipped(1, "without a polygon id or year"))),
                  ("year", Like(lambda s: without_row(s, 0), skipped(1, "without a polygon id or year"))),
                  ("bsp", Check(_status_null_bsp))],
-                 [("bsp", Error("BSP_FIELD")), ("year", Error("YEAR_FIELD"))])),
+                 [("bsp", Error("BSP_FIELD", NO_FIELD)), ("year", Error("YEAR_FIELD", NO_FIELD))])),
     Scenario("restorationsummary", "mineland:restorationsummary", "SITES", restoration_sites, restoration_rasters,
              lambda i, s, o: {"INPUT": i["INPUT"], "SITE_ID_FIELD": "name", "START_YEAR_FIELD": "start",
                               "GROUP_FIELD": "region", "CLUSTERS": 2, "OUTPUT": str(o / "sites.gpkg"), **s},
              restoration_summary_of, "OUTPUT",
-             vector_cases("SITES", [("name", Error("SITE_ID_FIELD")), ("start", Check(_restoration_null_start)),
+             vector_cases("SITES", [("name", Error("SITE_ID_FIELD", NO_ID)), ("start", Check(_restoration_null_start)),
                                     ("region", Check(_restoration_null_region))]), other_epsg=32636),
     Scenario("accuracy", "mineland:accuracy", "REFERENCE", accuracy_points, accuracy_rasters,
              lambda i, s, o: {"INPUT": i["INPUT"], "REFERENCE_FIELD": "truth", "OUTPUT": str(o / "matrix.csv"),
@@ -799,17 +811,18 @@ SCENARIOS = [
              lambda r: numbers(r, "OVERALL_ACCURACY", "KAPPA", "N_POINTS", "N_SKIPPED"), "OUTPUT_POINTS",
              {"empty": Error("REFERENCE"), "null:truth": Check(_accuracy_one_less, "NULL reference class"),
               "multipart": Check(_accuracy_one_less, "multi-point"), "other_crs": SAME, "geographic": SAME,
-              "missing": Error("REFERENCE"), "output_is_input": Error("OUTPUT_POINTS")}, multipart=two_points),
+              "missing": Error("REFERENCE", MISSING), "output_is_input": Error("OUTPUT_POINTS", OVER_INPUT)},
+             multipart=two_points),
     Scenario("resilience", "mineland:resilience", "ZONES", lambda: polygons(ZONES), resilience_rasters,
              lambda i, s, o: {"LANDCOVER": i["LANDCOVER"], "NDVI": i["NDVI"], "SCORES": "1=0.4, 2=0.8, 3=0.5",
                               "C1": 2.0, "C2": 0.5, "ZONE_ID_FIELD": "name", "OUTPUT": str(o / "r.csv"), **s},
              lambda r: per_row(r["OUTPUT"], ["zone_id"], "h_log2", "eco_res", "ndvi_mean", "sigma", "e"), "OUTPUT",
-             vector_cases("ZONES", [("name", Error("ZONE_ID_FIELD"))])),
+             vector_cases("ZONES", [("name", Error("ZONE_ID_FIELD", NO_ID))])),
     Scenario("integrity", "mineland:integrity", "ZONES", lambda: polygons(ZONES), integrity_rasters,
              lambda i, s, o: {"INPUTS": [i["lc2000"], i["lc2010"]], "YEARS": "2000,2010", "ZONE_ID_FIELD": "name",
                               "NORMALISATION": 1, "OUTPUT": str(o / "integrity.csv"), **s},
              lambda r: per_row(r["OUTPUT"], ["zone_id", "year"], "shei", "mpfd", "contag_pct", "connect_pct", "eci"),
-             "OUTPUT", vector_cases("ZONES", [("name", Error("ZONE_ID_FIELD"))])),
+             "OUTPUT", vector_cases("ZONES", [("name", Error("ZONE_ID_FIELD", NO_ID))])),
     Scenario("desertification", "mineland:desertification", "MINES", lambda: polygons(DESERT_MINES, ()),
              desertification_rasters,
              lambda i, s, o: {**i, "BREAKS": "4, 7, 10", "OUTPUT_SCORE": str(o / "score.tif"),
@@ -822,7 +835,7 @@ SCENARIOS = [
              {"empty": Error("MINES"), "null:province": Check(_overlap_null_province),
               "bow_tie": repaired("MINES"),
               "multipart": Check(_overlap_merged_mines), "other_crs": SAME, "geographic": SAME,
-              "missing": Error("MINES"), "output_is_input": Error("OUTPUT")},
+              "missing": Error("MINES", MISSING), "output_is_input": Error("OUTPUT", OVER_INPUT)},
              other_inputs=lambda f: {"ZONES": write_spec(overlap_zones(), f, "zones")}, rel=1e-5,
              multipart=lambda s: merged(s, 0, 1), other_epsg=32631),
     Scenario("overlap_zones", "mineland:overlap", "ZONES", overlap_zones, lambda f: {},
@@ -833,7 +846,7 @@ SCENARIOS = [
               "null:kind": Check(_overlap_null_zone_kind),
               "bow_tie": repaired("ZONES"),
               "multipart": Check(_overlap_merged_zones), "other_crs": SAME, "geographic": SAME,
-              "missing": Error("ZONES"), "output_is_input": Error("OUTPUT")},
+              "missing": Error("ZONES", MISSING), "output_is_input": Error("OUTPUT", OVER_INPUT)},
              other_inputs=lambda f: {"MINES": write_spec(overlap_mines(), f, "mines")}, rel=1e-5,
              multipart=lambda s: merged(s, 0, 2), other_epsg=32631),
     Scenario("lifecycle", "mineland:lifecycle", "INPUT", lambda: table(["mine", "year", "mt"], LIFE_ROWS),
@@ -845,7 +858,7 @@ SCENARIOS = [
                  ("mine", Like(lambda s: without_row(s, 0), skipped(1, "without a mine id or year"))),
                  ("year", Like(lambda s: without_row(s, 0), skipped(1, "without a mine id or year"))),
                  ("mt", Like(lambda s: without_row(s, 0), skipped(1, "with a NULL value")))],
-                 [("mt", Error("VALUE_FIELD")), ("mine", Error("MINE_FIELD"))])),
+                 [("mt", Error("VALUE_FIELD", NO_FIELD)), ("mine", Error("MINE_FIELD", NO_FIELD))])),
     Scenario("affectedarea", "mineland:affectedarea", "INPUT", lambda: table(["name", "km2", "mt"], AFFECTED_ROWS),
              lambda f: {},
              lambda i, s, o: {"NAME_FIELD": "name", "AREA_FIELD": "km2", "PRODUCTION_FIELD": "mt",
@@ -855,7 +868,7 @@ SCENARIOS = [
                  ("name", Check(_affected_null_name)),
                  ("km2", Like(lambda s: without_row(s, 0), skipped(1, "with a NULL area or production"))),
                  ("mt", Like(lambda s: without_row(s, 0), skipped(1, "with a NULL area or production")))],
-                 [("km2", Error("AREA_FIELD")), ("name", Error("NAME_FIELD"))])),
+                 [("km2", Error("AREA_FIELD", NO_FIELD)), ("name", Error("NAME_FIELD", NO_FIELD))])),
     Scenario("carbonstock", "mineland:carbonstock", "CARBON_TABLE", lambda: CARBON, class_rasters,
              lambda i, s, o: {"INPUTS": [i["a"], i["b"]], "YEARS": "2000,2010", "OUTPUT": str(o / "c.csv"), **s},
              carbon_summary, "OUTPUT",
@@ -927,6 +940,8 @@ def execute(run, scenario, folder, spec, variant="base", epsg=None, feedback=Non
     assert {p: file_digest(p) for p in before} == before, "an input file changed"
     if kind == "ok":
         check_no_nan(result, out)
+    else:
+        assert not [p.name for p in out.iterdir()], "a refused run left output files"
     return kind, result
 
 
@@ -1003,7 +1018,8 @@ def test_bad_vector_and_table_inputs(run, strict_run, tmp_path, recording_feedba
     if isinstance(expected, Error):
         assert kind == "error", f"{variant} should be refused, got {result}"
         parameter = expected.parameter or scenario.output
-        assert parameter in result.split(":")[0] or f"{parameter}:" in result, result
+        assert re.search(rf"(^|\n){parameter}: ", result), f"the message must start with {parameter}: {result}"
+        assert expected.says in result, result
         return
     assert kind == "ok", result
     warnings = "\n".join(feedback.warnings)
@@ -1019,3 +1035,12 @@ def test_bad_vector_and_table_inputs(run, strict_run, tmp_path, recording_feedba
         approx_equal(summary, wanted, scenario.rel)
     else:
         expected.check(result, summary, base, warnings)
+
+
+def test_refine_boundaries_with_both_inputs_empty_names_them(run, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    empty = write_spec(polygons([], ()), folder, "empty")
+    parameters = dict(refine_rasters(folder), INPUT_A=empty, INPUT_B=empty, OUTPUT=str(tmp_path / "m.gpkg"))
+    kind, message = outcome(run, "mineland:refineboundaries", parameters)
+    assert kind == "error" and message.startswith("INPUT_A: neither INPUT_A nor INPUT_B has a polygon"), message
