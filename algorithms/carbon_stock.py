@@ -31,7 +31,7 @@ from .common import (
 
 HELP = """Carbon stock of each class at each date: P = S × (C_above + C_below + C_soil + C_dead), S the class area in hectares, densities in Mg/ha, so P in Mg (= t); carbon_mt = P / 10⁶ (seed 000, METHODS.md §1).
 
-<b>CARBON_TABLE</b> a CSV in InVEST's biophysical-table form: lucode, c_above, c_below, c_soil, c_dead (Mg/ha; a missing pool column counts as 0; an optional lulc_name column names the classes). Comma or semicolon separated. Left empty, seed 000's Table 2 for its 7 classes is used: Cropland (1) 5 + 95, Forest (2) 86 + 189, Grassland (3) 21 + 116 Mg/ha (vegetation + soil), every other class 0. A class found in the rasters but missing from the table stops the run with the codes listed (as InVEST does), unless MISSING_AS_ZERO is on.
+<b>CARBON_TABLE</b> a CSV in InVEST's biophysical-table form: lucode, c_above, c_below, c_soil, c_dead (Mg/ha; a missing pool column or an empty cell counts as 0; an optional lulc_name column names the classes). Comma or semicolon separated. Left empty, seed 000's Table 2 for its 7 classes is used: Cropland (1) 5 + 95, Forest (2) 86 + 189, Grassland (3) 21 + 116 Mg/ha (vegetation + soil), every other class 0. A class found in the rasters but missing from the table stops the run with the codes listed (as InVEST does), unless MISSING_AS_ZERO is on.
 
 <b>OUTPUT</b> per year and class: year, lucode, class_name, area_ha, carbon_mg, carbon_mt, with a row per year of lucode NULL and class_name "Total".
 <b>OUTPUT_CHANGE</b> per consecutive period and first → last: year_start, year_end, lucode, class_name, change_mg, change_mt, with a "Total" row per period.
