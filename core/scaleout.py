@@ -49,7 +49,8 @@ process, one after the other, without Dask.
 - :func:`transfer_matrix_on_cluster` (start, end, scheduler=None, change_output=None, table_output=None)
 - lower level, used by the Processing algorithms' DASK_SCHEDULER parameter:
   :func:`connect`, :func:`write_trend_rasters`, :func:`write_mlri_raster`,
-  :func:`tabulate_pair`, :func:`write_change_codes`.
+  :func:`tabulate_pair`, :func:`write_change_codes`; and the per-polygon DEV/REC/BSP areas of
+  mineland:disturbance from a burnt polygon index raster, :func:`tabulate_disturbance`.
 
 Command line
 ------------
@@ -82,7 +83,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import crosstab, raster_io, stack, styles, trend
+from . import crosstab, disturbance, raster_io, stack, styles, trend
 from . import mlri as mlri_kernel
 
 #: Seconds to wait for a scheduler to answer, and for it to have a worker.
@@ -439,6 +440,40 @@ def write_change_codes(client, start, end, nodatas, grid, factor, nodata_out, dt
     windows = strip_windows([start, end], grid, block_pixels)
     run_strips(client, change_strip, windows, (start, end, tuple(nodatas), grid.xsize, factor, nodata_out, dtype),
                lambda result: writer.write(*result), monitor, "change")
+
+
+# ------------------------------------------------------------------ disturbance per polygon
+
+def disturbance_strip(index, classes, nodatas, grid, polygons, mine_codes, green_codes, yoff, nrows):
+    """The DisturbanceCounter of one strip of the polygon index raster and the class rasters (runs on a worker)."""
+    arrays = read_strip([index] + list(classes), grid.xsize, yoff, nrows)
+    counter = disturbance.DisturbanceCounter(polygons, len(classes), mine_codes, green_codes,
+                                             raster_io.row_pixel_areas_m2(grid))
+    valid = [raster_io.valid_mask(a, nodata) for a, nodata in zip(arrays[1:], nodatas)]
+    counter.add(yoff, arrays[0], arrays[1:], valid)
+    return counter.series
+
+
+def tabulate_disturbance(client, index, classes, nodatas, grid, polygons, mine_codes, green_codes, row_areas_m2,
+                         monitor=None, block_pixels=raster_io.DEFAULT_BLOCK_PIXELS):
+    """DEV/REC/BSP areas per polygon (:class:`.disturbance.PolygonSeries`) as mineland:disturbance counts them.
+
+    ``index`` is the :class:`Source` of the burnt polygon index raster (0 outside, 1…polygons inside),
+    ``classes`` the class rasters in date order. The strip sums are added in strip order, so the
+    areas are those of the local loop to the last bit.
+    """
+    total = disturbance.DisturbanceCounter(polygons, len(classes), mine_codes, green_codes, row_areas_m2).series
+    fields = list(total.__dataclass_fields__)
+
+    def consume(part):
+        for field in fields:
+            np.add(getattr(total, field), getattr(part, field), out=getattr(total, field))
+
+    windows = strip_windows([index] + list(classes), grid, block_pixels)
+    run_strips(client, disturbance_strip, windows, (index, list(classes), list(nodatas), grid, polygons,
+                                                    list(mine_codes), list(green_codes)), consume, monitor,
+               "disturbance")
+    return total
 
 
 # ------------------------------------------------------------------ whole jobs

@@ -22,7 +22,7 @@ from osgeo import gdal
 from rasters import WGS84, write_raster
 
 import dask
-from mineland.core import crosstab, raster_io, scaleout, stack, trend
+from mineland.core import crosstab, disturbance, raster_io, scaleout, stack, trend
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PLUGINS = os.path.join(ROOT, ".build", "plugins")
@@ -246,6 +246,26 @@ def test_transfer_matrix_on_the_cluster_is_the_local_one_bit_for_bit(client, tmp
     whole = scaleout.transfer_matrix_on_cluster(start, end, scheduler=client, table_output=tmp_path / "pairs.csv")
     assert whole.pixels.tobytes() == local.pixels.tobytes()
     assert (tmp_path / "pairs.csv").read_text(encoding="utf-8").splitlines()[0] == "from_class,to_class,pixels,area_m2"
+
+
+def test_disturbance_areas_on_the_cluster_are_the_local_ones_bit_for_bit(client, tmp_path):
+    rng = np.random.default_rng(8)
+    rows, cols, polygons = 64, 50, 6
+    geographic = {"epsg": WGS84, "origin": (110.0, 40.0), "pixel": (0.001, 0.001)}
+    index = write_raster(tmp_path / "index.tif", rng.integers(0, polygons + 1, size=(rows, cols)).astype(np.uint16),
+                         **geographic)
+    dates = [write_raster(tmp_path / f"c{k}.tif", rng.integers(1, 5, size=(rows, cols)).astype(np.uint8), nodata=0,
+                          **geographic) for k in range(4)]
+    sources, datasets, bands, nodatas, grid = open_stack([index] + dates)  # noqa: F841 (datasets kept alive)
+    row_areas = raster_io.row_pixel_areas_m2(grid)
+    local = disturbance.DisturbanceCounter(polygons, len(dates), [1], [2, 3, 4], row_areas)
+    for yoff, _, arrays in raster_io.iter_blocks(bands, grid, block_pixels=500):
+        local.add(yoff, arrays[0], arrays[1:], [raster_io.valid_mask(a, n) for a, n in zip(arrays[1:], nodatas[1:])])
+    ours = scaleout.tabulate_disturbance(client, sources[0], sources[1:], nodatas[1:], grid, polygons, [1], [2, 3, 4],
+                                         row_areas, block_pixels=500)
+    for field in local.series.__dataclass_fields__:
+        assert getattr(local.series, field).tobytes() == getattr(ours, field).tobytes(), field
+    assert ours.dev_m2[1:].sum() > 0
 
 
 def test_cancel_on_the_cluster_stops_and_leaves_no_output(client, tmp_path):

@@ -1,0 +1,168 @@
+"""Measurements behind core/SCALING.md: the trend on a Dask LocalCluster of 1 and 2 workers vs in process,
+and the largest stack run under a memory budget.
+
+    PYTHONPATH=.build/plugins .venv/bin/python -m mineland.core.scaleout_bench speedup --size 2000 --years 20
+    PYTHONPATH=.build/plugins .venv/bin/python -m mineland.core.scaleout_bench big --size 10000 --years 20 \\
+        --memory-limit 1GiB
+
+Stacks are built strip by strip under ``--folder`` (default /tmp/mineland-scaleout), deterministic
+(seeded per strip): a trend gradient plus noise, ~3 % missing pixel-years, some ties.
+"""
+
+import argparse
+import os
+import resource
+import sys
+import time
+
+import numpy as np
+from osgeo import gdal
+
+from . import raster_io, scaleout, stack, trend
+
+NODATA = -9999.0
+
+
+def build_stack(folder, size, years, rows_per_strip=256):
+    """One float32 GeoTIFF per year of size × size pixels; returns the paths (reused when present)."""
+    os.makedirs(folder, exist_ok=True)
+    paths = [os.path.join(folder, f"s{size}_{year}.tif") for year in years]
+    if all(os.path.exists(p) for p in paths):
+        return paths
+    driver = gdal.GetDriverByName("GTiff")
+    datasets = []
+    for path in paths:
+        ds = driver.Create(path + ".part.tif", size, size, 1, gdal.GDT_Float32, ["TILED=YES", "BIGTIFF=YES"])
+        ds.SetGeoTransform((500000.0, 30.0, 0.0, 6000000.0, 0.0, -30.0))
+        ds.SetProjection(_utm33n())
+        ds.GetRasterBand(1).SetNoDataValue(NODATA)
+        datasets.append(ds)
+    ramp = np.linspace(-0.3, 0.3, size, dtype=np.float32)
+    for strip, yoff in enumerate(range(0, size, rows_per_strip)):
+        rows = min(rows_per_strip, size - yoff)
+        rng = np.random.default_rng(strip)
+        for k, ds in enumerate(datasets):
+            values = rng.standard_normal((rows, size), dtype=np.float32) + k * ramp
+            values[rng.random((rows, size), dtype=np.float32) < 0.03] = NODATA
+            values[:, ::97] = np.round(values[:, ::97])  # ties
+            ds.GetRasterBand(1).WriteArray(values, 0, yoff)
+    datasets.clear()
+    for path in paths:
+        os.replace(path + ".part.tif", path)
+    return paths
+
+
+def _utm33n():
+    from osgeo import osr
+
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(32633)
+    return srs.ExportToWkt()
+
+
+def local_trend(paths, years, output):
+    """Today's in-process path (stack.write_trend_rasters, all cores)."""
+    datasets = [raster_io.open_raster(p) for p in paths]
+    bands = [d.GetRasterBand(1) for d in datasets]
+    grid = raster_io.grid_of(datasets[0])
+    with raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=9) as writer:
+        writer.set_band_names(trend.TREND_BANDS)
+        return stack.write_trend_rasters(bands, [NODATA] * len(bands), grid, years, 8, writer)
+
+
+def same_bits(a, b):
+    da, db = gdal.Open(a), gdal.Open(b)
+    return all(da.GetRasterBand(i).ReadAsArray().tobytes() == db.GetRasterBand(i).ReadAsArray().tobytes()
+               for i in range(1, da.RasterCount + 1))
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def speedup(args):
+    from distributed import Client, LocalCluster
+
+    years = list(range(2001, 2001 + args.years))
+    paths = build_stack(args.folder, args.size, years)
+    out = os.path.join(args.folder, "out")
+    os.makedirs(out, exist_ok=True)
+    rows = []
+
+    def best(label, run, repeat=args.repeat):
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - started)
+        rows.append((label, min(times)))
+        print(f"{label}: {min(times):.2f} s (runs {', '.join(f'{t:.2f}' for t in times)})", flush=True)
+
+    reference = os.path.join(out, "local.tif")
+    best("in process, stack.write_trend_rasters (2 threads, today's plugin path)",
+         lambda: local_trend(paths, years, reference))
+    best("in process, scaleout strip by strip (scheduler None, 1 thread)",
+         lambda: scaleout.trend_on_cluster(paths, years, os.path.join(out, "sync.tif")))
+    for workers in (1, 2):
+        started = time.perf_counter()
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                          memory_limit=args.memory_limit) as cluster, Client(cluster) as client:
+            client.wait_for_workers(workers)
+            print(f"LocalCluster of {workers} started in {time.perf_counter() - started:.1f} s", flush=True)
+            target = os.path.join(out, f"cluster{workers}.tif")
+            best(f"LocalCluster {workers} worker(s) × 1 thread",
+                 lambda: scaleout.trend_on_cluster(paths, years, target, scheduler=client))
+            print(f"  identical to the in-process raster: {same_bits(reference, target)}", flush=True)
+    base = dict(rows)["LocalCluster 1 worker(s) × 1 thread"]
+    pixels = args.size * args.size
+    print("\n| run | seconds | µs per pixel | speed-up vs 1 worker |\n|---|---|---|---|")
+    for label, seconds in rows:
+        print(f"| {label} | {seconds:.2f} | {seconds / pixels * 1e6:.2f} | {base / seconds:.2f}× |")
+
+
+def big(args):
+    from distributed import Client, LocalCluster
+
+    years = list(range(2001, 2001 + args.years))
+    started = time.perf_counter()
+    paths = build_stack(args.folder, args.size, years)
+    input_gb = sum(os.path.getsize(p) for p in paths) / 1e9
+    print(f"stack: {len(paths)} × {args.size}² float32, {input_gb:.2f} GB on disk "
+          f"(built or found in {time.perf_counter() - started:.0f} s)", flush=True)
+    output = os.path.join(args.folder, f"big{args.size}.tif")
+    classes = os.path.join(args.folder, f"big{args.size}_class.tif")
+    with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                      memory_limit=args.memory_limit) as cluster, Client(cluster) as client:
+        client.wait_for_workers(args.workers)
+        client_before = peak_rss_mb()
+        started = time.perf_counter()
+        result = scaleout.trend_on_cluster(paths, years, output, scheduler=client, class_output=classes)
+        seconds = time.perf_counter() - started
+        workers = client.run(peak_rss_mb)
+    output_gb = (os.path.getsize(output) + os.path.getsize(classes)) / 1e9
+    print(f"trend of {args.size * args.size / 1e6:.0f} Mpx × {len(years)} years: {seconds:.0f} s "
+          f"({seconds / args.size ** 2 * 1e6:.2f} µs per pixel), outputs {output_gb:.2f} GB, "
+          f"too few: {result['too_few_pixels']}")
+    print(f"peak resident memory: client {peak_rss_mb():.0f} MB (before the run {client_before:.0f} MB), "
+          f"workers {', '.join(f'{v:.0f}' for v in workers.values())} MB; memory limit per worker "
+          f"{args.memory_limit}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m mineland.core.scaleout_bench")
+    parser.add_argument("what", choices=["speedup", "big"])
+    parser.add_argument("--size", type=int, default=2000)
+    parser.add_argument("--years", type=int, default=20)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--memory-limit", default="1GiB")
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--folder", default="/tmp/mineland-scaleout")
+    args = parser.parse_args(argv)
+    speedup(args) if args.what == "speedup" else big(args)
+    return 0
+
+
+if __name__ == "__main__":
+    from mineland.core.scaleout_bench import main as _main
+
+    sys.exit(_main())
