@@ -35,6 +35,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QCoreApplication, QMetaType, QVariant
 
 from ..core import dynamics, raster_io
+from . import styling
 
 #: Group ids (stable) → display names. The one place groups are defined.
 GROUPS = {
@@ -112,6 +113,9 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
             results = self.compute(parameters, context, feedback)
         except raster_io.Cancelled:
             raise QgsProcessingException(tr("Cancelled by the user; no output was written.")) from None
+        for definition in self.destinationParameterDefinitions():
+            if isinstance(definition, QgsProcessingParameterRasterDestination) and definition.name() in results:
+                styling.apply_sidecar_on_load(context, results[definition.name()])
         # numpy numbers become empty strings in qgis_process's JSON: hand QGIS plain Python numbers
         return {key: value.item() if isinstance(value, np.generic) else value for key, value in results.items()}
 

@@ -1,5 +1,8 @@
-"""Legends for vector outputs loaded into QGIS: a categorized renderer set by Processing's
-layer post-processor, so it works from the toolbox and from models alike."""
+"""Legends for outputs loaded into QGIS, set by Processing's layer post-processor so that they work
+from the toolbox and from models alike: categorized or graduated renderers for vector outputs, and
+the .qml sidecar we write beside every styled raster (Processing does not load it by itself)."""
+
+import os
 
 from qgis.core import (
     QgsCategorizedSymbolRenderer,
@@ -7,11 +10,14 @@ from qgis.core import (
     QgsGradientColorRamp,
     QgsGraduatedSymbolRenderer,
     QgsProcessingLayerPostProcessorInterface,
+    QgsRasterLayer,
     QgsRendererCategory,
     QgsSymbol,
     QgsVectorLayer,
 )
 from qgis.PyQt.QtGui import QColor
+
+from ..core import styles
 
 #: ArcGIS's hot spot colours: red hot spots, blue cold spots, pale when not significant.
 GI_BIN_CATEGORIES = [(-3, "#4575b5", "Cold spot, 99 % confidence"), (-2, "#849eba", "Cold spot, 95 %"),
@@ -25,11 +31,12 @@ COTYPE_CATEGORIES = [("HH", "#d7191c", "High-high cluster"), ("HL", "#fdae61", "
                      ("NS", "#eeeeee", "Not significant")]
 
 
+#: QGIS holds post-processors by pointer only: keep the Python objects alive here.
+_ALIVE = []
+
+
 class CategorizedStyle(QgsProcessingLayerPostProcessorInterface):
     """Sets a categorized renderer on the output layer once QGIS has loaded it."""
-
-    #: QGIS holds post-processors by pointer only: keep the Python objects alive here.
-    alive = []
 
     def __init__(self, field, categories):
         super().__init__()
@@ -71,10 +78,32 @@ class GraduatedStyle(QgsProcessingLayerPostProcessorInterface):
             layer.triggerRepaint()
 
 
+class SidecarStyle(QgsProcessingLayerPostProcessorInterface):
+    """Loads the .qml written beside a raster output: Processing loads outputs without their default style."""
+
+    def __init__(self, qml):
+        super().__init__()
+        self.qml = qml
+
+    def postProcessLayer(self, layer, context, feedback):  # noqa: N802 (QGIS's name)
+        if isinstance(layer, QgsRasterLayer):
+            layer.loadNamedStyle(self.qml)
+            layer.triggerRepaint()
+
+
+def apply_sidecar_on_load(context, path):
+    """When the toolbox or a model loads the raster ``path`` and we wrote its .qml, apply that style."""
+    qml = styles.style_path(str(path))
+    if os.path.exists(qml) and context.willLoadLayerOnCompletion(path):
+        style = SidecarStyle(qml)
+        _ALIVE.append(style)
+        context.layerToLoadOnCompletionDetails(path).setPostProcessor(style)
+
+
 def style_on_load(context, dest_id, field, categories=None):
     """Style the output ``dest_id`` when the toolbox or a model loads it: categorized by ``categories``
     ((value, colour, label) triples), or graduated on the numeric ``field`` when there are none."""
     if context.willLoadLayerOnCompletion(dest_id):
         style = CategorizedStyle(field, categories) if categories else GraduatedStyle(field)
-        CategorizedStyle.alive.append(style)
+        _ALIVE.append(style)
         context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(style)

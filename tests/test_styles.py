@@ -84,3 +84,26 @@ def test_fishnet_density_is_graduated_when_loaded(run, tmp_path):
     post_processor.postProcessLayer(layer, context, None)
     assert layer.renderer().type() == "graduatedSymbol" and layer.renderer().classAttribute() == "density_pct"
     assert len(layer.renderer().ranges()) >= 2
+
+
+def test_raster_outputs_get_their_sidecar_style_when_processing_loads_them(run, tmp_path):
+    """Processing loads outputs without their default style: the post-processor applies our .qml."""
+    import processing
+    from qgis.core import (QgsProcessingContext, QgsProcessingFeedback, QgsProcessingOutputLayerDefinition,
+                           QgsProject, QgsRasterLayer)
+
+    series = np.arange(6, dtype=np.float32)[:, None, None] * np.array([[1, -1], [0.5, 2]], dtype=np.float32)
+    context = QgsProcessingContext()
+    context.setProject(QgsProject.instance())
+    result = processing.run("mineland:trend", {
+        "INPUTS": [write_raster(tmp_path / "s.tif", series)], "YEARS": "2001,2002,2003,2004,2005,2006",
+        "MIN_VALID": 4, "OUTPUT": QgsProcessingOutputLayerDefinition(str(tmp_path / "t.tif"), QgsProject.instance()),
+        "OUTPUT_CLASS": QgsProcessingOutputLayerDefinition(str(tmp_path / "c.tif"), QgsProject.instance())},
+        context=context, feedback=QgsProcessingFeedback())
+    for key, renderer_type in (("OUTPUT_CLASS", "paletted"), ("OUTPUT", "singlebandpseudocolor")):
+        layer = QgsRasterLayer(result[key], key, "gdal", QgsRasterLayer.LayerOptions(False))  # no default style
+        context.layerToLoadOnCompletionDetails(result[key]).postProcessor().postProcessLayer(layer, context, None)
+        assert layer.renderer().type() == renderer_type
+        if key == "OUTPUT_CLASS":  # the five class names, not the colour table's 256 numbered entries
+            labels = [label for label, _ in layer.renderer().legendSymbologyItems()]
+            assert len(labels) == 5 and all(not label.isdigit() for label in labels)
