@@ -11,7 +11,7 @@ from qgis.core import (
 
 from ..core import overlap
 from .common import (MineLandAlgorithm, area_measurer, chosen_fields, fail, is_null, repaired_polygons, run_child,
-                     wants_output, write_table)
+                     write_table)
 
 HELP = """Mine polygons inside zones — nature reserves, Key Biodiversity Areas, ecological function zones — counted and measured by group, as seed 001 §3.1 (3,248 mining polygons, 3,986 km², 4.8 % of the mining extent inside KBAs) and seed 002 Tables 4 and 5 (patches and area in nature reserves and function zones by province).
 

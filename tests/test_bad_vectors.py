@@ -257,9 +257,8 @@ def polygons(rows, fields=(("name", "string"),), epsg=UTM):
     return Spec("Polygon", list(fields), [(tuple(attrs), wkt) for attrs, wkt in rows], epsg)
 
 
-def table(header, rows, types=None):
-    types = types or ["string"] * len(header)
-    return Spec("csv", list(zip(header, types)), [(tuple(r), None) for r in rows])
+def table(header, rows):
+    return Spec("csv", [(name, "string") for name in header], [(tuple(r), None) for r in rows])
 
 
 def repaired(subject, index=0):
@@ -684,7 +683,8 @@ def carbon_summary(result):
 RECLASS = table(["min", "max", "value", "name"], [(1, 1, 10, "one"), (2, 3, 20, "two and three")])
 
 
-def raster_summary(path, key):
+def raster_summary(key):
+    """Pixel counts per value of the raster output ``key`` (and UNMATCHED_PIXELS when there)."""
     from rasters import read_raster
 
     def _summary(result):
@@ -878,13 +878,13 @@ SCENARIOS = [
                  [("lucode", Error("CARBON_TABLE")), ("c_soil", Check(_carbon_without_soil))])),
     Scenario("reclassify", "mineland:reclassify", "TABLE_CSV", lambda: RECLASS, class_rasters,
              lambda i, s, o: {"INPUT": i["a"], "PRESET": 0, "OUTPUT": str(o / "rc.tif"), **s},
-             raster_summary("rc", "OUTPUT"), "OUTPUT",
+             raster_summary("OUTPUT"), "OUTPUT",
              csv_cases("TABLE_CSV", "OUTPUT", [("value", Error("TABLE_CSV")), ("min", Error("TABLE_CSV"))],
                        [("value", Error("TABLE_CSV"))])),
     Scenario("desertification_csv", "mineland:desertification", "THRESHOLDS_CSV", lambda: THRESHOLDS, slope_raster,
              lambda i, s, o: {"SLOPE": i["SLOPE"], "OUTPUT_SCORE": str(o / "score.tif"),
                               "OUTPUT_CLASS": str(o / "class.tif"), **s},
-             raster_summary("score", "OUTPUT_SCORE"), "OUTPUT_SCORE",
+             raster_summary("OUTPUT_SCORE"), "OUTPUT_SCORE",
              csv_cases("THRESHOLDS_CSV", "OUTPUT_SCORE", [("b2", Error("THRESHOLDS_CSV"))],
                        [("worse", Error("THRESHOLDS_CSV"))], empty=Check(_table6))),
 ]
