@@ -20,7 +20,7 @@ ratio = Σ A_i / Σ Q_i (area per unit production, pooled: large mines weigh mor
 <b>Units</b> A in km² (AREA_FIELD), Q and TOTAL_PRODUCTION in the same unit of production (e.g. Mt/yr): the estimate is in km².
 <b>Caveat</b> the scaling assumes the surveyed mines are representative: area per unit production varies with the deposit (stripping ratio, seam thickness), the mining method, the age of the mine and how much has been reclaimed. The interval only reflects the spread among the surveyed mines, not these biases; a handful of mines gives a wide, unstable interval.
 Rows with a NULL area or production are skipped (with a warning); a production ≤ 0 or a negative area stops the run naming the row's field. A mine with a NULL name is named by its row number, as without NAME_FIELD.
-<b>OUTPUT</b> per surveyed mine: mine, area_km2, production, km2_per_unit (A_i/Q_i), scaled_km2 ((A_i/Q_i) · total)."""
+<b>OUTPUT</b> per surveyed mine: mine, area_km2, production, km2_per_unit (A_i/Q_i), scaled_km2 ((A_i/Q_i) · total). Numbers: <b>KM2_PER_UNIT</b> the pooled ratio, <b>ESTIMATE_KM2</b> the scaled area, <b>MIN_KM2</b> / <b>MAX_KM2</b> the lowest and highest mine's ratio × total, <b>BOOTSTRAP_LOW_KM2</b> / <b>BOOTSTRAP_HIGH_KM2</b> the bootstrap interval (NULL with one mine)."""
 
 
 class AffectedAreaAlgorithm(MineLandAlgorithm):

@@ -33,7 +33,8 @@ for pixel j in year i, where LST_max,j and EVI_min,j are the largest LST and the
 
 <b>OUTPUT</b> Float32, one band per year, each band named by its year; nodata is the lowest Float32 value. Feed it to mineland:trend for the restoration classes.
 
-<b>DASK_SCHEDULER</b> (advanced): the address of a Dask cluster (tcp://host:8786) runs the same computation strip by strip on that cluster, with identical results; empty = here."""
+<b>DASK_SCHEDULER</b> (advanced): the address of a Dask cluster (tcp://host:8786) runs the same computation strip by strip on that cluster, with identical results; empty = here.
+<b>NODATA_PIXEL_YEARS</b> the number of pixel-years left nodata."""
 
 UNITS = ["kelvin", "celsius"]
 KELVIN_OFFSET = {0: 0.0, 1: 273.15}

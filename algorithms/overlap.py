@@ -20,7 +20,7 @@ HELP = """Mine polygons inside zones — nature reserves, Key Biodiversity Areas
 <b>Groups</b> MINE_GROUP_FIELD (e.g. province, country) splits the mines; every table also has the rows of all mines ("All"). ZONE_GROUP_FIELD (e.g. zone type) groups the zones in OUTPUT_TOTALS. A NULL group is the group "(no group)"; a zone with a NULL name is named by its number (its order, 1, 2, …), as without ZONE_NAME_FIELD. A multi-part mine is one patch; a multi-part zone is one zone.
 <b>No double counting</b> zones often overlap (a KBA inside a reserve). OUTPUT lists each zone on its own, so a mine area in two zones appears in both rows. OUTPUT_TOTALS and the numeric outputs are computed against the zones dissolved (per zone group, and all zones together as "All zones"), so shared area counts once.
 Mine polygons are assumed not to overlap each other (dissolve them first, or use mineland:refineboundaries).
-<b>OUTPUT</b> per mine group and zone: mine_group, zone_group, zone, patches, mine_area_km2, share_of_mine_area_pct, zone_area_km2, share_of_zone_pct. <b>OUTPUT_TOTALS</b> per mine group and zone group (and "All zones"): the same fields without zone."""
+<b>OUTPUT</b> per mine group and zone: mine_group, zone_group, zone, patches, mine_area_km2, share_of_mine_area_pct, zone_area_km2, share_of_zone_pct. <b>OUTPUT_TOTALS</b> per mine group and zone group (and "All zones"): the same fields without zone. Numbers over all mines and all zones dissolved: <b>PATCHES_INSIDE</b>, <b>MINE_AREA_INSIDE_KM2</b>, <b>SHARE_INSIDE_PCT</b> (% of all mine area)."""
 
 ALL_ZONES = "All zones"
 

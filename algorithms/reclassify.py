@@ -25,7 +25,8 @@ HELP = """Reclassifies integer land-cover codes into analysis classes, block by 
 
 <b>Rules</b> A row maps every value v with min ≤ v ≤ max (both ends included) to value. The first matching row wins, and rows of TABLE and TABLE_CSV come before the preset's, so they override any preset row. TABLE_CSV has columns min, max, value (or code, value) and an optional name column giving the class name; comma or semicolon separated.
 
-<b>Output</b> The smallest integer type that holds the classes plus a nodata value (0 when no class is 0), tiled and DEFLATE-compressed. Class names are stored in the raster attribute table, so the transfer matrix, dynamics and carbon algorithms show them, and a QGIS style (.qml beside the file, plus a colour table) makes the layer open with its legend: the GLC_FCS30 colours for the presets' classes, a fixed palette for custom classes. Values matched by no row become nodata (or keep their value when NODATA_FOR_MISSING is off); their count is the UNMATCHED_PIXELS output and the codes are listed in the log."""
+<b>Output</b> The smallest integer type that holds the classes plus a nodata value (0 when no class is 0), tiled and DEFLATE-compressed. Class names are stored in the raster attribute table, so the transfer matrix, dynamics and carbon algorithms show them, and a QGIS style (.qml beside the file, plus a colour table) makes the layer open with its legend: the GLC_FCS30 colours for the presets' classes, a fixed palette for custom classes. Values matched by no row become nodata (or keep their value when NODATA_FOR_MISSING is off); their count is the UNMATCHED_PIXELS output and the codes are listed in the log.
+<b>OUTPUT</b> the class raster described above; <b>UNMATCHED_PIXELS</b> the number of pixels no row matched."""
 
 
 #: Legend colours of the presets' classes (PRESET index → {class: colour}).

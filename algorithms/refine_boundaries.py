@@ -42,7 +42,8 @@ HELP = """Refines mine boundaries as seed 001 §2.1 does (Maus et al. + Tang & W
 The work is done in the rasters' CRS when it is projected in metres, otherwise in a Lambert azimuthal equal-area CRS centred on the rasters. Every geometry step is one of QGIS's own algorithms run as a child step (merge, dissolve, multipart to single parts, polygonize, boundary, extract by location, difference, simplify).
 
 VEGETATED_CLASSES defaults to the GLC_FCS30D codes of the 4-class preset's vegetation (cropland 10–20, sparse 140–153 and dense vegetation 51–92, 120–130, 181, 182, 185, 186); with a class raster already reclassified to 4 classes give 2, 3, 4.
-<b>OUTPUT</b> refined mine polygons: id, area_km2 (ellipsoidal), source. <b>OUTPUT_STEPS</b> and the optional HTML report give the polygon count and total area after each step, like seed 001's Dataset C → D figures."""
+<b>OUTPUT</b> refined mine polygons: id, area_km2 (ellipsoidal), source. <b>OUTPUT_STEPS</b> and the optional HTML report give the polygon count and total area after each step, like seed 001's Dataset C → D figures.
+<b>OUTPUT_HTML</b> (optional) the step table as a page. <b>POLYGONS</b> and <b>AREA_KM2</b>: count and total area (km²) of the refined polygons."""
 
 STEP_COLUMNS = [("step", str), ("polygons", int), ("area_km2", float)]
 

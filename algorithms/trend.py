@@ -31,7 +31,8 @@ HELP = """Per-pixel trend of a raster time series (seed 004 §2.4, METHODS.md §
 
 <b>OUTPUT_CLASS</b> (optional) the restoration classes of seed 004 Table 2 from Z, Sen's slope and H, with significance |Z| > z(1 − ALPHA/2) (1.96 for ALPHA = 0.05): 1 SD significant decrease (slope ≤ 0), 2 ND non-significant decrease (slope ≤ 0), 3 NI non-significant increase (slope > 0), 4 SAI significant anti-consistent increase (slope > 0, H ≤ 0.5), 5 SCI significant consistent increase (slope > 0, H > 0.5). Byte, nodata 0 (too few valid years, or a significant increase whose H cannot be estimated). It carries a colour table, class names and a QGIS style (.qml) so it opens with its legend. Apply it to an MLRI series (mineland:mlri) for seed 004's classes.
 
-Work is spread over all CPU cores; memory is bounded by the block size. <b>DASK_SCHEDULER</b> (advanced): the address of a Dask cluster (tcp://host:8786) runs the same computation strip by strip on that cluster, with identical results; empty = here."""
+Work is spread over all CPU cores; memory is bounded by the block size. <b>DASK_SCHEDULER</b> (advanced): the address of a Dask cluster (tcp://host:8786) runs the same computation strip by strip on that cluster, with identical results; empty = here.
+<b>TOO_FEW_PIXELS</b> the number of pixels with fewer than MIN_VALID valid years (nodata in every band)."""
 
 
 class TrendAlgorithm(MineLandAlgorithm):

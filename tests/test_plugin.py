@@ -68,7 +68,13 @@ def test_every_algorithm_follows_the_house_rules(provider):
     for algorithm in algorithms:
         assert algorithm.name() == algorithm.name().lower()
         assert algorithm.groupId() in GROUPS
-        assert len(algorithm.shortHelpString()) > 200
+        help_text = algorithm.shortHelpString()
+        assert len(help_text) > 200
+        assert re.search(r"seed 00[0-4]", help_text), f"{algorithm.id()}: the help cites no seed paper"
+        outputs = [d.name() for d in algorithm.destinationParameterDefinitions()] + [
+            o.name() for o in algorithm.outputDefinitions()]
+        for output in outputs:
+            assert output in help_text, f"{algorithm.id()}: the help does not explain {output}"
         for parameter in algorithm.parameterDefinitions():
             assert re.fullmatch(r"[A-Z][A-Z0-9_]*", parameter.name()), parameter.name()
             assert parameter.help(), f"{algorithm.id()} {parameter.name()} has no help"
