@@ -9,7 +9,6 @@ from qgis.core import (
     QgsProcessingParameterBoolean,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFile,
-    QgsProcessingParameterFileDestination,
     QgsProcessingParameterRasterDestination,
 )
 
@@ -74,9 +73,7 @@ class CarbonStockAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterFeatureSink("OUTPUT_TRANSITIONS", "Carbon change by transition (first → last)",
                                                    QgsProcessing.TypeVector, optional=True, createByDefault=False),
                  "Per from→to transition between the first and last date: area_ha and change_mg.")
-        self.add(QgsProcessingParameterFileDestination("OUTPUT_HTML", "Report (HTML)", "HTML files (*.html)",
-                                                       optional=True, createByDefault=False),
-                 "Carbon stock by class over time (chart and table), one self-contained file.")
+        self.add_report("Carbon stock by class over time (chart and table), one self-contained file.")
         self.add(QgsProcessingParameterRasterDestination("OUTPUT_DENSITY", "Carbon density (Mg/ha)", optional=True,
                                                          createByDefault=False),
                  "Float32 raster, one band per date, carbon density in Mg/ha.")

@@ -119,6 +119,11 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
         # numpy numbers become empty strings in qgis_process's JSON: hand QGIS plain Python numbers
         return {key: value.item() if isinstance(value, np.generic) else value for key, value in results.items()}
 
+    def add_report(self, help_text, by_default=False):
+        """The optional OUTPUT_HTML of the algorithms that summarise: one self-contained page."""
+        self.add(QgsProcessingParameterFileDestination("OUTPUT_HTML", "Report (HTML)", "HTML files (*.html)",
+                                                       optional=True, createByDefault=by_default), help_text)
+
     def add(self, parameter, help_text, advanced=False):
         """addParameter with its help text (and the advanced flag)."""
         parameter.setHelp(tr(help_text))

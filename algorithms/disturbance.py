@@ -5,7 +5,6 @@ from qgis.core import (
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterFileDestination,
     QgsProcessingParameterString,
 )
 
@@ -63,9 +62,7 @@ class DisturbanceAlgorithm(MineLandAlgorithm):
                                                    QgsProcessing.TypeVectorPolygon, optional=True,
                                                    createByDefault=True),
                  "Polygons with dev_km2, rec_km2, bsp_first_pct, bsp_last_pct, reclaimed_pct.")
-        self.add(QgsProcessingParameterFileDestination("OUTPUT_HTML", "Report (HTML)", "HTML files (*.html)",
-                                                       optional=True, createByDefault=False),
-                 "Annual DEV/REC chart and DEV/REC by land-cover class, one self-contained file.")
+        self.add_report("Annual DEV/REC chart and DEV/REC by land-cover class, one self-contained file.")
 
     def compute(self, parameters, context, feedback):
         inputs, years = dated_class_rasters(self, parameters, context)

@@ -7,7 +7,6 @@ from qgis.core import (
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterFileDestination,
     QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
     QgsProcessingParameterString,
@@ -112,9 +111,7 @@ class IntegrityAlgorithm(MineLandAlgorithm):
                  advanced=True)
         self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Integrity per zone and date", QgsProcessing.TypeVector),
                  "One row per zone and date (fields in the help).")
-        self.add(QgsProcessingParameterFileDestination("OUTPUT_HTML", "Report (HTML)", "HTML files (*.html)",
-                                                       optional=True, createByDefault=False),
-                 "Table, ThV chart with the thresholds and the years each threshold is crossed.")
+        self.add_report("Table, ThV chart with the thresholds and the years each threshold is crossed.")
 
     def compute(self, parameters, context, feedback):
         covers, years = dated_class_rasters(self, parameters, context)

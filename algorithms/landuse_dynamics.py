@@ -4,7 +4,6 @@ import numpy as np
 from qgis.core import (
     QgsProcessing,
     QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterFileDestination,
     QgsProcessingParameterString,
 )
 
@@ -61,9 +60,7 @@ class LandUseDynamicsAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterFeatureSink("OUTPUT_GROUPS", "Share of each class group per year",
                                                    QgsProcessing.TypeVector, optional=True, createByDefault=True),
                  "Per date and group: area (km2) and share of the area with data (%); needs GROUPS.")
-        self.add(QgsProcessingParameterFileDestination("OUTPUT_HTML", "Report (HTML)", "HTML files (*.html)",
-                                                       optional=True, createByDefault=False),
-                 "Area by class over time (and group shares), S per period, as charts and tables.")
+        self.add_report("Area by class over time (and group shares), S per period, as charts and tables.")
 
     def compute(self, parameters, context, feedback):
         inputs, years = dated_class_rasters(self, parameters, context)

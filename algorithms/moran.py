@@ -5,7 +5,6 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingOutputNumber,
     QgsProcessingParameterFeatureSink,
-    QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
 )
 
@@ -42,9 +41,7 @@ class MoranAlgorithm(MineLandAlgorithm):
                  "COType is HH/LL/HL/LH where the local pseudo p-value is below ALPHA, NS otherwise.")
         self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Local Moran (LISA)", QgsProcessing.TypeVectorAnyGeometry),
                  "Input features with LMiIndex, LMiZScore, LMiPValue, COType.")
-        self.add(QgsProcessingParameterFileDestination("OUTPUT_HTML", "Report (HTML)", "HTML files (*.html)",
-                                                       optional=True, createByDefault=False),
-                 "Global results and the Moran scatter plot, one self-contained file.")
+        self.add_report("Global results and the Moran scatter plot, one self-contained file.")
         for key, label in (("MORANS_I", "Moran's I"), ("EXPECTED_I", "E[I]"), ("VARIANCE", "Var(I), randomisation"),
                            ("Z_NORM", "z (normality)"), ("P_NORM", "p (normality)"), ("Z_RAND", "z (randomisation)"),
                            ("P_RAND", "p (randomisation)"), ("P_SIM", "Permutation pseudo p")):

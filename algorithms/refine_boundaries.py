@@ -7,7 +7,6 @@ from qgis.core import (
     QgsProcessingOutputNumber,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
@@ -83,9 +82,7 @@ class RefineBoundariesAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterFeatureSink("OUTPUT_STEPS", "Step report", QgsProcessing.TypeVector,
                                                    optional=True, createByDefault=True),
                  "Polygon count and total area (km2) after each step.")
-        self.add(QgsProcessingParameterFileDestination("OUTPUT_HTML", "Report (HTML)", "HTML files (*.html)",
-                                                       optional=True, createByDefault=False),
-                 "The step report as a self-contained page.")
+        self.add_report("The step report as a self-contained page.")
         for key, label in (("POLYGONS", "Refined polygons"), ("AREA_KM2", "Refined area (km2)")):
             self.addOutput(QgsProcessingOutputNumber(key, label))
 

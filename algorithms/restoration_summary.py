@@ -15,7 +15,6 @@ from qgis.core import (
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterFileDestination,
     QgsProcessingParameterNumber,
     QgsProcessingParameterRasterLayer,
 )
@@ -102,9 +101,7 @@ class RestorationSummaryAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Restoration per site", QgsProcessing.TypeVectorPolygon),
                  "Site polygons with site_id, area_km2 (classified area), <class>_km2 and <class>_pct for sd, nd, "
                  "ni, sai, sci, si_pct, duration_yr and cluster; NULL shares for a site without classified pixels.")
-        self.add(QgsProcessingParameterFileDestination("OUTPUT_HTML", "Report (HTML)", "HTML files (*.html)",
-                                                       optional=True, createByDefault=True),
-                 "Self-contained HTML page (no network): the per-site table, the clusters and the test results.")
+        self.add_report("Self-contained HTML page (no network): the per-site table, the clusters and the test results.", by_default=True)
         for key, label in (("SPEARMAN_RHO", "Spearman rho (si_pct vs duration)"),
                            ("SPEARMAN_P", "Spearman p-value"), ("KW_H", "Kruskal-Wallis H"),
                            ("KW_P", "Kruskal-Wallis p-value"), ("N_SITES", "Sites with classified pixels")):

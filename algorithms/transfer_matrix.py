@@ -65,9 +65,7 @@ class TransferMatrixAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterRasterDestination("OUTPUT_CHANGE", "Change codes (from×100+to)",
                                                          optional=True, createByDefault=False),
                  "Raster of from × 100 + to codes (× 1000 when a class code is ≥ 100).")
-        self.add(QgsProcessingParameterFileDestination("OUTPUT_HTML", "Report (HTML)", "HTML files (*.html)",
-                                                       optional=True, createByDefault=False),
-                 "Sankey diagram of the transitions and the matrix, one self-contained file.")
+        self.add_report("Sankey diagram of the transitions and the matrix, one self-contained file.")
         dask_scheduler.add_parameter(self)
         for key, label in (("CHANGED_KM2", "Changed area (km2)"), ("CHANGED_PCT", "Changed share (%)"),
                            ("TOTAL_KM2", "Valid area (km2)"), ("NODATA_PIXELS", "Pixels nodata at either date")):
