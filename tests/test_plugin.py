@@ -83,4 +83,4 @@ def test_every_algorithm_follows_the_house_rules(provider):
 def test_model_is_loaded_with_its_children(provider):
     model = provider.algorithm("landcover_carbon")
     assert model is not None
-    assert len(model.destinationParameterDefinitions()) == 8
+    assert len(model.destinationParameterDefinitions()) == 11  # 8 tables and rasters, 3 optional HTML reports
