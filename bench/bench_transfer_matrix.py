@@ -1,4 +1,4 @@
-"""Benchmark: mineland:transfermatrix against the practical limit of GDAL + numpy.
+"""Benchmark: mineland:transfermatrix against GRASS r.coin and the practical limit of GDAL + numpy.
 
 What is measured (best of 3 each, all in one run, same machine, same files):
 
@@ -6,6 +6,13 @@ What is measured (best of 3 each, all in one run, same machine, same files):
             rasters (5000 × 4400, codes 1..7, nodata 0), QGIS started headless as in
             tests/conftest.py. Includes everything a user pays: layer loading, grid
             checks, the block pass, the OUTPUT table and the OUTPUT_MATRIX CSV.
+* r.coin    GRASS GIS 8.2 r.coin (coincidence tabulation, units=c) on the same pair,
+            in a throw-away GRASS location (``grass --tmp-location --exec``, see
+            bench/grass_rcoin.py). Timed apart: the import (r.in.gdal of both
+            rasters, once) and r.coin's own tabulation on the imported maps (best
+            of 3) — the peer figure; also r.coin on r.external links of the
+            GeoTIFFs, which decodes them as ours does. Not through QGIS's
+            grass7:r.coin, whose wrapper would add a location, imports and exports.
 * bare      the least work that gives the same answer: GDAL ReadAsArray of both
             rasters in strips of 768 rows (~4 Mpx, the strips our core reads) and
             np.bincount of a·256 + b per strip. Also timed split into the read alone
@@ -16,24 +23,25 @@ What is measured (best of 3 each, all in one run, same machine, same files):
 Why: the transfer matrix is I/O + one bincount per block, so the bare blocked
 loop is the floor; the ratio says how much the Processing framework and our
 bookkeeping add. The pair counts of ours (read back from its OUTPUT CSV) must
-equal the bare counts, else the script exits non-zero.
+equal the bare counts and r.coin's (parsed from its report), else the script
+exits non-zero.
 
-Peak RSS: the main process also runs the naive whole-array step, so its peak is
-not ours. Ours' own peak is measured first, in a fresh subprocess
-(``--only-ours``), before the main process grows.
+Peak RSS of ours is measured by bench/bench_memory.py (a fresh process per run).
 
 The rasters are generated deterministically (fixed seed) into bench/data/ as
 tiled DEFLATE GeoTIFFs in EPSG:32637 at 30 m, strip by strip, and reused when
 present with the same size and generator version.
 
 Run: make bench  (or QT_QPA_PLATFORM=offscreen PYTHONPATH=.build/plugins
-.venv/bin/python bench/bench_transfer_matrix.py)
+.venv/bin/python bench/bench_transfer_matrix.py); needs GRASS (grass-core), which
+make bench installs when missing.
 """
 
 import csv
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -215,19 +223,25 @@ def maxrss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux: KiB
 
 
-# ---------------------------------------------------------------- modes
+# ---------------------------------------------------------------- GRASS
 
-def only_ours():
-    """Child mode: QGIS + one run of ours; prints peak RSS as one JSON line."""
-    app, provider = benchlib.start_qgis()
-    baseline = maxrss_mb()
-    with tempfile.TemporaryDirectory(prefix="mineland-bench-") as workdir:
-        t0 = time.perf_counter()
-        run_ours(workdir, "child")
-        seconds = time.perf_counter() - t0
-    print("ONLY_OURS " + json.dumps({"qgis_baseline_mb": baseline, "peak_mb": maxrss_mb(), "seconds": seconds}))
-    sys.stdout.flush()
+def grass_rcoin():
+    """r.coin through bench/grass_rcoin.py in a throw-away GRASS location; its JSON, counts as {(a, b): n}."""
+    grass = shutil.which("grass")
+    if grass is None:
+        sys.exit("GRASS GIS is not installed (apt-get install grass-core; make bench does it as root)")
+    child = subprocess.run([grass, "--tmp-location", "EPSG:32637", "--exec", "python3",
+                            os.path.join(HERE, "grass_rcoin.py"), START_PATH, END_PATH, str(REPEATS)],
+                           capture_output=True, text=True)
+    lines = [l for l in child.stdout.splitlines() if l.startswith("RCOIN ")]
+    if child.returncode != 0 or not lines:
+        sys.exit(f"GRASS r.coin failed (exit {child.returncode}):\n{child.stdout[-2000:]}\n{child.stderr[-2000:]}")
+    out = json.loads(lines[-1][len("RCOIN "):])
+    out["counts"] = {tuple(int(v) for v in k.split(",")): n for k, n in out["counts"].items()}
+    return out
 
+
+# ---------------------------------------------------------------- main
 
 def main():
     t_all = time.perf_counter()
@@ -237,14 +251,7 @@ def main():
           f"{'generated' if made else 'reused'} in {time.perf_counter() - t0:.1f} s, "
           f"{(os.path.getsize(START_PATH) + os.path.getsize(END_PATH)) / 1e6:.1f} MB on disk", flush=True)
 
-    # Ours' own peak RSS first, in a fresh process, before this one grows.
-    child = subprocess.run([sys.executable, os.path.abspath(__file__), "--only-ours"],
-                           capture_output=True, text=True)
-    lines = [l for l in child.stdout.splitlines() if l.startswith("ONLY_OURS ")]
-    if child.returncode != 0 or not lines:
-        sys.exit(f"--only-ours subprocess failed (exit {child.returncode}):\n{child.stdout}\n{child.stderr}")
-    ours_rss = json.loads(lines[-1][len("ONLY_OURS "):])
-
+    rcoin = grass_rcoin()
     app, provider = benchlib.start_qgis()
     with tempfile.TemporaryDirectory(prefix="mineland-bench-") as workdir:
         t_ours, ours_csv = best_of(lambda i: run_ours(workdir, i))
@@ -264,36 +271,45 @@ def main():
         diff = sorted(k for k in set(ours) | set(bare) if ours.get(k) != bare.get(k))
         problems.append(f"ours != bare on {len(diff)} pairs, e.g. "
                         + ", ".join(f"{k}: ours {ours.get(k)} bare {bare.get(k)}" for k in diff[:5]))
+    if rcoin["counts"] != bare:
+        problems.append(f"r.coin's counts differ from bare ({len(rcoin['counts'])} pairs, "
+                        f"{sum(rcoin['counts'].values()):,} cells)")
     if not (np.array_equal(count_only, bare_counts) and np.array_equal(naive_counts, bare_counts)):
         problems.append("bare blocked, bincount-only and naive counts differ")
 
     print()
-    for fact in benchlib.machine_facts():
+    facts = benchlib.machine_facts(versions=rcoin["version"])
+    for fact in facts:
         print(fact)
     print()
     rows = [("ours: processing.run mineland:transfermatrix", t_ours),
+            ("GRASS r.coin, tabulation only (imported maps)", rcoin["coin_s"]),
+            ("  GRASS r.coin on r.external links (decodes GeoTIFF)", rcoin["coin_linked_s"]),
+            ("  GRASS import r.in.gdal of both (once, not in r.coin)", rcoin["import_s"]),
             ("bare blocked: GDAL strips + bincount", t_bare),
             ("  bare read only (GDAL strips)", t_read),
             ("  bare bincount only (strips in RAM)", t_count),
             ("naive: whole-array ReadAsArray + 1 bincount", t_naive)]
-    print(f"{'workload (best of %d)' % REPEATS:<48}{'seconds':>9}{'× bare':>9}")
+    print(f"{'workload (best of %d; GRASS import: 1 run)' % REPEATS:<56}{'seconds':>9}{'× bare':>9}{'× ours':>9}")
     for name, seconds in rows:
-        print(f"{name:<48}{seconds:9.3f}{seconds / t_bare:9.2f}")
+        print(f"{name:<56}{seconds:9.3f}{seconds / t_bare:9.2f}{seconds / t_ours:9.2f}")
     print()
     print(f"pairs: {len(ours)} from→to pairs, {sum(ours.values()):,} valid pixels, "
-          f"{'IDENTICAL' if not problems else 'MISMATCH'} pixel counts ours vs bare")
-    print(f"peak RSS, ours alone (fresh --only-ours process, 1 run): {ours_rss['peak_mb']:.0f} MB "
-          f"(of which QGIS + Processing started, before the run: {ours_rss['qgis_baseline_mb']:.0f} MB; "
-          f"run took {ours_rss['seconds']:.3f} s)")
+          f"{'IDENTICAL' if not problems else 'MISMATCH'} pixel counts ours vs bare vs r.coin")
     print(f"peak RSS, this process: {maxrss_mb():.0f} MB — includes QGIS, ours ×{REPEATS}, the bare steps "
-          f"and the naive whole-array step (two full rasters + int64 codes), so it is NOT ours' footprint")
+          f"and the naive whole-array step, so it is NOT ours' footprint (see bench_memory.py)")
     print(f"total bench time {time.perf_counter() - t_all:.1f} s")
+    mpx = XSIZE * YSIZE / 1e6
+    benchlib.record("transfer_matrix", [
+        benchlib.workload(f"transfer matrix, {mpx:.0f} Mpx pair", t_ours, t_bare, "bare GDAL strips + bincount",
+                          target=0.5, note="within 2× of bare"),
+        benchlib.workload(f"transfer matrix, {mpx:.0f} Mpx pair", t_ours, rcoin["coin_s"],
+                          "GRASS r.coin (tabulation of imported maps)", target=1.0,
+                          note=f"r.in.gdal import of both, not counted: {rcoin['import_s']:.2f} s; r.coin on "
+                               f"r.external links: {rcoin['coin_linked_s']:.2f} s"),
+    ], facts=facts)
     benchlib.finish(problems)
 
 
 if __name__ == "__main__":
-    if "--only-ours" in sys.argv[1:]:
-        ensure_data()
-        only_ours()
-    else:
-        main()
+    main()

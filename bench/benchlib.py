@@ -1,9 +1,12 @@
-"""What the benches share: headless QGIS with our provider, and the machine facts they print."""
+"""What the benches share: headless QGIS with our provider, the machine facts they print,
+best-of-N timing, and the result records bench/summary.py turns into one table."""
 
 import datetime
+import json
 import os
 import sys
 import tempfile
+import time
 
 import numpy as np
 from osgeo import gdal
@@ -45,8 +48,51 @@ def machine_facts(cores_note="", versions=""):
     return [f"date      {datetime.datetime.now().isoformat(timespec='seconds')}",
             f"nproc     {len(os.sched_getaffinity(0))} (os.cpu_count {os.cpu_count()}{cores_note})",
             f"cpu       {cpu_model()}",
+            f"memory    {memory_gb():.0f} GB; load average {load_average()} (other work on the machine skews timings)",
             f"versions  QGIS {Qgis.QGIS_VERSION}, GDAL {gdal.__version__}, numpy {np.__version__}{extra}, "
             f"Python {sys.version.split()[0]}"]
+
+
+def memory_gb():
+    with open("/proc/meminfo", encoding="ascii") as handle:
+        return int(handle.readline().split()[1]) / 2 ** 20
+
+
+def load_average():
+    """The 1, 5 and 15 minute load averages, as text."""
+    return " ".join(f"{v:.2f}" for v in os.getloadavg())
+
+
+def best_of(function, repeats):
+    """(best seconds, last result) of ``repeats`` calls of ``function()``."""
+    best, result = float("inf"), None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = function()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+# ------------------------------------------------------------------ records for the summary
+
+RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "results")
+
+
+def workload(name, ours, peer=None, peer_name="", unit="s", target=None, note=""):
+    """One row of the summary: ``ours`` and ``peer`` in ``unit`` (s, or µs/px), lower is better.
+
+    ``target`` is the least speed-up peer ÷ ours the issue asks for (None: no target).
+    """
+    return {"name": name, "ours": ours, "peer": peer, "peer_name": peer_name, "unit": unit, "target": target,
+            "note": note}
+
+
+def record(bench, rows=(), memory=(), notes=(), facts=None):
+    """Write this bench's rows to bench/data/results/<bench>.json for bench/summary.py."""
+    os.makedirs(RESULTS_DIR, exist_ok=True)
+    with open(os.path.join(RESULTS_DIR, f"{bench}.json"), "w", encoding="utf-8") as handle:
+        json.dump({"bench": bench, "time": time.time(), "rows": list(rows), "memory": list(memory),
+                   "notes": list(notes), "facts": facts or machine_facts()}, handle, indent=1)
 
 
 def finish(problems, ok_message=None):
