@@ -154,15 +154,17 @@ def landcover_carbon():
                 {"INPUT": Param(date.upper()), "PRESET": Param("PRESET"), "NODATA_FOR_MISSING": True},
                 {f"Classes, {date} date": "OUTPUT"})
     classes = [Output("reclass_start"), Output("reclass_end")]
+    # the children have no YEARS default: an expression gives the model's when YEARS is left out (qgis_process)
+    years = Expression("coalesce(@YEARS, '1985,2020')")
     b.child("matrix", "mineland:transfermatrix", "Transfer matrix", (120, 320),
             {"INPUT_START": Output("reclass_start"), "INPUT_END": Output("reclass_end")},
             {"Transitions": "OUTPUT", "Transfer matrix (km2)": "OUTPUT_MATRIX", "Transfer matrix report": "OUTPUT_HTML"})
     b.child("dynamics", "mineland:landusedynamics", "Dynamic degrees K and S", (420, 320),
-            {"INPUTS": classes, "YEARS": Param("YEARS")},
+            {"INPUTS": classes, "YEARS": years},
             {"Dynamic degree per class": "OUTPUT", "Comprehensive dynamic degree": "OUTPUT_SUMMARY",
              "Dynamics report": "OUTPUT_HTML"})
     b.child("carbon", "mineland:carbonstock", "Carbon stock and change", (720, 320),
-            {"INPUTS": classes, "YEARS": Param("YEARS"), "CARBON_TABLE": Param("CARBON_TABLE"),
+            {"INPUTS": classes, "YEARS": years, "CARBON_TABLE": Param("CARBON_TABLE"),
              "MISSING_AS_ZERO": False},
             {"Carbon stock": "OUTPUT", "Carbon change": "OUTPUT_CHANGE", "Carbon report": "OUTPUT_HTML"})
     return b.build(ordered=False)

@@ -92,7 +92,7 @@ def test_new_models_document_every_input(provider, name):
     assert model.parameterDefinitions()[0].name() == first[name]  # in the dialog's order, not alphabetical
 
 
-@pytest.mark.parametrize("name", NEW_MODELS)
+@pytest.mark.parametrize("name", SHIPPED)
 def test_a_left_out_input_gets_the_model_default(provider, name):
     """An input left out of processing.run or qgis_process reaches a child as NULL, so the child's default
     applies: every model input wired straight to a child must carry that child's default."""
