@@ -195,7 +195,9 @@ def mine_boundaries_status():
             "Class codes counted as vegetation when refining boundaries (default 2, 3, 4).", (1300, 50))
     b.child("refine", "mineland:refineboundaries", "Refine mine boundaries", (200, 200),
             {"INPUT_A": Param("INPUT_A"), "INPUT_B": Param("INPUT_B"), "BREAKS": Param("BREAKS"),
-             "LANDCOVER": Param("LANDCOVER"), "VEGETATED_CLASSES": Param("VEGETATED_CLASSES"),
+             "LANDCOVER": Param("LANDCOVER"),
+             # refineboundaries' own default is raw GLC_FCS30D codes: the model's 4-class default when left out
+             "VEGETATED_CLASSES": Expression("coalesce(@VEGETATED_CLASSES, '2, 3, 4')"),
              "SIMPLIFY_DISTANCE": 100.0},
             {"Refined mines": "OUTPUT", "Refinement report": "OUTPUT_HTML"})
     b.child("disturbance", "mineland:disturbance", "Disturbance and reclamation", (500, 330),

@@ -237,3 +237,21 @@ def test_desertification_model_fixed_breaks_when_asked(run, tmp_path, seed002):
     assert set(np.unique(classes)) == {0, 1}
     shares = [float(r["share_pct"]) for r in read_csv(result["desertification:Classes in mining patches"])]
     assert shares == [100.0, 0.0, 0.0, 0.0]
+
+
+def test_mine_boundaries_status_left_out_vegetated_classes_are_the_4_class_codes(run, tmp_path):
+    """refineboundaries' own default (raw GLC_FCS30D codes) would erase nothing on the model's 4-class raster."""
+    from mineland.sample import make_seed001
+
+    sample = make_seed001.write_all(str(tmp_path / "seed001"))
+    common = dict(INPUT_A=sample["mines_a"], INPUT_B=sample["mines_b"], BREAKS=sample["breaks"],
+                  LANDCOVER=sample["classes"][-1], CLASSES=sample["classes"],
+                  YEARS=",".join(map(str, make_seed001.YEARS)))
+    areas = []
+    for name, extra in (("given", {"VEGETATED_CLASSES": "2, 3, 4"}), ("left_out", {})):
+        result = run("mineland:mine_boundaries_status", dict(common, **extra, **{
+            "refine:Refined mines": str(tmp_path / f"{name}.gpkg"),
+            "disturbance:DEV REC and BSP per year": str(tmp_path / f"{name}_d.csv"),
+            "status:Mine status": str(tmp_path / f"{name}_s.csv")}))
+        areas.append(result["CHILD_RESULTS"]["refine"]["AREA_KM2"])
+    assert areas[1] == pytest.approx(areas[0])
