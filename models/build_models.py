@@ -8,8 +8,14 @@ named by its id (QGIS derives ``mineland:<name>`` from it), sits in the group
 one line per input. Model outputs keep an empty description, so they are named
 "<child id>:<output name>" in processing.run and qgis_process.
 
-The provider loads only ``*.model3`` files from this folder; this script is not
-a model and is not shipped in the plugin zip's algorithm list.
+A model input left out of processing.run or qgis_process reaches its children
+as NULL, and then each child's own default applies, not the model's. Model
+inputs therefore carry the children's defaults; where a model needs another
+default, the child reads it through an expression, coalesce(@INPUT, default)
+(tests/test_alg_models.py checks this for every shipped model).
+
+The provider loads only the ``*.model3`` files of this folder: this script
+travels in the plugin zip with them but is never loaded as a model.
 """
 
 import os
@@ -99,8 +105,8 @@ class ModelBuilder:
         self.order.append(definition.name())
 
     def child(self, child_id, algorithm_id, description, position, parameters, outputs=None):
-        """Add a child algorithm; ``parameters`` maps its parameter names to Param, Output, a static
-        value or a list of them; ``outputs`` maps model output names to the child's output names."""
+        """Add a child algorithm; ``parameters`` maps its parameter names to Param, Output, Expression,
+        a static value or a list of them; ``outputs`` maps model output names to the child's output names."""
         child = QgsProcessingModelChildAlgorithm(algorithm_id)
         if child.algorithm() is None:
             raise RuntimeError(f"{algorithm_id} is not registered: is the MineLand provider loaded?")
@@ -158,7 +164,8 @@ def landcover_carbon():
     years = Expression("coalesce(@YEARS, '1985,2020')")
     b.child("matrix", "mineland:transfermatrix", "Transfer matrix", (120, 320),
             {"INPUT_START": Output("reclass_start"), "INPUT_END": Output("reclass_end")},
-            {"Transitions": "OUTPUT", "Transfer matrix (km2)": "OUTPUT_MATRIX", "Transfer matrix report": "OUTPUT_HTML"})
+            {"Transitions": "OUTPUT", "Transfer matrix (km2)": "OUTPUT_MATRIX",
+             "Transfer matrix report": "OUTPUT_HTML"})
     b.child("dynamics", "mineland:landusedynamics", "Dynamic degrees K and S", (420, 320),
             {"INPUTS": classes, "YEARS": years},
             {"Dynamic degree per class": "OUTPUT", "Comprehensive dynamic degree": "OUTPUT_SUMMARY",
