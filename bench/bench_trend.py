@@ -268,7 +268,23 @@ def main():
         if too_few != too_few_e2e:
             problems.append(f"n={steps}: TOO_FEW_PIXELS {too_few_e2e} but the kernel has {too_few}")
     print(f"total bench time {time.perf_counter() - t_all:.1f} s")
+    records = []
+    for steps, a, b, c, *_ in rows:
+        records += [
+            benchlib.workload(f"MK + Sen + Hurst, n = {steps}, kernel", a, c, "pymannkendall loop (MK + Sen)",
+                              unit="µs/px", target=200.0, note=f"{KERNEL_REPEATS} runs, {stack_workers()} threads"),
+            benchlib.workload(f"MK + Sen + Hurst, n = {steps}, processing.run", b, c,
+                              "pymannkendall loop (MK + Sen)", unit="µs/px", target=200.0,
+                              note="reads GeoTIFFs, writes 9 bands"),
+        ]
+    benchlib.record("trend", records, facts=machine_facts())
     benchlib.finish(problems, "OK: ours equals pymannkendall on the sample")
+
+
+def stack_workers():
+    from mineland.core import stack
+
+    return stack.worker_count()
 
 
 if __name__ == "__main__":
