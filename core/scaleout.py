@@ -65,8 +65,13 @@ With the plugins folder on PYTHONPATH (``.build/plugins`` in this repo)::
 
 ``--scheduler local:N`` takes ``--memory-limit`` (per worker, e.g. 1GiB).
 Workers need numpy, scipy, GDAL's Python bindings and dask/distributed of the
-client's versions, and the plugins folder on their PYTHONPATH, e.g.
-``PYTHONPATH=/path/to/plugins dask worker tcp://host:8786``.
+client's versions (other numpy/scipy/GDAL versions are reported as a warning:
+the bits may differ), and the plugins folder on their PYTHONPATH, e.g.
+``GDAL_CACHEMAX=64 PYTHONPATH=/path/to/plugins dask worker tcp://host:8786 --nthreads 1 --memory-limit 1GiB``.
+A worker reads each strip once, so a small GDAL block cache is enough (GDAL's
+default, 5 % of the machine's RAM, counts against the worker's memory limit).
+A task needs about 64 MB for the trend (the in-process block budget) and
+128 MB for MLRI, plus the kernels' temporaries; 1 GiB per worker thread is ample.
 """
 
 import argparse
@@ -93,6 +98,9 @@ INSTALL_HINT = "pip install dask distributed"
 
 #: Strip results in flight per worker thread: one computing, one travelling or waiting to be written.
 IN_FLIGHT_PER_THREAD = 2
+
+#: Seconds between two looks at cancel while the cluster computes.
+POLL_SECONDS = 0.5
 
 _ADDRESS = re.compile(r"^(?:(tcp|tls|ws|wss|inproc|ucx)://)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)(?::(\d{1,5}))?/?$")
 
@@ -170,7 +178,10 @@ def connect(scheduler=None, timeout=DEFAULT_TIMEOUT, n_workers=None, memory_limi
         return
     text = scheduler.strip()
     if text == "local" or text.startswith("local:"):
-        workers = int(text.split(":", 1)[1]) if ":" in text else (n_workers or stack.worker_count())
+        count = text.split(":", 1)[1] if ":" in text else str(n_workers or stack.worker_count())
+        if not count.isdigit() or int(count) < 1:
+            raise ValueError(f"'{text}': give local or local:N with N workers, e.g. local:2")
+        workers = int(count)
         distributed = require_dask()
         with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                       memory_limit=memory_limit, dashboard_address=None) as cluster, \
@@ -252,10 +263,11 @@ def read_strip(sources, xsize, yoff, nrows):
 def run_strips(client, task, windows, args, consume, monitor=None, name="strip"):
     """Run ``task(*args, yoff, nrows)`` for every window and give the results to ``consume`` in window order.
 
-    With a client, at most two strips per worker thread are in flight; with
-    None, the tasks run here one after the other. Cancel is checked before
-    every strip is consumed; on any error or cancel the strips in flight are
-    cancelled. Returns the number of strips.
+    With a client, at most two strips per worker thread are computing or
+    waiting here for their turn, which bounds the client's memory; with None,
+    the tasks run here one after the other. Cancel is checked every
+    POLL_SECONDS (with None: before every strip); on any error or cancel the
+    strips in flight are cancelled. Returns the number of strips.
     """
     monitor = monitor or raster_io.Monitor()
     total = len(windows)
@@ -269,31 +281,32 @@ def run_strips(client, task, windows, args, consume, monitor=None, name="strip")
     threads = max(1, sum(client.nthreads().values()))
     limit = max(2, IN_FLIGHT_PER_THREAD * threads)
     token = uuid.uuid4().hex[:12]
-    live, finished = {}, {}  # future key → (strip index, future); strip index → result waiting for its turn
     queue = iter(enumerate(windows))
-    completed = distributed.as_completed()
+    live, finished = {}, {}  # strip index → future in flight; strip index → result waiting for its turn
+    written = 0
 
     def submit():
-        for index, (yoff, nrows) in itertools.islice(queue, 1):
-            future = client.submit(task, *args, yoff, nrows, key=f"mineland-{name}-{token}-{index}", pure=False)
-            live[future.key] = index, future
-            completed.add(future)
+        for index, (yoff, nrows) in itertools.islice(queue, max(0, limit - len(live) - len(finished))):
+            live[index] = client.submit(task, *args, yoff, nrows, key=f"mineland-{name}-{token}-{index}", pure=False)
 
     try:
-        for _ in range(limit):
-            submit()
-        written = 0
-        for future in completed:
+        submit()
+        while live:
             monitor.check()
-            index, _ = live.pop(future.key)
-            try:
-                finished[index] = future.result()
-            except distributed.KilledWorker as err:
-                yoff, nrows = windows[index]
-                raise ScaleoutError(f"workers died while computing rows {yoff}–{yoff + nrows - 1} (the scheduler "
-                                    f"gave up after its allowed failures: {err}); no output was written. Give the "
-                                    "workers more memory, or check their logs") from None
-            future.release()
+            try:  # wake up now and then, so that a cancel is seen while strips compute
+                done, _ = distributed.wait(list(live.values()), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
+            except TimeoutError:
+                continue
+            for index in sorted(i for i, future in live.items() if future in done):
+                future = live.pop(index)
+                try:
+                    finished[index] = future.result()
+                except distributed.KilledWorker as err:
+                    yoff, nrows = windows[index]
+                    raise ScaleoutError(f"workers died while computing rows {yoff}–{yoff + nrows - 1} (the "
+                                        f"scheduler gave up after its allowed failures: {err}); no output was "
+                                        "written. Give the workers more memory, or check their logs") from None
+                future.release()
             while written in finished:
                 consume(finished.pop(written))
                 written += 1
@@ -302,8 +315,7 @@ def run_strips(client, task, windows, args, consume, monitor=None, name="strip")
         return total
     finally:
         if live:
-            client.cancel([future for _, future in live.values()], force=True)
-            completed.clear()
+            client.cancel(list(live.values()), force=True)
 
 
 # ------------------------------------------------------------------ trend
@@ -513,11 +525,11 @@ def trend_on_cluster(paths, years, output, scheduler=None, class_output=None, mi
         writer.set_band_names(trend.TREND_BANDS)
         classes = outputs.enter_context(raster_io.BlockWriter(class_output, grid, raster_io.BYTE, 0)) \
             if class_output else None
-        too_few = write_trend_rasters(client, sources, nodatas, grid, years, min_valid, writer, classes, alpha,
-                                      raster_io.Monitor(progress, is_cancelled))
-        if classes:
+        if classes:  # before the pixels: GDAL cannot set a GeoTIFF's colour table once blocks are on disk
             raster_io.write_class_names(classes.band(), trend.RESTORATION_NAMES)
             raster_io.write_colour_table(classes.band(), styles.RESTORATION_COLOURS)
+        too_few = write_trend_rasters(client, sources, nodatas, grid, years, min_valid, writer, classes, alpha,
+                                      raster_io.Monitor(progress, is_cancelled))
     if class_output:
         styles.write_qml(class_output, {code: (styles.RESTORATION_COLOURS[code], name)
                                         for code, name in trend.RESTORATION_NAMES.items()})

@@ -12,6 +12,7 @@ Stacks are built strip by strip under ``--folder`` (default /tmp/mineland-scaleo
 import argparse
 import os
 import resource
+import subprocess
 import sys
 import time
 
@@ -21,6 +22,9 @@ from osgeo import gdal
 from . import raster_io, scaleout, stack, trend
 
 NODATA = -9999.0
+
+#: Workers read strips once: a small GDAL block cache (GDAL's default, 5 % of the RAM, is more than a worker's limit).
+WORKER_ENV = {"GDAL_CACHEMAX": "64"}
 
 
 def build_stack(folder, size, years, rows_per_strip=256):
@@ -32,7 +36,7 @@ def build_stack(folder, size, years, rows_per_strip=256):
     driver = gdal.GetDriverByName("GTiff")
     datasets = []
     for path in paths:
-        ds = driver.Create(path + ".part.tif", size, size, 1, gdal.GDT_Float32, ["TILED=YES", "BIGTIFF=YES"])
+        ds = driver.Create(path + ".part.tif", size, size, 1, gdal.GDT_Float32, ["BIGTIFF=IF_SAFER"])  # row strips
         ds.SetGeoTransform((500000.0, 30.0, 0.0, 6000000.0, 0.0, -30.0))
         ds.SetProjection(_utm33n())
         ds.GetRasterBand(1).SetNoDataValue(NODATA)
@@ -80,6 +84,15 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def load_average():
+    return os.getloadavg()[0]
+
+
 def speedup(args):
     from distributed import Client, LocalCluster
 
@@ -89,14 +102,21 @@ def speedup(args):
     os.makedirs(out, exist_ok=True)
     rows = []
 
-    def best(label, run, repeat=args.repeat):
+    def best(label, run, client=None, repeat=args.repeat):
+        """Best wall time of ``repeat`` runs, with the CPU seconds (this process + workers) of that run."""
         times = []
         for _ in range(repeat):
+            cpu = cpu_seconds() + (sum(client.run(cpu_seconds).values()) if client else 0.0)
+            load = load_average()
             started = time.perf_counter()
             run()
-            times.append(time.perf_counter() - started)
-        rows.append((label, min(times)))
-        print(f"{label}: {min(times):.2f} s (runs {', '.join(f'{t:.2f}' for t in times)})", flush=True)
+            wall = time.perf_counter() - started
+            cpu = cpu_seconds() + (sum(client.run(cpu_seconds).values()) if client else 0.0) - cpu
+            times.append((wall, cpu, load))
+        wall, cpu, load = min(times)
+        rows.append((label, wall, cpu))
+        print(f"{label}: {wall:.2f} s, {cpu:.1f} CPU s, load before {load:.1f} "
+              f"(runs {', '.join(f'{t[0]:.2f}' for t in times)})", flush=True)
 
     reference = os.path.join(out, "local.tif")
     best("in process, stack.write_trend_rasters (2 threads, today's plugin path)",
@@ -106,18 +126,19 @@ def speedup(args):
     for workers in (1, 2):
         started = time.perf_counter()
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                          memory_limit=args.memory_limit) as cluster, Client(cluster) as client:
+                          memory_limit=args.memory_limit, env=WORKER_ENV) as cluster, Client(cluster) as client:
             client.wait_for_workers(workers)
             print(f"LocalCluster of {workers} started in {time.perf_counter() - started:.1f} s", flush=True)
             target = os.path.join(out, f"cluster{workers}.tif")
             best(f"LocalCluster {workers} worker(s) × 1 thread",
-                 lambda: scaleout.trend_on_cluster(paths, years, target, scheduler=client))
+                 lambda: scaleout.trend_on_cluster(paths, years, target, scheduler=client), client)
             print(f"  identical to the in-process raster: {same_bits(reference, target)}", flush=True)
-    base = dict(rows)["LocalCluster 1 worker(s) × 1 thread"]
+    base = {label: wall for label, wall, _ in rows}["LocalCluster 1 worker(s) × 1 thread"]
     pixels = args.size * args.size
-    print("\n| run | seconds | µs per pixel | speed-up vs 1 worker |\n|---|---|---|---|")
-    for label, seconds in rows:
-        print(f"| {label} | {seconds:.2f} | {seconds / pixels * 1e6:.2f} | {base / seconds:.2f}× |")
+    print("\n| run | seconds | µs per pixel | CPU seconds (client + workers) | speed-up vs 1 worker |\n"
+          "|---|---|---|---|---|")
+    for label, wall, cpu in rows:
+        print(f"| {label} | {wall:.2f} | {wall / pixels * 1e6:.2f} | {cpu:.1f} | {base / wall:.2f}× |")
 
 
 def big(args):
@@ -125,6 +146,9 @@ def big(args):
 
     years = list(range(2001, 2001 + args.years))
     started = time.perf_counter()
+    # built in a child process, so that this process's peak memory is the run's
+    subprocess.run([sys.executable, "-m", "mineland.core.scaleout_bench", "build", "--size", str(args.size),
+                    "--years", str(args.years), "--folder", args.folder], check=True)
     paths = build_stack(args.folder, args.size, years)
     input_gb = sum(os.path.getsize(p) for p in paths) / 1e9
     print(f"stack: {len(paths)} × {args.size}² float32, {input_gb:.2f} GB on disk "
@@ -132,17 +156,21 @@ def big(args):
     output = os.path.join(args.folder, f"big{args.size}.tif")
     classes = os.path.join(args.folder, f"big{args.size}_class.tif")
     with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                      memory_limit=args.memory_limit) as cluster, Client(cluster) as client:
+                      memory_limit=args.memory_limit, env=WORKER_ENV) as cluster, Client(cluster) as client:
         client.wait_for_workers(args.workers)
         client_before = peak_rss_mb()
+        cpu = cpu_seconds() + sum(client.run(cpu_seconds).values())
+        load = load_average()
         started = time.perf_counter()
         result = scaleout.trend_on_cluster(paths, years, output, scheduler=client, class_output=classes)
         seconds = time.perf_counter() - started
         workers = client.run(peak_rss_mb)
+        cpu = cpu_seconds() + sum(client.run(cpu_seconds).values()) - cpu
     output_gb = (os.path.getsize(output) + os.path.getsize(classes)) / 1e9
     print(f"trend of {args.size * args.size / 1e6:.0f} Mpx × {len(years)} years: {seconds:.0f} s "
           f"({seconds / args.size ** 2 * 1e6:.2f} µs per pixel), outputs {output_gb:.2f} GB, "
-          f"too few: {result['too_few_pixels']}")
+          f"too few: {result['too_few_pixels']}; {cpu:.0f} CPU s (client + workers), load average "
+          f"{load:.1f} before and {load_average():.1f} after")
     print(f"peak resident memory: client {peak_rss_mb():.0f} MB (before the run {client_before:.0f} MB), "
           f"workers {', '.join(f'{v:.0f}' for v in workers.values())} MB; memory limit per worker "
           f"{args.memory_limit}")
@@ -150,7 +178,7 @@ def big(args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m mineland.core.scaleout_bench")
-    parser.add_argument("what", choices=["speedup", "big"])
+    parser.add_argument("what", choices=["build", "speedup", "big"])
     parser.add_argument("--size", type=int, default=2000)
     parser.add_argument("--years", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
@@ -158,7 +186,10 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--folder", default="/tmp/mineland-scaleout")
     args = parser.parse_args(argv)
-    speedup(args) if args.what == "speedup" else big(args)
+    if args.what == "build":
+        build_stack(args.folder, args.size, list(range(2001, 2001 + args.years)))
+    else:
+        speedup(args) if args.what == "speedup" else big(args)
     return 0
 
 

@@ -469,8 +469,8 @@ def test_command_line_trend_and_transfer_matrix(client, tmp_path):
 
     start, end = class_pair(tmp_path, 20, 30)
     done = subprocess.run([sys.executable, "-m", "mineland.core.scaleout", "transfermatrix", "--quiet", start, end,
-                           "--table", str(tmp_path / "pairs.csv")], capture_output=True, text=True, timeout=120,
-                          env=env)
+                           "--scheduler", "local:1", "--table", str(tmp_path / "pairs.csv")],
+                          capture_output=True, text=True, timeout=120, env=env)  # a LocalCluster of its own
     assert done.returncode == 0, done.stderr
     assert "nodata_pixels: 22" in done.stdout
 
