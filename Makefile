@@ -65,7 +65,8 @@ install: system plugin-link
 package:
 	rm -rf $(BUILD)/package dist/mineland-$(VERSION).zip && mkdir -p $(BUILD)/package/mineland dist
 	git archive --format=tar HEAD metadata.txt icon.svg __init__.py plugin.py LICENSE README.md \
-		algorithms core processing_provider ui models | tar -x -C $(BUILD)/package/mineland
+		algorithms core processing_provider ui models docs | tar -x -C $(BUILD)/package/mineland
+	rm -f $(BUILD)/package/mineland/models/build_models.py  # a developer's tool, not part of the plugin
 	cd $(BUILD)/package && $(SYSTEM_PYTHON) -m zipfile -c ../../dist/mineland-$(VERSION).zip mineland
 	@echo "dist/mineland-$(VERSION).zip"
 
