@@ -15,6 +15,18 @@ both print and check the same measurement. Run as a script:
         from→to pixel counts
     memprobe.py make-stack DIR XSIZE YSIZE STEPS
         write DIR/stack_<year>.tif, STEPS float32 rasters (years 2001…)
+    memprobe.py make-case-data DIR
+        write the rasters of the memory-bound cases (pair and stack) under DIR
+    memprobe.py case NAME DIR
+        run one memory-bound case (case_parameters: transfermatrix, reclassify,
+        reclassify-legend, trend) on the rasters of DIR, as ``run``, adding its bound_mb
+
+The memory-bound cases and their bounds (``bound_mb``) are defined here once,
+for tests/test_memory_bound.py and bench/bench_memory.py alike. The bound is
+over the baseline (the process after QGIS and Processing started), for runs
+with GDAL's block cache pinned to PINNED_CACHE_MB (GDAL_CACHEMAX): GDAL's cache
+is process-wide, by default 5 % of RAM, and otherwise fills with the decoded
+tiles of everything read and written — see the notes in bench_memory.py.
 
 Peak memory is VmHWM of /proc/self/status read by the child itself, NOT
 ru_maxrss: Linux carries the parent's peak RSS over fork + exec into the
@@ -193,6 +205,72 @@ def make_stack(directory, xsize, ysize, steps):
     return paths
 
 
+# ------------------------------------------------------------------ memory-bound cases
+
+#: GDAL block cache (MB) of the memory-bound runs: GDAL_CACHEMAX in the child's environment.
+PINNED_CACHE_MB = 64
+#: Sizes of the memory-bound rasters: a 12000 × 12000 uint8 pair (144 Mpx each, 36 × the 4 Mpx block
+#: budget) and a 2400 × 1500 float32 stack of 10 years (36 M values; 275 MB as the kernels' float64).
+PAIR_SIZE = 12000
+STACK_SHAPE = (2400, 1500, 10)
+RECLASS_TABLE = [1, 2, 10, 3, 4, 20, 5, 5, 30, 6, 7, 40]
+
+
+def block_mb():
+    """One input block of the core (raster_io.DEFAULT_BLOCK_PIXELS, 4 Mpx) as 8-byte values, in MB."""
+    from mineland.core import raster_io
+
+    return raster_io.DEFAULT_BLOCK_PIXELS * 8 / 2 ** 20
+
+
+def stack_budget_mb():
+    from mineland.core import stack
+
+    return stack.STACK_BUDGET_BYTES / 2 ** 20
+
+
+def bound_mb(name):
+    """Peak RSS allowed over the QGIS baseline for a case, GDAL cache pinned (see the module docstring).
+
+    Raster cases: the GDAL cache + 4 blocks of 8-byte values (two inputs as read, the int64
+    codes or the lookup's output, slack). Trend: the GDAL cache + the stack budget (two blocks
+    in flight of half of it each) + 2 blocks for the kernels' per-thread temporaries, the
+    concatenated statistics of a block and their float32 copies.
+    """
+    if name == "trend":
+        return PINNED_CACHE_MB + stack_budget_mb() + 2 * block_mb()
+    return PINNED_CACHE_MB + 4 * block_mb()
+
+
+def stack_years():
+    return list(range(2001, 2001 + STACK_SHAPE[2]))
+
+
+def case_parameters(name, directory):
+    """processing.run parameters of a memory-bound case on the rasters of ``directory``."""
+    join = lambda *parts: os.path.join(directory, *parts)  # noqa: E731
+    if name == "transfermatrix":
+        return "mineland:transfermatrix", {"INPUT_START": join("start.tif"), "INPUT_END": join("end.tif"),
+                                           "OUTPUT": join("pairs.csv"), "OUTPUT_MATRIX": join("matrix.csv")}
+    if name in ("reclassify", "reclassify-legend"):
+        # "reclassify" keeps unmatched codes (NODATA_FOR_MISSING off): no colour table is written, which
+        # avoids the failure "reclassify-legend" shows when the output does not fit GDAL's cache
+        return "mineland:reclassify", {"INPUT": join("start.tif"), "PRESET": 0, "TABLE": RECLASS_TABLE,
+                                       "NODATA_FOR_MISSING": name == "reclassify-legend",
+                                       "OUTPUT": join(f"{name}.tif")}
+    if name == "trend":
+        years = stack_years()
+        return "mineland:trend", {"INPUTS": [join(f"stack_{y}.tif") for y in years],
+                                  "YEARS": ",".join(map(str, years)), "MIN_VALID": 8, "OUTPUT": join("trend.tif")}
+    raise ValueError(f"unknown case {name!r}")
+
+
+def make_case_data(directory):
+    """The pair and the stack of the memory-bound cases under ``directory`` (in this process)."""
+    make_pair(directory, PAIR_SIZE)
+    make_stack(directory, *STACK_SHAPE)
+
+
 # ------------------------------------------------------------------ parent side
 
 def child_env():
@@ -204,10 +282,11 @@ def child_env():
     return env
 
 
-def probe(*args, timeout=600):
-    """Run ``memprobe.py *args`` in a fresh process; return its JSON result (RuntimeError on failure)."""
+def probe(*args, timeout=600, env=None):
+    """Run ``memprobe.py *args`` in a fresh process (``env`` added to its environment); return its JSON
+    result (RuntimeError on failure)."""
     child = subprocess.run([sys.executable, os.path.abspath(__file__), *map(str, args)], capture_output=True,
-                           text=True, env=child_env(), timeout=timeout)
+                           text=True, env={**child_env(), **(env or {})}, timeout=timeout)
     lines = [line for line in child.stdout.splitlines() if line.startswith(MARK)]
     if child.returncode != 0 or not lines:
         raise RuntimeError(f"memprobe {' '.join(map(str, args[:2]))} failed (exit {child.returncode}):\n"
@@ -215,8 +294,14 @@ def probe(*args, timeout=600):
     return json.loads(lines[-1][len(MARK):])
 
 
-def probe_run(algorithm, parameters, timeout=600):
-    return probe("run", algorithm, json.dumps(parameters), timeout=timeout)
+def probe_run(algorithm, parameters, timeout=600, env=None):
+    return probe("run", algorithm, json.dumps(parameters), timeout=timeout, env=env)
+
+
+def probe_case(name, directory, pinned=True, timeout=600):
+    """A memory-bound case in a fresh process, GDAL's cache pinned to PINNED_CACHE_MB unless ``pinned`` is off."""
+    return probe("case", name, directory, timeout=timeout,
+                 env={"GDAL_CACHEMAX": str(PINNED_CACHE_MB)} if pinned else None)
 
 
 def main(argv):
@@ -229,6 +314,12 @@ def main(argv):
         out = {"paths": make_pair(args[0], int(args[1]))}
     elif mode == "make-stack":
         out = {"paths": make_stack(args[0], int(args[1]), int(args[2]), int(args[3]))}
+    elif mode == "make-case-data":
+        make_case_data(args[0])
+        out = {}
+    elif mode == "case":
+        out = run(*case_parameters(args[0], args[1]))
+        out.update(case=args[0], bound_mb=bound_mb(args[0]))
     else:
         raise SystemExit(__doc__)
     out["process_peak_mb"] = status_mb("VmHWM")
