@@ -52,9 +52,12 @@ demo: venv plugin-link
 	$(PYTHON) sample/demo.py demo_output
 
 bench: venv plugin-link
-	$(PYTHON) bench/bench_transfer_matrix.py
-	$(PYTHON) bench/bench_trend.py
-	$(PYTHON) bench/bench_spatial.py
+	@if ! command -v grass >/dev/null 2>&1; then \
+		echo "Installing GRASS GIS (grass-core) for the r.coin comparison..."; \
+		if [ "$$(id -u)" -ne 0 ]; then echo "run as root (or install: grass-core)"; exit 1; fi; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends grass-core; \
+	fi
+	$(PYTHON) bench/run_all.py
 
 install: system plugin-link
 	mkdir -p $(QGIS_PROFILES)/python/plugins

@@ -156,7 +156,8 @@ def main():
         print(fact)
     print()
     t_ours, t_native = min(times["ours"]), min(times["native"])
-    print(f"seconds, best of {REPEATS} (runs alternate), {XSIZE * YSIZE / 1e6:.0f} Mpx, table of {len(TABLE) // 3} rows")
+    print(f"seconds, best of {REPEATS} (runs alternate), {XSIZE * YSIZE / 1e6:.0f} Mpx, "
+          f"table of {len(TABLE) // 3} rows")
     print(f"{'':<52}{'seconds':>9}{'native/ours':>13}{'output MB':>11}")
     print(f"{'ours: processing.run mineland:reclassify':<52}{t_ours:9.3f}{t_native / t_ours:13.2f}"
           f"{sizes['ours']:11.1f}")
@@ -172,7 +173,8 @@ def main():
     benchlib.record("reclassify", [
         benchlib.workload(f"reclassify, {XSIZE * YSIZE / 1e6:.0f} Mpx, {len(TABLE) // 3}-row table", t_ours, t_native,
                           "native:reclassifybytable", target=1.0,
-                          note="outputs identical pixel for pixel" if not differing else "OUTPUTS DIFFER"),
+                          note="outputs identical pixel for pixel" if not differing else "OUTPUTS DIFFER",
+                          memory="reclassify"),
     ], facts=facts)
     benchlib.finish(problems, "OK: ours equals native:reclassifybytable pixel for pixel")
 

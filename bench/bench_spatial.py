@@ -169,12 +169,15 @@ def main():
         star = by_label["G_Local star, analytical"]
         star_perm = by_label[f"G_Local star, esda + {PERMUTATIONS} permutations (ours: analytical)"]
         records += [
-            benchlib.workload(f"Moran's I, {PERMUTATIONS} perm., {cells}", *moran, "esda.Moran", target=1.0),
+            benchlib.workload(f"Moran's I, {PERMUTATIONS} perm., {cells}", *moran, "esda.Moran", target=1.0,
+                              memory=f"moran{rows * cols}"),
             benchlib.workload(f"LISA, {PERMUTATIONS} perm., {cells}", *local, "esda.Moran_Local (no numba)",
-                              target=1.0, note=repeat_note),
-            benchlib.workload(f"Gi*, analytical, {cells}", *star, "esda.G_Local star, permutations=0", target=1.0),
+                              target=1.0, note=repeat_note, memory=f"moran{rows * cols}"),
+            benchlib.workload(f"Gi*, analytical, {cells}", *star, "esda.G_Local star, permutations=0", target=1.0,
+                              memory=f"hotspots{rows * cols}"),
             benchlib.workload(f"Gi*, {cells} (esda + {PERMUTATIONS} perm.)", *star_perm,
-                              "esda.G_Local star, 999 permutations", note="ours analytical only; esda: 1 run"),
+                              "esda.G_Local star, 999 permutations", note="ours analytical only; esda: 1 run",
+                              memory=f"hotspots{rows * cols}"),
         ]
 
     print()

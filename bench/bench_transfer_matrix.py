@@ -302,11 +302,11 @@ def main():
     mpx = XSIZE * YSIZE / 1e6
     benchlib.record("transfer_matrix", [
         benchlib.workload(f"transfer matrix, {mpx:.0f} Mpx pair", t_ours, t_bare, "bare GDAL strips + bincount",
-                          target=0.5, note="within 2× of bare"),
+                          target=0.5, note="within 2× of bare", memory="transfermatrix"),
         benchlib.workload(f"transfer matrix, {mpx:.0f} Mpx pair", t_ours, rcoin["coin_s"],
                           "GRASS r.coin (tabulation of imported maps)", target=1.0,
                           note=f"r.in.gdal import of both, not counted: {rcoin['import_s']:.2f} s; r.coin on "
-                               f"r.external links: {rcoin['coin_linked_s']:.2f} s"),
+                               f"r.external links: {rcoin['coin_linked_s']:.2f} s", memory="transfermatrix"),
     ], facts=facts)
     benchlib.finish(problems)
 

@@ -272,10 +272,11 @@ def main():
     for steps, a, b, c, *_ in rows:
         records += [
             benchlib.workload(f"MK + Sen + Hurst, n = {steps}, kernel", a, c, "pymannkendall loop (MK + Sen)",
-                              unit="µs/px", target=200.0, note=f"{KERNEL_REPEATS} runs, {stack_workers()} threads"),
+                              unit="µs/px", target=200.0, note=f"best of {KERNEL_REPEATS}, {stack_workers()} threads",
+                              memory=f"trend{steps}"),
             benchlib.workload(f"MK + Sen + Hurst, n = {steps}, processing.run", b, c,
                               "pymannkendall loop (MK + Sen)", unit="µs/px", target=200.0,
-                              note="reads GeoTIFFs, writes 9 bands"),
+                              note=f"best of {E2E_REPEATS}; reads GeoTIFFs, writes 9 bands", memory=f"trend{steps}"),
         ]
     benchlib.record("trend", records, facts=machine_facts())
     benchlib.finish(problems, "OK: ours equals pymannkendall on the sample")

@@ -78,13 +78,14 @@ def best_of(function, repeats):
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "results")
 
 
-def workload(name, ours, peer=None, peer_name="", unit="s", target=None, note=""):
+def workload(name, ours, peer=None, peer_name="", unit="s", target=None, note="", memory=None):
     """One row of the summary: ``ours`` and ``peer`` in ``unit`` (s, or µs/px), lower is better.
 
-    ``target`` is the least speed-up peer ÷ ours the issue asks for (None: no target).
+    ``target`` is the least speed-up peer ÷ ours the issue asks for (None: no target);
+    ``memory`` the key of bench_memory's row with ours' peak RSS for this workload.
     """
     return {"name": name, "ours": ours, "peer": peer, "peer_name": peer_name, "unit": unit, "target": target,
-            "note": note}
+            "note": note, "memory": memory}
 
 
 def record(bench, rows=(), memory=(), notes=(), facts=None):
