@@ -102,6 +102,14 @@ IN_FLIGHT_PER_THREAD = 2
 #: Seconds between two looks at cancel while the cluster computes.
 POLL_SECONDS = 0.5
 
+#: glibc's mmap threshold on the workers (bytes). Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_ set,
+#: which freezes glibc's threshold at 128 kB: every temporary of the kernels (a few MB per pixel chunk) is then a
+#: fresh mmap whose pages fault in, +50 % CPU for the trend (measured, core/SCALING.md). Set once per worker.
+WORKER_MMAP_THRESHOLD = 32 << 20
+
+_M_MMAP_THRESHOLD = -3  # mallopt parameter of glibc's malloc.h
+_allocator = {"tuned": False}
+
 _ADDRESS = re.compile(r"^(?:(tcp|tls|ws|wss|inproc|ucx)://)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)(?::(\d{1,5}))?/?$")
 
 
@@ -260,6 +268,25 @@ def read_strip(sources, xsize, yoff, nrows):
     return arrays
 
 
+def tune_allocator():
+    """Raise glibc's mmap threshold to WORKER_MMAP_THRESHOLD in this process, once (no-op without glibc)."""
+    if _allocator["tuned"]:
+        return
+    _allocator["tuned"] = True
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").mallopt(_M_MMAP_THRESHOLD, WORKER_MMAP_THRESHOLD)
+    except (OSError, AttributeError):
+        pass
+
+
+def on_worker(task, *args):
+    """Run a strip task on a worker, with the worker's allocator tuned first."""
+    tune_allocator()
+    return task(*args)
+
+
 def run_strips(client, task, windows, args, consume, monitor=None, name="strip"):
     """Run ``task(*args, yoff, nrows)`` for every window and give the results to ``consume`` in window order.
 
@@ -287,7 +314,8 @@ def run_strips(client, task, windows, args, consume, monitor=None, name="strip")
 
     def submit():
         for index, (yoff, nrows) in itertools.islice(queue, max(0, limit - len(live) - len(finished))):
-            live[index] = client.submit(task, *args, yoff, nrows, key=f"mineland-{name}-{token}-{index}", pure=False)
+            live[index] = client.submit(on_worker, task, *args, yoff, nrows, key=f"mineland-{name}-{token}-{index}",
+                                        pure=False)
 
     try:
         submit()
