@@ -19,7 +19,8 @@ The bound over the baseline (``bound_mb``), with GDAL's block cache pinned to
 * transfer matrix and reclassify: 64 MB (GDAL cache) + 4 × 32 MB (4 blocks of
   4 Mpx of 8-byte values) = 192 MB;
 * trend: 64 MB + the stack budget (core/stack.py STACK_BUDGET_BYTES, 128 MB:
-  two blocks in flight, each half of it) + 2 × 32 MB = 256 MB.
+  two blocks in flight, each half of it) + 4 × 32 MB = 320 MB (measured 222 to
+  267 MB: how far reading the next block overlaps the kernels varies run to run).
 
 Why the cache is pinned: GDAL's block cache is process-wide and by default 5 %
 of RAM (1.2 GB on a 24 GB machine); nothing in MineLand empties it, so with the
@@ -51,7 +52,7 @@ BLOCK_MB = raster_io.DEFAULT_BLOCK_PIXELS * 8 / 2 ** 20  # 32 MB
 BOUND_MB = {
     "transfermatrix": PINNED_CACHE_MB + 4 * BLOCK_MB,
     "reclassify": PINNED_CACHE_MB + 4 * BLOCK_MB,
-    "trend": PINNED_CACHE_MB + stack.STACK_BUDGET_BYTES / 2 ** 20 + 2 * BLOCK_MB,
+    "trend": PINNED_CACHE_MB + stack.STACK_BUDGET_BYTES / 2 ** 20 + 4 * BLOCK_MB,
 }
 PAIR_SIZE = 12000
 STACK_SHAPE = (2400, 1500)  # memprobe.STACK_SHAPE
@@ -108,7 +109,7 @@ def test_the_rasters_dwarf_the_bounds(big):
     assert 4 * pair_bytes > 5 * BOUND_MB["transfermatrix"]  # the 8-byte codes of a whole-raster bincount
     pixels = STACK_SHAPE[0] * STACK_SHAPE[1]
     whole_stack = pixels * (len(STACK_YEARS) * (4 + 8) + len(trend.TREND_BANDS) * 8) / 2 ** 20  # read, float64, stats
-    assert whole_stack > 2.5 * BOUND_MB["trend"]
+    assert whole_stack > 2 * BOUND_MB["trend"]
 
 
 def test_transfer_matrix_of_a_144_mpx_pair(big):
