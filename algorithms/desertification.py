@@ -105,10 +105,10 @@ class DesertificationAlgorithm(MineLandAlgorithm):
         breaks = self._breaks(parameters, context, score_path)
         score = RasterInput("OUTPUT_SCORE", score_path)
         with raster_io.BlockWriter(class_path, grid, raster_io.BYTE, 0) as writer:
+            raster_io.write_class_names(writer.band(), model.CLASS_NAMES)  # before the pixels (see reclassify)
+            raster_io.write_colour_table(writer.band(), styles.SENSITIVITY_COLOURS)
             for yoff, _, (values,) in raster_io.iter_blocks([score.band], grid, monitor(feedback, 0.5, 0.9)):
                 writer.write(yoff, model.classify(np.where(values >= 0, values, np.nan), breaks))
-            raster_io.write_class_names(writer.band(), model.CLASS_NAMES)
-            raster_io.write_colour_table(writer.band(), styles.SENSITIVITY_COLOURS)
         styles.write_qml(class_path, {c: (styles.SENSITIVITY_COLOURS[c], f"{c} {name}")
                                       for c, name in model.CLASS_NAMES.items()})
         results = {"OUTPUT_SCORE": score_path, "OUTPUT_CLASS": class_path}

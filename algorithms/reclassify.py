@@ -80,7 +80,14 @@ class ReclassifyAlgorithm(MineLandAlgorithm):
             fail("TABLE", str(err))
 
         unmatched_pixels, unmatched_codes = 0, set()
+        classes = {v: names.get(v, f"class {v}") for v in reclass.output_values(rules)}
+        colours = styles.class_colours(classes, PRESET_COLOURS.get(preset))
+        legend = not keep  # kept unmatched codes would be invisible in a paletted style
         with raster_io.BlockWriter(output, source.grid, gdal_type, nodata_out) as writer:
+            # before the pixels: GTiff refuses a colour table once tiles have been flushed
+            raster_io.write_class_names(writer.band(), classes)
+            if legend and gdal_type in (raster_io.BYTE, raster_io.UINT16):
+                raster_io.write_colour_table(writer.band(), colours)
             for yoff, _, (values,) in raster_io.iter_blocks([source.band], source.grid, monitor(feedback)):
                 valid = raster_io.valid_mask(values, source.nodata)
                 out = reclass.reclassify(values, rules, valid, nodata_out, out_dtype, keep)
@@ -91,12 +98,6 @@ class ReclassifyAlgorithm(MineLandAlgorithm):
                         unmatched_pixels += count
                         unmatched_codes.update(np.unique(values[missed]).tolist()[:50])
                 writer.write(yoff, out)
-            classes = {v: names.get(v, f"class {v}") for v in reclass.output_values(rules)}
-            colours = styles.class_colours(classes, PRESET_COLOURS.get(preset))
-            raster_io.write_class_names(writer.band(), classes)
-            legend = not keep  # kept unmatched codes would be invisible in a paletted style
-            if legend and gdal_type in (raster_io.BYTE, raster_io.UINT16):
-                raster_io.write_colour_table(writer.band(), colours)
         if legend:
             styles.write_qml(output, {v: (colours[v], f"{v} {name}") for v, name in classes.items()})
         if unmatched_pixels:

@@ -82,6 +82,9 @@ class TrendAlgorithm(MineLandAlgorithm):
             writer.set_band_names(trend.TREND_BANDS)
             classes = outputs.enter_context(raster_io.BlockWriter(class_path, grid, raster_io.BYTE, 0)) \
                 if class_path else None
+            if classes:  # before the pixels: GTiff refuses a colour table once tiles have been flushed
+                raster_io.write_class_names(classes.band(), trend.RESTORATION_NAMES)
+                raster_io.write_colour_table(classes.band(), styles.RESTORATION_COLOURS)
             if client is None:
                 too_few = stack.write_trend_rasters(series.bands, series.nodatas, grid, years, min_valid, writer,
                                                     classes, alpha, monitor(feedback))
@@ -90,9 +93,6 @@ class TrendAlgorithm(MineLandAlgorithm):
 
                 too_few = scaleout.write_trend_rasters(client, dask_scheduler.sources(series.steps), series.nodatas,
                                                        grid, years, min_valid, writer, classes, alpha, monitor(feedback))
-            if classes:
-                raster_io.write_class_names(classes.band(), trend.RESTORATION_NAMES)
-                raster_io.write_colour_table(classes.band(), styles.RESTORATION_COLOURS)
         styles.style_continuous(output, "diverging")  # band 1, Sen's slope: decrease red, increase green
         if class_path:
             styles.write_qml(class_path, {code: (styles.RESTORATION_COLOURS[code], name)

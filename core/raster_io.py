@@ -279,6 +279,7 @@ def iter_blocks(bands, grid, monitor=None, block_pixels=DEFAULT_BLOCK_PIXELS,
         monitor.check()
         arrays = [b.ReadAsArray(0, yoff, grid.xsize, nrows) for b in bands]
         yield yoff, nrows, arrays
+        _drop_cached_tiles(bands)
         monitor.report(start + (end - start) * (yoff + nrows) / grid.ysize)
 
 
@@ -294,7 +295,24 @@ def iter_blocks_with_halo(bands, grid, halo, monitor=None, block_pixels=DEFAULT_
         monitor.check()
         start, end = max(0, yoff - halo), min(grid.ysize, yoff + nrows + halo)
         yield yoff, nrows, [b.ReadAsArray(0, start, grid.xsize, end - start) for b in bands], yoff - start
+        _drop_cached_tiles(bands)
         monitor.report((yoff + nrows) / grid.ysize)
+
+
+#: Above this much in GDAL's block cache, a finished strip's tiles are dropped from it.
+CACHE_KEEP_BYTES = 64 << 20
+
+
+def _drop_cached_tiles(bands):
+    """Free the strip's decoded tiles from GDAL's block cache once it holds more than CACHE_KEEP_BYTES.
+
+    Strips are read once, in order; with GDAL's default cache (5 % of RAM) every tile read would
+    otherwise stay until the cache is full, so memory would grow with the raster. Below the
+    threshold the cache recycles its own blocks, which fragments the heap less than freeing them.
+    """
+    if gdal.GetCacheUsed() > CACHE_KEEP_BYTES:
+        for band in bands:
+            band.FlushCache()
 
 
 def band_range(path, band=1):

@@ -25,10 +25,10 @@ The bound over the baseline (``bound_mb``), with GDAL's block cache pinned to
 Why the cache is pinned: GDAL's block cache is process-wide and by default 5 %
 of RAM (1.2 GB on a 24 GB machine); nothing in MineLand empties it, so with the
 default it keeps every decoded tile read or written until it is full, and the
-peak grows with the raster up to that size. The two xfail(strict) cases below
-record this and a failure it causes; they start passing — and so fail as
-XPASS — when core/raster_io.py drops each strip's tiles after use and the
-algorithms write colour tables before the first block.
+peak grew with the raster up to that size: core/raster_io.py now drops each
+strip's input tiles after use, and the algorithms write colour tables before
+the first block (GTiff refuses them once tiles have been flushed to disk). The
+last two cases check both with GDAL's default cache and an output larger than it.
 """
 
 import csv
@@ -159,18 +159,11 @@ def test_trend_of_a_stack(big):
         assert np.array_equal(got, want), name
 
 
-@pytest.mark.xfail(strict=True, raises=ChildFailed, reason=(
-    "algorithms/reclassify.py sets the colour table after the blocks are written; once GDAL has flushed "
-    "tiles to disk (output larger than its cache) GTiff refuses: 'Cannot modify tag PhotometricInterpretation "
-    "while writing'. Same pattern in trend (OUTPUT_CLASS), desertification and core/scaleout.py"))
 def test_reclassify_with_legend_when_the_output_exceeds_gdal_cache(big):
     result = memprobe("case", "reclassify-legend", big)
     check_bound(result, "reclassify")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "with GDAL's default cache (5 % of RAM) every decoded tile read stays cached: the 144 Mpx pair adds "
-    "~290 MB; core/raster_io.iter_blocks does not drop a strip's tiles after use"))
 def test_transfer_matrix_with_gdal_default_cache(big):
     result = memprobe("case", "transfermatrix", big, cache_mb=None)
     assert over_baseline(result) <= BOUND_MB["transfermatrix"], (
