@@ -226,9 +226,9 @@ def check_workers(client, timeout=DEFAULT_TIMEOUT):
                             f"({err}); start workers with: dask worker {client.scheduler.address}") from None
     try:
         found = client.run(worker_versions)
-    except ImportError as err:
-        raise ScaleoutError(f"a worker cannot import MineLand ({err}): start the workers with the plugins folder "
-                            "on their PYTHONPATH (PYTHONPATH=/path/to/plugins dask worker ADDRESS)") from None
+    except (ImportError, AttributeError) as err:  # no mineland on the worker, or an older one
+        raise ScaleoutError(f"a worker cannot import this MineLand ({err}): start the workers with the plugins "
+                            "folder on their PYTHONPATH (PYTHONPATH=/path/to/plugins dask worker ADDRESS)") from None
     mine = worker_versions()
     return [f"worker {worker} runs {key} {theirs[key]}, this client {mine[key]}: results may differ in the last "
             "bits from a local run" for worker, theirs in sorted(found.items()) for key in sorted(mine)
