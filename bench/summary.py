@@ -127,8 +127,10 @@ def write_markdown(path, records, total_seconds, failures):
         *markdown_table(MEMORY_HEADER, memory_rows(records)),
         "",
         "*+ MB* is the peak over the run's own baseline; *bound* is tests/test_memory_bound.py's, which pins "
-        "GDAL's block cache to 64 MB (GDAL_CACHEMAX=64). With GDAL's default cache (5 % of RAM) the decoded "
-        "tiles of everything read and written stay cached, so the peak grows with the raster up to that size.",
+        "GDAL's block cache to 64 MB (GDAL_CACHEMAX=64). With GDAL's default cache (5 % of RAM) the rows "
+        "marked *default* show what the cache adds on top: tiles GDAL keeps until it is full or the file is "
+        "closed (core/raster_io.py drops a finished strip's input tiles once the cache holds over 64 MB; "
+        "written tiles stay until the output is closed).",
     ]
     if failures:
         lines += ["", "## Bench failures", "", *(f"- {f}" for f in failures)]
