@@ -401,7 +401,8 @@ class BlockWriter:
     # DEFLATE at level 1: every reader knows it, and on measured outputs it was 3× faster
     # than level 6 for a few % more bytes. The horizontal predictor helps integer classes;
     # on noisy float statistics the floating-point predictor made files larger, so none.
-    CREATION_OPTIONS = ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "ZLEVEL=1",
+    TILE = 256
+    CREATION_OPTIONS = ["TILED=YES", f"BLOCKXSIZE={TILE}", f"BLOCKYSIZE={TILE}", "COMPRESS=DEFLATE", "ZLEVEL=1",
                         "BIGTIFF=IF_SAFER", "NUM_THREADS=ALL_CPUS"]
 
     def __init__(self, path, grid, gdal_type, nodata=None, bands=1):
@@ -425,6 +426,12 @@ class BlockWriter:
 
     def write(self, yoff, array, band=1):
         self.ds.GetRasterBand(band).WriteArray(array, 0, yoff)
+        # Hand finished tiles to the file when GDAL's cache grows (else they stay cached up to 5 % of
+        # RAM). Only for one band on whole tile rows: a multiband tile holds every band, and
+        # rewriting a compressed tile would waste file space.
+        ends_tile_row = (yoff + array.shape[0]) % self.TILE == 0
+        if self.ds.RasterCount == 1 and ends_tile_row and gdal.GetCacheUsed() > CACHE_KEEP_BYTES:
+            self.ds.FlushCache()
 
     def set_band_names(self, names):
         for index, name in enumerate(names, start=1):

@@ -168,3 +168,10 @@ def test_transfer_matrix_with_gdal_default_cache(big):
     result = memprobe("case", "transfermatrix", big, cache_mb=None)
     assert over_baseline(result) <= BOUND_MB["transfermatrix"], (
         f"{over_baseline(result):.0f} MB over the baseline with GDAL_CACHEMAX {result['gdal_cachemax_mb']:.0f} MB")
+
+
+def test_reclassify_with_gdal_default_cache(big):
+    """Written tiles leave GDAL's cache too (one-band outputs, whole tile rows)."""
+    result = memprobe("case", "reclassify-legend", big, cache_mb=None)
+    assert over_baseline(result) <= BOUND_MB["reclassify"], (
+        f"{over_baseline(result):.0f} MB over the baseline with GDAL_CACHEMAX {result['gdal_cachemax_mb']:.0f} MB")
