@@ -1,8 +1,8 @@
 """Measurements behind core/SCALING.md: the trend on a Dask LocalCluster of 1 and 2 workers vs in process,
 and the largest stack run under a memory budget.
 
-    PYTHONPATH=.build/plugins .venv/bin/python -m mineland.core.scaleout_bench speedup --size 2000 --years 20
-    PYTHONPATH=.build/plugins .venv/bin/python -m mineland.core.scaleout_bench big --size 10000 --years 20 \\
+    PYTHONPATH=.build/plugins .venv/bin/python bench/bench_scaleout.py speedup --size 2000 --years 20
+    PYTHONPATH=.build/plugins .venv/bin/python bench/bench_scaleout.py big --size 10000 --years 20 \\
         --memory-limit 1GiB
 
 Stacks are built strip by strip under ``--folder`` (default /tmp/mineland-scaleout), deterministic
@@ -19,7 +19,7 @@ import time
 import numpy as np
 from osgeo import gdal
 
-from . import raster_io, scaleout, stack, trend
+from mineland.core import raster_io, scaleout, stack, trend
 
 NODATA = -9999.0
 
@@ -147,7 +147,7 @@ def big(args):
     years = list(range(2001, 2001 + args.years))
     started = time.perf_counter()
     # built in a child process, so that this process's peak memory is the run's
-    subprocess.run([sys.executable, "-m", "mineland.core.scaleout_bench", "build", "--size", str(args.size),
+    subprocess.run([sys.executable, os.path.abspath(__file__), "build", "--size", str(args.size),
                     "--years", str(args.years), "--folder", args.folder], check=True)
     paths = build_stack(args.folder, args.size, years)
     input_gb = sum(os.path.getsize(p) for p in paths) / 1e9
@@ -177,7 +177,7 @@ def big(args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m mineland.core.scaleout_bench")
+    parser = argparse.ArgumentParser(prog="python bench/bench_scaleout.py")
     parser.add_argument("what", choices=["build", "speedup", "big"])
     parser.add_argument("--size", type=int, default=2000)
     parser.add_argument("--years", type=int, default=20)
@@ -194,6 +194,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    from mineland.core.scaleout_bench import main as _main
-
-    sys.exit(_main())
+    sys.exit(main())
