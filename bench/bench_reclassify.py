@@ -54,10 +54,7 @@ TABLE = [10, 20, 1, 51, 92, 2, 120, 122, 2, 130, 130, 3, 140, 140, 3, 150, 153, 
 # ---------------------------------------------------------------- test data
 
 def _is_current(path):
-    if not os.path.exists(path):
-        return False
-    ds = gdal.Open(path)
-    return (ds.RasterXSize, ds.RasterYSize) == (XSIZE, YSIZE) and ds.GetMetadataItem("BENCH_VERSION") == VERSION
+    return benchlib.is_current(path, (XSIZE, YSIZE), VERSION)
 
 
 def ensure_data():

@@ -79,12 +79,7 @@ def make_field(rows, cols):
 
 
 def best_of(function, repeats=REPEATS):
-    best, result = float("inf"), None
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        best = min(best, time.perf_counter() - start)
-    return best, result
+    return benchlib.best_of(function, repeats)
 
 
 def rook(rows, cols):

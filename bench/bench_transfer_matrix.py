@@ -105,10 +105,7 @@ def _strips():
 
 
 def _is_current(path):
-    if not os.path.exists(path):
-        return False
-    ds = gdal.Open(path)
-    return (ds.RasterXSize, ds.RasterYSize) == (XSIZE, YSIZE) and ds.GetMetadataItem("BENCH_VERSION") == VERSION
+    return benchlib.is_current(path, (XSIZE, YSIZE), VERSION)
 
 
 def ensure_data():

@@ -63,6 +63,16 @@ def load_average():
     return " ".join(f"{v:.2f}" for v in os.getloadavg())
 
 
+def is_current(path, size, version):
+    """True when the bench raster ``path`` exists with ``size`` (x, y) and BENCH_VERSION ``version``."""
+    from osgeo import gdal
+
+    if not os.path.exists(path):
+        return False
+    ds = gdal.Open(path)
+    return (ds.RasterXSize, ds.RasterYSize) == tuple(size) and ds.GetMetadataItem("BENCH_VERSION") == version
+
+
 def best_of(function, repeats):
     """(best seconds, last result) of ``repeats`` calls of ``function()``."""
     best, result = float("inf"), None
