@@ -110,3 +110,40 @@ def test_block_size_never_changes_the_counts(tmp_path, block_pixels):
     np.testing.assert_array_equal(pairs[(0, 1)].pixels, reference.pixels)
     np.testing.assert_allclose(pairs[(0, 1)].area_m2, reference.area_m2, rtol=1e-12)
     assert per_date[0][2].sum() == pytest.approx(np.broadcast_to(areas[:, None], start.shape)[start != 0].sum())
+
+
+def _trend_and_mlri(paths, folder, block_pixels):
+    """Trend (with classes) and MLRI rasters of the same stack written with ``block_pixels`` per block."""
+    from mineland.core import stack
+
+    datasets = [raster_io.open_raster(p) for p in paths]
+    bands = [d.GetRasterBand(b) for d in datasets for b in range(1, d.RasterCount + 1)]
+    grid = raster_io.grid_of(datasets[0])
+    years = list(range(2001, 2001 + len(bands) // 2))
+    lst, evi = bands[:len(years)], bands[len(years):]
+    out = {}
+    with raster_io.BlockWriter(folder / f"t{block_pixels}.tif", grid, raster_io.FLOAT32, stack.FLOAT_NODATA,
+                               bands=len(trend.TREND_BANDS)) as writer, \
+            raster_io.BlockWriter(folder / f"c{block_pixels}.tif", grid, raster_io.BYTE, 0) as classes:
+        stack.write_trend_rasters(lst, [None] * len(lst), grid, years, 4, writer, classes,
+                                  block_pixels=block_pixels)
+    with raster_io.BlockWriter(folder / f"m{block_pixels}.tif", grid, raster_io.FLOAT32, stack.FLOAT_NODATA,
+                               bands=len(years)) as writer:
+        stack.write_mlri_raster(lst, [None] * len(lst), evi, [None] * len(evi), grid, 0.0, writer,
+                                block_pixels=block_pixels)
+    for name in ("t", "c", "m"):
+        dataset = raster_io.open_raster(str(folder / f"{name}{block_pixels}.tif"))
+        out[name] = dataset.ReadAsArray()
+    return out
+
+
+def test_block_size_never_changes_the_trend_or_mlri(tmp_path):
+    rng = np.random.default_rng(3)
+    lst = (290 + np.arange(8, dtype=np.float32)[:, None, None] * rng.random((33, 21), dtype=np.float32)
+           + rng.random((8, 33, 21), dtype=np.float32))
+    lst[2, 5, 5] = np.nan  # a missing pixel-year
+    evi = (0.1 + rng.random((8, 33, 21), dtype=np.float32)).astype(np.float32)
+    paths = [write_raster(tmp_path / "lst.tif", lst), write_raster(tmp_path / "evi.tif", evi)]
+    tiny, large = (_trend_and_mlri(paths, tmp_path, pixels) for pixels in (5, 1 << 22))
+    for name in tiny:
+        np.testing.assert_array_equal(tiny[name], large[name])
