@@ -236,12 +236,23 @@ def has_constant_pixel_area(row_areas):
 
 # -------------------------------------------------------------------- blocks
 
+def natural_height(bands):
+    """The tallest block (tile or strip) height of the bands: strips aligned on it decode each block once."""
+    return max(b.GetBlockSize()[1] for b in bands) if bands else 1
+
+
 def block_height(grid, bands, block_pixels=DEFAULT_BLOCK_PIXELS):
-    """Rows per block: a multiple of the inputs' natural block height within the budget."""
-    natural = max(b.GetBlockSize()[1] for b in bands) if bands else 1
+    """Rows per block within the budget: a multiple of the inputs' natural block height, or, when the
+    budget holds less than one block row, the largest power-of-two share of it that fits."""
+    natural = natural_height(bands)
     rows = max(1, block_pixels // max(1, grid.xsize))
     if rows >= natural:
         rows -= rows % natural
+    else:
+        share = natural
+        while share > rows and share % 2 == 0:
+            share //= 2
+        rows = share if share <= rows else rows
     return max(1, min(rows, grid.ysize))
 
 
@@ -279,7 +290,7 @@ def iter_blocks(bands, grid, monitor=None, block_pixels=DEFAULT_BLOCK_PIXELS,
         monitor.check()
         arrays = [b.ReadAsArray(0, yoff, grid.xsize, nrows) for b in bands]
         yield yoff, nrows, arrays
-        _drop_cached_tiles(bands)
+        _drop_cached_tiles(bands, yoff + nrows, grid.ysize)
         monitor.report(start + (end - start) * (yoff + nrows) / grid.ysize)
 
 
@@ -295,7 +306,7 @@ def iter_blocks_with_halo(bands, grid, halo, monitor=None, block_pixels=DEFAULT_
         monitor.check()
         start, end = max(0, yoff - halo), min(grid.ysize, yoff + nrows + halo)
         yield yoff, nrows, [b.ReadAsArray(0, start, grid.xsize, end - start) for b in bands], yoff - start
-        _drop_cached_tiles(bands)
+        _drop_cached_tiles(bands, end, grid.ysize)
         monitor.report((yoff + nrows) / grid.ysize)
 
 
@@ -303,13 +314,17 @@ def iter_blocks_with_halo(bands, grid, halo, monitor=None, block_pixels=DEFAULT_
 CACHE_KEEP_BYTES = 64 << 20
 
 
-def _drop_cached_tiles(bands):
-    """Free the strip's decoded tiles from GDAL's block cache once it holds more than CACHE_KEEP_BYTES.
+def _drop_cached_tiles(bands, read_to, ysize):
+    """Free the decoded tiles read so far from GDAL's block cache once it holds more than CACHE_KEEP_BYTES.
 
     Strips are read once, in order; with GDAL's default cache (5 % of RAM) every tile read would
-    otherwise stay until the cache is full, so memory would grow with the raster. Below the
-    threshold the cache recycles its own blocks, which fragments the heap less than freeing them.
+    otherwise stay until the cache is full, so memory would grow with the raster. Only when the
+    reading has reached the end of a block row (``read_to``), so that no tile the next strip needs
+    is decoded twice. Below the threshold the cache recycles its own blocks, which fragments the
+    heap less than freeing them.
     """
+    if read_to % natural_height(bands) and read_to < ysize:
+        return
     if gdal.GetCacheUsed() > CACHE_KEEP_BYTES:
         for band in bands:
             band.FlushCache()
