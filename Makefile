@@ -1,7 +1,7 @@
 # MineLand — every target does its own set-up on a fresh Debian 12 machine (as root).
-#   make demo     run the land cover → carbon chain headless through qgis_process
-#   make test     unit tests, QGIS tests through processing.run, qgis_process tests
-#   make bench    transfer matrix vs bare GDAL + bincount; trend vs pymannkendall; spatial stats vs esda
+#   make demo     run every shipped model on sample data headless through qgis_process
+#   make test     unit, processing.run, qgis_process, Dask, memory and GUI (Xvfb) tests
+#   make bench    ours vs the peers (GDAL+bincount, r.coin, native reclassify, pymannkendall, esda), memory
 #   make install  link the plugin into your QGIS profile and enable it
 #   make package  build dist/mineland-<version>.zip for "Install from ZIP"
 

@@ -29,7 +29,6 @@ from .common import (
     FIELD_TYPES,
     MineLandAlgorithm,
     RasterInput,
-    check_outputs_are_not_inputs,
     class_label,
     fail,
     monitor,
@@ -118,9 +117,6 @@ class AccuracyAlgorithm(MineLandAlgorithm):
         if field not in source.fields().names():
             fail("REFERENCE_FIELD", f"the field '{field}' is not in REFERENCE "
                  f"(fields: {', '.join(source.fields().names())})")
-        reference_layer = self.parameterAsVectorLayer(parameters, "REFERENCE", context)
-        reference_path = reference_layer.source().split("|")[0] if reference_layer is not None else None
-        check_outputs_are_not_inputs(self, parameters, context, [raster.path, reference_path])
 
         if not (source.sourceCrs().isValid() and layer.crs().isValid()):
             feedback.pushWarning("REFERENCE or INPUT has no CRS: the points are taken to be in the raster's CRS")

@@ -17,7 +17,6 @@ from ..core.tables import read_text
 from .common import (
     MineLandAlgorithm,
     add_dated_inputs,
-    check_outputs_are_not_inputs,
     class_label,
     dated_class_rasters,
     fail,
@@ -87,8 +86,6 @@ class CarbonStockAlgorithm(MineLandAlgorithm):
         table = self._table(parameters, context)
         missing_as_zero = self.parameterAsBool(parameters, "MISSING_AS_ZERO", context)
         density_path = self.parameterAsOutputLayer(parameters, "OUTPUT_DENSITY", context)
-        check_outputs_are_not_inputs(self, parameters, context,
-                                     [i.path for i in inputs] + [self.parameterAsFile(parameters, "CARBON_TABLE", context)])
         grid = inputs[0].grid
         first_last = (0, len(inputs) - 1)
 

@@ -22,7 +22,6 @@ from .common import (
     MineLandAlgorithm,
     RasterInput,
     check_grids,
-    check_outputs_are_not_inputs,
     fail,
     monitor,
     pixel_areas,
@@ -94,7 +93,6 @@ class DesertificationAlgorithm(MineLandAlgorithm):
             mines = self.parameterAsSource(parameters, "MINES", context)
             if mines is None or mines.featureCount() == 0:
                 fail("MINES", "the layer has no polygon (empty layer?); give the mining patches, or leave MINES empty")
-        check_outputs_are_not_inputs(self, parameters, context, [i.path for i in inputs])
         score_path = self.parameterAsOutputLayer(parameters, "OUTPUT_SCORE", context)
         class_path = self.parameterAsOutputLayer(parameters, "OUTPUT_CLASS", context)
 

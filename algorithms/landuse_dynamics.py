@@ -11,7 +11,6 @@ from ..core import crosstab, dynamics, report
 from .common import (
     MineLandAlgorithm,
     add_dated_inputs,
-    check_outputs_are_not_inputs,
     class_label,
     dated_class_rasters,
     fail,
@@ -64,7 +63,6 @@ class LandUseDynamicsAlgorithm(MineLandAlgorithm):
 
     def compute(self, parameters, context, feedback):
         inputs, years = dated_class_rasters(self, parameters, context)
-        check_outputs_are_not_inputs(self, parameters, context, [i.path for i in inputs])
         groups = self._groups(parameters, context)
         periods = dynamics.study_periods(years)
         dates, pairs = crosstab.tabulate([i.band for i in inputs], [i.nodata for i in inputs], inputs[0].grid,

@@ -14,7 +14,6 @@ from . import dask_scheduler
 from .common import (
     MineLandAlgorithm,
     check_grids,
-    check_outputs_are_not_inputs,
     fail,
     monitor,
     raster_stack,
@@ -70,7 +69,6 @@ class MlriAlgorithm(MineLandAlgorithm):
             fail("EVI_INPUTS", f"{len(evi.steps)} EVI rasters for {len(lst.steps)} LST rasters; give one of each per year")
         years = stack_years(self, parameters, context, lst)
         grid = check_grids(lst.steps + evi.steps)
-        check_outputs_are_not_inputs(self, parameters, context, lst.paths + evi.paths)
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
         offset = KELVIN_OFFSET[self.parameterAsEnum(parameters, "LST_UNITS", context)]
         try:

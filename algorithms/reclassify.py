@@ -14,7 +14,7 @@ from qgis.core import (
 
 from ..core import raster_io, reclass, styles
 from ..core.tables import read_text
-from .common import MineLandAlgorithm, RasterInput, check_outputs_are_not_inputs, fail, monitor, raster_path
+from .common import MineLandAlgorithm, RasterInput, fail, monitor, raster_path
 
 HELP = """Reclassifies integer land-cover codes into analysis classes, block by block.
 
@@ -68,8 +68,6 @@ class ReclassifyAlgorithm(MineLandAlgorithm):
         keep = not self.parameterAsBool(parameters, "NODATA_FOR_MISSING", context)
         if keep and not raster_io.is_integer_band(source.band):
             fail("NODATA_FOR_MISSING", "keeping unmatched values needs an integer raster; switch it on")
-        check_outputs_are_not_inputs(self, parameters, context,
-                                     [source.path, self.parameterAsFile(parameters, "TABLE_CSV", context)])
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
 
         in_dtype = raster_io.numpy_dtype(source.band)

@@ -23,7 +23,6 @@ from ..core import raster_io, report, restoration, styles
 from .common import (
     MineLandAlgorithm,
     RasterInput,
-    check_outputs_are_not_inputs,
     chosen_fields,
     fail,
     identifier_field,
@@ -112,7 +111,6 @@ class RestorationSummaryAlgorithm(MineLandAlgorithm):
         raster = RasterInput("INPUT", raster_path(self, parameters, "INPUT", context, layer)).require_integer()
         row_areas = pixel_areas([raster])
         fields = self._site_fields(parameters, context)
-        check_outputs_are_not_inputs(self, parameters, context, [raster.path, self._sites_path(parameters, context)])
         reference_year = self.parameterAsInt(parameters, "REFERENCE_YEAR", context)
         k = self.parameterAsInt(parameters, "CLUSTERS", context)
 
@@ -141,10 +139,6 @@ class RestorationSummaryAlgorithm(MineLandAlgorithm):
         chosen = chosen_fields(self, parameters, context, source, "SITES", ("START_YEAR_FIELD", "GROUP_FIELD"))
         chosen["SITE_ID_FIELD"] = identifier_field(self, parameters, context, "SITES", "SITE_ID_FIELD")
         return chosen
-
-    def _sites_path(self, parameters, context):
-        layer = self.parameterAsVectorLayer(parameters, "SITES", context)
-        return layer.source().split("|")[0] if layer is not None else None
 
     def _zonal_histogram(self, parameters, raster_layer, context, feedback):
         """Pixel counts per value and site by QGIS's native:zonalhistogram (reprojects the sites itself), on the

@@ -20,7 +20,6 @@ from .common import (
     MineLandAlgorithm,
     RasterInput,
     check_grids,
-    check_outputs_are_not_inputs,
     class_label,
     fail,
     merged_class_names,
@@ -83,7 +82,6 @@ class TransferMatrixAlgorithm(MineLandAlgorithm):
         row_areas = pixel_areas(inputs)
         matrix_path = self.parameterAsFileOutput(parameters, "OUTPUT_MATRIX", context)
         change_path = self.parameterAsOutputLayer(parameters, "OUTPUT_CHANGE", context)
-        check_outputs_are_not_inputs(self, parameters, context, [start.path, end.path])
 
         span = (0.0, 0.5 if change_path else 1.0)
         if client is None:

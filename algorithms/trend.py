@@ -15,7 +15,6 @@ from ..core import raster_io, stack, styles, trend
 from . import dask_scheduler
 from .common import (
     MineLandAlgorithm,
-    check_outputs_are_not_inputs,
     fail,
     monitor,
     raster_stack,
@@ -69,7 +68,6 @@ class TrendAlgorithm(MineLandAlgorithm):
             fail("MIN_VALID", f"the series has {len(years)} time steps, fewer than MIN_VALID = {min_valid}; "
                  "lower MIN_VALID or add years")
         alpha = self.parameterAsDouble(parameters, "ALPHA", context)
-        check_outputs_are_not_inputs(self, parameters, context, series.paths)
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
         class_path = self.parameterAsOutputLayer(parameters, "OUTPUT_CLASS", context) \
             if wants_output(parameters, "OUTPUT_CLASS") else None

@@ -11,7 +11,6 @@ from qgis.core import (
 
 from .common import (
     MineLandAlgorithm,
-    check_outputs_are_not_inputs,
     field_value,
     identifier_field,
     pixel_areas,
@@ -48,7 +47,6 @@ class ZonalSeriesAlgorithm(MineLandAlgorithm):
     def compute(self, parameters, context, feedback):
         series = raster_stack(self, parameters, "INPUTS", context)
         years = stack_years(self, parameters, context, series)
-        check_outputs_are_not_inputs(self, parameters, context, series.paths)
         id_field = identifier_field(self, parameters, context, "MINES", "ID_FIELD")
         zones = burn(parameters, "MINES", series.steps[0], context, feedback)
         means = zonal_means(zones, series.steps, pixel_areas(series.steps), feedback)
