@@ -5,7 +5,7 @@ What is measured, for a 20-step and a 38-step stack of 1000 × 1000 float32 pixe
 
 * (a) ours, kernel  core.trend.trend_statistics (Mann-Kendall + Sen's slope +
                     Hurst, everything the trend raster holds) over chunks of
-                    CHUNK_PIXELS pixels in the thread pool core.stack uses
+                    core.stack.chunk_pixels pixels in the thread pool core.stack uses
                     (ThreadPoolExecutor(worker_count()) + map_chunks), on the
                     stack already in memory as float64 (pixels, time). Best of
                     KERNEL_REPEATS.
@@ -124,11 +124,11 @@ def read_stack(paths):
 # ---------------------------------------------------------------- workloads
 
 def kernel(values, years, workers=None):
-    """trend_statistics over CHUNK_PIXELS chunks in core.stack's pool; the 9 statistics, whole arrays."""
+    """trend_statistics over core.stack's chunks in its pool; the 9 statistics, whole arrays."""
     from mineland.core import stack, trend
 
     with ThreadPoolExecutor(workers or stack.worker_count()) as pool:
-        chunk = stack.CHUNK_PIXELS
+        chunk = stack.chunk_pixels(values.shape[1])
         parts = list(pool.map(lambda start: trend.trend_statistics(values[start:start + chunk], years, MIN_VALID),
                               range(0, values.shape[0], chunk)))
     return {name: np.concatenate([getattr(p, name) for p in parts]) for name in trend.TREND_BANDS}
@@ -205,7 +205,7 @@ def machine_facts():
     from mineland.core import stack
 
     return benchlib.machine_facts(
-        f"; our thread pool: {stack.worker_count()} workers, {stack.CHUNK_PIXELS} px chunks",
+        f"; our thread pool: {stack.worker_count()} workers, {stack.chunk_pixels(20)} px chunks at n = 20, {stack.chunk_pixels(38)} at n = 38",
         f"scipy {scipy.__version__}, pymannkendall {getattr(pymannkendall, '__version__', '?')}")
 
 

@@ -9,7 +9,7 @@ file system, or ``/vsis3/``-style GDAL paths), results travel from the worker
 straight to the client.
 
 Results are bit for bit those of the local run: the strips are the local
-run's blocks (same height, same kernel chunks of :data:`.stack.CHUNK_PIXELS`
+run's blocks (same height, same kernel chunks of :func:`.stack.chunk_pixels`
 pixels), the per-pixel kernels do not depend on their neighbours, and the
 transfer-matrix counts (and, in a geographic CRS, the per-row area sums) are
 added up on the client in strip order, as the local loop adds them.
@@ -359,8 +359,9 @@ class TrendStrip:
 def trend_strip(sources, nodatas, xsize, years, min_valid, alpha, with_classes, yoff, nrows):
     """The trend of one strip, as :func:`.stack.write_trend_rasters` computes a block (runs on a worker)."""
     values = stack.stack_block(read_strip(sources, xsize, yoff, nrows), nodatas)
-    parts = [trend.trend_statistics(values[start:start + stack.CHUNK_PIXELS], years, min_valid)
-             for start in range(0, values.shape[0], stack.CHUNK_PIXELS)]
+    chunk = stack.chunk_pixels(values.shape[1])
+    parts = [trend.trend_statistics(values[start:start + chunk], years, min_valid)
+             for start in range(0, values.shape[0], chunk)]
     stats = {name: np.concatenate([getattr(p, name) for p in parts]) for name in trend.TREND_BANDS}
     shape = (nrows, xsize)
     bands = np.empty((len(trend.TREND_BANDS),) + shape, dtype=np.float32)
