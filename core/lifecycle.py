@@ -103,3 +103,21 @@ def growth_rates(years, smoothed):
     with np.errstate(invalid="ignore", divide="ignore"):
         growth[1:] = np.where(previous > 0, change / previous, np.where(change > 0, np.inf, 0.0))
     return growth
+
+
+SUCCESSION_NAMES = {1: "terrestrial → terrestrial", 2: "terrestrial → aquatic", 3: "amphibious"}
+
+
+def succession_type(water_start_pct, water_end_pct, gain_pct=10.0, aquatic_pct=50.0):
+    """Seed 003's ecosystem succession type of a mine from its water share (%) at two dates.
+
+    The paper names three types (terrestrial → new terrestrial, terrestrial → aquatic, amphibious
+    symbiotic) without numbers; our rule: a water gain below ``gain_pct`` percentage points is
+    terrestrial → terrestrial (1); otherwise a water share of at least ``aquatic_pct`` at the end is
+    terrestrial → aquatic (2), and less is amphibious (3).
+    """
+    if gain_pct < 0 or not 0 < aquatic_pct <= 100:
+        raise ValueError("the water gain must be ≥ 0 points and the aquatic share in (0, 100] %")
+    if water_end_pct - water_start_pct < gain_pct:
+        return 1
+    return 2 if water_end_pct >= aquatic_pct else 3

@@ -99,3 +99,37 @@ def test_affected_area_bad_input(run, tmp_path, rows, total, message):
               "AREA_FIELD": "km2", "PRODUCTION_FIELD": "mt", "TOTAL_PRODUCTION": total}
     with pytest.raises(QgsProcessingException, match=message):
         run("mineland:affectedarea", params)
+
+
+def test_lifecycle_succession_type_from_two_land_covers(run, tmp_path):
+    import numpy as np
+    from rasters import write_raster
+    from test_alg_resilience import zones_layer
+
+    start = np.ones((4, 4), dtype=np.uint8)                         # all land at the first date
+    end = np.array([[5, 5, 5, 1], [5, 5, 1, 1], [5, 5, 1, 1], [5, 5, 1, 1]], dtype=np.uint8)
+    rows = [(m, 2000 + k, v) for m in ("west", "east", "far") for k, v in enumerate((1, 5, 10))]
+    result = run("mineland:lifecycle", {
+        "INPUT": layer(table(tmp_path, "series", ["mine", "year", "mt"], rows)), "MINE_FIELD": "mine",
+        "YEAR_FIELD": "year", "VALUE_FIELD": "mt", "MINES": zones_layer(), "MINES_ID_FIELD": "name",
+        "LANDCOVER_START": write_raster(tmp_path / "s.tif", start, nodata=0),
+        "LANDCOVER_END": write_raster(tmp_path / "e.tif", end, nodata=0), "WATER_CLASSES": "5",
+        "OUTPUT": str(tmp_path / "stages.csv"), "OUTPUT_SUMMARY": str(tmp_path / "summary.csv")})
+    summary = {r["mine_id"]: r for r in read(result["OUTPUT_SUMMARY"])}
+    # west (columns 0–1): all water at the end; east (columns 2–3): 1 of 8 pixels
+    assert float(summary["west"]["water_end_pct"]) == pytest.approx(100.0)
+    assert summary["west"]["succession"] == "terrestrial → aquatic"
+    assert float(summary["east"]["water_end_pct"]) == pytest.approx(12.5)
+    assert summary["east"]["succession"] == "amphibious"
+    assert summary["far"]["succession"] == ""  # no polygon: NULL
+
+
+def test_lifecycle_succession_needs_both_dates(run, tmp_path):
+    from qgis.core import QgsProcessingException
+    from test_alg_resilience import zones_layer
+
+    with pytest.raises(QgsProcessingException, match="LANDCOVER_START: the succession type needs"):
+        run("mineland:lifecycle", {
+            "INPUT": layer(table(tmp_path, "series", ["mine", "year", "mt"], [("west", 2000, 1)])),
+            "MINE_FIELD": "mine", "YEAR_FIELD": "year", "VALUE_FIELD": "mt", "MINES": zones_layer(),
+            "MINES_ID_FIELD": "name", "OUTPUT": str(tmp_path / "s.csv")})

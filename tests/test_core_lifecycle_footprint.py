@@ -104,3 +104,19 @@ def test_spread_and_bootstrap_by_hand():
 def test_scaling_bad_input(areas, productions, total, message):
     with pytest.raises(ValueError, match=message):
         footprint.scale_area(areas, productions, total)
+
+
+@pytest.mark.parametrize("start, end, expected", [
+    (10.0, 19.9, 1),   # gain under 10 points: terrestrial → terrestrial
+    (0.0, 60.0, 2),    # a large gain ending above half water: terrestrial → aquatic
+    (5.0, 50.0, 2),    # exactly the aquatic share
+    (0.0, 25.0, 3),    # a large gain, still mostly land: amphibious
+    (40.0, 30.0, 1),   # water lost
+])
+def test_succession_type_rules(start, end, expected):
+    assert lifecycle.succession_type(start, end, gain_pct=10.0, aquatic_pct=50.0) == expected
+
+
+def test_succession_type_bad_thresholds():
+    with pytest.raises(ValueError, match="aquatic share"):
+        lifecycle.succession_type(0, 0, 10.0, 0.0)
