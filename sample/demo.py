@@ -20,14 +20,12 @@ import os
 import sys
 import time
 
-import make_seed001
-import make_seed002
-import make_seed004
-from make_sample import YEARS, write_series
 from osgeo import ogr
-from qgisprocess import QgisProcess
 
 from mineland.core import report
+from mineland.sample import make_seed001, make_seed002, make_seed004
+from mineland.sample.make_sample import YEARS, write_series
+from mineland.sample.qgisprocess import QgisProcess
 
 ogr.UseExceptions()
 

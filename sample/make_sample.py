@@ -13,7 +13,9 @@ import os
 import sys
 
 import numpy as np
-from osgeo import gdal, osr
+from osgeo import gdal
+
+from mineland.sample import sample_io
 from scipy import ndimage
 
 gdal.UseExceptions()
@@ -67,19 +69,10 @@ def land_cover_series(seed=1985):
 def write_series(folder, seed=1985):
     """Write glc_<year>.tif (GLC_FCS30 codes, nodata 0) into ``folder``; return the paths."""
     os.makedirs(folder, exist_ok=True)
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(EPSG)
     paths = []
     for year, lc in land_cover_series(seed).items():
-        path = os.path.join(folder, f"glc_{year}.tif")
-        ds = gdal.GetDriverByName("GTiff").Create(path, WIDTH, HEIGHT, 1, gdal.GDT_Byte,
-                                                  ["TILED=YES", "COMPRESS=DEFLATE"])
-        ds.SetGeoTransform((ORIGIN[0], PIXEL, 0.0, ORIGIN[1], 0.0, -PIXEL))
-        ds.SetProjection(srs.ExportToWkt())
-        band = ds.GetRasterBand(1)
-        band.SetNoDataValue(FILL)
-        band.WriteArray(lc)
-        ds = None
+        path = sample_io.write_geotiff(os.path.join(folder, f"glc_{year}.tif"), [lc], gdal.GDT_Byte, ORIGIN, PIXEL,
+                                       EPSG, nodata=FILL, options=("TILED=YES", "COMPRESS=DEFLATE"))
         paths.append(path)
     return paths
 

@@ -11,12 +11,13 @@ along its western edge a strip of stable green (to be erased).
 Usage: python make_seed001.py OUTPUT_FOLDER
 """
 
-import json
 import os
 import sys
 
 import numpy as np
-from osgeo import gdal, osr
+from osgeo import gdal
+
+from mineland.sample import sample_io
 
 gdal.UseExceptions()
 
@@ -49,36 +50,18 @@ def breaks_raster():
 
 
 def _write(path, array):
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(EPSG)
-    ds = gdal.GetDriverByName("GTiff").Create(path, WIDTH, HEIGHT, 1, gdal.GDT_Byte, ["COMPRESS=DEFLATE"])
-    ds.SetGeoTransform((ORIGIN[0], PIXEL, 0.0, ORIGIN[1], 0.0, -PIXEL))
-    ds.SetProjection(srs.ExportToWkt())
-    ds.GetRasterBand(1).WriteArray(array)
-    ds = None
-    return path
+    return sample_io.write_geotiff(path, [array], gdal.GDT_Byte, ORIGIN, PIXEL, EPSG)
 
 
 def _lonlat(col, row):
-    source = osr.SpatialReference()
-    source.ImportFromEPSG(EPSG)
-    target = osr.SpatialReference()
-    target.ImportFromEPSG(4326)
-    target.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    lon, lat, _ = osr.CoordinateTransformation(source, target).TransformPoint(ORIGIN[0] + col * PIXEL,
-                                                                               ORIGIN[1] - row * PIXEL)
-    return [round(lon, 8), round(lat, 8)]
+    return sample_io.lonlat(col, row, ORIGIN, PIXEL, EPSG, 8)
 
 
 def _geojson(path, boxes):
-    features = []
-    for name, (c0, r0, c1, r1) in boxes.items():
-        ring = [_lonlat(c0, r0), _lonlat(c1, r0), _lonlat(c1, r1), _lonlat(c0, r1), _lonlat(c0, r0)]
-        features.append({"type": "Feature", "properties": {"name": name},
-                         "geometry": {"type": "Polygon", "coordinates": [ring]}})
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump({"type": "FeatureCollection", "features": features}, handle)
-    return path
+    return sample_io.write_features(path, [
+        {"type": "Feature", "properties": {"name": name},
+         "geometry": {"type": "Polygon", "coordinates": [sample_io.box_ring(_lonlat, *box)]}}
+        for name, box in boxes.items()])
 
 
 def write_all(folder):

@@ -17,12 +17,13 @@ Same seed, same data, on any machine.
 Usage: python make_seed002.py OUTPUT_FOLDER
 """
 
-import json
 import os
 import sys
 
 import numpy as np
 from osgeo import gdal, osr
+
+from mineland.sample import sample_io
 from scipy import ndimage
 
 gdal.UseExceptions()
@@ -40,9 +41,7 @@ FACTORS = ("PRECIPITATION", "WIND_SPEED", "SAND", "SLOPE", "NDVI_MEAN", "SOIL_MO
 
 
 def _geojson(path, features):
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump({"type": "FeatureCollection", "features": features}, handle)
-    return path
+    return sample_io.write_features(path, features)
 
 
 def _box(lon0, lat0, lon1, lat1):
@@ -106,15 +105,7 @@ def factor_arrays(seed=2):
 
 
 def _write(path, array):
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(EPSG)
-    ds = gdal.GetDriverByName("GTiff").Create(path, WIDTH, HEIGHT, 1, gdal.GDT_Float32, ["COMPRESS=DEFLATE"])
-    ds.SetGeoTransform((ORIGIN[0], PIXEL, 0.0, ORIGIN[1], 0.0, -PIXEL))
-    ds.SetProjection(srs.ExportToWkt())
-    ds.GetRasterBand(1).SetNoDataValue(NODATA)
-    ds.GetRasterBand(1).WriteArray(array)
-    ds = None
-    return path
+    return sample_io.write_geotiff(path, [array], gdal.GDT_Float32, ORIGIN, PIXEL, EPSG, nodata=NODATA)
 
 
 def write_all(folder):

@@ -15,12 +15,13 @@ Same seed, same rasters, on any machine.
 Usage: python make_seed004.py OUTPUT_FOLDER
 """
 
-import json
 import os
 import sys
 
 import numpy as np
-from osgeo import gdal, osr
+from osgeo import gdal
+
+from mineland.sample import sample_io
 
 gdal.UseExceptions()
 
@@ -69,45 +70,19 @@ def series(seed=4):
     return lst.astype(np.float32), evi.astype(np.float32)
 
 
-def _srs():
-    srs = osr.SpatialReference()
-    srs.ImportFromEPSG(EPSG)
-    return srs
-
-
 def _write(path, bands, names=None):
-    ds = gdal.GetDriverByName("GTiff").Create(path, WIDTH, HEIGHT, len(bands), gdal.GDT_Float32,
-                                              ["COMPRESS=DEFLATE"])
-    ds.SetGeoTransform((ORIGIN[0], PIXEL, 0.0, ORIGIN[1], 0.0, -PIXEL))
-    ds.SetProjection(_srs().ExportToWkt())
-    for i, array in enumerate(bands):
-        band = ds.GetRasterBand(i + 1)
-        band.SetNoDataValue(NODATA)
-        band.WriteArray(array)
-        if names:
-            band.SetDescription(str(names[i]))
-    ds = None
-    return path
+    return sample_io.write_geotiff(path, bands, gdal.GDT_Float32, ORIGIN, PIXEL, EPSG, nodata=NODATA, names=names)
 
 
 def _lonlat(col, row):
-    target = osr.SpatialReference()
-    target.ImportFromEPSG(4326)
-    target.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    lon, lat, _ = osr.CoordinateTransformation(_srs(), target).TransformPoint(ORIGIN[0] + col * PIXEL,
-                                                                               ORIGIN[1] - row * PIXEL)
-    return [round(lon, 9), round(lat, 9)]
+    return sample_io.lonlat(col, row, ORIGIN, PIXEL, EPSG, 9)
 
 
 def write_sites(path):
-    features = []
-    for name, ((c0, r0, c1, r1), start, region) in SITES.items():
-        ring = [_lonlat(c0, r0), _lonlat(c1, r0), _lonlat(c1, r1), _lonlat(c0, r1), _lonlat(c0, r0)]
-        features.append({"type": "Feature", "properties": {"name": name, "start_year": start, "region": region},
-                         "geometry": {"type": "Polygon", "coordinates": [ring]}})
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump({"type": "FeatureCollection", "features": features}, handle)
-    return path
+    return sample_io.write_features(path, [
+        {"type": "Feature", "properties": {"name": name, "start_year": start, "region": region},
+         "geometry": {"type": "Polygon", "coordinates": [sample_io.box_ring(_lonlat, *box)]}}
+        for name, (box, start, region) in SITES.items()])
 
 
 def write_all(folder):
