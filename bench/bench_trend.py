@@ -6,7 +6,7 @@ What is measured, for a 20-step and a 38-step stack of 1000 × 1000 float32 pixe
 * (a) ours, kernel  core.trend.trend_statistics (Mann-Kendall + Sen's slope +
                     Hurst, everything the trend raster holds) over chunks of
                     core.stack.chunk_pixels pixels in the thread pool core.stack uses
-                    (ThreadPoolExecutor(worker_count()) + map_chunks), on the
+                    (ThreadPoolExecutor(worker_count()) + trend_chunks), on the
                     stack already in memory as float64 (pixels, time). Best of
                     KERNEL_REPEATS.
 * (a1) the same kernel on one thread (workers=1), best of SINGLE_REPEATS: the
@@ -128,9 +128,7 @@ def kernel(values, years, workers=None):
     from mineland.core import stack, trend
 
     with ThreadPoolExecutor(workers or stack.worker_count()) as pool:
-        chunk = stack.chunk_pixels(values.shape[1])
-        parts = list(pool.map(lambda start: trend.trend_statistics(values[start:start + chunk], years, MIN_VALID),
-                              range(0, values.shape[0], chunk)))
+        parts = [future.result() for future in stack.trend_chunks(pool, values, years, MIN_VALID)]
     return {name: np.concatenate([getattr(p, name) for p in parts]) for name in trend.TREND_BANDS}
 
 

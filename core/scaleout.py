@@ -360,7 +360,8 @@ def trend_strip(sources, nodatas, xsize, years, min_valid, alpha, with_classes, 
     """The trend of one strip, as :func:`.stack.write_trend_rasters` computes a block (runs on a worker)."""
     values = stack.stack_block(read_strip(sources, xsize, yoff, nrows), nodatas)
     chunk = stack.chunk_pixels(values.shape[1])
-    parts = [trend.trend_statistics(values[start:start + chunk], years, min_valid)
+    buffers = trend.PairBuffers()
+    parts = [trend.trend_statistics(values[start:start + chunk], years, min_valid, buffers)
              for start in range(0, values.shape[0], chunk)]
     stats = {name: np.concatenate([getattr(p, name) for p in parts]) for name in trend.TREND_BANDS}
     shape = (nrows, xsize)

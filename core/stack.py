@@ -8,6 +8,7 @@ the GIL in the heavy calls).
 """
 
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -21,8 +22,8 @@ FLOAT_NODATA = float(np.finfo(np.float32).min)
 #: Pixels per kernel call, at least and at most (see :func:`chunk_pixels`).
 CHUNK_PIXELS = 2048
 MAX_CHUNK_PIXELS = 8192
-#: Target size of one pair array (n(n−1)/2 float64 values per pixel) in a kernel call.
-PAIR_ARRAY_BYTES = 8 << 20
+#: Target size of one pair array (n(n−1)/2 float32 keys per pixel) in a kernel call.
+PAIR_ARRAY_BYTES = 12 << 20
 
 
 def chunk_pixels(steps):
@@ -33,7 +34,25 @@ def chunk_pixels(steps):
     (n = 20: 5,518 px, 14 % faster than 2,048 here; n = 38: 2,048).
     """
     pairs = max(1, steps * (steps - 1) // 2)
-    return int(min(MAX_CHUNK_PIXELS, max(CHUNK_PIXELS, PAIR_ARRAY_BYTES // (8 * pairs))))
+    return int(min(MAX_CHUNK_PIXELS, max(CHUNK_PIXELS, PAIR_ARRAY_BYTES // (4 * pairs))))
+
+
+#: Each pool thread's trend.PairBuffers, freed when the thread ends with its pool.
+_THREAD_BUFFERS = threading.local()
+
+
+def trend_chunks(pool, values, years, min_valid):
+    """Futures of :func:`trend.trend_statistics` over chunks of :func:`chunk_pixels` rows of ``values``.
+
+    Each pool thread reuses its own pair buffers from chunk to chunk.
+    """
+    def kernel(chunk):
+        if not hasattr(_THREAD_BUFFERS, "buffers"):
+            _THREAD_BUFFERS.buffers = trend.PairBuffers()
+        return trend.trend_statistics(chunk, years, min_valid, _THREAD_BUFFERS.buffers)
+
+    step = chunk_pixels(values.shape[1])
+    return [pool.submit(kernel, values[start:start + step]) for start in range(0, values.shape[0], step)]
 
 
 def stack_block(arrays, nodatas):
@@ -83,7 +102,6 @@ def write_trend_rasters(bands, nodatas, grid, years, min_valid, writer, class_wr
     """
     years = trend.check_years(years, len(bands))
     block_pixels = block_pixels or stack_block_pixels(len(bands), STACK_BUDGET_BYTES // 2)
-    kernel = lambda chunk: trend.trend_statistics(chunk, years, min_valid)  # noqa: E731
     too_few = 0
 
     def finish(yoff, nrows, futures):
@@ -103,9 +121,7 @@ def write_trend_rasters(bands, nodatas, grid, years, min_valid, writer, class_wr
     pending = None
     with ThreadPoolExecutor(workers or worker_count()) as pool:
         for yoff, nrows, arrays in raster_io.iter_blocks(bands, grid, monitor, block_pixels):
-            values = stack_block(arrays, nodatas)
-            chunk = chunk_pixels(values.shape[1])
-            futures = [pool.submit(kernel, values[start:start + chunk]) for start in range(0, values.shape[0], chunk)]
+            futures = trend_chunks(pool, stack_block(arrays, nodatas), years, min_valid)
             if pending is not None:
                 too_few += finish(*pending)
             pending = (yoff, nrows, futures)
