@@ -379,12 +379,16 @@ def hurst_rs(values, min_windows=2):
     usable = (count >= tau) & (running_max[1:] > running_min[1:]) & (variance > 0)
     ln_tau = np.log(tau)
     terms = np.empty((tau.size, 4, x.shape[1]))  # least squares of y on ln τ: Σw·lnτ, Σw·lnτ², Σw·y, Σw·y·lnτ
-    np.multiply(usable, ln_tau, out=terms[:, 0])
-    np.multiply(usable, ln_tau ** 2, out=terms[:, 1])
+    weight = usable.astype(np.float64)
+    np.multiply(weight, ln_tau, out=terms[:, 0])
+    np.multiply(weight, ln_tau ** 2, out=terms[:, 1])
     with np.errstate(invalid="ignore", divide="ignore"):
         np.copyto(terms[:, 2], np.where(usable, np.log((highest[1:] - lowest[1:]) / np.sqrt(variance)), 0.0))
     np.multiply(terms[:, 2], ln_tau, out=terms[:, 3])
-    sum_x, sum_xx, sum_y, sum_xy = _accumulate_rows(np.add, terms)[-1]
+    sums = terms[0].copy()
+    for window_terms in terms[1:]:  # in τ order, see _accumulate_rows
+        sums += window_terms
+    sum_x, sum_xx, sum_y, sum_xy = sums
     total = usable.sum(axis=0)
     denominator = total * sum_xx - sum_x * sum_x
     with np.errstate(invalid="ignore", divide="ignore"):
