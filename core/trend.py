@@ -113,7 +113,8 @@ class SortedPairs:
             np.subtract(x_by_time[lag:], x_by_time[:-lag], out=slopes)
             if years is not None:
                 np.divide(slopes, (years[lag:] - years[:-lag])[:, None], out=slopes)
-            by_time[start:start + width] = slopes
+            with np.errstate(over="ignore"):  # beyond float32: key ±inf, ranked in float64 like any shared key
+                by_time[start:start + width] = slopes
             start += width
         self.keys = buffers.get("keys", (pixels, pairs), np.float32)
         for first in range(0, pairs, TRANSPOSE_SLAB):  # slabs of rows: a plain transposed copy is 8× slower
@@ -329,7 +330,8 @@ def row_nanmedian(values, count=None):
     values = np.asarray(values, dtype=np.float64)
     if count is None:
         count = values.shape[1] - np.isnan(values).sum(axis=1)
-    keys = values.astype(np.float32)
+    with np.errstate(over="ignore"):
+        keys = values.astype(np.float32)
     return _median_from_sorted(values, keys, np.sort(keys, axis=1), count)
 
 

@@ -228,6 +228,54 @@ def test_sens_slope_hand_values_and_min_valid():
         sens_slope([[1.0, 2.0, 3.0]], [2000, 2001])
 
 
+def brute_force_signs_and_slopes(series, years):
+    """S and the pairwise slopes of one series by a plain double loop (missing values skipped)."""
+    s, slopes = 0, []
+    for j in range(len(series)):
+        for i in range(j):
+            if not (np.isnan(series[i]) or np.isnan(series[j])):
+                s += int(np.sign(series[j] - series[i]))
+                slopes.append((series[j] - series[i]) / (years[j] - years[i]))
+    return s, np.array(slopes)
+
+
+def float32_edge_series(rng, kind, steps=20):
+    """Series whose slopes float32 cannot tell apart (or cannot hold): the kernel must decide in float64."""
+    t = np.arange(steps, dtype=float)
+    if kind == "near one":  # every slope rounds to float32 1.0
+        return t + rng.integers(-5, 6, steps) * 1e-12
+    if kind == "below float32":  # slopes round to ±0 in float32, nonzero in float64
+        return rng.integers(-3, 4, steps) * 1e-300
+    if kind == "float32 denormals":
+        return rng.integers(-3, 4, steps) * 1e-42
+    if kind == "above float32":  # slopes round to ±inf in float32
+        return rng.integers(-3, 4, steps) * 1e39 + t * 1e38
+    if kind == "mixed":  # a few distinct tiny slopes among ordinary ones
+        out = np.round(rng.normal(size=steps), 1)
+        out[::3] += 1e-13
+        return out
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize("kind", ["near one", "below float32", "float32 denormals", "above float32", "mixed"])
+def test_float32_sort_keys_never_decide_the_result(kind):
+    """S, Sen's slope (exact median of the float64 slopes) and Var(S) as a double loop computes them,
+    for slopes float32 rounds together, to zero or to infinity."""
+    rng = np.random.default_rng(sum(map(ord, kind)))
+    years = np.arange(2000.0, 2020.0)
+    block = np.array([float32_edge_series(rng, kind) for _ in range(40)])
+    block[5, [2, 7]] = np.nan  # gaps: odd and even numbers of pairs
+    block[6, [1]] = np.nan
+    mk = mann_kendall(block, 4)
+    slope, _ = sens_slope(block, years, 4)
+    for row, series in enumerate(block):
+        s, slopes = brute_force_signs_and_slopes(series, years)
+        assert mk.s[row] == s, (kind, row)
+        assert slope[row] == np.median(slopes), (kind, row, slope[row], np.median(slopes))
+        valid = series[~np.isnan(series)]
+        assert close(mk.var_s[row], pymannkendall.original_test(valid).var_s), (kind, row)
+
+
 @pytest.mark.parametrize("width", [1, 2, 5, 6, 19, 190, 600, 601, 703, 1000])
 def test_row_nanmedian_matches_numpy(width):
     rng = np.random.default_rng(width)
