@@ -1,4 +1,4 @@
-"""Measurements behind core/SCALING.md: the trend on a Dask LocalCluster of 1 and 2 workers vs in process,
+"""Measurements behind the README's Scaling section: the trend on a Dask LocalCluster of 1 and 2 workers vs in process,
 and the largest stack run under a memory budget.
 
     PYTHONPATH=.build/plugins .venv/bin/python bench/bench_scaleout.py speedup --size 2000 --years 20

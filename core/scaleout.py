@@ -104,7 +104,7 @@ POLL_SECONDS = 0.5
 
 #: glibc's mmap threshold on the workers (bytes). Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_ set,
 #: which freezes glibc's threshold at 128 kB: every temporary of the kernels (a few MB per pixel chunk) is then a
-#: fresh mmap whose pages fault in, +50 % CPU for the trend (measured, core/SCALING.md). Set once per worker.
+#: fresh mmap whose pages fault in, +50 % CPU for the trend (measured, README: Scaling). Set once per worker.
 WORKER_MMAP_THRESHOLD = 32 << 20
 
 _M_MMAP_THRESHOLD = -3  # mallopt parameter of glibc's malloc.h
