@@ -435,6 +435,7 @@ class BlockWriter:
         for i in range(1, bands + 1):
             if nodata is not None:
                 self.ds.GetRasterBand(i).SetNoDataValue(nodata)
+        self.rows_written = [0] * bands  # rows of each band written so far (strips come top-down)
 
     def band(self, index=1):
         return self.ds.GetRasterBand(index)
@@ -442,10 +443,12 @@ class BlockWriter:
     def write(self, yoff, array, band=1):
         self.ds.GetRasterBand(band).WriteArray(array, 0, yoff)
         # Hand finished tiles to the file when GDAL's cache grows (else they stay cached up to 5 % of
-        # RAM). Only for one band on whole tile rows: a multiband tile holds every band, and
-        # rewriting a compressed tile would waste file space.
-        ends_tile_row = (yoff + array.shape[0]) % self.TILE == 0
-        if self.ds.RasterCount == 1 and ends_tile_row and gdal.GetCacheUsed() > CACHE_KEEP_BYTES:
+        # RAM): once every band has reached the same whole tile row, as strips written band after
+        # band do. A partial tile flushed and rewritten later would waste file space.
+        self.rows_written[band - 1] = yoff + array.shape[0]
+        done = self.rows_written[0]
+        if done % self.TILE == 0 and all(rows == done for rows in self.rows_written) \
+                and gdal.GetCacheUsed() > CACHE_KEEP_BYTES:
             self.ds.FlushCache()
 
     def set_band_names(self, names):
