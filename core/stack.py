@@ -58,22 +58,15 @@ def trend_chunks(pool, values, years, min_valid):
 def stack_block(arrays, nodatas):
     """(pixels, time) float64 of one block, NaN where a time step is nodata or not finite.
 
-    Built time-major (each step a contiguous row) and transposed in slabs of
-    pixels: writing each step straight into its strided column was 2–3× slower.
+    Built time-major (each step a contiguous row) and transposed tile by tile:
+    writing each step straight into its strided column was 2–3× slower.
     """
     by_time = np.empty((len(arrays), arrays[0].size))
     for step, (values, nodata) in enumerate(zip(arrays, nodatas)):
         flat = values.ravel()
         by_time[step] = flat
         by_time[step][~raster_io.valid_mask(flat, nodata)] = np.nan
-    out = np.empty(by_time.shape[::-1])
-    for first in range(0, out.shape[0], STACK_SLAB):
-        out[first:first + STACK_SLAB] = by_time[:, first:first + STACK_SLAB].T
-    return out
-
-
-#: Pixels per slab when :func:`stack_block` transposes.
-STACK_SLAB = 4096
+    return trend.transpose_into(by_time, np.empty(by_time.shape[::-1]))
 
 
 def worker_count():

@@ -79,8 +79,8 @@ def _mann_kendall(x, pairs, min_valid):
     return result
 
 
-#: Rows of the time-major keys transposed per call (16–32 fastest here).
-TRANSPOSE_SLAB = 32
+#: Tiles of :func:`transpose_into`: rows × columns of the source (fastest here at 16–64 × 512–2048).
+TRANSPOSE_TILE = (32, 1024)
 
 
 class SortedPairs:
@@ -95,7 +95,7 @@ class SortedPairs:
     in float64 from the few pairs with that key (:func:`_exact_rank`). numpy
     sorts float32 rows several times faster than it sorts or selects in
     float64, and no float64 pair array is kept: the keys are made lag by lag
-    in time-major order (contiguous, in cache) and transposed in slabs.
+    in time-major order (contiguous, in cache) and transposed tile by tile.
     """
 
     def __init__(self, x, years=None, buffers=None):
@@ -116,9 +116,7 @@ class SortedPairs:
             with np.errstate(over="ignore"):  # beyond float32: key ±inf, ranked in float64 like any shared key
                 by_time[start:start + width] = slopes
             start += width
-        self.keys = buffers.get("keys", (pixels, pairs), np.float32)
-        for first in range(0, pairs, TRANSPOSE_SLAB):  # slabs of rows: a plain transposed copy is 8× slower
-            self.keys[:, first:first + TRANSPOSE_SLAB] = by_time[first:first + TRANSPOSE_SLAB].T
+        self.keys = transpose_into(by_time, buffers.get("keys", (pixels, pairs), np.float32))
         self.ordered = buffers.get("ordered", self.keys.shape, np.float32)
         np.copyto(self.ordered, self.keys)
         self.ordered.sort(axis=1)  # NaN (a pair with a missing value) sorts last
@@ -145,6 +143,16 @@ class SortedPairs:
     def median(self):
         """Median of each row's valid slopes, exact in float64 (NaN without a valid pair)."""
         return _median_from_sorted(self.slopes, self.keys, self.ordered, self.count)
+
+
+def transpose_into(source, target):
+    """``target[...] = source.T`` tile by tile: a plain transposed copy of megabytes is 8× slower (cache misses)."""
+    rows, columns = TRANSPOSE_TILE
+    for first_column in range(0, source.shape[1], columns):
+        strip, into = source[:, first_column:first_column + columns], target[first_column:first_column + columns]
+        for first_row in range(0, source.shape[0], rows):
+            into[:, first_row:first_row + rows] = strip[first_row:first_row + rows].T
+    return target
 
 
 class _PairSlopes:
