@@ -20,7 +20,7 @@ from . import raster_io, trend
 FLOAT_NODATA = float(np.finfo(np.float32).min)
 
 #: Pixels per kernel call, at least and at most (see :func:`chunk_pixels`).
-CHUNK_PIXELS = 2048
+MIN_CHUNK_PIXELS = 512
 MAX_CHUNK_PIXELS = 8192
 #: Target size of one pair array (n(n−1)/2 float32 keys per pixel) in a kernel call.
 PAIR_ARRAY_BYTES = 12 << 20
@@ -31,10 +31,11 @@ def chunk_pixels(steps):
 
     Larger calls spend less in numpy's per-call overhead (the kernels make a few hundred calls per
     chunk, holding the GIL); smaller ones bound the threads' temporaries at long series
-    (three float32 pair arrays per thread; n = 20: 8,192 px; n = 38: 4,474 px, 9 % faster than 2,048 here).
+    (three float32 pair arrays per thread; n = 20: 8,192 px; n = 38: 4,474 px, 9 % faster than 2,048 here;
+    up to n ≈ 155 each array stays near 12 MB, longer series take 512 px per call).
     """
     pairs = max(1, steps * (steps - 1) // 2)
-    return int(min(MAX_CHUNK_PIXELS, max(CHUNK_PIXELS, PAIR_ARRAY_BYTES // (4 * pairs))))
+    return int(min(MAX_CHUNK_PIXELS, max(MIN_CHUNK_PIXELS, PAIR_ARRAY_BYTES // (4 * pairs))))
 
 
 #: Each pool thread's trend.PairBuffers, freed when the thread ends with its pool.
@@ -90,7 +91,7 @@ def stack_block_pixels(steps, budget_bytes=STACK_BUDGET_BYTES):
     The kernels' own temporaries are per chunk of :func:`chunk_pixels` per thread, on top.
     """
     per_pixel = 4 * steps + 8 * steps + 8 * len(trend.TREND_BANDS) + 16
-    return max(CHUNK_PIXELS, budget_bytes // per_pixel)
+    return max(MIN_CHUNK_PIXELS, budget_bytes // per_pixel)
 
 
 def write_trend_rasters(bands, nodatas, grid, years, min_valid, writer, class_writer=None, alpha=0.05,

@@ -673,7 +673,7 @@ def test_stack_block_nodata_and_non_finite_become_nan():
 
 
 STACK_NODATA = -9999.0
-STACK_ROWS, STACK_COLS = 65, 70  # 4550 px: two CHUNK_PIXELS chunks in one default block
+STACK_ROWS, STACK_COLS = 65, 70  # 4550 px: one default block; five kernel chunks with chunk = 1000
 
 
 def series_cube(seed=21, steps=YEARS_NO_2012.size):
@@ -719,7 +719,11 @@ def open_bands(paths):
 @pytest.mark.parametrize("layout", ["one file per year", "multiband"])
 @pytest.mark.parametrize("block_pixels", [7, 150, None])
 @pytest.mark.parametrize("workers", [1, 2])
-def test_write_trend_rasters_equals_whole_stack(tmp_path, trend_stack, layout, block_pixels, workers):
+@pytest.mark.parametrize("chunk", [None, 1000])
+def test_write_trend_rasters_equals_whole_stack(tmp_path, monkeypatch, trend_stack, layout, block_pixels, workers,
+                                                chunk):
+    if chunk:  # several kernel calls per block, each thread reusing its pair buffers for calls of other sizes
+        monkeypatch.setattr(stack, "chunk_pixels", lambda steps: chunk)
     cube, paths, multiband = trend_stack
     datasets, bands = open_bands(paths if layout == "one file per year" else [multiband])
     nodatas = [raster_io.band_nodata(b) for b in bands]
