@@ -30,12 +30,18 @@ def write_features(algorithm, parameters, context, data, columns, values):
         raise QgsProcessingException(algorithm.invalidSinkError(parameters, "OUTPUT"))
     by_id = {feature.id(): row for feature, row in zip(data.features, values)}
     empty = [None] * len(columns)
+    # positions resolved once: (input attribute, output attribute) kept, and the new columns' output positions
+    kept = [(index, fields.indexOf(name)) for index, name in enumerate(source.fields().names())
+            if fields.indexOf(name) >= 0]
+    added = [(fields.indexOf(name), kind) for name, kind in columns]
     for feature in source.getFeatures(QgsFeatureRequest(), QgsProcessingFeatureSource.FlagSkipGeometryValidityChecks):
         out = QgsFeature(fields)
         out.setGeometry(feature.geometry())
-        attributes = {name: feature[name] for name in source.fields().names() if fields.indexOf(name) >= 0}
-        row = by_id.get(feature.id(), empty)
-        attributes.update({name: field_value(value, kind) for (name, kind), value in zip(columns, row)})
-        out.setAttributes([attributes.get(name) for name in fields.names()])
+        inputs, attributes = feature.attributes(), [None] * fields.count()
+        for index, position in kept:
+            attributes[position] = inputs[index]
+        for (position, kind), value in zip(added, by_id.get(feature.id(), empty)):
+            attributes[position] = field_value(value, kind)
+        out.setAttributes(attributes)
         sink.addFeature(out, QgsFeatureSink.FastInsert)
     return dest_id
