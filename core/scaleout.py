@@ -45,6 +45,11 @@ processes (one thread each) started and closed by the call, a
 process, one after the other, without Dask.
 
 - :func:`trend_on_cluster` (paths, years, output, scheduler=None, class_output=None, min_valid=8, alpha=0.05)
+- :func:`trend_array` (paths, years, min_valid=8) → (lazy dask.array (9, ysize, xsize) float32, grid), and
+  :func:`stack_array` (paths) → (lazy dask.array of the stack, nodata values, grid): the same kernel applied
+  per chunk with ``map_blocks``, each chunk read from its GeoTIFF/VRT window by the worker; for notebooks and
+  pipelines that reduce, subset or store the result themselves (the GeoTIFF writers above are these strips,
+  streamed to the client in order)
 - :func:`mlri_on_cluster` (lst_paths, evi_paths, years, output, scheduler=None, celsius=False)
 - :func:`transfer_matrix_on_cluster` (start, end, scheduler=None, change_output=None, table_output=None)
 - lower level, used by the Processing algorithms' DASK_SCHEDULER parameter:
@@ -358,23 +363,32 @@ class TrendStrip:
 
 def trend_strip(sources, nodatas, xsize, years, min_valid, alpha, with_classes, yoff, nrows):
     """The trend of one strip, as :func:`.stack.write_trend_rasters` computes a block (runs on a worker)."""
-    values = stack.stack_block(read_strip(sources, xsize, yoff, nrows), nodatas)
+    shape = (nrows, xsize)
+    bands, stats = trend_bands(stack.stack_block(read_strip(sources, xsize, yoff, nrows), nodatas), years,
+                               min_valid, shape)
+    classes = None
+    if with_classes:
+        classes = trend.restoration_classes(stats["z"], stats["sen_slope"], stats["hurst"], alpha).reshape(shape)
+    return TrendStrip(yoff, bands, classes, int(np.count_nonzero(stats["n_valid"] < min_valid)))
+
+
+def trend_bands(values, years, min_valid, shape):
+    """The trend rasters' bands of a (pixels, time) block as (len(TREND_BANDS), *shape) float32, and the statistics.
+
+    The kernel calls and the Float32 bands of :func:`.stack.write_trend_rasters`.
+    """
     chunk = stack.chunk_pixels(values.shape[1])
     buffers = trend.PairBuffers()
     parts = [trend.trend_statistics(values[start:start + chunk], years, min_valid, buffers)
              for start in range(0, values.shape[0], chunk)]
     stats = {name: np.concatenate([getattr(p, name) for p in parts]) for name in trend.TREND_BANDS}
-    shape = (nrows, xsize)
-    bands = np.empty((len(trend.TREND_BANDS),) + shape, dtype=np.float32)
+    bands = np.empty((len(trend.TREND_BANDS),) + tuple(shape), dtype=np.float32)
     for index, name in enumerate(trend.TREND_BANDS):
         if name == "n_valid":  # a count is never nodata
             bands[index] = stats[name].reshape(shape).astype(np.float32)
         else:
             bands[index] = stack.float_band(stats[name], shape)
-    classes = None
-    if with_classes:
-        classes = trend.restoration_classes(stats["z"], stats["sen_slope"], stats["hurst"], alpha).reshape(shape)
-    return TrendStrip(yoff, bands, classes, int(np.count_nonzero(stats["n_valid"] < min_valid)))
+    return bands, stats
 
 
 def write_trend_rasters(client, sources, nodatas, grid, years, min_valid, writer, class_writer=None, alpha=0.05,
@@ -400,6 +414,61 @@ def write_trend_rasters(client, sources, nodatas, grid, years, min_valid, writer
     run_strips(client, trend_strip, windows, (list(sources), list(nodatas), grid.xsize, years, min_valid, alpha,
                                               class_writer is not None), consume, monitor, "trend")
     return too_few
+
+
+# ------------------------------------------------------------------ dask.array
+
+def stack_array(paths, block_pixels=None):
+    """A stack as a lazy ``dask.array`` (steps, ysize, xsize) of its stored values, with its nodata values and grid.
+
+    ``paths``: one raster per time step, or one multiband raster. Each chunk is
+    one row window of one step, read with GDAL by the worker that computes it
+    (the paths must be readable there); the windows are the local run's
+    blocks. Nothing is read until the array is computed.
+    """
+    require_dask()
+    import dask
+    import dask.array as da
+
+    sources, nodatas, grid = _stack_inputs(paths, "input")
+    block_pixels = block_pixels or stack.stack_block_pixels(len(sources), stack.STACK_BUDGET_BYTES // 2)
+    windows = strip_windows(sources, grid, block_pixels)
+    read = dask.delayed(_read_window, pure=True)
+    steps = []
+    for source in sources:
+        dtype = raster_io.numpy_dtype(raster_io.open_raster(source.path).GetRasterBand(source.band))
+        steps.append(da.concatenate([da.from_delayed(read(source, grid.xsize, yoff, nrows), (nrows, grid.xsize),
+                                                     dtype) for yoff, nrows in windows]))
+    return da.stack(steps), nodatas, grid
+
+
+def _read_window(source, xsize, yoff, nrows):
+    return read_strip([source], xsize, yoff, nrows)[0]
+
+
+def trend_array(paths, years, min_valid=8, block_pixels=None):
+    """The trend raster of mineland:trend as a lazy ``dask.array`` (9, ysize, xsize) float32, and its grid.
+
+    Bands in :data:`.trend.TREND_BANDS` order, nodata :data:`.stack.FLOAT_NODATA`
+    (n_valid never). The kernel of the local run applied per chunk
+    (``map_blocks``) to the row windows of :func:`stack_array`: computed whole,
+    it is the local raster bit for bit; a window (``array[:, rows, cols]``)
+    computes only the strips it touches. Compute it on any Dask scheduler,
+    store it (``dask.array.store``, ``to_zarr``), or reduce it (e.g. the mean
+    Sen's slope of a region) without writing the raster.
+    """
+    values, nodatas, grid = stack_array(paths, block_pixels)
+    years = trend.check_years(years, values.shape[0])
+    by_strip = values.rechunk({0: -1})  # every step of a window in one chunk
+    bands = by_strip.map_blocks(_trend_chunk, nodatas, years, min_valid, dtype=np.float32,
+                                chunks=((len(trend.TREND_BANDS),),) + by_strip.chunks[1:],
+                                meta=np.empty((0, 0, 0), dtype=np.float32))
+    return bands, grid
+
+
+def _trend_chunk(block, nodatas, years, min_valid):
+    tune_allocator()
+    return trend_bands(stack.stack_block(list(block), nodatas), years, min_valid, block.shape[1:])[0]
 
 
 # ------------------------------------------------------------------ MLRI

@@ -173,6 +173,23 @@ def test_trend_on_the_cluster_is_the_local_trend_bit_for_bit(client, tmp_path):
     assert len(client.scheduler_info()["workers"]) == 2
 
 
+def test_trend_as_a_dask_array_is_the_local_trend_bit_for_bit(client, tmp_path):
+    paths = write_stack(tmp_path, "y", trend_stack(83, 61, seed=4))
+    block_pixels = 900
+    local_trend(paths, tmp_path / "local.tif", tmp_path / "local_class.tif", block_pixels)
+    expected = gdal.Open(str(tmp_path / "local.tif")).ReadAsArray()
+    bands, grid = scaleout.trend_array(paths, YEARS, block_pixels=block_pixels)
+    assert bands.shape == (len(trend.TREND_BANDS), 83, 61) and bands.dtype == np.float32
+    assert bands.numblocks[1] >= 5 and (grid.xsize, grid.ysize) == (61, 83)  # one chunk per strip of rows
+    computed = client.compute(bands).result()
+    assert computed.tobytes() == expected.tobytes()
+    window = client.compute(bands[:, 20:31, 7:19]).result()  # a window computes the strips it touches
+    assert window.tobytes() == np.ascontiguousarray(expected[:, 20:31, 7:19]).tobytes()
+    values, nodatas, _ = scaleout.stack_array(paths, block_pixels)
+    assert values.shape == (len(YEARS), 83, 61) and nodatas == [NODATA] * len(YEARS)
+    assert np.array_equal(client.compute(values[3]).result(), gdal.Open(paths[3]).ReadAsArray())
+
+
 def test_trend_on_cluster_whole_job_with_a_multiband_stack(client, tmp_path):
     values = trend_stack(40, 33, seed=2)
     multiband = write_raster(tmp_path / "stack.tif", values, nodata=NODATA)
