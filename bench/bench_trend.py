@@ -125,11 +125,11 @@ def read_stack(paths):
 
 def kernel(values, years, workers=None):
     """trend_statistics over core.stack's chunks in its pool; the 9 statistics, whole arrays."""
-    from mineland.core import stack, trend
+    from mineland.core import stack
 
     with ThreadPoolExecutor(workers or stack.worker_count()) as pool:
-        parts = [future.result() for future in stack.trend_chunks(pool, values, years, MIN_VALID)]
-    return {name: np.concatenate([getattr(p, name) for p in parts]) for name in trend.TREND_BANDS}
+        futures = stack.trend_chunks(pool, values, years, MIN_VALID)
+        return stack.joined_statistics([future.result() for future in futures])
 
 
 def end_to_end(paths, years, output):

@@ -373,22 +373,13 @@ def trend_strip(sources, nodatas, xsize, years, min_valid, alpha, with_classes, 
 
 
 def trend_bands(values, years, min_valid, shape):
-    """The trend rasters' bands of a (pixels, time) block as (len(TREND_BANDS), *shape) float32, and the statistics.
-
-    The kernel calls and the Float32 bands of :func:`.stack.write_trend_rasters`.
-    """
+    """The trend rasters' bands of a (pixels, time) block as (len(TREND_BANDS), *shape) float32, and the statistics,
+    computed here chunk after chunk (one worker thread)."""
     chunk = stack.chunk_pixels(values.shape[1])
     buffers = trend.PairBuffers()
-    parts = [trend.trend_statistics(values[start:start + chunk], years, min_valid, buffers)
-             for start in range(0, values.shape[0], chunk)]
-    stats = {name: np.concatenate([getattr(p, name) for p in parts]) for name in trend.TREND_BANDS}
-    bands = np.empty((len(trend.TREND_BANDS),) + tuple(shape), dtype=np.float32)
-    for index, name in enumerate(trend.TREND_BANDS):
-        if name == "n_valid":  # a count is never nodata
-            bands[index] = stats[name].reshape(shape).astype(np.float32)
-        else:
-            bands[index] = stack.float_band(stats[name], shape)
-    return bands, stats
+    stats = stack.joined_statistics([trend.trend_statistics(values[start:start + chunk], years, min_valid, buffers)
+                                     for start in range(0, values.shape[0], chunk)])
+    return stack.trend_band_stack(stats, shape), stats
 
 
 def write_trend_rasters(client, sources, nodatas, grid, years, min_valid, writer, class_writer=None, alpha=0.05,

@@ -56,6 +56,22 @@ def trend_chunks(pool, values, years, min_valid):
     return [pool.submit(kernel, values[start:start + step]) for start in range(0, values.shape[0], step)]
 
 
+def joined_statistics(parts):
+    """The :class:`trend.Trend` results of successive chunks joined: {band name: array over all their pixels}."""
+    return {name: np.concatenate([getattr(part, name) for part in parts]) for name in trend.TREND_BANDS}
+
+
+def trend_band_stack(stats, shape):
+    """The trend raster's bands, (len(TREND_BANDS), *shape) float32: NaN as FLOAT_NODATA, n_valid (never nodata) as is."""
+    bands = np.empty((len(trend.TREND_BANDS),) + tuple(shape), dtype=np.float32)
+    for index, name in enumerate(trend.TREND_BANDS):
+        if name == "n_valid":
+            bands[index] = stats[name].reshape(shape)
+        else:
+            bands[index] = float_band(stats[name], shape)
+    return bands
+
+
 def stack_block(arrays, nodatas):
     """(pixels, time) float64 of one block, NaN where a time step is nodata or not finite.
 
@@ -109,14 +125,10 @@ def write_trend_rasters(bands, nodatas, grid, years, min_valid, writer, class_wr
     too_few = 0
 
     def finish(yoff, nrows, futures):
-        parts = [f.result() for f in futures]
-        stats = {name: np.concatenate([getattr(p, name) for p in parts]) for name in trend.TREND_BANDS}
+        stats = joined_statistics([f.result() for f in futures])
         shape = (nrows, grid.xsize)
-        for index, name in enumerate(trend.TREND_BANDS, start=1):
-            if name == "n_valid":  # a count is never nodata
-                writer.write(yoff, stats[name].reshape(shape).astype(np.float32), index)
-            else:
-                writer.write(yoff, float_band(stats[name], shape), index)
+        for index, band in enumerate(trend_band_stack(stats, shape), start=1):
+            writer.write(yoff, band, index)
         if class_writer is not None:
             classes = trend.restoration_classes(stats["z"], stats["sen_slope"], stats["hurst"], alpha)
             class_writer.write(yoff, classes.reshape(shape))
