@@ -376,7 +376,7 @@ def trend_bands(values, years, min_valid, shape):
     """The trend rasters' bands of a (pixels, time) block as (len(TREND_BANDS), *shape) float32, and the statistics,
     computed here chunk after chunk (one worker thread)."""
     chunk = stack.chunk_pixels(values.shape[1])
-    buffers = trend.PairBuffers()
+    buffers = trend.KernelBuffers()
     stats = stack.joined_statistics([trend.trend_statistics(values[start:start + chunk], years, min_valid, buffers)
                                      for start in range(0, values.shape[0], chunk)])
     return stack.trend_band_stack(stats, shape), stats

@@ -38,7 +38,7 @@ def chunk_pixels(steps):
     return int(min(MAX_CHUNK_PIXELS, max(MIN_CHUNK_PIXELS, PAIR_ARRAY_BYTES // (4 * pairs))))
 
 
-#: Each pool thread's trend.PairBuffers, freed when the thread ends with its pool.
+#: Each pool thread's trend.KernelBuffers, freed when the thread ends with its pool.
 _THREAD_BUFFERS = threading.local()
 
 
@@ -49,7 +49,7 @@ def trend_chunks(pool, values, years, min_valid):
     """
     def kernel(chunk):
         if not hasattr(_THREAD_BUFFERS, "buffers"):
-            _THREAD_BUFFERS.buffers = trend.PairBuffers()
+            _THREAD_BUFFERS.buffers = trend.KernelBuffers()
         return trend.trend_statistics(chunk, years, min_valid, _THREAD_BUFFERS.buffers)
 
     step = chunk_pixels(values.shape[1])

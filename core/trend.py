@@ -99,7 +99,7 @@ class SortedPairs:
     """
 
     def __init__(self, x, years=None, buffers=None):
-        buffers = buffers or PairBuffers()
+        buffers = buffers or KernelBuffers()
         pixels, steps = x.shape
         self.slopes = _PairSlopes(x, years)
         pairs = self.slopes.first.size
@@ -172,11 +172,11 @@ class _PairSlopes:
         return difference if self.years is None else difference / (self.years[j] - self.years[i])
 
 
-class PairBuffers:
-    """Arrays reused by successive :class:`SortedPairs` of one thread.
+class KernelBuffers:
+    """Arrays reused by successive kernel calls (:class:`SortedPairs`, :func:`hurst_rs`) of one thread.
 
-    The pair arrays of a kernel call are megabytes; allocated afresh at every
-    call they cost page faults that took a quarter of the kernel's time.
+    The arrays of a kernel call are megabytes; allocated afresh at every call
+    they cost page faults that took a quarter of the kernel's time.
     """
 
     def __init__(self):
@@ -343,7 +343,7 @@ def row_nanmedian(values, count=None):
     return _median_from_sorted(values, keys, np.sort(keys, axis=1), count)
 
 
-def hurst_rs(values, min_windows=2):
+def hurst_rs(values, min_windows=2, buffers=None):
     """Hurst exponent by rescaled-range (R/S) analysis, expanding-window variant.
 
     For each window length τ = 2 … n (n valid values of the pixel), take the
@@ -355,8 +355,13 @@ def hurst_rs(values, min_windows=2):
     (METHODS.md §3, the variant common in vegetation-trend studies).
     H > 0.5: persistent; ≤ 0.5: anti-persistent.
 
-    Computed from prefix sums of the values centred on x₁: X(t) = C(t) − t·m_τ
-    and S(τ)² = Q(τ)/τ − m_τ², C and Q the running sums of values and squares.
+    Computed from running sums of the values centred on x₁: X(t) = C(t) − k(t)·m_τ
+    and S(τ)² = Q(τ)/τ − m_τ², C and Q the running sums of values and squares and
+    k(t) the number of valid values up to t. A missing year adds nothing to C, Q
+    and k, so it repeats the previous X and never changes R; the window of the
+    first τ valid values ends at the year where k reaches τ.
+
+    ``buffers``: a :class:`KernelBuffers` to reuse between calls of one thread.
 
     Returns
     -------
@@ -365,41 +370,53 @@ def hurst_rs(values, min_windows=2):
         constant series).
     """
     # time-major (time, pixels): every step below runs across pixels, vectorised
-    x = np.ascontiguousarray(_valid_first(as_series(values)).T)
-    if x.shape[0] < 2:
-        return np.full(x.shape[1], np.nan)
-    count = (~np.isnan(x)).sum(axis=0)
-    centred = x - x[:1]  # shifting leaves R and S unchanged and avoids cancellation
-    prefix = _accumulate_rows(np.add, centred)
-    squares = _accumulate_rows(np.add, centred * centred)
-    running_max = _accumulate_rows(np.maximum, x)
-    running_min = _accumulate_rows(np.minimum, x)
-    steps = np.arange(1, x.shape[0] + 1, dtype=np.float64)[:, None]
-    means = prefix / steps  # m_τ in row τ − 1
-    highest, lowest, deviations = np.empty((3,) + x.shape)
-    for tau in range(2, x.shape[0] + 1):  # the O(n²) part, four calls per window length
-        window = deviations[:tau]
-        np.multiply(steps[:tau], means[tau - 1], out=window)
-        np.subtract(prefix[:tau], window, out=window)
-        np.max(window, axis=0, out=highest[tau - 1])
-        np.min(window, axis=0, out=lowest[tau - 1])
-    # every window length at once from here (rows: τ = 2 … n)
-    tau = steps[1:]
-    variance = squares[1:] / tau - means[1:] * means[1:]
-    usable = (count >= tau) & (running_max[1:] > running_min[1:]) & (variance > 0)
-    ln_tau = np.log(tau)
-    terms = np.empty((tau.size, 4, x.shape[1]))  # least squares of y on ln τ: Σw·lnτ, Σw·lnτ², Σw·y, Σw·y·lnτ
-    weight = usable.astype(np.float64)
-    np.multiply(weight, ln_tau, out=terms[:, 0])
-    np.multiply(weight, ln_tau ** 2, out=terms[:, 1])
+    values = as_series(values)
+    pixels, steps = values.shape
+    if steps < 2:
+        return np.full(pixels, np.nan)
+    buffers = buffers or KernelBuffers()
+    x = transpose_into(values, buffers.get("x", (steps, pixels), np.float64))
+    shape = (steps, pixels)
+    missing = np.isnan(x, out=buffers.get("missing", shape, bool))
+    first = x[(~missing).argmax(axis=0), np.arange(pixels)]
+    centred = np.subtract(x, first, out=buffers.get("centred", shape, np.float64))  # R, S unchanged; no cancellation
+    np.copyto(centred, 0.0, where=missing)
+    count = np.subtract(1.0, missing, out=buffers.get("count", shape, np.float64))
+    _accumulate_rows(np.add, count, count)
+    prefix = _accumulate_rows(np.add, centred, buffers.get("prefix", shape, np.float64))
+    squares = _accumulate_rows(np.add, np.multiply(centred, centred, out=centred), centred)
+    means = buffers.get("means", shape, np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        np.copyto(terms[:, 2], np.where(usable, np.log((highest[1:] - lowest[1:]) / np.sqrt(variance)), 0.0))
-    np.multiply(terms[:, 2], ln_tau, out=terms[:, 3])
-    sums = terms[0].copy()
-    for window_terms in terms[1:]:  # in τ order, see _accumulate_rows
-        sums += window_terms
-    sum_x, sum_xx, sum_y, sum_xy = sums
-    total = usable.sum(axis=0)
+        np.divide(prefix, count, out=means)  # m of the window ending at each year (NaN before the first value)
+    highest, lowest, deviations = (buffers.get(name, shape, np.float64) for name in ("highest", "lowest", "deviations"))
+    for end in range(1, steps):  # the O(n²) part, four calls per window end
+        window = deviations[:end + 1]
+        np.multiply(count[:end + 1], means[end], out=window)
+        np.subtract(prefix[:end + 1], window, out=window)
+        np.max(window, axis=0, out=highest[end])
+        np.min(window, axis=0, out=lowest[end])
+    # every window at once from here: row t − 1 is the window of the first k(t) valid values, t = 1 … n − 1,
+    # usable where year t is valid (a missing year repeats the previous window) and S > 0
+    count, means, squares, highest, lowest, missing = (a[1:] for a in (count, means, squares, highest, lowest, missing))
+    variance = buffers.get("variance", count.shape, np.float64)
+    unusable = buffers.get("unusable", count.shape, bool)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        np.divide(squares, count, out=variance)
+        np.subtract(variance, np.multiply(means, means, out=means), out=variance)
+        np.logical_or(np.less_equal(variance, 0.0, out=unusable), missing, out=unusable)
+    # least squares of y = ln(R/S) on ln τ: Σ ln τ, Σ ln² τ, Σ y, Σ y ln τ over the usable windows
+    terms = buffers.get("terms", (steps - 1, 4, pixels), np.float64)
+    ln_tau, ln_tau2, ln_rs, cross = (terms[:, i] for i in range(4))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        np.log(count, out=ln_tau)
+        np.divide(np.subtract(highest, lowest, out=highest), np.sqrt(variance, out=variance), out=ln_rs)
+        np.log(ln_rs, out=ln_rs)
+    np.copyto(ln_tau, 0.0, where=unusable)
+    np.copyto(ln_rs, 0.0, where=unusable)
+    np.multiply(ln_tau, ln_tau, out=ln_tau2)
+    np.multiply(ln_rs, ln_tau, out=cross)
+    sum_x, sum_xx, sum_y, sum_xy = _accumulate_rows(np.add, terms, terms)[-1]
+    total = (steps - 1) - np.count_nonzero(unusable, axis=0)
     denominator = total * sum_xx - sum_x * sum_x
     with np.errstate(invalid="ignore", divide="ignore"):
         h = (total * sum_xy - sum_x * sum_y) / denominator
@@ -407,25 +424,13 @@ def hurst_rs(values, min_windows=2):
     return h
 
 
-def _accumulate_rows(ufunc, a):
-    """``ufunc.accumulate(a, axis=0)`` row after row: several times faster on (time, pixels) arrays, and
-    the sums keep one order whatever the number of pixels (sum() would add one pixel's values pairwise)."""
-    out = np.empty_like(a)
+def _accumulate_rows(ufunc, a, out):
+    """``ufunc.accumulate(a, axis=0, out=out)`` row after row (``out`` may be ``a``): several times faster on
+    (time, pixels) arrays, and sums keep one order whatever the number of pixels (sum() adds pairwise)."""
     out[0] = a[0]
     for row in range(1, a.shape[0]):
         ufunc(out[row - 1], a[row], out=out[row])
     return out
-
-
-def _valid_first(x):
-    """Each row's valid values moved to the front in time order, NaN after them (rows with gaps only)."""
-    gaps = np.flatnonzero(np.isnan(x).any(axis=1))
-    if gaps.size == 0:
-        return x
-    order = np.argsort(np.isnan(x[gaps]), axis=1, kind="stable")
-    x = x.copy()
-    x[gaps] = np.take_along_axis(x[gaps], order, axis=1)
-    return x
 
 
 @dataclass
@@ -450,14 +455,14 @@ TREND_BANDS = ("sen_slope", "z", "p", "s", "var_s", "tau", "hurst", "intercept",
 def trend_statistics(values, years, min_valid, buffers=None):
     """MK, Sen and Hurst for a block; every statistic NaN where fewer than ``min_valid`` values.
 
-    ``buffers``: a :class:`PairBuffers` to reuse between calls of one thread.
+    ``buffers``: a :class:`KernelBuffers` to reuse between calls of one thread.
     """
     x = as_series(values)
     t = check_years(years, x.shape[1])
     pairs = SortedPairs(x, t, buffers)  # one sort of the slopes: MK counts their signs, Sen takes their median
     mk = _mann_kendall(x, pairs, min_valid)
     slope, intercept = _sens_slope(x, t, pairs, min_valid)
-    hurst = hurst_rs(x)
+    hurst = hurst_rs(x, buffers=buffers)
     few = mk.n < min_valid
     hurst[few] = np.nan
     return Trend(slope, mk.z, mk.p, mk.s, mk.var_s, mk.tau, hurst, intercept, mk.n)
