@@ -197,43 +197,70 @@ class TaggedKeys:
 
     def count_below(self, value, inclusive=False):
         """Per row: how many keys are < value (≤ with ``inclusive``)."""
-        return _rows_searchsorted(self.ordered, value, "right" if inclusive else "left")
+        if inclusive:
+            return _rows_bisect(self.ordered.shape, lambda rows, at: self.ordered[rows, at] <= value)
+        return _rows_bisect(self.ordered.shape, lambda rows, at: self.ordered[rows, at] < value)
 
     def median(self):
         """Median of each row's values, exact in float64 (NaN for a row without values)."""
         count = self.count
         if self.ordered.shape[1] == 0:
             return np.full(self.ordered.shape[0], np.nan)
-        median = self.exact_rank(np.maximum((count - 1) // 2, 0))
-        if np.any(count % 2 == 0):  # the upper middle rank; the same rank in rows of odd count
-            median = 0.5 * (median + self.exact_rank(count // 2))
+        median = self.exact_rank(np.arange(count.size), np.maximum((count - 1) // 2, 0))
+        even = np.flatnonzero((count % 2 == 0) & (count > 0))
+        if even.size:  # and the upper middle rank
+            median[even] = 0.5 * (median[even] + self.exact_rank(even, count[even] // 2))
         median[count == 0] = np.nan
         return median
 
-    def exact_rank(self, k):
-        """The float64 value of rank k (0-based, per row) among the row's values."""
-        rows = np.arange(self.ordered.shape[0])
+    def exact_rank(self, rows, k):
+        """The float64 value of rank k (0-based) among the values of each of ``rows``."""
+        bits, bucket_of = self.bits, self.tagging.bucket_mask
         last = self.ordered.shape[1] - 1
-        key = self.bits[rows, k]
-        bucket = key & self.tagging.bucket_mask
-        alone = ((k == 0) | (self.bits[rows, np.maximum(k - 1, 0)] & self.tagging.bucket_mask != bucket)) & \
-                ((k + 1 >= self.count) | (self.bits[rows, np.minimum(k + 1, last)] & self.tagging.bucket_mask != bucket))
+        key = bits[rows, k]
+        bucket = key & bucket_of
+        alone = ((k == 0) | (bits[rows, np.maximum(k - 1, 0)] & bucket_of != bucket)) & \
+                ((k + 1 >= self.count[rows]) | (bits[rows, np.minimum(k + 1, last)] & bucket_of != bucket))
         value = self.values[rows, key & self.tagging.index_mask]
         shared = np.flatnonzero(~alone)
         if shared.size:
-            value[shared] = self._rank_in_bucket(shared, bucket[shared], k[shared])
+            value[shared] = self._rank_in_bucket(rows[shared], bucket[shared], k[shared])
         return value
 
     def _rank_in_bucket(self, rows, bucket, k):
-        """Rank k in each of ``rows`` where rank k's bucket holds other keys too: rank that bucket's values."""
-        bits = self.bits[rows]
-        in_bucket = (bits & self.tagging.bucket_mask) == bucket[:, None]  # one run of the sorted row
-        first = in_bucket.argmax(axis=1)
-        row, position = np.nonzero(in_bucket)
-        candidates = self.values[rows[row], bits[row, position] & self.tagging.index_mask]
+        """Rank k in each of ``rows`` where rank k's bucket holds other keys too: rank that bucket's values.
+
+        The bucket is one run of the sorted row, found by bisection on the buckets' order."""
+        bucket_of, target = self.tagging.bucket_mask, _bucket_order(bucket)
+        shape = (rows.size, self.ordered.shape[1])
+        first = _rows_bisect(shape, lambda i, at: _bucket_order(self.bits[rows[i], at] & bucket_of) < target)
+        end = _rows_bisect(shape, lambda i, at: _bucket_order(self.bits[rows[i], at] & bucket_of) <= target)
+        row, position = _ragged(first, end)
+        candidates = self.values[rows[row], self.bits[rows[row], position] & self.tagging.index_mask]
         order = np.lexsort((candidates, row))  # by row, then by value
-        start = np.searchsorted(row, np.arange(rows.size))
-        return candidates[order][start + k - first]
+        row_start = np.cumsum(end - first) - (end - first)
+        return candidates[order][row_start + k - first]
+
+
+def _bucket_order(bucket):
+    """int64 that orders float32 buckets (sign and magnitude bits) as their floats: −M … −0, +0 … +M."""
+    bucket = bucket.astype(np.int64)
+    return np.where(bucket >= 0, bucket, -(bucket & 0x7FFFFFFF) - 1)
+
+
+def _rows_bisect(shape, below):
+    """Per row of a (rows, length) array sorted so that ``below(rows, column)`` holds for a leading run
+    of each row: the length of that run. A binary search in all rows at once."""
+    rows = np.arange(shape[0])
+    length = shape[1]
+    count = np.zeros(shape[0], dtype=np.intp)
+    step = 1 << (length.bit_length() - 1) if length else 0
+    while step:  # grow the count by step while the entry there is still below
+        probe = count + step
+        inside = probe <= length
+        count += step * (inside & below(rows, np.minimum(probe, length) - 1))
+        step >>= 1
+    return count
 
 
 class _PairSlopes:
@@ -280,19 +307,6 @@ class KernelBuffers:
         if array is None or array.size < size or array.dtype != dtype:
             array = self._arrays[name] = np.empty(size, dtype)
         return array[:size].reshape(shape)
-
-
-def _rows_searchsorted(ordered, value, side):
-    """Per row of ``ordered`` (ascending, NaN last): how many entries are < value (side "left") or ≤ value ("right")."""
-    rows = np.arange(ordered.shape[0])
-    below = np.zeros(ordered.shape[0], dtype=np.intp)
-    step = 1 << (ordered.shape[1].bit_length() - 1) if ordered.shape[1] else 0
-    while step:  # binary search in all rows at once: grow the count by step while the entry is still below
-        entry = ordered[rows, np.minimum(below + step, ordered.shape[1]) - 1]
-        inside = (below + step <= ordered.shape[1]) & ((entry < value) if side == "left" else (entry <= value))
-        below += step * inside
-        step >>= 1
-    return below
 
 
 def _ragged(start, stop):
