@@ -92,8 +92,9 @@ class SortedPairs:
     def __init__(self, x, years=None, buffers=None):
         buffers = buffers or KernelBuffers()
         pixels, steps = x.shape
+        pairs = steps * (steps - 1) // 2
+        tagging = _Tagging(pairs)
         self.slopes = _PairSlopes(x, years)
-        pairs = self.slopes.first.size
         by_time = buffers.get("by_time", (pairs, pixels), np.float32, odd_lines=True)
         lag_values = buffers.get("lag", (max(steps - 1, 0), pixels), np.float64)
         x_by_time = buffers.get("x_by_time", (steps, pixels), np.float64)
@@ -102,7 +103,6 @@ class SortedPairs:
         largest = np.fmax.reduce(np.abs(x_by_time), axis=None) if x.size else 0.0
         shortest = np.min(np.diff(years)) if years is not None and steps > 1 else 1.0
         clip = not 2 * largest / shortest < FLOAT32_MAX / 2  # slopes that may round to ±inf in float32
-        tagging = _Tagging(pairs)
         pair_index = np.arange(pairs, dtype=np.int32)[:, None]  # a row of by_time per pair
         start = 0
         for lag in range(1, steps):

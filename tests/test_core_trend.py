@@ -276,6 +276,44 @@ def test_float32_sort_keys_never_decide_the_result(kind):
         assert close(mk.var_s[row], pymannkendall.original_test(valid).var_s), (kind, row)
 
 
+def check_against_double_loop(block, years):
+    mk = mann_kendall(block, 2)
+    slope, intercept = sens_slope(block, years, 2)
+    for row, series in enumerate(block):
+        s, slopes = brute_force_signs_and_slopes(series, years)
+        valid = series[~np.isnan(series)]
+        assert mk.s[row] == s, row
+        assert slope[row] == np.median(slopes), (row, slope[row], np.median(slopes))
+        assert intercept[row] == np.median(valid) - np.median(years[~np.isnan(series)] - years[0]) * slope[row], row
+        assert close(mk.var_s[row], pymannkendall.original_test(valid).var_s), row
+
+
+def test_signed_zeros_are_ties():
+    """−0.0 equals 0.0: their pairs are ties, and their slope is 0 (not a tiny negative key)."""
+    years = np.arange(2000.0, 2012.0)
+    block = np.array([[0.0, -0.0, 1.0, -0.0, 0.0, 2.0, -0.0, -1.0, 0.0, 3.0, -0.0, 0.0],
+                      [-0.0, 0.0, -0.0, 0.0, -0.0, 0.0, -0.0, 0.0, -0.0, 0.0, -0.0, 0.0],
+                      [-0.0, 0.5, 0.0, -0.5, -0.0, np.nan, 0.0, 1e-300, -1e-300, 0.0, -0.0, 2.0]])
+    check_against_double_loop(block, years)
+    assert mann_kendall(block[1:2], 2).s[0] == 0 and sens_slope(block[1:2], years)[0][0] == 0
+
+
+@pytest.mark.parametrize("steps", [46, 47, 64, 91])
+def test_long_series_keys_with_more_index_bits(steps):
+    """Past 45 steps a pair index takes 11 bits or more of the float32 keys (coarser buckets, more shared)."""
+    rng = np.random.default_rng(steps)
+    years = 1950.0 + np.arange(steps)
+    block = np.round(rng.normal(size=(30, steps)) + 0.02 * np.arange(steps), 2)  # ties among the slopes
+    block[rng.random(block.shape) < 0.1] = np.nan
+    block[3] = 1.0 + rng.integers(-5, 6, steps) * 1e-12  # distinct slopes in one bucket
+    check_against_double_loop(block, years)
+
+
+def test_series_too_long_for_tagged_keys_is_refused_before_allocating():
+    with pytest.raises(ValueError, match="2\\^23"):
+        mann_kendall(np.zeros((1, 4097)))
+
+
 @pytest.mark.parametrize("width", [1, 2, 5, 6, 19, 190, 600, 601, 703, 1000])
 def test_row_nanmedian_matches_numpy(width):
     rng = np.random.default_rng(width)
