@@ -204,13 +204,12 @@ class TaggedKeys:
     def median(self):
         """Median of each row's values, exact in float64 (NaN for a row without values)."""
         count = self.count
-        if self.ordered.shape[1] == 0:
-            return np.full(self.ordered.shape[0], np.nan)
-        median = self.exact_rank(np.arange(count.size), np.maximum((count - 1) // 2, 0))
-        even = np.flatnonzero((count % 2 == 0) & (count > 0))
+        median = np.full(count.size, np.nan)
+        rows = np.flatnonzero(count > 0)
+        median[rows] = self.exact_rank(rows, (count[rows] - 1) // 2)
+        even = rows[count[rows] % 2 == 0]
         if even.size:  # and the upper middle rank
             median[even] = 0.5 * (median[even] + self.exact_rank(even, count[even] // 2))
-        median[count == 0] = np.nan
         return median
 
     def exact_rank(self, rows, k):
