@@ -339,6 +339,27 @@ def test_row_nanmedian_matches_numpy(width):
     assert np.isnan(row_nanmedian(values)[0])
 
 
+@pytest.mark.parametrize("kind", ["one negative bucket", "around zero", "beyond float32", "denormals"])
+def test_row_nanmedian_exact_where_float32_keys_share_buckets(kind):
+    """Values whose float32 keys share buckets (negative, signed zeros, clipped at float32's largest,
+    denormals) are ranked in float64: the median equals numpy's at every row."""
+    rng = np.random.default_rng(len(kind))
+    shape = (400, 9)
+    if kind == "one negative bucket":
+        values = -1.0 - rng.integers(0, 5, shape) * 1e-12
+    elif kind == "around zero":
+        values = rng.choice([-1e-300, -0.0, 0.0, 1e-300, 5e-324, -5e-324], size=shape)
+    elif kind == "beyond float32":
+        values = rng.integers(-3, 4, shape) * 1e39 + rng.integers(0, 3, shape) * 1e25
+    else:
+        values = rng.integers(-3, 4, shape) * 1e-42
+    values[rng.random(shape) < 0.2] = np.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # All-NaN slice
+        expected = np.nanmedian(values, axis=1)
+    np.testing.assert_array_equal(row_nanmedian(values), expected)
+
+
 def test_row_nanmedian_all_rows_same_count_and_all_nan():
     values = np.array([[3.0, 1.0, 2.0, 4.0], [np.nan, 9.0, 8.0, np.nan]])
     np.testing.assert_array_equal(row_nanmedian(values[:1]), [2.5])
