@@ -12,6 +12,8 @@ What is measured, for a 20-step and a 38-step stack of 1000 × 1000 float32 pixe
 * (a1) the same kernel on one thread (workers=1), best of SINGLE_REPEATS: the
                     per-core speed, as pymannkendall runs, and less sensitive to other
                     load on the machine than (a).
+* (a2) the kernel (a) without Hurst: Mann-Kendall and Sen's slope only, what (c)
+                    computes (like for like; not a target row).
 * (b) ours, end to end  processing.run("mineland:trend") on the GeoTIFF stack (one
                     single-band file per year, YEARS, MIN_VALID 8, OUTPUT only),
                     QGIS started headless as in tests/conftest.py. Includes
@@ -22,7 +24,8 @@ What is measured, for a 20-step and a 38-step stack of 1000 × 1000 float32 pixe
                     of the same stack, NaN left in the series (pymannkendall
                     skips them). Best of 2 over the same sample.
 
-and the ratios (c)/(a), (c)/(b). (c) does less work per pixel than ours (no Hurst).
+and the ratios (c)/(a), (c)/(a1), (c)/(a2), (c)/(b). (c) does less work per pixel than ours (no Hurst);
+(a2) does the same work as (c).
 
 Check: on the sample, ours' (a) S, Z, p and Sen's slope must equal
 pymannkendall's (S exactly, Z and slope to 1e-12 relative, p to 1e-9), and the
@@ -43,6 +46,7 @@ PYTHONPATH=/work/main/.build/plugins .venv/bin/python bench/bench_trend.py
 
 import os
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -130,6 +134,24 @@ def kernel(values, years, workers=None):
     with ThreadPoolExecutor(workers or stack.worker_count()) as pool:
         futures = stack.trend_chunks(pool, values, years, MIN_VALID)
         return stack.joined_statistics([future.result() for future in futures])
+
+
+def kernel_mk_sen(values, years):
+    """MK + Sen only, what the pymannkendall loop computes: (a) without Hurst (one sort of the slopes per chunk,
+    as in trend_statistics, through core.trend's internals), same chunks and pool."""
+    from mineland.core import stack, trend
+
+    local = threading.local()
+
+    def mk_sen(chunk):
+        buffers = local.__dict__.setdefault("buffers", trend.KernelBuffers())
+        pairs = trend.SortedPairs(chunk, years, buffers)
+        return trend._mann_kendall(chunk, pairs, MIN_VALID), trend._sens_slope(chunk, years, pairs, MIN_VALID)
+
+    step = stack.chunk_pixels(values.shape[1])
+    with ThreadPoolExecutor(stack.worker_count()) as pool:
+        futures = [pool.submit(mk_sen, values[start:start + step]) for start in range(0, values.shape[0], step)]
+        return [future.result() for future in futures]
 
 
 def end_to_end(paths, years, output):
@@ -223,12 +245,14 @@ def main():
               f"{size:.0f} MB on disk", flush=True)
 
     app, provider = benchlib.start_qgis()
-    rows, problems, singles = [], [], {}
+    rows, problems, singles, mk_sen = [], [], {}, {}
     for steps, paths in stacks.items():
         years = SERIES[steps]
         values = read_stack(paths)
         t_kernel, ours = best_of(lambda: kernel(values, np.array(years, dtype=float)), KERNEL_REPEATS)
         t_single, _ = best_of(lambda: kernel(values, np.array(years, dtype=float), workers=1), SINGLE_REPEATS)
+        t_mk_sen, _ = best_of(lambda: kernel_mk_sen(values, np.array(years, dtype=float)), KERNEL_REPEATS)
+        mk_sen[steps] = t_mk_sen / pixels * 1e6
 
         with tempfile.TemporaryDirectory(prefix="mineland-bench-trend-") as workdir:
             output = os.path.join(workdir, f"trend{steps}.tif")
@@ -254,15 +278,16 @@ def main():
         print(fact)
     print()
     print(f"µs per pixel ({XSIZE}×{YSIZE} = {pixels / 1e6:.0f} Mpx for (a) and (b); {SAMPLE} sampled px for (c))")
-    header = (f"{'n':>3}  {'(a) ours kernel':>16}{'(a1) 1 thread':>14}{'(b) ours e2e':>14}{'(c) pymannkendall':>19}"
-              f"{'(c)/(a)':>10}{'(c)/(a1)':>10}{'(c)/(b)':>10}")
+    header = (f"{'n':>3}  {'(a) ours kernel':>16}{'(a1) 1 thread':>14}{'(a2) no Hurst':>14}{'(b) ours e2e':>14}"
+              f"{'(c) pymannkendall':>19}{'(c)/(a)':>10}{'(c)/(a1)':>10}{'(c)/(a2)':>10}{'(c)/(b)':>10}")
     print(header)
     for steps, a, b, c, *_ in rows:
-        a1 = singles[steps]
-        print(f"{steps:>3}  {a:16.2f}{a1:14.2f}{b:14.2f}{c:19.1f}{c / a:10.0f}{c / a1:10.0f}{c / b:10.0f}")
+        a1, a2 = singles[steps], mk_sen[steps]
+        print(f"{steps:>3}  {a:16.2f}{a1:14.2f}{a2:14.2f}{b:14.2f}{c:19.1f}"
+              f"{c / a:10.0f}{c / a1:10.0f}{c / a2:10.0f}{c / b:10.0f}")
     print(f"(a) best of {KERNEL_REPEATS}, {stack_workers()} threads; (a1) the same on one thread, best of "
           f"{SINGLE_REPEATS} (per core, as pymannkendall runs; robust to other load on the machine); "
-          f"(b) best of {E2E_REPEATS}, (c) best of 2; "
+          f"(a2) (a) without Hurst, best of {KERNEL_REPEATS}; (b) best of {E2E_REPEATS}, (c) best of 2; "
           "ours computes MK + Sen + Hurst, (c) MK + Sen only")
     print()
     for steps, a, b, c, deviation, same_written, too_few, too_few_e2e in rows:
@@ -284,6 +309,9 @@ def main():
             benchlib.workload(f"MK + Sen + Hurst, n = {steps}, kernel on 1 thread", singles[steps], c,
                               "pymannkendall loop (MK + Sen)", unit="µs/px",
                               note=f"best of {SINGLE_REPEATS}; per core, as pymannkendall", memory=f"trend{steps}"),
+            benchlib.workload(f"MK + Sen only (no Hurst), n = {steps}, kernel", mk_sen[steps], c,
+                              "pymannkendall loop (MK + Sen)", unit="µs/px",
+                              note=f"like for like with the peer; best of {KERNEL_REPEATS}, {stack_workers()} threads"),
             benchlib.workload(f"MK + Sen + Hurst, n = {steps}, processing.run", b, c,
                               "pymannkendall loop (MK + Sen)", unit="µs/px", target=200.0,
                               note=f"best of {E2E_REPEATS}; reads GeoTIFFs, writes 9 bands", memory=f"trend{steps}"),
