@@ -134,7 +134,7 @@ class SortedPairs:
         up_to_zero = self.keys.count_below(self.keys.tagging.largest_zero_key, inclusive=True)
         rising, falling = self.count - up_to_zero, below_zero
         rows, positions = _ragged(below_zero, up_to_zero)
-        pair = self.keys.bits[rows, positions] & self.keys.tagging.index_mask
+        pair = self.keys.column_at(rows, positions)
         first, second = self.slopes.first[pair], self.slopes.second[pair]
         difference = x[rows, second] - x[rows, first]
         pixels, steps = x.shape
@@ -195,6 +195,10 @@ class TaggedKeys:
         self.ordered, self.tagging, self.values, self.count = ordered, tagging, values, count
         self.bits = ordered.view(np.int32)
 
+    def column_at(self, rows, positions):
+        """The column of the value whose key sits at sorted ``positions`` of ``rows``."""
+        return self.bits[rows, positions] & self.tagging.index_mask
+
     def count_below(self, value, inclusive=False):
         """Per row: how many keys are < value (≤ with ``inclusive``)."""
         if inclusive:
@@ -235,7 +239,7 @@ class TaggedKeys:
         first = _rows_bisect(shape, lambda i, at: _bucket_order(self.bits[rows[i], at] & bucket_of) < target)
         end = _rows_bisect(shape, lambda i, at: _bucket_order(self.bits[rows[i], at] & bucket_of) <= target)
         row, position = _ragged(first, end)
-        candidates = self.values[rows[row], self.bits[rows[row], position] & self.tagging.index_mask]
+        candidates = self.values[rows[row], self.column_at(rows[row], position)]
         order = np.lexsort((candidates, row))  # by row, then by value
         row_start = np.cumsum(end - first) - (end - first)
         return candidates[order][row_start + k - first]
