@@ -1,9 +1,9 @@
 """Per-pixel trend statistics over a block of time series: Mann-Kendall, Sen's slope, Hurst.
 
 Every function takes ``values`` of shape (pixels, time) as float64 with NaN for
-missing observations, and ``years`` (time stamps, strictly increasing, need not
-be evenly spaced). Loops run over time lags or window lengths, never over
-pixels. Seed 004 §2.4; METHODS.md §3.
+missing observations (±inf counts as missing too), and ``years`` (time stamps,
+strictly increasing, need not be evenly spaced). Loops run over time lags or
+window lengths, never over pixels. Seed 004 §2.4; METHODS.md §3.
 """
 
 from dataclasses import dataclass
@@ -35,12 +35,15 @@ class MannKendall:
 
 
 def as_series(values):
-    """Values as a float64 (pixels, time) array."""
+    """Values as a float64 (pixels, time) array; ±inf becomes NaN (missing), as the raster stacks read it."""
     values = np.asarray(values, dtype=np.float64)
     if values.ndim == 1:
         values = values[None, :]
     if values.ndim != 2:
         raise ValueError("values must have shape (pixels, time)")
+    infinite = np.isinf(values)
+    if infinite.any():
+        values = np.where(infinite, np.nan, values)
     return values
 
 

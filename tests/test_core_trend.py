@@ -309,6 +309,22 @@ def test_long_series_keys_with_more_index_bits(steps):
     check_against_double_loop(block, years)
 
 
+def test_infinite_values_count_as_missing():
+    """±inf is missing, as in the raster stacks (stack_block): every statistic equals the NaN series'."""
+    rng = np.random.default_rng(5)
+    years = np.arange(2000.0, 2015.0)
+    block = rng.normal(size=(20, 15))
+    with_inf = block.copy()
+    with_inf[::2, 3] = np.inf
+    with_inf[1::2, 7] = -np.inf
+    with_inf[4, [2, 9]] = np.inf  # inf − inf would be a NaN slope counted as a pair
+    as_nan = np.where(np.isinf(with_inf), np.nan, with_inf)
+    ours, expected = trend_statistics(with_inf, years, 4), trend_statistics(as_nan, years, 4)
+    for name in trend.TREND_BANDS:
+        np.testing.assert_array_equal(getattr(ours, name), getattr(expected, name), err_msg=name)
+    np.testing.assert_array_equal(hurst_rs(with_inf), hurst_rs(as_nan))
+
+
 def test_series_too_long_for_tagged_keys_is_refused_before_allocating():
     with pytest.raises(ValueError, match="2\\^23"):
         mann_kendall(np.zeros((1, 4097)))
