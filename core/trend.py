@@ -39,8 +39,8 @@ def as_series(values):
     values = np.asarray(values, dtype=np.float64)
     if values.ndim == 1:
         values = values[None, :]
-    if values.ndim != 2:
-        raise ValueError("values must have shape (pixels, time)")
+    if values.ndim != 2 or values.shape[1] == 0:
+        raise ValueError("values must have shape (pixels, time), with at least one time step")
     infinite = np.isinf(values)
     if infinite.any():
         values = np.where(infinite, np.nan, values)

@@ -325,6 +325,11 @@ def test_infinite_values_count_as_missing():
     np.testing.assert_array_equal(hurst_rs(with_inf), hurst_rs(as_nan))
 
 
+def test_series_without_time_steps_is_refused():
+    with pytest.raises(ValueError, match="at least one time step"):
+        trend_statistics(np.ones((5, 0)), np.zeros(0), 2)
+
+
 def test_series_too_long_for_tagged_keys_is_refused_before_allocating():
     with pytest.raises(ValueError, match="2\\^23"):
         mann_kendall(np.zeros((1, 4097)))
