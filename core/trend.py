@@ -384,7 +384,10 @@ def row_nanmedian(values, count=None):
     values = np.asarray(values, dtype=np.float64)
     if count is None:
         count = values.shape[1] - np.isnan(values).sum(axis=1)
-    keys = np.clip(values + 0.0, -FLOAT32_MAX, FLOAT32_MAX).astype(np.float32)  # + 0.0: −0.0 → +0.0
+    in_range = values.size == 0 or np.fmax.reduce(np.abs(values), axis=None) <= FLOAT32_MAX
+    # clipped when needed (np.clip is slow): a tagged ±inf key would be NaN
+    keys = (values if in_range else np.clip(values, -FLOAT32_MAX, FLOAT32_MAX)).astype(np.float32)
+    keys += 0.0  # −0.0 → +0.0
     tagging = _Tagging(values.shape[1])
     tagging.tag(keys, np.arange(values.shape[1], dtype=np.int32))
     keys.sort(axis=1)
