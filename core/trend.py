@@ -66,7 +66,7 @@ def mann_kendall(values, min_valid=4):
 
 
 def _mann_kendall(x, pairs, min_valid):
-    n = (~np.isnan(x)).sum(axis=1)
+    n = pairs.valid
     rising, falling, ties = pairs.sign_counts(x)
     s = (rising - falling).astype(np.float64)
     var_s = (n * (n - 1.0) * (2 * n + 5.0) - ties) / 18.0
@@ -122,8 +122,11 @@ class SortedPairs:
         ordered = buffers.get("ordered", (pixels, pairs), np.float32)
         np.copyto(ordered, by_time.T)
         ordered.sort(axis=1)  # NaN (a pair with a missing value) sorts last
-        valid = (~np.isnan(x)).sum(axis=1)
-        self.count = valid * (valid - 1) // 2  # pairs of valid values
+        #: valid values per row (counted time-major: summing across short rows is several times slower)
+        self.valid = steps - np.isnan(x_by_time).sum(axis=0)
+        self.count = self.valid * (self.valid - 1) // 2  # pairs of valid values
+        #: the values time-major, −0.0 made +0.0, for :func:`hurst_rs` (valid until the buffers' next use)
+        self.x_by_time = x_by_time
         self.keys = TaggedKeys(ordered, tagging, self.slopes, self.count)
 
     def sign_counts(self, x):
@@ -357,13 +360,12 @@ def sens_slope(values, years, min_valid=2):
 
 
 def _sens_slope(x, t, pairs, min_valid):
-    valid = ~np.isnan(x)
-    n = valid.sum(axis=1)
+    n = pairs.valid
     slope = pairs.median()
     t_median = np.full(x.shape[0], np.median(t - t[0]))  # rows with every year valid
     gaps = np.flatnonzero((n < x.shape[1]) & (n > 0))
     if gaps.size:  # the years are increasing: their median is the middle one (or two) of the valid years
-        rank = np.cumsum(valid[gaps], axis=1)  # 1-based rank of each valid year
+        rank = np.cumsum(~np.isnan(x[gaps]), axis=1)  # 1-based rank of each valid year
         low = (rank == ((n[gaps] + 1) // 2)[:, None]).argmax(axis=1)
         high = (rank == (n[gaps] // 2 + 1)[:, None]).argmax(axis=1)
         t_median[gaps] = 0.5 * ((t[low] - t[0]) + (t[high] - t[0]))
@@ -394,7 +396,7 @@ def row_nanmedian(values, count=None):
     return TaggedKeys(keys, tagging, values, count).median()
 
 
-def hurst_rs(values, min_windows=2, buffers=None):
+def hurst_rs(values, min_windows=2, buffers=None, by_time=None):
     """Hurst exponent by rescaled-range (R/S) analysis, expanding-window variant.
 
     For each window length τ = 2 … n (n valid values of the pixel), take the
@@ -412,7 +414,8 @@ def hurst_rs(values, min_windows=2, buffers=None):
     and k, so it repeats the previous X and never changes R; the window of the
     first τ valid values ends at the year where k reaches τ.
 
-    ``buffers``: a :class:`KernelBuffers` to reuse between calls of one thread.
+    ``buffers``: a :class:`KernelBuffers` to reuse between calls of one thread;
+    ``by_time``: the same values already time-major (time, pixels), to skip a copy.
 
     Returns
     -------
@@ -426,8 +429,10 @@ def hurst_rs(values, min_windows=2, buffers=None):
     if steps < 2:
         return np.full(pixels, np.nan)
     buffers = buffers or KernelBuffers()
-    x = buffers.get("x", (steps, pixels), np.float64)
-    np.copyto(x, values.T)
+    x = by_time
+    if x is None:
+        x = buffers.get("x", (steps, pixels), np.float64)
+        np.copyto(x, values.T)
     shape = (steps, pixels)
     missing = np.isnan(x, out=buffers.get("missing", shape, bool))
     first = x[(~missing).argmax(axis=0), np.arange(pixels)]
@@ -514,7 +519,7 @@ def trend_statistics(values, years, min_valid, buffers=None):
     pairs = SortedPairs(x, t, buffers)  # one sort of the slopes: MK counts their signs, Sen takes their median
     mk = _mann_kendall(x, pairs, min_valid)
     slope, intercept = _sens_slope(x, t, pairs, min_valid)
-    hurst = hurst_rs(x, buffers=buffers)
+    hurst = hurst_rs(x, buffers=buffers, by_time=pairs.x_by_time)
     few = mk.n < min_valid
     hurst[few] = np.nan
     return Trend(slope, mk.z, mk.p, mk.s, mk.var_s, mk.tau, hurst, intercept, mk.n)
