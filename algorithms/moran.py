@@ -4,6 +4,7 @@ import numpy as np
 from qgis.core import (
     QgsProcessing,
     QgsProcessingOutputNumber,
+    QgsProcessingParameterBoolean,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterNumber,
 )
@@ -16,7 +17,7 @@ from .spatial_output import write_features
 HELP = """Global Moran's I and Local Moran's I (LISA) of a numeric field, as seed 002 §2.3 uses them on mining density (Global I = 0.156, z = 5.75 over its 100 km fishnet; METHODS.md §2). Agrees with PySAL esda (Moran, Moran_Local) — esda is not needed.
 
 <b>Global</b> I = n / S0 · Σ_i Σ_j w_ij z_i z_j / Σ_i z_i², z = x − x̄, S0 = Σ w_ij; E[I] = −1/(n − 1); variance under normality and under randomisation (Cliff and Ord), their z and two-sided p; and a permutation pseudo p-value, (number of permuted I at least as extreme + 1)/(PERMUTATIONS + 1), with the random SEED. Outputs MORANS_I, EXPECTED_I, VARIANCE (under randomisation, as ArcGIS), Z_NORM, P_NORM, Z_RAND, P_RAND, P_SIM.
-<b>Local</b> I_i = (n − 1) z_i Σ_j w_ij z_j / Σ_k z_k² (esda's Moran_Local); pseudo p-values by conditional permutation (feature i keeps its value, its neighbours are drawn at random from the others, PERMUTATIONS times); LMiZScore is the z of I_i against those permutations. COType: HH (high among high), LL, HL (high outlier among low), LH where the pseudo p < ALPHA, NS otherwise; islands get NULL.
+<b>Local</b> I_i = (n − 1) z_i Σ_j w_ij z_j / Σ_k z_k² (esda's Moran_Local); pseudo p-values by conditional permutation (feature i keeps its value, its neighbours are drawn at random from the others, PERMUTATIONS times); LMiZScore is the z of I_i against those permutations. COType: HH (high among high), LL, HL (high outlier among low), LH where the pseudo p < ALPHA, NS otherwise; islands get NULL. With FDR the Benjamini-Hochberg false discovery rate correction decides significance at ALPHA over all features' pseudo p-values (as ArcGIS's FDR option): with the m pseudo p-values sorted, the largest r with p_(r) ≤ r·ALPHA/m, and every feature with p ≤ p_(r) is significant. A pseudo p-value is never below 1/(PERMUTATIONS + 1), so with FDR no feature passes unless at least m/((PERMUTATIONS + 1)·ALPHA) of them reach that smallest value (200 of 10,000 features at 999 permutations and ALPHA 0.05): on many features raise PERMUTATIONS.
 
 """ + neighbours.WEIGHTS_HELP + """
 
@@ -39,6 +40,8 @@ class MoranAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterNumber("ALPHA", "Significance level", QgsProcessingParameterNumber.Double,
                                               0.05, minValue=0.0001, maxValue=0.5),
                  "COType is HH/LL/HL/LH where the local pseudo p-value is below ALPHA, NS otherwise.")
+        self.add(QgsProcessingParameterBoolean("FDR", "False discovery rate correction", defaultValue=False),
+                 "Decide COType's significance with the Benjamini-Hochberg FDR correction at ALPHA.")
         self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Local Moran (LISA)", QgsProcessing.TypeVectorAnyGeometry),
                  "Input features with LMiIndex, LMiZScore, LMiPValue, COType.")
         self.add_report("Global results and the Moran scatter plot, one self-contained file.")
@@ -52,9 +55,10 @@ class MoranAlgorithm(MineLandAlgorithm):
         permutations = self.parameterAsInt(parameters, "PERMUTATIONS", context)
         seed = self.parameterAsInt(parameters, "SEED", context)
         alpha = self.parameterAsDouble(parameters, "ALPHA", context)
+        fdr = self.parameterAsBool(parameters, "FDR", context)
         try:
             glob = autocorrelation.global_moran(data.values, data.weights, permutations, seed)
-            local = autocorrelation.local_moran(data.values, data.weights, permutations, seed, alpha)
+            local = autocorrelation.local_moran(data.values, data.weights, permutations, seed, alpha, fdr)
         except ValueError as err:
             fail("FIELD", str(err))
         columns = [("LMiIndex", float), ("LMiZScore", float), ("LMiPValue", float), ("COType", str)]
@@ -86,7 +90,8 @@ def write_report(path, data, glob, local, field):
             ("Var(I) randomisation", glob.VI_rand), ("z normality", glob.z_norm), ("p normality", glob.p_norm),
             ("z randomisation", glob.z_rand), ("p randomisation", glob.p_rand),
             (f"pseudo p ({glob.permutations} permutations)", glob.p_sim)]),
-        report.heading("Local clusters and outliers"),
+        report.heading(f"Local clusters and outliers (significant at {local.alpha:g}"
+                       f"{' after FDR correction' if local.fdr else ''}; {local.permutations} permutations)"),
         report.table(["COType", "features", "share %"],
                      [(k, v, 100.0 * v / len(local.labels)) for k, v in counts.items()]),
         report.heading("Moran scatter plot"),

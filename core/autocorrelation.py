@@ -225,10 +225,13 @@ class LocalMoran:
     z_sim : ndarray
         (I_i − mean) / sd of the permuted I_i; NaN for islands and without permutations.
     labels : ndarray of str
-        'HH', 'LH', 'LL' or 'HL' (the quadrant) where p_sim < alpha, else 'NS'
+        'HH', 'LH', 'LL' or 'HL' (the quadrant) where p_sim is significant at
+        alpha (p_sim < alpha, or with ``fdr`` by Benjamini-Hochberg), else 'NS'
         (not significant, island, or no permutations).
     alpha : float
     permutations : int
+    fdr : bool
+        Whether the labels used the false discovery rate correction.
     """
 
     Is: np.ndarray
@@ -238,9 +241,10 @@ class LocalMoran:
     labels: np.ndarray
     alpha: float
     permutations: int
+    fdr: bool = False
 
 
-def local_moran(x, w, permutations=999, seed=None, alpha=0.05):
+def local_moran(x, w, permutations=999, seed=None, alpha=0.05, fdr=False):
     """Local Moran's I (Anselin 1995) with conditional-permutation inference, as esda.Moran_Local.
 
     With z_i = (x_i − x̄) / s (s the population sd) and lag_i = Σ_j w_ij z_j:
@@ -249,7 +253,11 @@ def local_moran(x, w, permutations=999, seed=None, alpha=0.05):
 
     (seed 002 §2.3, METHODS.md §2). The quadrant q and the label are defined in
     :class:`LocalMoran`: label = quadrant name where p_sim < alpha (strictly,
-    as esda's cluster labels), else 'NS'.
+    as esda's cluster labels), else 'NS'. With ``fdr`` the significance is
+    decided by the Benjamini-Hochberg procedure over the pseudo p-values of
+    all non-island features (:func:`significant_at`), as ArcGIS's FDR option
+    of Cluster and Outlier Analysis; a pseudo p-value is at least
+    1/(permutations + 1), so on many features FDR needs many permutations.
 
     Conditional permutation (esda's ``crand``): x_i stays at feature i while
     its k_i neighbours are replaced by k_i values drawn without replacement
@@ -305,9 +313,9 @@ def local_moran(x, w, permutations=999, seed=None, alpha=0.05):
             z_sim = (is_ - mean) / sd
         p_sim[island] = z_sim[island] = np.nan
     names = np.array(["NS", "HH", "LH", "LL", "HL"])
-    labels = np.where(p_sim < alpha, names[q], "NS")
+    labels = np.where(significant_at(p_sim, alpha, fdr), names[q], "NS")
     return LocalMoran(Is=is_, q=q, p_sim=p_sim, z_sim=z_sim, labels=labels, alpha=float(alpha),
-                      permutations=permutations)
+                      permutations=permutations, fdr=bool(fdr))
 
 
 def _split_diagonal(matrix):

@@ -65,6 +65,27 @@ def test_moran_and_hotspots_agree_with_the_core(run, tmp_path, clustered):
     assert hot["G"] == pytest.approx(general.G, abs=1e-12) and hot["Z"] == pytest.approx(general.z, abs=1e-12)
 
 
+def test_moran_fdr_labels_equal_the_core(run, tmp_path, clustered):
+    from qgis.core import QgsVectorLayer
+
+    path = grid_with_values(run, tmp_path, clustered)
+    # the permutations follow the layer's feature order: the core gets the cells in that order
+    cells = np.array([f["row"] * 7 + f["col"] for f in QgsVectorLayer(path, "grid", "ogr").getFeatures()])
+    queen = spatial_weights.grid_contiguity(6, 7, "queen").matrix[cells][:, cells]
+    weights = spatial_weights.row_standardise(spatial_weights.from_sparse(queen))
+    for fdr in (False, True):
+        result = run("mineland:moran", {"INPUT": path, "FIELD": "value", "WEIGHTS": 0, "PERMUTATIONS": 999,
+                                        "SEED": 5, "ALPHA": 0.1, "FDR": fdr, "OUTPUT": str(tmp_path / f"l{fdr}.gpkg")})
+        expected = autocorrelation.local_moran(clustered.ravel()[cells], weights, 999, 5, 0.1, fdr)
+        labels = {f["row"] * 7 + f["col"]: f["COType"]
+                  for f in QgsVectorLayer(result["OUTPUT"], "l", "ogr").getFeatures()}
+        assert [labels[cell] for cell in cells] == expected.labels.tolist()
+        assert "HH" in expected.labels
+        if fdr:
+            assert np.count_nonzero(expected.labels != "NS") < np.count_nonzero(plain.labels != "NS")
+        plain = expected
+
+
 def test_null_values_are_left_out_not_poisoning(run, tmp_path, clustered):
     from qgis.core import QgsVectorLayer
 

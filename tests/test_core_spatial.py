@@ -398,6 +398,26 @@ def test_local_moran_with_esdas_draws_equals_esda(monkeypatch, label, ours, thei
     assert result.labels.tolist() == [names[v] for v in expected.get_cluster_labels(0.05)]
 
 
+def test_local_moran_fdr_labels_are_benjamini_hochberg_of_the_pseudo_p():
+    w = row_standardise(grid_contiguity(15, 15, "queen"))
+    x = field(15, 15, 11)
+    plain = local_moran(x, w, permutations=999, seed=3, alpha=0.047)
+    corrected = local_moran(x, w, permutations=999, seed=3, alpha=0.047, fdr=True)
+    assert corrected.fdr and not plain.fdr
+    assert np.array_equal(corrected.p_sim, plain.p_sim) and np.array_equal(corrected.q, plain.q)
+    p, m = plain.p_sim, plain.p_sim.size
+    ordered = np.sort(p)
+    thresholds = np.arange(1, m + 1) * 0.047 / m
+    assert not np.isclose(ordered, thresholds).any()  # no p_(r) on its threshold: esda's < and BH's ≤ agree
+    r = np.flatnonzero(ordered <= thresholds).max() + 1  # the largest rank within its threshold
+    names = np.array(["NS", "HH", "LH", "LL", "HL"])
+    assert corrected.labels.tolist() == np.where(p <= ordered[r - 1], names[plain.q], "NS").tolist()
+    assert np.array_equal(corrected.labels != "NS", p < esda.fdr(p, 0.047))
+    significant, significant_plain = np.count_nonzero(corrected.labels != "NS"), np.count_nonzero(plain.labels != "NS")
+    assert 0 < significant < significant_plain
+    assert all(a in (b, "NS") for a, b in zip(corrected.labels, plain.labels))
+
+
 def test_permutation_moments_match_randomisation_moments():
     """Permuted I have the exact moments of the randomisation null, within 5 Monte Carlo sd.
 
