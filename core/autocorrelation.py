@@ -307,7 +307,8 @@ def local_moran(x, w, permutations=999, seed=None, alpha=0.05, fdr=False):
         off, self_weights = _split_diagonal(w.matrix)
         max_k = int(np.diff(off.indptr).max())
         ids = _permutation_ids(np.random.default_rng(seed), n - 1, max_k, permutations)
-        larger, mean, sd = _conditional_moran(z, off, self_weights, is_, ids, scaling)
+        larger, mean, sd = _conditional_permutations(z, off, self_weights,
+                                                     lambda sites, lag: (scaling * z[sites])[:, None] * lag, is_, ids)
         p_sim = _folded_p(larger, permutations)
         with np.errstate(invalid="ignore", divide="ignore"):
             z_sim = (is_ - mean) / sd
@@ -355,20 +356,25 @@ def _permutation_ids(rng, population, size, permutations):
     return ids
 
 
-def _conditional_moran(z, off, self_weights, observed, ids, scaling):
-    """Count, mean and sd of the conditionally permuted local Moran's I of every feature.
+def _conditional_permutations(values, off, self_weights, statistic, observed, ids):
+    """Count, mean and sd of a conditionally permuted local statistic of every feature (esda's ``crand``).
 
     ``off`` is the off-diagonal weights (CSR, sorted indices), ``ids`` the
     (permutations, max k) draws from range(n − 1). For feature i with k
-    neighbours and draw row r: I*_i = scaling · z_i · (Σ_m w_i,m z[d_rm + (d_rm ≥ i)]
-    + w_ii z_i), m = 0 … k − 1, the weights in the row's stored order (as esda).
+    neighbours and draw row r the permuted statistic is
 
-    Returns (larger, mean, sd): larger = number of I*_i ≥ observed_i; islands get 0, NaN, NaN.
+    s*_i = statistic(i, Σ_m w_i,m values[d_rm + (d_rm ≥ i)] + w_ii values_i),  m = 0 … k − 1,
+
+    the weights in the row's stored order, and the arithmetic, as esda's (ties
+    with the observed statistic then fall the same way): ``statistic(sites,
+    lags)`` maps the (sites, permutations) permuted lags to statistics.
+
+    Returns (larger, mean, sd): larger = number of s*_i ≥ observed_i; islands get 0, NaN, NaN.
     """
-    n = z.size
+    n = values.size
     permutations = ids.shape[0]
-    below = z[ids]  # value drawn when the index falls before i
-    above = z[np.minimum(ids + 1, n - 1)]  # ... and from i on, shifted past i
+    below = values[ids]  # value drawn when the index falls before i
+    above = values[np.minimum(ids + 1, n - 1)]  # ... and from i on, shifted past i
     cardinality = np.diff(off.indptr)
     larger = np.zeros(n, dtype=np.int64)
     mean = np.full(n, np.nan)
@@ -382,8 +388,8 @@ def _conditional_moran(z, off, self_weights, observed, ids, scaling):
             shifted = ids[None, :, :k] >= sites[:, None, None]
             drawn = np.where(shifted, above[None, :, :k], below[None, :, :k])
             lag = np.matmul(drawn, weights[start:start + chunk, :, None])[:, :, 0]
-            lag += (self_weights[sites] * z[sites])[:, None]
-            sims = (scaling * z[sites])[:, None] * lag
+            lag += (self_weights[sites] * values[sites])[:, None]
+            sims = statistic(sites, lag)
             larger[sites] = np.count_nonzero(sims >= observed[sites, None], axis=1)
             mean[sites] = sims.mean(axis=1)
             sd[sites] = sims.std(axis=1)
@@ -490,16 +496,24 @@ class LocalG:
         Two-sided p = 2 (1 − Φ(|z|)) (ArcGIS's GiPValue; esda's p_norm is half of it).
     star : bool
         True for Gi* (feature i in its own neighbourhood).
+    p_sim : ndarray
+        Conditional-permutation pseudo p-value (esda's p_sim); NaN for islands and without permutations.
+    z_sim : ndarray
+        (G_i − mean) / sd of the permuted G_i (esda's z_sim); NaN for islands and without permutations.
+    permutations : int
     """
 
     G: np.ndarray
     z: np.ndarray
     p: np.ndarray
     star: bool
+    p_sim: np.ndarray = None
+    z_sim: np.ndarray = None
+    permutations: int = 0
 
 
-def local_g_star(x, w, star=True):
-    """Getis-Ord local statistic, Gi* by default (Ord and Getis 1995), analytical test.
+def local_g_star(x, w, star=True, permutations=0, seed=None):
+    """Getis-Ord local statistic, Gi* by default (Ord and Getis 1995), analytical test and optional permutations.
 
     Gi* (star=True): feature i is its own neighbour with self weight w_ii =
     max_j w_ij (1 for binary weights), as esda.G_Local(star=True) fills the
@@ -525,12 +539,24 @@ def local_g_star(x, w, star=True):
 
     Islands (no neighbour besides itself) get NaN: Gi* would only restate x_i.
 
+    With ``permutations`` > 0, conditional-permutation inference as
+    esda.G_Local: x_i stays at feature i (with its self weight for Gi*), its
+    k_i neighbours' values are drawn from the other n − 1 features, the draws
+    shared by all features as in :func:`local_moran` (same ``seed``, same
+    draws); permuted G*_i = (Σ_m w_i,m x_drawn + w_ii x_i) / Σ x, or for Gi
+    Σ_m w_i,m x_drawn / (Σ x − x_i). With ``larger_i`` the number of permuted
+    G_i ≥ the observed one, folded to min(larger_i, permutations − larger_i),
+    p_sim_i = (larger_i + 1) / (permutations + 1): the pseudo p of the tail the
+    observed G_i falls in, as esda's and GeoDa's (so about half a two-sided p);
+    z_sim_i = (G_i − mean) / sd of the permuted G_i.
+
     Raises
     ------
     ValueError
         NaN in x, constant x or fewer than 4 features.
     """
     values = _check(x, w)
+    permutations = _permutation_count(permutations)
     n = values.size
     off, _ = _split_diagonal(w.matrix)
     island = np.diff(off.indptr) == 0
@@ -558,9 +584,21 @@ def local_g_star(x, w, star=True):
     with np.errstate(invalid="ignore", divide="ignore"):
         z = (lag - mean * weight_total) / (sd * np.sqrt((count * squares - weight_total ** 2) / (count - 1)))
         g = lag / total
+    p_sim = np.full(n, np.nan)
+    z_sim = np.full(n, np.nan)
+    if permutations and not island.all():
+        others, self_weights = _split_diagonal(matrix)
+        ids = _permutation_ids(np.random.default_rng(seed), n - 1, int(np.diff(others.indptr).max()), permutations)
+        total_at = np.broadcast_to(total, (n,))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            larger, permuted_mean, permuted_sd = _conditional_permutations(
+                values, others, self_weights, lambda sites, lag: lag / total_at[sites, None], g, ids)
+            z_sim = (g - permuted_mean) / permuted_sd
+        p_sim = _folded_p(larger, permutations)
+        p_sim[island] = z_sim[island] = np.nan
     z[island] = np.nan
     g = np.where(island, np.nan, g)
-    return LocalG(G=g, z=z, p=_two_sided(z), star=bool(star))
+    return LocalG(G=g, z=z, p=_two_sided(z), star=bool(star), p_sim=p_sim, z_sim=z_sim, permutations=permutations)
 
 
 def gi_bin(z, p, fdr=False):

@@ -65,14 +65,23 @@ def test_moran_and_hotspots_agree_with_the_core(run, tmp_path, clustered):
     assert hot["G"] == pytest.approx(general.G, abs=1e-12) and hot["Z"] == pytest.approx(general.z, abs=1e-12)
 
 
+def cells_in_layer_order(path, cols=7):
+    """Grid index (row × cols + col) of each feature, in the layer's order: the order permutations follow."""
+    from qgis.core import QgsVectorLayer
+
+    return np.array([f["row"] * cols + f["col"] for f in QgsVectorLayer(path, "grid", "ogr").getFeatures()])
+
+
+def queen_in_layer_order(cells):
+    return spatial_weights.from_sparse(spatial_weights.grid_contiguity(6, 7, "queen").matrix[cells][:, cells])
+
+
 def test_moran_fdr_labels_equal_the_core(run, tmp_path, clustered):
     from qgis.core import QgsVectorLayer
 
     path = grid_with_values(run, tmp_path, clustered)
-    # the permutations follow the layer's feature order: the core gets the cells in that order
-    cells = np.array([f["row"] * 7 + f["col"] for f in QgsVectorLayer(path, "grid", "ogr").getFeatures()])
-    queen = spatial_weights.grid_contiguity(6, 7, "queen").matrix[cells][:, cells]
-    weights = spatial_weights.row_standardise(spatial_weights.from_sparse(queen))
+    cells = cells_in_layer_order(path)
+    weights = spatial_weights.row_standardise(queen_in_layer_order(cells))
     for fdr in (False, True):
         result = run("mineland:moran", {"INPUT": path, "FIELD": "value", "WEIGHTS": 0, "PERMUTATIONS": 999,
                                         "SEED": 5, "ALPHA": 0.1, "FDR": fdr, "OUTPUT": str(tmp_path / f"l{fdr}.gpkg")})
@@ -84,6 +93,32 @@ def test_moran_fdr_labels_equal_the_core(run, tmp_path, clustered):
         if fdr:
             assert np.count_nonzero(expected.labels != "NS") < np.count_nonzero(plain.labels != "NS")
         plain = expected
+
+
+def test_hotspots_permutations_equal_the_core(run, tmp_path, clustered):
+    from qgis.core import QgsProcessingException, QgsVectorLayer
+
+    path = grid_with_values(run, tmp_path, clustered)
+    cells = cells_in_layer_order(path)
+    result = run("mineland:hotspots", {"INPUT": path, "FIELD": "value", "WEIGHTS": 0, "PERMUTATIONS": 999, "SEED": 3,
+                                       "OUTPUT": str(tmp_path / "gi.gpkg")})
+    expected = autocorrelation.local_g_star(clustered.ravel()[cells], queen_in_layer_order(cells), permutations=999,
+                                            seed=3)
+    features = {f["row"] * 7 + f["col"]: f for f in QgsVectorLayer(result["OUTPUT"], "g", "ogr").getFeatures()}
+    rows = [features[cell] for cell in cells]
+    assert [f["GiPseudoP"] for f in rows] == expected.p_sim.tolist()
+    assert np.allclose([f["GiZSim"] for f in rows], expected.z_sim, rtol=1e-12)
+    assert [f["GiZScore"] for f in rows] == pytest.approx(expected.z.tolist(), abs=1e-12)
+    bins = autocorrelation.gi_bin(expected.z_sim, expected.p_sim)
+    assert [f["Gi_Bin"] for f in rows] == bins.tolist() and 3 in bins
+    hot = (expected.p_sim < 0.05) & (expected.z_sim > 0)
+    assert result["HOT_SPOTS"] == np.count_nonzero(hot) > 0
+    analytical = run("mineland:hotspots", {"INPUT": path, "FIELD": "value", "WEIGHTS": 0,
+                                           "OUTPUT": str(tmp_path / "gi0.gpkg")})
+    assert "GiPseudoP" not in QgsVectorLayer(analytical["OUTPUT"], "g", "ogr").fields().names()
+    with pytest.raises(QgsProcessingException, match="PERMUTATIONS"):
+        run("mineland:hotspots", {"INPUT": path, "FIELD": "value", "PERMUTATIONS": 5,
+                                  "OUTPUT": str(tmp_path / "gi5.gpkg")})
 
 
 def test_null_values_are_left_out_not_poisoning(run, tmp_path, clustered):

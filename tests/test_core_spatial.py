@@ -398,6 +398,41 @@ def test_local_moran_with_esdas_draws_equals_esda(monkeypatch, label, ours, thei
     assert result.labels.tolist() == [names[v] for v in expected.get_cluster_labels(0.05)]
 
 
+@pytest.mark.parametrize("star", [True, False])
+@pytest.mark.parametrize("transform", ["B", "R"])
+@pytest.mark.parametrize("label, ours, theirs", STRUCTURES, ids=[s[0] for s in STRUCTURES])
+def test_local_g_permutations_with_esdas_draws_equal_esda(monkeypatch, label, ours, theirs, transform, star):
+    w = row_standardise(ours) if transform == "R" else ours
+    x = values_for(w, 9)
+    esda_draws(monkeypatch, 1234)
+    result = local_g_star(x, w, star=star, permutations=199)
+    expected = esda.G_Local(x, theirs(), transform=transform, star=star, permutations=199, seed=1234)
+    assert result.permutations == 199
+    assert np.array_equal(result.p_sim, expected.p_sim)
+    assert_close(result.z_sim, expected.z_sim, rtol=1e-8)
+
+
+def test_local_g_permutations_seeded_islands_and_none():
+    missing = np.zeros((8, 8), dtype=bool)
+    missing[0, 1] = missing[1, 0] = missing[1, 1] = True  # cell (0, 0), feature 0, has no neighbour left
+    w = grid_contiguity(8, 8, "queen", missing=missing)
+    assert w.islands.tolist() == [0]
+    x = field(8, 8, 12)[~missing.ravel()]
+    first = local_g_star(x, w, permutations=99, seed=7)
+    assert np.array_equal(first.p_sim, local_g_star(x, w, permutations=99, seed=7).p_sim, equal_nan=True)
+    assert not np.array_equal(first.p_sim, local_g_star(x, w, permutations=99, seed=8).p_sim, equal_nan=True)
+    assert np.isnan(first.p_sim[0]) and np.isnan(first.z_sim[0])
+    others = np.arange(1, 61)
+    assert np.all((first.p_sim[others] >= 1 / 100) & (first.p_sim[others] <= 0.5))
+    none = local_g_star(x, w)
+    assert none.permutations == 0 and np.isnan(none.p_sim).all() and np.isnan(none.z_sim).all()
+    # the pseudo p follows the analytical one: the strongest analytical hot and cold spots are at the floor
+    strongest = np.argsort(np.nan_to_num(np.abs(none.z)))[-4:]
+    assert np.all(first.p_sim[strongest] == 1 / 100)
+    with pytest.raises(ValueError, match="permutations"):
+        local_g_star(x, w, permutations=-1)
+
+
 def test_local_moran_fdr_labels_are_benjamini_hochberg_of_the_pseudo_p():
     w = row_standardise(grid_contiguity(15, 15, "queen"))
     x = field(15, 15, 11)
@@ -439,7 +474,10 @@ def test_permutation_moments_match_randomisation_moments():
     zs = z / z.std()
     ids = autocorrelation._permutation_ids(np.random.default_rng(2), n - 1, 8, permutations)
     off, diagonal = autocorrelation._split_diagonal(w.matrix)
-    _, mean, sd = autocorrelation._conditional_moran(zs, off, diagonal, expected.Is, ids, (n - 1) / (zs @ zs))
+    scaling = (n - 1) / (zs @ zs)
+    _, mean, sd = autocorrelation._conditional_permutations(zs, off, diagonal,
+                                                            lambda sites, lag: (scaling * zs[sites])[:, None] * lag,
+                                                            expected.Is, ids)
     scale = (n - 1) / n
     assert np.all(np.abs(mean - scale * expected.EIc) < 5 * np.sqrt(scale ** 2 * expected.VIc / permutations))
     # the draws are shared by all features, as esda's, so their errors are correlated: check the median
