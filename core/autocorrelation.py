@@ -241,7 +241,7 @@ class LocalMoran:
     labels: np.ndarray
     alpha: float
     permutations: int
-    fdr: bool = False
+    fdr: bool
 
 
 def local_moran(x, w, permutations=999, seed=None, alpha=0.05, fdr=False):
@@ -363,11 +363,11 @@ def _conditional_permutations(values, off, self_weights, statistic, observed, id
     (permutations, max k) draws from range(n − 1). For feature i with k
     neighbours and draw row r the permuted statistic is
 
-    s*_i = statistic(i, Σ_m w_i,m values[d_rm + (d_rm ≥ i)] + w_ii values_i),  m = 0 … k − 1,
+    lag*_i = Σ_m w_i,m values[d_rm + (d_rm ≥ i)] + w_ii values_i,  m = 0 … k − 1,
 
-    the weights in the row's stored order, and the arithmetic, as esda's (ties
-    with the observed statistic then fall the same way): ``statistic(sites,
-    lags)`` maps the (sites, permutations) permuted lags to statistics.
+    the weights in the row's stored order, and ``statistic(sites, lags)`` maps
+    the (sites, permutations) lags to the permuted statistics s*_i, in esda's
+    arithmetic (so that ties with the observed statistic fall the same way).
 
     Returns (larger, mean, sd): larger = number of s*_i ≥ observed_i; islands get 0, NaN, NaN.
     """
@@ -507,9 +507,9 @@ class LocalG:
     z: np.ndarray
     p: np.ndarray
     star: bool
-    p_sim: np.ndarray = None
-    z_sim: np.ndarray = None
-    permutations: int = 0
+    p_sim: np.ndarray
+    z_sim: np.ndarray
+    permutations: int
 
 
 def local_g_star(x, w, star=True, permutations=0, seed=None):
