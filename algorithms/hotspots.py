@@ -18,7 +18,7 @@ HELP = """Getis-Ord Gi* hot and cold spots and the General G of a numeric field,
 
 <b>Gi*</b> (each feature counted among its own neighbours): z_i = (Σ_j w_ij x_j − x̄ Σ_j w_ij) / (S √((n Σ_j w_ij² − (Σ_j w_ij)²)/(n − 1))), x̄ and S the mean and population standard deviation of all n values, two-sided p. Gi_Bin: ±3, ±2, ±1 for hot (+) or cold (−) spots significant at 99, 95, 90 % confidence, 0 otherwise; with FDR the Benjamini-Hochberg false discovery rate correction decides significance at each level, as ArcGIS's FDR option. Islands get NULL z and p and bin 0. HOT_SPOTS and COLD_SPOTS count the features significant at ALPHA (with FDR if asked) with z > 0 and z < 0.
 <b>Permutations</b> (PERMUTATIONS > 0; 0, the default, is the analytical test only, as ArcGIS): conditional permutation as esda.G_Local and GeoDa — feature i keeps its value, its neighbours' values are drawn at random from the other features, PERMUTATIONS times with the random SEED. The output then also has GiPseudoP, the pseudo p-value (number of permuted Gi* at least as extreme as the observed one, in the tail it falls in, + 1)/(PERMUTATIONS + 1), and GiZSim, the z of Gi* against the permuted values; Gi_Bin, HOT_SPOTS and COLD_SPOTS are then decided by GiPseudoP (hot or cold by the sign of GiZSim), as GeoDa's significance map. Being one-tailed, the pseudo p is about half the analytical two-sided p, so more features pass the same level.
-<b>General G</b> = Σ_i Σ_j≠i w_ij x_i x_j / Σ_i Σ_j≠i x_i x_j with binary weights (as esda.G), E[G] = S0/(n(n − 1)), analytical variance, z and p: outputs G, EXPECTED_G, Z, P. It needs values ≥ 0.
+<b>General G</b> = Σ_i Σ_j≠i w_ij x_i x_j / Σ_i Σ_j≠i x_i x_j with binary weights (as esda.G), E[G] = S0/(n(n − 1)), analytical variance, z and p: outputs G, EXPECTED_G, Z, P; with PERMUTATIONS also P_SIM, the pseudo p of G against the values shuffled over all features (as esda.G). It needs values ≥ 0.
 
 """ + neighbours.WEIGHTS_HELP + """ ROW_STANDARDIZE is off by default here: binary weights, as ArcGIS (Gi*'s z does not change when a row is scaled).
 
@@ -48,6 +48,7 @@ class HotspotsAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Hot spots", QgsProcessing.TypeVectorAnyGeometry),
                  "Input features with GiZScore, GiPValue, Gi_Bin (and GiPseudoP, GiZSim with permutations).")
         for key, label in (("G", "General G"), ("EXPECTED_G", "E[G]"), ("Z", "z of G"), ("P", "p of G"),
+                           ("P_SIM", "Permutation pseudo p of G (with PERMUTATIONS)"),
                            ("HOT_SPOTS", "Hot spots significant at ALPHA"),
                            ("COLD_SPOTS", "Cold spots significant at ALPHA")):
             self.addOutput(QgsProcessingOutputNumber(key, label))
@@ -56,12 +57,13 @@ class HotspotsAlgorithm(MineLandAlgorithm):
         data = neighbours.observations(self, parameters, context, feedback)
         fdr = self.parameterAsBool(parameters, "FDR", context)
         permutations = self.parameterAsInt(parameters, "PERMUTATIONS", context)
+        seed = self.parameterAsInt(parameters, "SEED", context)
         if 0 < permutations < 9:
             fail("PERMUTATIONS", f"{permutations} permutations cannot give a pseudo p below 0.1: "
                                  "use 0 (analytical test only) or at least 9 (999 is usual)")
         try:
             local = autocorrelation.local_g_star(data.values, data.weights, star=True, permutations=permutations,
-                                                 seed=self.parameterAsInt(parameters, "SEED", context))
+                                                 seed=seed)
         except ValueError as err:
             fail("FIELD", str(err))
         # the test that decides significance: the analytical one, or the permutations when asked for
@@ -78,9 +80,11 @@ class HotspotsAlgorithm(MineLandAlgorithm):
         results = {"OUTPUT": dest_id, "HOT_SPOTS": int(np.sum(significant & (z > 0))),
                    "COLD_SPOTS": int(np.sum(significant & (z < 0)))}
         try:
-            general = autocorrelation.general_g(data.values, data.weights)
+            general = autocorrelation.general_g(data.values, data.weights, permutations=permutations, seed=seed)
             results.update({"G": float(general.G), "EXPECTED_G": float(general.EG), "Z": float(general.z),
                             "P": float(general.p_norm)})
+            if permutations:
+                results["P_SIM"] = general.p_sim
         except ValueError as err:  # e.g. negative values: Gi* is still meaningful
             feedback.pushWarning(f"General G not computed: {err}")
         return results

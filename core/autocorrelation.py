@@ -179,7 +179,7 @@ def global_moran(x, w, permutations=999, seed=None):
         z_rand = (moran_i - ei) / np.sqrt(vi_rand)
     p_sim = z_sim = float("nan")
     if permutations:
-        sims = _permuted_moran(z, w.matrix, scale, permutations, np.random.default_rng(seed))
+        sims = _permuted_quadratic(z, w.matrix, scale, permutations, np.random.default_rng(seed))
         p_sim = float(_folded_p(np.count_nonzero(sims >= moran_i), permutations))
         z_sim = float((moran_i - sims.mean()) / sims.std())
     return GlobalMoran(I=moran_i, EI=ei, VI_norm=float(vi_norm), VI_rand=float(vi_rand), z_norm=float(z_norm),
@@ -194,14 +194,15 @@ def _permutation_count(permutations):
     return count
 
 
-def _permuted_moran(z, matrix, scale, permutations, rng):
-    """Moran's I of ``permutations`` random shuffles of z, in batches of columns."""
-    n = z.size
+def _permuted_quadratic(values, matrix, scale, permutations, rng):
+    """scale · vᵀ W v for ``permutations`` random shuffles v of ``values``, in batches of columns
+    (global Moran's I with v = z; General G with v = x)."""
+    n = values.size
     batch = max(1, min(permutations, BATCH_VALUES // n))
     sims = np.empty(permutations)
     for start in range(0, permutations, batch):
         stop = min(start + batch, permutations)
-        columns = np.repeat(z[:, None], stop - start, axis=1)
+        columns = np.repeat(values[:, None], stop - start, axis=1)
         rng.permuted(columns, axis=0, out=columns)  # each column its own shuffle
         lag = matrix @ columns
         sims[start:stop] = scale * np.einsum("ij,ij->j", columns, lag)
@@ -411,7 +412,9 @@ class GeneralG:
         (G − E[G]) / √Var(G).
     p_norm : float
         Two-sided p, 2 (1 − Φ(|z|)) (esda's p_norm is the one-sided 1 − Φ(|z|), half of it).
-    n : int
+    p_sim, z_sim : float
+        Permutation pseudo p and z (as esda.G's); NaN without permutations.
+    n, permutations : int
     """
 
     G: float
@@ -419,10 +422,13 @@ class GeneralG:
     VG: float
     z: float
     p_norm: float
+    p_sim: float
+    z_sim: float
     n: int
+    permutations: int
 
 
-def general_g(x, w, binary=True):
+def general_g(x, w, binary=True, permutations=0, seed=None):
     """Getis-Ord General G, analytical test as esda.G.
 
     G = Σ_i Σ_{j≠i} w_ij x_i x_j / Σ_i Σ_{j≠i} x_i x_j,  E[G] = S0 / (n(n − 1)),
@@ -435,6 +441,11 @@ def general_g(x, w, binary=True):
     B4 = S1 − S2 + S0² (Getis and Ord 1992; seed 002, METHODS.md §2).
     z = (G − E[G]) / √Var(G), p = 2 (1 − Φ(|z|)).
 
+    Permutation test (``permutations`` > 0), as esda.G and :func:`global_moran`:
+    x shuffled over all features, G recomputed; p_sim = (min(larger,
+    permutations − larger) + 1) / (permutations + 1) with larger the number
+    of permuted G ≥ the observed G, z_sim = (G − mean) / sd of the permuted G.
+
     Parameters
     ----------
     x : array_like, shape (n,)
@@ -445,6 +456,9 @@ def general_g(x, w, binary=True):
         True (default): every neighbour weighs 1, whatever w holds, as esda.G
         (which sets the transform to 'B'). False: w's own weights (e.g.
         inverse distance); the formulas hold for any weights.
+    permutations : int
+        0 (default) skips the permutation test.
+    seed : int, numpy Generator or None
 
     Raises
     ------
@@ -453,6 +467,7 @@ def general_g(x, w, binary=True):
         non-zero values, or no feature with a neighbour.
     """
     values = _check(x, w)
+    permutations = _permutation_count(permutations)
     if values.min() < 0:
         raise ValueError("General G needs non-negative values (e.g. densities or counts)")
     if np.count_nonzero(values) < 2:
@@ -479,7 +494,13 @@ def general_g(x, w, binary=True):
     vg = eg2 - eg * eg
     with np.errstate(invalid="ignore"):
         z = (g - eg) / np.sqrt(vg)
-    return GeneralG(G=g, EG=eg, VG=float(vg), z=float(z), p_norm=float(_two_sided(z)), n=n)
+    p_sim = z_sim = float("nan")
+    if permutations:
+        sims = _permuted_quadratic(values, w.matrix, 1.0 / (m1 * m1 - m2), permutations, np.random.default_rng(seed))
+        p_sim = float(_folded_p(np.count_nonzero(sims >= g), permutations))
+        z_sim = float((g - sims.mean()) / sims.std())
+    return GeneralG(G=g, EG=eg, VG=float(vg), z=float(z), p_norm=float(_two_sided(z)), p_sim=p_sim, z_sim=z_sim, n=n,
+                    permutations=permutations)
 
 
 @dataclass(frozen=True)

@@ -113,9 +113,12 @@ def test_hotspots_permutations_equal_the_core(run, tmp_path, clustered):
     assert [f["Gi_Bin"] for f in rows] == bins.tolist() and 3 in bins
     hot = (expected.p_sim < 0.05) & (expected.z_sim > 0)
     assert result["HOT_SPOTS"] == np.count_nonzero(hot) > 0
+    general = autocorrelation.general_g(clustered.ravel()[cells], queen_in_layer_order(cells), permutations=999, seed=3)
+    assert result["P_SIM"] == general.p_sim and result["G"] == pytest.approx(general.G, abs=1e-12)
     analytical = run("mineland:hotspots", {"INPUT": path, "FIELD": "value", "WEIGHTS": 0,
                                            "OUTPUT": str(tmp_path / "gi0.gpkg")})
     assert "GiPseudoP" not in QgsVectorLayer(analytical["OUTPUT"], "g", "ogr").fields().names()
+    assert "P_SIM" not in analytical
     with pytest.raises(QgsProcessingException, match="PERMUTATIONS"):
         run("mineland:hotspots", {"INPUT": path, "FIELD": "value", "PERMUTATIONS": 5,
                                   "OUTPUT": str(tmp_path / "gi5.gpkg")})

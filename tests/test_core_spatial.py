@@ -332,6 +332,26 @@ def test_general_g_equals_esda(label, ours, theirs):
         assert_close(result.p_norm, 2 * expected.p_norm)  # esda's p_norm is one-sided
 
 
+def test_general_g_permutations_have_the_analytical_moments():
+    """Shuffling x over the features: the permuted G have mean E[G] and variance Var(G) (Getis and Ord's
+    moments are those of this randomisation), within 5 Monte Carlo standard errors; p_sim as esda's."""
+    w = grid_contiguity(12, 12, "queen")
+    x = field(12, 12, 10)
+    permutations = 20_000
+    result = general_g(x, w, permutations=permutations, seed=3)
+    sims = autocorrelation._permuted_quadratic(x, w.matrix, 1 / (x.sum() ** 2 - (x ** 2).sum()), permutations,
+                                               np.random.default_rng(3))
+    assert abs(sims.mean() - result.EG) < 5 * np.sqrt(result.VG / permutations)
+    assert abs(sims.var() / result.VG - 1) < 5 * np.sqrt(2 / permutations)
+    larger = np.count_nonzero(sims >= result.G)
+    assert result.p_sim == (min(larger, permutations - larger) + 1) / (permutations + 1)
+    assert result.z_sim == pytest.approx((result.G - sims.mean()) / sims.std(), rel=1e-12)
+    assert result.permutations == permutations and result.p_sim < 0.01  # the field has a trend: clustered
+    none = general_g(x, w)
+    assert np.isnan(none.p_sim) and np.isnan(none.z_sim) and none.permutations == 0
+    assert none.G == result.G and none.z == result.z
+
+
 def test_general_g_with_own_weights_differs_from_binary():
     w = inverse_distance(POINTS, 20.0)
     x = values_for(w, 5)
@@ -466,7 +486,7 @@ def test_permutation_moments_match_randomisation_moments():
     permutations = 20_000
     result = global_moran(x, w, permutations=0)
     z = x - x.mean()
-    sims = autocorrelation._permuted_moran(z, w.matrix, n / w.matrix.sum() / (z @ z), permutations,
+    sims = autocorrelation._permuted_quadratic(z, w.matrix, n / w.matrix.sum() / (z @ z), permutations,
                                            np.random.default_rng(1))
     assert abs(sims.mean() - result.EI) < 5 * np.sqrt(result.VI_rand / permutations)
     assert abs(sims.var() / result.VI_rand - 1) < 5 * np.sqrt(2 / permutations)
