@@ -180,6 +180,111 @@ def pairs_contiguity(pairs, n):
     return _symmetric_binary(p[:, 0], p[:, 1], n)
 
 
+#: Largest lattice (cells, occupied or not) :func:`lattice_contiguity` lays out, relative to the features.
+LATTICE_CELLS_PER_FEATURE = 16
+
+
+def lattice_contiguity(boxes, kind="queen"):
+    """Contiguity of rectangles that are the cells of one rectilinear lattice, or None when they are not.
+
+    A fast path for fishnets: the polygons' own adjacency (what a geometry
+    engine finds by testing them pairwise) read from their places in the
+    lattice instead.
+
+    Parameters
+    ----------
+    boxes : array_like, shape (n, 4)
+        xmin, ymin, xmax, ymax of polygons that are exactly these rectangles
+        (see :func:`rectangles_from_wkb`).
+    kind : {'rook', 'queen'}
+
+    Returns
+    -------
+    Weights or None
+        The weights of :func:`pairs_contiguity` on the touching pairs, when
+        every rectangle spans exactly one interval between consecutive
+        distinct x edges and one between consecutive distinct y edges (edges
+        compared exactly, as a geometry engine compares shared vertices) and
+        no two rectangles are the same cell. Then two rectangles touch in a
+        point or a side exactly when their cells are lattice neighbours (queen:
+        row and column each within one; rook: sharing a side), and any two
+        others are apart by a whole interval of positive width. None otherwise,
+        or when the lattice would hold more than LATTICE_CELLS_PER_FEATURE cells
+        per rectangle (rectangles scattered over many edges).
+    """
+    if kind not in ("rook", "queen"):
+        raise ValueError(f"kind must be 'rook' or 'queen', got {kind!r}")
+    boxes = np.asarray(boxes, dtype=np.float64)
+    n = boxes.shape[0]
+    if n == 0 or not np.isfinite(boxes).all():
+        return None
+    place = []
+    for low, high in ((boxes[:, 0], boxes[:, 2]), (boxes[:, 1], boxes[:, 3])):
+        edges = np.unique(np.concatenate([low, high]))
+        index = np.searchsorted(edges, low)
+        if np.any(index + 1 >= edges.size) or np.any(edges[np.minimum(index + 1, edges.size - 1)] != high):
+            return None  # a rectangle spanning several intervals, or none
+        place.append((index, edges.size - 1))
+    (col, cols), (row, rows) = place
+    if rows * cols > LATTICE_CELLS_PER_FEATURE * n + 1024:
+        return None
+    cell = np.full((rows, cols), -1, dtype=np.int64)
+    cell[row, col] = np.arange(n)
+    if np.count_nonzero(cell >= 0) != n:
+        return None  # two rectangles in one cell: they overlap
+    neighbours = [(cell[:, :-1], cell[:, 1:]), (cell[:-1, :], cell[1:, :])]
+    if kind == "queen":
+        neighbours += [(cell[:-1, :-1], cell[1:, 1:]), (cell[:-1, 1:], cell[1:, :-1])]
+    i = np.concatenate([a.ravel() for a, _ in neighbours])
+    j = np.concatenate([b.ravel() for _, b in neighbours])
+    both = (i >= 0) & (j >= 0)
+    return pairs_contiguity(np.column_stack([i[both], j[both]]), n)
+
+
+#: Little-endian 2-D WKB of a polygon with one ring of five points (a rectangle), and of a
+#: multipolygon holding just that polygon.
+_POLYGON_WKB_BYTES = 1 + 4 + 4 + 4 + 5 * 16
+_MULTI_HEADER_BYTES = 1 + 4 + 4
+
+
+def rectangles_from_wkb(blobs):
+    """(n, 4) xmin, ymin, xmax, ymax when every WKB geometry is an axis-aligned rectangle, else None.
+
+    Accepted: little-endian 2-D Polygon (or single-part MultiPolygon) with one
+    ring of five points, closed, whose four corners are distinct, each on the
+    ring once, joined by horizontal and vertical sides of positive length.
+    Anything else (holes, more vertices, Z or M, big-endian) gives None, and
+    the caller tests the polygons pairwise instead.
+    """
+    blobs = list(map(bytes, blobs))
+    if not blobs or len(set(map(len, blobs))) != 1:
+        return None  # none, or polygons and multipolygons mixed: not worth a second layout
+    size = len(blobs[0])
+    if size not in (_POLYGON_WKB_BYTES, _MULTI_HEADER_BYTES + _POLYGON_WKB_BYTES):
+        return None
+    raw = np.frombuffer(b"".join(blobs), dtype=np.uint8).reshape(len(blobs), size)
+    if size > _POLYGON_WKB_BYTES:
+        if np.any(raw[:, :_MULTI_HEADER_BYTES] != np.frombuffer(b"\x01\x06\x00\x00\x00\x01\x00\x00\x00", np.uint8)):
+            return None
+        raw = raw[:, _MULTI_HEADER_BYTES:]
+    header = raw[:, :13]
+    if np.any(header != np.frombuffer(b"\x01\x03\x00\x00\x00\x01\x00\x00\x00\x05\x00\x00\x00", np.uint8)):
+        return None
+    points = raw[:, 13:].copy().view("<f8").reshape(-1, 5, 2)
+    if not np.isfinite(points).all() or np.any(points[:, 0] != points[:, 4]):
+        return None
+    corners = points[:, :4]
+    low, high = corners.min(axis=1), corners.max(axis=1)
+    on_sides = (corners == low[:, None]) | (corners == high[:, None])
+    step = np.diff(points, axis=1)  # the four sides
+    axis_aligned = np.count_nonzero(step != 0, axis=2) == 1
+    kinds = (corners[..., 0] == high[:, None, 0]) * 2 + (corners[..., 1] == high[:, None, 1])
+    if not (on_sides.all() and axis_aligned.all() and np.all(high > low)
+            and np.all(np.sort(kinds, axis=1) == np.arange(4))):
+        return None
+    return np.column_stack([low, high])
+
+
 def _points(coords):
     xy = np.asarray(coords, dtype=np.float64)
     if xy.ndim != 2 or xy.shape[0] < 1 or xy.shape[1] < 1:

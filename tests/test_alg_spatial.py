@@ -124,6 +124,33 @@ def test_hotspots_permutations_equal_the_core(run, tmp_path, clustered):
                                   "OUTPUT": str(tmp_path / "gi5.gpkg")})
 
 
+def test_fishnet_contiguity_from_the_lattice_equals_the_pairwise_test(run, tmp_path):
+    """The fast path for fishnets gives the weights GEOS finds pairwise; clipped cells take the pairwise path."""
+    from qgis.core import QgsFeature, QgsGeometry, QgsProcessingFeedback, QgsVectorLayer
+
+    from mineland.algorithms import neighbours
+
+    area = QgsVectorLayer("Polygon?crs=EPSG:32637", "area", "memory")
+    triangle = QgsFeature()
+    triangle.setGeometry(QgsGeometry.fromWkt("POLYGON ((400000 5600000, 480000 5600000, 400000 5660000, "
+                                             "400000 5600000))"))
+    area.dataProvider().addFeatures([triangle])
+    for clip in (False, True):
+        grid = run("mineland:fishnet", {"STUDY_AREA": area, "CELL_SIZE": 10000, "CLIP": clip,
+                                        "OUTPUT": str(tmp_path / f"grid{clip}.gpkg")})
+        geometries = [f.geometry() for f in QgsVectorLayer(grid["OUTPUT"], "grid", "ogr").getFeatures()]
+        geometries = [g for k, g in enumerate(geometries) if k % 7 != 3]  # holes in the net
+        for rook in (False, True):
+            fast = neighbours.lattice_weights(geometries, rook)
+            if clip:
+                assert fast is None  # the cells cut by the outline are not rectangles
+                continue
+            pairs = neighbours.adjacent_pairs(geometries, rook, QgsProcessingFeedback())
+            slow = spatial_weights.pairs_contiguity(pairs, len(geometries))
+            assert (fast.matrix != slow.matrix).nnz == 0 and fast.islands.tolist() == slow.islands.tolist()
+            assert fast.matrix.nnz > 2 * len(geometries)
+
+
 def test_null_values_are_left_out_not_poisoning(run, tmp_path, clustered):
     from qgis.core import QgsVectorLayer
 

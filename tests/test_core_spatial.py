@@ -332,6 +332,81 @@ def test_general_g_equals_esda(label, ours, theirs):
         assert_close(result.p_norm, 2 * expected.p_norm)  # esda's p_norm is one-sided
 
 
+def rectangle_boxes(x_edges, y_edges, present):
+    """(n, 4) boxes of the present cells of a rectilinear lattice, row-major from the top row."""
+    rows, cols = present.shape
+    r, c = np.nonzero(present)
+    return np.column_stack([x_edges[c], y_edges[rows - 1 - r], x_edges[c + 1], y_edges[rows - r]])
+
+
+@pytest.mark.parametrize("kind", ["queen", "rook"])
+def test_lattice_contiguity_equals_grid_contiguity(kind):
+    from mineland.core.spatial_weights import lattice_contiguity
+
+    rng = np.random.default_rng(4)
+    present = rng.random((9, 13)) > 0.25
+    for x_edges, y_edges in ((400000.0 + 1000.0 * np.arange(14), 5e6 + 1000.0 * np.arange(10)),
+                             (np.cumsum(rng.uniform(1, 50, 14)), np.cumsum(rng.uniform(1, 50, 10)))):
+        boxes = rectangle_boxes(x_edges, y_edges, present)
+        result = lattice_contiguity(boxes, kind)
+        expected = grid_contiguity(9, 13, kind, missing=~present)
+        assert (result.matrix != expected.matrix).nnz == 0
+        assert result.islands.tolist() == expected.islands.tolist()
+        order = rng.permutation(len(boxes))  # any feature order
+        shuffled = lattice_contiguity(boxes[order], kind)
+        assert (shuffled.matrix != expected.matrix[order][:, order]).nnz == 0
+
+
+def test_lattice_contiguity_declines_what_is_not_one_lattice():
+    from mineland.core.spatial_weights import lattice_contiguity
+
+    edges = 1000.0 * np.arange(4)
+    boxes = rectangle_boxes(edges, edges, np.ones((3, 3), dtype=bool))
+    assert lattice_contiguity(boxes) is not None
+    merged = np.vstack([boxes[1:], [0.0, 2000.0, 2000.0, 3000.0]])  # a cell two columns wide
+    assert lattice_contiguity(merged) is None
+    assert lattice_contiguity(np.vstack([boxes, boxes[:1]])) is None  # two polygons in one cell
+    short = boxes.copy()
+    short[0, 2] -= 1e-7  # one cell stops short of the column edge: its column no longer fits one lattice
+    assert lattice_contiguity(short) is None
+    apart = boxes.copy()
+    apart[apart[:, 0] >= 1000.0, 0::2] += 1e-7  # columns 1 and 2 moved off column 0
+    w = lattice_contiguity(apart, "queen")
+    # column 0 (features 0, 3, 6) now touches only itself, as GEOS would find: no pair across the gap
+    assert w.cardinalities.tolist() == [1, 3, 3, 2, 5, 5, 1, 3, 3]
+    scattered = np.column_stack([np.arange(100.0), np.arange(100.0), np.arange(100.0) + 0.5, np.arange(100.0) + 0.5])
+    assert lattice_contiguity(scattered) is None  # 200 × 200 edges for 100 rectangles: not a fishnet
+    with pytest.raises(ValueError, match="kind"):
+        lattice_contiguity(boxes, "bishop")
+
+
+def polygon_wkb(points, multi=False, order="<"):
+    import struct
+
+    code = "<" if order == "<" else ">"
+    body = struct.pack(code + "BIII", 1 if order == "<" else 0, 3, 1, len(points)) + \
+        b"".join(struct.pack(code + "dd", *p) for p in points)
+    return struct.pack("<BII", 1, 6, 1) + body if multi else body
+
+
+def test_rectangles_from_wkb():
+    from mineland.core.spatial_weights import rectangles_from_wkb
+
+    square = [(0, 10), (5, 10), (5, 8), (0, 8), (0, 10)]
+    other = [(5, 8), (5, 10), (9, 10), (9, 8), (5, 8)]
+    assert rectangles_from_wkb([polygon_wkb(square), polygon_wkb(other)]).tolist() == \
+        [[0, 8, 5, 10], [5, 8, 9, 10]]
+    assert rectangles_from_wkb([polygon_wkb(square, multi=True)]).tolist() == [[0, 8, 5, 10]]
+    for refused in ([polygon_wkb([(0, 0), (1, 0), (0, 1), (0, 0)])],  # a triangle
+                    [polygon_wkb([(0, 0), (1, 1), (1, 0), (0, 1), (0, 0)])],  # a bow-tie of the corners
+                    [polygon_wkb([(0, 0), (1, 0), (1, 0), (0, 1), (0, 0)])],  # a repeated corner
+                    [polygon_wkb([(0, 0), (2, 0), (2, 1), (0, 1), (0, 0.5)])],  # not closed
+                    [polygon_wkb(square, order=">")],  # big-endian
+                    [polygon_wkb(square), polygon_wkb(square, multi=True)],  # layouts mixed
+                    []):
+        assert rectangles_from_wkb(refused) is None
+
+
 def test_general_g_permutations_have_the_analytical_moments():
     """Shuffling x over the features: the permuted G have mean E[G] and variance Var(G) (Getis and Ord's
     moments are those of this randomisation), within 5 Monte Carlo standard errors; p_sim as esda's."""
