@@ -180,8 +180,8 @@ def pairs_contiguity(pairs, n):
     return _symmetric_binary(p[:, 0], p[:, 1], n)
 
 
-#: Largest lattice (cells, occupied or not) :func:`lattice_contiguity` lays out, relative to the features.
-LATTICE_CELLS_PER_FEATURE = 16
+#: Largest lattice (cells, occupied or not) :func:`lattice_contiguity` lays out, per rectangle (plus 2^20).
+LATTICE_CELLS_PER_FEATURE = 64
 
 
 def lattice_contiguity(boxes, kind="queen"):
@@ -210,7 +210,7 @@ def lattice_contiguity(boxes, kind="queen"):
         row and column each within one; rook: sharing a side), and any two
         others are apart by a whole interval of positive width. None otherwise,
         or when the lattice would hold more than LATTICE_CELLS_PER_FEATURE cells
-        per rectangle (rectangles scattered over many edges).
+        per rectangle, plus 2^20 (rectangles scattered over many edges).
     """
     if kind not in ("rook", "queen"):
         raise ValueError(f"kind must be 'rook' or 'queen', got {kind!r}")
@@ -226,19 +226,17 @@ def lattice_contiguity(boxes, kind="queen"):
             return None  # a rectangle spanning several intervals, or none
         place.append((index, edges.size - 1))
     (col, cols), (row, rows) = place
-    if rows * cols > LATTICE_CELLS_PER_FEATURE * n + 1024:
+    if rows * cols > LATTICE_CELLS_PER_FEATURE * n + (1 << 20):
         return None
-    cell = np.full((rows, cols), -1, dtype=np.int64)
-    cell[row, col] = np.arange(n)
+    cell = np.full((rows + 2, cols + 2), -1, dtype=np.int64)  # a border of empty cells: no bounds checks
+    cell[row + 1, col + 1] = np.arange(n)
     if np.count_nonzero(cell >= 0) != n:
         return None  # two rectangles in one cell: they overlap
-    neighbours = [(cell[:, :-1], cell[:, 1:]), (cell[:-1, :], cell[1:, :])]
-    if kind == "queen":
-        neighbours += [(cell[:-1, :-1], cell[1:, 1:]), (cell[:-1, 1:], cell[1:, :-1])]
-    i = np.concatenate([a.ravel() for a, _ in neighbours])
-    j = np.concatenate([b.ravel() for _, b in neighbours])
-    both = (i >= 0) & (j >= 0)
-    return pairs_contiguity(np.column_stack([i[both], j[both]]), n)
+    # each neighbour relation once, to the cell right, below, below-right and below-left
+    steps = [(0, 1), (1, 0)] + ([(1, 1), (1, -1)] if kind == "queen" else [])
+    j = np.concatenate([cell[row + 1 + down, col + 1 + right] for down, right in steps])
+    i = np.tile(np.arange(n), len(steps))
+    return pairs_contiguity(np.column_stack([i[j >= 0], j[j >= 0]]), n)
 
 
 #: Little-endian 2-D WKB of a polygon with one ring of five points (a rectangle), and of a

@@ -374,8 +374,9 @@ def test_lattice_contiguity_declines_what_is_not_one_lattice():
     w = lattice_contiguity(apart, "queen")
     # column 0 (features 0, 3, 6) now touches only itself, as GEOS would find: no pair across the gap
     assert w.cardinalities.tolist() == [1, 3, 3, 2, 5, 5, 1, 3, 3]
-    scattered = np.column_stack([np.arange(100.0), np.arange(100.0), np.arange(100.0) + 0.5, np.arange(100.0) + 0.5])
-    assert lattice_contiguity(scattered) is None  # 200 × 200 edges for 100 rectangles: not a fishnet
+    diagonal = np.arange(1000.0)
+    scattered = np.column_stack([diagonal, diagonal, diagonal + 0.5, diagonal + 0.5])
+    assert lattice_contiguity(scattered) is None  # 2,000 × 2,000 edges for 1,000 rectangles: not a fishnet
     with pytest.raises(ValueError, match="kind"):
         lattice_contiguity(boxes, "bishop")
 
