@@ -107,6 +107,7 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS's name)
         """Run :meth:`compute`; a cancel becomes a clear message and leaves no output file."""
+        parameters = resolve_outputs(self, parameters, context)
         check_output_folders(self, parameters, context)
         check_outputs_are_not_inputs(self, parameters, context, input_files(self, parameters))
         try:
@@ -151,6 +152,27 @@ def input_files(algorithm, parameters):
             if isinstance(source, str) and os.path.isfile(source.split("|")[0]):
                 files.append(source.split("|")[0])
     return files
+
+
+def resolve_outputs(algorithm, parameters, context):
+    """The parameters with each wanted raster and file output resolved to its path, once.
+
+    parameterAsOutputLayer registers a layer to load on completion, and for
+    TEMPORARY_OUTPUT under a new temporary name at every call: the checks and
+    the job calling it again would register files that never exist, which the
+    dialog then reports as "not correctly generated". A resolved path is a plain
+    string, which later calls return as it is without registering anything.
+    """
+    resolved = dict(parameters)
+    for definition in algorithm.destinationParameterDefinitions():
+        key = definition.name()
+        if not wants_output(parameters, key):
+            continue
+        if isinstance(definition, QgsProcessingParameterRasterDestination):
+            resolved[key] = algorithm.parameterAsOutputLayer(parameters, key, context)
+        elif isinstance(definition, QgsProcessingParameterFileDestination):
+            resolved[key] = algorithm.parameterAsFileOutput(parameters, key, context)
+    return resolved
 
 
 def output_file(algorithm, definition, parameters, context):
@@ -337,6 +359,18 @@ def field_value(value, kind):
 def is_null(value):
     """NULL, None or blank text (CSV tables give text)."""
     return value is None or value == NULL or (isinstance(value, str) and not value.strip())
+
+
+def matrix_cells(algorithm, parameters, name, context):
+    """The cells of a matrix parameter, [] when its table was left empty.
+
+    An untouched table widget gives [NULL] (dialog, batch row, Model Designer)
+    and a model may hold a bare NULL, which parameterAsMatrix would read as one cell.
+    """
+    value = parameters.get(name)
+    if is_null(value) or (isinstance(value, (list, tuple)) and all(is_null(cell) for cell in value)):
+        return []
+    return algorithm.parameterAsMatrix(parameters, name, context)
 
 
 def numeric_cell(value, parameter, feature):

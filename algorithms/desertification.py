@@ -13,7 +13,6 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
 )
-from qgis.PyQt.QtCore import QVariant
 
 from ..core import desertification as model
 from ..core import raster_io, styles
@@ -23,6 +22,7 @@ from .common import (
     RasterInput,
     check_grids,
     fail,
+    matrix_cells,
     monitor,
     pixel_areas,
     raster_path,
@@ -122,12 +122,8 @@ class DesertificationAlgorithm(MineLandAlgorithm):
                 return model.factors_from_csv_text(read_text(path))
             except (OSError, ValueError) as err:
                 fail("THRESHOLDS_CSV", str(err))
-        value = parameters.get("THRESHOLDS")
-        # a bare NULL (an untouched widget) would come back from parameterAsMatrix as [0.0]
-        untouched = isinstance(value, QVariant) and value.isNull()
         try:
-            return model.factors_from_matrix([] if untouched else
-                                             self.parameterAsMatrix(parameters, "THRESHOLDS", context))
+            return model.factors_from_matrix(matrix_cells(self, parameters, "THRESHOLDS", context))
         except ValueError as err:
             fail("THRESHOLDS", str(err))
 

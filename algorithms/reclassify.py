@@ -14,7 +14,7 @@ from qgis.core import (
 
 from ..core import raster_io, reclass, styles
 from ..core.tables import read_text
-from .common import MineLandAlgorithm, RasterInput, fail, monitor, raster_path
+from .common import MineLandAlgorithm, RasterInput, fail, matrix_cells, monitor, raster_path
 
 HELP = """Reclassifies integer land-cover codes into analysis classes, block by block.
 
@@ -108,8 +108,7 @@ class ReclassifyAlgorithm(MineLandAlgorithm):
         _, preset_rules, names = reclass.PRESETS[preset]
         names = dict(names)
         try:
-            cells = self.parameterAsMatrix(parameters, "TABLE", context) if parameters.get("TABLE") else []
-            rules = reclass.rules_from_rows(cells)
+            rules = reclass.rules_from_rows(matrix_cells(self, parameters, "TABLE", context))
         except ValueError as err:
             fail("TABLE", str(err))
         csv_path = self.parameterAsFile(parameters, "TABLE_CSV", context)
