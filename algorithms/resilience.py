@@ -3,6 +3,7 @@
 import numpy as np
 from qgis.core import (
     QgsProcessing,
+    QgsProcessingContext,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
@@ -10,6 +11,7 @@ from qgis.core import (
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
+    QgsProcessingUtils,
 )
 
 from ..core import raster_io, stack, styles
@@ -24,6 +26,7 @@ from .common import (
     monitor,
     pixel_areas,
     raster_path,
+    tr,
     wants_output,
     write_table,
 )
@@ -39,7 +42,7 @@ E = σ · μ · ECO_res (eq. 3)
 <b>The paper's ambiguity</b>: its text calls σ "the acceptable load coefficient (generally 0.08)" and μ "the strength coefficient", yet eq. (4) defines σ from H, NDVI, C1 and C2. We follow the equations: σ is computed by eq. (4) and MU is the user's coefficient, default 0.08 (the paper's typical value). E depends only on σ·μ, so the other reading gives the same E.
 <b>Inputs</b> NDVI as a raster (ratio in [−1, 1]; a scaled product must be divided by its scale first), or RED and NIR bands, NDVI = (NIR − Red)/(NIR + Red); all on the LANDCOVER grid. A class in a zone without a score stops the run naming the codes. C1 and C2 must not be 0. C1_RASTER / C2_RASTER (on the LANDCOVER grid) replace the numbers: per zone by the zone's area-weighted mean (a zone without valid pixels gets NULL results; a zone mean of 0 stops the run), in the window raster by the window's mean of their valid pixels. A zone with a single class has H = 0, so ECO_res, σ and E are 0 (a documented result, not an error). Zones are reprojected to the rasters' CRS and burnt into their grid (pixel centre inside, in any part of a multi-part zone; invalid polygons repaired, empty ones skipped; with ZONE_ID_FIELD every zone needs a value, a NULL id stops the run).
 <b>OUTPUT</b> one row per zone: zone_id, h_log2, eco_res, ndvi_mean, sigma, e.
-<b>OUTPUT_RASTER</b> with WINDOW (odd side in pixels): the same quantities in the square window around every pixel (shares over the window's valid class pixels, NDVI and C1 / C2 rasters their means over the window's valid pixels; windows are cut at the raster's edges), Float32 bands h_log2, eco_res, sigma, e, nodata the lowest Float32. Where a window's mean C1 or C2 is 0 or it has no valid C1 or C2 pixel, sigma and e are nodata (h_log2 and eco_res are kept) and one warning gives the number of such pixels. Read block by block with the window's half-width of neighbouring rows."""
+<b>OUTPUT_RASTER</b> with WINDOW (odd side in pixels): the same quantities in the square window around every pixel (shares over the window's valid class pixels, NDVI and C1 / C2 rasters their means over the window's valid pixels; windows are cut at the raster's edges), Float32 bands h_log2, eco_res, sigma, e, nodata the lowest Float32. Where a window's mean C1 or C2 is 0 or it has no valid C1 or C2 pixel, sigma and e are nodata (h_log2 and eco_res are kept) and one warning gives the number of such pixels. Read block by block with the window's half-width of neighbouring rows. A WINDOW with OUTPUT_RASTER left unset (its box starts unticked) writes the raster to a temporary file, which the log names and the window loads."""
 
 
 class ResilienceAlgorithm(MineLandAlgorithm):
@@ -140,8 +143,12 @@ class ResilienceAlgorithm(MineLandAlgorithm):
     def _window_raster(self, parameters, context, feedback, cover, vegetation, scores, settings):
         c1, c2, rates, mu, window = settings
         path = self.parameterAsOutputLayer(parameters, "OUTPUT_RASTER", context)
-        if not path:
-            fail("OUTPUT_RASTER", "give a file for the moving-window raster")
+        if not path:  # a WINDOW without its output (the box starts unticked): the raster asked for, made anyway
+            path = QgsProcessingUtils.generateTempFilename("OUTPUT_RASTER.tif")
+            if context.project() is not None:
+                context.addLayerToLoadOnCompletion(path, QgsProcessingContext.LayerDetails(
+                    tr("Resilience in a moving window"), context.project(), "OUTPUT_RASTER"))
+            feedback.pushInfo(tr("OUTPUT_RASTER was not set; the moving-window raster is written to {}").format(path))
         codes = sorted(scores)
         score_list = [scores[c] for c in codes]
         rasters = [r for r in rates if r]

@@ -126,10 +126,27 @@ class ModelBuilder:
         self.model.addChildAlgorithm(child)
 
     def build(self, ordered=True):
+        self._outputs_read_downstream_are_mandatory()
         self.model.setHelpContent(self.help)
         if ordered:
             self.model.setParameterOrder(self.order)
         return self.model
+
+
+    def _outputs_read_downstream_are_mandatory(self):
+        """A model output another child reads must be written even when the dialog leaves it unticked
+        (an optional output's box starts unticked, and the reading child would then get no input)."""
+        read = {(source.outputChildId(), source.outputName())
+                for child in self.model.childAlgorithms().values()
+                for sources in child.parameterSources().values() for source in sources
+                if source.source() == QgsProcessingModelChildParameterSource.ChildOutput}
+        for child_id, child in self.model.childAlgorithms().items():
+            outputs = child.modelOutputs()
+            for output in outputs.values():
+                if (child_id, output.childOutputName()) in read:
+                    output.setMandatory(True)
+            self.model.childAlgorithm(child_id).setModelOutputs(outputs)
+        self.model.updateDestinationParameters()
 
 
 # ---------------------------------------------------------------- seed 000 and 001 (first shipped)
