@@ -4,6 +4,7 @@ that turn bad input into a QgsProcessingException naming the parameter."""
 import itertools
 import math
 import os
+import re
 
 import numpy as np
 from qgis.core import (
@@ -61,6 +62,15 @@ def tr(text):
     return QCoreApplication.translate("MineLand", text)
 
 
+#: A "<" that opens no tag ("p < 0.05", "<= 0"): Qt's rich text would swallow the rest as a tag.
+_BARE_LESS_THAN = re.compile(r"<(?![a-zA-Z/!])")
+
+
+def rich_text(text):
+    """Help text as Qt's rich text (dialog help, tooltips) must be: tags kept, every other "<" escaped."""
+    return _BARE_LESS_THAN.sub("&lt;", text)
+
+
 class MineLandAlgorithm(QgsProcessingAlgorithm):
     """Base class: name, group and help come from class attributes.
 
@@ -87,7 +97,7 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
         return self.GROUP
 
     def shortHelpString(self):  # noqa: N802 (QGIS's name)
-        return tr(self.HELP)
+        return rich_text(tr(self.HELP))
 
     def createInstance(self):  # noqa: N802 (QGIS's name)
         return type(self)()
@@ -127,7 +137,7 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
 
     def add(self, parameter, help_text, advanced=False):
         """addParameter with its help text (and the advanced flag)."""
-        parameter.setHelp(tr(help_text))
+        parameter.setHelp(rich_text(tr(help_text)))
         if advanced:
             parameter.setFlags(parameter.flags() | parameter.FlagAdvanced)
         self.addParameter(parameter)

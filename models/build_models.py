@@ -95,7 +95,7 @@ class ModelBuilder:
 
     def input(self, definition, help_text, position, advanced=False):
         """Add a model input at ``position`` (x, y) with its help text."""
-        definition.setHelp(help_text)
+        definition.setHelp(rich_text(help_text))
         if advanced:
             definition.setFlags(definition.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
         component = QgsProcessingModelParameter(definition.name())
@@ -127,7 +127,7 @@ class ModelBuilder:
 
     def build(self, ordered=True):
         self._outputs_read_downstream_are_mandatory()
-        self.model.setHelpContent(self.help)
+        self.model.setHelpContent({key: rich_text(text) for key, text in self.help.items()})
         if ordered:
             self.model.setParameterOrder(self.order)
         return self.model
@@ -147,6 +147,13 @@ class ModelBuilder:
                     output.setMandatory(True)
             self.model.childAlgorithm(child_id).setModelOutputs(outputs)
         self.model.updateDestinationParameters()
+
+
+def rich_text(text):
+    """The model's help as Qt's rich text shows it (the plugin's own rule, imported once QGIS runs)."""
+    from mineland.algorithms.common import rich_text as plugin_rich_text
+
+    return plugin_rich_text(text)
 
 
 # ---------------------------------------------------------------- seed 000 and 001 (first shipped)

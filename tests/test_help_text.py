@@ -1,0 +1,59 @@
+"""Help texts and tooltips render in full as Qt rich text (a bare "<" would swallow the rest as a tag)."""
+
+import html
+import re
+
+import pytest
+
+TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
+BREAK = re.compile(r"<br\s*/?>|</?(p|h\d|li|ul|ol|table|tr|td|th|div)\b[^>]*>", re.IGNORECASE)
+
+
+def words_as_rendered(rich):
+    from qgis.PyQt.QtGui import QTextDocument
+
+    document = QTextDocument()
+    document.setHtml(rich)
+    return document.toPlainText().split()
+
+
+def words_of_source(rich):
+    return html.unescape(TAG.sub("", BREAK.sub(" ", rich))).split()
+
+
+def algorithms(provider):
+    return sorted(provider.algorithms(), key=lambda a: a.id())
+
+
+def test_every_algorithm_help_renders_every_word(provider):
+    for algorithm in algorithms(provider):
+        text = algorithm.shortHelpString()
+        assert words_as_rendered(text) == words_of_source(text), algorithm.id()
+
+
+def test_every_parameter_help_and_tooltip_render_every_word(provider):
+    for algorithm in algorithms(provider):
+        for definition in algorithm.parameterDefinitions():
+            if definition.help():
+                assert words_as_rendered(definition.help()) == words_of_source(definition.help()), \
+                    f"{algorithm.id()} {definition.name()}"
+                assert " ".join(words_of_source(definition.help())) in " ".join(
+                    words_as_rendered(definition.toolTip())), f"{algorithm.id()} {definition.name()} tooltip"
+
+
+def test_model_help_renders_every_word(provider):
+    models = [a for a in algorithms(provider) if hasattr(a, "helpContent")]
+    assert models
+    for model in models:
+        for key, text in model.helpContent().items():
+            assert words_as_rendered(text) == words_of_source(text), f"{model.id()} {key}"
+
+
+@pytest.mark.parametrize("source, shown", [
+    ("p < 0.05 and <b>bold</b>", "p < 0.05 and bold"),
+    ("x<=1, y <2<br>next", "x<=1, y <2 next"),
+])
+def test_bare_less_than_is_escaped_and_tags_kept(qgis_app, source, shown):
+    from mineland.algorithms.common import rich_text
+
+    assert words_as_rendered(rich_text(source)) == shown.split()
