@@ -347,8 +347,10 @@ def write_table(algorithm, parameters, name, context, columns, rows, geometries=
     fields = QgsFields()
     for field_name, kind in columns:
         fields.append(QgsField(field_name, FIELD_TYPES[kind]))
+    # a CSV gets its .csvt, so that the table reloads with numeric fields, not all text
+    layer_options = ["CREATE_CSVT=YES"] if _sink_file(parameters.get(name)).lower().endswith(".csv") else []
     sink, dest_id = algorithm.parameterAsSink(parameters, name, context, fields, wkb_type,
-                                              crs or QgsCoordinateReferenceSystem())
+                                              crs or QgsCoordinateReferenceSystem(), layerOptions=layer_options)
     if sink is None:
         raise QgsProcessingException(algorithm.invalidSinkError(parameters, name))
     for row, geometry in zip(rows, geometries if geometries is not None else itertools.repeat(None)):
@@ -358,6 +360,13 @@ def write_table(algorithm, parameters, name, context, columns, rows, geometries=
         feature.setAttributes([field_value(value, kind) for value, (_, kind) in zip(row, columns)])
         sink.addFeature(feature, QgsFeatureSink.FastInsert)
     return dest_id
+
+
+def _sink_file(value):
+    """The file named by a sink's value ('' when none)."""
+    if isinstance(value, QgsProcessingOutputLayerDefinition):
+        value = value.sink.staticValue()
+    return str(value or "").split("|")[0]
 
 
 def field_value(value, kind):

@@ -13,7 +13,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ..core import crosstab, raster_io, report, styles
+from ..core import crosstab, raster_io, report, styles, tables
 from . import dask_scheduler
 from .common import (
     COUNT,
@@ -140,6 +140,7 @@ def write_matrix_csv(path, table, names):
         out.writerow(["total_end_km2"] + _fmt(end_total) + _fmt([km2.sum(), ""]))
         out.writerow(["gain_km2"] + _fmt(end_total - stayed) + ["", ""])
         out.writerow(["net_change_km2"] + _fmt(end_total - start_total) + ["", ""])
+    tables.write_csvt(path, ["String"] + ["Real"] * (len(labels) + 2))
 
 
 def _fmt(values):

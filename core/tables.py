@@ -44,3 +44,11 @@ def csv_rows(text):
     for cells in table[1:]:
         rows.append({h: c.strip() for h, c in zip(header, cells)})
     return rows
+
+
+def write_csvt(csv_path, kinds):
+    """The .csvt beside a CSV (one OGR type per column: "String", "Integer", "Integer64", "Real"), so that QGIS
+    and GDAL reload the columns with their types instead of all as text."""
+    with open(csv_path[:-4] + ".csvt" if csv_path.lower().endswith(".csv") else csv_path + "t", "w",
+              encoding="utf-8") as handle:
+        handle.write(",".join(f'"{kind}"' for kind in kinds) + "\n")
