@@ -37,6 +37,7 @@ from qgis.PyQt.QtCore import QCoreApplication, QMetaType, QVariant
 
 from ..core import dynamics, raster_io
 from . import styling
+from .tags import tags_of
 
 #: Group ids (stable) → display names. The one place groups are defined.
 GROUPS = {
@@ -98,6 +99,9 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
 
     def shortHelpString(self):  # noqa: N802 (QGIS's name)
         return rich_text(tr(self.HELP))
+
+    def tags(self):
+        return tags_of(self.NAME)
 
     def createInstance(self):  # noqa: N802 (QGIS's name)
         return type(self)()

@@ -57,3 +57,22 @@ def test_bare_less_than_is_escaped_and_tags_kept(qgis_app, source, shown):
     from mineland.algorithms.common import rich_text
 
     assert words_as_rendered(rich_text(source)) == shown.split()
+
+
+@pytest.mark.parametrize("word, algorithm", [
+    ("LISA", "moran"), ("cluster and outlier", "moran"), ("hot spot", "hotspots"), ("cross tabulation",
+                                                                                     "transfermatrix"),
+    ("change matrix", "transfermatrix"), ("InVEST", "carbonstock"), ("carbon", "carbonstock"),
+    ("Theil-Sen", "trend"), ("NDVI", "trend"), ("EVI", "mlri"), ("LST", "mlri"), ("confusion matrix", "accuracy"),
+])
+def test_toolbox_search_words_find_the_algorithm(provider, word, algorithm):
+    """The toolbox's filter matches tags as well as names (QgsProcessingToolboxProxyModel)."""
+    found = [a.name() for a in provider.algorithms()
+             if word.lower() in a.displayName().lower() or any(word.lower() in t.lower() for t in a.tags())]
+    assert algorithm in found
+
+
+def test_every_algorithm_has_tags(provider):
+    for algorithm in provider.algorithms():
+        if not hasattr(algorithm, "helpContent"):  # the shipped models carry none
+            assert len(algorithm.tags()) >= 4, algorithm.id()
