@@ -110,7 +110,8 @@ def test_restoration_summary_hand_counted(run, tmp_path, raster, epsg):
     assert rows["B"]["si_pct"] == pytest.approx(600 / 14)
     # SI share rises strictly with the duration: rho = 1
     assert result["SPEARMAN_RHO"] == pytest.approx(1.0)
-    assert result["SPEARMAN_P"] == pytest.approx(0.0, abs=1e-12)
+    # exact for four sites: only this pairing and its reverse of the 4! reach |rho| = 1
+    assert result["SPEARMAN_P"] == pytest.approx(2 / 24)
     assert result["N_SITES"] == 4
     # (SAI %, SCI %): A (25, 50), B (14.3, 28.6), C (6.25, 6.25), D (0, 0)
     assert [rows[n]["cluster"] for n in "ABCD"] == ["high", "medium", "low", "low"]

@@ -40,15 +40,28 @@ def test_site_class_shares_rejects_bad_tables(bad):
 
 def test_spearman_perfectly_monotone_and_against_scipy():
     duration = [4, 11, 19, 29]
-    assert restoration.spearman(duration, [0.0, 12.5, 42.9, 75.0]) == (1.0, 0.0, 4)
+    # exact for a few sites: of the 4! pairings only this one and its reverse reach |rho| = 1 → p = 2/24
+    assert restoration.spearman(duration, [0.0, 12.5, 42.9, 75.0]) == (1.0, pytest.approx(2 / 24), 4)
     assert restoration.spearman(duration, [9.0, 3.0, 2.0, 1.0]).rho == pytest.approx(-1.0)
     x = [1, 2, 3, 4, 5, 6, 7]
     y = [2, 1, 4, 3, 7, 5, 6]
     ref = stats.spearmanr(x, y)
+    exact = stats.permutation_test((y,), lambda v: stats.spearmanr(x, v)[0], permutation_type="pairings",
+                                   n_resamples=np.inf)
     result = restoration.spearman(x, y)
-    assert result.rho == pytest.approx(ref[0]) and result.p == pytest.approx(ref[1]) and result.n == 7
+    assert result.rho == pytest.approx(ref[0]) and result.p == pytest.approx(exact.pvalue) and result.n == 7
+    assert result.p != pytest.approx(ref[1])  # the t approximation (0.023) is not what seven sites give
     # by hand: d = 1, -1, 1, -1, 2, -1, -1 → Σd² = 10; rho = 1 − 6·10 / (7·48) = 0.8214…
     assert result.rho == pytest.approx(1 - 6 * 10 / (7 * 48))
+
+
+def test_spearman_above_the_exact_limit_is_scipys_t_approximation():
+    rng = np.random.default_rng(4)
+    x, y = rng.normal(size=12), rng.normal(size=12)
+    ref = stats.spearmanr(x, y)
+    result = restoration.spearman(x, y)
+    assert result.n == 12 > restoration.EXACT_SPEARMAN_MAX_N
+    assert result.rho == pytest.approx(ref[0]) and result.p == pytest.approx(ref[1])
 
 
 def test_spearman_ignores_missing_and_refuses_too_little():
