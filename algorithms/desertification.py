@@ -26,6 +26,7 @@ from .common import (
     monitor,
     pixel_areas,
     raster_path,
+    tr,
     wants_output,
     write_table,
 )
@@ -36,7 +37,7 @@ HELP = """Desertification sensitivity as seed 002 (Table 6 and its demonstration
 <b>Grading</b> (Table 6; a range a~b includes a and excludes b): soil moisture <0.2 / 0.2–0.28 / 0.28–0.35 / ≥0.35 m³/m³ → 4/3/2/1; evapotranspiration ≥200 / 130–200 / 80–130 / <80 mm/month → 4…1; precipitation <200 / 200–300 / 300–400 / ≥400 mm/yr → 4…1; wind speed ≥4.7 / 3.6–4.7 / 2.8–3.6 / <2.8 m/s → 4…1; sand ≥70 / 40–70 / 20–40 / <20 % → 4…1; silt ≥33 / 22–33 / 5–22 / <5 % → 4…1; clay <8 / 8–19 / 19–24 / ≥24 % → 4…1; slope ≥25 / 10–25 / 5–10 / <5 ° → 4…1 (Table 6 prints 5~15 for moderate, overlapping 10~25: we use 5–10); NDVI mean <0.2 / 0.2–0.4 / 0.4–0.6 / ≥0.6 → 4…1; NDVI trend <−0.17 / −0.17…−0.12 / −0.12…0.0025 / ≥0.0025 per year → 4…1 (Table 6's row is out of order — "<−0.12" then "−0.12~−0.17" — we read it in increasing order). Categorical factors (erosion intensity, geohazard susceptibility, land occupied by mining) are rasters of codes 1–4 that are their own grades (4 = severe erosion, high susceptibility, forest and grassland occupied).
 <b>Thresholds</b> THRESHOLDS is a table with one row per continuous factor (factor, b1, b2, b3, worse = high or low), pre-filled with Table 6's bounds: edit its cells to change a grading (b1 < b2 < b3; "high" grades values ≥ b3 as 4, "low" grades values < b1 as 4), e.g. SLOPE 5, 15, 25, high for the other reading of the slope row. A factor whose row is removed keeps Table 6's bounds; an empty table means Table 6. In qgis_process give the cells as one comma-separated list, THRESHOLDS=SLOPE,5,15,25,high (rows one after the other; QGIS 3.22's qgis_process refuses a repeated THRESHOLDS=…). THRESHOLDS_CSV, when given, takes precedence over the matrix: its rows (same columns) replace Table 6's bounds and the matrix is ignored (a CSV with the header only keeps Table 6; a missing column or an empty bound stops the run naming THRESHOLDS_CSV).
 <b>Score</b> the sum over the factors given; nodata where any of them is nodata or ungraded.
-<b>Classes</b> METHOD 0: fixed breaks BREAKS (default seed 002's 28, 31, 34: low ≤ 28 < moderate ≤ 31 < relatively high ≤ 34 < high); METHOD 1: natural breaks (QGIS's Jenks classification on a sample of up to 10,000 valid scores).
+<b>Classes</b> METHOD 0: fixed breaks BREAKS (default seed 002's 28, 31, 34: low ≤ 28 < moderate ≤ 31 < relatively high ≤ 34 < high) — meant for the sum of its 13 factors (scores 13–52): with fewer factors a warning says which classes cannot occur and suggests the breaks scaled to the factors given, or natural breaks); METHOD 1: natural breaks (QGIS's Jenks classification on a sample of up to 10,000 valid scores).
 <b>Grids</b> all factor rasters must share the first one's grid; otherwise the run stops naming the raster (warp them first: resampling categorical and continuous factors needs different methods, which is the analyst's choice).
 <b>OUTPUT_MINES</b> (with MINES) the area (km², ellipsoidal for a geographic CRS) and share of each class inside the mining patches (seed 002: 5.1 / 11 / 28.9 / 55 %). The patches, in any CRS, are reprojected and burnt into the grid (pixel centre inside any part; invalid polygons repaired, empty ones skipped, with a warning); an empty MINES layer stops the run before anything is written."""
 
@@ -101,6 +102,7 @@ class DesertificationAlgorithm(MineLandAlgorithm):
                 writer.write(yoff, block_score(factors, arrays))
         styles.style_continuous(score_path, "heat")
         breaks = self._breaks(parameters, context, score_path)
+        warn_breaks_outside_scores(feedback, breaks, len(factors))
         score = RasterInput("OUTPUT_SCORE", score_path)
         with raster_io.BlockWriter(class_path, grid, raster_io.BYTE, 0) as writer:
             raster_io.write_class_names(writer.band(), model.CLASS_NAMES)  # before the pixels (see reclassify)
@@ -153,6 +155,22 @@ class DesertificationAlgorithm(MineLandAlgorithm):
                 for c, name in model.CLASS_NAMES.items()]
         return write_table(self, parameters, "OUTPUT_MINES", context,
                            [("class", int), ("class_name", str), ("area_km2", float), ("share_pct", float)], rows)
+
+
+def warn_breaks_outside_scores(feedback, breaks, factor_count):
+    """Fixed breaks that cannot split the scores of ``factor_count`` factors (from n to 4n) get a warning.
+
+    Seed 002's 28, 31, 34 are for the sum of its 13 factors (13–52): with six
+    factors (6–24) every pixel would be class 1, silently.
+    """
+    low, high = factor_count, 4 * factor_count
+    if all(low <= b < high for b in breaks):
+        return
+    scaled = ", ".join(f"{b * factor_count / 13:.1f}" for b in model.SEED002_BREAKS)
+    feedback.pushWarning(tr("BREAKS ({}): with {} factor(s) the scores run from {} to {}, so some classes cannot "
+                            "occur (seed 002's 28, 31, 34 are for its 13 factors). Use natural breaks (METHOD 1) "
+                            "or breaks within the scores, e.g. seed 002's scaled to {} factors: {}.").format(
+        ", ".join(f"{b:g}" for b in breaks), factor_count, low, high, factor_count, scaled))
 
 
 def block_score(factors, arrays):

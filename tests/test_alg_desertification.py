@@ -99,3 +99,20 @@ def test_bad_thresholds_matrix(run, tmp_path, cells, message):
 
     with pytest.raises(QgsProcessingException, match=message):
         _slope_run(run, tmp_path, THRESHOLDS=cells)
+
+
+def test_seed002_breaks_with_fewer_factors_warn(run, tmp_path, recording_feedback):
+    """Two factors score 2–8: seed 002's 28, 31, 34 (for 13 factors) would put every pixel in class 1."""
+    sand = np.array([[10, 30, 50, 80]] * 2, dtype=np.float32)
+    wind = np.array([[2.0, 3.0, 4.0, 5.0]] * 2, dtype=np.float32)
+    paths = {"SAND": write_raster(tmp_path / "sand.tif", sand), "WIND_SPEED": write_raster(tmp_path / "w.tif", wind)}
+    feedback = recording_feedback()
+    result = run("mineland:desertification", dict(paths, OUTPUT_SCORE=str(tmp_path / "score.tif"),
+                                                  OUTPUT_CLASS=str(tmp_path / "class.tif")), feedback)
+    assert np.all(read_raster(result["OUTPUT_CLASS"]) == 1)
+    [warning] = [w for w in feedback.warnings if w.startswith("BREAKS")]
+    assert "2 factor(s) the scores run from 2 to 8" in warning and "natural breaks" in warning
+    quiet = recording_feedback()
+    run("mineland:desertification", dict(paths, BREAKS="3, 5, 7", OUTPUT_SCORE=str(tmp_path / "s2.tif"),
+                                         OUTPUT_CLASS=str(tmp_path / "c2.tif")), quiet)
+    assert not [w for w in quiet.warnings if w.startswith("BREAKS")]
