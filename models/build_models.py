@@ -118,18 +118,17 @@ class ModelBuilder:
             child.addParameterSources(name, [_source(v) for v in values])
         model_outputs = {}
         for name, child_output in (outputs or {}).items():
-            output = QgsProcessingModelOutput(name)
+            output = QgsProcessingModelOutput(name, name)  # the description labels its box in the Designer
             output.setChildId(child_id)
             output.setChildOutputName(child_output)
             model_outputs[name] = output
         child.setModelOutputs(model_outputs)
         self.model.addChildAlgorithm(child)
 
-    def build(self, ordered=True):
+    def build(self):
         self._outputs_read_downstream_are_mandatory()
         self.model.setHelpContent({key: rich_text(text) for key, text in self.help.items()})
-        if ordered:
-            self.model.setParameterOrder(self.order)
+        self.model.setParameterOrder(self.order)  # as an analyst reads them, not by id
         return self.model
 
 
@@ -198,7 +197,7 @@ def landcover_carbon():
             {"INPUTS": classes, "YEARS": years, "CARBON_TABLE": Param("CARBON_TABLE"),
              "MISSING_AS_ZERO": False},
             {"Carbon stock": "OUTPUT", "Carbon change": "OUTPUT_CHANGE", "Carbon report": "OUTPUT_HTML"})
-    return b.build(ordered=False)
+    return b.build()
 
 
 def mine_boundaries_status():
@@ -239,7 +238,7 @@ def mine_boundaries_status():
             {"INPUT": Output("disturbance"), "ID_FIELD": "polygon_id", "YEAR_FIELD": "year",
              "BSP_FIELD": "bsp_pct", "TEST": 0, "ALPHA": 0.05, "MIN_YEARS": 4},
             {"Mine status": "OUTPUT"})
-    return b.build(ordered=False)
+    return b.build()
 
 
 # ------------------------------------------------------------------------ seed 004: restoration

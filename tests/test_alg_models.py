@@ -255,3 +255,16 @@ def test_mine_boundaries_status_left_out_vegetated_classes_are_the_4_class_codes
             "status:Mine status": str(tmp_path / f"{name}_s.csv")}))
         areas.append(result["CHILD_RESULTS"]["refine"]["AREA_KM2"])
     assert areas[1] == pytest.approx(areas[0])
+
+
+def test_model_inputs_in_reading_order_and_outputs_labelled(provider):
+    """The dialog lists inputs as the builder adds them (START before END), and every output box has a label."""
+    first = {"landcover_carbon": ["START", "END", "PRESET", "YEARS"],
+             "mine_boundaries_status": ["INPUT_A", "INPUT_B"]}
+    for name in SHIPPED:
+        model = provider.algorithm(name)
+        inputs = [d.name() for d in model.parameterDefinitions() if not d.isDestination()]
+        assert inputs[:len(first.get(name, []))] == first.get(name, []), name
+        for child in model.childAlgorithms().values():
+            for output in child.modelOutputs().values():
+                assert output.description(), f"{name}: {output.name()} has no label"
