@@ -1,5 +1,7 @@
 """mineland:minestatus — active / closed / undefined mines from the trends of BSP, NDVI and NTL (seed 001)."""
 
+import importlib.util
+
 import numpy as np
 from qgis.core import (
     QgsProcessing,
@@ -15,7 +17,7 @@ from qgis.core import (
 
 from ..core import mine_status
 from .common import (MineLandAlgorithm, chosen_fields, fail, identifier_field, is_null, numeric_cell, pixel_areas,
-                     raster_stack, stack_years, wants_output, write_table)
+                     raster_stack, stack_years, tr, wants_output, write_table)
 from .zones import burn, zonal_means
 
 HELP = """Classifies every mine polygon as active, closed or undefined from the Mann-Kendall trends of its bare surface percentage (BSP), NDVI and night-time light (NTL) series, with seed 001's decision tree (§2.3, METHODS.md §4):
@@ -32,6 +34,16 @@ A trend is significant when p < ALPHA (default 0.05). A series that is not given
 
 TESTS = ["Original Mann-Kendall", "Hamed-Rao modification", "Yue-Wang modification"]
 PYMANNKENDALL_TESTS = {1: "hamed_rao_modification_test", 2: "yue_wang_modification_test"}
+
+
+def test_labels():
+    """The TEST choices, those needing pymannkendall marked when it is not installed (checked without importing)."""
+    if importlib.util.find_spec("pymannkendall") is not None:
+        return list(TESTS)
+    return [f"{label} ({tr('needs pymannkendall, not installed')})" if index in PYMANNKENDALL_TESTS else label
+            for index, label in enumerate(TESTS)]
+
+
 INSTALL_HINT = ("install pymannkendall into QGIS's Python (e.g. `python3 -m pip install pymannkendall` in the "
                 "Python QGIS uses; in the OSGeo4W shell on Windows) or choose TEST 0")
 
@@ -69,7 +81,7 @@ class MineStatusAlgorithm(MineLandAlgorithm):
                      "the field series.", advanced=True)
         self.add(QgsProcessingParameterString("RASTER_YEARS", "Years of the rasters", optional=True),
                  "One whole year per raster, increasing, e.g. 2018,2019,2020,2021,2022,2023.", advanced=True)
-        self.add(QgsProcessingParameterEnum("TEST", "Trend test", TESTS, defaultValue=0),
+        self.add(QgsProcessingParameterEnum("TEST", "Trend test", test_labels(), defaultValue=0),
                  "0 original Mann-Kendall; 1 Hamed-Rao, 2 Yue-Wang (need pymannkendall).")
         self.add(QgsProcessingParameterNumber("ALPHA", "Significance level", QgsProcessingParameterNumber.Double,
                                               0.05, minValue=0.0001, maxValue=0.5),

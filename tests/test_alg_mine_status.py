@@ -58,3 +58,16 @@ def test_modified_tests_without_pymannkendall_say_how_to_install(run, tmp_path, 
     with pytest.raises(QgsProcessingException, match="TEST: the Hamed-Rao modification needs the pymannkendall"):
         run("mineland:minestatus", dict(params, TEST=1))
     assert run("mineland:minestatus", dict(params, TEST=0))["ACTIVE"] == 1  # the original test needs no package
+
+
+def test_tests_needing_pymannkendall_are_marked_when_it_is_missing(monkeypatch):
+    import importlib.util
+
+    from mineland.algorithms import mine_status
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    labels = mine_status.test_labels()
+    assert labels[0] == mine_status.TESTS[0]
+    assert all("needs pymannkendall, not installed" in labels[i] for i in mine_status.PYMANNKENDALL_TESTS)
+    monkeypatch.undo()
+    assert mine_status.test_labels() == mine_status.TESTS  # the test venv has it
