@@ -128,9 +128,11 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
             results = self.compute(parameters, context, feedback)
         except raster_io.Cancelled:
             raise QgsProcessingException(tr("Cancelled by the user; no output was written.")) from None
+        inputs = input_layer_names(self, parameters, context)
         for definition in self.destinationParameterDefinitions():
             if isinstance(definition, QgsProcessingParameterRasterDestination) and definition.name() in results:
                 styling.apply_sidecar_on_load(context, results[definition.name()])
+                styling.name_after_inputs(context, results[definition.name()], tr(definition.description()), inputs)
         # numpy numbers become empty strings in qgis_process's JSON: hand QGIS plain Python numbers
         return {key: value.item() if isinstance(value, np.generic) else value for key, value in results.items()}
 
@@ -146,6 +148,22 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
             parameter.setFlags(parameter.flags() | parameter.FlagAdvanced)
         self.addParameter(parameter)
         return parameter
+
+
+#: The raster inputs a loaded output is named after ("Reclassified (glc_1985)").
+NAMING_INPUTS = ("INPUT", "INPUT_START", "INPUT_END", "LANDCOVER")
+
+
+def input_layer_names(algorithm, parameters, context):
+    """Names of the layers given to the NAMING_INPUTS this algorithm has, in that order."""
+    names = []
+    for key in NAMING_INPUTS:
+        definition = algorithm.parameterDefinition(key)
+        if isinstance(definition, QgsProcessingParameterRasterLayer) and wants_output(parameters, key):
+            layer = algorithm.parameterAsRasterLayer(parameters, key, context)
+            if layer is not None:
+                names.append(layer.name())
+    return names
 
 
 #: Input parameters whose value may be a file path.

@@ -100,6 +100,15 @@ def apply_sidecar_on_load(context, path):
         context.layerToLoadOnCompletionDetails(path).setPostProcessor(style)
 
 
+def name_after_inputs(context, path, default_name, inputs):
+    """A loaded output keeps the output's name and adds its inputs' ("Reclassified (glc_1985)"), so that
+    runs on several rasters (a batch) give layers one can tell apart; a name a model gave is kept."""
+    if inputs and context.willLoadLayerOnCompletion(path):
+        details = context.layerToLoadOnCompletionDetails(path)
+        if details.name == default_name:
+            details.name = f"{default_name} ({' → '.join(inputs)})"
+
+
 def style_on_load(context, dest_id, field, categories=None):
     """Style the output ``dest_id`` when the toolbox or a model loads it: categorized by ``categories``
     ((value, colour, label) triples), or graduated on the numeric ``field`` when there are none."""

@@ -128,7 +128,10 @@ def run_and_load(algorithm_id, parameters):
     to_load = list(context.layersToLoadOnCompletion())
     fact["to_load"] = to_load
     fact["missing"] = [path for path in to_load if os.path.isabs(path) and not os.path.exists(path.split("|")[0])]
+    before = set(QgsProject.instance().mapLayers())
     fact["loaded"] = handleAlgorithmResults(algorithm, context, feedback, False, parameters)
+    fact["layer_names"] = sorted(layer.name() for key, layer in QgsProject.instance().mapLayers().items()
+                                 if key not in before)
     fact["errors"] = feedback.errors
     fact["results"] = {k: str(v) for k, v in results.items()}
     return fact

@@ -55,6 +55,14 @@ def test_dialog_defaults_run_and_every_registered_layer_loads(facts, algorithm_i
     assert run["loaded"] and run["errors"] == [], run["errors"]
 
 
+def test_loaded_layers_are_named_after_their_inputs(facts):
+    assert facts["dialog"]["mineland:reclassify"]["layer_names"] == ["Reclassified (glc_1985)"]
+    change = [n for n in facts["batch"]["mineland:transfermatrix"]["layer_names"] if n.startswith("Change codes")]
+    assert len(change) == 1 and change[0].endswith(" (glc_1985_7 → glc_2020_7)")
+    model_names = facts["dialog"]["mineland:landcover_carbon"]["layer_names"]
+    assert "Classes, start date" in model_names and "Classes, end date" in model_names  # the model's own names
+
+
 @pytest.mark.parametrize("algorithm_id", ("mineland:reclassify", "mineland:transfermatrix"))
 def test_batch_row_runs_and_loads(facts, algorithm_id):
     run = facts["batch"][algorithm_id]
