@@ -23,6 +23,7 @@ from .common import (
     merged_class_names,
     monitor,
     pixel_areas,
+    tr,
     wants_output,
     write_table,
 )
@@ -99,6 +100,8 @@ class CarbonStockAlgorithm(MineLandAlgorithm):
         except ValueError as err:
             fail("CARBON_TABLE", str(err))
         names = merged_class_names(inputs, table.names)
+        source = self.parameterAsFile(parameters, "CARBON_TABLE", context) or tr("seed 000 Table 2")
+        feedback.pushInfo(tr("Carbon densities used (Mg/ha, from {}): {}").format(source, density_text(density, names)))
 
         stocks = [year_stock(d, density) for d in per_date]
         if any(s["area_m2"].sum() == 0 for s in stocks):
@@ -116,7 +119,7 @@ class CarbonStockAlgorithm(MineLandAlgorithm):
             out["OUTPUT_DENSITY"] = density_path
         if wants_output(parameters, "OUTPUT_HTML"):
             out["OUTPUT_HTML"] = self.parameterAsFileOutput(parameters, "OUTPUT_HTML", context)
-            write_report(out["OUTPUT_HTML"], years, stocks, names)
+            write_report(out["OUTPUT_HTML"], years, stocks, names, density, source)
         first, last = stocks[0]["carbon_mg"].sum() / carbon.MG_PER_MT, stocks[-1]["carbon_mg"].sum() / carbon.MG_PER_MT
         out.update({"CARBON_FIRST_MT": float(first), "CARBON_LAST_MT": float(last), "CARBON_CHANGE_MT": float(last - first)})
         return out
@@ -131,8 +134,13 @@ class CarbonStockAlgorithm(MineLandAlgorithm):
             fail("CARBON_TABLE", str(err))
 
 
-def write_report(path, years, stocks, names):
-    """Carbon (Mt) by class over the dates (seed 000 Fig. 9/10 shape) and the table behind it."""
+def density_text(density, names):
+    """'1 Cropland 100, 2 Forest 275, …': each class's total density (Mg/ha) as the log shows it."""
+    return ", ".join(f"{int(c)} {class_label(names, c)} {density[c]:g}" for c in sorted(density))
+
+
+def write_report(path, years, stocks, names, density, source):
+    """Carbon (Mt) by class over the dates (seed 000 Fig. 9/10 shape), the table behind it and the densities."""
     classes, mt = dynamics.class_series([s["classes"] for s in stocks],
                                         [s["carbon_mg"] / carbon.MG_PER_MT for s in stocks])
     labels = [f"{int(c)} {class_label(names, c)}" for c in classes]
@@ -142,6 +150,8 @@ def write_report(path, years, stocks, names):
         report.lines_svg(years, series, "carbon stock, Mt"),
         report.table(["class"] + [str(y) for y in years], [[label] + list(row) for label, row in series.items()]),
         report.note("Mt = 10⁶ Mg of carbon; areas × densities of the carbon table (Mg/ha)."),
+        report.table(["class", f"density used, Mg/ha ({source})"],
+                     [[f"{int(c)} {class_label(names, c)}", density[c]] for c in sorted(density)]),
     ])
 
 
