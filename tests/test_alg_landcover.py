@@ -389,9 +389,8 @@ def test_carbon_stock_says_which_densities_it_used(run, tmp_path, pair):
             self.lines.append(info)
 
     log = Log()
-    result = run("mineland:carbonstock", {"INPUTS": list(pair), "YEARS": "2000,2010",
-                                          "OUTPUT": str(tmp_path / "c.csv"),
-                                          "OUTPUT_HTML": str(tmp_path / "c.html")}, log)
+    run("mineland:carbonstock", {"INPUTS": list(pair), "YEARS": "2000,2010", "OUTPUT": str(tmp_path / "c.csv"),
+                                 "OUTPUT_HTML": str(tmp_path / "c.html")}, log)
     [line] = [t for t in log.lines if t.startswith("Carbon densities used")]
     # seed 000 Table 2: forest 86 + 189, grassland 21 + 116, cropland 5 + 95 Mg/ha
     assert "from seed 000 Table 2" in line and "1 Cropland 100" in line and "2 Forest 275" in line
