@@ -116,9 +116,10 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
         """Run :meth:`compute`; a cancel becomes a clear message and leaves no output file."""
         parameters = resolve_outputs(self, parameters, context)
         check_output_folders(self, parameters, context)
-        check_output_formats(self, parameters)
-        check_outputs_are_distinct(self, parameters)
+        # an output over an input first: that is the mistake that would destroy data
         check_outputs_are_not_inputs(self, parameters, context, input_sources(self, parameters, context))
+        check_outputs_are_distinct(self, parameters)
+        check_output_formats(self, parameters)
         written = OutputFiles(self, parameters)
         try:
             results = self.compute(parameters, context, feedback)
