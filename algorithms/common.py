@@ -252,7 +252,8 @@ def output_files(definition, path):
     """The files an output at ``path`` writes: the file and the sidecars our writers and QGIS's add."""
     stem = os.path.splitext(path)[0]
     if isinstance(definition, QgsProcessingParameterRasterDestination):
-        return [path, path + ".aux.xml", stem + ".qml", stem + ".ige"]
+        spill = [stem + ".ige"] if path.lower().endswith(".img") else []  # Erdas Imagine above 2 GiB
+        return [path, path + ".aux.xml", stem + ".qml"] + spill
     if path.lower().endswith(".shp"):
         return [path] + [stem + ext for ext in (".shx", ".dbf", ".prj", ".cpg", ".qpj", ".qix")]
     return [path]

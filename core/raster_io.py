@@ -585,7 +585,9 @@ class BlockWriter:
 
 def _raster_files(path):
     """The files of the raster at ``path`` (itself and its sidecars); [path] when it is no raster GDAL opens."""
-    files = [path, path + ".aux.xml"]
+    files = [path, path + ".aux.xml", path + ".ovr"]
+    if path.lower().endswith(".img"):  # Erdas spill file and overviews
+        files += [os.path.splitext(path)[0] + ext for ext in (".ige", ".rrd")]
     if not os.path.exists(path):
         return files
     try:
