@@ -181,8 +181,9 @@ def input_sources(algorithm, parameters, context=None):
         if definition.isDestination():
             continue
         value = parameters.get(definition.name())
+        layers = context if isinstance(definition, FILE_PARAMETERS) else None  # only layer parameters take ids
         for item in value if isinstance(value, (list, tuple)) else [value]:
-            path = _input_path(item, context)
+            path = _input_path(item, layers)
             if path:
                 sources.extend((definition.name(), read, path) for read in raster_io.dataset_files(path))
     return sources
