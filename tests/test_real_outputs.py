@@ -48,7 +48,7 @@ def digests(folder):
 
 
 def without_statistics(xml):
-    xml = re.sub(r"<Histograms>.*?</Histograms>", "", xml, flags=re.S)
+    xml = re.sub(r"<Histograms>.*?</Histograms>", "", xml, flags=re.DOTALL)
     xml = re.sub(r'<MDI key="STATISTICS_[A-Z_]+">[^<]*</MDI>', "", xml)
     xml = re.sub(r"<SourceProperties [^>]*/>", "", xml)
     xml = re.sub(r"<Metadata>\s*</Metadata>", "", xml)
