@@ -20,7 +20,9 @@ from qgis.core import (
     QgsProcessing,
     QgsProcessingAlgorithm,
     QgsProcessingException,
+    QgsProcessingFeatureSourceDefinition,
     QgsProcessingOutputLayerDefinition,
+    QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFile,
     QgsProcessingParameterFileDestination,
@@ -31,9 +33,10 @@ from qgis.core import (
     QgsProcessingParameterString,
     QgsProcessingParameterVectorLayer,
     QgsProcessingUtils,
+    QgsProperty,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QCoreApplication, QMetaType, QVariant
+from qgis.PyQt.QtCore import QCoreApplication, QMetaType, QUrl, QVariant
 
 from ..core import dynamics, raster_io
 from . import styling
@@ -98,7 +101,10 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
         return self.GROUP
 
     def shortHelpString(self):  # noqa: N802 (QGIS's name)
-        return rich_text(tr(self.HELP))
+        text = tr(self.HELP)
+        if any(isinstance(d, QgsProcessingParameterRasterDestination) for d in self.destinationParameterDefinitions()):
+            text += "\n\n" + tr(RASTER_OUTPUT_HELP)
+        return rich_text(text)
 
     def tags(self):
         return tags_of(self.NAME)
@@ -123,11 +129,19 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
         """Run :meth:`compute`; a cancel becomes a clear message and leaves no output file."""
         parameters = resolve_outputs(self, parameters, context)
         check_output_folders(self, parameters, context)
-        check_outputs_are_not_inputs(self, parameters, context, input_files(self, parameters))
+        # an output over an input first: that is the mistake that would destroy data
+        check_outputs_are_not_inputs(self, parameters, context, input_sources(self, parameters, context))
+        check_outputs_are_distinct(self, parameters)
+        check_output_formats(self, parameters)
+        written = OutputFiles(self, parameters)
         try:
             results = self.compute(parameters, context, feedback)
         except raster_io.Cancelled:
+            written.remove_changed()
             raise QgsProcessingException(tr("Cancelled by the user; no output was written.")) from None
+        except BaseException:  # a failed run must not leave the outputs it wrote so far, looking complete
+            written.remove_changed()
+            raise
         inputs = input_layer_names(self, parameters, context)
         for definition in self.destinationParameterDefinitions():
             if isinstance(definition, QgsProcessingParameterRasterDestination) and definition.name() in results:
@@ -172,18 +186,56 @@ FILE_PARAMETERS = (QgsProcessingParameterFeatureSource, QgsProcessingParameterFi
                    QgsProcessingParameterVectorLayer)
 
 
-def input_files(algorithm, parameters):
-    """Files given to the input parameters (paths, lists of paths, layers read from files)."""
-    files = []
+#: The shared sentence on raster outputs, appended to the help of every algorithm that writes one.
+RASTER_OUTPUT_HELP = ("<b>Raster outputs</b> are written in the format of their extension: .tif or .tiff a tiled, "
+                      "DEFLATE-compressed GeoTIFF (BigTIFF when large), .img an Erdas Imagine file (256-pixel tiles, "
+                      "uncompressed); other extensions (.vrt, .gpkg, none, …) are refused. An output may not be a "
+                      "file an input reads (a VRT's sources included) nor another output of the run. Each raster is "
+                      "written in a folder beside it named NAME.partial-PID.tmp "
+                      "(NAME the output's file name, PID the process id) and moved into place "
+                      "when complete; a run that fails or is cancelled removes the outputs it wrote.")
+
+
+def input_files(algorithm, parameters, context=None):
+    """Files the input parameters read: their paths, the sidecars GDAL lists and a VRT's sources (recursively)."""
+    return [path for _, path, _ in input_sources(algorithm, parameters, context)]
+
+
+def input_sources(algorithm, parameters, context=None):
+    """(parameter, file read, file given) of every file the input parameters read.
+
+    A path, a list of paths, a layer (or a layer id of the context's project)
+    read from a file; each expanded to what GDAL reads for it
+    (raster_io.dataset_files: .aux.xml, a shapefile's .dbf, a VRT's sources, …).
+    """
+    sources = []
     for definition in algorithm.parameterDefinitions():
         if definition.isDestination():
             continue
         value = parameters.get(definition.name())
+        layers = context if isinstance(definition, FILE_PARAMETERS) else None  # only layer parameters take ids
         for item in value if isinstance(value, (list, tuple)) else [value]:
-            source = item.source() if isinstance(item, QgsMapLayer) else item
-            if isinstance(source, str) and os.path.isfile(source.split("|")[0]):
-                files.append(source.split("|")[0])
-    return files
+            path = _input_path(item, layers)
+            if path:
+                sources.extend((definition.name(), read, path) for read in raster_io.dataset_files(path))
+    return sources
+
+
+def _input_path(item, context):
+    """The file an input value reads ('' when none: memory layers, databases, numbers)."""
+    if isinstance(item, QgsProcessingFeatureSourceDefinition):
+        item = item.source
+    if isinstance(item, QgsProperty):
+        item = item.staticValue()
+    if isinstance(item, str) and context is not None and not os.path.isfile(item.split("|")[0]):
+        item = QgsProcessingUtils.mapLayerFromString(item, context, False) or item  # a layer id of the project
+    source = item.source() if isinstance(item, QgsMapLayer) else item
+    if not isinstance(source, str):
+        return ""
+    if source.startswith("file:"):  # delimited text layers: file:///path.csv?delimiter=…
+        source = QUrl(source).toLocalFile()
+    path = source.split("|")[0]
+    return path if os.path.isfile(path) else ""
 
 
 def resolve_outputs(algorithm, parameters, context):
@@ -207,18 +259,50 @@ def resolve_outputs(algorithm, parameters, context):
     return resolved
 
 
-def output_file(algorithm, definition, parameters, context):
-    """The file an output parameter writes to ('' for memory/temporary layers and other non-file outputs)."""
-    key = definition.name()
-    if isinstance(definition, QgsProcessingParameterRasterDestination):
-        return algorithm.parameterAsOutputLayer(parameters, key, context)
-    if isinstance(definition, QgsProcessingParameterFileDestination):
-        return algorithm.parameterAsFileOutput(parameters, key, context)
-    value = parameters.get(key)
+def output_file(algorithm, definition, parameters, context=None):
+    """The file an output parameter writes to ('' for memory/temporary layers and other non-file outputs).
+
+    Raster and file outputs are read as :func:`resolve_outputs` resolved them
+    (parameterAsOutputLayer is called once per output and run, there).
+    """
+    return _output_target(parameters.get(definition.name()))[0]
+
+
+def _output_target(value):
+    """(file, layer name or '') of an output value: a path, ``path|layername=x``, ``ogr:dbname='path' table="x"``."""
     if isinstance(value, QgsProcessingOutputLayerDefinition):
         value = value.sink.staticValue()
-    path = str(value or "").split("|")[0]
-    return path if os.path.isabs(path) else ""
+    text = str(value or "")
+    match = re.match(r"""^ogr:dbname='(.*?)'(?:\s+table="(.*?)")?""", text)
+    if match:
+        return match.group(1), match.group(2) or ""
+    path, _, options = text.partition("|")
+    layer = re.search(r"layername=([^|]*)", options)
+    return (path if os.path.isabs(path) else ""), (layer.group(1) if layer else "")
+
+
+def output_files(definition, path):
+    """The files an output at ``path`` writes: the file and the sidecars our writers and QGIS's add."""
+    stem = os.path.splitext(path)[0]
+    if isinstance(definition, QgsProcessingParameterRasterDestination):
+        spill = [stem + ".ige"] if path.lower().endswith(".img") else []  # Erdas Imagine above 2 GiB
+        return [path, path + ".aux.xml", stem + ".qml"] + spill
+    if path.lower().endswith(".shp"):
+        return [path] + [stem + ext for ext in (".shx", ".dbf", ".prj", ".cpg", ".qpj", ".qix")]
+    if path.lower().endswith(".csv"):
+        return [path, stem + ".csvt"]
+    return [path]
+
+
+def _wanted_outputs(algorithm, parameters):
+    """(definition, file, layer name) of the outputs asked for that write a file."""
+    outputs = []
+    for definition in algorithm.destinationParameterDefinitions():
+        if wants_output(parameters, definition.name()):
+            path, layer = _output_target(parameters.get(definition.name()))
+            if path:
+                outputs.append((definition, path, layer))
+    return outputs
 
 
 def check_output_folders(algorithm, parameters, context):
@@ -318,14 +402,89 @@ def pixel_areas(inputs):
         fail(inputs[0].parameter, str(err))
 
 
+def check_output_formats(algorithm, parameters):
+    """Every raster output has an extension MineLand writes (raster_io.output_driver), else a message listing them."""
+    for definition, path, _ in _wanted_outputs(algorithm, parameters):
+        if isinstance(definition, QgsProcessingParameterRasterDestination):
+            try:
+                raster_io.output_driver(path)
+            except ValueError as err:
+                fail(definition.name(), str(err))
+
+
+def check_outputs_are_distinct(algorithm, parameters):
+    """Refuse two outputs of one run writing one file (or one's sidecar, e.g. its .qml style), naming both.
+
+    Two tables in one GeoPackage under different layer names are two outputs, not one file.
+    """
+    seen = []
+    for definition, path, layer in _wanted_outputs(algorithm, parameters):
+        files = {os.path.realpath(f) for f in output_files(definition, path)}
+        for other, other_path, other_layer in seen:
+            layers_differ = layer != other_layer and isinstance(definition, QgsProcessingParameterFeatureSink) \
+                and isinstance(other, QgsProcessingParameterFeatureSink)
+            if not layers_differ and files & {os.path.realpath(f) for f in output_files(other, other_path)}:
+                fail(definition.name(), f"the output '{path}' is also the file of {other.name()} ('{other_path}'); "
+                     "give each output its own file name")
+        seen.append((definition, path, layer))
+
+
 def check_outputs_are_not_inputs(algorithm, parameters, context, input_paths):
-    """Refuse any output file that would overwrite one of ``input_paths``."""
-    inputs = {os.path.realpath(p) for p in input_paths if p}
-    for definition in algorithm.destinationParameterDefinitions():
-        name = definition.name()
-        path = output_file(algorithm, definition, parameters, context) if wants_output(parameters, name) else ""
-        if path and os.path.realpath(path) in inputs:
-            fail(name, f"the output '{path}' is one of the inputs; choose another file name")
+    """Refuse any output file that would overwrite a file an input reads, naming the output and the input.
+
+    ``input_paths``: (parameter, file read, file given) as :func:`input_sources` gives, or bare paths.
+    """
+    inputs = {}
+    for item in input_paths:
+        parameter, read, given = item if isinstance(item, tuple) else ("", item, item)
+        if read:
+            inputs.setdefault(os.path.realpath(read), (parameter, read, given))
+    for definition, path, _ in _wanted_outputs(algorithm, parameters):
+        for written in output_files(definition, path):
+            if os.path.realpath(written) not in inputs:
+                continue
+            parameter, read, given = inputs[os.path.realpath(written)]
+            what = f"{parameter} reads '{read}'" if parameter else f"'{read}' is read"
+            if os.path.realpath(read) != os.path.realpath(given):
+                what += f" (through '{given}')"
+            also = "" if written == path else f" (it writes '{written}' beside it)"
+            fail(definition.name(), f"the output '{path}'{also} is one of the inputs; choose another file name "
+                 f"({what})")
+
+
+class OutputFiles:
+    """The files a run's outputs write, as they were before it: :meth:`remove_changed` after a failure.
+
+    A file is removed when the run created or rewrote it; one it did not touch
+    (a file from an earlier run the failure came before) stays, and so does a
+    GeoPackage that existed before (it may hold other layers).
+    """
+
+    def __init__(self, algorithm, parameters):
+        self.before = {}
+        for definition, path, _ in _wanted_outputs(algorithm, parameters):
+            for file in output_files(definition, path):
+                self.before[file] = _file_state(file)
+
+    def remove_changed(self):
+        for file, state in self.before.items():
+            now = _file_state(file)
+            if now is None or now == state:
+                continue
+            if state is not None and file.lower().endswith((".gpkg", ".sqlite")):
+                continue
+            try:
+                os.remove(file)
+            except OSError:
+                pass
+
+
+def _file_state(path):
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_ino, status.st_size, status.st_mtime_ns
 
 
 def merged_class_names(inputs, extra=None):

@@ -5,13 +5,15 @@ through :class:`BlockWriter`. Blocks are strips of whole rows whose height is a
 multiple of the inputs' natural block height, so peak memory is set by
 ``block_pixels`` (default 4 Mpx per input), never by the raster size.
 
-Outputs are tiled, DEFLATE-compressed GeoTIFFs written under a temporary name
-and renamed at the end, so a cancelled or failed run never leaves a file that
-looks complete.
+Outputs are tiled, DEFLATE-compressed GeoTIFFs (or Erdas Imagine .img files,
+by extension: :func:`output_driver`) written in a temporary folder beside them
+and moved into place at the end, so a cancelled or failed run never leaves a
+file that looks complete.
 """
 
 import math
 import os
+import shutil
 from dataclasses import dataclass
 
 import numpy as np
@@ -405,30 +407,124 @@ def integer_type_with_nodata(values):
     raise ValueError("class values leave no room for a nodata value in a 32-bit integer raster")
 
 
-class BlockWriter:
-    """Write a raster strip by strip into a tiled, compressed GeoTIFF.
+#: Raster output formats MineLand writes, by extension: (GDAL driver, name shown to users).
+#: Only drivers that write strip by strip into a tiled file with one band per statistic and
+#: any of our pixel types (Byte to Int32, Float32), nodata, band names, colour table and RAT.
+OUTPUT_FORMATS = {".tif": ("GTiff", "GeoTIFF"), ".tiff": ("GTiff", "GeoTIFF"), ".img": ("HFA", "Erdas Imagine")}
 
-    The file is written as ``<path>.part.tif`` and renamed to ``path`` by
-    :meth:`close`; :meth:`abort` removes it. Use as a context manager: leaving
-    the block with an exception aborts.
+#: Why some extensions GDAL knows are not written (else the generic message).
+_REFUSED_FORMATS = {
+    ".vrt": "a VRT only points to other files, it holds no pixels",
+    ".gpkg": "GeoPackage rasters hold one band of Byte, Int16, UInt16 or Float32 tiles, not our multi-band "
+             "and Int32 outputs",
+}
+
+#: Creation options per driver. GTiff: DEFLATE at level 1: every reader knows it, and on measured outputs
+#: it was 3× faster than level 6 for a few % more bytes; the horizontal predictor helps integer classes
+#: (added for them), on noisy float statistics the floating-point predictor made files larger. HFA:
+#: 256-pixel tiles like the GeoTIFFs, uncompressed (its RLE compression cannot rewrite a tile that GDAL's
+#: cache flushed half-written); above 2 GiB GDAL puts the pixels in a spill file (<name>.ige) beside it.
+_CREATION_OPTIONS = {
+    "GTiff": ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "ZLEVEL=1", "BIGTIFF=IF_SAFER",
+              "NUM_THREADS=ALL_CPUS"],
+    "HFA": ["BLOCKSIZE=256"],
+}
+
+
+def supported_output_extensions():
+    """The raster output extensions, without dots, e.g. for the provider's file dialogs."""
+    return [ext[1:] for ext in OUTPUT_FORMATS]
+
+
+def output_driver(path):
+    """The GDAL driver writing a raster output, chosen by the extension of ``path`` (as QGIS's algorithms do).
+
+    Raises
+    ------
+    ValueError
+        For an extension MineLand does not write (none, .vrt, .gpkg, …), listing those it does.
+    """
+    extension = os.path.splitext(str(path))[1].lower()
+    if extension in OUTPUT_FORMATS:
+        return OUTPUT_FORMATS[extension][0]
+    supported = ", ".join(f"{ext} ({name})" for ext, (_, name) in OUTPUT_FORMATS.items())
+    what = f"'{extension}'" if extension else "a file name without extension"
+    reason = f" ({_REFUSED_FORMATS[extension]})" if extension in _REFUSED_FORMATS else ""
+    raise ValueError(f"{what} is not a raster format MineLand writes{reason}; name the output with one of "
+                     f"{supported}")
+
+
+def partial_folder(path):
+    """The folder beside ``path`` that holds it while it is written: ``<name>.partial-<pid>.tmp``.
+
+    Named so that nobody takes what an interrupted run leaves for a result (it
+    is no raster extension); per process, so that two runs never share one.
+    """
+    return f"{path}.partial-{os.getpid()}.tmp"
+
+
+def dataset_files(path):
+    """Every file GDAL reads for the dataset at ``path``, ``path`` first.
+
+    Its sidecars (.aux.xml, .ovr, a shapefile's .dbf, …) as GDAL lists them
+    (GetFileList), and for a VRT the files of its sources, recursively (VRTs of
+    VRTs). A file GDAL cannot open is listed alone.
+    """
+    files, pending, seen = [], [str(path)], set()
+    while pending:
+        current = pending.pop(0)
+        real = os.path.realpath(current)
+        if real in seen:
+            continue
+        seen.add(real)
+        files.append(current)
+        if current != str(path) and not _is_vrt(current):
+            continue  # a VRT's source: its own sidecars come with its list only if it is a VRT itself
+        try:
+            dataset = gdal.OpenEx(current, gdal.OF_RASTER | gdal.OF_VECTOR | gdal.OF_READONLY)
+        except RuntimeError:
+            continue
+        if dataset is not None:
+            pending.extend(str(f) for f in dataset.GetFileList() or [])
+        dataset = None
+    return files
+
+
+def _is_vrt(path):
+    try:
+        driver = gdal.IdentifyDriver(path)
+    except RuntimeError:
+        return False
+    return driver is not None and driver.ShortName == "VRT"
+
+
+class BlockWriter:
+    """Write a raster strip by strip into a tiled file whose format follows the extension (:func:`output_driver`).
+
+    The file is written in :func:`partial_folder` under its own name (so that
+    every file a driver makes, e.g. an Erdas spill file, keeps its name) and
+    moved to ``path`` by :meth:`close`; :meth:`abort` removes the folder. Use
+    as a context manager: leaving the block with an exception aborts.
     """
 
-    # DEFLATE at level 1: every reader knows it, and on measured outputs it was 3× faster
-    # than level 6 for a few % more bytes. The horizontal predictor helps integer classes;
-    # on noisy float statistics the floating-point predictor made files larger, so none.
     TILE = 256
-    CREATION_OPTIONS = ["TILED=YES", f"BLOCKXSIZE={TILE}", f"BLOCKYSIZE={TILE}", "COMPRESS=DEFLATE", "ZLEVEL=1",
-                        "BIGTIFF=IF_SAFER", "NUM_THREADS=ALL_CPUS"]
 
     def __init__(self, path, grid, gdal_type, nodata=None, bands=1):
         self.path = str(path)
-        self.tmp_path = self.path + ".part.tif"
-        options = list(self.CREATION_OPTIONS)
-        if gdal_type in INTEGER_TYPES:
+        self.driver = output_driver(self.path)
+        self.tmp_dir = partial_folder(self.path)
+        self.tmp_path = os.path.join(self.tmp_dir, os.path.basename(self.path))
+        options = list(_CREATION_OPTIONS[self.driver])
+        if gdal_type in INTEGER_TYPES and self.driver == "GTiff":
             options.append("PREDICTOR=2")
-        driver = gdal.GetDriverByName("GTiff")
-        _remove_quietly(self.tmp_path)
-        self.ds = driver.Create(self.tmp_path, grid.xsize, grid.ysize, bands, gdal_type, options)
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)
+        os.mkdir(self.tmp_dir)
+        try:
+            self.ds = gdal.GetDriverByName(self.driver).Create(self.tmp_path, grid.xsize, grid.ysize, bands,
+                                                               gdal_type, options)
+        except RuntimeError:
+            shutil.rmtree(self.tmp_dir, ignore_errors=True)
+            raise
         self.ds.SetGeoTransform(grid.geotransform)
         if grid.crs_wkt:
             self.ds.SetProjection(grid.crs_wkt)
@@ -456,24 +552,25 @@ class BlockWriter:
             self.ds.GetRasterBand(index).SetDescription(str(name))
 
     def close(self):
-        """Finish the file and move it to its final name; return the path.
+        """Finish the file and move it (with the files its driver made beside it) to its final name.
 
-        A style sidecar (.qml) left by an earlier file of that name is removed:
-        it described the old raster.
+        The files of an earlier raster of that name (its .aux.xml, .ovr, spill
+        file, and the style sidecar .qml) are removed first: they described the
+        old raster. Returns the path.
         """
         self.ds.FlushCache()
         self.ds = None
-        _remove_quietly(os.path.splitext(self.path)[0] + ".qml")
-        for suffix in ("", ".aux.xml"):
-            _remove_quietly(self.path + suffix)
-            if os.path.exists(self.tmp_path + suffix):
-                os.replace(self.tmp_path + suffix, self.path + suffix)
+        folder = os.path.dirname(self.path)
+        for old in _raster_files(self.path) + [os.path.splitext(self.path)[0] + ".qml"]:
+            _remove_quietly(old)
+        for name in os.listdir(self.tmp_dir):
+            os.replace(os.path.join(self.tmp_dir, name), os.path.join(folder, name))
+        os.rmdir(self.tmp_dir)
         return self.path
 
     def abort(self):
         self.ds = None
-        for suffix in ("", ".aux.xml"):
-            _remove_quietly(self.tmp_path + suffix)
+        shutil.rmtree(self.tmp_dir, ignore_errors=True)
 
     def __enter__(self):
         return self
@@ -484,6 +581,23 @@ class BlockWriter:
         else:
             self.abort()
         return False
+
+
+def _raster_files(path):
+    """The files of the raster at ``path`` (itself and its sidecars); [path] when it is no raster GDAL opens."""
+    files = [path, path + ".aux.xml", path + ".ovr"]
+    if path.lower().endswith(".img"):  # Erdas spill file and overviews
+        files += [os.path.splitext(path)[0] + ext for ext in (".ige", ".rrd")]
+    if not os.path.exists(path):
+        return files
+    try:
+        listed = gdal.Open(path).GetFileList() or []
+    except RuntimeError:
+        return files
+    # Only its own sidecars (x.tif.ovr, x.ige): never the sources of a VRT someone named x.tif.
+    stem = os.path.splitext(os.path.basename(path))[0] + "."
+    return files + [f for f in listed if os.path.dirname(os.path.abspath(f)) == os.path.dirname(os.path.abspath(path))
+                    and os.path.basename(f).startswith(stem)]
 
 
 def _remove_quietly(path):

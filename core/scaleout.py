@@ -18,9 +18,9 @@ Outputs are written on the client, streaming: strips are submitted in order
 with a bounded number in flight (two per worker thread), and each result is
 written by :class:`.raster_io.BlockWriter` as soon as every strip above it is
 written, then released. So the client never holds more than the strips in
-flight, writes the same tiled DEFLATE GeoTIFF as the local run, and keeps its
-guarantee: the file is ``<name>.part.tif`` until the last strip is written,
-and is removed if the job fails or is cancelled. (Per-strip temporary files
+flight, writes the same file as the local run, and keeps its guarantee: the
+file is in the folder ``<name>.partial-<pid>.tmp`` beside it until the last
+strip is written, and is removed if the job fails or is cancelled. (Per-strip temporary files
 merged at the end were the alternative; they need an output folder shared by
 every worker and a second full read and write of the output, and a failed
 merge leaves pieces about.)

@@ -27,6 +27,7 @@ from ..algorithms.restoration_summary import RestorationSummaryAlgorithm
 from ..algorithms.transfer_matrix import TransferMatrixAlgorithm
 from ..algorithms.trend import TrendAlgorithm
 from ..algorithms.zonal_series import ZonalSeriesAlgorithm
+from ..core import raster_io
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(__file__))
 MODELS_DIR = os.path.join(PLUGIN_DIR, "models")
@@ -80,6 +81,13 @@ class MineLandProvider(QgsProcessingProvider):
 
     def icon(self):
         return QIcon(os.path.join(PLUGIN_DIR, "icon.svg"))
+
+    def supportedOutputRasterLayerExtensions(self):  # noqa: N802 (QGIS's name)
+        """The extensions our raster writer writes (the dialogs offer only these): .tif, .tiff, .img."""
+        return raster_io.supported_output_extensions()
+
+    def defaultRasterFileExtension(self):  # noqa: N802 (QGIS's name)
+        return "tif"
 
     def loadAlgorithms(self):  # noqa: N802 (QGIS's name)
         for algorithm in ALGORITHMS:

@@ -219,9 +219,10 @@ def test_block_writer_renames_on_close(tmp_path):
     writer = raster_io.BlockWriter(path, grid, gdal.GDT_Byte, nodata=0)
     writer.write(0, np.array([[1, 2, 3]], np.uint8))
     writer.write(1, np.array([[4, 5, 0]], np.uint8))
-    assert os.path.exists(str(path) + ".part.tif") and not path.exists()
+    partial = f"{path}.partial-{os.getpid()}.tmp"  # a folder, no raster extension: nobody takes it for a result
+    assert os.listdir(tmp_path) == [os.path.basename(partial)] and os.path.isdir(partial)
     assert writer.close() == str(path)
-    assert path.exists() and not os.path.exists(str(path) + ".part.tif")
+    assert os.listdir(tmp_path) == ["out.tif"]
     np.testing.assert_array_equal(read_raster(path), [[1, 2, 3], [4, 5, 0]])
     ds = gdal.Open(str(path))
     assert ds.GetRasterBand(1).GetNoDataValue() == 0
@@ -237,6 +238,63 @@ def test_block_writer_removes_temporary_on_exception(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
+@pytest.mark.parametrize("name, driver", [("a.tif", "GTiff"), ("a.TIFF", "GTiff"), ("a.img", "HFA")])
+def test_output_driver_follows_the_extension(name, driver):
+    assert raster_io.output_driver(name) == driver
+
+
+@pytest.mark.parametrize("name, says", [("a.vrt", "holds no pixels"), ("a.gpkg", "GeoPackage"), ("a.asc", "'.asc'"),
+                                        ("a", "without extension")])
+def test_output_driver_refuses_other_extensions(name, says):
+    with pytest.raises(ValueError, match=says) as caught:
+        raster_io.output_driver(name)
+    assert ".tif (GeoTIFF), .tiff (GeoTIFF), .img (Erdas Imagine)" in str(caught.value)
+
+
+def test_block_writer_writes_erdas_imagine_with_spill_file(tmp_path, monkeypatch):
+    # force the spill file GDAL makes above 2 GiB: it must keep its name when moved into place
+    monkeypatch.setitem(raster_io._CREATION_OPTIONS, "HFA", ["BLOCKSIZE=256", "USE_SPILL=YES"])
+    path = tmp_path / "out.img"
+    values = np.arange(12, dtype=np.int32).reshape(3, 4) - 5
+    with raster_io.BlockWriter(path, utm_grid(xsize=4, ysize=3), gdal.GDT_Int32, nodata=-99, bands=2) as writer:
+        writer.set_band_names(["first", "second"])
+        writer.write(0, values[:2])
+        writer.write(2, values[2:])
+        writer.write(0, values * 2, band=2)
+    assert sorted(os.listdir(tmp_path)) == ["out.ige", "out.img"]
+    ds = gdal.Open(str(path))
+    assert ds.GetDriver().ShortName == "HFA" and ds.GetRasterBand(2).GetDescription() == "second"
+    np.testing.assert_array_equal(ds.GetRasterBand(1).ReadAsArray(), values)
+    np.testing.assert_array_equal(ds.GetRasterBand(2).ReadAsArray(), values * 2)
+    assert ds.GetRasterBand(1).GetNoDataValue() == -99
+
+
+def test_block_writer_replaces_an_earlier_raster_and_its_sidecars(tmp_path):
+    path = tmp_path / "out.tif"
+    write_raster(path, np.ones((2, 2), np.float32))
+    for sidecar in ("out.tif.aux.xml", "out.tif.ovr", "out.qml", "other.tif"):
+        (tmp_path / sidecar).write_text("old", encoding="utf-8")
+    with raster_io.BlockWriter(path, utm_grid(xsize=2, ysize=1), gdal.GDT_Byte, nodata=0) as writer:
+        writer.write(0, np.array([[3, 4]], np.uint8))
+    assert sorted(os.listdir(tmp_path)) == ["other.tif", "out.tif"]
+    np.testing.assert_array_equal(read_raster(path), [[3, 4]])
+
+
+def test_dataset_files_lists_vrt_sources_recursively(tmp_path):
+    tifs = [write_raster(tmp_path / f"{i}.tif", np.full((2, 2), i, np.uint8)) for i in range(2)]
+    inner = [str(tmp_path / f"{i}.vrt") for i in range(2)]
+    for vrt, tif in zip(inner, tifs):
+        gdal.BuildVRT(vrt, [tif]).FlushCache()
+    outer = str(tmp_path / "stack.vrt")
+    gdal.BuildVRT(outer, inner, separate=True).FlushCache()
+    files = raster_io.dataset_files(outer)
+    assert files[0] == outer
+    assert sorted(os.path.basename(f) for f in files) == ["0.tif", "0.vrt", "1.tif", "1.vrt", "stack.vrt"]
+    text = tmp_path / "notes.txt"
+    text.write_text("not a raster", encoding="utf-8")
+    assert raster_io.dataset_files(text) == [str(text)]
+
+
 # ------------------------------------------------------------- class names
 
 def test_class_names_round_trip(tmp_path):
@@ -245,7 +303,7 @@ def test_class_names_round_trip(tmp_path):
     with raster_io.BlockWriter(path, utm_grid(xsize=2, ysize=1), gdal.GDT_Byte, nodata=0) as writer:
         writer.write(0, np.array([[1, 7]], np.uint8))
         raster_io.write_class_names(writer.band(), names)
-    assert not any(name.endswith(".part.tif.aux.xml") for name in os.listdir(tmp_path))
+    assert not any(".partial-" in name for name in os.listdir(tmp_path))
     ds = gdal.Open(str(path))
     assert raster_io.read_class_names(ds.GetRasterBand(1)) == names
 
