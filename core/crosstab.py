@@ -89,8 +89,9 @@ def _pair_bincount(a, b, weights):
     found, inverse = np.unique(codes, return_inverse=True)
     counts = np.bincount(inverse)
     sums = None if weights is None else np.bincount(inverse, weights)
-    found = found.astype(np.int64)
-    return found // n_b + a_min, found % n_b + b_min, counts, sums
+    # decoded in uint64: the codes of two full Int32 ranges reach 2⁶⁴ − 1, past int64
+    n_b = np.uint64(n_b)
+    return ((found // n_b).astype(np.int64) + a_min, (found % n_b).astype(np.int64) + b_min, counts, sums)
 
 
 class PairCounter:

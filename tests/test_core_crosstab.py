@@ -251,3 +251,14 @@ def test_negative_codes_that_collided_get_their_own_codes():
     out = crosstab.change_codes(start, end, np.array([True, True]), coding, 0, np.uint8)
     assert out.tolist() == [2, 1]  # pairs in (from, to) order: (−1, 40), (0, −60)
     assert coding.names(str) == {1: "-1 → 40", 2: "0 → -60"}
+
+
+def test_pairs_of_the_full_int32_range_are_counted_as_they_are():
+    # the np.unique path's codes reach 2⁶⁴ − 1: decoded through int64 they came back as other classes
+    start = np.array([-2**31, 2**31 - 1, 0, 2**31 - 1], dtype=np.int32)
+    end = np.array([2**31 - 1, -2**31, 0, 2**31 - 1], dtype=np.int32)
+    counter = crosstab.PairCounter(np.ones(1))
+    counter.add(0, start[None], end[None])
+    table = counter.result()
+    found = dict(zip(zip(table.from_class.tolist(), table.to_class.tolist()), table.pixels.tolist()))
+    assert found == {(-2**31, 2**31 - 1): 1, (0, 0): 1, (2**31 - 1, -2**31): 1, (2**31 - 1, 2**31 - 1): 1}
