@@ -215,7 +215,7 @@ def test_change_codes_are_unique_per_class_pair(dtype, low, high):
     start[0, :2], end[0, :2] = classes[classes >= 0][:1], classes[-1]
     pairs = _pairs_of(start, end)
     coding = crosstab.change_coding(start.ravel(), end.ravel())
-    gdal_type, out_type, nodata = raster_io.integer_type_with_nodata(coding.codes)
+    _, out_type, nodata = raster_io.integer_type_with_nodata(coding.codes)
     valid = np.ones(start.shape, dtype=bool)
     valid[5] = False
     out = crosstab.change_codes(start, end, valid, coding, nodata, out_type)

@@ -3,7 +3,7 @@ rasters or of zero area, and Excel's semicolon CSVs. Every case asserts a number
 a QgsProcessingException naming the parameter, with the inputs unchanged."""
 
 import re
-import xml.etree.ElementTree as ElementTree
+from xml.etree import ElementTree
 
 import numpy as np
 import pytest
