@@ -36,7 +36,8 @@ class MoranAlgorithm(MineLandAlgorithm):
                                               QgsProcessingParameterNumber.Integer, 999, minValue=0, maxValue=99999),
                  "Random permutations for the pseudo p-values (default 999; 9 or more). 0: the analytical z and p "
                  "(randomisation) instead, as ArcGIS and as mineland:hotspots with 0.")
-        self.add(QgsProcessingParameterNumber("SEED", "Random seed", QgsProcessingParameterNumber.Integer, 0),
+        self.add(QgsProcessingParameterNumber("SEED", "Random seed", QgsProcessingParameterNumber.Integer, 0,
+                                              minValue=0, maxValue=2**31 - 1),
                  "Seed of the permutations: the same seed gives the same pseudo p-values.")
         self.add(QgsProcessingParameterNumber("ALPHA", "Significance level", QgsProcessingParameterNumber.Double,
                                               0.05, minValue=0.0001, maxValue=0.5),
