@@ -104,7 +104,7 @@ def test_change_codes_on_dask_are_the_local_ones(tmp_path):
 
     dtype, nodata, classes = CODE_CASES["uint16_to_65535"]
     start, end, start_path, end_path = class_pair(tmp_path, dtype, nodata, classes)
-    with distributed.Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as client:
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=":0") as client:
         table = scaleout.transfer_matrix_on_cluster(start_path, end_path, scheduler=client,
                                                     change_output=str(tmp_path / "dask.tif"))
     valid = (start != nodata) & (end != nodata)
@@ -122,3 +122,122 @@ def test_change_codes_on_dask_are_the_local_ones(tmp_path):
     assert len(inverse) == len(expected)
     for (f, t), n in expected.items():
         assert int(((change == inverse[(f, t)]) & (start == f) & (end == t)).sum()) == n
+
+
+# ------------------------------------------------------------------ 6. damaged inputs and numeric parameters
+
+def good_pair(folder):
+    rng = np.random.default_rng(2)
+    a = rng.integers(1, 5, (300, 300)).astype(np.uint8)
+    return a, write_raster(folder / "good.tif", a, nodata=0, block=64)
+
+
+def test_truncated_geotiff_names_the_parameter(run, tmp_path):
+    _, good = good_pair(tmp_path)
+    data = open(good, "rb").read()
+    truncated = tmp_path / "truncated.tif"
+    truncated.write_bytes(data[: len(data) // 2])
+    before = digests([good, str(truncated)])
+    raises(run, "mineland:transfermatrix", {"INPUT_START": good, "INPUT_END": str(truncated),
+                                            "OUTPUT": str(tmp_path / "p.csv")},
+           r"^INPUT_END: truncated\.tif cannot be read .*damaged or truncated")
+    assert digests([good, str(truncated)]) == before
+
+
+def test_tile_damaged_mid_file_is_named_when_the_block_is_read(run, tmp_path):
+    _, good = good_pair(tmp_path)
+    damaged = tmp_path / "damaged.tif"
+    compressed = str(tmp_path / "compressed.tif")  # a deflated tile with junk in it cannot be decoded
+    gdal.Translate(compressed, good, creationOptions=["TILED=YES", "BLOCKXSIZE=64", "BLOCKYSIZE=64",
+                                                      "COMPRESS=DEFLATE"])
+    damaged.write_bytes(open(compressed, "rb").read())
+    dataset = gdal.Open(compressed)
+    offset = int(dataset.GetRasterBand(1).GetMetadataItem("BLOCK_OFFSET_2_2", "TIFF"))
+    size = int(dataset.GetRasterBand(1).GetMetadataItem("BLOCK_SIZE_2_2", "TIFF"))
+    dataset = None
+    with open(damaged, "r+b") as handle:  # the first and last tiles stay intact: only a mid-run read fails
+        handle.seek(offset)
+        handle.write(b"\xff" * size)
+    raises(run, "mineland:transfermatrix", {"INPUT_START": good, "INPUT_END": str(damaged),
+                                            "OUTPUT": str(tmp_path / "p.csv")},
+           r"^INPUT_END: the file could not be read to the end: .*damaged\.tif.*damaged or truncated")
+
+
+def test_text_file_named_tif_is_not_a_raster(run, tmp_path):
+    _, good = good_pair(tmp_path)
+    text = tmp_path / "notes.tif"
+    text.write_text("min,max,value\n1,2,3\n", encoding="utf-8")
+    message = raises(run, "mineland:transfermatrix", {"INPUT_START": good, "INPUT_END": str(text),
+                                                      "OUTPUT": str(tmp_path / "p.csv")},
+                     r"INPUT_END: the file '.*notes\.tif' exists but is not a raster GDAL can read")
+    assert "not found" not in message
+    raises(run, "mineland:trend", {"INPUTS": [str(text)], "YEARS": "2000", "OUTPUT": str(tmp_path / "t.tif")},
+           r"INPUTS: the file '.*notes\.tif' exists but is not a raster")
+
+
+def test_rotated_raster_is_refused_as_rotated(run, tmp_path):
+    a, good = good_pair(tmp_path)
+    rotated = tmp_path / "rotated.tif"
+    dataset = gdal.Translate(str(rotated), good)
+    dataset.SetGeoTransform((500000.0, 29.9, 1.5, 6000000.0, 1.5, -29.9))
+    dataset = None
+    message = raises(run, "mineland:transfermatrix", {"INPUT_START": good, "INPUT_END": str(rotated),
+                                                      "OUTPUT": str(tmp_path / "p.csv")},
+                     r"^INPUT_END: rotated\.tif is rotated or sheared .*not supported.*gdalwarp")
+    assert "pixel size" not in message
+
+
+@pytest.mark.parametrize("algorithm, key, value, rule", [
+    ("mineland:fishnet", "CELL_SIZE", float("nan"), r"CELL_SIZE \(Cell size \(m\)\): must be at least 1, got nan"),
+    ("mineland:fishnet", "CELL_SIZE", 0.5, r"CELL_SIZE \(Cell size \(m\)\): must be at least 1, got 0.5"),
+    ("mineland:trend", "ALPHA", 0.9, r"ALPHA \(Significance level α\): must be between 0.0001 and 0.5, got 0.9"),
+    ("mineland:trend", "MIN_VALID", 2, r"MIN_VALID \(.*\): must be at least 4 \(a whole number\), got 2"),
+    ("mineland:moran", "SEED", -1, r"SEED \(Random seed\): must be between 0 and 2.14748e\+09 \(a whole number\)"),
+    ("mineland:moran", "PERMUTATIONS", 100000, r"PERMUTATIONS \(.*\): must be between 0 and 99999"),
+])
+def test_numbers_out_of_range_state_the_range(provider, algorithm, key, value, rule):
+    from qgis.core import QgsProcessingContext
+
+    alg = provider.algorithm(algorithm.split(":")[1])
+    definition = alg.parameterDefinition(key)
+    assert definition.minimum() > -1e300  # the range is in the definition: the dialog cannot take a bad value
+    ok, message = alg.checkParameterValues({key: value}, QgsProcessingContext())
+    assert not ok and re.search(rule, message), message
+
+
+def test_cell_size_nan_through_processing_run(run, tmp_path):
+    from qgis.core import QgsProcessingException
+
+    with pytest.raises(QgsProcessingException, match=r"CELL_SIZE \(Cell size \(m\)\): must be at least 1, got nan"):
+        run("mineland:fishnet", {"CELL_SIZE": float("nan"), "OUTPUT": str(tmp_path / "f.gpkg")})
+
+
+def test_moran_and_hotspots_agree_on_zero_permutations(run, tmp_path):
+    from qgis.core import QgsVectorLayer
+    from scipy.special import ndtr
+    from test_alg_spatial import grid_with_values
+
+    from mineland.core import autocorrelation, spatial_weights
+
+    rng = np.random.default_rng(2)
+    values = rng.random((6, 7))
+    values[:3, :3] += 3.0
+    path = grid_with_values(run, tmp_path, values)
+    common = {"INPUT": path, "FIELD": "value", "WEIGHTS": 0, "PERMUTATIONS": 0}
+    moran = run("mineland:moran", dict(common, OUTPUT=str(tmp_path / "m.gpkg")))
+    hot = run("mineland:hotspots", dict(common, OUTPUT=str(tmp_path / "h.gpkg")))
+    assert "P_SIM" not in moran and "P_SIM" not in hot  # analytical only, in both
+    cells = sorted(QgsVectorLayer(moran["OUTPUT"], "m", "ogr").getFeatures(), key=lambda f: (f["row"], f["col"]))
+    weights = spatial_weights.row_standardise(spatial_weights.grid_contiguity(6, 7, "queen"))
+    expected_i, variance = autocorrelation.local_moran_moments(values.ravel() - values.mean(), weights.matrix)
+    z = values.ravel() - values.mean()
+    anselin = z * (weights.matrix @ z) / (z @ z / z.size)
+    z_score = (anselin - expected_i) / np.sqrt(variance)
+    np.testing.assert_allclose([f["LMiZScore"] for f in cells], z_score, atol=1e-9)
+    np.testing.assert_allclose([f["LMiPValue"] for f in cells], 2 * ndtr(-np.abs(z_score)), atol=1e-12)
+    significant = [f["COType"] != "NS" for f in cells]
+    assert significant == list(2 * ndtr(-np.abs(z_score)) < 0.05) and any(significant)
+    for algorithm in ("mineland:moran", "mineland:hotspots"):
+        raises(run, algorithm, dict(common, PERMUTATIONS=5, OUTPUT=str(tmp_path / "x.gpkg")),
+               r"^PERMUTATIONS: 5 permutations cannot give a pseudo p below 0\.1: use 0 \(analytical test only\) "
+               r"or at least 9")
