@@ -241,3 +241,109 @@ def test_moran_and_hotspots_agree_on_zero_permutations(run, tmp_path):
         raises(run, algorithm, dict(common, PERMUTATIONS=5, OUTPUT=str(tmp_path / "x.gpkg")),
                r"^PERMUTATIONS: 5 permutations cannot give a pseudo p below 0\.1: use 0 \(analytical test only\) "
                r"or at least 9")
+
+
+# ------------------------------------------------------------------ 7. polygons
+
+X0, Y0 = 500000.0, 6000000.0
+INSIDE = f"POLYGON(({X0} {Y0}, {X0 + 90} {Y0}, {X0 + 90} {Y0 - 120}, {X0} {Y0 - 120}, {X0} {Y0}))"  # 3 × 4 pixels
+OUTSIDE = f"POLYGON(({X0 + 9000} {Y0}, {X0 + 9090} {Y0}, {X0 + 9090} {Y0 - 90}, {X0 + 9000} {Y0 - 90}, {X0 + 9000} {Y0}))"
+ZERO = f"POLYGON(({X0 + 30} {Y0 - 15}, {X0 + 60} {Y0 - 45}, {X0 + 90} {Y0 - 75}, {X0 + 30} {Y0 - 15}))"  # collinear
+
+
+def write_polygons(path, rows, epsg=32633):
+    """A GeoJSON of (name, WKT) polygons in ``epsg``; return its path."""
+    from osgeo import ogr, osr
+
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(epsg)
+    srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    dataset = ogr.GetDriverByName("GPKG").CreateDataSource(str(path))
+    layer = dataset.CreateLayer("mines", srs, ogr.wkbPolygon)
+    layer.CreateField(ogr.FieldDefn("name", ogr.OFTString))
+    for name, wkt in rows:
+        feature = ogr.Feature(layer.GetLayerDefn())
+        feature["name"] = name
+        geometry = ogr.CreateGeometryFromWkt(wkt)
+        if epsg != 32633:
+            source = osr.SpatialReference()
+            source.ImportFromEPSG(32633)
+            source.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+            geometry.Transform(osr.CoordinateTransformation(source, srs))
+        feature.SetGeometry(geometry)
+        layer.CreateFeature(feature)
+    dataset = None
+    return str(path)
+
+
+def read_rows(path):
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def cover_series(folder):
+    rng = np.random.default_rng(11)
+    covers = [rng.integers(1, 5, (10, 10)).astype(np.uint8) for _ in range(2)]
+    return covers, [write_raster(folder / f"lc{k}.tif", c, nodata=0) for k, c in enumerate(covers)]
+
+
+def test_disturbance_polygons_outside_or_of_zero_area_get_null(run, tmp_path, recording_feedback):
+    covers, paths = cover_series(tmp_path)
+    mines = write_polygons(tmp_path / "mines.gpkg", [("in", INSIDE), ("out", OUTSIDE), ("zero", ZERO)])
+    before = digests(paths + [mines])
+    feedback = recording_feedback()
+    result = run("mineland:disturbance", {"MINES": mines, "ID_FIELD": "name", "INPUTS": paths, "YEARS": "2000,2001",
+                                          "OUTPUT": str(tmp_path / "long.csv"),
+                                          "OUTPUT_POLYGONS": str(tmp_path / "totals.gpkg")}, feedback)
+    rows = {(r["polygon_id"], r["year"]): r for r in read_rows(result["OUTPUT"])}
+    a, b = covers[0][:4, :3], covers[1][:4, :3]  # polygon "in": rows 0-3, columns 0-2
+    dev = np.sum((a >= 2) & (b == 1)) * 900 / 1e6  # vegetation (2, 3, 4) → mine-related (1)
+    assert float(rows[("in", "2001")]["dev_km2"]) == pytest.approx(dev)
+    assert float(rows[("in", "2001")]["bsp_pct"]) == pytest.approx(np.mean(b == 1) * 100)
+    for name in ("out", "zero"):  # rows kept, every figure NULL (not 0 km²)
+        assert [rows[(name, y)][k] for y in ("2000", "2001") for k in ("dev_km2", "rec_km2", "bsp_pct")] == [""] * 6
+    from qgis.core import QgsVectorLayer
+
+    totals = {f["polygon_id"]: f for f in QgsVectorLayer(result["OUTPUT_POLYGONS"], "t", "ogr").getFeatures()}
+    assert totals["out"]["dev_km2"] is None or str(totals["out"]["dev_km2"]) == "NULL"
+    assert totals["in"]["dev_km2"] == pytest.approx(dev)
+    assert any("MINES: 1 polygon(s) outside the rasters" in w for w in feedback.warnings), feedback.warnings
+    assert any("MINES: 1 polygon(s) of zero area" in w for w in feedback.warnings), feedback.warnings
+    assert digests(paths + [mines]) == before
+
+
+def test_zonalseries_keeps_a_row_for_polygons_without_pixels(run, tmp_path, recording_feedback):
+    values = np.arange(100, dtype=np.float32).reshape(10, 10)
+    path = write_raster(tmp_path / "v.tif", values, nodata=-9999.0)
+    mines = write_polygons(tmp_path / "mines.gpkg", [("in", INSIDE), ("out", OUTSIDE), ("zero", ZERO)])
+    feedback = recording_feedback()
+    result = run("mineland:zonalseries", {"MINES": mines, "ID_FIELD": "name", "INPUTS": [path], "YEARS": "2000",
+                                          "OUTPUT": str(tmp_path / "z.csv")}, feedback)
+    means = {r["polygon_id"]: r["mean"] for r in read_rows(result["OUTPUT"])}
+    assert float(means["in"]) == pytest.approx(values[:4, :3].mean())
+    assert means["out"] == "" and means["zero"] == ""
+    assert sum("polygon(s) outside the rasters" in w or "polygon(s) of zero area" in w for w in feedback.warnings) == 2
+
+
+def test_patchstats_zero_area_polygons_are_no_patches_in_any_crs(run, tmp_path, recording_feedback):
+    from pyproj import Geod, Transformer
+
+    rows = [("a", INSIDE), ("b", OUTSIDE), ("zero", ZERO)]
+    results = {}
+    for epsg in (32633, 4326):
+        layer = write_polygons(tmp_path / f"p{epsg}.gpkg", rows, epsg)
+        feedback = recording_feedback()
+        results[epsg] = run("mineland:patchstats", {"INPUT": layer, "OUTPUT": str(tmp_path / f"s{epsg}.csv")},
+                            feedback)
+        assert any("INPUT: 1 polygon(s) of zero area" in w for w in feedback.warnings), feedback.warnings
+    # the two real patches' areas on the WGS 84 ellipsoid (pyproj / GeographicLib), independently of QGIS
+    to_geographic = Transformer.from_crs(32633, 4326, always_xy=True)
+    areas = []
+    for x_min, x_max, y_min, y_max in ((X0, X0 + 90, Y0 - 120, Y0), (X0 + 9000, X0 + 9090, Y0 - 90, Y0)):
+        lon, lat = to_geographic.transform([x_min, x_max, x_max, x_min], [y_max, y_max, y_min, y_min])
+        areas.append(abs(Geod(ellps="WGS84").polygon_area_perimeter(lon, lat)[0]) / 1e6)
+    for result in results.values():
+        assert result["PATCHES"] == 2
+        assert result["GEOMEAN_AREA_KM2"] == pytest.approx(np.exp(np.mean(np.log(areas))), rel=1e-6)
