@@ -140,7 +140,7 @@ class DesertificationAlgorithm(MineLandAlgorithm):
 
     def _mine_areas(self, parameters, context, feedback, class_path):
         classes = RasterInput("OUTPUT_CLASS", class_path)
-        zones = burn(parameters, "MINES", classes, context, feedback)
+        zones = burn(parameters, "MINES", classes, context, feedback, "they add nothing to the shares")
         areas = np.zeros(5)
         row_areas = pixel_areas([classes])
         for yoff, nrows, (index, values) in raster_io.iter_blocks([zones.index.band, classes.band], classes.grid,

@@ -28,13 +28,13 @@ class Zones:
         return self.pixels[1:] == 0
 
 
-def burn(parameters, key, template, context, feedback):
+def burn(parameters, key, template, context, feedback, no_pixel_note="their figures are NULL"):
     """Polygons of parameter ``key`` as a raster of their 1-based index on ``template``'s grid (0 = none).
 
     A pixel belongs to the polygon covering its centre; where polygons overlap, one of them gets it.
     Features without geometry are skipped with a warning; polygons of zero area (which the repair
     turns into nothing) stay, without pixels, and like polygons outside the rasters they are counted
-    in a warning, so that their figures are NULL rather than missing or 0.
+    in a warning (ending with ``no_pixel_note``), so that their figures are NULL rather than missing or 0.
     """
     crs = QgsCoordinateReferenceSystem()
     crs.createFromWkt(template.grid.crs_wkt)
@@ -58,7 +58,7 @@ def burn(parameters, key, template, context, feedback):
     index = RasterInput(f"{key} (rasterized)", burnt.source())
     check_grids([template, index])
     zones = Zones(indexed, polygons, index, _pixel_counts(index, len(polygons)))
-    _warn_without_pixels(zones, key, template, feedback)
+    _warn_without_pixels(zones, key, template, feedback, no_pixel_note)
     return zones
 
 
@@ -80,7 +80,7 @@ def _pixel_counts(index, count):
     return pixels
 
 
-def _warn_without_pixels(zones, key, template, feedback):
+def _warn_without_pixels(zones, key, template, feedback, note):
     """One warning with the number of polygons of zero area, and one with those outside the rasters."""
     grid = template.grid
     gt = grid.geotransform
@@ -99,12 +99,12 @@ def _warn_without_pixels(zones, key, template, feedback):
         else:
             small += 1
     if zero_area:
-        feedback.pushWarning(f"{key}: {zero_area} polygon(s) of zero area: their figures are NULL")
+        feedback.pushWarning(f"{key}: {zero_area} polygon(s) of zero area: {note}")
     if outside:
-        feedback.pushWarning(f"{key}: {outside} polygon(s) outside the rasters: their figures are NULL")
+        feedback.pushWarning(f"{key}: {outside} polygon(s) outside the rasters: {note}")
     if small:
         feedback.pushWarning(f"{key}: {small} polygon(s) cover no pixel centre of the rasters (smaller than a pixel?): "
-                             "their figures are NULL")
+                             f"{note}")
 
 
 def zonal_means(zones, series, row_areas_m2, feedback, span=(0.0, 1.0)):

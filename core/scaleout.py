@@ -723,7 +723,8 @@ def _parser():
     matrix_cmd.add_argument("start")
     matrix_cmd.add_argument("end")
     matrix_cmd.add_argument("--table", help="CSV of from_class, to_class, pixels, area_m2")
-    matrix_cmd.add_argument("--change", help="change raster (from × 100 + to, or pairs numbered when codes are negative or large)")
+    matrix_cmd.add_argument("--change", help="change raster (from × 100 + to; the pairs numbered when codes are "
+                            "negative or large)")
     return parser
 
 

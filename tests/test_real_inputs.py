@@ -247,7 +247,8 @@ def test_moran_and_hotspots_agree_on_zero_permutations(run, tmp_path):
 
 X0, Y0 = 500000.0, 6000000.0
 INSIDE = f"POLYGON(({X0} {Y0}, {X0 + 90} {Y0}, {X0 + 90} {Y0 - 120}, {X0} {Y0 - 120}, {X0} {Y0}))"  # 3 × 4 pixels
-OUTSIDE = f"POLYGON(({X0 + 9000} {Y0}, {X0 + 9090} {Y0}, {X0 + 9090} {Y0 - 90}, {X0 + 9000} {Y0 - 90}, {X0 + 9000} {Y0}))"
+OUTSIDE = (f"POLYGON(({X0 + 9000} {Y0}, {X0 + 9090} {Y0}, {X0 + 9090} {Y0 - 90}, {X0 + 9000} {Y0 - 90}, "
+           f"{X0 + 9000} {Y0}))")
 ZERO = f"POLYGON(({X0 + 30} {Y0 - 15}, {X0 + 60} {Y0 - 45}, {X0 + 90} {Y0 - 75}, {X0 + 30} {Y0 - 15}))"  # collinear
 
 
