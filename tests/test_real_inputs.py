@@ -348,3 +348,53 @@ def test_patchstats_zero_area_polygons_are_no_patches_in_any_crs(run, tmp_path, 
     for result in results.values():
         assert result["PATCHES"] == 2
         assert result["GEOMEAN_AREA_KM2"] == pytest.approx(np.exp(np.mean(np.log(areas))), rel=1e-6)
+
+
+# ------------------------------------------------------------------ 8. Excel's semicolon CSVs with decimal commas
+
+def test_reclassify_reads_semicolons_with_decimal_commas(run, tmp_path):
+    codes = np.array([[5, 6, 7, 8], [1, 2, 3, 9]], dtype=np.uint8)
+    raster = write_raster(tmp_path / "v.tif", codes, nodata=0)
+    table = tmp_path / "excel.csv"  # as Excel saves "CSV" in a German or French locale, BOM and CRLF included
+    table.write_bytes("\ufeffmin;max;value;name\r\n5,5;7,5;1;Mine\r\n1,25;2,0;2;Ackerland 1,5\r\n".encode("utf-8"))
+    before = digests([raster, str(table)])
+    result = run("mineland:reclassify", {"INPUT": raster, "PRESET": 0, "TABLE_CSV": str(table),
+                                         "OUTPUT": str(tmp_path / "c.tif")})
+    out = read_raster(result["OUTPUT"])
+    dataset = gdal.Open(result["OUTPUT"])
+    nodata = dataset.GetRasterBand(1).GetNoDataValue()
+    expected = np.where((codes >= 5.5) & (codes <= 7.5), 1, np.where((codes >= 1.25) & (codes <= 2.0), 2, nodata))
+    np.testing.assert_array_equal(out, expected)
+    assert raster_io.read_class_names(dataset.GetRasterBand(1)) == {1: "Mine", 2: "Ackerland 1,5"}
+    assert digests([raster, str(table)]) == before
+
+
+def test_carbon_and_thresholds_read_decimal_commas(run, tmp_path):
+    classes = np.array([[1, 1, 2, 2]], dtype=np.uint8)
+    paths = [write_raster(tmp_path / f"c{y}.tif", classes, nodata=0) for y in (2000, 2010)]
+    table = tmp_path / "carbon.csv"
+    table.write_text("lucode;c_above;c_soil\n1;12,5;0,5\n2;1.000,25;0\n", encoding="utf-8")
+    result = run("mineland:carbonstock", {"INPUTS": paths, "YEARS": "2000,2010", "CARBON_TABLE": str(table),
+                                          "OUTPUT": str(tmp_path / "c.csv")})
+    hectares = 30 * 30 / 1e4  # Mg/ha × ha per pixel, two pixels of each class
+    assert result["CARBON_FIRST_MT"] * 1e6 == pytest.approx(2 * hectares * (13.0 + 1000.25))
+
+    slope = np.array([[4.0, 12.0, 20.0, 30.0]], dtype=np.float32)
+    thresholds = tmp_path / "t.csv"
+    thresholds.write_text("factor;b1;b2;b3;worse\nSLOPE;2,5;12,5;22,5;high\n", encoding="utf-8")
+    result = run("mineland:desertification", {"SLOPE": write_raster(tmp_path / "slope.tif", slope),
+                                              "THRESHOLDS_CSV": str(thresholds),
+                                              "OUTPUT_SCORE": str(tmp_path / "score.tif"),
+                                              "OUTPUT_CLASS": str(tmp_path / "class.tif")})
+    # b1 ≤ 4 < b2 → 2, b1 ≤ 12 < b2 → 2, b2 ≤ 20 < b3 → 3, 30 ≥ b3 → 4 (graded as with 2.5, 12.5, 22.5)
+    assert read_raster(result["OUTPUT_SCORE"]).tolist() == [[2, 2, 3, 4]]
+
+
+def test_decimal_comma_in_a_comma_separated_table_says_how_to_save_it(run, tmp_path):
+    classes = np.array([[1, 2]], dtype=np.uint8)
+    paths = [write_raster(tmp_path / f"c{y}.tif", classes, nodata=0) for y in (2000, 2010)]
+    table = tmp_path / "carbon.csv"
+    table.write_text('lucode,c_above\n1,"12,5"\n2,3\n', encoding="utf-8")
+    raises(run, "mineland:carbonstock", {"INPUTS": paths, "YEARS": "2000,2010", "CARBON_TABLE": str(table),
+                                         "OUTPUT": str(tmp_path / "c.csv")},
+           r"^CARBON_TABLE: .*'12,5' has a decimal comma in a comma-separated table; save the table with semicolons")
