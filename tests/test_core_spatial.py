@@ -275,7 +275,11 @@ def test_moran_by_hand_on_3x3():
     assert local.Is[4] == 0.0
     # lags −4, −6, −2 / −2, 0, 2 / 2, 6, 4; z = 0 and lag = 0 at the centre count as low, as esda
     assert local.q.tolist() == [3, 3, 3, 3, 3, 1, 1, 1, 1]
-    assert local.labels.tolist() == ["NS"] * 9  # no permutations, no significance
+    # no permutations: the analytical test (Anselin 1995, Sokal et al. 1998). Corner 0: I = z·lag/m2 = 16/(60/9)
+    # = 2.4, E = −2/8, b2 = 9·708/3600 = 1.77, Var = 2(9 − 1.77)/8 + 2(3.54 − 9)/56 − 1/16 = 1.55
+    assert local.z_sim[0] == pytest.approx(2.65 / np.sqrt(1.55), rel=1e-12)
+    assert local.p_sim[0] == pytest.approx(2 * ndtr(-2.65 / np.sqrt(1.55)), rel=1e-12)
+    assert local.labels[0] == "LL" and local.labels[4] == "NS"
 
 
 def test_getis_ord_known_answers_from_esda_docs():
