@@ -108,7 +108,9 @@ class AccuracyAlgorithm(MineLandAlgorithm):
     def compute(self, parameters, context, feedback):
         layer = self.parameterAsRasterLayer(parameters, "INPUT", context)
         band_number = self.parameterAsInt(parameters, "BAND", context) or 1
-        raster = RasterInput("INPUT", raster_path(self, parameters, "INPUT", context, layer), band_number)
+        # sampling points at pixel indices works through any geotransform, rotated ones included
+        raster = RasterInput("INPUT", raster_path(self, parameters, "INPUT", context, layer), band_number,
+                             allow_rotated=True)
         raster.require_integer()
         source = self.parameterAsSource(parameters, "REFERENCE", context)
         if source is None:

@@ -40,7 +40,7 @@ class AffectedAreaAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterField("PRODUCTION_FIELD", "Production field", parentLayerParameterName="INPUT"),
                  "Production of each surveyed mine (e.g. Mt/yr), > 0.")
         self.add(QgsProcessingParameterNumber("TOTAL_PRODUCTION", "Total production of the region",
-                                              QgsProcessingParameterNumber.Double, 1060.0),
+                                              QgsProcessingParameterNumber.Double, 1060.0, minValue=0),
                  "Production of the region in the unit of PRODUCTION_FIELD (seed 003: 1,060 Mt in 2022), > 0.")
         self.add(QgsProcessingParameterNumber("CONFIDENCE", "Confidence of the bootstrap interval",
                                               QgsProcessingParameterNumber.Double, 0.95, minValue=0.5, maxValue=0.999),

@@ -28,6 +28,7 @@ from qgis.core import (
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterMapLayer,
     QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterNumber,
     QgsProcessingParameterRasterDestination,
     QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
@@ -113,9 +114,17 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
         return type(self)()
 
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS's name)
-        """A file input that is no longer on disk is named with what to do (QGIS's own check says "not found")."""
+        """Name the parameter and what to do where QGIS's own check would not: a file input no longer on
+        disk, or not a raster GDAL can read (QGIS says "not found" for both), and a number out of its range
+        or NaN (QGIS says "Incorrect parameter value" without the range)."""
         for definition in self.parameterDefinitions():
-            if definition.isDestination() or not isinstance(definition, FILE_PARAMETERS):
+            if definition.isDestination():
+                continue
+            if isinstance(definition, QgsProcessingParameterNumber):
+                message = number_out_of_range(definition, parameters.get(definition.name()))
+                if message:
+                    return False, message
+            if not isinstance(definition, FILE_PARAMETERS):
                 continue
             value = parameters.get(definition.name())
             for item in value if isinstance(value, (list, tuple)) else [value]:
@@ -123,10 +132,14 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
                 if os.path.isabs(path) and not os.path.exists(path):
                     return False, (f"{definition.name()}: the file '{path}' does not exist (was it moved or "
                                    "deleted?); choose the file again")
+                message = unreadable_raster(definition, path) if os.path.isfile(path) else ""
+                if message:
+                    return False, message
         return super().checkParameterValues(parameters, context)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS's name)
-        """Run :meth:`compute`; a cancel becomes a clear message and leaves no output file."""
+        """Run :meth:`compute`; a cancel becomes a clear message and leaves no output file; a GDAL read
+        error mid-run (a damaged file) names the parameter of the file."""
         parameters = resolve_outputs(self, parameters, context)
         check_output_folders(self, parameters, context)
         # an output over an input first: that is the mistake that would destroy data
@@ -139,6 +152,13 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
         except raster_io.Cancelled:
             written.remove_changed()
             raise QgsProcessingException(tr("Cancelled by the user; no output was written.")) from None
+        except RuntimeError as err:  # osgeo raises RuntimeError for GDAL errors (UseExceptions)
+            written.remove_changed()
+            key = damaged_input_parameter(self, parameters, str(err))
+            if key is None:
+                raise
+            fail(key, f"the file could not be read to the end: {err}. It is damaged or truncated (an interrupted "
+                 "download or copy?); check it with gdalinfo -checksum, and copy or export it again")
         except BaseException:  # a failed run must not leave the outputs it wrote so far, looking complete
             written.remove_changed()
             raise
@@ -184,6 +204,64 @@ def input_layer_names(algorithm, parameters, context):
 FILE_PARAMETERS = (QgsProcessingParameterFeatureSource, QgsProcessingParameterFile, QgsProcessingParameterMapLayer,
                    QgsProcessingParameterMultipleLayers, QgsProcessingParameterRasterLayer,
                    QgsProcessingParameterVectorLayer)
+
+
+def number_out_of_range(definition, value):
+    """'KEY (label): must be between a and b, got x' when a number parameter's value is NaN or out of its
+    range; '' when it is fine or not a plain number (an expression, a model input: QGIS checks those)."""
+    if value is None or isinstance(value, bool) or (isinstance(value, str) and not value.strip()):
+        return ""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return ""
+    low, high = definition.minimum(), definition.maximum()
+    bounded_low, bounded_high = low > -1e300, high < 1e300
+    if bounded_low and bounded_high:
+        rule = f"must be between {low:g} and {high:g}"
+    elif bounded_low:
+        rule = f"must be at least {low:g}"
+    elif bounded_high:
+        rule = f"must be at most {high:g}"
+    else:
+        rule = "must be a number"
+    whole = definition.dataType() == QgsProcessingParameterNumber.Integer
+    if whole:
+        rule += " (a whole number)"
+    if math.isnan(number) or (bounded_low and number < low) or (bounded_high and number > high) or (
+            whole and math.isfinite(number) and number != int(number)) or math.isinf(number):
+        return f"{definition.name()} ({definition.description()}): {rule}, got {value}"
+    return ""
+
+
+def unreadable_raster(definition, path):
+    """The message for a raster parameter's existing file that GDAL cannot open ('' when it opens, or the
+    parameter is not a raster one)."""
+    is_raster = isinstance(definition, QgsProcessingParameterRasterLayer) or (
+        isinstance(definition, QgsProcessingParameterMultipleLayers)
+        and definition.layerType() == QgsProcessing.TypeRaster)
+    if not is_raster:
+        return ""
+    try:
+        raster_io.open_raster(path)
+    except ValueError as err:
+        return (f"{definition.name()}: the file '{path}' exists but is not a raster GDAL can read ({err}); it may "
+                "be damaged, or another kind of file named like a raster: give a GeoTIFF (or another GDAL raster)")
+    return ""
+
+
+def damaged_input_parameter(algorithm, parameters, message):
+    """The input parameter whose file a GDAL error message names (GDAL puts the file's path first), or None."""
+    for definition in algorithm.parameterDefinitions():
+        if definition.isDestination():
+            continue
+        value = parameters.get(definition.name())
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            source = item.source() if isinstance(item, QgsMapLayer) else item
+            path = source.split("|")[0] if isinstance(source, str) else ""
+            if path and os.path.isabs(path) and path in message:
+                return definition.name()
+    return None
 
 
 #: The shared sentence on raster outputs, appended to the help of every algorithm that writes one.
@@ -336,7 +414,7 @@ def monitor(feedback, start=0.0, end=1.0):
 class RasterInput:
     """A raster parameter opened with GDAL: path, dataset, band, nodata, grid."""
 
-    def __init__(self, parameter, path, band_number=1):
+    def __init__(self, parameter, path, band_number=1, allow_rotated=False):
         self.parameter = parameter
         self.path = path
         try:
@@ -348,6 +426,22 @@ class RasterInput:
         self.band = self.dataset.GetRasterBand(band_number)
         self.nodata = raster_io.band_nodata(self.band)
         self.grid = raster_io.grid_of(self.dataset)
+        gt = self.grid.geotransform
+        if (gt[2] or gt[4]) and not allow_rotated:
+            fail(parameter, f"{os.path.basename(path)} is rotated or sheared (geotransform row/column rotation "
+                 f"{gt[2]:g}, {gt[4]:g}); rotated grids are not supported: warp it north-up first, e.g. "
+                 "gdalwarp -r near (classes) or -r bilinear (values) in.tif out.tif")
+        self._probe_read(path)
+
+    def _probe_read(self, path):
+        """Read the first and the last pixel: a truncated file fails here, before any output is started."""
+        width, height = self.dataset.RasterXSize, self.dataset.RasterYSize
+        try:
+            for x, y in ((0, 0), (width - 1, height - 1)):
+                self.band.ReadRaster(x, y, 1, 1)
+        except RuntimeError as err:
+            fail(self.parameter, f"{os.path.basename(path)} cannot be read ({err}); it is damaged or truncated "
+                 "(an interrupted download or copy?): check it with gdalinfo -checksum, and copy or export it again")
 
     def require_integer(self):
         if not raster_io.is_integer_band(self.band):

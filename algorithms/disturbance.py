@@ -28,7 +28,7 @@ HELP = """Mining disturbance (DEV) and reclamation (REC) inside every mine polyg
 
 <b>Classes</b> (defaults = the GLC_FCS30D 4-class preset of mineland:reclassify): MINE_CLASSES mine-related (1), VEGETATION_CLASSES cropland and vegetation (2, 3, 4). DEV = a pixel of a vegetation class at one date and mine-related at the next; REC = mine-related, then a vegetation class. BSP = mine-related area / the polygon's valid area × 100; reclamation rate = 100 − BSP.
 <b>Epochs</b> Consecutive dates more than a year apart (GLC_FCS30D is five-yearly before 2000) are spread evenly over the years of the epoch: the DEV of 1985→1990 counts one fifth in each of 1986…1990. The epoch column of OUTPUT says where each year's figures come from.
-<b>Polygons</b> (invalid ones repaired by native:fixgeometries and empty ones skipped, with a warning; a multi-part polygon is one polygon with the pixels of all its parts; every polygon needs an ID_FIELD value, a NULL id stops the run; a polygon outside the rasters gets no pixel: NULL BSP, no DEV or REC) are reprojected to the rasters' CRS and burnt into their grid (GDAL rasterize, a pixel belongs to the polygon that covers its centre; where polygons overlap, one of them gets the pixel). Areas per pixel are ellipsoidal for a geographic CRS.
+<b>Polygons</b> (invalid ones repaired by native:fixgeometries and empty ones skipped, with a warning; a multi-part polygon is one polygon with the pixels of all its parts; every polygon needs an ID_FIELD value, a NULL id stops the run; a polygon outside the rasters, of zero area, or covering no pixel centre gets no pixel: NULL DEV, REC and BSP in every year and in OUTPUT_POLYGONS, and a warning with the number of such polygons) are reprojected to the rasters' CRS and burnt into their grid (GDAL rasterize, a pixel belongs to the polygon that covers its centre; where polygons overlap, one of them gets the pixel). Areas per pixel are ellipsoidal for a geographic CRS.
 
 <b>OUTPUT</b> long table: polygon_id, year, epoch, dev_km2, rec_km2, and bsp_pct in the years that have a land-cover map.
 <b>OUTPUT_POLYGONS</b> (optional) the polygons (in the rasters' CRS) with dev_km2 and rec_km2 over the whole series, bsp_first_pct, bsp_last_pct and reclaimed_pct (100 − bsp_last_pct).
@@ -82,22 +82,27 @@ class DisturbanceAlgorithm(MineLandAlgorithm):
             counter.add(yoff, arrays[0], arrays[1:], valid)
         series = counter.series
         ids = [field_value(p[id_field], str) for p in polygons]
+        missing = zones.without_pixels()
         results = {"OUTPUT": write_table(self, parameters, "OUTPUT", context, LONG_COLUMNS,
-                                         long_rows(ids, years, series))}
+                                         long_rows(ids, years, series, missing))}
         if wants_output(parameters, "OUTPUT_POLYGONS"):
-            results["OUTPUT_POLYGONS"] = self._write_polygons(parameters, context, layer, polygons, ids, series)
+            results["OUTPUT_POLYGONS"] = self._write_polygons(parameters, context, layer, polygons, ids, series,
+                                                              missing)
         if wants_output(parameters, "OUTPUT_HTML"):
             path = self.parameterAsFileOutput(parameters, "OUTPUT_HTML", context)
             write_report(path, years, series, green_codes)
             results["OUTPUT_HTML"] = path
         return results
 
-    def _write_polygons(self, parameters, context, layer, polygons, ids, series):
+    def _write_polygons(self, parameters, context, layer, polygons, ids, series, missing):
         bsp = disturbance.bsp(series)
         columns = [("polygon_id", str), ("dev_km2", float), ("rec_km2", float), ("bsp_first_pct", float),
                    ("bsp_last_pct", float), ("reclaimed_pct", float)]
         rows = [[ids[i - 1], series.dev_m2[i].sum() / 1e6, series.rec_m2[i].sum() / 1e6, bsp[i, 0], bsp[i, -1],
                  100.0 - bsp[i, -1]] for i in range(1, len(polygons) + 1)]
+        for row, no_pixel in zip(rows, missing):
+            if no_pixel:  # outside the rasters or of zero area: nothing was measured, not 0 km²
+                row[1:] = [None] * 5
         return write_table(self, parameters, "OUTPUT_POLYGONS", context, columns, rows,
                            [p.geometry() for p in polygons], layer.wkbType(), layer.crs())
 
@@ -106,8 +111,9 @@ LONG_COLUMNS = [("polygon_id", str), ("year", int), ("epoch", str), ("dev_km2", 
                 ("bsp_pct", float)]
 
 
-def long_rows(ids, years, series):
-    """Annual rows per polygon (index 1…): DEV/REC spread over epochs, BSP where there is a map."""
+def long_rows(ids, years, series, missing=None):
+    """Annual rows per polygon (index 1…): DEV/REC spread over epochs, BSP where there is a map; all NULL
+    for the polygons ``missing`` (0-based mask) marks as without pixels."""
     annual_years, dev = disturbance.spread_over_years(series.dev_m2, years)
     _, rec = disturbance.spread_over_years(series.rec_m2, years)
     bsp = disturbance.bsp(series)
@@ -117,6 +123,9 @@ def long_rows(ids, years, series):
             epochs[year] = f"{start}-{end}"
     for i, polygon_id in enumerate(ids, start=1):
         yield polygon_id, years[0], None, None, None, bsp[i, 0]
+        if missing is not None and missing[i - 1]:
+            yield from ((polygon_id, year, epochs[year], None, None, None) for year in annual_years)
+            continue
         for k, year in enumerate(annual_years):
             at_map = year in years
             yield (polygon_id, year, epochs[year], dev[i, k] / 1e6, rec[i, k] / 1e6,

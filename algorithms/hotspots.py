@@ -43,7 +43,8 @@ class HotspotsAlgorithm(MineLandAlgorithm):
                                               QgsProcessingParameterNumber.Integer, 0, minValue=0, maxValue=99999),
                  "0: analytical z and p only (as ArcGIS). 9 or more: conditional-permutation pseudo p-values "
                  "(GiPseudoP, GiZSim), which then decide Gi_Bin and the counts.")
-        self.add(QgsProcessingParameterNumber("SEED", "Random seed", QgsProcessingParameterNumber.Integer, 0),
+        self.add(QgsProcessingParameterNumber("SEED", "Random seed", QgsProcessingParameterNumber.Integer, 0,
+                                              minValue=0, maxValue=2**31 - 1),
                  "Seed of the permutations: the same seed gives the same pseudo p-values.")
         self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Hot spots", QgsProcessing.TypeVectorAnyGeometry),
                  "Input features with GiZScore, GiPValue, Gi_Bin (and GiPseudoP, GiZSim with permutations).")

@@ -83,7 +83,8 @@ class IntegrityAlgorithm(MineLandAlgorithm):
                  "C1 of σ = H · NDVI / (C1 · C2); not 0.")
         self.add(QgsProcessingParameterString("C2", "Temperature change rate C2 (one, or one per date)", "1"),
                  "C2 of σ = H · NDVI / (C1 · C2); not 0.")
-        self.add(QgsProcessingParameterNumber("MU", "Coefficient μ", QgsProcessingParameterNumber.Double, 0.08),
+        self.add(QgsProcessingParameterNumber("MU", "Coefficient μ", QgsProcessingParameterNumber.Double, 0.08,
+                                              minValue=0),
                  "μ of E = σ · μ · ECO_res (default 0.08, the paper's typical value).")
         for key, label, default in (("W_SC", "Weight of structural integrity w_sc", 0.34),
                                     ("W_FC", "Weight of functional integrity w_fc", 0.33),
@@ -101,8 +102,9 @@ class IntegrityAlgorithm(MineLandAlgorithm):
         for key, label, default in (("LEVEL_A", "ThV at the elastic point a", 0.9),
                                     ("LEVEL_B", "ThV at the yield point b", 0.7),
                                     ("LEVEL_C", "ThV at the mutation point c", 0.5)):
-            self.add(QgsProcessingParameterNumber(key, label, QgsProcessingParameterNumber.Double, default),
-                     "Stage thresholds, a > b > c (placeholders: the paper gives no values).")
+            self.add(QgsProcessingParameterNumber(key, label, QgsProcessingParameterNumber.Double, default,
+                                                  minValue=0), "Stage thresholds, a > b > c ≥ 0 (placeholders: the "
+                     "paper gives no values).")
         self.add(QgsProcessingParameterEnum("NEIGHBOURS", "Patch rule", NEIGHBOURS, defaultValue=0),
                  "Cells of one class form a patch through 8 (default, FRAGSTATS) or 4 neighbours.", advanced=True)
         self.add(QgsProcessingParameterNumber("CONNECT_DISTANCE", "Connectance distance (m)",

@@ -76,8 +76,10 @@ class LifeCycleAlgorithm(MineLandAlgorithm):
                  "Annual growth of the smoothed series from which a year is accelerated (0.10 = 10 %/yr)."),
                 ("SLOW_GROWTH", "Stable (early) above this growth rate (fraction per year)", 0.02,
                  "Annual growth above which a stable year is early (still rising), else late.")):
-            self.add(QgsProcessingParameterNumber(key, label, QgsProcessingParameterNumber.Double, default), text,
-                     advanced=True)
+            # shares of a maximum lie in 0 … 1; growth rates may be negative
+            bounds = {"minValue": 0.0, "maxValue": 1.0} if key.endswith("_SHARE") else {}
+            self.add(QgsProcessingParameterNumber(key, label, QgsProcessingParameterNumber.Double, default, **bounds),
+                     text, advanced=True)
         self.add(QgsProcessingParameterFeatureSource("MINES", "Mine polygons (succession type)",
                                                      [QgsProcessing.TypeVectorPolygon], optional=True),
                  "Optional: the mines' polygons, for the succession type from two land-cover dates.", advanced=True)

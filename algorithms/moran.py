@@ -17,7 +17,7 @@ from .spatial_output import write_features
 HELP = """Global Moran's I and Local Moran's I (LISA) of a numeric field, as seed 002 §2.3 uses them on mining density (Global I = 0.156, z = 5.75 over its 100 km fishnet; METHODS.md §2). Agrees with PySAL esda (Moran, Moran_Local) — esda is not needed.
 
 <b>Global</b> I = n / S0 · Σ_i Σ_j w_ij z_i z_j / Σ_i z_i², z = x − x̄, S0 = Σ w_ij; E[I] = −1/(n − 1); variance under normality and under randomisation (Cliff and Ord), their z and two-sided p; and a permutation pseudo p-value, (number of permuted I at least as extreme + 1)/(PERMUTATIONS + 1), with the random SEED. Outputs MORANS_I, EXPECTED_I, VARIANCE (under randomisation, as ArcGIS), Z_NORM, P_NORM, Z_RAND, P_RAND, P_SIM.
-<b>Local</b> I_i = (n − 1) z_i Σ_j w_ij z_j / Σ_k z_k² (esda's Moran_Local); pseudo p-values by conditional permutation (feature i keeps its value, its neighbours are drawn at random from the others, PERMUTATIONS times); LMiZScore is the z of I_i against those permutations. COType: HH (high among high), LL, HL (high outlier among low), LH where the pseudo p < ALPHA, NS otherwise; islands get NULL. With FDR the Benjamini-Hochberg false discovery rate correction decides significance at ALPHA over all features' pseudo p-values (as ArcGIS's FDR option): with the m pseudo p-values sorted, the largest r with p_(r) ≤ r·ALPHA/m, and every feature with p ≤ p_(r) is significant. A pseudo p-value is never below 1/(PERMUTATIONS + 1), so with FDR no feature passes unless at least m/((PERMUTATIONS + 1)·ALPHA) of them reach that smallest value (200 of 10,000 features at 999 permutations and ALPHA 0.05): on many features raise PERMUTATIONS.
+<b>Local</b> I_i = (n − 1) z_i Σ_j w_ij z_j / Σ_k z_k² (esda's Moran_Local); pseudo p-values by conditional permutation (feature i keeps its value, its neighbours are drawn at random from the others, PERMUTATIONS times); LMiZScore is the z of I_i against those permutations. With PERMUTATIONS = 0 (as mineland:hotspots's 0, and ArcGIS's default) the test is analytical instead: LMiZScore = (I_i − E[I_i]) / √Var[I_i] under randomisation (Anselin 1995, with the variance as corrected by Sokal, Oden and Thomson 1998), LMiPValue its two-sided normal p, which then decides COType; the global P_SIM is then not given (as mineland:hotspots's). 1 to 8 permutations are refused (no pseudo p below 0.1), in both algorithms. COType: HH (high among high), LL, HL (high outlier among low), LH where the pseudo p < ALPHA, NS otherwise; islands get NULL. With FDR the Benjamini-Hochberg false discovery rate correction decides significance at ALPHA over all features' pseudo p-values (as ArcGIS's FDR option): with the m pseudo p-values sorted, the largest r with p_(r) ≤ r·ALPHA/m, and every feature with p ≤ p_(r) is significant. A pseudo p-value is never below 1/(PERMUTATIONS + 1), so with FDR no feature passes unless at least m/((PERMUTATIONS + 1)·ALPHA) of them reach that smallest value (200 of 10,000 features at 999 permutations and ALPHA 0.05): on many features raise PERMUTATIONS.
 
 """ + neighbours.WEIGHTS_HELP + """
 
@@ -32,10 +32,12 @@ class MoranAlgorithm(MineLandAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         neighbours.add_parameters(self, row_standardize_default=True)
-        self.add(QgsProcessingParameterNumber("PERMUTATIONS", "Permutations", QgsProcessingParameterNumber.Integer,
-                                              999, minValue=9, maxValue=99999),
-                 "Random permutations for the pseudo p-values (default 999).")
-        self.add(QgsProcessingParameterNumber("SEED", "Random seed", QgsProcessingParameterNumber.Integer, 0),
+        self.add(QgsProcessingParameterNumber("PERMUTATIONS", "Permutations (0 = analytical test only)",
+                                              QgsProcessingParameterNumber.Integer, 999, minValue=0, maxValue=99999),
+                 "Random permutations for the pseudo p-values (default 999; 9 or more). 0: the analytical z and p "
+                 "(randomisation) instead, as ArcGIS and as mineland:hotspots with 0.")
+        self.add(QgsProcessingParameterNumber("SEED", "Random seed", QgsProcessingParameterNumber.Integer, 0,
+                                              minValue=0, maxValue=2**31 - 1),
                  "Seed of the permutations: the same seed gives the same pseudo p-values.")
         self.add(QgsProcessingParameterNumber("ALPHA", "Significance level", QgsProcessingParameterNumber.Double,
                                               0.05, minValue=0.0001, maxValue=0.5),
@@ -56,6 +58,9 @@ class MoranAlgorithm(MineLandAlgorithm):
         seed = self.parameterAsInt(parameters, "SEED", context)
         alpha = self.parameterAsDouble(parameters, "ALPHA", context)
         fdr = self.parameterAsBool(parameters, "FDR", context)
+        if 0 < permutations < 9:  # the same rule and message as mineland:hotspots
+            fail("PERMUTATIONS", f"{permutations} permutations cannot give a pseudo p below 0.1: "
+                                 "use 0 (analytical test only) or at least 9 (999 is usual)")
         try:
             glob = autocorrelation.global_moran(data.values, data.weights, permutations, seed)
             local = autocorrelation.local_moran(data.values, data.weights, permutations, seed, alpha, fdr)
@@ -69,6 +74,8 @@ class MoranAlgorithm(MineLandAlgorithm):
         results = {"OUTPUT": dest_id}
         results.update({"MORANS_I": glob.I, "EXPECTED_I": glob.EI, "VARIANCE": glob.VI_rand, "Z_NORM": glob.z_norm,
                         "P_NORM": glob.p_norm, "Z_RAND": glob.z_rand, "P_RAND": glob.p_rand, "P_SIM": glob.p_sim})
+        if not permutations:  # no permutation test: no pseudo p (as mineland:hotspots)
+            del results["P_SIM"]
         results = {k: float(v) if isinstance(v, (float, np.floating)) else v for k, v in results.items()}
         if wants_output(parameters, "OUTPUT_HTML"):
             path = self.parameterAsFileOutput(parameters, "OUTPUT_HTML", context)

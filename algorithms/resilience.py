@@ -70,7 +70,8 @@ class ResilienceAlgorithm(MineLandAlgorithm):
             self.add(QgsProcessingParameterRasterLayer(key, f"{key[:2]} as a raster", optional=True),
                      f"Optional raster of {key[:2]} on the LANDCOVER grid; replaces the number {key[:2]}: per zone "
                      "its area-weighted mean, in the window raster its mean over the window.", advanced=True)
-        self.add(QgsProcessingParameterNumber("MU", "Coefficient μ", QgsProcessingParameterNumber.Double, 0.08),
+        self.add(QgsProcessingParameterNumber("MU", "Coefficient μ", QgsProcessingParameterNumber.Double, 0.08,
+                                              minValue=0),
                  "μ of eq. (3); default 0.08, the paper's typical value.")
         self.add(QgsProcessingParameterFeatureSource("ZONES", "Zones", [QgsProcessing.TypeVectorPolygon],
                                                      optional=True),

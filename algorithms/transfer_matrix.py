@@ -36,7 +36,7 @@ Pixels that are nodata at either date are left out of every figure and reported 
 
 <b>OUTPUT</b> one row per from→to pair present: from_class, from_name, to_class, to_name, pixels, area_m2, area_ha, area_km2, share_pct (% of the valid area).
 <b>OUTPUT_MATRIX</b> (CSV, km²) rows = start class, columns = end class — note seed 000 prints its tables the other way round — plus the row total (area at the start), the column total (area at the end), and per class the gain (area gained from other classes), loss (area lost to other classes) and net change.
-<b>OUTPUT_CHANGE</b> raster of from × 100 + to (× 1000 when a class code is 100 or more), nodata where either date is nodata.
+<b>OUTPUT_CHANGE</b> raster of one code per from→to pair, nodata where either date is nodata; its attribute table and legend name every pair. When every class code is 0 or more the code is from × 100 + to (× 1000 when a class code is 100 or more, × 10000 from 1000, and so on) as long as that fits a 32-bit integer raster. Otherwise (a negative class code, or codes as large as UInt16's 65535 or Int32's) from × factor + to would collide or overflow, so the pairs present are numbered 1, 2, 3 … in (from, to) order instead: read the pair of a code from the attribute table (Class_Name) or the legend, or from the OUTPUT rows in the same order.
 <b>OUTPUT_HTML</b> (optional) a Sankey diagram of the transitions (seed 000 Fig. 5/7 shape; band widths ∝ area, classes in the start raster's colours) and the matrix in km².
 CHANGED_KM2 is the area whose class changed, CHANGED_PCT its share of the valid area, TOTAL_KM2 the valid area.
 <b>DASK_SCHEDULER</b> (advanced): the address of a Dask cluster (tcp://host:8786) counts (and writes the change raster) strip by strip on that cluster, with identical results; empty = here."""
@@ -63,7 +63,8 @@ class TransferMatrixAlgorithm(MineLandAlgorithm):
                  "Rows = start class, columns = end class, areas in km², with totals, gains and losses.")
         self.add(QgsProcessingParameterRasterDestination("OUTPUT_CHANGE", "Change codes (from×100+to)",
                                                          optional=True, createByDefault=False),
-                 "Raster of from × 100 + to codes (× 1000 when a class code is ≥ 100).")
+                 "Raster of from × 100 + to codes (× 1000 when a class code is ≥ 100); with negative or very large "
+                 "codes the pairs numbered 1, 2, … instead. The attribute table names every pair.")
         self.add_report("Sankey diagram of the transitions and the matrix, one self-contained file.")
         dask_scheduler.add_parameter(self)
         for key, label in (("CHANGED_KM2", "Changed area (km2)"), ("CHANGED_PCT", "Changed share (%)"),
@@ -148,29 +149,26 @@ def _fmt(values):
 
 
 def write_change_raster(path, inputs, grid, table, names, block_monitor, client=None):
-    """Second pass: from × factor + to codes, nodata where either date is nodata; labels in the RAT.
+    """Second pass: one code per from→to pair (crosstab.ChangeCoding), nodata where either date is nodata;
+    every pair named in the RAT and the legend.
 
     With a Dask ``client`` (DASK_SCHEDULER) the strips are computed on the cluster.
     """
-    classes = table.classes
-    factor = crosstab.change_code_factor(classes)
-    codes = [int(f) * factor + int(t) for f in classes for t in classes]
-    gdal_type, dtype, nodata = raster_io.integer_type_with_nodata(codes)
+    coding = crosstab.change_coding(table.from_class, table.to_class)
+    gdal_type, dtype, nodata = raster_io.integer_type_with_nodata(coding.codes)
     start, end = inputs
     with raster_io.BlockWriter(path, grid, gdal_type, nodata) as writer:
-        raster_io.write_class_names(writer.band(), {
-            int(f) * factor + int(t): f"{class_label(names, f)} → {class_label(names, t)}"
-            for f, t in zip(table.from_class, table.to_class)})
+        raster_io.write_class_names(writer.band(), coding.names(lambda c: class_label(names, c)))
         if client is not None:
             from ..core import scaleout
 
             scaleout.write_change_codes(client, *dask_scheduler.sources(inputs), (start.nodata, end.nodata), grid,
-                                        factor, nodata, dtype, writer, block_monitor)
+                                        coding, nodata, dtype, writer, block_monitor)
         else:
             for yoff, _, (a, b) in raster_io.iter_blocks([start.band, end.band], grid, block_monitor):
                 valid = raster_io.valid_mask(a, start.nodata) & raster_io.valid_mask(b, end.nodata)
-                writer.write(yoff, crosstab.change_codes(a, b, valid, factor, nodata, dtype))
-    styles.write_qml(path, change_legend(table, names, factor))
+                writer.write(yoff, crosstab.change_codes(a, b, valid, coding, nodata, dtype))
+    styles.write_qml(path, change_legend(table, names, coding))
 
 
 def class_colours(start, classes):
@@ -195,9 +193,14 @@ def write_report(path, table, names, colours, files):
     ])
 
 
-def change_legend(table, names, factor):
-    """{code: (colour, "from → to")} of the transitions present: unchanged pixels grey, changes in palette colours."""
-    changes = [(int(f), int(t)) for f, t in zip(table.from_class, table.to_class)]
-    colours = styles.class_colours(range(len(changes)))
-    return {f * factor + t: ("#d9d9d9", f"{class_label(names, f)} (unchanged)") if f == t else
-            (colours[k], f"{class_label(names, f)} → {class_label(names, t)}") for k, (f, t) in enumerate(changes)}
+def change_legend(table, names, coding):
+    """{code: (colour, "from → to")} of the transitions present: unchanged pixels grey, changes in palette colours.
+
+    ``coding`` is the change raster's crosstab.ChangeCoding (an int is taken as the from × factor + to multiplier).
+    """
+    if not isinstance(coding, crosstab.ChangeCoding):
+        coding = crosstab.ChangeCoding(int(coding), (), tuple(zip(table.from_class.tolist(), table.to_class.tolist())))
+    colours = styles.class_colours(range(len(coding.pairs)))
+    return {code: ("#d9d9d9", f"{class_label(names, f)} (unchanged)") if f == t else
+            (colours[k], f"{class_label(names, f)} → {class_label(names, t)}")
+            for k, (code, (f, t)) in enumerate(zip(coding.codes, coding.pairs))}

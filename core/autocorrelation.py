@@ -283,6 +283,11 @@ def local_moran(x, w, permutations=999, seed=None, alpha=0.05, fdr=False):
 
     Islands get NaN (esda gives them I_i = 0 and p_sim = 1/(permutations + 1)).
 
+    With ``permutations`` = 0 the test is analytical instead, under total
+    randomisation (Anselin 1995 eq. 13-14, with the variance as corrected by
+    Sokal, Oden and Thomson 1998), and z_sim, p_sim hold its z and two-sided p
+    (:func:`local_moran_moments`); it decides the labels as p_sim does.
+
     Raises
     ------
     ValueError
@@ -314,10 +319,50 @@ def local_moran(x, w, permutations=999, seed=None, alpha=0.05, fdr=False):
         with np.errstate(invalid="ignore", divide="ignore"):
             z_sim = (is_ - mean) / sd
         p_sim[island] = z_sim[island] = np.nan
+    elif not island.all():
+        expected, variance = local_moran_moments(z, w.matrix)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            z_sim = (is_ * n / (n - 1) - expected) / np.sqrt(variance)
+        z_sim[island] = np.nan
+        p_sim = _two_sided(z_sim)
     names = np.array(["NS", "HH", "LH", "LL", "HL"])
     labels = np.where(significant_at(p_sim, alpha, fdr), names[q], "NS")
     return LocalMoran(Is=is_, q=q, p_sim=p_sim, z_sim=z_sim, labels=labels, alpha=float(alpha),
                       permutations=permutations, fdr=bool(fdr))
+
+
+def local_moran_moments(z, matrix):
+    """E and Var of Anselin's I_i = z_i Σ_j w_ij z_j / m2 under total randomisation of the values.
+
+    With z the deviations from the mean, m2 = Σ z² / n, b2 = n Σ z⁴ / (Σ z²)²,
+    w_i = Σ_j w_ij, w_i(2) = Σ_j w_ij² and w_i(kh) = Σ_k≠h w_ik w_ih = w_i² − w_i(2)
+    (j, k, h ≠ i):
+
+    E[I_i] = −w_i / (n − 1),
+
+    Var[I_i] = w_i(2) (n − b2)/(n − 1) + w_i(kh) (2 b2 − n)/((n − 1)(n − 2)) − E[I_i]²
+
+    (Anselin 1995, Local indicators of spatial association — LISA, Geogr. Anal.
+    27, eq. 13-14; the w_i(kh) term as corrected by Sokal, Oden and Thomson 1998,
+    Geogr. Anal. 30). The I_i of :func:`local_moran` is (n − 1)/n times this
+    one, so its z is (I_i · n/(n − 1) − E) / √Var.
+
+    Raises
+    ------
+    ValueError
+        When a feature is its own neighbour (w_ii ≠ 0): the moments are for j ≠ i.
+    """
+    if np.any(matrix.diagonal() != 0):
+        raise ValueError("the analytical local test needs weights without self-neighbours; use permutations")
+    n = z.size
+    z2 = float(z @ z)
+    b2 = n * float(np.sum(z ** 4)) / (z2 * z2)
+    w_i = np.asarray(matrix.sum(axis=1)).ravel()
+    w_i2 = np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel()
+    expected = -w_i / (n - 1)
+    variance = (w_i2 * (n - b2) / (n - 1) + (w_i * w_i - w_i2) * (2 * b2 - n) / ((n - 1) * (n - 2))
+                - expected * expected)
+    return expected, variance
 
 
 def _split_diagonal(matrix):

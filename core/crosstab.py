@@ -89,8 +89,9 @@ def _pair_bincount(a, b, weights):
     found, inverse = np.unique(codes, return_inverse=True)
     counts = np.bincount(inverse)
     sums = None if weights is None else np.bincount(inverse, weights)
-    found = found.astype(np.int64)
-    return found // n_b + a_min, found % n_b + b_min, counts, sums
+    # decoded in uint64: the codes of two full Int32 ranges reach 2⁶⁴ − 1, past int64
+    n_b = np.uint64(n_b)
+    return ((found // n_b).astype(np.int64) + a_min, (found % n_b).astype(np.int64) + b_min, counts, sums)
 
 
 class PairCounter:
@@ -200,8 +201,81 @@ def change_code_factor(end_classes):
     return factor
 
 
+@dataclass(frozen=True)
+class ChangeCoding:
+    """How the change raster codes each (from, to) class pair, unique per pair.
+
+    ``from × factor + to`` (factor 100, or the next power of 10 above every class
+    code) when every class code is ≥ 0 and the codes fit a 32-bit integer raster:
+    then ``from = code // factor`` and ``to = code % factor`` read a code back.
+    A negative code breaks that (0 → −60 and −1 → 40 are both −60), and large
+    codes (UInt16 up to 65535, Int32) overflow it, so otherwise ``factor`` is 0 and
+    the pairs present are numbered densely, ``code = 1 + k`` for the k-th pair in
+    (from, to) order; the raster attribute table names every pair in both cases.
+
+    Attributes
+    ----------
+    factor : int
+        The multiplier of the from class, or 0 for the dense numbering.
+    classes : tuple of int
+        Sorted class codes of both dates.
+    pairs : tuple of (int, int)
+        The (from, to) pairs present, sorted.
+    """
+
+    factor: int
+    classes: tuple
+    pairs: tuple
+
+    @property
+    def codes(self):
+        """Code of each pair of :attr:`pairs`, in that order."""
+        if self.factor:
+            return [f * self.factor + t for f, t in self.pairs]
+        return list(range(1, len(self.pairs) + 1))
+
+    def names(self, label):
+        """{code: "from → to"} of every pair, ``label(code)`` naming a class."""
+        return {code: f"{label(f)} → {label(t)}" for code, (f, t) in zip(self.codes, self.pairs)}
+
+    def encode(self, start, end, dtype):
+        """Codes of one block of start and end classes (valid pixels hold classes of :attr:`classes`).
+
+        Pixels whose pair is not among :attr:`pairs` (nodata at either date) get
+        an arbitrary code; :func:`change_codes` overwrites them.
+        """
+        if self.factor:
+            return start.astype(dtype) * dtype(self.factor) + end.astype(dtype)
+        # class → rank, then (rank_from, rank_to) → position among the pairs present
+        classes = np.asarray(self.classes, dtype=np.int64)
+        n = np.int64(len(classes))
+        keys = np.array([np.searchsorted(classes, f) * n + np.searchsorted(classes, t) for f, t in self.pairs],
+                        dtype=np.int64)
+        ranks = np.searchsorted(classes, start).astype(np.int64) * n + np.searchsorted(classes, end)
+        position = np.minimum(np.searchsorted(keys, ranks), len(keys) - 1)
+        return (position + 1).astype(dtype)
+
+
+def change_coding(from_class, to_class):
+    """The :class:`ChangeCoding` of the (from, to) pairs present (e.g. a :class:`PairTable`'s)."""
+    pairs = tuple(sorted(set(zip((int(f) for f in from_class), (int(t) for t in to_class)))))
+    classes = tuple(sorted({c for pair in pairs for c in pair}))
+    if classes and classes[0] >= 0:
+        factor = change_code_factor(classes)
+        top = classes[-1] * factor + classes[-1]
+        if top < np.iinfo(np.int32).max:  # room left for a nodata value
+            return ChangeCoding(factor, classes, pairs)
+    return ChangeCoding(0, classes, pairs)
+
+
 def change_codes(start, end, valid, factor, nodata_out, dtype):
-    """Change raster block: from × factor + to where both dates are valid, else nodata."""
-    out = start.astype(dtype) * dtype(factor) + end.astype(dtype)
+    """Change raster block: the pair's code where both dates are valid, else nodata.
+
+    ``factor`` is a :class:`ChangeCoding`, or an int multiplier (from × factor + to).
+    """
+    if isinstance(factor, ChangeCoding):
+        out = factor.encode(start, end, dtype)
+    else:
+        out = start.astype(dtype) * dtype(factor) + end.astype(dtype)
     out[~valid] = nodata_out
     return out

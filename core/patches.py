@@ -12,6 +12,27 @@ import numpy as np
 #: Seed 002's size classes (km²).
 DEFAULT_THRESHOLDS_KM2 = (0.024, 0.1, 0.2, 1.0, 10.0, 50.0, 100.0, 1000.0)
 
+#: Below this isoperimetric ratio 4πA/P² a polygon has zero area (see :func:`zero_area`).
+ZERO_AREA_RATIO = 1e-6
+
+
+def zero_area(areas, perimeters):
+    """True where a polygon of area A and perimeter P (any consistent units) has no area: 4πA/P² < 10⁻⁶.
+
+    The ratio is 1 for a circle and about π·w/L for a strip w wide and L long,
+    so 10⁻⁶ is a strip under 0.3 mm wide over 1 km. A polygon whose vertices
+    are collinear has A = 0 in its own CRS, but reprojected (or measured on
+    the ellipsoid) it gets a rounding-noise area (4πA/P² ≈ 10⁻⁹ … 10⁻¹¹), which
+    would otherwise count as a patch of a few cm² and drag the geometric
+    mean down by orders of magnitude depending on the layer's CRS.
+    A perimeter of 0 (a point) is zero area too.
+    """
+    areas = np.asarray(areas, dtype=np.float64)
+    perimeters = np.asarray(perimeters, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = 4.0 * np.pi * areas / (perimeters * perimeters)
+    return (areas <= 0) | ~(ratio >= ZERO_AREA_RATIO)
+
 
 @dataclass
 class PatchSummary:

@@ -538,7 +538,11 @@ def change_strip(start, end, nodatas, xsize, factor, nodata_out, dtype, yoff, nr
 
 def write_change_codes(client, start, end, nodatas, grid, factor, nodata_out, dtype, writer, monitor=None,
                        block_pixels=raster_io.DEFAULT_BLOCK_PIXELS):
-    """The change raster (from × factor + to) of two class rasters into ``writer``, strip by strip."""
+    """The change raster of two class rasters into ``writer``, strip by strip.
+
+    ``factor`` is a :class:`.crosstab.ChangeCoding` (or an int: from × factor + to), as for
+    :func:`.crosstab.change_codes`.
+    """
     windows = strip_windows([start, end], grid, block_pixels)
     run_strips(client, change_strip, windows, (start, end, tuple(nodatas), grid.xsize, factor, nodata_out, dtype),
                lambda result: writer.write(*result), monitor, "change")
@@ -652,7 +656,7 @@ def transfer_matrix_on_cluster(start, end, scheduler=None, change_output=None, t
     """mineland:transfermatrix outside QGIS: the PairTable of two class rasters, optionally written out.
 
     ``table_output`` (CSV) gets from_class, to_class, pixels, area_m2; ``change_output``
-    the change raster (from × factor + to, class pairs named in its attribute table).
+    the change raster (one code per class pair, :class:`.crosstab.ChangeCoding`, named in its attribute table).
     Returns the :class:`.crosstab.PairTable`.
     """
     (start_source,), (start_nodata,), grid = _stack_inputs([start], "start")
@@ -667,13 +671,11 @@ def transfer_matrix_on_cluster(start, end, scheduler=None, change_output=None, t
         table = tabulate_pair(client, start_source, end_source, nodatas, grid, raster_io.row_pixel_areas_m2(grid),
                               raster_io.Monitor(progress, is_cancelled))
         if change_output:
-            factor = crosstab.change_code_factor(table.classes)
-            codes = [int(f) * factor + int(t) for f in table.classes for t in table.classes]
-            gdal_type, dtype, nodata = raster_io.integer_type_with_nodata(codes)
+            coding = crosstab.change_coding(table.from_class, table.to_class)
+            gdal_type, dtype, nodata = raster_io.integer_type_with_nodata(coding.codes)
             with raster_io.BlockWriter(change_output, grid, gdal_type, nodata) as writer:
-                raster_io.write_class_names(writer.band(), {int(f) * factor + int(t): f"{int(f)} → {int(t)}"
-                                                            for f, t in zip(table.from_class, table.to_class)})
-                write_change_codes(client, start_source, end_source, nodatas, grid, factor, nodata, dtype, writer,
+                raster_io.write_class_names(writer.band(), coding.names(str))
+                write_change_codes(client, start_source, end_source, nodatas, grid, coding, nodata, dtype, writer,
                                    raster_io.Monitor(None, is_cancelled))
     if table_output:
         with open(table_output, "w", newline="", encoding="utf-8") as handle:
@@ -721,7 +723,8 @@ def _parser():
     matrix_cmd.add_argument("start")
     matrix_cmd.add_argument("end")
     matrix_cmd.add_argument("--table", help="CSV of from_class, to_class, pixels, area_m2")
-    matrix_cmd.add_argument("--change", help="change raster (from × 100 + to)")
+    matrix_cmd.add_argument("--change", help="change raster (from × 100 + to; the pairs numbered when codes are "
+                            "negative or large)")
     return parser
 
 

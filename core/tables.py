@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 
 def read_text(path):
@@ -26,24 +27,61 @@ def read_text(path):
         return data.decode("latin-1")
 
 
+#: A number written with a decimal comma (Excel in many locales), optionally with dots grouping thousands.
+_DECIMAL_COMMA = re.compile(r"[+-]?(\d*|\d{1,3}(\.\d{3})+),\d+([eE][+-]?\d+)?")
+
+
+def decimal_point(cell):
+    """``cell`` with a decimal comma made a point ("5,5" → "5.5", "1.234,5" → "1234.5"); other text unchanged."""
+    if not _DECIMAL_COMMA.fullmatch(cell):
+        return cell
+    whole, fraction = cell.rsplit(",", 1)
+    return f"{whole.replace('.', '')}.{fraction}"
+
+
 def csv_rows(text):
     """Rows of a CSV text as dicts keyed by lower-case header.
 
-    Comma or semicolon separated (whichever the header has more of); a
-    byte-order mark and blank lines are ignored. The first returned row maps
-    each header to itself, so callers can see the columns even with no data.
+    Comma or semicolon separated (whichever the header has more of, or the
+    one an Excel ``sep=;`` first line names); a byte-order mark and blank
+    lines are ignored. With semicolons, numbers may have a decimal comma, as
+    Excel writes CSV in the locales whose decimal separator is the comma
+    ("min;max;value" / "5,5;7,5;1"): such cells are read with a point
+    (:func:`decimal_point`). With commas as separators a decimal comma cannot
+    be told from the next cell, so there numbers need a decimal point; a
+    quoted "5,5" there raises ValueError saying how to save the table.
+    The first returned row maps each header to itself, so callers can see
+    the columns even with no data.
     """
     text = text.lstrip("\ufeff")
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         return []
-    delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
+    delimiter = None
+    if lines[0].strip().lower().startswith("sep=") and len(lines[0].strip()) == 5:
+        delimiter = lines.pop(0).strip()[4]
+        if not lines:
+            return []
+    if delimiter is None:
+        delimiter = ";" if lines[0].count(";") > lines[0].count(",") else ","
     table = list(csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter))
     header = [h.strip().lower() for h in table[0]]
     rows = [dict(zip(header, header))]
-    for cells in table[1:]:
-        rows.append({h: c.strip() for h, c in zip(header, cells)})
+    convert = decimal_point if delimiter == ";" else str
+    for line, cells in enumerate(table[1:], start=2):
+        if delimiter == ",":
+            _refuse_decimal_commas(cells, line)
+        rows.append({h: convert(c.strip()) for h, c in zip(header, cells)})
     return rows
+
+
+def _refuse_decimal_commas(cells, line):
+    """A quoted "5,5" in a comma-separated table: say how to save the table rather than "not a number"."""
+    for cell in cells:
+        if _DECIMAL_COMMA.fullmatch(cell.strip()):
+            raise ValueError(f"CSV line {line}: '{cell.strip()}' has a decimal comma in a comma-separated table; "
+                             "save the table with semicolons between the cells (Excel's 'CSV (semicolon "
+                             "delimited)', or a locale whose decimal separator is the comma), or with decimal points")
 
 
 def write_csvt(csv_path, kinds):

@@ -192,3 +192,73 @@ def test_change_codes():
     out = crosstab.change_codes(np.array([255], np.uint8), np.array([255], np.uint8),
                                 np.array([True]), 1000, 0, np.int32)
     assert out.tolist() == [255255]
+
+
+def _pairs_of(start, end):
+    """(from, to) pairs present, by numpy alone (unique rows)."""
+    return [tuple(p) for p in np.unique(np.stack([start.ravel(), end.ravel()], axis=1).astype(np.int64), axis=0)]
+
+
+@pytest.mark.parametrize("dtype, low, high", [
+    (np.uint8, 0, 99),            # from × 100 + to, as before
+    (np.int8, -128, 127),         # negative codes: 0 → −60 and −1 → 40 collided as −60
+    (np.int16, -32768, 32767),    # Int16 full range
+    (np.uint16, 0, 65535),        # UInt16 up to 65535: from × 100000 + to overflowed Int32
+    (np.int32, -2**31, 2**31 - 1),
+])
+def test_change_codes_are_unique_per_class_pair(dtype, low, high):
+    rng = np.random.default_rng(19)
+    classes = np.unique(np.concatenate([[low, high, 0, -1, 40, -60], rng.integers(low, high, 20, endpoint=True)]))
+    classes = classes[(classes >= low) & (classes <= high)].astype(dtype)
+    start = rng.choice(classes, (40, 30))
+    end = rng.choice(classes, (40, 30))
+    start[0, :2], end[0, :2] = classes[classes >= 0][:1], classes[-1]
+    pairs = _pairs_of(start, end)
+    coding = crosstab.change_coding(start.ravel(), end.ravel())
+    _, out_type, nodata = raster_io.integer_type_with_nodata(coding.codes)
+    valid = np.ones(start.shape, dtype=bool)
+    valid[5] = False
+    out = crosstab.change_codes(start, end, valid, coding, nodata, out_type)
+    assert (out[5] == nodata).all()
+    # one code per pair, and every pixel's code is its own pair's (numpy crosstab of pixels by code)
+    code_of = dict(zip(coding.pairs, coding.codes))
+    assert list(coding.pairs) == pairs and len(set(coding.codes)) == len(pairs) and nodata not in code_of.values()
+    expected = np.array([code_of[(int(a), int(b))] for a, b in zip(start[valid], end[valid])])
+    np.testing.assert_array_equal(out[valid], expected)
+    names = coding.names(str)
+    assert set(names) == set(coding.codes)
+    assert names[code_of[pairs[0]]] == f"{pairs[0][0]} → {pairs[0][1]}"
+    if low >= 0 and high < 100:  # from × 100 + to stays where it is unique and fits
+        assert coding.factor == 100
+        np.testing.assert_array_equal(out[valid], start[valid].astype(np.int64) * 100 + end[valid])
+    else:
+        assert coding.factor == 0 and sorted(coding.codes) == list(range(1, len(pairs) + 1))
+
+
+def test_change_coding_keeps_a_power_of_ten_when_it_fits():
+    coding = crosstab.change_coding([255, 3, 0], [0, 255, 7])
+    assert coding.factor == 1000
+    assert coding.codes == [0 * 1000 + 7, 3 * 1000 + 255, 255 * 1000 + 0]
+    # 2·10⁹ does not leave Int32 room: numbered instead
+    assert crosstab.change_coding([21474], [3]).factor == 100000
+    assert crosstab.change_coding([30000], [3]).factor == 0
+
+
+def test_negative_codes_that_collided_get_their_own_codes():
+    start, end = np.array([0, -1], dtype=np.int8), np.array([-60, 40], dtype=np.int8)
+    assert (start.astype(int) * 100 + end).tolist() == [-60, -60]  # what the raster held before
+    coding = crosstab.change_coding(start, end)
+    out = crosstab.change_codes(start, end, np.array([True, True]), coding, 0, np.uint8)
+    assert out.tolist() == [2, 1]  # pairs in (from, to) order: (−1, 40), (0, −60)
+    assert coding.names(str) == {1: "-1 → 40", 2: "0 → -60"}
+
+
+def test_pairs_of_the_full_int32_range_are_counted_as_they_are():
+    # the np.unique path's codes reach 2⁶⁴ − 1: decoded through int64 they came back as other classes
+    start = np.array([-2**31, 2**31 - 1, 0, 2**31 - 1], dtype=np.int32)
+    end = np.array([2**31 - 1, -2**31, 0, 2**31 - 1], dtype=np.int32)
+    counter = crosstab.PairCounter(np.ones(1))
+    counter.add(0, start[None], end[None])
+    table = counter.result()
+    found = dict(zip(zip(table.from_class.tolist(), table.to_class.tolist()), table.pixels.tolist()))
+    assert found == {(-2**31, 2**31 - 1): 1, (0, 0): 1, (2**31 - 1, -2**31): 1, (2**31 - 1, 2**31 - 1): 1}

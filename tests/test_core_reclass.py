@@ -171,3 +171,14 @@ def test_rules_from_csv_text_min_max():
 def test_rules_from_csv_text_errors(text, message):
     with pytest.raises(ValueError, match=message):
         reclass.rules_from_csv_text(text)
+
+
+def test_semicolon_csv_with_decimal_commas():
+    from mineland.core.tables import csv_rows, decimal_point
+
+    rules, names = reclass.rules_from_csv_text("min;max;value\n5,5;7,5;1\n-0,25;1.234,5;2\n")
+    assert [(r.low, r.high, r.value) for r in rules] == [(5.5, 7.5, 1), (-0.25, 1234.5, 2)]
+    assert csv_rows("sep=;\na;b\n1,5;x,5\n")[1] == {"a": "1.5", "b": "x,5"}  # Excel's sep= line; text untouched
+    assert [decimal_point(c) for c in ("5,5", ",5", "2,5e-3", "1,2,3", "12")] == ["5.5", ".5", "2.5e-3", "1,2,3", "12"]
+    with pytest.raises(ValueError, match="CSV line 2: '5,5' has a decimal comma in a comma-separated table"):
+        csv_rows('min,max,value\n"5,5",7,1\n')

@@ -275,7 +275,11 @@ def test_moran_by_hand_on_3x3():
     assert local.Is[4] == 0.0
     # lags −4, −6, −2 / −2, 0, 2 / 2, 6, 4; z = 0 and lag = 0 at the centre count as low, as esda
     assert local.q.tolist() == [3, 3, 3, 3, 3, 1, 1, 1, 1]
-    assert local.labels.tolist() == ["NS"] * 9  # no permutations, no significance
+    # no permutations: the analytical test (Anselin 1995, Sokal et al. 1998). Corner 0: I = z·lag/m2 = 16/(60/9)
+    # = 2.4, E = −2/8, b2 = 9·708/3600 = 1.77, Var = 2(9 − 1.77)/8 + 2(3.54 − 9)/56 − 1/16 = 1.55
+    assert local.z_sim[0] == pytest.approx(2.65 / np.sqrt(1.55), rel=1e-12)
+    assert local.p_sim[0] == pytest.approx(2 * ndtr(-2.65 / np.sqrt(1.55)), rel=1e-12)
+    assert local.labels[0] == "LL" and local.labels[4] == "NS"
 
 
 def test_getis_ord_known_answers_from_esda_docs():
@@ -763,3 +767,25 @@ def test_significant_at_plain_and_benjamini_hochberg():
     # BH at 0.05 with m = 6 finite p: thresholds r·0.05/6 = 0.0083, 0.0167, 0.025, 0.0333, 0.0417, 0.05;
     # p_(r) ≤ threshold holds for r = 1, 2 only (0.039 > 0.025, 0.041 > 0.0333, 0.042 > 0.0417, 0.06 > 0.05)
     np.testing.assert_array_equal(significant_at(p, 0.05, fdr=True), [1, 1, 0, 0, 0, 0, 0])
+
+
+def test_local_moran_analytical_moments_are_the_exact_permutation_moments():
+    """E and Var of I_i over all n! arrangements of the values (exact enumeration, n = 7)."""
+    import itertools
+
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(4)
+    values = rng.normal(size=7) ** 3  # skewed: b2 matters
+    dense = (rng.random((7, 7)) < 0.5).astype(float) * rng.random((7, 7))
+    np.fill_diagonal(dense, 0.0)
+    dense[3] = 0.0  # an island row
+    matrix = sp.csr_matrix(dense)
+    z = values - values.mean()
+    m2 = float(z @ z) / 7
+    perms = np.array(list(itertools.permutations(range(7))))
+    zs = z[perms]  # (5040, 7): every arrangement of the values over the features
+    anselin = zs * (zs @ dense.T) / m2  # I_i = z_i Σ_j w_ij z_j / m2
+    expected, variance = autocorrelation.local_moran_moments(z, matrix)
+    np.testing.assert_allclose(expected, anselin.mean(axis=0), atol=1e-12)
+    np.testing.assert_allclose(variance, anselin.var(axis=0), atol=1e-12)
