@@ -158,7 +158,7 @@ class MineStatusAlgorithm(MineLandAlgorithm):
             if not wants_output(parameters, "MINES"):
                 fail("MINES", f"{name} needs the MINES polygons")
             stack = raster_stack(self, parameters, name, context)
-            years = stack_years(self, parameters, context, stack, "RASTER_YEARS")
+            years = stack_years(self, parameters, context, stack, "RASTER_YEARS", feedback)
             id_field = identifier_field(self, parameters, context, "MINES", "MINES_ID_FIELD", required=False)
             zones = burn(parameters, "MINES", stack.steps[0], context, feedback)
             means = zonal_means(zones, stack.steps, pixel_areas(stack.steps), feedback)
