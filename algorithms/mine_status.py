@@ -68,7 +68,8 @@ class MineStatusAlgorithm(MineLandAlgorithm):
                      "Yearly rasters (or one multiband raster); their area-weighted mean per MINES polygon replaces "
                      "the field series.", advanced=True)
         self.add(QgsProcessingParameterString("RASTER_YEARS", "Years of the rasters", optional=True),
-                 "One whole year per raster, increasing, e.g. 2018,2019,2020,2021,2022,2023.", advanced=True)
+                 "One whole year per raster, increasing, e.g. 2018,2019,2020,2021,2022,2023. Empty: read from the "
+                 "band descriptions or file names when each holds one four-digit year.", advanced=True)
         self.add(QgsProcessingParameterEnum("TEST", "Trend test", TESTS, defaultValue=0),
                  "0 original Mann-Kendall; 1 Hamed-Rao, 2 Yue-Wang (need pymannkendall).")
         self.add(QgsProcessingParameterNumber("ALPHA", "Significance level", QgsProcessingParameterNumber.Double,

@@ -388,3 +388,17 @@ def test_the_help_says_how_bands_and_years_are_read(provider):
     for name in ("landusedynamics", "carbonstock", "disturbance", "integrity", "zonalseries", "trend"):
         text = provider.algorithm(name).shortHelpString()
         assert "four-digit year" in text and "1900–2100" in text and "fill YEARS" in text, name
+
+
+def test_qgis_process_reads_bands_and_years(tmp_path, tile):
+    from mineland.sample.qgisprocess import QgisProcess
+
+    bands, path = tile
+    qgis_process = QgisProcess()
+    result = qgis_process.run("mineland:transfermatrix", INPUT_START=path, BAND_START=1, INPUT_END=path, BAND_END=23,
+                              OUTPUT=str(tmp_path / "pairs.csv"))
+    expected = numpy_crosstab(bands[0], bands[-1])
+    assert {k: v[0] for k, v in pairs_of(result["OUTPUT"]).items()} == {k: v[0] for k, v in expected.items()}
+    qgis_process.run("mineland:landusedynamics", INPUTS=[path], OUTPUT=str(tmp_path / "k.csv"),
+                     OUTPUT_SUMMARY=str(tmp_path / "s.csv"))
+    assert {int(r["year_end"]) for r in read_csv(tmp_path / "s.csv")} == set(YEARS[1:])
