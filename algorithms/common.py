@@ -260,7 +260,7 @@ def raster_path(algorithm, parameters, name, context, layer=None):
 def class_raster_inputs(algorithm, parameters, name, context, feedback=None):
     """Several integer class rasters of a multiple-layer parameter, on one grid: one per date, or the bands of
     one multi-band raster (see :func:`raster_stack`)."""
-    series = raster_stack(algorithm, parameters, name, context, feedback, first_band_of_many=True)
+    series = raster_stack(algorithm, parameters, name, context, feedback, first_band_of_many=True, distinct=True)
     if len(series.steps) < 2:
         fail(name, f"give at least two class rasters (one per date), or one multi-band raster with one band per "
              f"date; got {len(series.steps)} single-band raster")
@@ -507,13 +507,15 @@ class Stack:
         return sorted({s.path for s in self.steps})
 
 
-def raster_stack(algorithm, parameters, name, context, feedback=None, first_band_of_many=False):
+def raster_stack(algorithm, parameters, name, context, feedback=None, first_band_of_many=False, distinct=False):
     """A multiple-layer parameter as a Stack: several single-band rasters, or one multiband raster.
 
     Several rasters with a multi-band one among them are refused, or, with
     ``first_band_of_many`` (class rasters, which always read band 1 of each),
-    read at band 1 with a warning naming the band count. The same raster given
-    twice is refused.
+    read at band 1 with a warning naming the band count. With ``distinct`` the
+    same raster given twice is refused (a series of dates; a static raster
+    repeated for every date, as integrity's climate inputs may be, is allowed
+    without it).
     """
     layers = algorithm.parameterAsLayerList(parameters, name, context)
     if not layers:
@@ -532,7 +534,8 @@ def raster_stack(algorithm, parameters, name, context, feedback=None, first_band
             if count > 1:
                 warn(feedback, f"{step.parameter}: has {count} bands and was read at band 1 (no band can be chosen "
                      "in a list); to use every band, give this raster alone, one band per date")
-        check_distinct_dates(steps, "raster")
+        if distinct:
+            check_distinct_dates(steps, "raster")
     return Stack(name, steps)
 
 
@@ -553,9 +556,9 @@ def stack_years(algorithm, parameters, context, stack, name="YEARS", feedback=No
 def inferred_years(stack, name="YEARS", feedback=None):
     """Years read from the band descriptions, else the file names (when each step is its own file)."""
     steps = stack.steps
-    files = sorted({os.path.basename(s.path) for s in steps})
+    files = list(dict.fromkeys(os.path.basename(s.path) for s in steps))
     sources = [("band descriptions", [s.band.GetDescription() for s in steps])]
-    if len(files) == len(steps):
+    if len({s.path for s in steps}) == len(steps):  # one file per step: its name may hold the year
         sources.append(("file names", [os.path.splitext(os.path.basename(s.path))[0] for s in steps]))
     reasons = []
     for where, labels in sources:

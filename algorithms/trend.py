@@ -63,7 +63,7 @@ class TrendAlgorithm(MineLandAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("TOO_FEW_PIXELS", "Pixels with fewer than MIN_VALID valid years"))
 
     def compute(self, parameters, context, feedback):
-        series = raster_stack(self, parameters, "INPUTS", context)
+        series = raster_stack(self, parameters, "INPUTS", context, distinct=True)
         years = stack_years(self, parameters, context, series, feedback=feedback)
         min_valid = self.parameterAsInt(parameters, "MIN_VALID", context)
         if len(years) < min_valid:

@@ -48,7 +48,7 @@ class ZonalSeriesAlgorithm(MineLandAlgorithm):
                  "polygon_id, year, mean.")
 
     def compute(self, parameters, context, feedback):
-        series = raster_stack(self, parameters, "INPUTS", context)
+        series = raster_stack(self, parameters, "INPUTS", context, distinct=True)
         years = stack_years(self, parameters, context, series, feedback=feedback)
         id_field = identifier_field(self, parameters, context, "MINES", "ID_FIELD")
         zones = burn(parameters, "MINES", series.steps[0], context, feedback)

@@ -206,15 +206,18 @@ def test_a_band_beyond_the_raster_is_refused_naming_the_band_parameter(run, tmp_
                                         "OUTPUT": str(tmp_path / "pairs.csv")})
 
 
-def test_the_same_file_twice_in_a_series_is_refused(run, tmp_path, split):
+@pytest.mark.parametrize("algorithm, output", [("landusedynamics", "k.csv"), ("trend", "trend.tif")])
+def test_the_same_file_twice_in_a_series_is_refused(run, tmp_path, split, algorithm, output):
     from qgis.core import QgsProcessingException
 
-    before = file_digest(split[0])
-    with pytest.raises(QgsProcessingException, match=r"^INPUTS \(raster 2, .*2000.tif\): the same raster as "
-                                                     r"INPUTS \(raster 1"):
-        run("mineland:landusedynamics", {"INPUTS": [split[0], split[0]], "YEARS": "2000,2005",
-                                         "OUTPUT": str(tmp_path / "k.csv")})
-    assert file_digest(split[0]) == before
+    inputs = [split[0], split[1], split[2], split[1]]
+    before = [file_digest(p) for p in inputs]
+    with pytest.raises(QgsProcessingException, match=r"^INPUTS \(raster 4, .*2001.tif\): the same raster as "
+                                                     r"INPUTS \(raster 2, .*2001.tif\); choose"):
+        run(f"mineland:{algorithm}", {"INPUTS": inputs, "YEARS": "2000,2001,2002,2003", "MIN_VALID": 4,
+                                      "OUTPUT": str(tmp_path / output)})
+    assert [file_digest(p) for p in inputs] == before
+    assert not (tmp_path / output).exists()
 
 
 # ------------------------------------------------------------------ one multi-band raster as the series
