@@ -467,17 +467,57 @@ def raster_path(algorithm, parameters, name, context, layer=None):
     return path
 
 
-def class_raster_inputs(algorithm, parameters, name, context):
-    """Several integer class rasters of a multiple-layer parameter, on one grid."""
-    layers = algorithm.parameterAsLayerList(parameters, name, context)
-    if len(layers) < 2:
-        fail(name, f"give at least two class rasters (one per date); got {len(layers)}")
-    inputs = []
-    for i, layer in enumerate(layers, start=1):
-        path = raster_path(algorithm, parameters, name, context, layer=layer)
-        inputs.append(RasterInput(f"{name} (raster {i}, {os.path.basename(path)})", path).require_integer())
-    check_grids(inputs)
-    return inputs
+def class_raster_inputs(algorithm, parameters, name, context, feedback=None):
+    """Several integer class rasters of a multiple-layer parameter, on one grid: one per date, or the bands of
+    one multi-band raster (see :func:`raster_stack`)."""
+    series = raster_stack(algorithm, parameters, name, context, feedback, first_band_of_many=True, distinct=True)
+    if len(series.steps) < 2:
+        fail(name, f"give at least two class rasters (one per date), or one multi-band raster with one band per "
+             f"date; got {len(series.steps)} single-band raster")
+    return [step.require_integer() for step in series.steps]
+
+
+def class_raster_band(algorithm, parameters, context, name, band_name, feedback=None):
+    """The class raster of parameter ``name`` at the band of parameter ``band_name`` (band 1 when not set).
+
+    A multi-band raster read at band 1 because ``band_name`` was not set gets a
+    warning with its band count: a GLC_FCS30D tile holds one year per band.
+    """
+    path = raster_path(algorithm, parameters, name, context)
+    chosen = not is_null(parameters.get(band_name))
+    band = algorithm.parameterAsInt(parameters, band_name, context) if chosen else 1
+    item = RasterInput(name, path)
+    count = item.dataset.RasterCount
+    if not 1 <= band <= count:
+        fail(band_name, f"band {band} does not exist; {os.path.basename(path)} has {count} band(s), choose one "
+             f"of 1 to {count}")
+    if band != 1:
+        item = RasterInput(name, path, band)
+    elif count > 1 and not chosen:
+        warn(feedback, f"{name}: {os.path.basename(path)} has {count} bands and was read at band 1 because "
+             f"{band_name} was not set; set {band_name} to the band of the date you mean")
+    return item.require_integer()
+
+
+def check_distinct_dates(inputs, what="raster and band"):
+    """Refuse one raster and band given for two dates: the change between them would be 0 by construction."""
+    seen = {}
+    for item in inputs:
+        key = (os.path.realpath(item.path), item.band.GetBand())
+        if key in seen:
+            fail(item.parameter, f"the same {what} as {seen[key]}; choose the later date's raster or band")
+        seen[key] = item.parameter
+
+
+def warn(feedback, text):
+    """feedback.pushWarning, when there is a feedback (helpers called without one stay silent)."""
+    if feedback is not None:
+        feedback.pushWarning(text)
+
+
+def info(feedback, text):
+    if feedback is not None:
+        feedback.pushInfo(text)
 
 
 def check_grids(inputs):
@@ -712,23 +752,32 @@ def identifier_field(algorithm, parameters, context, source_key, key, required=T
     return name
 
 
-def dated_class_rasters(algorithm, parameters, context):
-    """INPUTS (class rasters on one grid) and YEARS (one per raster, increasing)."""
-    inputs = class_raster_inputs(algorithm, parameters, "INPUTS", context)
-    try:
-        years = dynamics.parse_years(algorithm.parameterAsString(parameters, "YEARS", context), len(inputs))
-    except ValueError as err:
-        fail("YEARS", str(err))
+def dated_class_rasters(algorithm, parameters, context, feedback=None):
+    """INPUTS (class rasters on one grid: one per date, or one multi-band raster) and YEARS (one per date,
+    increasing; read from the band descriptions or file names when YEARS is empty)."""
+    inputs = class_raster_inputs(algorithm, parameters, "INPUTS", context, feedback)
+    years = stack_years(algorithm, parameters, context, Stack("INPUTS", inputs), feedback=feedback)
     return inputs, years
+
+
+#: What INPUTS and YEARS of the multi-date class algorithms accept (appended to their help).
+SERIES_HELP = """
+<b>INPUTS and YEARS</b> INPUTS is either one class raster per date, or one multi-band raster with one band per date in the order of YEARS (a GLC_FCS30D tile: 23 bands, 2000–2022). In a list of several rasters each is read at its band 1, and a multi-band one gets a warning naming its band count; the same raster (and band) given for two dates is refused. YEARS gives one whole year per date, increasing. Left empty, the years are read from the band descriptions, or else from the file names, when every one of them holds exactly one four-digit year (1900–2100, e.g. "2005" or "GLC_2005.tif"); the log says which years were read, and from where. Otherwise the run stops and asks to fill YEARS."""
+
+#: The same for the continuous series of trend and zonalseries (a multi-band raster in a list is refused).
+STACK_HELP = """
+<b>Years</b> YEARS may be left empty when every band description (one multi-band raster), or else every file name (one raster per time step), holds exactly one four-digit year (1900–2100), increasing; the log says which years were read, and from where. Otherwise the run stops and asks to fill YEARS. The same raster given twice is refused."""
 
 
 def add_dated_inputs(algorithm):
     """The INPUTS and YEARS parameters shared by the multi-date algorithms."""
-    algorithm.add(QgsProcessingParameterMultipleLayers("INPUTS", "Class rasters, one per date",
+    algorithm.add(QgsProcessingParameterMultipleLayers("INPUTS", "Class rasters, one per date (or one multi-band)",
                                                        QgsProcessing.TypeRaster),
-                  "Integer class rasters on one grid (same CRS, pixel size, origin and size), in date order.")
-    algorithm.add(QgsProcessingParameterString("YEARS", "Years of the rasters (comma-separated)"),
-                  "One whole year per raster, in the same order as INPUTS and increasing, e.g. 1985,2000,2020.")
+                  "Integer class rasters on one grid (same CRS, pixel size, origin and size), in date order; or one "
+                  "multi-band raster with one band per date (e.g. a GLC_FCS30D tile).")
+    algorithm.add(QgsProcessingParameterString("YEARS", "Years of the rasters (comma-separated)", optional=True),
+                  "One whole year per raster (or band), in the same order as INPUTS and increasing, e.g. "
+                  "1985,2000,2020. Empty: read from the band descriptions or file names when each holds one year.")
 
 
 class Stack:
@@ -752,8 +801,16 @@ class Stack:
         return sorted({s.path for s in self.steps})
 
 
-def raster_stack(algorithm, parameters, name, context):
-    """A multiple-layer parameter as a Stack: several single-band rasters, or one multiband raster."""
+def raster_stack(algorithm, parameters, name, context, feedback=None, first_band_of_many=False, distinct=False):
+    """A multiple-layer parameter as a Stack: several single-band rasters, or one multiband raster.
+
+    Several rasters with a multi-band one among them are refused, or, with
+    ``first_band_of_many`` (class rasters, which always read band 1 of each),
+    read at band 1 with a warning naming the band count. With ``distinct`` the
+    same raster given twice is refused (a series of dates; a static raster
+    repeated for every date, as integrity's climate inputs may be, is allowed
+    without it).
+    """
     layers = algorithm.parameterAsLayerList(parameters, name, context)
     if not layers:
         fail(name, "no raster given")
@@ -764,18 +821,52 @@ def raster_stack(algorithm, parameters, name, context):
     else:
         steps = [RasterInput(f"{name} (raster {i}, {os.path.basename(p)})", p) for i, p in enumerate(paths, start=1)]
         for step in steps:
-            if step.dataset.RasterCount > 1:
-                fail(step.parameter, f"has {step.dataset.RasterCount} bands; give one single-band raster per "
+            count = step.dataset.RasterCount
+            if count > 1 and not first_band_of_many:
+                fail(step.parameter, f"has {count} bands; give one single-band raster per "
                      "time step, or a single multiband raster with one band per time step")
+            if count > 1:
+                warn(feedback, f"{step.parameter}: has {count} bands and was read at band 1 (no band can be chosen "
+                     "in a list); to use every band, give this raster alone, one band per date")
+        if distinct:
+            check_distinct_dates(steps, "raster")
     return Stack(name, steps)
 
 
-def stack_years(algorithm, parameters, context, stack, name="YEARS"):
-    """YEARS of a stack: one whole year per time step, increasing."""
+def stack_years(algorithm, parameters, context, stack, name="YEARS", feedback=None):
+    """YEARS of a stack: one whole year per time step, increasing.
+
+    Left empty, the years are read from the steps' band descriptions, or else
+    their file names (:func:`dynamics.years_in_labels`), and the log says so.
+    """
+    if is_null(parameters.get(name)):
+        return inferred_years(stack, name, feedback)
     try:
         return dynamics.parse_years(algorithm.parameterAsString(parameters, name, context), len(stack.steps))
     except ValueError as err:
         fail(name, f"{err} (time steps: {len(stack.steps)})")
+
+
+def inferred_years(stack, name="YEARS", feedback=None):
+    """Years read from the band descriptions, else the file names (when each step is its own file)."""
+    steps = stack.steps
+    files = list(dict.fromkeys(os.path.basename(s.path) for s in steps))
+    sources = [("band descriptions", [s.band.GetDescription() for s in steps])]
+    if len({s.path for s in steps}) == len(steps):  # one file per step: its name may hold the year
+        sources.append(("file names", [os.path.splitext(os.path.basename(s.path))[0] for s in steps]))
+    reasons = []
+    for where, labels in sources:
+        try:
+            years = dynamics.years_in_labels(labels)
+        except ValueError as err:
+            reasons.append(f"{where}: {err}")
+            continue
+        shown = ", ".join(files[:3]) + (", …" if len(files) > 3 else "")
+        info(feedback, f"{name} left empty: {len(years)} years read from the {where} of {shown}: "
+             f"{', '.join(map(str, years))}")
+        return years
+    fail(name, f"left empty, and the years cannot be read from the rasters ({'; '.join(reasons)}); fill {name} "
+         f"with one year per time step ({len(steps)}), in order, e.g. 2000,2005,2010")
 
 
 # ----------------------------------------------------------- child algorithms

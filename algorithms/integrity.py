@@ -16,6 +16,7 @@ from ..core import integrity as model
 from ..core import landscape, raster_io, report
 from ..core import resilience as elastic
 from .common import (
+    SERIES_HELP,
     MineLandAlgorithm,
     add_dated_inputs,
     check_grids,
@@ -46,7 +47,7 @@ Patches are 8-connected by default (NEIGHBOURS). The zone is its pixels (pixel c
 <b>Inputs</b> INPUTS (integer land cover, one per date, projected CRS) with YEARS; NDVI, NPP, WATER, PRECIPITATION, EVAPOTRANSPIRATION, RUNOFF each as one raster per date (or one multiband raster, a band per date) on the land-cover grid. C1 and C2: one number, or one per date (comma-separated), not 0.
 <b>OUTPUT</b> one row per zone and date: zone_id, year, shei, mpfd, contag_pct, connect_pct, patches, h_log2, ndvi_mean, e, npp_mean, q_mm, sc, fc, e_norm, eci, thv, stage, stage_name.
 <b>OUTPUT_HTML</b> the table, ThV over time with the a, b, c lines (seed 003 Fig. 8 shape), and per zone the years ThV first falls below each level (linear between dates).
-<b>Memory</b> landscape metrics need whole patches, so each zone's bounding window is read at once (a 10,000 × 10,000-pixel zone needs about 1.5 GB); the other terms are read block by block."""
+<b>Memory</b> landscape metrics need whole patches, so each zone's bounding window is read at once (a 10,000 × 10,000-pixel zone needs about 1.5 GB); the other terms are read block by block.""" + SERIES_HELP
 
 NORMALISATIONS = ["Min-max (x − min)/(max − min)", "Ratio to the maximum x / max"]
 NEIGHBOURS = ["8 (queen)", "4 (rook)"]
@@ -116,7 +117,7 @@ class IntegrityAlgorithm(MineLandAlgorithm):
         self.add_report("Table, ThV chart with the thresholds and the years each threshold is crossed.")
 
     def compute(self, parameters, context, feedback):
-        covers, years = dated_class_rasters(self, parameters, context)
+        covers, years = dated_class_rasters(self, parameters, context, feedback)
         cell = _cell_size(covers[0])
         settings = self._settings(parameters, context, years)
         stacks = {key: self._stack(parameters, context, key, covers) for key in

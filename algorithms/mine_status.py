@@ -80,7 +80,8 @@ class MineStatusAlgorithm(MineLandAlgorithm):
                      "Yearly rasters (or one multiband raster); their area-weighted mean per MINES polygon replaces "
                      "the field series.", advanced=True)
         self.add(QgsProcessingParameterString("RASTER_YEARS", "Years of the rasters", optional=True),
-                 "One whole year per raster, increasing, e.g. 2018,2019,2020,2021,2022,2023.", advanced=True)
+                 "One whole year per raster, increasing, e.g. 2018,2019,2020,2021,2022,2023. Empty: read from the "
+                 "band descriptions or file names when each holds one four-digit year.", advanced=True)
         self.add(QgsProcessingParameterEnum("TEST", "Trend test", test_labels(), defaultValue=0),
                  "0 original Mann-Kendall; 1 Hamed-Rao, 2 Yue-Wang (need pymannkendall).")
         self.add(QgsProcessingParameterNumber("ALPHA", "Significance level", QgsProcessingParameterNumber.Double,
@@ -170,7 +171,7 @@ class MineStatusAlgorithm(MineLandAlgorithm):
             if not wants_output(parameters, "MINES"):
                 fail("MINES", f"{name} needs the MINES polygons")
             stack = raster_stack(self, parameters, name, context)
-            years = stack_years(self, parameters, context, stack, "RASTER_YEARS")
+            years = stack_years(self, parameters, context, stack, "RASTER_YEARS", feedback)
             id_field = identifier_field(self, parameters, context, "MINES", "MINES_ID_FIELD", required=False)
             zones = burn(parameters, "MINES", stack.steps[0], context, feedback)
             means = zonal_means(zones, stack.steps, pixel_areas(stack.steps), feedback)

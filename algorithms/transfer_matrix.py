@@ -7,6 +7,7 @@ import numpy as np
 from qgis.core import (
     QgsProcessing,
     QgsProcessingOutputNumber,
+    QgsProcessingParameterBand,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFileDestination,
     QgsProcessingParameterRasterDestination,
@@ -18,14 +19,14 @@ from . import dask_scheduler
 from .common import (
     COUNT,
     MineLandAlgorithm,
-    RasterInput,
+    check_distinct_dates,
     check_grids,
     class_label,
+    class_raster_band,
     fail,
     merged_class_names,
     monitor,
     pixel_areas,
-    raster_path,
     wants_output,
     write_table,
 )
@@ -39,6 +40,7 @@ Pixels that are nodata at either date are left out of every figure and reported 
 <b>OUTPUT_CHANGE</b> raster of one code per from→to pair, nodata where either date is nodata; its attribute table and legend name every pair. When every class code is 0 or more the code is from × 100 + to (× 1000 when a class code is 100 or more, × 10000 from 1000, and so on) as long as that fits a 32-bit integer raster. Otherwise (a negative class code, or codes as large as UInt16's 65535 or Int32's) from × factor + to would collide or overflow, so the pairs present are numbered 1, 2, 3 … in (from, to) order instead: read the pair of a code from the attribute table (Class_Name) or the legend, or from the OUTPUT rows in the same order.
 <b>OUTPUT_HTML</b> (optional) a Sankey diagram of the transitions (seed 000 Fig. 5/7 shape; band widths ∝ area, classes in the start raster's colours) and the matrix in km².
 CHANGED_KM2 is the area whose class changed, CHANGED_PCT its share of the valid area, TOTAL_KM2 the valid area.
+<b>Multi-band rasters</b> BAND_START and BAND_END choose the band of INPUT_START and INPUT_END (default 1): a GLC_FCS30D tile holds one year per band (23 bands, 2000–2022), so the tile given at both dates with BAND_START 1 and BAND_END 23 gives 2000 → 2022. A multi-band raster read at band 1 because its band parameter was not set gets a warning naming its band count; the same raster and band at both dates is refused.
 <b>DASK_SCHEDULER</b> (advanced): the address of a Dask cluster (tcp://host:8786) counts (and writes the change raster) strip by strip on that cluster, with identical results; empty = here."""
 
 PAIR_COLUMNS = [("from_class", int), ("from_name", str), ("to_class", int), ("to_name", str), ("pixels", COUNT),
@@ -54,8 +56,13 @@ class TransferMatrixAlgorithm(MineLandAlgorithm):
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add(QgsProcessingParameterRasterLayer("INPUT_START", "Class raster at the start date"),
                  "Integer class raster of the first date (e.g. from mineland:reclassify).")
+        self.add(QgsProcessingParameterBand("BAND_START", "Band of the start raster", 1, "INPUT_START", optional=True),
+                 "Band of INPUT_START holding the start date (default 1), e.g. the year's band of a GLC_FCS30D tile.")
         self.add(QgsProcessingParameterRasterLayer("INPUT_END", "Class raster at the end date"),
-                 "Integer class raster of the second date, on the same grid as INPUT_START.")
+                 "Integer class raster of the second date, on the same grid as INPUT_START; may be the same "
+                 "multi-band raster as INPUT_START with another BAND_END.")
+        self.add(QgsProcessingParameterBand("BAND_END", "Band of the end raster", 1, "INPUT_END", optional=True),
+                 "Band of INPUT_END holding the end date (default 1).")
         self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Transitions", QgsProcessing.TypeVector),
                  "Table with one row per from→to pair: pixels, area_m2, area_ha, area_km2, share_pct.")
         self.add(QgsProcessingParameterFileDestination("OUTPUT_MATRIX", "Transfer matrix (CSV, km2)",
@@ -76,9 +83,10 @@ class TransferMatrixAlgorithm(MineLandAlgorithm):
             return self._compute(parameters, context, feedback, client)
 
     def _compute(self, parameters, context, feedback, client):
-        start = RasterInput("INPUT_START", raster_path(self, parameters, "INPUT_START", context)).require_integer()
-        end = RasterInput("INPUT_END", raster_path(self, parameters, "INPUT_END", context)).require_integer()
+        start = class_raster_band(self, parameters, context, "INPUT_START", "BAND_START", feedback)
+        end = class_raster_band(self, parameters, context, "INPUT_END", "BAND_END", feedback)
         inputs = [start, end]
+        check_distinct_dates(inputs)
         grid = check_grids(inputs)
         row_areas = pixel_areas(inputs)
         matrix_path = self.parameterAsFileOutput(parameters, "OUTPUT_MATRIX", context)
@@ -108,7 +116,7 @@ class TransferMatrixAlgorithm(MineLandAlgorithm):
         if wants_output(parameters, "OUTPUT_HTML"):
             results["OUTPUT_HTML"] = self.parameterAsFileOutput(parameters, "OUTPUT_HTML", context)
             write_report(results["OUTPUT_HTML"], table, names, class_colours(start, table.classes),
-                         [os.path.basename(p) for p in (start.path, end.path)])
+                         [date_label(item) for item in inputs])
         total = table.total_area_m2
         results.update({
             "CHANGED_KM2": table.changed_area_m2 / 1e6,
@@ -117,6 +125,15 @@ class TransferMatrixAlgorithm(MineLandAlgorithm):
             "NODATA_PIXELS": int(table.nodata_pixels),
         })
         return results
+
+
+def date_label(item):
+    """The file name of a date's raster, with its band when the raster has several (one file at both dates)."""
+    name = os.path.basename(item.path)
+    if item.dataset.RasterCount == 1:
+        return name
+    description = item.band.GetDescription()
+    return f"{name} band {item.band.GetBand()}" + (f" ({description})" if description else "")
 
 
 def pair_rows(table, names):

@@ -14,6 +14,7 @@ from qgis.core import (
 from ..core import raster_io, stack, styles, trend
 from . import dask_scheduler
 from .common import (
+    STACK_HELP,
     MineLandAlgorithm,
     fail,
     monitor,
@@ -31,7 +32,7 @@ HELP = """Per-pixel trend of a raster time series (seed 004 §2.4, METHODS.md §
 <b>OUTPUT_CLASS</b> (optional) the restoration classes of seed 004 Table 2 from Z, Sen's slope and H, with significance |Z| > z(1 − ALPHA/2) (1.96 for ALPHA = 0.05): 1 SD significant decrease (slope ≤ 0), 2 ND non-significant decrease (slope ≤ 0), 3 NI non-significant increase (slope > 0), 4 SAI significant anti-consistent increase (slope > 0, H ≤ 0.5), 5 SCI significant consistent increase (slope > 0, H > 0.5). Byte, nodata 0 (too few valid years, or a significant increase whose H cannot be estimated). It carries a colour table, class names and a QGIS style (.qml) so it opens with its legend. Apply it to an MLRI series (mineland:mlri) for seed 004's classes.
 
 Work is spread over all CPU cores; memory is bounded by the block size. <b>DASK_SCHEDULER</b> (advanced): the address of a Dask cluster (tcp://host:8786) runs the same computation strip by strip on that cluster, with identical results; empty = here.
-<b>TOO_FEW_PIXELS</b> the number of pixels with fewer than MIN_VALID valid years (nodata in every band)."""
+<b>TOO_FEW_PIXELS</b> the number of pixels with fewer than MIN_VALID valid years (nodata in every band).""" + STACK_HELP
 
 
 class TrendAlgorithm(MineLandAlgorithm):
@@ -44,8 +45,9 @@ class TrendAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterMultipleLayers("INPUTS", "Time series (one raster per year, or one multiband)",
                                                       QgsProcessing.TypeRaster),
                  "One single-band raster per time step, or one raster with one band per time step, on one grid.")
-        self.add(QgsProcessingParameterString("YEARS", "Years (comma-separated)"),
-                 "One whole year per time step, in the order of INPUTS, increasing; gaps allowed, e.g. 2000,2001,2003.")
+        self.add(QgsProcessingParameterString("YEARS", "Years (comma-separated)", optional=True),
+                 "One whole year per time step, in the order of INPUTS, increasing; gaps allowed, e.g. 2000,2001,2003. "
+                 "Empty: read from the band descriptions or file names when each holds one year.")
         self.add(QgsProcessingParameterNumber("MIN_VALID", "Minimum valid years per pixel",
                                               QgsProcessingParameterNumber.Integer, 8, minValue=4),
                  "Pixels with fewer valid (non-nodata, finite) years get nodata in every band. Default 8; at least 4.")
@@ -61,8 +63,8 @@ class TrendAlgorithm(MineLandAlgorithm):
         self.addOutput(QgsProcessingOutputNumber("TOO_FEW_PIXELS", "Pixels with fewer than MIN_VALID valid years"))
 
     def compute(self, parameters, context, feedback):
-        series = raster_stack(self, parameters, "INPUTS", context)
-        years = stack_years(self, parameters, context, series)
+        series = raster_stack(self, parameters, "INPUTS", context, distinct=True)
+        years = stack_years(self, parameters, context, series, feedback=feedback)
         min_valid = self.parameterAsInt(parameters, "MIN_VALID", context)
         if len(years) < min_valid:
             fail("MIN_VALID", f"the series has {len(years)} time steps, fewer than MIN_VALID = {min_valid}; "

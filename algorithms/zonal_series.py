@@ -10,6 +10,7 @@ from qgis.core import (
 )
 
 from .common import (
+    STACK_HELP,
     MineLandAlgorithm,
     field_value,
     identifier_field,
@@ -23,7 +24,7 @@ from .zones import burn, zonal_means
 HELP = """The area-weighted mean of every raster of a yearly series (e.g. NDVI or night-time light) inside every polygon, as a long table (polygon_id, year, mean) ready for mineland:minestatus (seed 001 §2.3).
 
 Invalid polygons are repaired (native:fixgeometries) and features without geometry skipped, with a warning; a polygon outside the rasters or of zero area keeps its rows, with NULL means, and a warning gives the number of such polygons; a multi-part polygon is one polygon with the pixels of all its parts; every polygon needs an ID_FIELD value (a NULL id stops the run). A pixel belongs to the polygon that covers its centre (polygons are reprojected to the rasters' CRS and burnt into their grid by GDAL rasterize; where polygons overlap, one of them gets the pixel). Nodata and non-finite pixels are left out; a polygon without valid pixels in a year gets NULL. Pixel areas are ellipsoidal for a geographic CRS. The rasters are read block by block.
-<b>OUTPUT</b> one row per polygon and year: polygon_id, year, mean (the raster's unit)."""
+<b>OUTPUT</b> one row per polygon and year: polygon_id, year, mean (the raster's unit).""" + STACK_HELP
 
 
 class ZonalSeriesAlgorithm(MineLandAlgorithm):
@@ -38,15 +39,17 @@ class ZonalSeriesAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterField("ID_FIELD", "Polygon id field", parentLayerParameterName="MINES"),
                  "Identifies each polygon in the output.")
         self.add(QgsProcessingParameterMultipleLayers("INPUTS", "Rasters, one per year", QgsProcessing.TypeRaster),
-                 "One single-band raster per year, or one multiband raster (one band per year), on one grid.")
-        self.add(QgsProcessingParameterString("YEARS", "Years (comma-separated)"),
-                 "One whole year per raster or band, in order, increasing.")
+                 "One single-band raster per year, or one multiband raster (one band per year, in YEARS order), on "
+                 "one grid.")
+        self.add(QgsProcessingParameterString("YEARS", "Years (comma-separated)", optional=True),
+                 "One whole year per raster or band, in order, increasing. Empty: read from the band descriptions or "
+                 "file names when each holds one year.")
         self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Zonal means", QgsProcessing.TypeVector),
                  "polygon_id, year, mean.")
 
     def compute(self, parameters, context, feedback):
-        series = raster_stack(self, parameters, "INPUTS", context)
-        years = stack_years(self, parameters, context, series)
+        series = raster_stack(self, parameters, "INPUTS", context, distinct=True)
+        years = stack_years(self, parameters, context, series, feedback=feedback)
         id_field = identifier_field(self, parameters, context, "MINES", "ID_FIELD")
         zones = burn(parameters, "MINES", series.steps[0], context, feedback)
         means = zonal_means(zones, series.steps, pixel_areas(series.steps), feedback)

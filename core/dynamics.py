@@ -4,9 +4,13 @@ All functions take class areas or a transfer matrix (rows = start class,
 columns = end class, any one area unit) and the period length T in years.
 """
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
+
+#: A four-digit year 1900–2100 standing alone (no digit right before or after it): "LC_2005", "2005 (Landsat)".
+_YEAR_IN_LABEL = re.compile(r"(?<![0-9])(?:19[0-9]{2}|20[0-9]{2}|2100)(?![0-9])")
 
 
 def period_years(year_start, year_end):
@@ -126,6 +130,33 @@ def parse_years(text, count):
         raise ValueError(f"{len(years)} years given for {count} rasters; give one year per raster, in the same order")
     if any(b <= a for a, b in zip(years, years[1:])):
         raise ValueError(f"years must increase strictly in the order of the rasters, got {text}")
+    return years
+
+
+def years_in_labels(labels):
+    """The one year each label holds, in order: for YEARS left empty, from band descriptions or file names.
+
+    A year is a four-digit number 1900–2100 with no digit right before or after it,
+    so "GLC_FCS30D_2005", "2005" and "NDVI 2005 (Landsat)" give 2005, while
+    "E110N40" and "20002022" hold none.
+
+    Raises
+    ------
+    ValueError
+        Naming the first label that holds no year or several, or when the years do
+        not increase strictly in the order of the labels.
+    """
+    years = []
+    for label in labels:
+        found = _YEAR_IN_LABEL.findall(str(label or ""))
+        if len(found) != 1:
+            holds = f"{len(found)} years ({', '.join(found)})" if found else "no year"
+            raise ValueError(f"'{label or ''}' holds {holds}")
+        years.append(int(found[0]))
+    if not years:
+        raise ValueError("there is nothing to read the years from")
+    if any(b <= a for a, b in zip(years, years[1:])):
+        raise ValueError(f"the years {', '.join(map(str, years))} do not increase in the order given")
     return years
 
 
