@@ -218,7 +218,11 @@ def monitor(feedback, start=0.0, end=1.0):
 # ---------------------------------------------------------------- rasters
 
 class RasterInput:
-    """A raster parameter opened with GDAL: path, dataset, band, nodata, grid."""
+    """A raster parameter opened with GDAL: path, dataset, band, nodata, grid.
+
+    ``scaling`` is None (values used as stored: class codes) until :func:`physical_units` marks the
+    input as continuous; then it is the band's GDAL scale/offset (None when it has none).
+    """
 
     def __init__(self, parameter, path, band_number=1):
         self.parameter = parameter
@@ -232,6 +236,8 @@ class RasterInput:
         self.band = self.dataset.GetRasterBand(band_number)
         self.nodata = raster_io.band_nodata(self.band)
         self.grid = raster_io.grid_of(self.dataset)
+        self.scaling = None
+        self.physical = False  # marked by physical_units
 
     def require_integer(self):
         if not raster_io.is_integer_band(self.band):
@@ -242,6 +248,29 @@ class RasterInput:
 
     def class_names(self):
         return raster_io.read_class_names(self.band)
+
+
+def physical_units(inputs, feedback):
+    """Mark continuous inputs to be read in physical units; return them.
+
+    Each input's ``scaling`` becomes its band's GDAL scale/offset, which the readers
+    (:func:`.raster_io.physical`, :func:`.stack.stack_block`) apply as raw × scale + offset
+    after testing nodata on the raw value; the log names every input that has one (once per input).
+    Never for class rasters: their codes are used as stored.
+    """
+    for item in inputs:
+        if item.physical:
+            continue
+        item.physical = True
+        try:
+            item.scaling = raster_io.band_scaling(item.band)
+        except ValueError as err:
+            fail(item.parameter, str(err))
+        if item.scaling is not None:
+            feedback.pushInfo(f"{item.parameter}: band {item.band.GetBand()} of {os.path.basename(item.path)} "
+                              f"has GDAL scale {item.scaling.scale:.10g} and offset {item.scaling.offset:.10g}; "
+                              f"its values are read as {item.scaling.describe()} (nodata tested on the raw value)")
+    return inputs
 
 
 def raster_path(algorithm, parameters, name, context, layer=None):
@@ -452,6 +481,11 @@ class Stack:
     @property
     def nodatas(self):
         return [s.nodata for s in self.steps]
+
+    @property
+    def scalings(self):
+        """Scale/offset per step (None: as stored); set by :func:`physical_units`."""
+        return [s.scaling for s in self.steps]
 
     @property
     def paths(self):

@@ -22,8 +22,8 @@ from .zones import burn, zonal_means
 
 HELP = """The area-weighted mean of every raster of a yearly series (e.g. NDVI or night-time light) inside every polygon, as a long table (polygon_id, year, mean) ready for mineland:minestatus (seed 001 §2.3).
 
-Invalid polygons are repaired (native:fixgeometries) and empty ones skipped, with a warning; a multi-part polygon is one polygon with the pixels of all its parts; every polygon needs an ID_FIELD value (a NULL id stops the run). A pixel belongs to the polygon that covers its centre (polygons are reprojected to the rasters' CRS and burnt into their grid by GDAL rasterize; where polygons overlap, one of them gets the pixel). Nodata and non-finite pixels are left out; a polygon without valid pixels in a year gets NULL. Pixel areas are ellipsoidal for a geographic CRS. The rasters are read block by block.
-<b>OUTPUT</b> one row per polygon and year: polygon_id, year, mean (the raster's unit)."""
+Invalid polygons are repaired (native:fixgeometries) and empty ones skipped, with a warning; a multi-part polygon is one polygon with the pixels of all its parts; every polygon needs an ID_FIELD value (a NULL id stops the run). A pixel belongs to the polygon that covers its centre (polygons are reprojected to the rasters' CRS and burnt into their grid by GDAL rasterize; where polygons overlap, one of them gets the pixel). Nodata and non-finite pixels are left out; a polygon without valid pixels in a year gets NULL. A band with GDAL scale/offset metadata (e.g. MODIS NDVI × 0.0001) is read in physical units, raw × scale + offset, with nodata tested on the raw value; the log names each scaled band. Pixel areas are ellipsoidal for a geographic CRS. The rasters are read block by block.
+<b>OUTPUT</b> one row per polygon and year: polygon_id, year, mean (the raster's physical unit, after its scale/offset)."""
 
 
 class ZonalSeriesAlgorithm(MineLandAlgorithm):
