@@ -242,7 +242,8 @@ class IntegrityAlgorithm(MineLandAlgorithm):
 
     def _resilience(self, parameters, context, metrics, ndvi, settings, shape):
         if np.any(np.abs(ndvi[np.isfinite(ndvi)]) > 1):
-            fail("NDVI", "zone means outside [−1, 1]: give NDVI as a ratio (divide a scaled product by its scale)")
+            fail("NDVI", "zone means outside [−1, 1]: give NDVI as a ratio (divide a scaled product by its "
+                 "scale, or set the band's scale metadata: gdal_edit.py -scale)")
         try:
             scores = elastic.parse_scores(self.parameterAsString(parameters, "SCORES", context))
         except ValueError as err:

@@ -34,6 +34,11 @@ task that kills its worker more often than the scheduler allows
 :class:`ScaleoutError` and no output file. A task's own error (e.g. °C given
 as kelvin to MLRI) is raised on the client as it would be locally.
 
+Scale and offset: the continuous inputs of the trend and MLRI (and :func:`stack_array`) are read
+in physical units, raw × scale + offset of each band's GDAL metadata, with nodata tested on the
+raw value, as in the local run (each :class:`Source` carries its band's scaling to the worker);
+the class rasters of the transfer matrix and disturbance keep their codes.
+
 Dask is imported lazily: this module, and the plugin, load without it.
 
 Python API (outside QGIS)
