@@ -237,7 +237,7 @@ class RasterInput:
         self.nodata = raster_io.band_nodata(self.band)
         self.grid = raster_io.grid_of(self.dataset)
         self.scaling = None
-        self.physical = False  # marked by physical_units
+        self.continuous = False  # set by physical_units: values, not class codes
 
     def require_integer(self):
         if not raster_io.is_integer_band(self.band):
@@ -259,9 +259,9 @@ def physical_units(inputs, feedback):
     Never for class rasters: their codes are used as stored.
     """
     for item in inputs:
-        if item.physical:
+        if item.continuous:
             continue
-        item.physical = True
+        item.continuous = True
         try:
             item.scaling = raster_io.band_scaling(item.band)
         except ValueError as err:
