@@ -348,3 +348,20 @@ def test_band_scaling_of_unscaled_bands_is_none(tmp_path):
     values = np.array([[1, 2], [3, 4]], dtype=np.int16)
     same, valid = raster_io.physical(values, 4, None)
     assert same is values and valid.tolist() == [[True, True], [True, False]]
+
+
+def test_resilience_window_raster_of_scaled_ndvi_and_rates_equals_the_float_one(run, tmp_path):
+    rng = np.random.default_rng(12)
+    cover = write_raster(tmp_path / "cover.tif", rng.integers(1, 3, (9, 8)).astype(np.uint8), nodata=0)
+    quarters = rng.integers(0, 5, (9, 8)).astype(np.int16)  # NDVI 0, 0.25 … 1: exact as Float32 and as scaled
+    rate = rng.integers(1, 9, (9, 8)).astype(np.int16)
+    outputs = {}
+    for name, ndvi, c1 in (
+            ("float", write_raster(tmp_path / "ndvi.tif", (quarters * 0.25).astype(np.float32), nodata=-9.0),
+             write_raster(tmp_path / "c1.tif", (rate * 0.5 + 1).astype(np.float32), nodata=-9.0)),
+            ("scaled", write_scaled(tmp_path / "ndvi_s.tif", quarters, 0.25, nodata=-32768),
+             write_scaled(tmp_path / "c1_s.tif", rate, 0.5, 1.0, nodata=-32768))):
+        outputs[name] = run("mineland:resilience", {
+            "LANDCOVER": cover, "NDVI": ndvi, "C1_RASTER": c1, "C2": 0.5, "SCORES": "1=0.4, 2=0.8", "WINDOW": 3,
+            "OUTPUT_RASTER": str(tmp_path / f"{name}.tif")})["OUTPUT_RASTER"]
+    assert gdal.Open(outputs["scaled"]).ReadAsArray().tobytes() == gdal.Open(outputs["float"]).ReadAsArray().tobytes()
