@@ -117,28 +117,27 @@ def test_a_scaled_int16_year_among_float32_years_equals_the_all_float_stack(run,
 
 
 def test_nodata_is_tested_on_the_raw_value(run, tmp_path):
-    """Raw −1000 (nodata) would scale to 280 K and raw 14000 scales to 280.0: the first is missing, the second data."""
+    """Scale 0.02, offset 300: raw −1000 (nodata) would scale to a plausible 280 K and is still missing; with
+    raw nodata 580, the valid raw 14000 scales to 580.0 (the nodata number) and is still data."""
+    scale, offset = MODIS_SCALE, 300.0
     rng = np.random.default_rng(5)
     raw = (14000 + rng.integers(-300, 300, (len(YEARS), 4, 4))).astype(np.int16)
     raw[:, 0, 0] = 14000 + 20 * np.arange(len(YEARS))
-    raw[[0, 3, 6], 0, 0] = -1000              # nodata: 300 + 0.02 × (−1000) = 280 K would look valid
-    raw[:, 1, 1] = 14000                      # 280.0 K every year: equals the nodata number 280 after scaling
+    raw[[0, 3, 6], 0, 0] = -1000
+    raw[:, 1, 1] = 14000
     raw[2, 1, 1] = 14050
-    scale, offset = MODIS_SCALE, 0.0
-    # nodata is −1000 for the file of pixel (0, 0) … and 280 (a raw value no pixel has) elsewhere
     paths = [write_scaled(tmp_path / f"n{y}.tif", r, scale, offset, nodata=-1000) for y, r in zip(YEARS, raw)]
     result = run("mineland:trend", {"INPUTS": paths, "YEARS": ",".join(map(str, YEARS)), "MIN_VALID": 8,
                                     "OUTPUT": str(tmp_path / "t.tif")})
     n_valid, slope = band(result["OUTPUT"], "n_valid"), band(result["OUTPUT"], "sen_slope")
-    series = np.where(raw[:, 0, 0] == -1000, np.nan, raw[:, 0, 0] * scale)
+    series = np.where(raw[:, 0, 0] == -1000, np.nan, raw[:, 0, 0] * scale + offset)
     assert n_valid[0, 0] == len(YEARS) - 3
     assert slope[0, 0] == pytest.approx(sen_slope(series, YEARS), rel=1e-5)  # 20 DN/yr = 0.4 K/yr
 
-    # raw nodata 280: scaled values of 280.0 K are data, raw 280 never occurs
-    paths = [write_scaled(tmp_path / f"m{y}.tif", r, scale, offset, nodata=280) for y, r in zip(YEARS, raw)]
+    paths = [write_scaled(tmp_path / f"m{y}.tif", r, scale, offset, nodata=580) for y, r in zip(YEARS, raw)]
     result = run("mineland:trend", {"INPUTS": paths, "YEARS": ",".join(map(str, YEARS)), "MIN_VALID": 8,
                                     "OUTPUT": str(tmp_path / "t2.tif")})
-    assert band(result["OUTPUT"], "n_valid")[1, 1] == len(YEARS)
+    assert band(result["OUTPUT"], "n_valid")[1, 1] == len(YEARS)  # 580.0 K every year but one: all data
 
 
 def test_a_scale_of_zero_is_refused_naming_the_parameter(run, tmp_path):
