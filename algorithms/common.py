@@ -412,7 +412,11 @@ def monitor(feedback, start=0.0, end=1.0):
 # ---------------------------------------------------------------- rasters
 
 class RasterInput:
-    """A raster parameter opened with GDAL: path, dataset, band, nodata, grid."""
+    """A raster parameter opened with GDAL: path, dataset, band, nodata, grid.
+
+    ``scaling`` is None (values used as stored: class codes) until :func:`physical_units` marks the
+    input as continuous; then it is the band's GDAL scale/offset (None when it has none).
+    """
 
     def __init__(self, parameter, path, band_number=1, allow_rotated=False):
         self.parameter = parameter
@@ -426,6 +430,8 @@ class RasterInput:
         self.band = self.dataset.GetRasterBand(band_number)
         self.nodata = raster_io.band_nodata(self.band)
         self.grid = raster_io.grid_of(self.dataset)
+        self.scaling = None
+        self.continuous = False  # set by physical_units: values, not class codes
         gt = self.grid.geotransform
         if (gt[2] or gt[4]) and not allow_rotated:
             fail(parameter, f"{os.path.basename(path)} is rotated or sheared (geotransform row/column rotation "
@@ -452,6 +458,29 @@ class RasterInput:
 
     def class_names(self):
         return raster_io.read_class_names(self.band)
+
+
+def physical_units(inputs, feedback):
+    """Mark continuous inputs to be read in physical units; return them.
+
+    Each input's ``scaling`` becomes its band's GDAL scale/offset, which the readers
+    (:func:`.raster_io.physical`, :func:`.stack.stack_block`) apply as raw × scale + offset
+    after testing nodata on the raw value; the log names every input that has one (once per input).
+    Never for class rasters: their codes are used as stored.
+    """
+    for item in inputs:
+        if item.continuous:
+            continue
+        item.continuous = True
+        try:
+            item.scaling = raster_io.band_scaling(item.band)
+        except ValueError as err:
+            fail(item.parameter, str(err))
+        if item.scaling is not None:
+            feedback.pushInfo(f"{item.parameter}: band {item.band.GetBand()} of {os.path.basename(item.path)} "
+                              f"has GDAL scale {item.scaling.scale:.10g} and offset {item.scaling.offset:.10g}; "
+                              f"its values are read as {item.scaling.describe()} (nodata tested on the raw value)")
+    return inputs
 
 
 def raster_path(algorithm, parameters, name, context, layer=None):
@@ -795,6 +824,11 @@ class Stack:
     @property
     def nodatas(self):
         return [s.nodata for s in self.steps]
+
+    @property
+    def scalings(self):
+        """Scale/offset per step (None: as stored); set by :func:`physical_units`."""
+        return [s.scaling for s in self.steps]
 
     @property
     def paths(self):

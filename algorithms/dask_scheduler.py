@@ -55,7 +55,7 @@ def cluster(algorithm, parameters, context, feedback):
 
 
 def sources(steps):
-    """scaleout.Source of RasterInputs (path and band number)."""
+    """scaleout.Source of RasterInputs (path, band number and the scale/offset the input is read with)."""
     from ..core import scaleout
 
-    return [scaleout.Source(step.path, step.band.GetBand()) for step in steps]
+    return [scaleout.Source(step.path, step.band.GetBand(), step.scaling) for step in steps]

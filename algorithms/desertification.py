@@ -24,6 +24,7 @@ from .common import (
     fail,
     matrix_cells,
     monitor,
+    physical_units,
     pixel_areas,
     raster_path,
     tr,
@@ -35,6 +36,7 @@ from .zones import burn
 HELP = """Desertification sensitivity as seed 002 (Table 6 and its demonstration area; METHODS.md §2): every factor raster given is graded 1 (low) … 4 (high sensitivity), the grades are summed into OUTPUT_SCORE, and the sum is classed into 1 low, 2 moderate, 3 relatively high, 4 high (OUTPUT_CLASS, with its legend).
 
 <b>Grading</b> (Table 6; a range a~b includes a and excludes b): soil moisture <0.2 / 0.2–0.28 / 0.28–0.35 / ≥0.35 m³/m³ → 4/3/2/1; evapotranspiration ≥200 / 130–200 / 80–130 / <80 mm/month → 4…1; precipitation <200 / 200–300 / 300–400 / ≥400 mm/yr → 4…1; wind speed ≥4.7 / 3.6–4.7 / 2.8–3.6 / <2.8 m/s → 4…1; sand ≥70 / 40–70 / 20–40 / <20 % → 4…1; silt ≥33 / 22–33 / 5–22 / <5 % → 4…1; clay <8 / 8–19 / 19–24 / ≥24 % → 4…1; slope ≥25 / 10–25 / 5–10 / <5 ° → 4…1 (Table 6 prints 5~15 for moderate, overlapping 10~25: we use 5–10); NDVI mean <0.2 / 0.2–0.4 / 0.4–0.6 / ≥0.6 → 4…1; NDVI trend <−0.17 / −0.17…−0.12 / −0.12…0.0025 / ≥0.0025 per year → 4…1 (Table 6's row is out of order — "<−0.12" then "−0.12~−0.17" — we read it in increasing order). Categorical factors (erosion intensity, geohazard susceptibility, land occupied by mining) are rasters of codes 1–4 that are their own grades (4 = severe erosion, high susceptibility, forest and grassland occupied).
+<b>Scale and offset</b> a continuous factor whose band has GDAL scale/offset metadata (e.g. soil moisture stored as Int16 × 0.0001) is graded on its physical values, raw × scale + offset, with nodata tested on the raw value; the log names each scaled band.
 <b>Thresholds</b> THRESHOLDS is a table with one row per continuous factor (factor, b1, b2, b3, worse = high or low), pre-filled with Table 6's bounds: edit its cells to change a grading (b1 < b2 < b3; "high" grades values ≥ b3 as 4, "low" grades values < b1 as 4), e.g. SLOPE 5, 15, 25, high for the other reading of the slope row. A factor whose row is removed keeps Table 6's bounds; an empty table means Table 6. In qgis_process give the cells as one comma-separated list, THRESHOLDS=SLOPE,5,15,25,high (rows one after the other; QGIS 3.22's qgis_process refuses a repeated THRESHOLDS=…). THRESHOLDS_CSV, when given, takes precedence over the matrix: its rows (same columns) replace Table 6's bounds and the matrix is ignored (a CSV with the header only keeps Table 6; a missing column or an empty bound stops the run naming THRESHOLDS_CSV). Comma or semicolon separated; with semicolons, numbers may have a decimal comma as Excel writes them in many locales (factor;b1;b2;b3;worse / SLOPE;2,5;15;25;high); with commas they need a decimal point (a quoted "2,5" is refused, saying how to save the table).
 <b>Score</b> the sum over the factors given; nodata where any of them is nodata or ungraded.
 <b>Classes</b> METHOD 0: fixed breaks BREAKS (default seed 002's 28, 31, 34: low ≤ 28 < moderate ≤ 31 < relatively high ≤ 34 < high) — meant for the sum of its 13 factors (scores 13–52): with fewer factors a warning says which classes cannot occur and suggests the breaks scaled to the factors given, or natural breaks); METHOD 1: natural breaks (QGIS's Jenks classification on a sample of up to 10,000 valid scores).
@@ -90,6 +92,7 @@ class DesertificationAlgorithm(MineLandAlgorithm):
             fail("SOIL_MOISTURE", "give at least one factor raster")
         inputs = [item for _, item in factors]
         grid = check_grids(inputs)
+        physical_units([item for factor, item in factors if not factor.categorical], feedback)  # codes stay codes
         if wants_output(parameters, "MINES"):  # before the rasters are written
             mines = self.parameterAsSource(parameters, "MINES", context)
             if mines is None or mines.featureCount() == 0:
@@ -178,7 +181,7 @@ def block_score(factors, arrays):
     total = np.zeros(arrays[0].shape, dtype=np.int16)
     missing = np.zeros(arrays[0].shape, dtype=bool)
     for (factor, item), values in zip(factors, arrays):
-        valid = raster_io.valid_mask(values, item.nodata)
+        values, valid = raster_io.physical(values, item.nodata, item.scaling)
         grades = model.grade(np.where(valid, values, np.nan), factor)
         missing |= grades == 0
         total += grades

@@ -16,6 +16,7 @@ from .common import (
     check_grids,
     fail,
     monitor,
+    physical_units,
     raster_stack,
     stack_years,
 )
@@ -26,7 +27,7 @@ MLRI_ij = (LST_max,j / EVI_min,j) / (LST_ij / EVI_ij)
 
 for pixel j in year i, where LST_max,j and EVI_min,j are the largest LST and the smallest EVI of pixel j from the first year up to year i. MLRI ≥ 1; higher means better restored relative to the pixel's own worst state so far. Seed 004 uses annual June–September maximum composites of Landsat LST and EVI.
 
-<b>Inputs</b> LST_INPUTS and EVI_INPUTS: one raster per year each (or one multiband raster each), the same years in the same order, all on one grid. LST_UNITS says whether LST is in kelvin or °C (converted to kelvin: a ratio of temperatures needs an absolute scale). Multiplicative scale factors (e.g. MODIS LST × 0.02, EVI × 0.0001) cancel in the ratio, so scaled integers can be given as they are; scales with an offset (Landsat Collection 2 ST digital numbers) must be converted first. An LST below 150 K after conversion stops the run (°C given as kelvin).
+<b>Inputs</b> LST_INPUTS and EVI_INPUTS: one raster per year each (or one multiband raster each), the same years in the same order, all on one grid. LST_UNITS says whether LST is in kelvin or °C (converted to kelvin: a ratio of temperatures needs an absolute scale). <b>Scale and offset</b> A band with GDAL scale/offset metadata is read in physical units, value = raw × scale + offset, band by band (MODIS LST × 0.02 → K, EVI × 0.0001, Landsat Collection 2 surface temperature × 0.00341802 + 149 → K), with nodata tested on the raw value, and the log names each scaled band; LST_UNITS applies after it. Integers stored without that metadata are used as they are: give them in kelvin (or °C), or set their scale and offset first (gdal_edit.py -scale S -offset O). An LST below 150 K after conversion stops the run (°C given as kelvin).
 
 <b>Missing years</b> A pixel-year with nodata or non-finite LST or EVI, or with EVI ≤ 0 (water, bare rock), is nodata in the output and does not enter the running LST maximum or EVI minimum.
 
@@ -65,6 +66,7 @@ class MlriAlgorithm(MineLandAlgorithm):
     def compute(self, parameters, context, feedback):
         lst = raster_stack(self, parameters, "LST_INPUTS", context)
         evi = raster_stack(self, parameters, "EVI_INPUTS", context)
+        physical_units(lst.steps + evi.steps, feedback)
         if len(lst.steps) != len(evi.steps):
             fail("EVI_INPUTS", f"{len(evi.steps)} EVI rasters for {len(lst.steps)} LST rasters; give one of each per year")
         years = stack_years(self, parameters, context, lst)
@@ -77,7 +79,8 @@ class MlriAlgorithm(MineLandAlgorithm):
                 writer.set_band_names(years)
                 if client is None:
                     missing = stack.write_mlri_raster(lst.bands, lst.nodatas, evi.bands, evi.nodatas, grid, offset,
-                                                      writer, monitor(feedback))
+                                                      writer, monitor(feedback), lst_scalings=lst.scalings,
+                                                      evi_scalings=evi.scalings)
                 else:
                     from ..core import scaleout
 

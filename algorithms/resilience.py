@@ -24,6 +24,7 @@ from .common import (
     field_value,
     identifier_field,
     monitor,
+    physical_units,
     pixel_areas,
     raster_path,
     tr,
@@ -40,7 +41,7 @@ ECO_res = H · Σ P_i S_i (resilience limit; S_i the resilience score of class i
 E = σ · μ · ECO_res (eq. 3)
 
 <b>The paper's ambiguity</b>: its text calls σ "the acceptable load coefficient (generally 0.08)" and μ "the strength coefficient", yet eq. (4) defines σ from H, NDVI, C1 and C2. We follow the equations: σ is computed by eq. (4) and MU is the user's coefficient, default 0.08 (the paper's typical value). E depends only on σ·μ, so the other reading gives the same E.
-<b>Inputs</b> NDVI as a raster (ratio in [−1, 1]; a scaled product must be divided by its scale first), or RED and NIR bands, NDVI = (NIR − Red)/(NIR + Red); all on the LANDCOVER grid. A class in a zone without a score stops the run naming the codes. C1 and C2 must not be 0. C1_RASTER / C2_RASTER (on the LANDCOVER grid) replace the numbers: per zone by the zone's area-weighted mean (a zone without valid pixels gets NULL results; a zone mean of 0 stops the run), in the window raster by the window's mean of their valid pixels. A zone with a single class has H = 0, so ECO_res, σ and E are 0 (a documented result, not an error). Zones are reprojected to the rasters' CRS and burnt into their grid (pixel centre inside, in any part of a multi-part zone; invalid polygons repaired, empty ones skipped; with ZONE_ID_FIELD every zone needs a value, a NULL id stops the run).
+<b>Inputs</b> NDVI as a raster (ratio in [−1, 1]; a scaled product such as MODIS NDVI × 0.0001 is read in physical units when its band carries GDAL scale/offset metadata, raw × scale + offset with nodata tested on the raw value, as are RED, NIR, C1_RASTER and C2_RASTER, and the log names each scaled band; without that metadata divide it by its scale first), or RED and NIR bands, NDVI = (NIR − Red)/(NIR + Red); all on the LANDCOVER grid. A class in a zone without a score stops the run naming the codes. C1 and C2 must not be 0. C1_RASTER / C2_RASTER (on the LANDCOVER grid) replace the numbers: per zone by the zone's area-weighted mean (a zone without valid pixels gets NULL results; a zone mean of 0 stops the run), in the window raster by the window's mean of their valid pixels. A zone with a single class has H = 0, so ECO_res, σ and E are 0 (a documented result, not an error). Zones are reprojected to the rasters' CRS and burnt into their grid (pixel centre inside, in any part of a multi-part zone; invalid polygons repaired, empty ones skipped; with ZONE_ID_FIELD every zone needs a value, a NULL id stops the run).
 <b>OUTPUT</b> one row per zone: zone_id, h_log2, eco_res, ndvi_mean, sigma, e.
 <b>OUTPUT_RASTER</b> with WINDOW (odd side in pixels): the same quantities in the square window around every pixel (shares over the window's valid class pixels, NDVI and C1 / C2 rasters their means over the window's valid pixels; windows are cut at the raster's edges), Float32 bands h_log2, eco_res, sigma, e, nodata the lowest Float32. Where a window's mean C1 or C2 is 0 or it has no valid C1 or C2 pixel, sigma and e are nodata (h_log2 and eco_res are kept) and one warning gives the number of such pixels. Read block by block with the window's half-width of neighbouring rows. A WINDOW with OUTPUT_RASTER left unset (its box starts unticked) writes the raster to a temporary file, which the log names and the window loads."""
 
@@ -94,6 +95,7 @@ class ResilienceAlgorithm(MineLandAlgorithm):
         rates = [RasterInput(key, raster_path(self, parameters, key, context)) if wants_output(parameters, key)
                  else None for key in ("C1_RASTER", "C2_RASTER")]
         check_grids([cover] + vegetation + [r for r in rates if r])
+        physical_units(vegetation + [r for r in rates if r], feedback)
         try:
             scores = model.parse_scores(self.parameterAsString(parameters, "SCORES", context))
         except ValueError as err:
@@ -122,8 +124,8 @@ class ResilienceAlgorithm(MineLandAlgorithm):
         try:
             for yoff, nrows, arrays in raster_io.iter_blocks(bands, cover.grid, monitor(feedback)):
                 ids, classes = arrays[0].ravel(), arrays[1].ravel()
-                valid = [raster_io.valid_mask(a, v.nodata).ravel() for a, v in zip(arrays[2:], vegetation)]
-                ndvi, ndvi_valid = vegetation_index([a.ravel() for a in arrays[2:]], valid)
+                read = [raster_io.physical(a.ravel(), v.nodata, v.scaling) for a, v in zip(arrays[2:], vegetation)]
+                ndvi, ndvi_valid = vegetation_index([values for values, _ in read], [valid for _, valid in read])
                 totals.add(ids, classes, raster_io.valid_mask(classes, cover.nodata), ndvi, ndvi_valid,
                            np.repeat(row_areas[yoff:yoff + nrows], cover.grid.xsize))
         except ValueError as err:
@@ -167,11 +169,12 @@ class ResilienceAlgorithm(MineLandAlgorithm):
                 if stray.any():
                     fail("SCORES", f"class codes {', '.join(map(str, np.unique(classes[stray])))} have no score")
                 veg_arrays, rate_arrays = arrays[1:1 + len(vegetation)], iter(arrays[1 + len(vegetation):])
-                valid = [raster_io.valid_mask(a, v.nodata) for a, v in zip(veg_arrays, vegetation)]
-                ndvi, ndvi_valid = vegetation_index(veg_arrays, valid)
+                read = [raster_io.physical(a, v.nodata, v.scaling) for a, v in zip(veg_arrays, vegetation)]
+                ndvi, ndvi_valid = vegetation_index([values for values, _ in read], [valid for _, valid in read])
                 if np.any(ndvi_valid & ((ndvi < -1) | (ndvi > 1))):
-                    fail("NDVI", "NDVI values outside [−1, 1]: divide a scaled product by its scale factor first")
-                c1_c2 = [number if raster is None else masked(next(rate_arrays), raster.nodata)
+                    fail("NDVI", "NDVI values outside [−1, 1]: divide a scaled product by its scale factor first, "
+                         "or set its scale in the band metadata (gdal_edit.py -scale)")
+                c1_c2 = [number if raster is None else masked(next(rate_arrays), raster)
                          for raster, number in zip(rates, (c1, c2))]
                 result = model.window_resilience(classes, class_valid, ndvi, ndvi_valid, codes, score_list,
                                                  *c1_c2, mu, window)
@@ -205,9 +208,9 @@ def zone_rate(raster, number, zones, row_areas, feedback):
     return means
 
 
-def masked(values, nodata):
-    """Float64 values with NaN where they are nodata."""
-    return np.where(raster_io.valid_mask(values, nodata), values.astype(np.float64), np.nan)
+def masked(values, raster):
+    """Float64 physical values of ``raster`` (a RasterInput) with NaN where the raw value is nodata."""
+    return raster_io.physical_or_nan(values, raster.nodata, raster.scaling)
 
 
 def vegetation_index(arrays, valid):

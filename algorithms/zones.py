@@ -7,7 +7,7 @@ import numpy as np
 from qgis.core import QgsCoordinateReferenceSystem
 
 from ..core import patches, raster_io
-from .common import RasterInput, check_grids, fail, monitor, repaired_polygons, run_child
+from .common import RasterInput, check_grids, fail, monitor, physical_units, repaired_polygons, run_child
 
 
 @dataclass
@@ -110,8 +110,12 @@ def _warn_without_pixels(zones, key, template, feedback, note):
 def zonal_means(zones, series, row_areas_m2, feedback, span=(0.0, 1.0)):
     """Area-weighted mean of every raster of ``series`` (RasterInputs on the zones' grid) per polygon.
 
+    The series are continuous values: read in physical units (raw × scale + offset of each band's GDAL
+    metadata, :func:`.common.physical_units`, which logs it), nodata tested on the raw value.
+
     Returns an array (polygons, rasters), NaN where a polygon has no valid pixel.
     """
+    physical_units(series, feedback)
     size = len(zones.polygons) + 1
     sums = np.zeros((size, len(series)))
     weights = np.zeros((size, len(series)))
@@ -120,7 +124,8 @@ def zonal_means(zones, series, row_areas_m2, feedback, span=(0.0, 1.0)):
         ids = arrays[0].ravel().astype(np.intp)
         area = np.repeat(row_areas_m2[yoff:yoff + nrows], zones.index.grid.xsize)
         for k, (values, item) in enumerate(zip(arrays[1:], series)):
-            ok = raster_io.valid_mask(values, item.nodata).ravel() & (ids > 0)
+            values, valid = raster_io.physical(values, item.nodata, item.scaling)
+            ok = valid.ravel() & (ids > 0)
             sums[:, k] += np.bincount(ids[ok], values.ravel()[ok] * area[ok], minlength=size)
             weights[:, k] += np.bincount(ids[ok], area[ok], minlength=size)
     with np.errstate(invalid="ignore", divide="ignore"):

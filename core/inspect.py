@@ -3,8 +3,9 @@
 The engine of the pixel time-series inspector (issue 8). A stack is either
 several single-band rasters (one per time step) or one multiband raster (one
 band per time step), all on one grid. A map coordinate in the rasters' CRS
-selects a pixel; its values become one series, missing years (nodata, NaN,
-±inf) become NaN, and the statistics come from the kernels of
+selects a pixel; its values become one series (in physical units: raw × scale
++ offset of each band's GDAL metadata), missing years (nodata on the raw value,
+NaN, ±inf) become NaN, and the statistics come from the kernels of
 :mod:`mineland.core.trend` with the same MIN_VALID and ALPHA as
 ``mineland:trend``, so the inspector shows exactly what the trend and class
 rasters hold for that pixel.
@@ -167,6 +168,9 @@ class PixelStack:
         (or "band k"), else the names.
     count : int
         Number of time steps.
+    scalings : list of raster_io.Scaling or None
+        Per time step, the band's GDAL scale/offset: its values are read in physical
+        units, raw × scale + offset, with nodata tested on the raw value (None: as stored).
 
     Raises
     ------
@@ -201,6 +205,7 @@ class PixelStack:
         self.grid = raster_io.check_same_grid([(name, raster_io.grid_of(ds))
                                                for name, ds in zip(names, self._datasets)])
         self.nodatas = [raster_io.band_nodata(band) for band in self.bands]
+        self.scalings = [_scaling(band, label) for band, label in zip(self.bands, self.labels)]
         self.count = len(self.bands)
 
     def default_years(self):
@@ -247,7 +252,11 @@ class PixelStack:
             raise ValueError(f"pixel (row {row}, column {col}) is outside the {self.grid.xsize}×{self.grid.ysize} "
                              "rasters")
         arrays = [band.ReadAsArray(int(col), int(row), 1, 1) for band in self.bands]
-        return stack.stack_block(arrays, self.nodatas)[0]
+        return stack.stack_block(arrays, self.nodatas, self.scalings)[0]
+
+    def scaling_notes(self):
+        """One line per time step read with a GDAL scale/offset ("label: raw × s + o"); [] when none is."""
+        return [f"{label}: {scaling.describe()}" for label, scaling in zip(self.labels, self.scalings) if scaling]
 
     def series(self, x, y, years=None, min_valid=DEFAULT_MIN_VALID, alpha=DEFAULT_ALPHA):
         """The :class:`PixelSeries` at map point (x, y) (rasters' CRS); years default to :meth:`default_years`."""
@@ -301,6 +310,13 @@ def years_from_names(names):
 def default_years(names):
     """:func:`years_from_names`, or 1 … len(names) when the names are not increasing years."""
     return years_from_names(names) or list(range(1, len(names) + 1))
+
+
+def _scaling(band, label):
+    try:
+        return raster_io.band_scaling(band)
+    except ValueError as err:
+        raise ValueError(f"{label}: {err}") from None
 
 
 def _open(path, name):

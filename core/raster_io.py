@@ -186,6 +186,77 @@ def valid_mask(values, nodata):
     return values != nodata
 
 
+# -------------------------------------------------------------- scale/offset
+
+@dataclass(frozen=True)
+class Scaling:
+    """The GDAL scale and offset of a band: physical value = raw × scale + offset.
+
+    Products store physical quantities as scaled integers (MODIS LST: Int16/UInt16 × 0.02 → K;
+    Landsat Collection 2 surface temperature: UInt16 × 0.00341802 + 149 → K) and say so in the
+    band's scale/offset metadata (GDALRasterBand::GetScale/GetOffset).
+    """
+
+    scale: float
+    offset: float
+
+    def describe(self):
+        return f"raw × {self.scale:.10g} + {self.offset:.10g}"
+
+
+def band_scaling(band):
+    """The band's :class:`Scaling`, or None when it has none (scale 1 and offset 0, or not set).
+
+    None means the values are used as stored, with no extra pass over them.
+
+    Raises
+    ------
+    ValueError
+        When the scale is 0 or the scale or offset is not finite (the values could not be recovered).
+    """
+    scale, offset = band.GetScale(), band.GetOffset()
+    scale = 1.0 if scale is None else float(scale)
+    offset = 0.0 if offset is None else float(offset)
+    if scale == 1.0 and offset == 0.0:
+        return None
+    if scale == 0 or not (math.isfinite(scale) and math.isfinite(offset)):
+        raise ValueError(f"band {band.GetBand()} has scale {scale:g} and offset {offset:g} in its metadata, "
+                         "which do not give physical values; fix them (gdal_edit.py -scale/-offset)")
+    return Scaling(scale, offset)
+
+
+def physical(values, nodata, scaling):
+    """(values, valid) of a block as read: ``valid`` tested on the raw values, the values in physical units.
+
+    valid = raw is data (:func:`valid_mask` with the band's nodata, on the stored value, so a raw
+    nodata that scaling maps to a plausible number is still nodata); values = raw × scale + offset,
+    float64. Without a scaling (None) the block is returned as it is (no extra pass).
+    """
+    valid = valid_mask(values, nodata)
+    if scaling is None:
+        return values, valid
+    return scaled(values, scaling), valid
+
+
+def scaled(values, scaling):
+    """raw × scale + offset as float64 (a new array; ``values`` unchanged); ``values`` itself for None."""
+    if scaling is None:
+        return values
+    out = np.multiply(values, scaling.scale, dtype=np.float64)
+    if scaling.offset:
+        out += scaling.offset
+    return out
+
+
+def physical_or_nan(values, nodata, scaling):
+    """Float64 physical values of a block (:func:`physical`) with NaN where the raw value is not data."""
+    valid = valid_mask(values, nodata)
+    # a new array either way: the caller's block stays as read
+    out = values.astype(np.float64) if scaling is None else scaled(values, scaling)
+    out[~valid] = np.nan
+    return out
+
+
 # --------------------------------------------------------------------- areas
 
 def row_pixel_areas_m2(grid):

@@ -34,6 +34,11 @@ task that kills its worker more often than the scheduler allows
 :class:`ScaleoutError` and no output file. A task's own error (e.g. °C given
 as kelvin to MLRI) is raised on the client as it would be locally.
 
+Scale and offset: the continuous inputs of the trend and MLRI (and :func:`stack_array`) are read
+in physical units, raw × scale + offset of each band's GDAL metadata, with nodata tested on the
+raw value, as in the local run (each :class:`Source` carries its band's scaling to the worker);
+the class rasters of the transfer matrix and disturbance keep their codes.
+
 Dask is imported lazily: this module, and the plugin, load without it.
 
 Python API (outside QGIS)
@@ -128,10 +133,19 @@ class DaskMissing(ScaleoutError):
 
 @dataclass(frozen=True)
 class Source:
-    """One time step of a stack: band ``band`` of the raster at ``path`` (a path every worker can open)."""
+    """One time step of a stack: band ``band`` of the raster at ``path`` (a path every worker can open).
+
+    ``scaling`` (a :class:`.raster_io.Scaling`, continuous inputs only) turns the values read into
+    physical units, raw × scale + offset, after nodata is tested on the raw value; None: as stored.
+    """
 
     path: str
     band: int = 1
+    scaling: object = None
+
+
+def scalings_of(sources):
+    return [source.scaling for source in sources]
 
 
 def sources_of(paths):
@@ -364,8 +378,8 @@ class TrendStrip:
 def trend_strip(sources, nodatas, xsize, years, min_valid, alpha, with_classes, yoff, nrows):
     """The trend of one strip, as :func:`.stack.write_trend_rasters` computes a block (runs on a worker)."""
     shape = (nrows, xsize)
-    bands, stats = trend_bands(stack.stack_block(read_strip(sources, xsize, yoff, nrows), nodatas), years,
-                               min_valid, shape)
+    block = stack.stack_block(read_strip(sources, xsize, yoff, nrows), nodatas, scalings_of(sources))
+    bands, stats = trend_bands(block, years, min_valid, shape)
     classes = None
     if with_classes:
         classes = trend.restoration_classes(stats["z"], stats["sen_slope"], stats["hurst"], alpha).reshape(shape)
@@ -410,31 +424,38 @@ def write_trend_rasters(client, sources, nodatas, grid, years, min_valid, writer
 # ------------------------------------------------------------------ dask.array
 
 def stack_array(paths, block_pixels=None):
-    """A stack as a lazy ``dask.array`` (steps, ysize, xsize) of its stored values, with its nodata values and grid.
+    """A stack as a lazy ``dask.array`` (steps, ysize, xsize) of its values, with its nodata values and grid.
 
     ``paths``: one raster per time step, or one multiband raster. Each chunk is
     one row window of one step, read with GDAL by the worker that computes it
     (the paths must be readable there); the windows are the local run's
     blocks. Nothing is read until the array is computed.
+
+    A step whose band has GDAL scale/offset metadata is in physical units, raw × scale + offset
+    (float64, NaN where the raw value is nodata, and its nodata value None); the others are the
+    stored values with the band's nodata.
     """
     require_dask()
     import dask
     import dask.array as da
 
-    sources, nodatas, grid = _stack_inputs(paths, "input")
+    sources, nodatas, grid = _stack_inputs(paths, "input", scaled=True)
     block_pixels = block_pixels or stack.stack_block_pixels(len(sources), stack.STACK_BUDGET_BYTES // 2)
     windows = strip_windows(sources, grid, block_pixels)
     read = dask.delayed(_read_window, pure=True)
     steps = []
-    for source in sources:
-        dtype = raster_io.numpy_dtype(raster_io.open_raster(source.path).GetRasterBand(source.band))
-        steps.append(da.concatenate([da.from_delayed(read(source, grid.xsize, yoff, nrows), (nrows, grid.xsize),
-                                                     dtype) for yoff, nrows in windows]))
-    return da.stack(steps), nodatas, grid
+    for source, nodata in zip(sources, nodatas):
+        dataset = raster_io.open_raster(source.path)  # kept while its band is used (GDAL ≥ 3.10 bindings)
+        dtype = np.dtype(np.float64) if source.scaling else raster_io.numpy_dtype(dataset.GetRasterBand(source.band))
+        steps.append(da.concatenate([da.from_delayed(read(source, nodata, grid.xsize, yoff, nrows),
+                                                     (nrows, grid.xsize), dtype) for yoff, nrows in windows]))
+    return da.stack(steps), [None if s.scaling else nodata for s, nodata in zip(sources, nodatas)], grid
 
 
-def _read_window(source, xsize, yoff, nrows):
-    return read_strip([source], xsize, yoff, nrows)[0]
+def _read_window(source, nodata, xsize, yoff, nrows):
+    """A window of one step: as stored, or in physical units with NaN for raw nodata (scaled steps)."""
+    values = read_strip([source], xsize, yoff, nrows)[0]
+    return values if source.scaling is None else raster_io.physical_or_nan(values, nodata, source.scaling)
 
 
 def trend_array(paths, years, min_valid=8, block_pixels=None):
@@ -468,8 +489,8 @@ def mlri_strip(lst_sources, lst_nodatas, evi_sources, evi_nodatas, xsize, lst_of
     """(yoff, MLRI bands (years, nrows, xsize) float32, missing pixel-years) of one strip (runs on a worker)."""
     steps = len(lst_sources)
     arrays = read_strip(list(lst_sources) + list(evi_sources), xsize, yoff, nrows)
-    lst = stack.stack_block(arrays[:steps], lst_nodatas) + lst_offset
-    evi = stack.stack_block(arrays[steps:], evi_nodatas)
+    lst = stack.stack_block(arrays[:steps], lst_nodatas, scalings_of(lst_sources)) + lst_offset
+    evi = stack.stack_block(arrays[steps:], evi_nodatas, scalings_of(evi_sources))
     index = mlri_kernel.mlri(lst, evi)
     bands = np.empty((steps, nrows, xsize), dtype=np.float32)
     for step in range(steps):
@@ -584,12 +605,16 @@ def tabulate_disturbance(client, index, classes, nodatas, grid, polygons, mine_c
 
 # ------------------------------------------------------------------ whole jobs
 
-def _stack_inputs(paths, label):
+def _stack_inputs(paths, label, scaled=False):
+    """(sources, nodata values, grid) of rasters on one grid; ``scaled``: continuous values, so each source
+    carries its band's scale/offset (:func:`.raster_io.band_scaling`); never for class rasters."""
     sources = sources_of(paths)
     datasets = {s.path: raster_io.open_raster(s.path) for s in sources}
     bands = [datasets[s.path].GetRasterBand(s.band) for s in sources]
     grids = [(f"{label} {os.path.basename(s.path)} band {s.band}", raster_io.grid_of(datasets[s.path]))
              for s in sources]
+    if scaled:
+        sources = [Source(s.path, s.band, raster_io.band_scaling(b)) for s, b in zip(sources, bands)]
     return sources, [raster_io.band_nodata(b) for b in bands], raster_io.check_same_grid(grids)
 
 
@@ -611,7 +636,7 @@ def trend_on_cluster(paths, years, output, scheduler=None, class_output=None, mi
     -------
     dict with output, class_output, too_few_pixels
     """
-    sources, nodatas, grid = _stack_inputs(paths, "input")
+    sources, nodatas, grid = _stack_inputs(paths, "input", scaled=True)
     with contextlib.ExitStack() as outputs:
         client = outputs.enter_context(connect(scheduler, timeout, n_workers, memory_limit))
         writer = outputs.enter_context(raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA,
@@ -637,8 +662,8 @@ def mlri_on_cluster(lst_paths, evi_paths, years, output, scheduler=None, celsius
 
     Returns dict with output, nodata_pixel_years; ValueError for LST below 150 K (°C given as kelvin).
     """
-    lst, lst_nodatas, grid = _stack_inputs(lst_paths, "LST")
-    evi, evi_nodatas, evi_grid = _stack_inputs(evi_paths, "EVI")
+    lst, lst_nodatas, grid = _stack_inputs(lst_paths, "LST", scaled=True)
+    evi, evi_nodatas, evi_grid = _stack_inputs(evi_paths, "EVI", scaled=True)
     if len(lst) != len(evi):
         raise ValueError(f"{len(evi)} EVI rasters for {len(lst)} LST rasters; give one of each per year")
     raster_io.check_same_grid([("LST", grid), ("EVI", evi_grid)])
@@ -663,7 +688,8 @@ def transfer_matrix_on_cluster(start, end, scheduler=None, change_output=None, t
     (end_source,), (end_nodata,), end_grid = _stack_inputs([end], "end")
     raster_io.check_same_grid([("start", grid), ("end", end_grid)])
     for source in (start_source, end_source):
-        band = raster_io.open_raster(source.path).GetRasterBand(source.band)
+        dataset = raster_io.open_raster(source.path)  # kept while its band is used (GDAL ≥ 3.10 bindings)
+        band = dataset.GetRasterBand(source.band)
         if not raster_io.is_integer_band(band):
             raise ValueError(f"{source.path} is of type {raster_io.type_name(band)}; class rasters must be integer")
     nodatas = (start_nodata, end_nodata)

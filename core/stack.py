@@ -72,8 +72,12 @@ def trend_band_stack(stats, shape):
     return bands
 
 
-def stack_block(arrays, nodatas):
+def stack_block(arrays, nodatas, scalings=None):
     """(pixels, time) float64 of one block, NaN where a time step is nodata or not finite.
+
+    ``scalings`` (one :class:`.raster_io.Scaling` or None per step, default all None) turns each
+    step into physical units, raw × scale + offset, after nodata was tested on the raw value;
+    a step without one costs no extra pass.
 
     Built time-major (each step a contiguous row) and transposed in one copy:
     writing each step straight into its strided column was 2–3× slower.
@@ -81,8 +85,13 @@ def stack_block(arrays, nodatas):
     by_time = np.empty((len(arrays), arrays[0].size))
     for step, (values, nodata) in enumerate(zip(arrays, nodatas)):
         flat = values.ravel()
-        by_time[step] = flat
-        by_time[step][~raster_io.valid_mask(flat, nodata)] = np.nan
+        row = by_time[step]
+        row[:] = flat
+        scaling = scalings[step] if scalings is not None else None
+        if scaling is not None:  # in place on the float64 row; NaN set below stays NaN
+            row *= scaling.scale
+            row += scaling.offset
+        row[~raster_io.valid_mask(flat, nodata)] = np.nan
     return np.ascontiguousarray(by_time.T)
 
 
@@ -111,8 +120,11 @@ def stack_block_pixels(steps, budget_bytes=STACK_BUDGET_BYTES):
 
 
 def write_trend_rasters(bands, nodatas, grid, years, min_valid, writer, class_writer=None, alpha=0.05,
-                        monitor=None, block_pixels=None, workers=None):
+                        monitor=None, block_pixels=None, workers=None, scalings=None):
     """Trend statistics of a stack, block by block, into ``writer`` (one band per TREND_BANDS).
+
+    ``scalings``: one :class:`.raster_io.Scaling` or None per band (see :func:`stack_block`), so
+    the statistics are in physical units (Sen's slope: units per year).
 
     ``class_writer`` (optional) receives the seed 004 restoration classes.
     Reading and writing overlap the computation: block k+1 is read and block
@@ -137,7 +149,7 @@ def write_trend_rasters(bands, nodatas, grid, years, min_valid, writer, class_wr
     pending = None
     with ThreadPoolExecutor(workers or worker_count()) as pool:
         for yoff, nrows, arrays in raster_io.iter_blocks(bands, grid, monitor, block_pixels):
-            futures = trend_chunks(pool, stack_block(arrays, nodatas), years, min_valid)
+            futures = trend_chunks(pool, stack_block(arrays, nodatas, scalings), years, min_valid)
             if pending is not None:
                 too_few += finish(*pending)
             pending = (yoff, nrows, futures)
@@ -147,18 +159,19 @@ def write_trend_rasters(bands, nodatas, grid, years, min_valid, writer, class_wr
 
 
 def write_mlri_raster(lst_bands, lst_nodatas, evi_bands, evi_nodatas, grid, lst_offset, writer, monitor=None,
-                      block_pixels=None):
+                      block_pixels=None, lst_scalings=None, evi_scalings=None):
     """MLRI of every year, block by block, into ``writer`` (one band per year).
 
-    ``lst_offset`` is added to LST (273.15 for °C input). Returns the number
-    of pixel-years left nodata (missing LST or EVI, or EVI ≤ 0).
+    ``lst_offset`` is added to LST (273.15 for °C input), after the bands' own
+    scale/offset (``lst_scalings``, ``evi_scalings``: see :func:`stack_block`).
+    Returns the number of pixel-years left nodata (missing LST or EVI, or EVI ≤ 0).
     """
     steps = len(lst_bands)
     block_pixels = block_pixels or stack_block_pixels(3 * steps)
     missing = 0
     for yoff, nrows, arrays in raster_io.iter_blocks(list(lst_bands) + list(evi_bands), grid, monitor, block_pixels):
-        lst = stack_block(arrays[:steps], lst_nodatas) + lst_offset
-        evi = stack_block(arrays[steps:], evi_nodatas)
+        lst = stack_block(arrays[:steps], lst_nodatas, lst_scalings) + lst_offset
+        evi = stack_block(arrays[steps:], evi_nodatas, evi_scalings)
         index = mlri_kernel.mlri(lst, evi)
         missing += int(np.isnan(index).sum())
         for step in range(steps):

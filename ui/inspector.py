@@ -254,7 +254,12 @@ class PixelInspectorDock(QDockWidget):
             self.stack_label.setText("Check the rasters of a time series above.")
         else:
             grid = self.stack.grid
-            self.stack_label.setText(f"{self.stack.count} time steps, {grid.xsize} × {grid.ysize} pixels")
+            text = f"{self.stack.count} time steps, {grid.xsize} × {grid.ysize} pixels"
+            scaled = self.stack.scaling_notes()
+            if scaled:  # the chart and statistics are in physical units: say how they were obtained
+                more = ", …" if len(scaled) > 1 else ""
+                text += f"; {len(scaled)} read with their GDAL scale/offset ({scaled[0]}{more})"
+            self.stack_label.setText(text)
 
     def _close_stack(self):
         if self.stack is not None:
