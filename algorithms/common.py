@@ -5,6 +5,7 @@ import itertools
 import math
 import os
 import re
+import time
 
 import numpy as np
 from qgis.core import (
@@ -403,9 +404,19 @@ def fail(parameter, message):
 
 
 def monitor(feedback, start=0.0, end=1.0):
-    """A core Monitor reporting to the feedback between ``start`` and ``end`` of 100 %."""
+    """A core Monitor reporting to the feedback between ``start`` and ``end`` of 100 %.
+
+    Besides the progress bar, the log gets a line at each quarter of the run
+    with the time taken so far, so that a long run is never silent.
+    """
+    began = time.monotonic()
+    marks = [mark for mark in (25, 50, 75) if mark > 100.0 * start]
+
     def progress(fraction):
-        feedback.setProgress(100.0 * (start + (end - start) * fraction))
+        percent = 100.0 * (start + (end - start) * fraction)
+        feedback.setProgress(percent)
+        while marks and percent >= marks[0]:
+            feedback.pushInfo(tr("{} % done ({:.0f} s)").format(marks.pop(0), time.monotonic() - began))
     return raster_io.Monitor(progress, feedback.isCanceled)
 
 

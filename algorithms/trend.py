@@ -21,6 +21,7 @@ from .common import (
     physical_units,
     raster_stack,
     stack_years,
+    tr,
     wants_output,
 )
 
@@ -79,6 +80,10 @@ class TrendAlgorithm(MineLandAlgorithm):
             if wants_output(parameters, "OUTPUT_CLASS") else None
 
         grid = series.grid
+        feedback.pushInfo(tr("Mann-Kendall, Sen's slope and Hurst per pixel: {} × {} pixels, {} years ({}–{}), "
+                             "block by block{}; progress below").format(
+            grid.xsize, grid.ysize, len(years), years[0], years[-1],
+            tr(" on the Dask cluster") if wants_output(parameters, "DASK_SCHEDULER") else ""))
         with contextlib.ExitStack() as outputs:
             client = outputs.enter_context(dask_scheduler.cluster(self, parameters, context, feedback))
             writer = outputs.enter_context(raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA,
@@ -97,6 +102,8 @@ class TrendAlgorithm(MineLandAlgorithm):
 
                 too_few = scaleout.write_trend_rasters(client, dask_scheduler.sources(series.steps), series.nodatas,
                                                        grid, years, min_valid, writer, classes, alpha, monitor(feedback))
+        feedback.pushInfo(tr("Statistics written to {}{}").format(
+            output, tr(", restoration classes to {}").format(class_path) if class_path else ""))
         styles.style_continuous(output, "diverging")  # band 1, Sen's slope: decrease red, increase green
         if class_path:
             styles.write_qml(class_path, {code: (styles.RESTORATION_COLOURS[code], name)

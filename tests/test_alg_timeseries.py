@@ -165,3 +165,29 @@ def test_mlri_celsius_and_units_check(run, tmp_path):
     with pytest.raises(QgsProcessingException, match="EVI_INPUTS: 1 EVI rasters for 2 LST"):
         run("mineland:mlri", {"LST_INPUTS": celsius, "EVI_INPUTS": evi[:1], "YEARS": "2000,2001", "LST_UNITS": 1,
                               "OUTPUT": str(target)})
+
+
+def test_trend_log_says_what_happens(run, tmp_path):
+    """A long run is never silent: the stages and each quarter of the progress are in the log."""
+    import numpy as np
+    from qgis.core import QgsProcessingFeedback
+    from rasters import write_raster
+
+    class Log(QgsProcessingFeedback):
+        def __init__(self):
+            super().__init__()
+            self.lines = []
+
+        def pushInfo(self, info):  # noqa: N802 (QGIS's name)
+            self.lines.append(info)
+
+    rng = np.random.default_rng(1)
+    paths = [write_raster(tmp_path / f"v{year}.tif", rng.normal(size=(40, 30)).astype("float32"))
+             for year in range(2000, 2010)]
+    log = Log()
+    run("mineland:trend", {"INPUTS": paths, "YEARS": ",".join(map(str, range(2000, 2010))),
+                           "OUTPUT": str(tmp_path / "t.tif")}, log)
+    assert any(line.startswith("Mann-Kendall, Sen's slope and Hurst per pixel: 30 × 40 pixels, 10 years "
+                               "(2000–2009)") for line in log.lines), log.lines
+    assert [line.split(" %")[0] for line in log.lines if " % done (" in line] == ["25", "50", "75"]
+    assert any(line.startswith("Statistics written to ") for line in log.lines)
