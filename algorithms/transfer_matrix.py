@@ -107,7 +107,7 @@ class TransferMatrixAlgorithm(MineLandAlgorithm):
         if wants_output(parameters, "OUTPUT_HTML"):
             results["OUTPUT_HTML"] = self.parameterAsFileOutput(parameters, "OUTPUT_HTML", context)
             write_report(results["OUTPUT_HTML"], table, names, class_colours(start, table.classes),
-                         [os.path.basename(p) for p in (start.path, end.path)])
+                         [os.path.basename(p) for p in (start.path, end.path)], class_colours(end, table.classes))
         total = table.total_area_m2
         results.update({
             "CHANGED_KM2": table.changed_area_m2 / 1e6,
@@ -174,25 +174,47 @@ def write_change_raster(path, inputs, grid, table, names, block_monitor, client=
 
 
 def class_colours(start, classes):
-    """Colours of the classes: the start raster's colour table where it has one, else the fallback palette."""
-    own = raster_io.read_colour_table(start.band, classes)
-    return styles.class_colours([int(c) for c in classes], own)
+    """Colours of the classes as the raster shows them on the map: its .qml style, else its colour table, else
+    the fallback palette."""
+    return styles.map_colours(start.path, start.band, [int(c) for c in classes])
 
 
-def write_report(path, table, names, colours, files):
-    """Sankey diagram and matrix (km²) of one transfer table."""
+def write_report(path, table, names, colours, files, end_colours=None):
+    """Sankey diagram (km² on bands and nodes), the flows behind it and the matrix (km²) with gains, losses, net."""
     classes = [int(c) for c in table.classes]
     labels = [f"{c} {class_label(names, c)}" for c in classes]
     km2 = table.matrix(table.classes) / 1e6
     flows = [(i, j, km2[i, j]) for i in range(len(classes)) for j in range(len(classes)) if km2[i, j] > 0]
+    total_km2 = table.total_area_m2 / 1e6
+    end_colours = end_colours or colours
     report.write_page(path, f"Land-cover transitions {files[0]} → {files[1]}", [
-        report.sankey_svg(labels, labels, flows, [colours[c] for c in classes], files[0], files[1]),
-        report.note(f"Changed {table.changed_area_m2 / 1e6:.6g} km² of {table.total_area_m2 / 1e6:.6g} km² "
-                    f"({table.changed_area_m2 / table.total_area_m2 * 100:.4g} %). Rows: start class, columns: end "
-                    "class, km²."),
-        report.table(["start \\ end"] + labels + ["total"],
-                     [[label] + list(row) + [row.sum()] for label, row in zip(labels, km2)]),
+        report.sankey_svg(labels, labels, flows, [colours[c] for c in classes], files[0], files[1],
+                          right_colours=[end_colours[c] for c in classes]),
+        report.note(f"Changed {report.significant(table.changed_area_m2 / 1e6)} km² of "
+                    f"{report.significant(total_km2)} km² "
+                    f"({table.changed_area_m2 / table.total_area_m2 * 100:.2f} %). "
+                    "Band and node widths ∝ area; bands thicker than the labels' font carry their km²."),
+        report.heading("Transfer matrix (km²)"),
+        report.table(*matrix_table(km2, labels)),
+        report.note("Rows: start class, columns: end class. Loss = start total − unchanged, gain = end total − "
+                    "unchanged, net = end total − start total (as the OUTPUT_MATRIX CSV)."),
+        report.heading("Transitions (largest first)"),
+        report.table(["from", "to", "area (km²)", "share of the area (%)"],
+                     [(labels[i], labels[j], v, v / total_km2 * 100.0)
+                      for i, j, v in sorted(flows, key=lambda f: -f[2])]),
     ])
+
+
+def matrix_table(km2, labels):
+    """Header and rows of the km² matrix with start/end totals, loss, gain and net change per class."""
+    start_total, end_total, stayed = km2.sum(axis=1), km2.sum(axis=0), np.diag(km2)
+    header = ["start \\ end (km²)"] + labels + ["total start", "loss"]
+    rows = [[label] + list(row) + [start_total[i], start_total[i] - stayed[i]] for i, (label, row) in
+            enumerate(zip(labels, km2))]
+    rows += [["total end"] + list(end_total) + [km2.sum(), None],
+             ["gain"] + list(end_total - stayed) + [None, None],
+             ["net change"] + list(end_total - start_total) + [None, None]]
+    return header, rows
 
 
 def change_legend(table, names, factor):
