@@ -155,7 +155,8 @@ def nice_ticks(low, high, count=5):
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw * 0.999)
     first, last = math.floor(low / step + 1e-9), math.ceil(high / step - 1e-9)
-    return [k * step for k in range(first, last + 1)], step
+    # k × step in 12 significant digits: 3 × 1e-6 is 3e-06, not 2.9999999999999997e-06 below the data
+    return [float(f"{k * step:.12g}") for k in range(first, last + 1)], step
 
 
 def tick_text(value, step):
@@ -260,6 +261,14 @@ def svg_open(width, height):
             f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="sans-serif" font-size="{LABEL_FONT}">')
 
 
+def rotated_overhang(labels, spacing):
+    """How far (px) labels rotated 45° under the first bar reach left of the plot's edge."""
+    longest = max((text_width(label, TICK_FONT) for label in labels), default=0.0)
+    if longest + 4 <= spacing:
+        return 0.0
+    return max(0.0, (longest + TICK_FONT) * 0.71 - spacing / 2)
+
+
 def category_labels(labels, x_of, spacing, bottom):
     """Category labels under bars: horizontal when they fit, else rotated 45° (every k-th when crowded)."""
     longest = max((text_width(label, TICK_FONT) for label in labels), default=0.0)
@@ -267,14 +276,14 @@ def category_labels(labels, x_of, spacing, bottom):
     parts = []
     if longest + 4 <= spacing * every and every == 1:
         for i, label in enumerate(labels):
-            parts.append(f'<text class="tick" x="{x_of(i):.1f}" y="{bottom + 8 + TICK_FONT}" text-anchor="middle" '
+            parts.append(f'<text class="category" x="{x_of(i):.1f}" y="{bottom + 8 + TICK_FONT}" text-anchor="middle" '
                          f'font-size="{TICK_FONT}">{escape(label)}</text>')
         return parts, 8 + TICK_FONT + 4
     for i, label in enumerate(labels):
         if i % every:
             continue
         x, y = x_of(i), bottom + 8
-        parts.append(f'<text class="tick" x="{x:.1f}" y="{y + TICK_FONT * 0.7:.1f}" text-anchor="end" '
+        parts.append(f'<text class="category" x="{x:.1f}" y="{y + TICK_FONT * 0.7:.1f}" text-anchor="end" '
                      f'font-size="{TICK_FONT}" transform="rotate(-45 {x:.1f} {y:.1f})">{escape(label)}</text>')
     return parts, 8 + longest * 0.71 + TICK_FONT + 4
 
@@ -354,6 +363,7 @@ def bars_svg(labels, series, y_label, x_label="", width=720, height=320):
     left = y_axis_width(min(low, 0.0), high)
     width = max(width, 640)
     items = [(n, c, "box") for n, c in zip(names, colours)]
+    left = max(left, 6 + rotated_overhang(labels, (width - left - 20) / max(len(labels), 1)))
     spacing = (width - left - 20) / max(len(labels), 1)
     top, bottom = 12, 12 + height
     axis = Axis(low, high, bottom, top, include_zero=True)
@@ -544,6 +554,7 @@ def stacked_bars_svg(labels, parts, y_label, x_label="", width=720, height=320):
     high = float(values.sum(axis=0).max()) if values.size else 1.0
     width = max(width, 640)
     left = y_axis_width(0.0, high)
+    left = max(left, 6 + rotated_overhang(labels, (width - left - 20) / max(len(labels), 1)))
     spacing = (width - left - 20) / max(len(labels), 1)
     top, bottom = 12, 12 + height
     axis = Axis(0.0, high, bottom, top, include_zero=True)
