@@ -35,7 +35,7 @@ HELP = """Carbon stock of each class at each date: P = S × (C_above + C_below +
 <b>OUTPUT</b> per year and class: year, lucode, class_name, area_ha, carbon_mg, carbon_mt, with a row per year of lucode NULL and class_name "Total".
 <b>OUTPUT_CHANGE</b> per consecutive period and first → last: year_start, year_end, lucode, class_name, change_mg, change_mt, with a "Total" row per period.
 <b>OUTPUT_TRANSITIONS</b> (optional) carbon change of each from → to transition between the first and the last date: area_ha × (C_to − C_from), on pixels with data at both dates.
-<b>OUTPUT_HTML</b> (optional) carbon stock by class over the dates, as a chart (seed 000 Fig. 9/10 shape) and a table.
+<b>OUTPUT_HTML</b> (optional) carbon stock by class over the dates, as a chart (seed 000 Fig. 9/10 shape; classes in their map colours, the total black and dashed) and a table.
 <b>OUTPUT_DENSITY</b> (optional) raster of carbon density (Mg/ha, Float32, nodata −9999), one band per date, named by year.
 
 Each date's stock uses that date's valid pixels. Areas are ellipsoidal for a geographic CRS. CARBON_FIRST_MT, CARBON_LAST_MT and CARBON_CHANGE_MT give the totals."""

@@ -37,7 +37,7 @@ Pixels that are nodata at either date are left out of every figure and reported 
 <b>OUTPUT</b> one row per from→to pair present: from_class, from_name, to_class, to_name, pixels, area_m2, area_ha, area_km2, share_pct (% of the valid area).
 <b>OUTPUT_MATRIX</b> (CSV, km²) rows = start class, columns = end class — note seed 000 prints its tables the other way round — plus the row total (area at the start), the column total (area at the end), and per class the gain (area gained from other classes), loss (area lost to other classes) and net change.
 <b>OUTPUT_CHANGE</b> raster of from × 100 + to (× 1000 when a class code is 100 or more), nodata where either date is nodata.
-<b>OUTPUT_HTML</b> (optional) a Sankey diagram of the transitions (seed 000 Fig. 5/7 shape; band widths ∝ area, classes in the start raster's colours) and the matrix in km².
+<b>OUTPUT_HTML</b> (optional) a Sankey diagram of the transitions (seed 000 Fig. 5/7 shape; band widths ∝ area, classes in their map colours — the raster's .qml style, else its colour table; the km² on every band thick enough for a label and on every node), the matrix in km² with the gains, losses and net change per class (as OUTPUT_MATRIX), and all transitions in a table.
 CHANGED_KM2 is the area whose class changed, CHANGED_PCT its share of the valid area, TOTAL_KM2 the valid area.
 <b>DASK_SCHEDULER</b> (advanced): the address of a Dask cluster (tcp://host:8786) counts (and writes the change raster) strip by strip on that cluster, with identical results; empty = here."""
 

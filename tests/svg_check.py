@@ -2,8 +2,8 @@
 
 import math
 import re
-import xml.etree.ElementTree as ElementTree
 from html.parser import HTMLParser
+from xml.etree import ElementTree
 
 SVG = "{http://www.w3.org/2000/svg}"
 #: Width of one character as a share of the font size: conservative (sans-serif digits are ~0.55 em wide).
@@ -12,7 +12,7 @@ CHAR_WIDTH = 0.6
 
 def svgs(html_text):
     """The <svg> elements of a page, parsed."""
-    return [ElementTree.fromstring(m) for m in re.findall(r"<svg .*?</svg>", html_text, flags=re.S)]
+    return [ElementTree.fromstring(m) for m in re.findall(r"<svg .*?</svg>", html_text, flags=re.DOTALL)]
 
 
 def parse(svg_text):
