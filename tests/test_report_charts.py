@@ -6,6 +6,7 @@ import html
 import numpy as np
 import pytest
 import svg_check as sc
+
 from mineland.core import report, styles, trend
 
 LONG = ["1 Cropland", "2 Forest", "3 Grassland", "4 Wetland", "5 Water body", "6 Bareland",

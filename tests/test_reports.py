@@ -8,8 +8,9 @@ import re
 import numpy as np
 import pytest
 import svg_check as sc
-from mineland.core import report, styles, trend
 from rasters import write_raster
+
+from mineland.core import report, styles, trend
 
 START = np.array([[1, 1, 2, 2], [3, 3, 2, 1]], dtype=np.uint8)
 END = np.array([[1, 7, 2, 2], [2, 7, 2, 1]], dtype=np.uint8)
