@@ -470,7 +470,7 @@ def _spread(centres, low, high, step):
     return out
 
 
-def sankey_svg(left, right, flows, colours, left_title="", right_title="", width=900, height=480, unit="km²",
+def sankey_svg(left, right, flows, colours, left_title="", right_title="", width=900, height=560, unit="km²",
                right_colours=None, min_label_px=None):
     """An inline SVG Sankey (alluvial) diagram of class transitions (seed 000 Fig. 5/7 shape).
 
@@ -526,7 +526,7 @@ def sankey_svg(left, right, flows, colours, left_title="", right_title="", width
                      f'<title>{escape(left[i])} → {escape(right[j])}: {significant(v)} {unit}</title></path>')
         if h >= min_label_px:  # at the start of the band, where the bands of one class lie side by side
             labels.append(f'<text class="band" x="{x_left + node_w + 5:.1f}" y="{y0 + h / 2 + TICK_FONT * 0.35:.1f}" '
-                          f'font-size="{TICK_FONT}">{escape(significant(v))}</text>')
+                          f'font-size="{TICK_FONT}">{escape(significant(v))} {escape(unit)}</text>')
     for texts, ys, totals, node_colours, x, anchor, dx in (
             (left_text, left_y, left_totals, colours, x_left, "end", -6),
             (right_text, right_y, right_totals, right_colours, x_right, "start", node_w + 6)):

@@ -141,7 +141,8 @@ def test_sankey_bands_are_proportional_and_labelled_with_their_values():
     heights = sorted(float(e.get("height")) for e in root.iter(f"{sc.SVG}rect") if e.get("class") == "node")
     # left a 40, left b 40.05, right a 30.05, right b 50: one scale for all
     assert np.allclose(np.array(heights) / np.array([30.05, 40.0, 40.05, 50.0]), heights[-1] / 50.0, rtol=0.01)
-    labels = sorted(float(t) for t, _ in sc.texts(root, "band"))
+    assert all(t.endswith(" km²") for t, _ in sc.texts(root, "band"))
+    labels = sorted(float(t.removesuffix(" km²")) for t, _ in sc.texts(root, "band"))
     assert labels == [10.0, 30.0, 40.0]  # the 0.05 band is too thin for a label; it is in the tooltip
     assert "b → a: 0.05 km²" in svg
     node_labels = {t for t, _ in sc.texts(root, "node-label")}

@@ -136,7 +136,7 @@ def test_transfer_matrix_report_reads_like_the_rasters(run, tmp_path):
     _, counts = np.unique(np.stack([start.ravel(), end.ravel()]), axis=1, return_counts=True)
     expected = sorted(counts * PIXEL_KM2)
     assert len(expected) == 5
-    labels = sorted(number(t) for t, _ in sc.texts(svg, "band"))
+    labels = sorted(number(t.removesuffix(" km²")) for t, _ in sc.texts(svg, "band"))
     assert labels == pytest.approx(expected, rel=REL)
     nodes = {}
     elements = list(svg)
