@@ -62,7 +62,8 @@ def p_value(p):
 
 
 def number(value, kind="num"):
-    """``value`` formatted by kind: 'num' 4 significant digits, 'pct' 2 decimals, 'p' a p-value, 'int'."""
+    """``value`` formatted by kind: 'num' 4 significant digits, 'pct' 2 decimals, 'p' a p-value, 'int', 'year'
+    (a fractional year, 1 decimal: 2001.3)."""
     if value is None or (isinstance(value, (float, np.floating)) and math.isnan(value)):
         return Formatted("")
     if isinstance(value, (bool, np.bool_)):
@@ -71,9 +72,9 @@ def number(value, kind="num"):
         return Formatted(p_value(value))
     if isinstance(value, (int, np.integer)) or kind == "int":
         return Formatted(str(round(value)))
-    if kind == "pct":
-        text = f"{float(value):.2f}"
-        return Formatted("0.00" if text == "-0.00" else text)
+    if kind in ("pct", "year"):
+        text = f"{float(value):.{2 if kind == 'pct' else 1}f}"
+        return Formatted(text.lstrip("-") if float(text) == 0 else text)
     return Formatted(significant(value))
 
 
@@ -160,12 +161,10 @@ def nice_ticks(low, high, count=5):
 
 
 def tick_text(value, step):
-    """A tick label with as many decimals as the step needs (2.5 → '2.5', 0.02 → '0.02')."""
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) if step < 1 else 0
-    if step < 1 and round(step * 10 ** decimals) % 10 == 5 and step * 10 ** decimals < 1:
+    """A tick label with as many decimals as the step needs (2.5 → '2.5', 0.25 → '0.25', 0.02 → '0.02')."""
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9))
+    while decimals < 12 and abs(round(step, decimals) - step) > step * 1e-6:
         decimals += 1
-    if decimals == 0 and abs(step - round(step)) > 1e-9:  # 2.5 steps
-        decimals = 1
     text = f"{value:.{decimals}f}"
     return text.lstrip("-") if float(text) == 0 else text
 

@@ -51,6 +51,13 @@ def test_percentages_have_two_decimals_and_units_are_spelled_out():
         ["area (km²)", "sd (%)", "duration (years)", "site_id"]
 
 
+@pytest.mark.parametrize("value, step, text", [(0.25, 0.25, "0.25"), (0.5, 0.25, "0.50"), (5.0, 2.5, "5.0"),
+                                              (0.06, 0.02, "0.06"), (2000.0, 5.0, "2000"), (-0.0, 0.1, "0.0"),
+                                              (3e-6, 1e-6, "0.000003")])
+def test_tick_labels_have_the_decimals_of_their_step(value, step, text):
+    assert report.tick_text(value, step) == text
+
+
 @pytest.mark.parametrize("low, high", [(0.0, 0.423), (-3.2, 17.9), (1.349, 1.244), (0.0, 1e-5), (2000, 2020),
                                        (5.0, 5.0)])
 def test_ticks_are_round_and_bracket_the_data(low, high):
