@@ -36,7 +36,7 @@ HELP = """Carbon stock of each class at each date: P = S × (C_above + C_below +
 <b>OUTPUT</b> per year and class: year, lucode, class_name, area_ha, carbon_mg, carbon_mt, with a row per year of lucode NULL and class_name "Total".
 <b>OUTPUT_CHANGE</b> per consecutive period and first → last: year_start, year_end, lucode, class_name, change_mg, change_mt, with a "Total" row per period.
 <b>OUTPUT_TRANSITIONS</b> (optional) carbon change of each from → to transition between the first and the last date: area_ha × (C_to − C_from), on pixels with data at both dates.
-<b>OUTPUT_HTML</b> (optional) carbon stock by class over the dates, as a chart (seed 000 Fig. 9/10 shape) and a table.
+<b>OUTPUT_HTML</b> (optional) carbon stock by class over the dates, as a chart (seed 000 Fig. 9/10 shape; classes in their map colours, the total black and dashed) and a table.
 <b>OUTPUT_DENSITY</b> (optional) raster of carbon density (Mg/ha, Float32, nodata −9999), one band per date, named by year.
 
 Each date's stock uses that date's valid pixels. Areas are ellipsoidal for a geographic CRS. CARBON_FIRST_MT, CARBON_LAST_MT and CARBON_CHANGE_MT give the totals.""" + SERIES_HELP
@@ -120,7 +120,8 @@ class CarbonStockAlgorithm(MineLandAlgorithm):
             out["OUTPUT_DENSITY"] = density_path
         if wants_output(parameters, "OUTPUT_HTML"):
             out["OUTPUT_HTML"] = self.parameterAsFileOutput(parameters, "OUTPUT_HTML", context)
-            write_report(out["OUTPUT_HTML"], years, stocks, names, density, source)
+            write_report(out["OUTPUT_HTML"], years, stocks, names, density, source,
+                         styles.dated_map_colours([(i.path, i.band) for i in inputs], classes))
         first, last = stocks[0]["carbon_mg"].sum() / carbon.MG_PER_MT, stocks[-1]["carbon_mg"].sum() / carbon.MG_PER_MT
         out.update({"CARBON_FIRST_MT": float(first), "CARBON_LAST_MT": float(last), "CARBON_CHANGE_MT": float(last - first)})
         return out
@@ -140,16 +141,23 @@ def density_text(density, names):
     return ", ".join(f"{int(c)} {class_label(names, c)} {density[c]:g}" for c in sorted(density))
 
 
-def write_report(path, years, stocks, names, density, source):
-    """Carbon (Mt) by class over the dates (seed 000 Fig. 9/10 shape), the table behind it and the densities."""
+def write_report(path, years, stocks, names, density, source, colours=None):
+    """Carbon (Mt) by class over the dates (seed 000 Fig. 9/10 shape), the table behind it and the densities.
+
+    ``colours`` {class: colour} are the classes' map colours; the total is drawn black and dashed.
+    """
     classes, mt = dynamics.class_series([s["classes"] for s in stocks],
                                         [s["carbon_mg"] / carbon.MG_PER_MT for s in stocks])
     labels = [f"{int(c)} {class_label(names, c)}" for c in classes]
+    colours = colours or {}
     series = dict(zip(labels, mt))
     series["Total"] = mt.sum(axis=0)
+    line_colours = {label: colours[int(c)] for label, c in zip(labels, classes) if int(c) in colours}
+    line_colours["Total"] = report.TOTAL_COLOUR
     report.write_page(path, "Carbon stock by class", [
-        report.lines_svg(years, series, "carbon stock, Mt"),
-        report.table(["class"] + [str(y) for y in years], [[label] + list(row) for label, row in series.items()]),
+        report.lines_svg(years, series, "carbon stock (Mt C)", colours=line_colours, dashed=("Total",)),
+        report.table(["class"] + [f"{y} (Mt)" for y in years],
+                     [[label] + list(row) for label, row in series.items()]),
         report.note("Mt = 10⁶ Mg of carbon; areas × densities of the carbon table (Mg/ha)."),
         report.table(["class", f"density used, Mg/ha ({source})"],
                      [[f"{int(c)} {class_label(names, c)}", density[c]] for c in sorted(density)]),

@@ -141,9 +141,11 @@ def write_report(path, years, series, green_codes):
                  series.gain_m2[1:, :, k].sum() / 1e6) for k, code in enumerate(green_codes)]
     report.write_page(path, "Mining disturbance and reclamation", [
         report.note("All polygons together; epochs longer than a year are spread evenly over their years."),
-        report.bars_svg([str(y) for y in annual_years], {"DEV": ("#b2182b", dev / 1e6), "REC": ("#1b7837", rec / 1e6)},
-                        "km² per year"),
-        report.table(["year", "dev_km2", "rec_km2"], zip(annual_years, dev / 1e6, rec / 1e6)),
+        report.bars_svg([str(y) for y in annual_years],
+                        {"DEV: disturbed by mining": ("#b2182b", dev / 1e6),
+                         "REC: reclaimed": ("#1b7837", rec / 1e6)}, "area per year (km²)", "year"),
+        report.table(["year", "DEV (km²)", "REC (km²)"], zip(annual_years, dev / 1e6, rec / 1e6),
+                     kinds=["int", "num", "num"]),
         report.heading("By land-cover class"),
-        report.table(["class", "lost to mining (DEV) km²", "gained by reclamation (REC) km²"], by_class),
+        report.table(["class", "lost to mining, DEV (km²)", "gained by reclamation, REC (km²)"], by_class),
     ])

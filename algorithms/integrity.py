@@ -349,7 +349,7 @@ def _cell_size(cover):
 def _write_report(path, zone_ids, years, rows, thv, settings):
     a, b, c = settings["levels"]
     chart_zones = zone_ids[:12]
-    chart = report.lines_svg(years, {z: thv[k] for k, z in enumerate(chart_zones)}, "ThV = ECI / ECI baseline",
+    chart = report.lines_svg(years, {z: thv[k] for k, z in enumerate(chart_zones)}, "ThV = ECI / ECI baseline (ratio)",
                              levels=(("a elastic", a), ("b yield", b), ("c mutation", c)))
     points = [(z, *(model.crossing_year(years, thv[k], level) for level in (a, b, c)))
               for k, z in enumerate(zone_ids)]
@@ -358,7 +358,8 @@ def _write_report(path, zone_ids, years, rows, thv, settings):
         report.note(f"Baseline {years[settings['baseline']]}; levels a = {a:g}, b = {b:g}, c = {c:g}."
                     + (" Only the first 12 zones are drawn." if len(zone_ids) > 12 else "")),
         report.heading("Years each threshold is first crossed (linear between dates; empty: not crossed)"),
-        report.table(["zone"] + [name for name in model.POINT_NAMES], points),
+        report.table(["zone"] + [f"{name} (year)" for name in model.POINT_NAMES], points,
+                     kinds=["num"] + ["year"] * len(model.POINT_NAMES)),
         report.heading("Integrity per zone and date"),
         report.table([name for name, _ in COLUMNS], rows),
     ]

@@ -1,5 +1,7 @@
 """mineland:landusedynamics — single (K) and comprehensive (S, LC) land-use dynamic degrees."""
 
+import functools
+
 import numpy as np
 from qgis.core import (
     QgsProcessing,
@@ -7,7 +9,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..core import crosstab, dynamics, report
+from ..core import crosstab, dynamics, report, styles
 from .common import (
     SERIES_HELP,
     MineLandAlgorithm,
@@ -87,7 +89,9 @@ class LandUseDynamicsAlgorithm(MineLandAlgorithm):
             out["OUTPUT_GROUPS"] = write_table(self, parameters, "OUTPUT_GROUPS", context, GROUP_COLUMNS, group_table)
         if wants_output(parameters, "OUTPUT_HTML"):
             out["OUTPUT_HTML"] = self.parameterAsFileOutput(parameters, "OUTPUT_HTML", context)
-            write_report(out["OUTPUT_HTML"], years, dates, names, results, group_table)
+            classes = functools.reduce(np.union1d, [d[0] for d in dates])
+            write_report(out["OUTPUT_HTML"], years, dates, names, results, group_table,
+                         styles.dated_map_colours([(i.path, i.band) for i in inputs], classes))
         return out
 
     def _groups(self, parameters, context):
@@ -99,19 +103,22 @@ class LandUseDynamicsAlgorithm(MineLandAlgorithm):
             fail("GROUPS", str(err))
 
 
-def write_report(path, years, dates, names, results, group_table):
-    """Area by class over time, group shares and S / LC per period."""
+def write_report(path, years, dates, names, results, group_table, colours=None):
+    """Area by class over time (in the classes' map ``colours``), group shares and S / LC per period."""
     classes, km2 = dynamics.class_series([d[0] for d in dates], [d[2] / 1e6 for d in dates])
     areas = {f"{int(c)} {class_label(names, c)}": row for c, row in zip(classes, km2)}
-    sections = [report.heading("Area by class"), report.lines_svg(years, areas, "area, km²"),
-                report.table(["class"] + [str(y) for y in years], [[k] + list(v) for k, v in areas.items()])]
+    colours = colours or {}
+    line_colours = {f"{int(c)} {class_label(names, c)}": colours[int(c)] for c in classes if int(c) in colours}
+    sections = [report.heading("Area by class"),
+                report.lines_svg(years, areas, "area (km²)", colours=line_colours),
+                report.table(["class"] + [f"{y} (km²)" for y in years], [[k] + list(v) for k, v in areas.items()])]
     if group_table:
         shares = {}
         for year, name, _, share in group_table:
             shares.setdefault(name, []).append(share)
         sections += [report.heading("Class groups (share of the area with data, %)"),
-                     report.lines_svg(years, shares, "share, %"),
-                     report.table(["group"] + [str(y) for y in years], [[k] + v for k, v in shares.items()])]
+                     report.lines_svg(years, shares, "share of the area with data (%)"),
+                     report.table(["group"] + [f"{y} (%)" for y in years], [[k] + v for k, v in shares.items()])]
     sections += [report.heading("Comprehensive dynamic degree per period"),
                  report.table(["period", "S (per year)", "LC (% per year)", "changed %"],
                               [(f"{r.year_start}–{r.year_end}", r.s_index, r.lc_pct_per_year, r.changed_pct)

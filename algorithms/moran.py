@@ -84,7 +84,8 @@ class MoranAlgorithm(MineLandAlgorithm):
         return results
 
 
-COLOURS = {"HH": "#d7191c", "LL": "#2c7bb6", "HL": "#fdae61", "LH": "#abd9e9", "NS": "#bbbbbb"}
+#: COType colours of the map's legend (styling.COTYPE_CATEGORIES), so the scatter plot reads like the map.
+COLOURS = {value: colour for value, colour, _ in styling.COTYPE_CATEGORIES}
 
 
 def write_report(path, data, glob, local, field):
@@ -94,14 +95,16 @@ def write_report(path, data, glob, local, field):
     report.write_page(path, f"Moran's I of {field}", [
         report.table(["statistic", "value"], [
             ("n", glob.n), ("Moran's I", glob.I), ("E[I]", glob.EI), ("Var(I) normality", glob.VI_norm),
-            ("Var(I) randomisation", glob.VI_rand), ("z normality", glob.z_norm), ("p normality", glob.p_norm),
-            ("z randomisation", glob.z_rand), ("p randomisation", glob.p_rand),
-            (f"pseudo p ({glob.permutations} permutations)", glob.p_sim)]),
+            ("Var(I) randomisation", glob.VI_rand), ("z normality", glob.z_norm),
+            ("p normality", report.number(glob.p_norm, "p")), ("z randomisation", glob.z_rand),
+            ("p randomisation", report.number(glob.p_rand, "p")),
+            (f"pseudo p ({glob.permutations} permutations)", report.number(glob.p_sim, "p"))]),
         report.heading(f"Local clusters and outliers (significant at {local.alpha:g}"
                        f"{' after FDR correction' if local.fdr else ''}; {local.permutations} permutations)"),
-        report.table(["COType", "features", "share %"],
+        report.table(["COType", "features", "share (%)"],
                      [(k, v, 100.0 * v / len(local.labels)) for k, v in counts.items()]),
         report.heading("Moran scatter plot"),
-        report.scatter_svg(z, lag, f"{field}, standardised", "spatial lag (row-standardised)",
-                           [COLOURS.get(str(label), "#bbbbbb") for label in local.labels]),
+        report.scatter_svg(z, lag, f"{field} (z-score)", "spatial lag of the z-score (row-standardised W)",
+                           [COLOURS.get(str(label), "#ffffff") for label in local.labels],
+                           legend_items=[(f"{label} ({counts[label]})", COLOURS[label]) for label in COLOURS]),
     ])

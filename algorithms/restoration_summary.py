@@ -19,7 +19,7 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
-from ..core import raster_io, report, restoration, styles
+from ..core import raster_io, report, restoration, styles, trend
 from .common import (
     MineLandAlgorithm,
     RasterInput,
@@ -305,18 +305,23 @@ def site_row(i, sites, shares, duration, summary):
 def write_html(path, sites, shares, duration, summary, fields, reference_year, raster_file):
     """A self-contained page: per-site table, clusters, tests. Everything inline, nothing fetched."""
     start = fields["START_YEAR_FIELD"] or "start year (not given)"
+    colours = dict(styles.RESTORATION_COLOURS)  # the class raster's legend, from its .qml where it has one
+    colours.update({c: v for c, v in styles.qml_colours(raster_file).items() if c in colours})
     report.write_page(path, "Restoration summary per mine site", [
         report.note(f"Classes: {os.path.basename(raster_file)} (seed 004 codes 1 SD, 2 ND, 3 NI, 4 SAI, 5 SCI); "
                     f"shares in % of each site's classified area; duration = {reference_year} − {start}."),
         report.heading("Restoration classes per site (% of its classified area)"),
         report.stacked_bars_svg([str(site) for site in sites.ids],
-                                {f"{SHORT[code].upper()}": (styles.RESTORATION_COLOURS[code], shares.class_pct[:, c])
-                                 for c, code in enumerate(restoration.CLASS_CODES)}, "share, %"),
+                                {trend.RESTORATION_NAMES.get(code, SHORT[code].upper()): (colours[code],
+                                                                                           shares.class_pct[:, c])
+                                 for c, code in enumerate(restoration.CLASS_CODES)},
+                                "share of the site's classified area (%)", "site"),
         report.heading("Sites"),
-        report.table([name for name, _ in output_columns()],
+        report.table([report.unit_header(name) for name, _ in output_columns()],
                      [site_row(i, sites, shares, duration, summary) for i in range(len(sites.ids))]),
         report.heading("Clusters (k-means on sai_pct, sci_pct)"),
-        report.table(["cluster", "sites", "mean sai_pct", "mean sci_pct", "mean si_pct"], _cluster_rows(summary, shares)),
+        report.table(["cluster", "sites", "mean SAI (%)", "mean SCI (%)", "mean SI (%)"],
+                     _cluster_rows(summary, shares), kinds=["num", "int", "pct", "pct", "pct"]),
         report.heading("Tests"),
         report.table(["test", "of", "statistic", "value", "p", "n"], _test_rows(summary)),
         report.note("Empty cells: not computable (too few sites or groups, or constant values)."),

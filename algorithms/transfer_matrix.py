@@ -38,7 +38,7 @@ Pixels that are nodata at either date are left out of every figure and reported 
 <b>OUTPUT</b> one row per from→to pair present: from_class, from_name, to_class, to_name, pixels, area_m2, area_ha, area_km2, share_pct (% of the valid area).
 <b>OUTPUT_MATRIX</b> (CSV, km²) rows = start class, columns = end class — note seed 000 prints its tables the other way round — plus the row total (area at the start), the column total (area at the end), and per class the gain (area gained from other classes), loss (area lost to other classes) and net change.
 <b>OUTPUT_CHANGE</b> raster of one code per from→to pair, nodata where either date is nodata; its attribute table and legend name every pair. When every class code is 0 or more the code is from × 100 + to (× 1000 when a class code is 100 or more, × 10000 from 1000, and so on) as long as that fits a 32-bit integer raster. Otherwise (a negative class code, or codes as large as UInt16's 65535 or Int32's) from × factor + to would collide or overflow, so the pairs present are numbered 1, 2, 3 … in (from, to) order instead: read the pair of a code from the attribute table (Class_Name) or the legend, or from the OUTPUT rows in the same order.
-<b>OUTPUT_HTML</b> (optional) a Sankey diagram of the transitions (seed 000 Fig. 5/7 shape; band widths ∝ area, classes in the start raster's colours) and the matrix in km².
+<b>OUTPUT_HTML</b> (optional) a Sankey diagram of the transitions (seed 000 Fig. 5/7 shape; band widths ∝ area, classes in their map colours — the raster's .qml style, else its colour table; the km² on every band thick enough for a label and on every node), the matrix in km² with the gains, losses and net change per class (as OUTPUT_MATRIX), and all transitions in a table.
 CHANGED_KM2 is the area whose class changed, CHANGED_PCT its share of the valid area, TOTAL_KM2 the valid area.
 <b>Multi-band rasters</b> BAND_START and BAND_END choose the band of INPUT_START and INPUT_END (default 1): a GLC_FCS30D tile holds one year per band (23 bands, 2000–2022), so the tile given at both dates with BAND_START 1 and BAND_END 23 gives 2000 → 2022. A multi-band raster read at band 1 because its band parameter was not set gets a warning naming its band count; the same raster and band at both dates is refused.
 <b>DASK_SCHEDULER</b> (advanced): the address of a Dask cluster (tcp://host:8786) counts (and writes the change raster) strip by strip on that cluster, with identical results; empty = here."""
@@ -116,7 +116,7 @@ class TransferMatrixAlgorithm(MineLandAlgorithm):
         if wants_output(parameters, "OUTPUT_HTML"):
             results["OUTPUT_HTML"] = self.parameterAsFileOutput(parameters, "OUTPUT_HTML", context)
             write_report(results["OUTPUT_HTML"], table, names, class_colours(start, table.classes),
-                         [date_label(item) for item in inputs])
+                         [date_label(item) for item in inputs], class_colours(end, table.classes))
         total = table.total_area_m2
         results.update({
             "CHANGED_KM2": table.changed_area_m2 / 1e6,
@@ -189,25 +189,47 @@ def write_change_raster(path, inputs, grid, table, names, block_monitor, client=
 
 
 def class_colours(start, classes):
-    """Colours of the classes: the start raster's colour table where it has one, else the fallback palette."""
-    own = raster_io.read_colour_table(start.band, classes)
-    return styles.class_colours([int(c) for c in classes], own)
+    """Colours of the classes as the raster shows them on the map: its .qml style, else its colour table, else
+    the fallback palette."""
+    return styles.map_colours(start.path, start.band, [int(c) for c in classes])
 
 
-def write_report(path, table, names, colours, files):
-    """Sankey diagram and matrix (km²) of one transfer table."""
+def write_report(path, table, names, colours, files, end_colours=None):
+    """Sankey diagram (km² on bands and nodes), the flows behind it and the matrix (km²) with gains, losses, net."""
     classes = [int(c) for c in table.classes]
     labels = [f"{c} {class_label(names, c)}" for c in classes]
     km2 = table.matrix(table.classes) / 1e6
     flows = [(i, j, km2[i, j]) for i in range(len(classes)) for j in range(len(classes)) if km2[i, j] > 0]
+    total_km2 = table.total_area_m2 / 1e6
+    end_colours = end_colours or colours
     report.write_page(path, f"Land-cover transitions {files[0]} → {files[1]}", [
-        report.sankey_svg(labels, labels, flows, [colours[c] for c in classes], files[0], files[1]),
-        report.note(f"Changed {table.changed_area_m2 / 1e6:.6g} km² of {table.total_area_m2 / 1e6:.6g} km² "
-                    f"({table.changed_area_m2 / table.total_area_m2 * 100:.4g} %). Rows: start class, columns: end "
-                    "class, km²."),
-        report.table(["start \\ end"] + labels + ["total"],
-                     [[label] + list(row) + [row.sum()] for label, row in zip(labels, km2)]),
+        report.sankey_svg(labels, labels, flows, [colours[c] for c in classes], files[0], files[1],
+                          right_colours=[end_colours[c] for c in classes]),
+        report.note(f"Changed {report.significant(table.changed_area_m2 / 1e6)} km² of "
+                    f"{report.significant(total_km2)} km² "
+                    f"({table.changed_area_m2 / table.total_area_m2 * 100:.2f} %). "
+                    "Band and node widths ∝ area; bands thicker than the labels' font carry their km²."),
+        report.heading("Transfer matrix (km²)"),
+        report.table(*matrix_table(km2, labels)),
+        report.note("Rows: start class, columns: end class. Loss = start total − unchanged, gain = end total − "
+                    "unchanged, net = end total − start total (as the OUTPUT_MATRIX CSV)."),
+        report.heading("Transitions (largest first)"),
+        report.table(["from", "to", "area (km²)", "share of the area (%)"],
+                     [(labels[i], labels[j], v, v / total_km2 * 100.0)
+                      for i, j, v in sorted(flows, key=lambda f: -f[2])]),
     ])
+
+
+def matrix_table(km2, labels):
+    """Header and rows of the km² matrix with start/end totals, loss, gain and net change per class."""
+    start_total, end_total, stayed = km2.sum(axis=1), km2.sum(axis=0), np.diag(km2)
+    header = ["start \\ end (km²)"] + labels + ["total start", "loss"]
+    rows = [[label] + list(row) + [start_total[i], start_total[i] - stayed[i]] for i, (label, row) in
+            enumerate(zip(labels, km2))]
+    rows += [["total end"] + list(end_total) + [km2.sum(), None],
+             ["gain"] + list(end_total - stayed) + [None, None],
+             ["net change"] + list(end_total - start_total) + [None, None]]
+    return header, rows
 
 
 def change_legend(table, names, coding):

@@ -6,6 +6,7 @@ and after qgis_process runs alike.
 """
 
 import os
+from xml.etree import ElementTree
 from xml.sax.saxutils import quoteattr
 
 from . import raster_io
@@ -33,6 +34,47 @@ def class_colours(codes, scheme=None):
     scheme = scheme or {}
     spare = iter(FALLBACK_COLOURS * (len(codes) // len(FALLBACK_COLOURS) + 1))
     return {code: scheme[code] if code in scheme else next(spare) for code in sorted(codes)}
+
+
+def qml_colours(raster_path):
+    """{value: '#rrggbb'} of the paletted style (.qml) beside a raster; {} without one or when it is not paletted."""
+    path = style_path(raster_path)
+    if not os.path.exists(path):
+        return {}
+    try:
+        root = ElementTree.parse(path).getroot()
+    except ElementTree.ParseError:
+        return {}
+    colours = {}
+    for entry in root.iter("paletteEntry"):
+        try:
+            colours[int(entry.get("value"))] = entry.get("color", "").lower()
+        except (TypeError, ValueError):
+            continue
+    return colours
+
+
+def map_colours(raster_path, band, codes):
+    """{code: colour} as a class raster shows on the map, for charts that must match its legend.
+
+    QGIS opens a raster with its .qml sidecar when there is one (ours always have one), else with
+    its colour table; classes neither gives a colour get the fallback palette (class_colours).
+    """
+    codes = [int(c) for c in codes]
+    own = dict(raster_io.read_colour_table(band, codes)) if band is not None else {}
+    own.update({c: colour for c, colour in qml_colours(raster_path).items() if c in codes})
+    return class_colours(codes, own)
+
+
+def dated_map_colours(rasters, codes):
+    """{code: colour} over several dates' class rasters, (path, band) pairs: a class takes its map colour from
+    the first raster whose legend has it (the fallback palette when none has)."""
+    codes = [int(c) for c in codes]
+    own = {}
+    for path, band in reversed(list(rasters)):
+        own.update({c: colour for c, colour in raster_io.read_colour_table(band, codes).items()})
+        own.update({c: colour for c, colour in qml_colours(path).items() if c in codes})
+    return class_colours(codes, own)
 
 _QML = """<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
 <qgis version="3.22" styleCategories="AllStyleCategories">
