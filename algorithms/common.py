@@ -115,6 +115,11 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
         return type(self)()
 
     def checkParameterValues(self, parameters, context):  # noqa: N802 (QGIS's name)
+        """:meth:`check_values`, with the label of the parameter a message names added to it."""
+        ok, message = self.check_values(parameters, context)
+        return ok, with_label(self, message) if message else message
+
+    def check_values(self, parameters, context):
         """Name the parameter and what to do where QGIS's own check would not: a file input no longer on
         disk, or not a raster GDAL can read (QGIS says "not found" for both), and a number out of its range
         or NaN (QGIS says "Incorrect parameter value" without the range)."""
@@ -139,6 +144,13 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
         return super().checkParameterValues(parameters, context)
 
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802 (QGIS's name)
+        """:meth:`run_checked`, with the label of the parameter a message names added to it."""
+        try:
+            return self.run_checked(parameters, context, feedback)
+        except QgsProcessingException as err:
+            raise QgsProcessingException(with_label(self, str(err))) from None
+
+    def run_checked(self, parameters, context, feedback):
         """Run :meth:`compute`; a cancel becomes a clear message and leaves no output file; a GDAL read
         error mid-run (a damaged file) names the parameter of the file."""
         parameters = resolve_outputs(self, parameters, context)
@@ -199,6 +211,24 @@ def input_layer_names(algorithm, parameters, context):
             if layer is not None:
                 names.append(layer.name())
     return names
+
+
+#: A message that starts with a parameter key: "KEY: …" or "KEY (…".
+_KEY_FIRST = re.compile(r"^([A-Z][A-Z0-9_]*)(?=[: ])")
+
+
+def with_label(algorithm, message):
+    """A message naming a parameter by its key also names it by its label, as the dialog shows it.
+
+    "TABLE: …" becomes "TABLE: … (TABLE is “Reclassification table” in the dialog)"; the key stays first, so
+    scripts and models that read the messages keep working. Messages that already give the label
+    ("KEY (label): …") are left as they are.
+    """
+    match = _KEY_FIRST.match(message)
+    definition = algorithm.parameterDefinition(match.group(1)) if match else None
+    if definition is None or message.startswith(f"{definition.name()} ("):
+        return message
+    return tr("{} ({} is “{}” in the dialog)").format(message, definition.name(), tr(definition.description()))
 
 
 #: Input parameters whose value may be a file path.

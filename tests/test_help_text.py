@@ -3,6 +3,7 @@
 import html
 import re
 
+import numpy as np
 import pytest
 
 TAG = re.compile(r"<[a-zA-Z/!][^>]*>")
@@ -76,3 +77,15 @@ def test_every_algorithm_has_tags(provider):
     for algorithm in provider.algorithms():
         if not hasattr(algorithm, "helpContent"):  # the shipped models carry none
             assert len(algorithm.tags()) >= 4, algorithm.id()
+
+
+def test_messages_name_the_parameter_by_its_label_too(run, tmp_path):
+    from qgis.core import QgsProcessingException
+    from rasters import write_raster
+
+    path = write_raster(tmp_path / "lc.tif", np.array([[10, 20], [30, 40]], dtype="uint8"))
+    with pytest.raises(QgsProcessingException) as err:
+        run("mineland:reclassify", {"INPUT": path, "PRESET": 0, "OUTPUT": str(tmp_path / "out.tif")})
+    message = str(err.value)
+    assert message.startswith("TABLE: ")  # the key first: scripts read it
+    assert message.endswith("(TABLE is “Reclassification table (overrides the preset)” in the dialog)")
