@@ -279,9 +279,9 @@ def check_grids(inputs):
 
 
 def pixel_areas(inputs):
-    """Per-row pixel areas (m²) of the inputs' grid."""
+    """Pixel areas (m²) on the ellipsoid of the inputs' grid, a raster_io.PixelAreas (see its ``flat``)."""
     try:
-        return raster_io.row_pixel_areas_m2(inputs[0].grid)
+        return raster_io.pixel_areas_m2(inputs[0].grid)
     except ValueError as err:
         fail(inputs[0].parameter, str(err))
 

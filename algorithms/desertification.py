@@ -146,7 +146,7 @@ class DesertificationAlgorithm(MineLandAlgorithm):
         for yoff, nrows, (index, values) in raster_io.iter_blocks([zones.index.band, classes.band], classes.grid,
                                                                    monitor(feedback, 0.9, 1.0)):
             inside = index.ravel() > 0
-            weights = np.repeat(row_areas[yoff:yoff + nrows], classes.grid.xsize)
+            weights = row_areas.flat(yoff, nrows)
             areas += np.bincount(values.ravel()[inside], weights[inside], minlength=5)[:5]
         total = areas[1:].sum()
         rows = [(c, name, areas[c] / 1e6, areas[c] / total * 100.0 if total else None)

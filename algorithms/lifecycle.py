@@ -155,7 +155,7 @@ class LifeCycleAlgorithm(MineLandAlgorithm):
         bands = [zones.index.band] + [c.band for c in covers]
         for yoff, nrows, arrays in raster_io.iter_blocks(bands, covers[0].grid, monitor(feedback, 0.5, 1.0)):
             ids = arrays[0].ravel().astype(np.intp)
-            pixel_area = np.repeat(row_areas[yoff:yoff + nrows], covers[0].grid.xsize)
+            pixel_area = row_areas.flat(yoff, nrows)
             for k, (values, cover) in enumerate(zip(arrays[1:], covers)):
                 ok = raster_io.valid_mask(values, cover.nodata).ravel() & (ids > 0)
                 area[k] += np.bincount(ids[ok], pixel_area[ok], minlength=size)

@@ -121,7 +121,7 @@ class ResilienceAlgorithm(MineLandAlgorithm):
                 valid = [raster_io.valid_mask(a, v.nodata).ravel() for a, v in zip(arrays[2:], vegetation)]
                 ndvi, ndvi_valid = vegetation_index([a.ravel() for a in arrays[2:]], valid)
                 totals.add(ids, classes, raster_io.valid_mask(classes, cover.nodata), ndvi, ndvi_valid,
-                           np.repeat(row_areas[yoff:yoff + nrows], cover.grid.xsize))
+                           row_areas.flat(yoff, nrows))
         except ValueError as err:
             fail("NDVI", str(err))
         if totals.unknown:

@@ -5,6 +5,7 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
+from osgeo import gdal
 from qgis.core import (
     NULL,
     QgsCoordinateTransform,
@@ -180,20 +181,24 @@ def read_sites(zones, fields, grid, raster_crs, row_areas, context):
 
 
 def site_pixel_areas(features, sites_crs, grid, raster_crs, row_areas, context):
-    """Pixel area (m²) per site: the constant one, or (geographic CRS) the one of the row under the centroid."""
+    """Pixel area (m², on the ellipsoid) per site: the constant one, or the one of the pixel under the centroid."""
     if raster_io.has_constant_pixel_area(row_areas):
-        return np.full(len(features), row_areas[0])
+        return np.full(len(features), row_areas.constant)
     transform = QgsCoordinateTransform(sites_crs, raster_crs, context.transformContext())
-    top, step = grid.geotransform[3], grid.geotransform[5]
-    rows = []
+    inverse = gdal.InvGeoTransform(grid.geotransform)
+    rows, cols = [], []
     for feature in features:
         geometry = QgsGeometry(feature.geometry())
         if geometry.isEmpty():
             rows.append(0)  # no pixel either, so the area does not matter
+            cols.append(0)
             continue
         geometry.transform(transform)
-        rows.append(math.floor((geometry.centroid().asPoint().y() - top) / step))
-    return row_areas[np.clip(np.array(rows, dtype=int), 0, grid.ysize - 1)]
+        point = geometry.centroid().asPoint()
+        col, row = gdal.ApplyGeoTransform(inverse, point.x(), point.y())
+        rows.append(math.floor(row))
+        cols.append(math.floor(col))
+    return row_areas.at(np.array(rows, dtype=int), np.array(cols, dtype=int))
 
 
 def _count(feature, column, names):

@@ -2,9 +2,9 @@
 
 Counting is a ``numpy.bincount`` over compact codes ``(a − a_min)·n_b + (b − b_min)``
 per block, nodata included, with the bins of nodata values dropped at the end:
-no per-pixel mask or Python loop. Areas come from per-row pixel areas
-(:func:`mineland.core.raster_io.row_pixel_areas_m2`), so a geographic raster
-gets ellipsoidal areas.
+no per-pixel mask or Python loop. Areas come from the pixel areas on the ellipsoid
+(:func:`mineland.core.raster_io.pixel_areas_m2`: exact per row in geographic and
+Mercator CRSs, a per-pixel density elsewhere), so every CRS gets ellipsoidal areas.
 """
 
 from dataclasses import dataclass
@@ -98,15 +98,15 @@ class PairCounter:
 
     Parameters
     ----------
-    row_areas_m2 : ndarray
-        Pixel area of every raster row (m²).
+    row_areas_m2 : raster_io.PixelAreas or ndarray
+        Pixel areas (m²) on the ellipsoid, or the pixel area of every raster row.
     nodata_start, nodata_end : int or None
         Nodata values of the two rasters; pixels with either are excluded.
     """
 
     def __init__(self, row_areas_m2, nodata_start=None, nodata_end=None):
-        self.row_areas = np.asarray(row_areas_m2, dtype=np.float64)
-        self.constant_area = raster_io.has_constant_pixel_area(self.row_areas)
+        self.areas = raster_io.as_pixel_areas(row_areas_m2, None)
+        self.constant_area = self.areas.constant is not None
         self.nodata = (nodata_start, nodata_end)
         self._pixels = {}
         self._area = {}
@@ -115,7 +115,7 @@ class PairCounter:
         """Count one block; ``yoff`` is the block's first row; ``end`` None counts ``start`` alone."""
         weights = None
         if not self.constant_area:
-            weights = np.repeat(self.row_areas[yoff:yoff + start.shape[0]], start.shape[1])
+            weights = self.areas.flat(yoff, start.shape[0], start.shape[1])
         froms, tos, counts, sums = _pair_bincount(start, end, weights)
         for i, key in enumerate(zip(froms.tolist(), tos.tolist())):
             self._pixels[key] = self._pixels.get(key, 0) + int(counts[i])
@@ -127,7 +127,7 @@ class PairCounter:
         keys = sorted(self._pixels)
         pixels = np.array([self._pixels[k] for k in keys], dtype=np.int64)
         if self.constant_area:
-            area = pixels * self.row_areas[0]
+            area = pixels * self.areas.constant
         else:
             area = np.array([self._area[k] for k in keys], dtype=np.float64)
         froms = np.array([k[0] for k in keys], dtype=np.int64)
@@ -166,8 +166,8 @@ def tabulate(bands, nodatas, grid, row_areas_m2, periods=(), per_date=False, mon
         Class rasters on one grid, in date order.
     nodatas : list of int or None
     grid : raster_io.Grid
-    row_areas_m2 : ndarray
-        Pixel area per row (m²).
+    row_areas_m2 : raster_io.PixelAreas or ndarray
+        Pixel areas (m²), or the pixel area per row.
     periods : sequence of (i, j)
         Date index pairs to cross-tabulate.
     per_date : bool

@@ -515,7 +515,7 @@ class _MergedPairCounter(crosstab.PairCounter):
 def pair_strip(start, end, nodatas, grid, yoff, nrows):
     """The PairCounter of one strip of two class rasters (runs on a worker)."""
     a, b = read_strip([start, end], grid.xsize, yoff, nrows)
-    counter = crosstab.PairCounter(raster_io.row_pixel_areas_m2(grid), *nodatas)
+    counter = crosstab.PairCounter(raster_io.pixel_areas_m2(grid), *nodatas)
     counter.add(yoff, a, b)
     return counter
 
@@ -550,7 +550,7 @@ def disturbance_strip(index, classes, nodatas, grid, polygons, mine_codes, green
     """The DisturbanceCounter of one strip of the polygon index raster and the class rasters (runs on a worker)."""
     arrays = read_strip([index] + list(classes), grid.xsize, yoff, nrows)
     counter = disturbance.DisturbanceCounter(polygons, len(classes), mine_codes, green_codes,
-                                             raster_io.row_pixel_areas_m2(grid))
+                                             raster_io.pixel_areas_m2(grid))
     valid = [raster_io.valid_mask(a, nodata) for a, nodata in zip(arrays[1:], nodatas)]
     counter.add(yoff, arrays[0], arrays[1:], valid)
     return counter.series
@@ -664,7 +664,7 @@ def transfer_matrix_on_cluster(start, end, scheduler=None, change_output=None, t
             raise ValueError(f"{source.path} is of type {raster_io.type_name(band)}; class rasters must be integer")
     nodatas = (start_nodata, end_nodata)
     with connect(scheduler, timeout, n_workers, memory_limit) as client:
-        table = tabulate_pair(client, start_source, end_source, nodatas, grid, raster_io.row_pixel_areas_m2(grid),
+        table = tabulate_pair(client, start_source, end_source, nodatas, grid, raster_io.pixel_areas_m2(grid),
                               raster_io.Monitor(progress, is_cancelled))
         if change_output:
             factor = crosstab.change_code_factor(table.classes)
