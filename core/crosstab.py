@@ -62,35 +62,83 @@ class PairTable:
         return float(self.area_m2[self.from_class != self.to_class].sum())
 
 
-def _pair_bincount(a, b, weights):
-    """(from, to, pixels, weighted sums) of the pairs in one block; b None counts a alone."""
-    a = a.ravel()
+#: Most (pair, row) or (pair, tile) bins counted at once when weighting counts per row or per tile.
+_MAX_WEIGHTED_BINS = 1 << 20
+
+
+def _dense_codes(a, b):
+    """(codes, n_a, n_b, a_min, b_min) of one block with (a − a_min)·n_b + (b − b_min) codes, or None if too many."""
     a_min, a_max = int(a.min()), int(a.max())
     if b is None:
         b, b_min, b_max = 0, 0, 0
     else:
-        b = b.ravel()
         b_min, b_max = int(b.min()), int(b.max())
     n_a, n_b = a_max - a_min + 1, b_max - b_min + 1
-    if n_a * n_b <= _MAX_DENSE_BINS:
-        codes = a.astype(np.intp)
-        if a_min:
-            codes -= a_min
-        codes *= n_b
-        codes += b
-        if b_min:
-            codes -= b_min
+    if n_a * n_b > _MAX_DENSE_BINS:
+        return None
+    codes = a.astype(np.intp)
+    if a_min:
+        codes -= a_min
+    codes *= n_b
+    codes += b
+    if b_min:
+        codes -= b_min
+    return codes, n_a, n_b, a_min, b_min
+
+
+def _pair_bincount(a, b, weights):
+    """(from, to, pixels, weighted sums) of the pairs in one block; b None counts a alone."""
+    dense = _dense_codes(a, b)
+    if dense is not None:
+        codes, n_a, n_b, a_min, b_min = dense
+        codes = codes.ravel()
         counts = np.bincount(codes, minlength=n_a * n_b)
         found = np.flatnonzero(counts)
         sums = None if weights is None else np.bincount(codes, weights, minlength=n_a * n_b)[found]
         return found // n_b + a_min, found % n_b + b_min, counts[found], sums
+    a = a.ravel()
+    a_min = int(a.min())
+    b_min, n_b = (0, 1) if b is None else (int(b.min()), int(b.max()) - int(b.min()) + 1)
     codes = (a.astype(np.int64) - a_min).astype(np.uint64) * np.uint64(n_b)
-    codes += (np.asarray(b).astype(np.int64) - b_min).astype(np.uint64)
+    if b is not None:
+        codes += (b.ravel().astype(np.int64) - b_min).astype(np.uint64)
     found, inverse = np.unique(codes, return_inverse=True)
     counts = np.bincount(inverse)
     sums = None if weights is None else np.bincount(inverse, weights)
     found = found.astype(np.int64)
     return found // n_b + a_min, found % n_b + b_min, counts, sums
+
+
+def _pair_bincount_by_area(a, b, yoff, areas):
+    """Like :func:`_pair_bincount` with area sums, counting per row or per area tile and weighting the counts.
+
+    Equal to a per-pixel weighted bincount of :meth:`PixelAreas.flat` but without a weight per
+    pixel: per-row areas bincount each row (a view), tile areas add the tile to the codes.
+    None when the bins would be too many (the caller then weights per pixel).
+    """
+    dense = _dense_codes(a, b)
+    if dense is None:
+        return None
+    codes, n_a, n_b, a_min, b_min = dense
+    bins = n_a * n_b
+    if areas.rows is not None:
+        if bins * codes.shape[0] > _MAX_WEIGHTED_BINS:
+            return None
+        counts = np.stack([np.bincount(row, minlength=bins) for row in codes])
+        tile_areas = areas.rows[yoff:yoff + codes.shape[0]]
+    else:
+        if bins * areas.tile_count(codes.shape[0]) > _MAX_WEIGHTED_BINS:
+            return None
+        row_groups, band_of_col, tile_areas = areas.tiles(yoff, codes.shape[0])
+        codes += band_of_col * bins  # a 1-D offset per column: the codes' one extra pass
+        size = bins * tile_areas.shape[1]
+        counts = np.concatenate([np.bincount(codes[r0:r1].ravel(), minlength=size).reshape(-1, bins)
+                                 for r0, r1 in row_groups])
+        tile_areas = tile_areas.ravel()
+    pixels = counts.sum(axis=0)
+    found = np.flatnonzero(pixels)
+    sums = tile_areas @ counts[:, found]
+    return found // n_b + a_min, found % n_b + b_min, pixels[found], sums
 
 
 class PairCounter:
@@ -113,10 +161,11 @@ class PairCounter:
 
     def add(self, yoff, start, end):
         """Count one block; ``yoff`` is the block's first row; ``end`` None counts ``start`` alone."""
-        weights = None
-        if not self.constant_area:
-            weights = self.areas.flat(yoff, start.shape[0], start.shape[1])
-        froms, tos, counts, sums = _pair_bincount(start, end, weights)
+        found = None if self.constant_area else _pair_bincount_by_area(start, end, yoff, self.areas)
+        if found is None:
+            weights = None if self.constant_area else self.areas.flat(yoff, start.shape[0], start.shape[1])
+            found = _pair_bincount(start, end, weights)
+        froms, tos, counts, sums = found
         for i, key in enumerate(zip(froms.tolist(), tos.tolist())):
             self._pixels[key] = self._pixels.get(key, 0) + int(counts[i])
             if sums is not None:

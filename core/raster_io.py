@@ -292,18 +292,26 @@ def _cylindrical_row_areas(grid, srs):
     return np.nan_to_num(_zone_areas(geog, lat, dlon))
 
 
+#: Largest relative change of the area density within one tile of the lattice model.
+AREA_TILE_TOLERANCE = 1e-4
+
+
 class PixelAreas:
     """Area on the ellipsoid of every pixel of a grid (m²), handed out block by block.
 
     Either exact per-row areas (geographic and cylindrical CRSs: :func:`row_pixel_areas_m2`),
     or, in other projections, the local area density sampled at a coarse lattice of nodes
-    (about :data:`AREA_NODES` along the longer side) and interpolated bilinearly to every
-    pixel centre. At a node the density is the area on the ellipsoid per pixel,
+    (about :data:`AREA_NODES` along the longer side). At a node the density is the area on the
+    ellipsoid per pixel,
     A = M(φ) · N(φ) · cos φ · |∂(λ, φ)/∂(col, row)|,
     with M = a(1 − e²)/(1 − e² sin² φ)^{3/2} and N = a/(1 − e² sin² φ)^{1/2} the meridian and
     prime-vertical radii of curvature of the CRS's ellipsoid and the Jacobian of the inverse
-    projection taken by central differences (osr, PROJ). Memory: the node lattice plus one
-    block; nodes where the projection cannot be inverted (outside its domain) weigh 0.
+    projection taken by central differences (osr, PROJ). The raster is cut into tiles (powers of
+    two of pixels, at most 256 rows) small enough that the density changes by at most
+    :data:`AREA_TILE_TOLERANCE` (relative) across one, and every pixel of a tile has the density
+    at the tile's centre, interpolated bilinearly between the nodes. So counts can be weighted
+    per tile (:meth:`tiles`) rather than per pixel. Nodes where the projection cannot be
+    inverted (outside its domain) weigh 0. Memory: the node lattice plus one block.
 
     Attributes
     ----------
@@ -328,9 +336,14 @@ class PixelAreas:
             return
         self._node_x, self._node_y, self._density = nodes
         spread = np.ptp(self._density) if self._density.size else 0.0
-        if np.all(np.isfinite(self._density)) and spread <= 1e-9 * abs(self._density.mean()):
+        if spread <= 1e-9 * abs(self._density.mean()):
             self.constant = float(self._density.mean())
-        self._centres_x = np.arange(xsize, dtype=np.float64) + 0.5
+            return
+        self.tile_width = _tile_size(self._density, self._node_x, axis=1, cap=4096)
+        self.tile_height = _tile_size(self._density, self._node_y, axis=0, cap=256)
+        edges = np.append(np.arange(0, xsize, self.tile_width), xsize)
+        self._band_of_col = np.arange(xsize) // self.tile_width
+        self._band_centres = (edges[:-1] + edges[1:]) / 2.0
 
     @classmethod
     def of_rows(cls, row_areas_m2, xsize):
@@ -344,7 +357,8 @@ class PixelAreas:
             return np.full((nrows, 1), self.constant)
         if self.rows is not None:
             return self.rows[yoff:yoff + nrows, None]
-        return self._interpolated(yoff, nrows)
+        groups, areas = self._tile_areas(yoff, nrows)
+        return areas[groups - groups[0]][:, self._band_of_col]
 
     def flat(self, yoff, nrows, xsize=None):
         """Pixel areas of a block of rows, raveled like ``block_array.ravel()`` (float64)."""
@@ -352,6 +366,22 @@ class PixelAreas:
         if self.rows is not None:
             return np.repeat(self.rows[yoff:yoff + nrows], xsize)
         return np.broadcast_to(self.block(yoff, nrows), (nrows, xsize)).ravel()
+
+    def tiles(self, yoff, nrows):
+        """Tiles of a block of rows of the lattice model, for weighting counts per tile rather than per pixel.
+
+        Returns (row_groups, band_of_col, areas): ``row_groups`` the (start, stop) rows of each tile
+        row within the block, ``band_of_col`` (xsize,) the tile column of each pixel column and
+        ``areas`` (tile rows, tile columns) the pixel area of each tile.
+        """
+        groups, areas = self._tile_areas(yoff, nrows)
+        starts = np.flatnonzero(np.diff(groups, prepend=groups[0] - 1))
+        stops = np.append(starts[1:], nrows)
+        return list(zip(starts.tolist(), stops.tolist())), self._band_of_col, areas
+
+    def tile_count(self, nrows):
+        """Most tiles a block of ``nrows`` rows can cross (lattice model)."""
+        return (nrows // self.tile_height + 2) * self._band_centres.size
 
     def at(self, rows, cols):
         """Areas of the pixels at integer ``rows``, ``cols`` (clipped into the grid)."""
@@ -361,31 +391,39 @@ class PixelAreas:
             return np.full(rows.shape, self.constant)
         if self.rows is not None:
             return self.rows[rows]
-        along_x = np.array([np.interp(cols + 0.5, self._node_x, d) for d in self._density])
         out = np.empty(rows.shape)
         for i in range(rows.size):  # one per requested pixel, never per raster pixel
-            out.flat[i] = np.interp(rows.flat[i] + 0.5, self._node_y, along_x[:, i])
+            groups, areas = self._tile_areas(int(rows.flat[i]), 1)
+            out.flat[i] = areas[0, self._band_of_col[cols.flat[i]]]
         return out
 
-    def _interpolated(self, yoff, nrows):
-        centres = np.arange(yoff, yoff + nrows, dtype=np.float64) + 0.5
-        node_y = self._node_y
-        if node_y.size == 1:
-            return np.broadcast_to(np.interp(self._centres_x, self._node_x, self._density[0]), (nrows, self.xsize))
-        lo = int(np.clip(np.searchsorted(node_y, centres[0], "right") - 1, 0, node_y.size - 2))
-        hi = int(np.clip(np.searchsorted(node_y, centres[-1], "right") - 1, 0, node_y.size - 2)) + 1
-        along_x = np.array([np.interp(self._centres_x, self._node_x, d) for d in self._density[lo:hi + 1]])
-        out = np.empty((nrows, self.xsize))
-        interval = np.clip(np.searchsorted(node_y, centres, "right") - 1, 0, node_y.size - 2)
-        for k in range(lo, hi):  # one pass per node interval the block crosses
-            take = np.flatnonzero(interval == k)
-            if not take.size:
-                continue
-            t = (centres[take] - node_y[k]) / (node_y[k + 1] - node_y[k])
-            rows = out[take[0]:take[-1] + 1]
-            np.multiply.outer(t, along_x[k + 1 - lo] - along_x[k - lo], out=rows)
-            rows += along_x[k - lo]
-        return out
+    def _tile_areas(self, yoff, nrows):
+        """(tile row of every row of the block, densities at the centres of the block's tiles (rows × bands))."""
+        groups = np.arange(yoff, yoff + nrows) // self.tile_height
+        first, last = int(groups[0]), int(groups[-1])
+        tops = np.arange(first, last + 1) * self.tile_height
+        centres_y = (tops + np.minimum(tops + self.tile_height, self.ysize)) / 2.0
+        along_x = np.array([np.interp(self._band_centres, self._node_x, d) for d in self._density])
+        areas = np.empty((centres_y.size, self._band_centres.size))
+        for j in range(self._band_centres.size):
+            areas[:, j] = np.interp(centres_y, self._node_y, along_x[:, j])
+        return groups, areas
+
+
+def _tile_size(density, positions, axis, cap):
+    """Largest power of two of pixels along ``axis`` across which ``density`` changes by ≤ the tolerance."""
+    if positions.size < 2:
+        return cap
+    change = np.abs(np.diff(density, axis=axis))
+    level = np.minimum(np.delete(density, -1, axis=axis), np.delete(density, 0, axis=axis))
+    step = np.diff(positions).reshape((1, -1) if axis == 1 else (-1, 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_pixel = np.where(level > 0, change / (level * step), 0.0)
+    worst = float(per_pixel.max()) if per_pixel.size else 0.0
+    if worst <= 0:
+        return cap
+    size = AREA_TILE_TOLERANCE / worst
+    return int(min(cap, 2 ** max(0, int(math.floor(math.log2(size)))) if size >= 1 else 1))
 
 
 @functools.lru_cache(maxsize=8)
