@@ -286,7 +286,7 @@ def crs_rows(workdir):
     try:
         for tag, epsg, geotransform in CRS_VARIANTS:
             START_PATH, END_PATH = crs_copies(epsg, geotransform)
-            t_ours, ours_csv = best_of(lambda i: run_ours(workdir, f"{epsg}_{i}"))
+            t_ours, ours_csv = best_of(lambda i, epsg=epsg: run_ours(workdir, f"{epsg}_{i}"))
             t_bare, bare_counts = best_of(lambda i: bare_blocked())
             if read_ours(ours_csv) != pairs_of(bare_counts):
                 problems.append(f"{tag}: ours' pixel counts differ from bare")
@@ -311,9 +311,10 @@ def crs_workloads(rows):
 def main_crs():
     """--crs: only the per-CRS rows (no GRASS), printed, not recorded (make bench records them)."""
     ensure_data()
-    app, provider = benchlib.start_qgis()  # noqa: F841 (kept alive: the provider goes with them)
+    qgis = benchlib.start_qgis()  # kept alive: the provider goes with it
     with tempfile.TemporaryDirectory(prefix="mineland-bench-") as workdir:
         _, problems = crs_rows(workdir)
+    del qgis
     for fact in benchlib.machine_facts():
         print(fact)
     benchlib.finish(problems)

@@ -379,6 +379,14 @@ class PixelAreas:
         stops = np.append(starts[1:], nrows)
         return list(zip(starts.tolist(), stops.tolist())), self._band_of_col, areas
 
+    def smallest(self):
+        """The smallest pixel area of the grid (m²; pixels outside the projection's domain left out)."""
+        if self.constant is not None:
+            return self.constant
+        values = self.rows if self.rows is not None else self._density
+        values = values[values > 0]
+        return float(values.min()) if values.size else 0.0
+
     def tile_count(self, nrows):
         """Most tiles a block of ``nrows`` rows can cross (lattice model)."""
         return (nrows // self.tile_height + 2) * self._band_centres.size
@@ -393,7 +401,7 @@ class PixelAreas:
             return self.rows[rows]
         out = np.empty(rows.shape)
         for i in range(rows.size):  # one per requested pixel, never per raster pixel
-            groups, areas = self._tile_areas(int(rows.flat[i]), 1)
+            _, areas = self._tile_areas(int(rows.flat[i]), 1)
             out.flat[i] = areas[0, self._band_of_col[cols.flat[i]]]
         return out
 
@@ -423,7 +431,7 @@ def _tile_size(density, positions, axis, cap):
     if worst <= 0:
         return cap
     size = AREA_TILE_TOLERANCE / worst
-    return int(min(cap, 2 ** max(0, int(math.floor(math.log2(size)))) if size >= 1 else 1))
+    return min(cap, 2 ** max(0, math.floor(math.log2(size)))) if size >= 1 else 1
 
 
 @functools.lru_cache(maxsize=8)
@@ -463,7 +471,7 @@ def pixel_areas_m2(grid, nodes=None):
 
 def _node_positions(size, count):
     """Pixel-centre positions of the nodes along one axis: both edges and about ``count`` between."""
-    step = max(1, int(math.ceil(size / max(1, count))))
+    step = max(1, math.ceil(size / max(1, count)))
     index = np.unique(np.append(np.arange(0, size, step), size - 1))
     return index.astype(np.float64) + 0.5
 
