@@ -16,6 +16,7 @@ from ..core import integrity as model
 from ..core import landscape, raster_io, report
 from ..core import resilience as elastic
 from .common import (
+    AREAS_HELP,
     MineLandAlgorithm,
     add_dated_inputs,
     check_grids,
@@ -46,7 +47,8 @@ Patches are 8-connected by default (NEIGHBOURS). The zone is its pixels (pixel c
 <b>Inputs</b> INPUTS (integer land cover, one per date, projected CRS) with YEARS; NDVI, NPP, WATER, PRECIPITATION, EVAPOTRANSPIRATION, RUNOFF each as one raster per date (or one multiband raster, a band per date) on the land-cover grid. C1 and C2: one number, or one per date (comma-separated), not 0.
 <b>OUTPUT</b> one row per zone and date: zone_id, year, shei, mpfd, contag_pct, connect_pct, patches, h_log2, ndvi_mean, e, npp_mean, q_mm, sc, fc, e_norm, eci, thv, stage, stage_name.
 <b>OUTPUT_HTML</b> the table, ThV over time with the a, b, c lines (seed 003 Fig. 8 shape), and per zone the years ThV first falls below each level (linear between dates).
-<b>Memory</b> landscape metrics need whole patches, so each zone's bounding window is read at once (a 10,000 × 10,000-pixel zone needs about 1.5 GB); the other terms are read block by block."""
+<b>Memory</b> landscape metrics need whole patches, so each zone's bounding window is read at once (a 10,000 × 10,000-pixel zone needs about 1.5 GB); the other terms are read block by block.
+<b>Areas</b> Zonal means weigh every pixel by its area: """ + AREAS_HELP + "."
 
 NORMALISATIONS = ["Min-max (x − min)/(max − min)", "Ratio to the maximum x / max"]
 NEIGHBOURS = ["8 (queen)", "4 (rook)"]

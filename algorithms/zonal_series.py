@@ -10,6 +10,7 @@ from qgis.core import (
 )
 
 from .common import (
+    AREAS_HELP,
     MineLandAlgorithm,
     field_value,
     identifier_field,
@@ -23,7 +24,8 @@ from .zones import burn, zonal_means
 HELP = """The area-weighted mean of every raster of a yearly series (e.g. NDVI or night-time light) inside every polygon, as a long table (polygon_id, year, mean) ready for mineland:minestatus (seed 001 §2.3).
 
 Invalid polygons are repaired (native:fixgeometries) and empty ones skipped, with a warning; a multi-part polygon is one polygon with the pixels of all its parts; every polygon needs an ID_FIELD value (a NULL id stops the run). A pixel belongs to the polygon that covers its centre (polygons are reprojected to the rasters' CRS and burnt into their grid by GDAL rasterize; where polygons overlap, one of them gets the pixel). Nodata and non-finite pixels are left out; a polygon without valid pixels in a year gets NULL. Pixel areas are ellipsoidal for a geographic CRS. The rasters are read block by block.
-<b>OUTPUT</b> one row per polygon and year: polygon_id, year, mean (the raster's unit)."""
+<b>OUTPUT</b> one row per polygon and year: polygon_id, year, mean (the raster's unit).
+<b>Areas</b> The means weigh every pixel by its area: """ + AREAS_HELP + "."
 
 
 class ZonalSeriesAlgorithm(MineLandAlgorithm):

@@ -67,7 +67,7 @@ _MAX_WEIGHTED_BINS = 1 << 20
 
 
 def _dense_codes(a, b):
-    """(codes, n_a, n_b, a_min, b_min) of one block with (a − a_min)·n_b + (b − b_min) codes, or None if too many."""
+    """(codes, n_a, n_b, a_min, b_min): codes (a − a_min)·n_b + (b − b_min) of one block, or None if too many."""
     a_min, a_max = int(a.min()), int(a.max())
     if b is None:
         b, b_min, b_max = 0, 0, 0
