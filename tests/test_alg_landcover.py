@@ -132,9 +132,10 @@ def test_transfer_matrix_hand_computed(run, tmp_path, pair):
     header = matrix[0]
     assert header[1:5] == ["1 class 1", "2 class 2", "3 class 3", "7 class 7"]
     by_label = {r[0]: r[1:] for r in matrix[1:]}
-    assert [float(v) for v in by_label["3 class 3"][:4]] == pytest.approx([0, PIXEL_KM2, 0, PIXEL_KM2])
-    assert float(by_label["gain_km2"][3]) == pytest.approx(3 * PIXEL_KM2)  # class 7 gained 3 pixels
-    assert float(by_label["1 class 1"][5]) == pytest.approx(2 * PIXEL_KM2)  # class 1 lost 2 pixels
+    # the matrix CSV has 6 decimals of km²
+    assert [float(v) for v in by_label["3 class 3"][:4]] == pytest.approx([0, PIXEL_KM2, 0, PIXEL_KM2], abs=5e-7)
+    assert float(by_label["gain_km2"][3]) == pytest.approx(3 * PIXEL_KM2, abs=5e-7)  # class 7 gained 3 pixels
+    assert float(by_label["1 class 1"][5]) == pytest.approx(2 * PIXEL_KM2, abs=5e-7)  # class 1 lost 2 pixels
 
     change = read_raster(result["OUTPUT_CHANGE"])
     assert change[0, 1] == 107 and change[1, 0] == 302 and change[1, 3] == 0  # nodata 0
