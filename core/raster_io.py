@@ -434,7 +434,6 @@ def _tile_size(density, positions, axis, cap):
     return min(cap, 2 ** max(0, math.floor(math.log2(size)))) if size >= 1 else 1
 
 
-@functools.lru_cache(maxsize=8)
 def pixel_areas_m2(grid, nodes=None):
     """The area on the ellipsoid of the raster's CRS of every pixel, as a :class:`PixelAreas`.
 
@@ -457,16 +456,30 @@ def pixel_areas_m2(grid, nodes=None):
 
     Notes
     -----
-    Cached per grid (a few recent ones): the workers of a cluster and multi-pass algorithms
-    build the node lattice once.
+    Cached per grid (a few recent ones): multi-pass algorithms build the node lattice once.
     """
+    if isinstance(grid.geotransform, tuple):
+        return _cached_pixel_areas(grid, nodes)
+    return _pixel_areas(grid, nodes)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_pixel_areas(grid, nodes):
+    return _pixel_areas(grid, nodes)
+
+
+def _pixel_areas(grid, nodes):
     srs = _srs(grid.crs_wkt)
     if srs is None or srs.IsGeographic() or (_is_cylindrical(srs) and not (grid.geotransform[2] or
                                                                           grid.geotransform[4])):
         return PixelAreas.of_rows(row_pixel_areas_m2(grid), grid.xsize)
     if srs.IsLocal() or not srs.IsProjected():
         return PixelAreas.of_rows(row_pixel_areas_m2(grid), grid.xsize)
-    return PixelAreas(grid.xsize, grid.ysize, nodes=_density_nodes(grid, srs, nodes or AREA_NODES))
+    lattice = _density_nodes(grid, srs, nodes or AREA_NODES)
+    if not np.any(lattice[2] > 0):
+        raise ValueError(f"the pixel areas are unknown: no pixel of the raster can be taken from its CRS "
+                         f"({_crs_label(srs)}) to longitude/latitude; check the raster's CRS and geotransform")
+    return PixelAreas(grid.xsize, grid.ysize, nodes=lattice)
 
 
 def _node_positions(size, count):

@@ -12,10 +12,9 @@ import csv
 import numpy as np
 import pytest
 from geographiclib.geodesic import Geodesic
+from mineland.core import crosstab, raster_io
 from osgeo import osr
 from rasters import write_raster
-
-from mineland.core import crosstab, raster_io
 
 TOLERANCE = 1e-3  # the issue's 0.1 %
 
@@ -118,7 +117,7 @@ def class_pair(tmp_path, name):
     epsg, origin, pixel = GRIDS[name]
     start = np.where(np.arange(COLS)[None, :] < 15, 1, 2).repeat(ROWS, axis=0).astype(np.uint8)
     end = np.where(np.arange(ROWS)[:, None] < 10, 3, start).astype(np.uint8)
-    args = dict(epsg=epsg, origin=origin, pixel=pixel, nodata=0)
+    args = {"epsg": epsg, "origin": origin, "pixel": pixel, "nodata": 0}
     return write_raster(tmp_path / "start.tif", start, **args), write_raster(tmp_path / "end.tif", end, **args)
 
 
@@ -180,7 +179,7 @@ def test_refineboundaries_sliver_threshold_is_a_pixel_in_m2_on_a_geographic_grid
     cover = np.full((16, 16), 200, dtype=np.uint8)
     breaks[:, 3:5] = 0  # a stable-green strip across both mines (cols 3–4): erased, it cuts each in two
     cover[:, 3:5] = 62
-    args = dict(epsg=4326, origin=(left, top), pixel=(pixel, pixel))
+    args = {"epsg": 4326, "origin": (left, top), "pixel": (pixel, pixel)}
     paths = [write_raster(tmp_path / "breaks.tif", breaks, **args), write_raster(tmp_path / "cover.tif", cover, **args)]
     result = run("mineland:refineboundaries", {"INPUT_A": layers[0], "INPUT_B": layers[1], "BREAKS": paths[0],
                                                "LANDCOVER": paths[1], "SIMPLIFY_DISTANCE": 0,
@@ -232,8 +231,16 @@ def test_fishnet_of_the_world_in_geographic_input_has_no_zero_area_cell(run, tmp
 
 def square_cells_layer(crs_authid, values, size=10000.0, origin=(400000.0, 4430000.0)):
     """A 6 × 6 grid of size-m square cells laid out in UTM 37N (~40°N), as polygons in ``crs_authid``."""
-    from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsFeature, QgsField,
-                           QgsGeometry, QgsProject, QgsRectangle, QgsVectorLayer)
+    from qgis.core import (
+        QgsCoordinateReferenceSystem,
+        QgsCoordinateTransform,
+        QgsFeature,
+        QgsField,
+        QgsGeometry,
+        QgsProject,
+        QgsRectangle,
+        QgsVectorLayer,
+    )
     from qgis.PyQt.QtCore import QVariant
 
     layer = QgsVectorLayer(f"Polygon?crs={crs_authid}", "cells", "memory")
