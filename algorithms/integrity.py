@@ -1,5 +1,7 @@
 """mineland:integrity — seed 003's comprehensive integrity ECI, ThV and ecological-threshold stages per zone and date."""
 
+import math
+
 import numpy as np
 from qgis.core import (
     QgsProcessing,
@@ -37,7 +39,7 @@ HELP = """Ecosystem comprehensive integrity of seed 003 (eq. 6–8, Fig. 8; METH
 SHEI = −Σ P_i ln P_i / ln m (Shannon evenness; 0 for one class);
 MPFD = mean over patches of 2 ln(0.25 p) / ln a (p perimeter in m, a area in m²; a one-pixel patch counts 1);
 CONTAG = [1 + Σ_i Σ_k P_i·g_ik/Σ_k g_ik · ln(P_i·g_ik/Σ_k g_ik) / (2 ln m)] · 100 (%, g_ik the 4-neighbour cell adjacencies counted from both cells; 100 for one class);
-CONNECT = joined patch pairs of the same class / all such pairs · 100 (%, pairs whose nearest cells are within CONNECT_DISTANCE m, centre to centre; 100 when no class has two patches).
+CONNECT = joined patch pairs of the same class / all such pairs · 100 (%, pairs whose nearest cells are within CONNECT_DISTANCE m, centre to centre; 100 when no class has two patches). Cell sides (for p, a and distances) are metres on the ground at the rasters' centre: the map sides scaled by the projection's scale there (in Web Mercator × cos φ); a geographic CRS is refused.
 Patches are 8-connected by default (NEIGHBOURS). The zone is its pixels (pixel centre inside the polygon, any of its parts for a multi-part zone; where zones overlap a pixel belongs to one of them; invalid polygons are repaired and empty ones skipped, with a warning; with ZONE_ID_FIELD every zone needs a value, a NULL id stops the run); cells outside it are not neighbours.
 <b>Functional integrity</b> FC = w_npp · norm(NPP) + w_q · norm(Q) (FUNCTION_WEIGHTS, default 0.5 each), NPP the zone's mean net primary productivity (the raster's unit, e.g. gC/m²/yr), Q = P − ET − R water conservation (eq. 6, mm: the zone's mean precipitation minus mean evapotranspiration minus mean runoff), or WATER giving Q directly.
 <b>Resilience</b> E = σ · μ · ECO_res of mineland:resilience (H, ECO_res from the zone's class shares and SCORES, σ = H · NDVI / (C1 · C2), NDVI the zone's mean).
@@ -338,10 +340,16 @@ def _numbers(key, text):
 
 
 def _cell_size(cover):
+    """The pixel's sides in metres on the ground at the raster's centre: the map sides scaled by the
+    projection's linear scale there, √(area on the ellipsoid / map area) (× cos φ in Web Mercator)."""
     try:
-        return raster_io.cell_size_m(cover.grid)
+        width, height = raster_io.cell_size_m(cover.grid)
     except ValueError as err:
         fail("INPUTS", f"landscape metrics: {err}")
+    grid = cover.grid
+    centre = pixel_areas([cover]).at(np.array([grid.ysize // 2]), np.array([grid.xsize // 2]))[0]
+    scale = math.sqrt(centre / (width * height)) if centre > 0 else 1.0
+    return width * scale, height * scale
 
 
 def _write_report(path, zone_ids, years, rows, thv, settings):

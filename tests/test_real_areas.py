@@ -290,3 +290,22 @@ def test_patchstats_areas_are_geodesic_in_web_mercator(run):
     grid = raster_io.Grid(1, 1, (2.0e6, 10000.0, 0.0, 4.91e6, 0.0, -10000.0), srs_of(3857).ExportToWkt())
     assert result["AREA_KM2"] == pytest.approx(geodesic_area_m2(grid, 0, 1, 0, 1) / 1e6, rel=TOLERANCE)
     assert result["AREA_KM2"] < 0.7 * 100.0  # not the 100 km² of the map
+
+
+# ------------------------------------------------------------------ integrity: landscape cells on the ground
+
+def test_integrity_cell_sides_are_metres_on_the_ground_in_web_mercator(provider, tmp_path):
+    import math
+
+    from mineland.algorithms.common import RasterInput
+    from mineland.algorithms.integrity import _cell_size
+
+    # 60 m Web Mercator pixels around 60°N: cos 60° = 0.5, so ~30 m on the ground (ellipsoid: a bit more)
+    y60 = 6378137.0 * math.log(math.tan(math.pi / 4 + math.radians(60.0) / 2))
+    path = write_raster(tmp_path / "lc.tif", np.ones((5, 5), dtype=np.uint8), epsg=3857, origin=(1.0e6, y60 + 150.0),
+                        pixel=(60.0, 60.0))
+    width, height = _cell_size(RasterInput("INPUTS", path))
+    grid = raster_io.Grid(5, 5, (1.0e6, 60.0, 0.0, y60 + 150.0, 0.0, -60.0), srs_of(3857).ExportToWkt())
+    ground = math.sqrt(geodesic_area_m2(grid, 2, 3, 2, 3))
+    assert width == pytest.approx(ground, rel=TOLERANCE) and height == pytest.approx(ground, rel=TOLERANCE)
+    assert 29.5 < width < 30.5
