@@ -66,23 +66,33 @@ class PairTable:
 _MAX_WEIGHTED_BINS = 1 << 20
 
 
-def _dense_codes(a, b):
-    """(codes, n_a, n_b, a_min, b_min): codes (a − a_min)·n_b + (b − b_min) of one block, or None if too many."""
+def _ranges(a, b):
+    """(a_min, n_a, b_min, n_b) of one block; b None counts as a single value 0."""
     a_min, a_max = int(a.min()), int(a.max())
-    if b is None:
-        b, b_min, b_max = 0, 0, 0
-    else:
-        b_min, b_max = int(b.min()), int(b.max())
-    n_a, n_b = a_max - a_min + 1, b_max - b_min + 1
+    b_min, b_max = (0, 0) if b is None else (int(b.min()), int(b.max()))
+    return a_min, a_max - a_min + 1, b_min, b_max - b_min + 1
+
+
+def _dense_codes(a, b, ranges=None, column_tile=None):
+    """(codes, n_a, n_b, a_min, b_min): codes (a − a_min)·n_b + (b − b_min) of one block, or None if too many.
+
+    With ``column_tile`` (one tile number t per column), codes + t·n_a·n_b: the tile is added in
+    the same pass as the cast of ``a``, so no extra pass over the block.
+    """
+    a_min, n_a, b_min, n_b = ranges or _ranges(a, b)
     if n_a * n_b > _MAX_DENSE_BINS:
         return None
-    codes = a.astype(np.intp)
-    if a_min:
-        codes -= a_min
+    if column_tile is None:
+        codes = a.astype(np.intp)
+        if a_min:
+            codes -= a_min
+    else:
+        codes = np.add(a, column_tile * n_a - a_min, dtype=np.intp)
     codes *= n_b
-    codes += b
-    if b_min:
-        codes -= b_min
+    if b is not None:
+        codes += b
+        if b_min:
+            codes -= b_min
     return codes, n_a, n_b, a_min, b_min
 
 
@@ -113,24 +123,23 @@ def _pair_bincount_by_area(a, b, yoff, areas):
     """Like :func:`_pair_bincount` with area sums, counting per row or per area tile and weighting the counts.
 
     Equal to a per-pixel weighted bincount of :meth:`PixelAreas.flat` but without a weight per
-    pixel: per-row areas bincount each row (a view), tile areas add the tile to the codes.
+    pixel: per-row areas bincount each row (a view), tile areas add the tile to the codes as
+    they are made.
     None when the bins would be too many (the caller then weights per pixel).
     """
-    dense = _dense_codes(a, b)
-    if dense is None:
+    ranges = _ranges(a, b)
+    bins = ranges[1] * ranges[3]
+    nrows = a.shape[0]
+    if bins > _MAX_DENSE_BINS or bins * (nrows if areas.rows is not None else areas.tile_count(nrows)) \
+            > _MAX_WEIGHTED_BINS:
         return None
-    codes, n_a, n_b, a_min, b_min = dense
-    bins = n_a * n_b
     if areas.rows is not None:
-        if bins * codes.shape[0] > _MAX_WEIGHTED_BINS:
-            return None
+        codes, _, n_b, a_min, b_min = _dense_codes(a, b, ranges)
         counts = np.stack([np.bincount(row, minlength=bins) for row in codes])
-        tile_areas = areas.rows[yoff:yoff + codes.shape[0]]
+        tile_areas = areas.rows[yoff:yoff + nrows]
     else:
-        if bins * areas.tile_count(codes.shape[0]) > _MAX_WEIGHTED_BINS:
-            return None
-        row_groups, band_of_col, tile_areas = areas.tiles(yoff, codes.shape[0])
-        codes += band_of_col * bins  # a 1-D offset per column: the codes' one extra pass
+        row_groups, band_of_col, tile_areas = areas.tiles(yoff, nrows)
+        codes, _, n_b, a_min, b_min = _dense_codes(a, b, ranges, band_of_col)
         size = bins * tile_areas.shape[1]
         counts = np.concatenate([np.bincount(codes[r0:r1].ravel(), minlength=size).reshape(-1, bins)
                                  for r0, r1 in row_groups])
