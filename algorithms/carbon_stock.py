@@ -15,6 +15,7 @@ from qgis.core import (
 from ..core import carbon, crosstab, dynamics, raster_io, report, styles
 from ..core.tables import read_text
 from .common import (
+    AREAS_HELP,
     SERIES_HELP,
     MineLandAlgorithm,
     add_dated_inputs,
@@ -39,7 +40,7 @@ HELP = """Carbon stock of each class at each date: P = S × (C_above + C_below +
 <b>OUTPUT_HTML</b> (optional) carbon stock by class over the dates, as a chart (seed 000 Fig. 9/10 shape; classes in their map colours, the total black and dashed) and a table.
 <b>OUTPUT_DENSITY</b> (optional) raster of carbon density (Mg/ha, Float32, nodata −9999), one band per date, named by year.
 
-Each date's stock uses that date's valid pixels. Areas are ellipsoidal for a geographic CRS. CARBON_FIRST_MT, CARBON_LAST_MT and CARBON_CHANGE_MT give the totals.""" + SERIES_HELP
+Each date's stock uses that date's valid pixels. Areas (S): """ + AREAS_HELP + """. CARBON_FIRST_MT, CARBON_LAST_MT and CARBON_CHANGE_MT give the totals.""" + SERIES_HELP
 
 STOCK_COLUMNS = [("year", int), ("lucode", int), ("class_name", str), ("area_ha", float), ("carbon_mg", float),
                  ("carbon_mt", float)]

@@ -598,10 +598,17 @@ def check_grids(inputs):
         raise QgsProcessingException(str(err)) from None
 
 
+#: What every raster algorithm's areas are (its help says it).
+AREAS_HELP = ("areas on the ellipsoid of the raster's CRS, in any CRS (never degrees² nor map units²): exact per "
+              "raster row in a geographic or Mercator CRS (Web Mercator included), elsewhere (UTM, Lambert "
+              "conformal conic, polar stereographic, equal-area …) from the projection's local area scale, "
+              "within 0.1 % of the geodesic area of the pixels")
+
+
 def pixel_areas(inputs):
-    """Per-row pixel areas (m²) of the inputs' grid."""
+    """Pixel areas (m²) on the ellipsoid of the inputs' grid, a raster_io.PixelAreas (see its ``flat``)."""
     try:
-        return raster_io.row_pixel_areas_m2(inputs[0].grid)
+        return raster_io.pixel_areas_m2(inputs[0].grid)
     except ValueError as err:
         fail(inputs[0].parameter, str(err))
 

@@ -18,6 +18,7 @@ from ..core import desertification as model
 from ..core import raster_io, styles
 from ..core.tables import read_text
 from .common import (
+    AREAS_HELP,
     MineLandAlgorithm,
     RasterInput,
     check_grids,
@@ -41,7 +42,7 @@ HELP = """Desertification sensitivity as seed 002 (Table 6 and its demonstration
 <b>Score</b> the sum over the factors given; nodata where any of them is nodata or ungraded.
 <b>Classes</b> METHOD 0: fixed breaks BREAKS (default seed 002's 28, 31, 34: low ≤ 28 < moderate ≤ 31 < relatively high ≤ 34 < high) — meant for the sum of its 13 factors (scores 13–52): with fewer factors a warning says which classes cannot occur and suggests the breaks scaled to the factors given, or natural breaks); METHOD 1: natural breaks (QGIS's Jenks classification on a sample of up to 10,000 valid scores).
 <b>Grids</b> all factor rasters must share the first one's grid; otherwise the run stops naming the raster (warp them first: resampling categorical and continuous factors needs different methods, which is the analyst's choice).
-<b>OUTPUT_MINES</b> (with MINES) the area (km², ellipsoidal for a geographic CRS) and share of each class inside the mining patches (seed 002: 5.1 / 11 / 28.9 / 55 %). The patches, in any CRS, are reprojected and burnt into the grid (pixel centre inside any part; invalid polygons repaired, empty ones skipped, with a warning); an empty MINES layer stops the run before anything is written."""
+<b>OUTPUT_MINES</b> (with MINES) the area (km²; """ + AREAS_HELP + """) and share of each class inside the mining patches (seed 002: 5.1 / 11 / 28.9 / 55 %). The patches, in any CRS, are reprojected and burnt into the grid (pixel centre inside any part; invalid polygons repaired, empty ones skipped, with a warning); an empty MINES layer stops the run before anything is written."""
 
 METHODS = ["Fixed breaks", "Natural breaks (Jenks)"]
 SAMPLE = 10_000
@@ -151,7 +152,7 @@ class DesertificationAlgorithm(MineLandAlgorithm):
         for yoff, nrows, (index, values) in raster_io.iter_blocks([zones.index.band, classes.band], classes.grid,
                                                                    monitor(feedback, 0.9, 1.0)):
             inside = index.ravel() > 0
-            weights = np.repeat(row_areas[yoff:yoff + nrows], classes.grid.xsize)
+            weights = row_areas.flat(yoff, nrows)
             areas += np.bincount(values.ravel()[inside], weights[inside], minlength=5)[:5]
         total = areas[1:].sum()
         rows = [(c, name, areas[c] / 1e6, areas[c] / total * 100.0 if total else None)

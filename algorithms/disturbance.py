@@ -10,6 +10,7 @@ from qgis.core import (
 
 from ..core import disturbance, raster_io, report, reclass
 from .common import (
+    AREAS_HELP,
     SERIES_HELP,
     MineLandAlgorithm,
     add_dated_inputs,
@@ -33,7 +34,8 @@ HELP = """Mining disturbance (DEV) and reclamation (REC) inside every mine polyg
 
 <b>OUTPUT</b> long table: polygon_id, year, epoch, dev_km2, rec_km2, and bsp_pct in the years that have a land-cover map.
 <b>OUTPUT_POLYGONS</b> (optional) the polygons (in the rasters' CRS) with dev_km2 and rec_km2 over the whole series, bsp_first_pct, bsp_last_pct and reclaimed_pct (100 − bsp_last_pct).
-<b>OUTPUT_HTML</b> (optional) annual DEV and REC of all polygons together (seed 001 Fig. 6a shape) and DEV by the class that was lost / REC by the class gained.""" + SERIES_HELP
+<b>OUTPUT_HTML</b> (optional) annual DEV and REC of all polygons together (seed 001 Fig. 6a shape) and DEV by the class that was lost / REC by the class gained.
+<b>Areas</b> DEV, REC and BSP areas are """ + AREAS_HELP + "." + SERIES_HELP
 
 MINE_DEFAULT = "1"
 VEGETATION_DEFAULT = "2, 3, 4"

@@ -2,9 +2,13 @@
 
 import math
 
+from osgeo import osr
 from qgis.core import (
     QgsCoordinateReferenceSystem,
     QgsCoordinateTransform,
+    QgsCsException,
+    QgsFeature,
+    QgsGeometry,
     QgsPointXY,
     QgsProcessing,
     QgsProcessingOutputNumber,
@@ -16,6 +20,7 @@ from qgis.core import (
     QgsProcessingParameterNumber,
     QgsRectangle,
     QgsUnitTypes,
+    QgsVectorLayer,
     QgsWkbTypes,
 )
 
@@ -25,7 +30,7 @@ from .common import MineLandAlgorithm, area_measurer, fail, repaired_polygons, r
 HELP = """A square grid (fishnet) over a study area, with the mining density of every cell, as seed 002 §2 builds it (100 km cells; density = mine area in the cell / cell area × 100).
 
 <b>Study area</b> STUDY_AREA (polygons) or EXTENT; with STUDY_AREA only the cells that intersect it are kept, and CLIP cuts them to its outline (the cell area is then the clipped area).
-<b>Grid CRS</b> CELL_SIZE is in metres. The grid is laid out in GRID_CRS when given (it must be projected, in metres); otherwise in the study area's CRS when that is projected in metres; otherwise (a geographic CRS) in a Lambert azimuthal equal-area projection centred on the study area, so that cells are equal-area squares. Cells are aligned on multiples of CELL_SIZE.
+<b>Grid CRS</b> CELL_SIZE is in metres on the ground. The grid is laid out in GRID_CRS when given (it must be projected, in metres); otherwise in the study area's CRS when that is projected in metres and distorts areas by at most 1 % over the extent (UTM, national grids, equal-area CRSs); otherwise (a geographic CRS, Web Mercator, a CRS in feet, …) in an equal-area CRS, so that every cell is CELL_SIZE × CELL_SIZE m² on the ground: a Lambert azimuthal equal-area projection centred on the study area, or, for an extent spanning half the globe's longitudes or latitudes or more, Equal Earth (EPSG:8857), whose cells are cut to the globe's outline (cells outside it dropped, edge cells keep their part on Earth). The grid CRS is named in the output layer. Cells are aligned on multiples of CELL_SIZE; cells of zero area (touching the study area or the globe along a line only) are dropped.
 <b>Areas</b> cell_area_km2 and mine_area_km2 are measured on the ellipsoid (the project's, WGS 84 when none is set), so they are right whatever the CRS. MINES polygons are first dissolved, so overlapping mine polygons are not counted twice; the mine area of a cell is the area of the dissolved mines inside it (QGIS's native:intersection). Invalid polygons of STUDY_AREA and MINES are repaired (native:fixgeometries) and empty ones skipped, with a warning; a MINES layer without polygons gives density 0 everywhere (warning).
 <b>OUTPUT</b> cell polygons (in the grid CRS) with cell_id, row, col (row 0 at the top), cell_area_km2, mine_area_km2 and density_pct = mine_area_km2 / cell_area_km2 × 100 (0 without MINES). CELLS and MINE_AREA_KM2 give the totals."""
 
@@ -76,6 +81,8 @@ class FishnetAlgorithm(MineLandAlgorithm):
         cells = run_child("native:creategrid", {
             "TYPE": 2, "EXTENT": grid_extent, "HSPACING": size, "VSPACING": size, "HOVERLAY": 0, "VOVERLAY": 0,
             "CRS": grid_crs}, context, feedback)
+        if grid_crs.authid() == GLOBAL_EQUAL_AREA:
+            cells = self._on_the_globe(cells, grid_crs, context, feedback)
         if area is not None:
             outline = run_child("native:dissolve", {"INPUT": self._reprojected(parameters, "STUDY_AREA", grid_crs,
                                                                                  context, feedback)}, context, feedback)
@@ -88,6 +95,15 @@ class FishnetAlgorithm(MineLandAlgorithm):
         measurer = area_measurer(grid_crs, context)
         mine_km2 = self._mine_area_by_cell(parameters, cells, grid_crs, measurer, context, feedback)
         return self._write(parameters, context, cells, grid_extent, size, measurer, mine_km2)
+
+    def _on_the_globe(self, cells, grid_crs, context, feedback):
+        """Cells cut to the globe's outline in a global CRS: none outside it, edge cells their on-Earth part."""
+        globe = QgsVectorLayer(f"Polygon?crs={grid_crs.authid()}", "globe", "memory")
+        feature = QgsFeature()
+        feature.setGeometry(world_outline(grid_crs, context))
+        globe.dataProvider().addFeatures([feature])
+        return run_child("native:intersection", {"INPUT": cells, "OVERLAY": globe, "OVERLAY_FIELDS_PREFIX":
+                                                 "mineland_globe_"}, context, feedback)
 
     def _extent(self, parameters, context, area):
         if area is not None:
@@ -110,7 +126,8 @@ class FishnetAlgorithm(MineLandAlgorithm):
             if crs.isGeographic() or crs.mapUnits() != QgsUnitTypes.DistanceMeters:
                 fail("GRID_CRS", f"{crs.authid() or crs.description()} is not a projected CRS in metres")
             return crs
-        if not extent_crs.isGeographic() and extent_crs.mapUnits() == QgsUnitTypes.DistanceMeters:
+        if not extent_crs.isGeographic() and extent_crs.mapUnits() == QgsUnitTypes.DistanceMeters \
+                and area_distortion(extent_crs, extent, context) <= MAX_AREA_DISTORTION:
             return extent_crs
         return equal_area_crs(extent, extent_crs, context)
 
@@ -133,7 +150,7 @@ class FishnetAlgorithm(MineLandAlgorithm):
         areas = {}
         for piece in pieces.getFeatures():
             key = int(piece["mineland_cell_id"])
-            areas[key] = areas.get(key, 0.0) + measurer.measureArea(piece.geometry()) / 1e6
+            areas[key] = areas.get(key, 0.0) + measured_km2(measurer, piece.geometry())
         return areas
 
     def _write(self, parameters, context, cells, grid_extent, size, measurer, mine_km2):
@@ -144,7 +161,9 @@ class FishnetAlgorithm(MineLandAlgorithm):
             cell_id = int(cell["id"])
             row = round((grid_extent.yMaximum() - float(cell["top"])) / size)
             col = round((float(cell["left"]) - grid_extent.xMinimum()) / size)
-            cell_km2 = measurer.measureArea(cell.geometry()) / 1e6
+            cell_km2 = measured_km2(measurer, cell.geometry())
+            if not cell_km2 > 0:  # a cell touching the study area or the globe's edge along a line only
+                continue
             mine = mine_km2.get(cell_id, 0.0)
             rows.append([cell_id, row, col, cell_km2, mine, mine / cell_km2 * 100.0 if cell_km2 else None])
             geometry = cell.geometry()
@@ -155,15 +174,88 @@ class FishnetAlgorithm(MineLandAlgorithm):
         styling.style_on_load(context, dest_id, "density_pct")
         return {"OUTPUT": dest_id, "CELLS": len(rows), "MINE_AREA_KM2": float(sum(r[4] for r in rows))}
 
+#: Longest edge measured as it is: QgsDistanceArea takes the vertices to the ellipsoid, not the edges between.
+MEASURED_EDGE_M = 50000.0
+
+
+def measured_km2(measurer, geometry):
+    """Ellipsoidal area (km²) of a polygon whose edges are straight in the grid CRS: long edges densified first,
+    so a 1,000 km cell of an equal-area grid measures CELL_SIZE² (within 0.01 %), not its corners' polygon."""
+    return measurer.measureArea(geometry.densifyByDistance(MEASURED_EDGE_M)) / 1e6
+
+
 def aligned(extent, size):
     """The extent grown to multiples of ``size``."""
     return QgsRectangle(math.floor(extent.xMinimum() / size) * size, math.floor(extent.yMinimum() / size) * size,
                         math.ceil(extent.xMaximum() / size) * size, math.ceil(extent.yMaximum() / size) * size)
 
 
+#: Most relative area distortion over the extent for which a projected CRS is kept as it is.
+MAX_AREA_DISTORTION = 0.01
+
+
+def area_distortion(crs, extent, context, samples=5):
+    """Largest |ellipsoidal area / planar area − 1| of small squares at ``samples`` × ``samples`` points of ``extent``.
+
+    The area scale factor of the projection at those points (1 for an equal-area CRS,
+    sec² φ for Mercator, k² for UTM), measured with :func:`common.area_measurer`;
+    1.0 (100 %) where a square cannot be measured (outside the projection's domain).
+    """
+    measurer = area_measurer(crs, context)
+    side = max(extent.width(), extent.height()) * 1e-3 or 1.0
+    worst = 0.0
+    for i in range(samples):
+        for j in range(samples):
+            x = extent.xMinimum() + extent.width() * (i + 0.5) / samples
+            y = extent.yMinimum() + extent.height() * (j + 0.5) / samples
+            square = QgsGeometry.fromRect(QgsRectangle(x - side / 2, y - side / 2, x + side / 2, y + side / 2))
+            try:
+                true_area = measurer.measureArea(square)
+            except QgsCsException:
+                true_area = 0.0
+            ratio = true_area / (side * side) if math.isfinite(true_area) and true_area > 0 else 0.0
+            worst = max(worst, abs(ratio - 1.0))
+    return worst
+
+
+def is_global(extent, crs, context):
+    """True when the extent spans at least half the globe's longitudes or latitudes (no azimuthal CRS fits it)."""
+    try:
+        box = QgsCoordinateTransform(crs, QgsCoordinateReferenceSystem("EPSG:4326"),
+                                     context.transformContext()).transformBoundingBox(extent)
+    except QgsCsException:
+        return True
+    return box.width() >= 180.0 or box.height() >= 90.0
+
+
 def equal_area_crs(extent, crs, context):
-    """Lambert azimuthal equal-area on WGS 84 centred on the extent."""
+    """An equal-area CRS for ``extent``: Lambert azimuthal equal-area on WGS 84 centred on it, named, or
+    for a global extent Equal Earth (EPSG:8857)."""
+    if is_global(extent, crs, context):
+        return QgsCoordinateReferenceSystem(GLOBAL_EQUAL_AREA)
     to_wgs84 = QgsCoordinateTransform(crs, QgsCoordinateReferenceSystem("EPSG:4326"), context.transformContext())
     centre = to_wgs84.transform(QgsPointXY(extent.center()))
-    return QgsCoordinateReferenceSystem.fromProj(
-        f"+proj=laea +lat_0={centre.y():.6f} +lon_0={centre.x():.6f} +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs")
+    lat, lon = round(centre.y(), 6), round(centre.x(), 6)
+    srs = osr.SpatialReference()
+    srs.SetProjCS(f"Lambert azimuthal equal-area {abs(lat):g}{'N' if lat >= 0 else 'S'} "
+                  f"{abs(lon):g}{'E' if lon >= 0 else 'W'} (WGS 84)")
+    srs.SetWellKnownGeogCS("WGS84")
+    srs.SetLAEA(lat, lon, 0.0, 0.0)
+    return QgsCoordinateReferenceSystem.fromWkt(srs.ExportToWkt())
+
+
+#: The grid CRS of a global extent: Equal Earth, equal-area on WGS 84 over the whole globe.
+GLOBAL_EQUAL_AREA = "EPSG:8857"
+
+
+def world_outline(crs, context, step=1.0):
+    """The globe's outline (longitude ±180°, latitude ±90°, every ``step`` degrees) as a polygon in ``crs``."""
+    lons = [-180.0 + step * i for i in range(int(360 / step) + 1)]
+    lats = [-90.0 + step * i for i in range(int(180 / step) + 1)]
+    ring = ([QgsPointXY(lon, -90.0) for lon in lons] + [QgsPointXY(180.0, lat) for lat in lats[1:]]
+            + [QgsPointXY(lon, 90.0) for lon in reversed(lons[:-1])] + [QgsPointXY(-180.0, lat) for lat in
+                                                                       reversed(lats[:-1])])
+    outline = QgsGeometry.fromPolygonXY([ring])
+    outline.transform(QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4326"), crs,
+                                             context.transformContext()))
+    return outline

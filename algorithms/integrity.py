@@ -1,5 +1,7 @@
 """mineland:integrity — seed 003's comprehensive integrity ECI, ThV and ecological-threshold stages per zone and date."""
 
+import math
+
 import numpy as np
 from qgis.core import (
     QgsProcessing,
@@ -16,6 +18,7 @@ from ..core import integrity as model
 from ..core import landscape, raster_io, report
 from ..core import resilience as elastic
 from .common import (
+    AREAS_HELP,
     SERIES_HELP,
     MineLandAlgorithm,
     add_dated_inputs,
@@ -37,7 +40,7 @@ HELP = """Ecosystem comprehensive integrity of seed 003 (eq. 6–8, Fig. 8; METH
 SHEI = −Σ P_i ln P_i / ln m (Shannon evenness; 0 for one class);
 MPFD = mean over patches of 2 ln(0.25 p) / ln a (p perimeter in m, a area in m²; a one-pixel patch counts 1);
 CONTAG = [1 + Σ_i Σ_k P_i·g_ik/Σ_k g_ik · ln(P_i·g_ik/Σ_k g_ik) / (2 ln m)] · 100 (%, g_ik the 4-neighbour cell adjacencies counted from both cells; 100 for one class);
-CONNECT = joined patch pairs of the same class / all such pairs · 100 (%, pairs whose nearest cells are within CONNECT_DISTANCE m, centre to centre; 100 when no class has two patches).
+CONNECT = joined patch pairs of the same class / all such pairs · 100 (%, pairs whose nearest cells are within CONNECT_DISTANCE m, centre to centre; 100 when no class has two patches). Cell sides (for p, a and distances) are metres on the ground at the rasters' centre: the map sides scaled by the projection's scale there (in Web Mercator × cos φ); a geographic CRS is refused.
 Patches are 8-connected by default (NEIGHBOURS). The zone is its pixels (pixel centre inside the polygon, any of its parts for a multi-part zone; where zones overlap a pixel belongs to one of them; invalid polygons are repaired and empty ones skipped, with a warning; with ZONE_ID_FIELD every zone needs a value, a NULL id stops the run); cells outside it are not neighbours.
 <b>Functional integrity</b> FC = w_npp · norm(NPP) + w_q · norm(Q) (FUNCTION_WEIGHTS, default 0.5 each), NPP the zone's mean net primary productivity (the raster's unit, e.g. gC/m²/yr), Q = P − ET − R water conservation (eq. 6, mm: the zone's mean precipitation minus mean evapotranspiration minus mean runoff), or WATER giving Q directly.
 <b>Resilience</b> E = σ · μ · ECO_res of mineland:resilience (H, ECO_res from the zone's class shares and SCORES, σ = H · NDVI / (C1 · C2), NDVI the zone's mean).
@@ -47,7 +50,8 @@ Patches are 8-connected by default (NEIGHBOURS). The zone is its pixels (pixel c
 <b>Inputs</b> INPUTS (integer land cover, one per date, projected CRS) with YEARS; NDVI, NPP, WATER, PRECIPITATION, EVAPOTRANSPIRATION, RUNOFF each as one raster per date (or one multiband raster, a band per date) on the land-cover grid. A band with GDAL scale/offset metadata (e.g. MODIS NDVI × 0.0001) is read in physical units, raw × scale + offset, with nodata tested on the raw value; the log names each scaled band. The land cover is never scaled (class codes). C1 and C2: one number, or one per date (comma-separated), not 0.
 <b>OUTPUT</b> one row per zone and date: zone_id, year, shei, mpfd, contag_pct, connect_pct, patches, h_log2, ndvi_mean, e, npp_mean, q_mm, sc, fc, e_norm, eci, thv, stage, stage_name.
 <b>OUTPUT_HTML</b> the table, ThV over time with the a, b, c lines (seed 003 Fig. 8 shape), and per zone the years ThV first falls below each level (linear between dates).
-<b>Memory</b> landscape metrics need whole patches, so each zone's bounding window is read at once (a 10,000 × 10,000-pixel zone needs about 1.5 GB); the other terms are read block by block.""" + SERIES_HELP
+<b>Memory</b> landscape metrics need whole patches, so each zone's bounding window is read at once (a 10,000 × 10,000-pixel zone needs about 1.5 GB); the other terms are read block by block.
+<b>Areas</b> Zonal means weigh every pixel by its area: """ + AREAS_HELP + "." + SERIES_HELP
 
 NORMALISATIONS = ["Min-max (x − min)/(max − min)", "Ratio to the maximum x / max"]
 NEIGHBOURS = ["8 (queen)", "4 (rook)"]
@@ -340,10 +344,16 @@ def _numbers(key, text):
 
 
 def _cell_size(cover):
+    """The pixel's sides in metres on the ground at the raster's centre: the map sides scaled by the
+    projection's linear scale there, √(area on the ellipsoid / map area) (× cos φ in Web Mercator)."""
     try:
-        return raster_io.cell_size_m(cover.grid)
+        width, height = raster_io.cell_size_m(cover.grid)
     except ValueError as err:
         fail("INPUTS", f"landscape metrics: {err}")
+    grid = cover.grid
+    centre = pixel_areas([cover]).at(np.array([grid.ysize // 2]), np.array([grid.xsize // 2]))[0]
+    scale = math.sqrt(centre / (width * height)) if centre > 0 else 1.0
+    return width * scale, height * scale
 
 
 def _write_report(path, zone_ids, years, rows, thv, settings):

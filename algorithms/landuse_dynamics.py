@@ -11,6 +11,7 @@ from qgis.core import (
 
 from ..core import crosstab, dynamics, report, styles
 from .common import (
+    AREAS_HELP,
     SERIES_HELP,
     MineLandAlgorithm,
     add_dated_inputs,
@@ -31,7 +32,7 @@ HELP = """Land-use dynamic degrees of a series of class rasters, for every conse
 <b>LC</b>, the normalised comprehensive dynamic degree of Liu et al. (% per year): LC = Σ_i ΔU_i→other / (2 Σ_i U_i) × 1/T × 100.
 changed_pct is the share of the area whose class changed.
 
-Every figure of a period uses the pixels that have data at both of its dates, so K, S and the areas agree with the transfer matrix of that pair. Areas in km² (ellipsoidal for a geographic CRS). The class lists may differ between dates.
+Every figure of a period uses the pixels that have data at both of its dates, so K, S and the areas agree with the transfer matrix of that pair. Areas in km²: """ + AREAS_HELP + """. The class lists may differ between dates.
 <b>GROUPS</b> (optional) named groups of classes, e.g. "Vegetation=1,2,3,4; Bare and built=6,7" for seed 000 Table 5 with its 7 classes (vegetation 94.87 % → 92.09 % in LGOK/SGOK 1985–2020). OUTPUT_GROUPS gives each group's area (km²) and share (%) of all the area with data at that date (classes in no group, such as water, count in the total). A class may belong to one group only; a code that occurs in none of the rasters stops the run.
 <b>OUTPUT_HTML</b> (optional) area by class over the dates (each date over its own valid pixels; chart and table), the group shares over time when GROUPS is given, and S, LC per period.
 <b>OUTPUT</b> per class and period: class, class_name, year_start, year_end, area_start_km2, area_end_km2, change_km2, k_pct_per_year. <b>OUTPUT_SUMMARY</b> per period: year_start, year_end, s_index (per year), lc_pct_per_year, changed_pct.""" + SERIES_HELP

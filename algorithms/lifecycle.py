@@ -16,6 +16,7 @@ from qgis.core import (
 
 from ..core import lifecycle, raster_io
 from .common import (
+    AREAS_HELP,
     MineLandAlgorithm,
     RasterInput,
     check_grids,
@@ -47,7 +48,8 @@ P = running peak of s (its maximum so far); M = maximum of s over the whole seri
 The rules are checked in this order. Defaults: WINDOW 3 years, INITIAL_SHARE 0.2, DECLINE_SHARE 0.8, FAST_GROWTH 10 %/yr, SLOW_GROWTH 2 %/yr.
 <b>INPUT</b> a table in long form: one row per mine and year (MINE_FIELD, YEAR_FIELD, VALUE_FIELD). NULL values are missing years; rows without a mine id or a year are skipped (warnings give both counts); negative values or a year given twice for one mine stop the run naming the mine.
 <b>OUTPUT</b> per mine and year: mine_id, year, value, smoothed, growth_pct_per_year (NULL for the first year and from 0 to a positive value), peak_share_pct, stage, stage_name. <b>OUTPUT_SUMMARY</b> per mine: first and last year, peak year and value, current (last year's) stage.
-<b>Succession type</b> (optional; MINES with MINES_ID_FIELD holding the same ids as MINE_FIELD, and LANDCOVER_START, LANDCOVER_END): seed 003 names three ecosystem succession types of mining areas without numbers; our rule on the water share of each mine polygon (WATER_CLASSES, % of its pixels with data, area-weighted): a gain below WATER_GAIN_PCT points is "terrestrial → terrestrial"; otherwise an end share of at least AQUATIC_PCT is "terrestrial → aquatic", less is "amphibious". OUTPUT_SUMMARY then adds water_start_pct, water_end_pct and succession (NULL for a mine without a polygon or without pixels)."""
+<b>Succession type</b> (optional; MINES with MINES_ID_FIELD holding the same ids as MINE_FIELD, and LANDCOVER_START, LANDCOVER_END): seed 003 names three ecosystem succession types of mining areas without numbers; our rule on the water share of each mine polygon (WATER_CLASSES, % of its pixels with data, area-weighted): a gain below WATER_GAIN_PCT points is "terrestrial → terrestrial"; otherwise an end share of at least AQUATIC_PCT is "terrestrial → aquatic", less is "amphibious". OUTPUT_SUMMARY then adds water_start_pct, water_end_pct and succession (NULL for a mine without a polygon or without pixels).
+<b>Areas</b> The water shares of the succession type weigh every pixel by its area: """ + AREAS_HELP + "."
 
 
 class LifeCycleAlgorithm(MineLandAlgorithm):
@@ -157,7 +159,7 @@ class LifeCycleAlgorithm(MineLandAlgorithm):
         bands = [zones.index.band] + [c.band for c in covers]
         for yoff, nrows, arrays in raster_io.iter_blocks(bands, covers[0].grid, monitor(feedback, 0.5, 1.0)):
             ids = arrays[0].ravel().astype(np.intp)
-            pixel_area = np.repeat(row_areas[yoff:yoff + nrows], covers[0].grid.xsize)
+            pixel_area = row_areas.flat(yoff, nrows)
             for k, (values, cover) in enumerate(zip(arrays[1:], covers)):
                 ok = raster_io.valid_mask(values, cover.nodata).ravel() & (ids > 0)
                 area[k] += np.bincount(ids[ok], pixel_area[ok], minlength=size)

@@ -1,8 +1,9 @@
 """Shared by mineland:moran and mineland:hotspots: the features' values and their spatial weights.
 
 Contiguity comes from QGIS's geometry engine (GEOS) through a spatial index;
-distances from centroids in metres (a geographic layer is projected to a
-Lambert azimuthal equal-area CRS centred on it first).
+distances from centroids in metres on the ground (a geographic layer, or one
+whose projection distorts areas by more than 1 % over it, e.g. Web Mercator,
+is projected to a Lambert azimuthal equal-area CRS centred on it first).
 """
 
 from dataclasses import dataclass
@@ -26,12 +27,12 @@ from qgis.core import (
 
 from ..core import raster_io, spatial_weights
 from .common import fail
-from .fishnet import equal_area_crs
+from .fishnet import MAX_AREA_DISTORTION, area_distortion, equal_area_crs
 
 WEIGHT_TYPES = ["Queen contiguity", "Rook contiguity", "Distance band", "K nearest neighbours", "Inverse distance"]
 QUEEN, ROOK, BAND, KNN, INVERSE = range(5)
 
-WEIGHTS_HELP = """<b>Weights</b> WEIGHTS: 0 queen contiguity (polygons sharing any boundary point), 1 rook (sharing a boundary segment), 2 distance band (centroids within DISTANCE metres), 3 k nearest neighbours (K), 4 inverse distance (1/d, within DISTANCE when DISTANCE > 0). Distances are between centroids in metres: a layer in a geographic CRS (or in feet) is projected to a Lambert azimuthal equal-area CRS centred on it first. ROW_STANDARDIZE divides each row by its sum. Features whose FIELD is NULL or not a number are left out with a warning (they do not turn every result into NaN); features without neighbours (islands) are reported and get no local statistic. Invalid polygons (e.g. self-intersecting) are repaired (makeValid) before their neighbours are found, with a warning; a multi-part feature is one observation, the neighbour of whatever touches any of its parts."""
+WEIGHTS_HELP = """<b>Weights</b> WEIGHTS: 0 queen contiguity (polygons sharing any boundary point), 1 rook (sharing a boundary segment), 2 distance band (centroids within DISTANCE metres), 3 k nearest neighbours (K), 4 inverse distance (1/d, within DISTANCE when DISTANCE > 0). Distances are between centroids in metres on the ground: a layer in a geographic CRS, in feet, or in a projection that distorts areas by more than 1 % over the layer (Web Mercator, Mercator, UTM far outside its zone) is projected to a Lambert azimuthal equal-area CRS centred on it first (distances there within 0.1 % of the geodesic ones up to about 500 km from its centre); a layer in UTM or a national grid keeps its own CRS. ROW_STANDARDIZE divides each row by its sum. Features whose FIELD is NULL or not a number are left out with a warning (they do not turn every result into NaN); features without neighbours (islands) are reported and get no local statistic. Invalid polygons (e.g. self-intersecting) are repaired (makeValid) before their neighbours are found, with a warning; a multi-part feature is one observation, the neighbour of whatever touches any of its parts."""
 
 
 def add_parameters(algorithm, row_standardize_default):
@@ -164,13 +165,16 @@ def distance_weights(algorithm, parameters, context, kind, crs, geometries):
 
 
 def centroids_in_metres(crs, geometries, context):
-    """Centroid coordinates (n, 2) in a metric CRS: the layer's own if projected, else an equal-area one."""
+    """Centroid coordinates (n, 2) in metres on the ground: the layer's own CRS when projected in metres with
+    areas within 1 % of the ellipsoid's over the layer (scale within ~0.5 %), else a Lambert azimuthal
+    equal-area CRS centred on the layer (geographic, Web Mercator, feet …)."""
     points = [g.centroid().asPoint() for g in geometries]
-    if not crs.isGeographic() and crs.mapUnits() == QgsUnitTypes.DistanceMeters:
-        return np.array([(p.x(), p.y()) for p in points])
     extent = geometries[0].boundingBox()
     for geometry in geometries[1:]:
         extent.combineExtentWith(geometry.boundingBox())
+    if not crs.isGeographic() and crs.mapUnits() == QgsUnitTypes.DistanceMeters \
+            and area_distortion(crs, extent, context) <= MAX_AREA_DISTORTION:
+        return np.array([(p.x(), p.y()) for p in points])
     transform = QgsCoordinateTransform(crs, equal_area_crs(extent, crs, context), context.transformContext())
     projected = [transform.transform(p) for p in points]
     return np.array([(p.x(), p.y()) for p in projected])

@@ -25,6 +25,7 @@ from .common import (
     class_codes,
     fail,
     monitor,
+    pixel_areas,
     raster_path,
     repaired_polygons,
     run_child,
@@ -36,7 +37,7 @@ from .fishnet import equal_area_crs
 HELP = """Refines mine boundaries as seed 001 §2.1 does (Maus et al. + Tang & Werner → its Dataset D):
 1. <b>Union</b>: INPUT_A and INPUT_B (any CRS; invalid polygons repaired by native:fixgeometries, empty ones skipped, with a warning) are merged and their overlaps dissolved, then split into single polygons (so the parts of a multi-part mine become separate polygons); each keeps source = A, B or both. One of the two layers may be empty (the other is refined alone); both empty stops the run.
 2. <b>Stable green</b>: pixels with no change break over the period (BREAKS = 0, e.g. a CCDC break count) that are vegetated in the current land cover (LANDCOVER in VEGETATED_CLASSES) are polygonised (GDAL polygonize).
-3. <b>Edge erasure</b>: only the stable-green polygons that intersect a mine boundary (the outline) are erased from the mines; stable green fully enclosed inside a mine is kept (it may be reclaimed land within the mine). Pieces smaller than one pixel left by the erasure (slivers where polygon edges do not fall on pixel edges) are dropped.
+3. <b>Edge erasure</b>: only the stable-green polygons that intersect a mine boundary (the outline) are erased from the mines; stable green fully enclosed inside a mine is kept (it may be reclaimed land within the mine). Pieces smaller than one pixel left by the erasure (slivers where polygon edges do not fall on pixel edges) are dropped: smaller than a pixel's planar area in the rasters' CRS, or, for geographic rasters (worked on in an equal-area CRS), than the smallest pixel's area on the ellipsoid of the rasters' CRS in m² (never degrees²).
 4. <b>Simplify</b>: the jagged pixel edges are simplified (Douglas-Peucker) with SIMPLIFY_DISTANCE metres.
 The work is done in the rasters' CRS when it is projected in metres, otherwise in a Lambert azimuthal equal-area CRS centred on the rasters. Every geometry step is one of QGIS's own algorithms run as a child step (merge, dissolve, multipart to single parts, polygonize, boundary, extract by location, difference, simplify).
 
@@ -120,7 +121,7 @@ class RefineBoundariesAlgorithm(MineLandAlgorithm):
         erased = run_child("native:difference", {"INPUT": union, "OVERLAY": edge_green}, context, feedback)
         erased = run_child("native:multiparttosingleparts", {"INPUT": erased}, context, feedback)
         # the polygons' edges rarely fall exactly on pixel edges: drop slivers smaller than a pixel
-        pixel_m2 = abs(breaks.grid.geotransform[1] * breaks.grid.geotransform[5])
+        pixel_m2 = sliver_area(breaks, work_crs)
         erased = run_child("native:extractbyexpression", {"INPUT": erased,
                                                           "EXPRESSION": f"area($geometry) >= {pixel_m2!r}"},
                            context, feedback)
@@ -168,6 +169,21 @@ class RefineBoundariesAlgorithm(MineLandAlgorithm):
             geometries.append(geometry)
         return write_table(self, parameters, "OUTPUT", context, [("id", int), ("area_km2", float), ("source", str)],
                            rows, geometries, refined.wkbType(), refined.crs())
+
+def sliver_area(raster, work_crs):
+    """A pixel's area in the work CRS, compared with the planar area($geometry) of the pieces there.
+
+    In the rasters' own CRS, the planar area of a pixel, |a·e − b·d| (m²); in the equal-area
+    work CRS (geographic rasters, or not in metres), the smallest pixel's area on the ellipsoid
+    (m², never degrees²), so a piece the size of any one pixel is kept.
+    """
+    crs = QgsCoordinateReferenceSystem()
+    crs.createFromWkt(raster.grid.crs_wkt)
+    if crs == work_crs:
+        gt = raster.grid.geotransform
+        return abs(gt[1] * gt[5] - gt[2] * gt[4])
+    return pixel_areas([raster]).smallest()
+
 
 def working_crs(grid, context):
     """The rasters' CRS when projected in metres, else an equal-area CRS centred on them."""

@@ -5,6 +5,7 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
+from osgeo import gdal
 from qgis.core import (
     NULL,
     QgsCoordinateTransform,
@@ -21,6 +22,7 @@ from qgis.core import (
 
 from ..core import raster_io, report, restoration, styles, trend
 from .common import (
+    AREAS_HELP,
     MineLandAlgorithm,
     RasterInput,
     chosen_fields,
@@ -37,7 +39,7 @@ from .common import (
 HELP = """Summarises a restoration class raster (seed 004 Table 2: 1 SD, 2 ND, 3 NI, 4 SAI, 5 SCI, nodata 0; e.g. OUTPUT_CLASS of mineland:trend on an MLRI series) per mine site, with the statistics of seed 004 §2.6 and §3.1 (METHODS.md §3).
 
 <b>Pixels per site</b> are counted by QGIS's own native:zonalhistogram (run as a child algorithm): a pixel belongs to a site when its centre lies inside the polygon (of any of its parts, for a multi-part site). Invalid site polygons are repaired first (native:fixgeometries; OUTPUT then holds the repaired polygon) and sites without geometry skipped, with a warning; every site needs a SITE_ID_FIELD value (a NULL id stops the run). Sites in another CRS than the raster are reprojected to the raster's CRS for the count (zonal histogram does this itself). Only codes 1–5 count; nodata and any other value are left out (a warning gives how many pixels).
-<b>Areas</b> A_c = pixels of class c × pixel area. Projected CRS: pixel area from the geotransform. Geographic CRS: the exact ellipsoidal area of a pixel in the raster row under the site's centroid (in the raster's CRS), applied to all the site's pixels — a site spanning many rows of a large-pixel raster gets an approximate area.
+<b>Areas</b> A_c = pixels of class c × pixel area. Pixel areas: """ + AREAS_HELP + """; where they vary over the raster, the area of the pixel under the site's centroid (in the raster's CRS) is applied to all the site's pixels — a site spanning many rows of a large-pixel raster gets an approximate area.
 <b>Shares</b> area_km2 = Σ_c A_c over the five classes (the classified area, not the polygon's area); c_pct = 100 · A_c / area_km2; SI = SAI + SCI, si_pct = sai_pct + sci_pct. A site without any classified pixel gets NULL shares (not 0 %), no cluster, and is left out of every statistic (warning).
 <b>Mining duration</b> duration_yr = REFERENCE_YEAR − start year (seed 004: 2019 − start year). No cap is applied; seed 004 counted 20 years for every mine started before its series began in 2000 — to reproduce that, give those mines start year 1999. A NULL start year gives a NULL duration.
 <b>Spearman</b> rho between duration_yr and si_pct over the sites having both (scipy.stats.spearmanr: Pearson correlation of the ranks, average ranks for ties; two-sided p: exact for up to 9 sites — the share of all n! pairings of the ranks with |rho| at least the observed one, so 4 perfectly monotone sites give p = 2/24 = 0.083 — and from the t distribution with n − 2 degrees of freedom above). Not computed (outputs omitted) with fewer than 3 such sites or a constant variable. The HTML report adds rho for sci_pct and sai_pct, as seed 004 §3.1.2.
@@ -180,20 +182,24 @@ def read_sites(zones, fields, grid, raster_crs, row_areas, context):
 
 
 def site_pixel_areas(features, sites_crs, grid, raster_crs, row_areas, context):
-    """Pixel area (m²) per site: the constant one, or (geographic CRS) the one of the row under the centroid."""
+    """Pixel area (m², on the ellipsoid) per site: the constant one, or the one of the pixel under the centroid."""
     if raster_io.has_constant_pixel_area(row_areas):
-        return np.full(len(features), row_areas[0])
+        return np.full(len(features), row_areas.constant)
     transform = QgsCoordinateTransform(sites_crs, raster_crs, context.transformContext())
-    top, step = grid.geotransform[3], grid.geotransform[5]
-    rows = []
+    inverse = gdal.InvGeoTransform(grid.geotransform)
+    rows, cols = [], []
     for feature in features:
         geometry = QgsGeometry(feature.geometry())
         if geometry.isEmpty():
             rows.append(0)  # no pixel either, so the area does not matter
+            cols.append(0)
             continue
         geometry.transform(transform)
-        rows.append(math.floor((geometry.centroid().asPoint().y() - top) / step))
-    return row_areas[np.clip(np.array(rows, dtype=int), 0, grid.ysize - 1)]
+        point = geometry.centroid().asPoint()
+        col, row = gdal.ApplyGeoTransform(inverse, point.x(), point.y())
+        rows.append(math.floor(row))
+        cols.append(math.floor(col))
+    return row_areas.at(np.array(rows, dtype=int), np.array(cols, dtype=int))
 
 
 def _count(feature, column, names):

@@ -17,6 +17,7 @@ from qgis.core import (
 from ..core import crosstab, raster_io, report, styles, tables
 from . import dask_scheduler
 from .common import (
+    AREAS_HELP,
     COUNT,
     MineLandAlgorithm,
     check_distinct_dates,
@@ -33,7 +34,7 @@ from .common import (
 
 HELP = """Cross-tabulates two class rasters of the same grid: A_ij = area that was class i at the start date and class j at the end date (seed 000, METHODS.md §1).
 
-Pixels that are nodata at either date are left out of every figure and reported as NODATA_PIXELS. The two dates may have different class lists (a class present only at one date gets a zero row or column). Areas: pixel area from the geotransform in a projected CRS; in a geographic CRS the exact ellipsoidal area of each row's pixels (never degrees²).
+Pixels that are nodata at either date are left out of every figure and reported as NODATA_PIXELS. The two dates may have different class lists (a class present only at one date gets a zero row or column). Areas: """ + AREAS_HELP + """.
 
 <b>OUTPUT</b> one row per from→to pair present: from_class, from_name, to_class, to_name, pixels, area_m2, area_ha, area_km2, share_pct (% of the valid area).
 <b>OUTPUT_MATRIX</b> (CSV, km²) rows = start class, columns = end class — note seed 000 prints its tables the other way round — plus the row total (area at the start), the column total (area at the end), and per class the gain (area gained from other classes), loss (area lost to other classes) and net change.

@@ -122,7 +122,7 @@ def zonal_means(zones, series, row_areas_m2, feedback, span=(0.0, 1.0)):
     bands = [zones.index.band] + [s.band for s in series]
     for yoff, nrows, arrays in raster_io.iter_blocks(bands, zones.index.grid, monitor(feedback, *span)):
         ids = arrays[0].ravel().astype(np.intp)
-        area = np.repeat(row_areas_m2[yoff:yoff + nrows], zones.index.grid.xsize)
+        area = raster_io.as_pixel_areas(row_areas_m2, None).flat(yoff, nrows, zones.index.grid.xsize)
         for k, (values, item) in enumerate(zip(arrays[1:], series)):
             values, valid = raster_io.physical(values, item.nodata, item.scaling)
             ok = valid.ravel() & (ids > 0)

@@ -32,9 +32,16 @@ The rasters are generated deterministically (fixed seed) into bench/data/ as
 tiled DEFLATE GeoTIFFs in EPSG:32637 at 30 m, strip by strip, and reused when
 present with the same size and generator version.
 
+* per CRS   ours and bare again on the same pixels georeferenced in other CRSs
+            (copies of the pair with another geotransform and CRS: Web Mercator at
+            ~40°N, geographic, Lambert conformal conic, polar stereographic), where
+            ours weighs every pixel by its area on the ellipsoid (per row in
+            geographic and Mercator CRSs, a per-pixel density elsewhere): what the
+            true areas cost. Target: within 1.25× of bare in every CRS.
+
 Run: make bench  (or QT_QPA_PLATFORM=offscreen PYTHONPATH=.build/plugins
 .venv/bin/python bench/bench_transfer_matrix.py); needs GRASS (grass-core), which
-make bench installs when missing.
+make bench installs when missing. ``--crs`` runs the per-CRS rows only (no GRASS).
 """
 
 import csv
@@ -238,6 +245,81 @@ def grass_rcoin():
     return out
 
 
+# ---------------------------------------------------------------- per CRS
+
+#: (tag, EPSG code, geotransform): the bench pair's pixels placed elsewhere; UTM is the original.
+CRS_VARIANTS = [
+    ("EPSG:32637 UTM 37N", 32637, GEOTRANSFORM),
+    ("EPSG:3857 Web Mercator ~40°N", 3857, (2000000.0, 30.0, 0.0, 4930000.0, 0.0, -30.0)),
+    ("EPSG:4326 geographic ~40°N", 4326, (36.0, 0.0003, 0.0, 40.66, 0.0, -0.0003)),
+    ("EPSG:2154 Lambert conformal conic", 2154, (600000.0, 30.0, 0.0, 6900000.0, 0.0, -30.0)),
+    ("EPSG:3031 polar stereographic", 3031, (1000000.0, 30.0, 0.0, 1000000.0, 0.0, -30.0)),
+]
+
+
+def crs_copies(epsg, geotransform):
+    """Copies of the pair with another CRS and geotransform (same pixels, same tiles), made once."""
+    if epsg == 32637:
+        return START_PATH, END_PATH
+    folder = os.path.join(DATA, "crs")
+    os.makedirs(folder, exist_ok=True)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(epsg)
+    paths = []
+    for path in (START_PATH, END_PATH):
+        copy = os.path.join(folder, f"{epsg}_{os.path.basename(path)}")
+        if not _is_current(copy) or os.path.getmtime(copy) < os.path.getmtime(path):
+            shutil.copyfile(path, copy)
+            ds = gdal.Open(copy, gdal.GA_Update)
+            ds.SetProjection(srs.ExportToWkt())
+            ds.SetGeoTransform(geotransform)
+            ds = None
+        paths.append(copy)
+    return tuple(paths)
+
+
+def crs_rows(workdir):
+    """(tag, ours s, bare s, ours' total area km²) per CRS variant; ours' pixel counts must equal bare's."""
+    global START_PATH, END_PATH
+    original = START_PATH, END_PATH
+    rows, problems = [], []
+    try:
+        for tag, epsg, geotransform in CRS_VARIANTS:
+            START_PATH, END_PATH = crs_copies(epsg, geotransform)
+            t_ours, ours_csv = best_of(lambda i, epsg=epsg: run_ours(workdir, f"{epsg}_{i}"))
+            t_bare, bare_counts = best_of(lambda i: bare_blocked())
+            if read_ours(ours_csv) != pairs_of(bare_counts):
+                problems.append(f"{tag}: ours' pixel counts differ from bare")
+            with open(ours_csv, newline="", encoding="utf-8") as handle:
+                km2 = sum(float(r["area_m2"]) for r in csv.DictReader(handle)) / 1e6
+            rows.append((tag, t_ours, t_bare, km2))
+            print(f"{tag:<40} ours {t_ours:7.3f} s  bare {t_bare:7.3f} s  ours/bare {t_ours / t_bare:5.2f}  "
+                  f"valid area {km2:10.1f} km²", flush=True)
+    finally:
+        START_PATH, END_PATH = original
+    return rows, problems
+
+
+def crs_workloads(rows):
+    mpx = XSIZE * YSIZE / 1e6
+    return [benchlib.workload(f"transfer matrix, {mpx:.0f} Mpx pair, {tag}", t_ours, t_bare,
+                              "bare GDAL strips + bincount", target=0.8,
+                              note=f"areas on the ellipsoid (valid {km2:.0f} km²); within 1.25× of bare")
+            for tag, t_ours, t_bare, km2 in rows]
+
+
+def main_crs():
+    """--crs: only the per-CRS rows (no GRASS), printed, not recorded (make bench records them)."""
+    ensure_data()
+    qgis = benchlib.start_qgis()  # kept alive: the provider goes with it
+    with tempfile.TemporaryDirectory(prefix="mineland-bench-") as workdir:
+        _, problems = crs_rows(workdir)
+    del qgis
+    for fact in benchlib.machine_facts():
+        print(fact)
+    benchlib.finish(problems)
+
+
 # ---------------------------------------------------------------- main
 
 def main():
@@ -253,6 +335,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="mineland-bench-") as workdir:
         t_ours, ours_csv = best_of(lambda i: run_ours(workdir, i))
         ours = read_ours(ours_csv)
+        crs, crs_problems = crs_rows(workdir)
 
     t_bare, bare_counts = best_of(lambda i: bare_blocked())
     t_read, _ = best_of(lambda i: bare_read_only())
@@ -273,6 +356,7 @@ def main():
                         f"{sum(rcoin['counts'].values()):,} cells)")
     if not (np.array_equal(count_only, bare_counts) and np.array_equal(naive_counts, bare_counts)):
         problems.append("bare blocked, bincount-only and naive counts differ")
+    problems += crs_problems
 
     print()
     facts = benchlib.machine_facts(versions=rcoin["version"])
@@ -304,9 +388,9 @@ def main():
                           "GRASS r.coin (tabulation of imported maps)", target=1.0,
                           note=f"r.in.gdal import of both, not counted: {rcoin['import_s']:.2f} s; r.coin on "
                                f"r.external links: {rcoin['coin_linked_s']:.2f} s", memory="transfermatrix"),
-    ], facts=facts)
+    ] + crs_workloads(crs), facts=facts)
     benchlib.finish(problems)
 
 
 if __name__ == "__main__":
-    main()
+    main_crs() if "--crs" in sys.argv[1:] else main()

@@ -2,9 +2,9 @@
 
 Counting is a ``numpy.bincount`` over compact codes ``(a − a_min)·n_b + (b − b_min)``
 per block, nodata included, with the bins of nodata values dropped at the end:
-no per-pixel mask or Python loop. Areas come from per-row pixel areas
-(:func:`mineland.core.raster_io.row_pixel_areas_m2`), so a geographic raster
-gets ellipsoidal areas.
+no per-pixel mask or Python loop. Areas come from the pixel areas on the ellipsoid
+(:func:`mineland.core.raster_io.pixel_areas_m2`: exact per row in geographic and
+Mercator CRSs, a per-pixel density elsewhere), so every CRS gets ellipsoidal areas.
 """
 
 from dataclasses import dataclass
@@ -62,30 +62,56 @@ class PairTable:
         return float(self.area_m2[self.from_class != self.to_class].sum())
 
 
-def _pair_bincount(a, b, weights):
-    """(from, to, pixels, weighted sums) of the pairs in one block; b None counts a alone."""
-    a = a.ravel()
+#: Most (pair, row) or (pair, tile) bins counted at once when weighting counts per row or per tile.
+_MAX_WEIGHTED_BINS = 1 << 20
+
+
+def _ranges(a, b):
+    """(a_min, n_a, b_min, n_b) of one block; b None counts as a single value 0."""
     a_min, a_max = int(a.min()), int(a.max())
-    if b is None:
-        b, b_min, b_max = 0, 0, 0
-    else:
-        b = b.ravel()
-        b_min, b_max = int(b.min()), int(b.max())
-    n_a, n_b = a_max - a_min + 1, b_max - b_min + 1
-    if n_a * n_b <= _MAX_DENSE_BINS:
+    b_min, b_max = (0, 0) if b is None else (int(b.min()), int(b.max()))
+    return a_min, a_max - a_min + 1, b_min, b_max - b_min + 1
+
+
+def _dense_codes(a, b, ranges=None, column_tile=None):
+    """(codes, n_a, n_b, a_min, b_min): codes (a − a_min)·n_b + (b − b_min) of one block, or None if too many.
+
+    With ``column_tile`` (one tile number t per column), codes + t·n_a·n_b: the tile is added in
+    the same pass as the cast of ``a``, so no extra pass over the block.
+    """
+    a_min, n_a, b_min, n_b = ranges or _ranges(a, b)
+    if n_a * n_b > _MAX_DENSE_BINS:
+        return None
+    if column_tile is None:
         codes = a.astype(np.intp)
         if a_min:
             codes -= a_min
-        codes *= n_b
+    else:
+        codes = np.add(a, column_tile * n_a - a_min, dtype=np.intp)
+    codes *= n_b
+    if b is not None:
         codes += b
         if b_min:
             codes -= b_min
+    return codes, n_a, n_b, a_min, b_min
+
+
+def _pair_bincount(a, b, weights):
+    """(from, to, pixels, weighted sums) of the pairs in one block; b None counts a alone."""
+    dense = _dense_codes(a, b)
+    if dense is not None:
+        codes, n_a, n_b, a_min, b_min = dense
+        codes = codes.ravel()
         counts = np.bincount(codes, minlength=n_a * n_b)
         found = np.flatnonzero(counts)
         sums = None if weights is None else np.bincount(codes, weights, minlength=n_a * n_b)[found]
         return found // n_b + a_min, found % n_b + b_min, counts[found], sums
+    a = a.ravel()
+    a_min = int(a.min())
+    b_min, n_b = (0, 1) if b is None else (int(b.min()), int(b.max()) - int(b.min()) + 1)
     codes = (a.astype(np.int64) - a_min).astype(np.uint64) * np.uint64(n_b)
-    codes += (np.asarray(b).astype(np.int64) - b_min).astype(np.uint64)
+    if b is not None:
+        codes += (b.ravel().astype(np.int64) - b_min).astype(np.uint64)
     found, inverse = np.unique(codes, return_inverse=True)
     counts = np.bincount(inverse)
     sums = None if weights is None else np.bincount(inverse, weights)
@@ -94,30 +120,62 @@ def _pair_bincount(a, b, weights):
     return ((found // n_b).astype(np.int64) + a_min, (found % n_b).astype(np.int64) + b_min, counts, sums)
 
 
+def _pair_bincount_by_area(a, b, yoff, areas):
+    """Like :func:`_pair_bincount` with area sums, counting per row or per area tile and weighting the counts.
+
+    Equal to a per-pixel weighted bincount of :meth:`PixelAreas.flat` but without a weight per
+    pixel: per-row areas bincount each row (a view), tile areas add the tile to the codes as
+    they are made.
+    None when the bins would be too many (the caller then weights per pixel).
+    """
+    ranges = _ranges(a, b)
+    bins = ranges[1] * ranges[3]
+    nrows = a.shape[0]
+    if bins > _MAX_DENSE_BINS or bins * (nrows if areas.rows is not None else areas.tile_count(nrows)) \
+            > _MAX_WEIGHTED_BINS:
+        return None
+    if areas.rows is not None:
+        codes, _, n_b, a_min, b_min = _dense_codes(a, b, ranges)
+        counts = np.stack([np.bincount(row, minlength=bins) for row in codes])
+        tile_areas = areas.rows[yoff:yoff + nrows]
+    else:
+        row_groups, band_of_col, tile_areas = areas.tiles(yoff, nrows)
+        codes, _, n_b, a_min, b_min = _dense_codes(a, b, ranges, band_of_col)
+        size = bins * tile_areas.shape[1]
+        counts = np.concatenate([np.bincount(codes[r0:r1].ravel(), minlength=size).reshape(-1, bins)
+                                 for r0, r1 in row_groups])
+        tile_areas = tile_areas.ravel()
+    pixels = counts.sum(axis=0)
+    found = np.flatnonzero(pixels)
+    sums = tile_areas @ counts[:, found]
+    return found // n_b + a_min, found % n_b + b_min, pixels[found], sums
+
+
 class PairCounter:
     """Accumulate a transfer matrix over blocks of two class rasters.
 
     Parameters
     ----------
-    row_areas_m2 : ndarray
-        Pixel area of every raster row (m²).
+    row_areas_m2 : raster_io.PixelAreas or ndarray
+        Pixel areas (m²) on the ellipsoid, or the pixel area of every raster row.
     nodata_start, nodata_end : int or None
         Nodata values of the two rasters; pixels with either are excluded.
     """
 
     def __init__(self, row_areas_m2, nodata_start=None, nodata_end=None):
-        self.row_areas = np.asarray(row_areas_m2, dtype=np.float64)
-        self.constant_area = raster_io.has_constant_pixel_area(self.row_areas)
+        self.areas = raster_io.as_pixel_areas(row_areas_m2, None)
+        self.constant_area = self.areas.constant is not None
         self.nodata = (nodata_start, nodata_end)
         self._pixels = {}
         self._area = {}
 
     def add(self, yoff, start, end):
         """Count one block; ``yoff`` is the block's first row; ``end`` None counts ``start`` alone."""
-        weights = None
-        if not self.constant_area:
-            weights = np.repeat(self.row_areas[yoff:yoff + start.shape[0]], start.shape[1])
-        froms, tos, counts, sums = _pair_bincount(start, end, weights)
+        found = None if self.constant_area else _pair_bincount_by_area(start, end, yoff, self.areas)
+        if found is None:
+            weights = None if self.constant_area else self.areas.flat(yoff, start.shape[0], start.shape[1])
+            found = _pair_bincount(start, end, weights)
+        froms, tos, counts, sums = found
         for i, key in enumerate(zip(froms.tolist(), tos.tolist())):
             self._pixels[key] = self._pixels.get(key, 0) + int(counts[i])
             if sums is not None:
@@ -128,7 +186,7 @@ class PairCounter:
         keys = sorted(self._pixels)
         pixels = np.array([self._pixels[k] for k in keys], dtype=np.int64)
         if self.constant_area:
-            area = pixels * self.row_areas[0]
+            area = pixels * self.areas.constant
         else:
             area = np.array([self._area[k] for k in keys], dtype=np.float64)
         froms = np.array([k[0] for k in keys], dtype=np.int64)
@@ -167,8 +225,8 @@ def tabulate(bands, nodatas, grid, row_areas_m2, periods=(), per_date=False, mon
         Class rasters on one grid, in date order.
     nodatas : list of int or None
     grid : raster_io.Grid
-    row_areas_m2 : ndarray
-        Pixel area per row (m²).
+    row_areas_m2 : raster_io.PixelAreas or ndarray
+        Pixel areas (m²), or the pixel area per row.
     periods : sequence of (i, j)
         Date index pairs to cross-tabulate.
     per_date : bool

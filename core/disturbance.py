@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import raster_io
+
 
 @dataclass
 class PolygonSeries:
@@ -41,7 +43,7 @@ class DisturbanceCounter:
     def __init__(self, polygons, dates, mine_classes, vegetation_classes, row_areas_m2):
         self.mine = np.asarray(sorted(mine_classes))
         self.vegetation = np.asarray(sorted(vegetation_classes))
-        self.row_areas = np.asarray(row_areas_m2, dtype=np.float64)
+        self.areas = raster_io.as_pixel_areas(row_areas_m2, None)
         size = polygons + 1
         periods = dates - 1
         self.series = PolygonSeries(np.zeros((size, dates)), np.zeros((size, dates)), np.zeros((size, periods)),
@@ -51,7 +53,7 @@ class DisturbanceCounter:
     def add(self, yoff, polygon_index, classes, valid):
         """One block: polygon index per pixel (0 outside), class arrays and validity masks per date."""
         ids = polygon_index.ravel().astype(np.intp)
-        weights = np.repeat(self.row_areas[yoff:yoff + polygon_index.shape[0]], polygon_index.shape[1])
+        weights = self.areas.flat(yoff, polygon_index.shape[0], polygon_index.shape[1])
         inside = ids > 0
         size = self.series.valid_m2.shape[0]
 

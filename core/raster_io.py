@@ -11,6 +11,7 @@ and moved into place at the end, so a cancelled or failed run never leaves a
 file that looks complete.
 """
 
+import functools
 import math
 import os
 import shutil
@@ -259,15 +260,27 @@ def physical_or_nan(values, nodata, scaling):
 
 # --------------------------------------------------------------------- areas
 
+#: Projections whose latitude depends on the northing alone and longitude linearly on the easting:
+#: their pixel rows are zones between two parallels, so the per-row formula is exact.
+_CYLINDRICAL = {"mercator_1sp", "mercator_2sp", "mercator_auxiliary_sphere", "popular_visualisation_pseudo_mercator",
+                "equirectangular", "plate_carree", "cylindrical_equal_area", "mercator"}
+
+#: Area scale factors are sampled at about this many nodes along the longer side of the raster.
+AREA_NODES = 128
+
+
 def row_pixel_areas_m2(grid):
     """Area of one pixel in each row, in m², as a float64 array of length ysize.
 
-    Projected CRS: |a·e − b·d| of the geotransform times the square of the
-    linear unit in metres (the same for every row). Geographic CRS: the exact
-    ellipsoidal area of the cell between its two latitudes,
+    Exact (on the ellipsoid of the CRS) where the pixel area depends on the row alone:
+    geographic CRSs and cylindrical projections (Mercator, Web Mercator, equirectangular,
+    cylindrical equal-area), whose pixel rows are zones between two parallels,
     A = Δλ · b² · [g(φ₂) − g(φ₁)],
     g(φ) = sin φ / (2(1 − e² sin² φ)) + ln((1 + e sin φ)/(1 − e sin φ)) / (4e),
-    with a, b, e of the CRS's ellipsoid (never degrees²).
+    with a, b, e of the CRS's ellipsoid (never degrees²) and φ₁, φ₂ the latitudes of the row's
+    edges. Other projected CRSs: the nominal |a·e − b·d| of the geotransform times the square of
+    the linear unit in metres, which is NOT the area on the ground away from the projection's
+    true scale; use :func:`pixel_areas_m2` for areas on the ellipsoid in every CRS.
 
     Raises
     ------
@@ -279,18 +292,24 @@ def row_pixel_areas_m2(grid):
         raise ValueError("the raster has no CRS, so its pixel area is unknown; assign its CRS first")
     gt = grid.geotransform
     if not srs.IsGeographic():
+        if _is_cylindrical(srs) and gt[2] == 0 and gt[4] == 0:
+            return _cylindrical_row_areas(grid, srs)
         metres = srs.GetLinearUnits() or 1.0
         area = abs(gt[1] * gt[5] - gt[2] * gt[4]) * metres * metres
         return np.full(grid.ysize, area)
     if gt[2] != 0 or gt[4] != 0:
         raise ValueError("a rotated raster in a geographic CRS is not supported; warp it to a projected CRS")
     radians = srs.GetAngularUnits()  # radians per CRS unit
+    edges = gt[3] + gt[5] * np.arange(grid.ysize + 1, dtype=np.float64)
+    return _zone_areas(srs, edges * radians, abs(gt[1]) * radians)
+
+
+def _zone_areas(srs, lat_edges, dlon):
+    """Areas (m²) of cells Δλ wide (radians) between consecutive latitudes (radians) on the ellipsoid of ``srs``."""
     semi_major, semi_minor = srs.GetSemiMajor(), srs.GetSemiMinor()
     ecc2 = 1.0 - (semi_minor / semi_major) ** 2
-    edges = gt[3] + gt[5] * np.arange(grid.ysize + 1, dtype=np.float64)
-    lat = np.clip(edges * radians, -math.pi / 2, math.pi / 2)
+    lat = np.clip(lat_edges, -math.pi / 2, math.pi / 2)
     g = _authalic_zone(np.sin(lat), ecc2)
-    dlon = abs(gt[1]) * radians
     return dlon * semi_minor ** 2 * np.abs(np.diff(g))
 
 
@@ -303,7 +322,288 @@ def _authalic_zone(sin_lat, ecc2):
     return sin_lat / (2 * (1 - es * es)) + np.log((1 + es) / (1 - es)) / (4 * e)
 
 
+def _is_cylindrical(srs):
+    return (srs.GetAttrValue("PROJECTION") or "").lower() in _CYLINDRICAL
+
+
+def _to_geographic(srs):
+    """Transformation from ``srs`` to its own geographic CRS, (lon, lat) in degrees."""
+    geog = srs.CloneGeogCS()
+    for s in (srs, geog):
+        s.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
+    transform = osr.CoordinateTransformation(srs, geog)
+    # the degrees of the target CRS, whatever its own angular unit
+    return transform, geog
+
+
+def _lonlat(transform, x, y):
+    """(lon, lat) in radians of projected points; NaN where the projection cannot invert them."""
+    points = np.column_stack([np.ravel(x), np.ravel(y)]).astype(np.float64)
+    out = np.full((len(points), 2), np.nan)
+    try:
+        out[:] = np.array(transform.TransformPoints(points))[:, :2]
+    except RuntimeError:  # some point outside the projection's domain: go one by one
+        for i, (px, py) in enumerate(points):
+            try:
+                out[i] = transform.TransformPoint(float(px), float(py))[:2]
+            except RuntimeError:
+                pass
+    out[~np.isfinite(out)] = np.nan
+    return np.radians(out[:, 0]).reshape(np.shape(x)), np.radians(out[:, 1]).reshape(np.shape(x))
+
+
+def _cylindrical_row_areas(grid, srs):
+    """Exact per-row areas of a cylindrical projection: the latitudes of the row edges, Δλ of one pixel."""
+    gt = grid.geotransform
+    transform, geog = _to_geographic(srs)
+    x_mid = gt[0] + gt[1] * grid.xsize / 2
+    edges = gt[3] + gt[5] * np.arange(grid.ysize + 1, dtype=np.float64)
+    lon, lat = _lonlat(transform, np.full(edges.size, x_mid), edges)
+    lon2, _ = _lonlat(transform, np.array([x_mid + gt[1]]), edges[:1])
+    dlon = abs(float(lon2[0] - lon[0]))
+    dlon = min(dlon, 2 * math.pi - dlon)  # one pixel across the antimeridian
+    return np.nan_to_num(_zone_areas(geog, lat, dlon))
+
+
+#: Largest relative change of the area density within one tile of the lattice model.
+AREA_TILE_TOLERANCE = 1e-4
+
+
+class PixelAreas:
+    """Area on the ellipsoid of every pixel of a grid (m²), handed out block by block.
+
+    Either exact per-row areas (geographic and cylindrical CRSs: :func:`row_pixel_areas_m2`),
+    or, in other projections, the local area density sampled at a coarse lattice of nodes
+    (about :data:`AREA_NODES` along the longer side). At a node the density is the area on the
+    ellipsoid per pixel,
+    A = M(φ) · N(φ) · cos φ · |∂(λ, φ)/∂(col, row)|,
+    with M = a(1 − e²)/(1 − e² sin² φ)^{3/2} and N = a/(1 − e² sin² φ)^{1/2} the meridian and
+    prime-vertical radii of curvature of the CRS's ellipsoid and the Jacobian of the inverse
+    projection taken by central differences (osr, PROJ). The raster is cut into tiles (powers of
+    two of pixels, at most 256 rows) small enough that the density changes by at most
+    :data:`AREA_TILE_TOLERANCE` (relative) across one, and every pixel of a tile has the density
+    at the tile's centre, interpolated bilinearly between the nodes. So counts can be weighted
+    per tile (:meth:`tiles`) rather than per pixel. Nodes where the projection cannot be
+    inverted (outside its domain) weigh 0. Memory: the node lattice plus one block.
+
+    Attributes
+    ----------
+    xsize, ysize : int
+    constant : float or None
+        The one pixel area when every pixel has it (to 1e-9 relative), else None.
+    rows : ndarray or None
+        The per-row areas when the area depends on the row alone, else None.
+
+    References
+    ----------
+    Snyder, J. P. (1987). Map Projections — A Working Manual, USGS PP 1395, eqs. 4-18, 4-20.
+    """
+
+    def __init__(self, xsize, ysize, rows=None, nodes=None):
+        self.xsize, self.ysize = xsize, ysize
+        self.rows = None if rows is None else np.asarray(rows, dtype=np.float64)
+        self.constant = None
+        if self.rows is not None:
+            if self.rows.size and np.all(self.rows == self.rows[0]):
+                self.constant = float(self.rows[0])
+            return
+        self._node_x, self._node_y, self._density = nodes
+        spread = np.ptp(self._density) if self._density.size else 0.0
+        if spread <= 1e-9 * abs(self._density.mean()):
+            self.constant = float(self._density.mean())
+            return
+        self.tile_width = _tile_size(self._density, self._node_x, axis=1, cap=4096)
+        self.tile_height = _tile_size(self._density, self._node_y, axis=0, cap=256)
+        edges = np.append(np.arange(0, xsize, self.tile_width), xsize)
+        self._band_of_col = np.arange(xsize) // self.tile_width
+        self._band_centres = (edges[:-1] + edges[1:]) / 2.0
+
+    @classmethod
+    def of_rows(cls, row_areas_m2, xsize):
+        """Per-row areas (one per raster row) as a :class:`PixelAreas`."""
+        row_areas_m2 = np.asarray(row_areas_m2, dtype=np.float64)
+        return cls(xsize, row_areas_m2.size, rows=row_areas_m2)
+
+    def block(self, yoff, nrows):
+        """Pixel areas of rows ``yoff`` .. ``yoff + nrows`` as an array broadcastable to (nrows, xsize)."""
+        if self.constant is not None:
+            return np.full((nrows, 1), self.constant)
+        if self.rows is not None:
+            return self.rows[yoff:yoff + nrows, None]
+        groups, areas = self._tile_areas(yoff, nrows)
+        return areas[groups - groups[0]][:, self._band_of_col]
+
+    def flat(self, yoff, nrows, xsize=None):
+        """Pixel areas of a block of rows, raveled like ``block_array.ravel()`` (float64)."""
+        xsize = self.xsize if xsize is None else xsize
+        if self.rows is not None:
+            return np.repeat(self.rows[yoff:yoff + nrows], xsize)
+        return np.broadcast_to(self.block(yoff, nrows), (nrows, xsize)).ravel()
+
+    def tiles(self, yoff, nrows):
+        """Tiles of a block of rows of the lattice model, for weighting counts per tile rather than per pixel.
+
+        Returns (row_groups, band_of_col, areas): ``row_groups`` the (start, stop) rows of each tile
+        row within the block, ``band_of_col`` (xsize,) the tile column of each pixel column and
+        ``areas`` (tile rows, tile columns) the pixel area of each tile.
+        """
+        groups, areas = self._tile_areas(yoff, nrows)
+        starts = np.flatnonzero(np.diff(groups, prepend=groups[0] - 1))
+        stops = np.append(starts[1:], nrows)
+        return list(zip(starts.tolist(), stops.tolist())), self._band_of_col, areas
+
+    def smallest(self):
+        """The smallest pixel area of the grid (m²; pixels outside the projection's domain left out)."""
+        if self.constant is not None:
+            return self.constant
+        values = self.rows if self.rows is not None else self._density
+        values = values[values > 0]
+        return float(values.min()) if values.size else 0.0
+
+    def tile_count(self, nrows):
+        """Most tiles a block of ``nrows`` rows can cross (lattice model)."""
+        return (nrows // self.tile_height + 2) * self._band_centres.size
+
+    def at(self, rows, cols):
+        """Areas of the pixels at integer ``rows``, ``cols`` (clipped into the grid)."""
+        rows = np.clip(np.asarray(rows, dtype=np.intp), 0, self.ysize - 1)
+        cols = np.clip(np.asarray(cols, dtype=np.intp), 0, self.xsize - 1)
+        if self.constant is not None:
+            return np.full(rows.shape, self.constant)
+        if self.rows is not None:
+            return self.rows[rows]
+        out = np.empty(rows.shape)
+        for i in range(rows.size):  # one per requested pixel, never per raster pixel
+            _, areas = self._tile_areas(int(rows.flat[i]), 1)
+            out.flat[i] = areas[0, self._band_of_col[cols.flat[i]]]
+        return out
+
+    def _tile_areas(self, yoff, nrows):
+        """(tile row of every row of the block, densities at the centres of the block's tiles (rows × bands))."""
+        groups = np.arange(yoff, yoff + nrows) // self.tile_height
+        first, last = int(groups[0]), int(groups[-1])
+        tops = np.arange(first, last + 1) * self.tile_height
+        centres_y = (tops + np.minimum(tops + self.tile_height, self.ysize)) / 2.0
+        along_x = np.array([np.interp(self._band_centres, self._node_x, d) for d in self._density])
+        areas = np.empty((centres_y.size, self._band_centres.size))
+        for j in range(self._band_centres.size):
+            areas[:, j] = np.interp(centres_y, self._node_y, along_x[:, j])
+        return groups, areas
+
+
+def _tile_size(density, positions, axis, cap):
+    """Largest power of two of pixels along ``axis`` across which ``density`` changes by ≤ the tolerance."""
+    if positions.size < 2:
+        return cap
+    change = np.abs(np.diff(density, axis=axis))
+    level = np.minimum(np.delete(density, -1, axis=axis), np.delete(density, 0, axis=axis))
+    step = np.diff(positions).reshape((1, -1) if axis == 1 else (-1, 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per_pixel = np.where(level > 0, change / (level * step), 0.0)
+    worst = float(per_pixel.max()) if per_pixel.size else 0.0
+    if worst <= 0:
+        return cap
+    size = AREA_TILE_TOLERANCE / worst
+    return min(cap, 2 ** max(0, math.floor(math.log2(size)))) if size >= 1 else 1
+
+
+def pixel_areas_m2(grid, nodes=None):
+    """The area on the ellipsoid of the raster's CRS of every pixel, as a :class:`PixelAreas`.
+
+    Geographic and cylindrical CRSs (Mercator, Web Mercator …): the exact per-row zone areas of
+    :func:`row_pixel_areas_m2`. Every other projection (UTM, Lambert conformal conic, polar
+    stereographic, equal-area …): the local area density of :class:`PixelAreas` at a coarse
+    lattice of nodes, interpolated; within 0.1 % of the geodesic area of each pixel's quad
+    unless single pixels span hundreds of kilometres.
+
+    Parameters
+    ----------
+    grid : Grid
+    nodes : int or None
+        Nodes along the longer side of the raster (default :data:`AREA_NODES`).
+
+    Raises
+    ------
+    ValueError
+        When the raster has no CRS, or is geographic and rotated.
+
+    Notes
+    -----
+    Cached per grid (a few recent ones): multi-pass algorithms build the node lattice once.
+    """
+    if isinstance(grid.geotransform, tuple):
+        return _cached_pixel_areas(grid, nodes)
+    return _pixel_areas(grid, nodes)
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_pixel_areas(grid, nodes):
+    return _pixel_areas(grid, nodes)
+
+
+def _pixel_areas(grid, nodes):
+    srs = _srs(grid.crs_wkt)
+    if srs is None or srs.IsGeographic() or (_is_cylindrical(srs) and not (grid.geotransform[2] or
+                                                                          grid.geotransform[4])):
+        return PixelAreas.of_rows(row_pixel_areas_m2(grid), grid.xsize)
+    if srs.IsLocal() or not srs.IsProjected():
+        return PixelAreas.of_rows(row_pixel_areas_m2(grid), grid.xsize)
+    lattice = _density_nodes(grid, srs, nodes or AREA_NODES)
+    if not np.any(lattice[2] > 0):
+        raise ValueError(f"the pixel areas are unknown: no pixel of the raster can be taken from its CRS "
+                         f"({_crs_label(srs)}) to longitude/latitude; check the raster's CRS and geotransform")
+    return PixelAreas(grid.xsize, grid.ysize, nodes=lattice)
+
+
+def _node_positions(size, count):
+    """Pixel-centre positions of the nodes along one axis: both edges and about ``count`` between."""
+    step = max(1, math.ceil(size / max(1, count)))
+    index = np.unique(np.append(np.arange(0, size, step), size - 1))
+    return index.astype(np.float64) + 0.5
+
+
+def _density_nodes(grid, srs, count):
+    """(node columns, node rows, area per pixel in m² at every node) of a projected grid."""
+    node_x = _node_positions(grid.xsize, count)
+    node_y = _node_positions(grid.ysize, count)
+    col, row = np.meshgrid(node_x, node_y)
+    gt = grid.geotransform
+    transform, geog = _to_geographic(srs)
+    h = 0.25  # pixel: central differences over half a pixel
+    lon_e, lat_e = _lonlat(transform, *_apply_gt(gt, col + h, row))
+    lon_w, lat_w = _lonlat(transform, *_apply_gt(gt, col - h, row))
+    lon_s, lat_s = _lonlat(transform, *_apply_gt(gt, col, row + h))
+    lon_n, lat_n = _lonlat(transform, *_apply_gt(gt, col, row - h))
+    dlon_dc, dlat_dc = _wrap(lon_e - lon_w) / (2 * h), (lat_e - lat_w) / (2 * h)
+    dlon_dr, dlat_dr = _wrap(lon_s - lon_n) / (2 * h), (lat_s - lat_n) / (2 * h)
+    lat = (lat_e + lat_w + lat_s + lat_n) / 4
+    a, b = geog.GetSemiMajor(), geog.GetSemiMinor()
+    ecc2 = 1.0 - (b / a) ** 2
+    w = 1.0 - ecc2 * np.sin(lat) ** 2
+    radii = a * (1.0 - ecc2) / w ** 1.5 * a / np.sqrt(w)  # M · N
+    density = radii * np.cos(lat) * np.abs(dlon_dc * dlat_dr - dlon_dr * dlat_dc)
+    return node_x, node_y, np.nan_to_num(density, nan=0.0)
+
+
+def _apply_gt(gt, col, row):
+    return gt[0] + gt[1] * col + gt[2] * row, gt[3] + gt[4] * col + gt[5] * row
+
+
+def _wrap(dlon):
+    """Longitude differences into (−π, π]: a node astride the antimeridian."""
+    return (dlon + math.pi) % (2 * math.pi) - math.pi
+
+
+def as_pixel_areas(areas, xsize):
+    """A :class:`PixelAreas` from one, or from per-row areas (ndarray, one per row)."""
+    if isinstance(areas, PixelAreas):
+        return areas
+    return PixelAreas.of_rows(areas, xsize)
+
+
 def has_constant_pixel_area(row_areas):
+    if isinstance(row_areas, PixelAreas):
+        return row_areas.constant is not None
     return bool(np.all(row_areas == row_areas[0]))
 
 

@@ -533,10 +533,10 @@ class _MergedPairCounter(crosstab.PairCounter):
                 self._area[key] = self._area.get(key, 0.0) + part._area[key]
 
 
-def pair_strip(start, end, nodatas, grid, yoff, nrows):
-    """The PairCounter of one strip of two class rasters (runs on a worker)."""
+def pair_strip(start, end, nodatas, grid, areas, yoff, nrows):
+    """The PairCounter of one strip of two class rasters (runs on a worker), with the client's pixel areas."""
     a, b = read_strip([start, end], grid.xsize, yoff, nrows)
-    counter = crosstab.PairCounter(raster_io.row_pixel_areas_m2(grid), *nodatas)
+    counter = crosstab.PairCounter(areas, *nodatas)
     counter.add(yoff, a, b)
     return counter
 
@@ -546,7 +546,8 @@ def tabulate_pair(client, start, end, nodatas, grid, row_areas_m2, monitor=None,
     """The :class:`.crosstab.PairTable` of two class rasters (:class:`Source`), as :func:`.crosstab.tabulate` counts it."""
     total = _MergedPairCounter(row_areas_m2, *nodatas)
     windows = strip_windows([start, end], grid, block_pixels)
-    run_strips(client, pair_strip, windows, (start, end, tuple(nodatas), grid), total.merge, monitor, "pairs")
+    areas = raster_io.as_pixel_areas(row_areas_m2, grid.xsize)  # the workers weigh as the local loop does
+    run_strips(client, pair_strip, windows, (start, end, tuple(nodatas), grid, areas), total.merge, monitor, "pairs")
     return total.result()
 
 
@@ -571,11 +572,10 @@ def write_change_codes(client, start, end, nodatas, grid, factor, nodata_out, dt
 
 # ------------------------------------------------------------------ disturbance per polygon
 
-def disturbance_strip(index, classes, nodatas, grid, polygons, mine_codes, green_codes, yoff, nrows):
+def disturbance_strip(index, classes, nodatas, grid, polygons, mine_codes, green_codes, areas, yoff, nrows):
     """The DisturbanceCounter of one strip of the polygon index raster and the class rasters (runs on a worker)."""
     arrays = read_strip([index] + list(classes), grid.xsize, yoff, nrows)
-    counter = disturbance.DisturbanceCounter(polygons, len(classes), mine_codes, green_codes,
-                                             raster_io.row_pixel_areas_m2(grid))
+    counter = disturbance.DisturbanceCounter(polygons, len(classes), mine_codes, green_codes, areas)
     valid = [raster_io.valid_mask(a, nodata) for a, nodata in zip(arrays[1:], nodatas)]
     counter.add(yoff, arrays[0], arrays[1:], valid)
     return counter.series
@@ -597,8 +597,9 @@ def tabulate_disturbance(client, index, classes, nodatas, grid, polygons, mine_c
             np.add(getattr(total, field), getattr(part, field), out=getattr(total, field))
 
     windows = strip_windows([index] + list(classes), grid, block_pixels)
+    areas = raster_io.as_pixel_areas(row_areas_m2, grid.xsize)  # the workers weigh as the local loop does
     run_strips(client, disturbance_strip, windows, (index, list(classes), list(nodatas), grid, polygons,
-                                                    list(mine_codes), list(green_codes)), consume, monitor,
+                                                    list(mine_codes), list(green_codes), areas), consume, monitor,
                "disturbance")
     return total
 
@@ -694,7 +695,7 @@ def transfer_matrix_on_cluster(start, end, scheduler=None, change_output=None, t
             raise ValueError(f"{source.path} is of type {raster_io.type_name(band)}; class rasters must be integer")
     nodatas = (start_nodata, end_nodata)
     with connect(scheduler, timeout, n_workers, memory_limit) as client:
-        table = tabulate_pair(client, start_source, end_source, nodatas, grid, raster_io.row_pixel_areas_m2(grid),
+        table = tabulate_pair(client, start_source, end_source, nodatas, grid, raster_io.pixel_areas_m2(grid),
                               raster_io.Monitor(progress, is_cancelled))
         if change_output:
             coding = crosstab.change_coding(table.from_class, table.to_class)

@@ -3,10 +3,10 @@
 import csv
 
 import pytest
-from rasters import write_raster
+from rasters import UTM_CENTRAL_MERIDIAN_AREA_SCALE, write_raster
 from test_core_disturbance import Y1990, Y1995, Y1996
 
-PIXEL_KM2 = 0.0009
+PIXEL_KM2 = 0.0009 * UTM_CENTRAL_MERIDIAN_AREA_SCALE  # a 30 m pixel on UTM's central meridian, on the ellipsoid
 ORIGIN = (500000.0, 6000000.0)
 
 

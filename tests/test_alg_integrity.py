@@ -41,7 +41,9 @@ def test_structure_only_with_ratio_normalisation(run, tmp_path, recording_feedba
     assert number(west, "contag_pct") == pytest.approx(
         # g11 = g22 = 6 (three vertical pairs, double count), g12 = g21 = 4: q = 0.5·6/10, 0.5·4/10
         (1 + (2 * 0.3 * math.log(0.3) + 2 * 0.2 * math.log(0.2)) / (2 * math.log(2))) * 100)
-    assert number(west, "mpfd") == pytest.approx(2 * math.log(0.25 * 300) / math.log(3600))  # 4 × 1 strips
+    # 4 × 1 strips of 30 m cells on the map; on UTM 33N's central meridian (k0 = 0.9996) 30/0.9996 m on the ground
+    side = 30.0 / 0.9996
+    assert number(west, "mpfd") == pytest.approx(2 * math.log(0.25 * 10 * side) / math.log(4 * side * side))
     assert int(west["patches"]) == 2
     assert (number(east, "shei"), number(east, "contag_pct"), int(east["patches"])) == (0.0, 100.0, 1)
     # ECI = SC = Σ 0.25 · metric / max(metric) over all zones and dates

@@ -1,15 +1,17 @@
 """The land-cover algorithms through processing.run, with hand-computed answers.
 
-A 30 m pixel is 900 m² = 0.09 ha = 0.0009 km².
+A 30 m pixel is 900 m² = 0.09 ha = 0.0009 km² on the map; the test grid lies on UTM 33N's central
+meridian, where the map scale is k0 = 0.9996, so on the ellipsoid it is 1/k0² larger (900.72 m²).
 """
 
 import csv
 
 import numpy as np
 import pytest
-from rasters import WGS84, file_digest, read_raster, write_raster
+from rasters import UTM_CENTRAL_MERIDIAN_AREA_SCALE, WGS84, file_digest, read_raster, write_raster
 
-PIXEL_KM2 = 0.0009
+PIXEL_KM2 = 0.0009 * UTM_CENTRAL_MERIDIAN_AREA_SCALE
+PIXEL_HA = 0.09 * UTM_CENTRAL_MERIDIAN_AREA_SCALE
 
 # 7-class rasters, nodata 0. Start has classes 1, 2, 3; end adds 7 and drops 3
 # (the "different class lists" case); (1, 3) is nodata at the end only.
@@ -118,7 +120,7 @@ def test_transfer_matrix_hand_computed(run, tmp_path, pair):
     assert {k: int(r["pixels"]) for k, r in rows.items()} == expected
     assert rows[(1, 7)]["to_name"] == "class 7"
     assert float(rows[(1, 7)]["area_km2"]) == pytest.approx(2 * PIXEL_KM2)
-    assert float(rows[(1, 7)]["area_ha"]) == pytest.approx(0.18)
+    assert float(rows[(1, 7)]["area_ha"]) == pytest.approx(2 * PIXEL_HA)
     assert float(rows[(1, 7)]["share_pct"]) == pytest.approx(2 / 11 * 100)
     assert result["NODATA_PIXELS"] == 1
     assert result["TOTAL_KM2"] == pytest.approx(11 * PIXEL_KM2)
@@ -130,9 +132,10 @@ def test_transfer_matrix_hand_computed(run, tmp_path, pair):
     header = matrix[0]
     assert header[1:5] == ["1 class 1", "2 class 2", "3 class 3", "7 class 7"]
     by_label = {r[0]: r[1:] for r in matrix[1:]}
-    assert [float(v) for v in by_label["3 class 3"][:4]] == pytest.approx([0, PIXEL_KM2, 0, PIXEL_KM2])
-    assert float(by_label["gain_km2"][3]) == pytest.approx(3 * PIXEL_KM2)  # class 7 gained 3 pixels
-    assert float(by_label["1 class 1"][5]) == pytest.approx(2 * PIXEL_KM2)  # class 1 lost 2 pixels
+    # the matrix CSV has 6 decimals of km²
+    assert [float(v) for v in by_label["3 class 3"][:4]] == pytest.approx([0, PIXEL_KM2, 0, PIXEL_KM2], abs=5e-7)
+    assert float(by_label["gain_km2"][3]) == pytest.approx(3 * PIXEL_KM2, abs=5e-7)  # class 7 gained 3 pixels
+    assert float(by_label["1 class 1"][5]) == pytest.approx(2 * PIXEL_KM2, abs=5e-7)  # class 1 lost 2 pixels
 
     change = read_raster(result["OUTPUT_CHANGE"])
     assert change[0, 1] == 107 and change[1, 0] == 302 and change[1, 3] == 0  # nodata 0
@@ -267,21 +270,21 @@ def test_carbon_stock_default_table(run, tmp_path, pair):
                                           "OUTPUT_DENSITY": str(tmp_path / "d.tif")})
     stock = {(r["year"], r["class_name"]): r for r in read_csv(result["OUTPUT"])}
     # 2000: 6 cropland (100 Mg/ha), 4 forest (275), 2 grassland (137) pixels of 0.09 ha
-    first = (6 * 100 + 4 * 275 + 2 * 137) * 0.09
+    first = (6 * 100 + 4 * 275 + 2 * 137) * PIXEL_HA
     # 2010 (11 valid pixels): 3 cropland, 5 forest, 3 construction (0)
-    last = (3 * 100 + 5 * 275) * 0.09
+    last = (3 * 100 + 5 * 275) * PIXEL_HA
     assert float(stock[("2000", "Total")]["carbon_mg"]) == pytest.approx(first)
-    assert float(stock[("2000", "Forest")]["carbon_mg"]) == pytest.approx(4 * 275 * 0.09)
-    assert float(stock[("2000", "Forest")]["area_ha"]) == pytest.approx(0.36)
+    assert float(stock[("2000", "Forest")]["carbon_mg"]) == pytest.approx(4 * 275 * PIXEL_HA)
+    assert float(stock[("2000", "Forest")]["area_ha"]) == pytest.approx(4 * PIXEL_HA)
     assert float(stock[("2010", "Total")]["carbon_mt"]) == pytest.approx(last / 1e6)
     assert result["CARBON_CHANGE_MT"] == pytest.approx((last - first) / 1e6)
     change = {r["class_name"]: float(r["change_mg"]) for r in read_csv(result["OUTPUT_CHANGE"])}
-    assert change["Grassland"] == pytest.approx(-2 * 137 * 0.09)
+    assert change["Grassland"] == pytest.approx(-2 * 137 * PIXEL_HA)
     assert change["Total"] == pytest.approx(last - first)
     transitions = {(int(r["from_class"]), int(r["to_class"])): float(r["change_mg"])
                    for r in read_csv(result["OUTPUT_TRANSITIONS"])}
-    assert transitions[(3, 2)] == pytest.approx(0.09 * (275 - 137))
-    assert transitions[(1, 7)] == pytest.approx(2 * 0.09 * (0 - 100))
+    assert transitions[(3, 2)] == pytest.approx(PIXEL_HA * (275 - 137))
+    assert transitions[(1, 7)] == pytest.approx(2 * PIXEL_HA * (0 - 100))
     density = read_raster(result["OUTPUT_DENSITY"], band=2)
     assert density[0, 0] == 100 and density[0, 1] == 0 and density[1, 3] == -9999
 
@@ -295,7 +298,7 @@ def test_carbon_stock_custom_table_and_missing_classes(run, tmp_path, pair):
     with pytest.raises(QgsProcessingException, match="CARBON_TABLE.*class codes 7"):
         run("mineland:carbonstock", params)
     result = run("mineland:carbonstock", dict(params, MISSING_AS_ZERO=True))
-    assert result["CARBON_FIRST_MT"] * 1e6 == pytest.approx((6 * 30 + 4 * 100 + 2 * 10) * 0.09)
+    assert result["CARBON_FIRST_MT"] * 1e6 == pytest.approx((6 * 30 + 4 * 100 + 2 * 10) * PIXEL_HA)
     names = {r["class_name"] for r in read_csv(result["OUTPUT"])}
     assert {"Fields", "Woods", "Meadow", "class 7", "Total"} <= names
 

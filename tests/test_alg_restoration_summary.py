@@ -7,10 +7,10 @@ which are all nodata.
 
 import numpy as np
 import pytest
-from rasters import file_digest, write_raster
+from rasters import UTM_CENTRAL_MERIDIAN_AREA_SCALE, file_digest, write_raster
 from scipy import stats
 
-PIXEL_KM2 = 0.0009
+PIXEL_KM2 = 0.0009 * UTM_CENTRAL_MERIDIAN_AREA_SCALE  # the grid is on UTM 37N's central meridian
 UTM37N = 32637
 ORIGIN = (500000.0, 1000000.0)
 

@@ -5,12 +5,11 @@ import json
 
 import numpy as np
 import pytest
-from rasters import read_raster
+from rasters import geodesic_pixel_areas, read_raster
 
 from mineland.sample.make_sample import YEARS, write_series
 from mineland.sample.qgisprocess import QgisProcess
 
-PIXEL_M2 = 900.0
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +41,9 @@ def test_transfer_matrix_matches_a_direct_count(qgis_process, classes):
     start, end = read_raster(rasters[0]), read_raster(rasters[-1])
     valid = (start != 0) & (end != 0)
     assert result["NODATA_PIXELS"] == int((~valid).sum()) == 900  # the fill strip
-    assert result["TOTAL_KM2"] == pytest.approx(valid.sum() * PIXEL_M2 / 1e6)
-    assert result["CHANGED_KM2"] == pytest.approx((valid & (start != end)).sum() * PIXEL_M2 / 1e6)
+    pixel_m2 = geodesic_pixel_areas(rasters[0])  # 30 m UTM pixels 130 km west of the central meridian
+    assert result["TOTAL_KM2"] == pytest.approx(pixel_m2[valid].sum() / 1e6, rel=1e-5)
+    assert result["CHANGED_KM2"] == pytest.approx(pixel_m2[valid & (start != end)].sum() / 1e6, rel=1e-5)
     with open(result["OUTPUT"], newline="", encoding="utf-8") as handle:
         pairs = {(int(r["from_class"]), int(r["to_class"])): int(r["pixels"]) for r in csv.DictReader(handle)}
     assert pairs[(1, 7)] == int((valid & (start == 1) & (end == 7)).sum()) > 0  # town grew over fields
@@ -63,8 +63,8 @@ def test_dynamics_and_carbon(qgis_process, classes):
     first = read_raster(rasters[0])
     density = np.zeros(8)
     density[[1, 2, 3]] = [100.0, 275.0, 137.0]  # seed 000 Table 2, Mg/ha
-    expected_mt = density[first].sum() * PIXEL_M2 / 1e4 / 1e6
-    assert result["CARBON_FIRST_MT"] == pytest.approx(expected_mt)
+    expected_mt = (density[first] * geodesic_pixel_areas(rasters[0])).sum() / 1e4 / 1e6
+    assert result["CARBON_FIRST_MT"] == pytest.approx(expected_mt, rel=1e-5)
     assert result["CARBON_CHANGE_MT"] < 0  # the pit and the town replace vegetation
 
 

@@ -233,13 +233,18 @@ def test_an_error_inside_a_task_reaches_the_client_and_leaves_no_output(client, 
     assert no_output_left(tmp_path / "cold.tif")
 
 
-@pytest.mark.parametrize("crs", ["utm", "geographic"])
+#: Grids where pixel areas vary per row (geographic, Web Mercator) and per pixel (Lambert conformal conic).
+CLUSTER_GRIDS = {"utm": {}, "geographic": {"epsg": WGS84, "origin": (10.0, 60.0), "pixel": (0.01, 0.01)},
+                 "mercator": {"epsg": 3857, "origin": (1.1e6, 8.4e6), "pixel": (1000.0, 1000.0)},
+                 "lcc": {"epsg": 2154, "origin": (2e5, 7.0e6), "pixel": (5000.0, 5000.0)}}
+
+
+@pytest.mark.parametrize("crs", sorted(CLUSTER_GRIDS))
 def test_transfer_matrix_on_the_cluster_is_the_local_one_bit_for_bit(client, tmp_path, crs):
-    kwargs = {"epsg": WGS84, "origin": (10.0, 60.0), "pixel": (0.01, 0.01)} if crs == "geographic" else {}
-    start, end = class_pair(tmp_path, 77, 52, **kwargs)
+    start, end = class_pair(tmp_path, 77, 52, **CLUSTER_GRIDS[crs])
     block_pixels = 520  # ten rows a strip: in a geographic CRS every row has its own pixel area
     sources, datasets, bands, nodatas, grid = open_stack([start, end])
-    row_areas = raster_io.row_pixel_areas_m2(grid)
+    row_areas = raster_io.pixel_areas_m2(grid)  # areas on the ellipsoid, as transfer_matrix_on_cluster uses
     _, pairs = crosstab.tabulate(bands, nodatas, grid, row_areas, periods=[(0, 1)], block_pixels=block_pixels)
     local = pairs[(0, 1)]
     ours = scaleout.tabulate_pair(client, *sources, nodatas, grid, row_areas, block_pixels=block_pixels)
@@ -262,6 +267,8 @@ def test_transfer_matrix_on_the_cluster_is_the_local_one_bit_for_bit(client, tmp
     assert_same_raster(tmp_path / "local_change.tif", tmp_path / "change.tif")
     whole = scaleout.transfer_matrix_on_cluster(start, end, scheduler=client, table_output=tmp_path / "pairs.csv")
     assert whole.pixels.tobytes() == local.pixels.tobytes()
+    # the same areas on the ellipsoid (other strips: sums in another order)
+    np.testing.assert_allclose(whole.area_m2, local.area_m2, rtol=1e-12)
     assert (tmp_path / "pairs.csv").read_text(encoding="utf-8").splitlines()[0] == "from_class,to_class,pixels,area_m2"
 
 
