@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 import numpy as np
 import pytest
 from osgeo import gdal
-from rasters import file_digest, read_raster, write_raster
+from rasters import UTM_CENTRAL_MERIDIAN_AREA_SCALE, file_digest, read_raster, write_raster
 
 from mineland.core import raster_io, styles
 
@@ -300,7 +300,8 @@ def test_disturbance_polygons_outside_or_of_zero_area_get_null(run, tmp_path, re
                                           "OUTPUT_POLYGONS": str(tmp_path / "totals.gpkg")}, feedback)
     rows = {(r["polygon_id"], r["year"]): r for r in read_rows(result["OUTPUT"])}
     a, b = covers[0][:4, :3], covers[1][:4, :3]  # polygon "in": rows 0-3, columns 0-2
-    dev = np.sum((a >= 2) & (b == 1)) * 900 / 1e6  # vegetation (2, 3, 4) → mine-related (1)
+    # vegetation (2, 3, 4) → mine-related (1); 30 m pixels on UTM 33N's central meridian, on the ellipsoid
+    dev = np.sum((a >= 2) & (b == 1)) * 900 * UTM_CENTRAL_MERIDIAN_AREA_SCALE / 1e6
     assert float(rows[("in", "2001")]["dev_km2"]) == pytest.approx(dev)
     assert float(rows[("in", "2001")]["bsp_pct"]) == pytest.approx(np.mean(b == 1) * 100)
     for name in ("out", "zero"):  # rows kept, every figure NULL (not 0 km²)
@@ -376,7 +377,7 @@ def test_carbon_and_thresholds_read_decimal_commas(run, tmp_path):
     table.write_text("lucode;c_above;c_soil\n1;12,5;0,5\n2;1.000,25;0\n", encoding="utf-8")
     result = run("mineland:carbonstock", {"INPUTS": paths, "YEARS": "2000,2010", "CARBON_TABLE": str(table),
                                           "OUTPUT": str(tmp_path / "c.csv")})
-    hectares = 30 * 30 / 1e4  # Mg/ha × ha per pixel, two pixels of each class
+    hectares = 30 * 30 * UTM_CENTRAL_MERIDIAN_AREA_SCALE / 1e4  # ha per pixel on the ellipsoid, two of each class
     assert result["CARBON_FIRST_MT"] * 1e6 == pytest.approx(2 * hectares * (13.0 + 1000.25))
 
     slope = np.array([[4.0, 12.0, 20.0, 30.0]], dtype=np.float32)
