@@ -103,7 +103,7 @@ class SeriesChart(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setObjectName("MineLandSeriesChart")
-        self.setMinimumSize(260, 200)
+        self.setMinimumSize(260, 220)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMouseTracking(True)
         font = QFont(self.font())
@@ -113,6 +113,7 @@ class SeriesChart(QWidget):
         self.quantity, self.slope_text, self.title = tr("value"), "", ""
         self.message = tr("Pick a pixel on the map")
         self._plot = QRectF()
+        self._standalone = False
         self._x_range = self._y_range = (0.0, 1.0)
 
     def set_series(self, years, values, line=None, quantity=None, slope_text="", title=""):
@@ -182,7 +183,7 @@ class SeriesChart(QWidget):
 
     def paintEvent(self, event):  # noqa: N802 (Qt's name)
         painter = QPainter(self)
-        self.paint(painter, QRectF(self.rect()), self.font())
+        self.paint(painter, QRectF(self.rect()), self.font())  # no title nor series key: the dock says both
         painter.end()
 
     def render_image(self, width, height, scale=1.0):
@@ -196,12 +197,15 @@ class SeriesChart(QWidget):
         # point sizes on a QImage follow its dots per inch: set pixels so the export looks like the dock
         font.setPixelSize(max(1, round(QFontMetricsF(self.font()).height() * 0.8 * scale)))
         painter = QPainter(image)
-        self.paint(painter, QRectF(0, 0, width, height), font, scale)
+        self.paint(painter, QRectF(0, 0, width, height), font, scale, standalone=True)
         painter.end()
         return image
 
-    def paint(self, painter, rect, font, scale=1.0):
-        """Draw the chart in ``rect`` with ``font``; lines and dots ``scale`` times their widget size."""
+    def paint(self, painter, rect, font, scale=1.0, standalone=False):
+        """Draw the chart in ``rect`` with ``font``; lines and dots ``scale`` times their widget size.
+
+        ``standalone`` (an exported image) adds the title and the series to the legend.
+        """
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(rect, QColor(Qt.GlobalColor.white))
         painter.setFont(font)
@@ -217,8 +221,10 @@ class SeriesChart(QWidget):
         line_height = metrics.height()
         y_labels = tick_labels(y_ticks)
         label_width = max(metrics.horizontalAdvance(label) for label in y_labels)
+        title = self.title if standalone else ""
+        self._standalone = standalone
         top = rect.top() + 4 * scale
-        if self.title:
+        if title:
             top += line_height + 2 * scale
         legend_top = top
         top += self._legend_height(metrics, rect.width(), scale) + 4 * scale
@@ -233,10 +239,10 @@ class SeriesChart(QWidget):
         pad = 0.5 if x_ticks[0] == self.years[0] or x_ticks[-1] == self.years[-1] else 0.0
         self._x_range = (x_ticks[0] - pad, x_ticks[-1] + pad)
         self._y_range = (y_ticks[0], y_ticks[-1])
-        if self.title:
+        if title:
             painter.setPen(TEXT_COLOUR)
             painter.drawText(QRectF(rect.left(), rect.top() + 2 * scale, rect.width(), line_height),
-                             Qt.AlignmentFlag.AlignCenter, self.title)
+                             Qt.AlignmentFlag.AlignCenter, title)
         self._draw_axes(painter, metrics, x_ticks, y_ticks, y_labels, rect, scale)
         self._draw_series(painter, scale)
         self._draw_legend(painter, metrics, QPointF(left, legend_top), rect.width() - (left - rect.left()), scale)
@@ -305,7 +311,7 @@ class SeriesChart(QWidget):
             painter.drawLine(self._to_pixel(*line[0]), self._to_pixel(*line[-1]))
 
     def _legend_entries(self):
-        entries = [("dot", self.quantity)]
+        entries = [("dot", self.quantity)] if self._standalone else []
         if sum(math.isfinite(v) for v in self.line) >= 2:
             entries.append(("line", self.slope_text))
         missing = sum(not math.isfinite(v) for v in self.values)

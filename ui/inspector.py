@@ -394,7 +394,9 @@ class PixelInspectorDock(QDockWidget):
             legend = tr("Sen's slope {slope} {unit} per year").format(slope=f"{series.sen_slope:+.4g}", unit=per_year)
         else:
             legend = tr("Sen's slope: none ({} valid years)").format(series.n_valid)
-        title = tr("Pixel row {row}, column {col}").format(row=series.row, col=series.col)
+        names = self.stack.names
+        layers = names[0] if len(names) == 1 else f"{names[0]} … {names[-1]}"
+        title = tr("{layers}: pixel row {row}, column {col}").format(layers=layers, row=series.row, col=series.col)
         return axis, legend, title
 
     def _show(self, series):
@@ -428,6 +430,7 @@ class PixelInspectorDock(QDockWidget):
                 item.setForeground(QColor(150, 150, 150))
                 item.setToolTip(tr("missing: nodata or not a number in this year"))
             table.setItem(0, column, item)
+        table.resizeColumnsToContents()
         table.setVisible(True)
         # exactly one row high: header, the row and the horizontal scroll bar
         table.setFixedHeight(table.horizontalHeader().sizeHint().height() + table.rowHeight(0)
