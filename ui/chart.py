@@ -238,7 +238,9 @@ class SeriesChart(QWidget):
             return
         pad = 0.5 if x_ticks[0] == self.years[0] or x_ticks[-1] == self.years[-1] else 0.0
         self._x_range = (x_ticks[0] - pad, x_ticks[-1] + pad)
-        self._y_range = (y_ticks[0], y_ticks[-1])
+        # a little room below and above the outer ticks: no dot sits on the axis, the missing-year marks stay clear
+        margin = (y_ticks[-1] - y_ticks[0]) * 0.06
+        self._y_range = (y_ticks[0] - margin, y_ticks[-1] + margin)
         if title:
             painter.setPen(TEXT_COLOUR)
             painter.drawText(QRectF(rect.left(), rect.top() + 2 * scale, rect.width(), line_height),
@@ -287,7 +289,7 @@ class SeriesChart(QWidget):
         for t, v in zip(self.years, self.values):
             if not math.isfinite(v):  # a grey × on the axis: the year exists but has no value
                 x = self._to_pixel(t, 0).x()
-                y = plot.bottom() - size - 2 * scale
+                y = plot.bottom() - size - 1 * scale
                 painter.drawLine(QPointF(x - size, y - size), QPointF(x + size, y + size))
                 painter.drawLine(QPointF(x - size, y + size), QPointF(x + size, y - size))
         path, drawing = QPainterPath(), False
