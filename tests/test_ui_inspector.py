@@ -431,6 +431,41 @@ def test_nice_ticks_bracket_the_data_at_round_steps(qgis_app, low, high):
     assert [float(label) for label in labels] == pytest.approx(ticks, rel=1e-2, abs=steps[0] * 1e-3)
 
 
+def test_ticks_of_impossible_axes_are_refused(qgis_app):
+    from mineland.ui.chart import nice_ticks, year_ticks
+
+    with pytest.raises(ValueError, match="axis limits must be finite"):
+        nice_ticks(0.0, math.nan)
+    with pytest.raises(ValueError, match="years must be finite and increasing"):
+        year_ticks(2020, 2010)
+
+
+def test_hovering_a_point_shows_its_value(qgis_app, monkeypatch):
+    from qgis.PyQt.QtCore import QEvent, QPointF, Qt
+    from qgis.PyQt.QtGui import QMouseEvent
+    from qgis.PyQt.QtWidgets import QApplication
+
+    from mineland.ui import chart as chart_module
+
+    shown = []  # offscreen, no tooltip window appears: record what the chart asks QToolTip to show
+    monkeypatch.setattr(chart_module, "QToolTip", SimpleNamespace(
+        showText=lambda where, text, widget: shown.append(text), hideText=lambda: shown.append(None)))
+    chart = chart_module.SeriesChart()
+    chart.resize(400, 260)
+    chart.set_series(YEARS, [0.5 * k for k in range(10)], quantity="NDVI")
+    chart.grab()
+
+    def hover(point):
+        QApplication.sendEvent(chart, QMouseEvent(QEvent.Type.MouseMove, QPointF(point), Qt.MouseButton.NoButton,
+                                                  Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier))
+
+    at = chart._to_pixel(2004, 1.5)
+    assert chart.point_near(at) == 3
+    hover(at + QPointF(3, -2))
+    hover(QPointF(2, 2))  # far from every point
+    assert shown == ["2004: 1.5 NDVI", None]
+
+
 def test_tick_labels_have_the_decimals_of_the_step(qgis_app):
     from mineland.ui.chart import tick_labels
 

@@ -172,11 +172,14 @@ class SeriesChart(QWidget):
         return f"{self.years[index]:g}: {format_value(self.values[index])} {self.quantity}"
 
     def mouseMoveEvent(self, event):  # noqa: N802 (Qt's name)
-        index = self.point_near(event.pos())
+        # Qt 6 names the positions position()/globalPosition(); Qt 5 (QGIS 3.22) pos()/globalPos()
+        qt6 = hasattr(event, "position")
+        index = self.point_near(event.position() if qt6 else event.pos())
         if index is None:
             QToolTip.hideText()
         else:
-            QToolTip.showText(event.globalPos(), self.tooltip_text(index), self)
+            where = event.globalPosition().toPoint() if qt6 else event.globalPos()
+            QToolTip.showText(where, self.tooltip_text(index), self)
         super().mouseMoveEvent(event)
 
     # -------------------------------------------------------------- drawing
@@ -190,7 +193,7 @@ class SeriesChart(QWidget):
         """The chart drawn on a ``width`` × ``height`` white QImage; ``scale`` enlarges fonts and lines."""
         width, height = int(width), int(height)
         if width < 100 or height < 80:
-            raise ValueError(f"the image must be at least 100 × 80 pixels, got {width} × {height}")
+            raise ValueError(tr("the image must be at least 100 × 80 pixels, got {} × {}").format(width, height))
         image = QImage(width, height, QImage.Format.Format_ARGB32)
         image.fill(QColor(Qt.GlobalColor.white))
         font = QFont(self.font())
