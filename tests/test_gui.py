@@ -327,9 +327,9 @@ def test_inspector_shows_the_clicked_pixel(desktop):
 
 
 def test_inspector_exports_its_chart(desktop):
-    out, facts, _, _ = desktop
     from mineland.ui.inspector import PNG_SIZE
 
+    _, facts, _, _ = desktop
     image, colours = distinct_colours(facts["inspector"]["png"])
     assert (image.width(), image.height()) == PNG_SIZE and len(colours) > 50
 

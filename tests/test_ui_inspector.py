@@ -679,3 +679,22 @@ def test_dock_look(iface, dock, singles, tmp_path):
     if keep:
         os.makedirs(keep, exist_ok=True)
         shutil.copy(path, os.path.join(keep, "inspector_chart.png"))
+
+
+@pytest.mark.parametrize("width, height", [(260, 220), (430, 240), (1200, 720)])
+def test_tick_labels_never_overlap(qgis_app, width, height):
+    from qgis.PyQt.QtGui import QFontMetricsF
+
+    from mineland.ui.chart import SeriesChart
+
+    chart = SeriesChart()
+    chart.resize(width, height)
+    chart.set_series(range(1985, 2021), np.linspace(0.2, 0.8, 36), np.linspace(0.2, 0.8, 36))
+    chart.grab()
+    x_ticks, y_ticks = chart._ticks
+    metrics = QFontMetricsF(chart.font())
+    xs = [chart._to_pixel(t, 0).x() for t in x_ticks]
+    ys = [chart._to_pixel(0, v).y() for v in y_ticks]
+    assert min(np.diff(xs)) > metrics.horizontalAdvance("2020") + 4
+    assert min(-np.diff(ys)) > metrics.height()
+    assert x_ticks[0] <= 1985 and x_ticks[-1] >= 2020 and y_ticks[0] <= 0.2 and y_ticks[-1] >= 0.8

@@ -114,6 +114,7 @@ class SeriesChart(QWidget):
         self.message = tr("Pick a pixel on the map")
         self._plot = QRectF()
         self._standalone = False
+        self._ticks = ([], [])
         self._x_range = self._y_range = (0.0, 1.0)
 
     def set_series(self, years, values, line=None, quantity=None, slope_text="", title=""):
@@ -141,13 +142,14 @@ class SeriesChart(QWidget):
     def _valid(self):
         return [(t, v) for t, v in zip(self.years, self.values) if math.isfinite(v)]
 
-    def axes(self):
-        """(x ticks, y ticks) of the current series, or None without a valid value."""
+    def axes(self, x_target=6, y_target=5):
+        """(x ticks, y ticks) of the current series, about ``x_target`` and ``y_target`` intervals; None without
+        a valid value."""
         valid = self._valid()
         if not valid:
             return None
         ys = [v for _, v in valid] + [v for v in self.line if math.isfinite(v)]
-        return year_ticks(self.years[0], self.years[-1]), nice_ticks(min(ys), max(ys))
+        return year_ticks(self.years[0], self.years[-1], x_target), nice_ticks(min(ys), max(ys), y_target)
 
     def _to_pixel(self, t, v):
         (x0, x1), (y0, y1), plot = self._x_range, self._y_range, self._plot
@@ -219,22 +221,27 @@ class SeriesChart(QWidget):
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter,
                              self.message if not self.years else tr("No valid value at this pixel"))
             return
-        x_ticks, y_ticks = axes
         metrics = QFontMetricsF(font)
         line_height = metrics.height()
-        y_labels = tick_labels(y_ticks)
-        label_width = max(metrics.horizontalAdvance(label) for label in y_labels)
         title = self.title if standalone else ""
         self._standalone = standalone
         top = rect.top() + 4 * scale
         if title:
             top += line_height + 2 * scale
-        legend_top = top
-        top += self._legend_height(metrics, rect.width(), scale) + 4 * scale
-        left = rect.left() + line_height + 4 * scale + label_width + 6 * scale
-        right = rect.right() - max(metrics.horizontalAdvance(str(x_ticks[-1])) / 2, 8 * scale)
+        legend_left = rect.left() + line_height + 4 * scale
+        legend_top, legend_width = top, rect.right() - legend_left
+        top += self._legend_height(metrics, legend_width, scale) + 4 * scale
         bottom = rect.bottom() - 2 * line_height - 8 * scale
+        # as many ticks as fit: y labels 1.6 lines apart, years 1.6 times their width apart, so none overlap
+        y_ticks = self.axes(y_target=max(2, int((bottom - top) / (1.6 * line_height))))[1]
+        y_labels = tick_labels(y_ticks)
+        label_width = max(metrics.horizontalAdvance(label) for label in y_labels)
+        left = legend_left + label_width + 6 * scale
+        year_width = metrics.horizontalAdvance(str(axes[0][-1]))
+        right = rect.right() - max(year_width / 2, 8 * scale)
+        x_ticks = self.axes(x_target=max(1, int((right - left) / (1.6 * year_width))))[0]
         self._plot = QRectF(QPointF(left, top), QPointF(right, bottom))
+        self._ticks = (x_ticks, y_ticks)
         if self._plot.width() < 20 or self._plot.height() < 20:
             painter.setPen(AXIS_COLOUR)
             painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, tr("Enlarge the panel to see the chart"))
@@ -250,7 +257,7 @@ class SeriesChart(QWidget):
                              Qt.AlignmentFlag.AlignCenter, title)
         self._draw_axes(painter, metrics, x_ticks, y_ticks, y_labels, rect, scale)
         self._draw_series(painter, scale)
-        self._draw_legend(painter, metrics, QPointF(left, legend_top), rect.width() - (left - rect.left()), scale)
+        self._draw_legend(painter, metrics, QPointF(legend_left, legend_top), legend_width, scale)
 
     def _draw_axes(self, painter, metrics, x_ticks, y_ticks, y_labels, rect, scale):
         plot, height = self._plot, metrics.height()
