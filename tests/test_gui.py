@@ -11,7 +11,7 @@ screenshots, writes what it found to facts.json and quits QGIS. This test
 then checks those facts and the screenshots.
 
 Set MINELAND_SCREENSHOTS=<folder> to keep the screenshots (docs/*.png come from
-such a run).
+such a run; docs/inspector_chart.png is its inspector_dock.png).
 """
 
 import json
@@ -21,6 +21,7 @@ import signal
 import subprocess
 import time
 
+import numpy as np
 import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -177,6 +178,11 @@ def main():
         "chart_points": len(dock.chart.values), "years": dock.years_edit.text(),
         "stack": dock.stack_label.text(), "labels": {key: label.text() for key, label in dock.labels.items()},
         "map_tool_active": canvas.mapTool() is dock.tool, "marker": dock.marker is not None,
+        "axis": dock.chart.quantity, "sen_legend": dock.chart.slope_text, "axes": dock.chart.axes(),
+        "table": [dock.value_table.item(0, c).text() for c in range(dock.value_table.columnCount())],
+        "exports_enabled": dock.csv_button.isEnabled() and dock.png_button.isEnabled(),
+        "csv": dock.export_csv(os.path.join(OUT, "pixel.csv")),
+        "png": dock.export_png(os.path.join(OUT, "inspector_export.png")),
     }
     facts["messages"] = [item.text() for item in iface.messageBar().items()]
     grab("inspector.png")
@@ -257,7 +263,7 @@ def desktop(tmp_path_factory):
     keep = os.environ.get("MINELAND_SCREENSHOTS")
     if keep:
         os.makedirs(keep, exist_ok=True)
-        for name in ("inspector.png", "inspector_dock.png", "toolbox.png"):
+        for name in ("inspector.png", "inspector_dock.png", "inspector_export.png", "toolbox.png"):
             shutil.copy(out / name, os.path.join(keep, name))
     return out, facts, done, seconds
 
@@ -306,6 +312,26 @@ def test_inspector_shows_the_clicked_pixel(desktop):
     assert labels["class"] == expected.restoration_name
     assert expected.sen_slope > 0 and expected.restoration_code in ("SAI", "SCI")  # the reclaimed ring
     assert facts["messages"] == []
+    # the chart's axes, legend and values; the exports
+    assert shown["axis"] == "NDVI"  # the layer's name without its years (the bands are named by year)
+    assert shown["sen_legend"] == f"Sen's slope {expected.sen_slope:+.4g} NDVI per year"
+    x_ticks, y_ticks = shown["axes"]
+    assert x_ticks[0] <= 2009 and x_ticks[-1] >= 2020 and all(isinstance(t, int) for t in x_ticks)
+    assert y_ticks[0] <= np.nanmin(expected.values) and y_ticks[-1] >= np.nanmax(expected.values)
+    assert shown["table"] == [f"{v:.4g}" for v in expected.values]
+    assert shown["exports_enabled"]
+    with open(shown["csv"], encoding="utf-8") as handle:
+        lines = handle.read().splitlines()
+    assert f"# mann_kendall_z: {expected.z!r}" in lines and "year,value,valid" in lines
+    assert lines[-1] == f"2020,{expected.values[-1]!r},1"
+
+
+def test_inspector_exports_its_chart(desktop):
+    from mineland.ui.inspector import PNG_SIZE
+
+    _, facts, _, _ = desktop
+    image, colours = distinct_colours(facts["inspector"]["png"])
+    assert (image.width(), image.height()) == PNG_SIZE and len(colours) > 50
 
 
 @pytest.mark.parametrize("name, minimum", [("inspector.png", 200), ("toolbox.png", 20), ("inspector_dock.png", 20)])

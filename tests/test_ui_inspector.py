@@ -406,3 +406,295 @@ def test_rasters_not_from_files_are_refused(qgis_app):
     assert raster_file_problem(web) == ("'OpenStreetMap' is not a raster file (its data come from 'wms'); "
                                         "save it as a GeoTIFF first")
     assert "is not a raster layer" in raster_file_problem(None)
+
+
+# ------------------------------------------------------------------ axes: ticks by pure functions
+
+@pytest.mark.parametrize("low, high", [(0.5281, 0.7506), (-3.2, 41.0), (0.0, 1.0), (1e-5, 3e-5), (12345.0, 12990.0),
+                                       (-0.02, -0.001), (7.0, 7.0), (0.0, 0.0), (-250.0, 1e6)])
+def test_nice_ticks_bracket_the_data_at_round_steps(qgis_app, low, high):
+    from mineland.ui.chart import nice_ticks, tick_labels
+
+    ticks = nice_ticks(low, high)
+    assert ticks[0] <= low and ticks[-1] >= high
+    assert 3 <= len(ticks) <= 8
+    steps = np.diff(ticks)
+    assert steps == pytest.approx(np.full(steps.size, steps[0]), rel=1e-9)
+    mantissa = steps[0] / 10.0 ** math.floor(math.log10(steps[0]))
+    assert min(abs(mantissa - m) for m in (1, 2, 5, 10)) < 1e-6  # 1, 2 or 5 × 10^k
+    if high > low:  # no useless tick outside the data (a constant series is widened around its value)
+        assert ticks[1] > low and ticks[-2] < high
+    else:
+        assert ticks[0] < low < ticks[-1]
+    labels = tick_labels(ticks)
+    assert len(set(labels)) == len(labels)  # enough decimals to tell the ticks apart
+    assert [float(label) for label in labels] == pytest.approx(ticks, rel=1e-2, abs=steps[0] * 1e-3)
+
+
+def test_ticks_of_impossible_axes_are_refused(qgis_app):
+    from mineland.ui.chart import nice_ticks, year_ticks
+
+    with pytest.raises(ValueError, match="axis limits must be finite"):
+        nice_ticks(0.0, math.nan)
+    with pytest.raises(ValueError, match="years must be finite and increasing"):
+        year_ticks(2020, 2010)
+
+
+def test_hovering_a_point_shows_its_value(qgis_app, monkeypatch):
+    from qgis.PyQt.QtCore import QEvent, QPointF, Qt
+    from qgis.PyQt.QtGui import QMouseEvent
+    from qgis.PyQt.QtWidgets import QApplication
+
+    from mineland.ui import chart as chart_module
+
+    shown = []  # offscreen, no tooltip window appears: record what the chart asks QToolTip to show
+    monkeypatch.setattr(chart_module, "QToolTip", SimpleNamespace(
+        showText=lambda where, text, widget: shown.append(text), hideText=lambda: shown.append(None)))
+    chart = chart_module.SeriesChart()
+    chart.resize(400, 260)
+    chart.set_series(YEARS, [0.5 * k for k in range(10)], quantity="NDVI")
+    chart.grab()
+
+    def hover(point):
+        QApplication.sendEvent(chart, QMouseEvent(QEvent.Type.MouseMove, QPointF(point), Qt.MouseButton.NoButton,
+                                                  Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier))
+
+    at = chart._to_pixel(2004, 1.5)
+    assert chart.point_near(at) == 3
+    hover(at + QPointF(3, -2))
+    hover(QPointF(2, 2))  # far from every point
+    assert shown == ["2004: 1.5 NDVI", None]
+
+
+def test_tick_labels_have_the_decimals_of_the_step(qgis_app):
+    from mineland.ui.chart import tick_labels
+
+    assert tick_labels([0.55, 0.6, 0.65, 0.7]) == ["0.55", "0.60", "0.65", "0.70"]
+    assert tick_labels([0.0, 500.0, 1000.0]) == ["0", "500", "1000"]
+    assert tick_labels([-0.02, -0.01, 0.0]) == ["-0.02", "-0.01", "0.00"]
+
+
+@pytest.mark.parametrize("first, last", [(2009, 2020), (1985, 2020), (2001, 2002), (2005, 2005), (1, 10),
+                                         (1990, 1991.5), (2000, 2100)])
+def test_year_ticks_are_whole_years_bracketing_the_series(qgis_app, first, last):
+    from mineland.ui.chart import year_ticks
+
+    ticks = year_ticks(first, last)
+    assert all(isinstance(t, int) for t in ticks)
+    assert ticks[0] <= first and ticks[-1] >= last
+    assert 2 <= len(ticks) <= 8
+    steps = set(np.diff(ticks).tolist())
+    assert len(steps) == 1 and steps.pop() >= 1
+
+
+def test_chart_axes_cover_the_values_and_the_line(qgis_app):
+    from mineland.ui.chart import SeriesChart
+
+    chart = SeriesChart()
+    values = [0.61, np.nan, 0.58, 0.66, 0.70, 0.69]
+    chart.set_series(range(2015, 2021), values, [0.57 + 0.03 * k for k in range(6)])
+    x_ticks, y_ticks = chart.axes()
+    assert x_ticks[0] <= 2015 and x_ticks[-1] >= 2020 and all(isinstance(t, int) for t in x_ticks)
+    assert y_ticks[0] <= 0.57 and y_ticks[-1] >= 0.72  # the line's end is above every value
+
+
+@pytest.mark.parametrize("names, quantity", [(["ndvi_2001", "ndvi_2002"], "ndvi"), (["NDVI 2009-2020"], "NDVI"),
+                                             (["2009", "2010"], ""), (["EVI 2003 (Landsat)"], "EVI (Landsat)"),
+                                             (["ndvi_2001", "evi_2002"], "")])
+def test_quantity_is_what_the_names_share_without_years(qgis_app, names, quantity):
+    from mineland.ui.inspector import quantity_of
+
+    assert quantity_of(names) == quantity
+
+
+# ------------------------------------------------------------------ values readable, export
+
+def read_export(path):
+    """(header dict, rows) of a CSV written by export_csv."""
+    header, lines = {}, []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if line.startswith("# "):
+                key, _, value = line[2:].rstrip("\n").partition(": ")
+                header[key] = value
+            else:
+                lines.append(line)
+    import csv
+
+    return header, list(csv.DictReader(lines))
+
+
+def test_csv_export_holds_the_series_and_its_statistics(iface, dock, singles, tmp_path):
+    from qgis.core import QgsPointXY
+
+    pymannkendall = pytest.importorskip("pymannkendall")
+    paths, layers = singles
+    dock.set_layers(layers)
+    assert not dock.csv_button.isEnabled() and not dock.png_button.isEnabled()
+    with pytest.raises(ValueError, match="Pick a pixel on the map first"):
+        dock.export_csv(str(tmp_path / "none.csv"))
+    dock.inspect_at(QgsPointXY(*centre(2, 3)))  # two missing years
+    assert dock.csv_button.isEnabled() and dock.png_button.isEnabled()
+    path = dock.export_csv(str(tmp_path / "pixel.csv"))
+    header, rows = read_export(path)
+
+    raw = cube()[:, 2, 3].astype(np.float64)
+    valid = raw != NODATA
+    assert [int(r["year"]) for r in rows] == YEARS
+    assert [int(r["valid"]) for r in rows] == valid.astype(int).tolist()
+    assert [float(r["value"]) for r in rows if r["value"]] == raw[valid].tolist()  # full precision
+    assert [r["value"] for r in rows if r["valid"] == "0"] == ["", ""]
+
+    # independently: pymannkendall on the valid values, Sen's slope as the median of pairwise slopes in real years
+    mk = pymannkendall.original_test(raw[valid])
+    assert float(header["mann_kendall_s"]) == mk.s
+    assert float(header["var_s"]) == pytest.approx(mk.var_s)
+    assert float(header["mann_kendall_z"]) == pytest.approx(mk.z)
+    assert float(header["p_two_sided"]) == pytest.approx(mk.p)
+    assert float(header["kendall_tau"]) == pytest.approx(mk.Tau)
+    t, v = np.array(YEARS, float)[valid], raw[valid]
+    i, j = np.triu_indices(t.size, 1)
+    slope = np.median((v[j] - v[i]) / (t[j] - t[i]))
+    assert float(header["sen_slope_per_year"]) == pytest.approx(slope) == pytest.approx(0.5)
+    intercept = float(header["intercept"])
+    assert intercept == pytest.approx(np.median(v - slope * (t - int(header["intercept_year"]))))
+    expected = inspect.inspect_pixel(paths, *centre(2, 3), years=YEARS)
+    assert float(header["hurst"]) == expected.hurst
+    assert header["class_code"] == expected.restoration_code and header["class"] == expected.restoration_name
+    assert int(header["n_valid"]) == 8 == expected.n_valid and int(header["n_years"]) == 10
+    assert (int(header["row"]), int(header["column"])) == (2, 3) and header["crs"] == "EPSG:32633"
+    assert header["quantity"] == "ndvi" and header["unit"] == ""
+    assert (int(header["min_valid"]), float(header["alpha"])) == (8, 0.05)
+
+
+def test_value_table_and_tooltips_show_each_year(iface, dock, singles):
+    from qgis.core import QgsPointXY
+
+    dock.set_layers(singles[1])
+    dock.inspect_at(QgsPointXY(*centre(2, 3)))
+    table = dock.value_table
+    assert table.isVisible() and table.rowCount() == 1 and table.columnCount() == 10
+    assert [table.horizontalHeaderItem(c).text() for c in range(10)] == [str(y) for y in YEARS]
+    assert table.verticalHeaderItem(0).text() == "ndvi"
+    shown = [table.item(0, c).text() for c in range(10)]
+    assert shown == [f"{0.5 * k:.4g}" if k not in (1, 4) else "—" for k in range(10)]
+
+    chart = dock.chart
+    chart.resize(400, 260)
+    chart.grab()  # lays the plot out
+    point = chart._to_pixel(2003, 1.0)
+    assert chart.point_near(point) == 2
+    assert chart.point_near(chart._to_pixel(2002, 0.5)) is None  # a missing year has no point
+    assert chart.tooltip_text(2) == "2003: 1 ndvi"
+
+
+def test_axis_title_carries_the_gdal_unit(iface, dock, tmp_path, project):
+    from qgis.core import QgsPointXY
+
+    path = write_raster(tmp_path / "lst.tif", cube(), nodata=NODATA)
+    ds = gdal.Open(path, gdal.GA_Update)
+    for k in range(10):
+        ds.GetRasterBand(k + 1).SetUnitType("K")
+    ds = None
+    dock.set_layers([add_raster(project, path, "LST 2001-2010")])
+    dock.years_edit.setText(",".join(map(str, YEARS)))
+    dock.inspect_at(QgsPointXY(*centre(0, 1)))
+    assert dock.chart.quantity == "LST (K)"
+    assert dock.chart.slope_text == "Sen's slope -2 K per year"
+
+
+def test_png_export_is_the_chart_at_the_size_asked(iface, dock, singles, tmp_path):
+    from qgis.core import QgsPointXY
+    from qgis.PyQt.QtGui import QColor, QImage
+
+    from mineland.ui.inspector import PNG_SIZE
+
+    dock.set_layers(singles[1])
+    with pytest.raises(ValueError, match="Pick a pixel on the map first"):
+        dock.export_png(str(tmp_path / "none.png"))
+    dock.inspect_at(QgsPointXY(*centre(0, 0)))
+    path = dock.export_png(str(tmp_path / "chart.png"), 800, 500)
+    image = QImage(path)
+    assert (image.width(), image.height()) == (800, 500)
+    colours = {image.pixel(x, y) for x in range(0, 800, 3) for y in range(0, 500, 3)}
+    assert len(colours) > 50
+    reds = sum(QColor(image.pixel(x, y)).red() > 180 and QColor(image.pixel(x, y)).green() < 90
+               for x in range(0, 800, 2) for y in range(0, 500, 2))
+    blues = sum(QColor(image.pixel(x, y)).blue() > 150 and QColor(image.pixel(x, y)).red() < 80
+                for x in range(0, 800, 2) for y in range(0, 500, 2))
+    assert reds > 50 and blues > 50  # the Sen's slope line and the series
+    default = QImage(dock.export_png(str(tmp_path / "default.png")))
+    assert (default.width(), default.height()) == PNG_SIZE
+    with pytest.raises(ValueError, match="at least 100 × 80 pixels"):
+        dock.export_png(str(tmp_path / "tiny.png"), 50, 40)
+
+
+def test_export_buttons_ask_for_a_file(iface, dock, singles, tmp_path, monkeypatch):
+    from qgis.core import QgsPointXY
+    from qgis.PyQt.QtGui import QImage
+    from qgis.PyQt.QtWidgets import QFileDialog
+
+    dock.set_layers(singles[1])
+    dock.inspect_at(QgsPointXY(*centre(0, 0)))
+    asked = []
+
+    def answer(parent, caption, folder, file_filter):
+        asked.append((caption, folder, file_filter))
+        return str(tmp_path / ("table" if "CSV" in caption else "figure")), file_filter
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", answer)
+    dock.csv_button.click()
+    dock.png_button.click()
+    assert (tmp_path / "table.csv").exists() and not QImage(str(tmp_path / "figure.png")).isNull()
+    assert asked[0][1] == str(tmp_path / "pixel_row0_col0.csv")  # beside the rasters
+    assert iface.messages() == [f"Saved {tmp_path / 'table.csv'}", f"Saved {tmp_path / 'figure.png'}"]
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: (str(tmp_path / "missing" / "x.csv"), ""))
+    dock.csv_button.click()
+    assert iface.messages()[-1].startswith("Export failed:")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a: ("", ""))  # cancelled
+    dock.png_button.click()
+    assert len(iface.messages()) == 3
+
+
+def test_dock_look(iface, dock, singles, tmp_path):
+    """The dock as a user sees it, grabbed offscreen (kept in MINELAND_SCREENSHOTS when set)."""
+    import os
+    import shutil
+
+    from qgis.core import QgsPointXY
+    from qgis.PyQt.QtWidgets import QApplication
+
+    dock.set_layers(singles[1])
+    dock.inspect_at(QgsPointXY(*centre(2, 3)))
+    iface.window.resize(1100, 820)
+    iface.window.resizeDocks([dock], [430], 1)  # Qt.Orientation.Horizontal
+    QApplication.processEvents()
+    path = str(tmp_path / "inspector_chart.png")
+    assert dock.grab().save(path)
+    image = dock.grab().toImage()
+    assert image.width() >= 400 and dock.chart.height() >= 200
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 3) for y in range(0, image.height(), 3)}
+    assert len(colours) > 50
+    keep = os.environ.get("MINELAND_SCREENSHOTS")
+    if keep:
+        os.makedirs(keep, exist_ok=True)
+        shutil.copy(path, os.path.join(keep, "inspector_chart.png"))
+
+
+@pytest.mark.parametrize("width, height", [(260, 220), (430, 240), (1200, 720)])
+def test_tick_labels_never_overlap(qgis_app, width, height):
+    from qgis.PyQt.QtGui import QFontMetricsF
+
+    from mineland.ui.chart import SeriesChart
+
+    chart = SeriesChart()
+    chart.resize(width, height)
+    chart.set_series(range(1985, 2021), np.linspace(0.2, 0.8, 36), np.linspace(0.2, 0.8, 36))
+    chart.grab()
+    x_ticks, y_ticks = chart._ticks
+    metrics = QFontMetricsF(chart.font())
+    xs = [chart._to_pixel(t, 0).x() for t in x_ticks]
+    ys = [chart._to_pixel(0, v).y() for v in y_ticks]
+    assert min(np.diff(xs)) > metrics.horizontalAdvance("2020") + 4
+    assert min(-np.diff(ys)) > metrics.height()
+    assert x_ticks[0] <= 1985 and x_ticks[-1] >= 2020 and y_ticks[0] <= 0.2 and y_ticks[-1] >= 0.8

@@ -1,8 +1,17 @@
 """A map tool that reports the clicked point in the CRS of a raster stack."""
 
-from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsCsException, QgsPointXY, QgsProject
+from qgis.core import (
+    Qgis,
+    QgsCoordinateReferenceSystem,
+    QgsCoordinateTransform,
+    QgsCsException,
+    QgsPointXY,
+    QgsProject,
+)
 from qgis.gui import QgsMapTool
 from qgis.PyQt.QtCore import Qt, pyqtSignal
+
+from . import tr
 
 
 class PixelPickTool(QgsMapTool):
@@ -18,29 +27,30 @@ class PixelPickTool(QgsMapTool):
     def __init__(self, canvas):
         super().__init__(canvas)
         self.target_crs = QgsCoordinateReferenceSystem()
-        self.setCursor(Qt.CrossCursor)
+        self.setCursor(Qt.CursorShape.CrossCursor)
 
     def set_target_crs(self, crs):
         self.target_crs = QgsCoordinateReferenceSystem(crs)
 
     def canvasReleaseEvent(self, event):  # noqa: N802 (Qt's name)
-        if event.button() == Qt.LeftButton:
+        if event.button() == Qt.MouseButton.LeftButton:
             self.pick(event.mapPoint())
 
     def pick(self, map_point):
         """Emit :attr:`picked` for ``map_point`` given in the canvas CRS."""
         map_point = QgsPointXY(map_point)
         try:
-            point = self._transform(map_point, QgsCoordinateTransform.ForwardTransform)
+            point = self._transform(map_point, Qgis.TransformDirection.Forward)
         except QgsCsException as err:
-            self.failed.emit(f"the point ({map_point.x():.6g}, {map_point.y():.6g}) of the map cannot be "
-                             f"transformed to {self.target_crs.authid() or self.target_crs.description()}: {err}")
+            self.failed.emit(tr("the point ({x}, {y}) of the map cannot be transformed to {crs}: {error}").format(
+                x=f"{map_point.x():.6g}", y=f"{map_point.y():.6g}",
+                crs=self.target_crs.authid() or self.target_crs.description(), error=err))
             return
         self.picked.emit(point)
 
     def to_canvas(self, point):
         """``point`` from the target CRS to the canvas CRS (QgsCsException when it cannot be)."""
-        return self._transform(QgsPointXY(point), QgsCoordinateTransform.ReverseTransform)
+        return self._transform(QgsPointXY(point), Qgis.TransformDirection.Reverse)
 
     def _transform(self, point, direction):
         canvas_crs = self.canvas().mapSettings().destinationCrs()
