@@ -22,7 +22,7 @@ from qgis.core import (
 from . import styling
 from .common import MineLandAlgorithm, area_measurer, fail, repaired_polygons, run_child, wants_output, write_table
 
-HELP = """A square grid (fishnet) over a study area, with the mining density of every cell, as seed 002 §2 builds it (100 km cells; density = mine area in the cell / cell area × 100).
+HELP = """A square grid (fishnet) over a study area, with the mining density of every cell, as Han et al. (2025) §2 build it (100 km cells; density = mine area in the cell / cell area × 100).
 
 <b>Study area</b> STUDY_AREA (polygons) or EXTENT; with STUDY_AREA only the cells that intersect it are kept, and CLIP cuts them to its outline (the cell area is then the clipped area).
 <b>Grid CRS</b> CELL_SIZE is in metres. The grid is laid out in GRID_CRS when given (it must be projected, in metres); otherwise in the study area's CRS when that is projected in metres; otherwise (a geographic CRS) in a Lambert azimuthal equal-area projection centred on the study area, so that cells are equal-area squares. Cells are aligned on multiples of CELL_SIZE.
@@ -47,7 +47,7 @@ class FishnetAlgorithm(MineLandAlgorithm):
                  "Extent to cover when STUDY_AREA is not given.")
         self.add(QgsProcessingParameterNumber("CELL_SIZE", "Cell size (m)", QgsProcessingParameterNumber.Double,
                                               100000.0, minValue=1.0),
-                 "Side of the square cells in metres (default 100 km, as seed 002).")
+                 "Side of the square cells in metres (default 100 km, as Han et al. 2025).")
         self.add(QgsProcessingParameterCrs("GRID_CRS", "Grid CRS (projected, metres)", optional=True),
                  "CRS of the grid. Empty: the study area's CRS if projected in metres, else a Lambert azimuthal "
                  "equal-area projection centred on the study area.", advanced=True)
