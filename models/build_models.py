@@ -127,7 +127,9 @@ class ModelBuilder:
 
     def build(self):
         self._outputs_read_downstream_are_mandatory()
-        self.model.setHelpContent({key: rich_text(text) for key, text in self.help.items()})
+        help_content = {key: rich_text(text) for key, text in self.help.items()}
+        help_content["ALG_DESC"] += "<br><br>" + references_html(self.model.name())  # as the algorithms' help
+        self.model.setHelpContent(help_content)
         self.model.setParameterOrder(self.order)  # as an analyst reads them, not by id
         return self.model
 
@@ -146,6 +148,13 @@ class ModelBuilder:
                     output.setMandatory(True)
             self.model.childAlgorithm(child_id).setModelOutputs(outputs)
         self.model.updateDestinationParameters()
+
+
+def references_html(name):
+    """The "References" paragraph of model ``name`` (algorithms/references.py, shared with the algorithms)."""
+    from mineland.algorithms.references import references_html as plugin_references
+
+    return plugin_references(name)
 
 
 def rich_text(text):
@@ -313,8 +322,8 @@ def mining_hotspots():
     b = ModelBuilder("mining_hotspots", (
         "The spatial pattern of mining as Han et al. (2025) map it: a fishnet of square cells over the study area "
         "with the mining density of every cell (density_pct, mine area / cell area; mineland:fishnet) → global "
-        "and local Moran's I of the density (mineland:moran, with the Moran scatter plot in an HTML report) → Getis-Ord "
-        "Gi* hot and cold spots of the density (mineland:hotspots). Both statistics use the same spatial "
+        "and local Moran's I of the density (mineland:moran, with the Moran scatter plot in an HTML report) → "
+        "Getis-Ord Gi* hot and cold spots of the density (mineland:hotspots). Both statistics use the same spatial "
         "weights; Moran's are row-standardised, Gi*'s binary, as in Han et al. (2025)."))
     b.input(QgsProcessingParameterFeatureSource("STUDY_AREA", "Study area", POLYGONS),
             "Polygons of the study area (e.g. provinces), any CRS; cells not touching it are dropped.", (120, 60))
@@ -380,8 +389,8 @@ def desertification_sensitivity():
     b = ModelBuilder("desertification_sensitivity", (
         "Desertification sensitivity as Han et al. (2025) grade it, with the most common factors: each factor "
         "raster given is graded 1 (low) … 4 (high) at the bounds of their Table 6, the grades are summed into a "
-        "score and the score is classed 1 low, 2 moderate, 3 relatively high, 4 high (mineland:desertification); the area "
-        "and share of each class inside the mining patches are tabulated. All factors are optional (give at "
+        "score and the score is classed 1 low, 2 moderate, 3 relatively high, 4 high (mineland:desertification); the "
+        "area and share of each class inside the mining patches are tabulated. All factors are optional (give at "
         "least one) and must share one grid. With a few factors the score is smaller than the 13-factor score of "
         "Han et al. (2025), so natural breaks are the default here; their fixed breaks (28, 31, 34) suit all 13 "
         "factors, which mineland:desertification takes."))
