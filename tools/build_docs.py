@@ -14,6 +14,7 @@ tests/test_docs.py rebuilds the page and fails when the committed one differs.
 
 import html
 import os
+import re
 import sys
 import tempfile
 
@@ -62,6 +63,15 @@ same list appears at the end of the algorithm's help in its dialog), and MineLan
 """
 
 
+#: A choice marked as unavailable on this machine ("… (needs pymannkendall, not installed)"): the page
+#: describes what MineLand offers, whatever the machine that builds it has installed.
+_NOT_INSTALLED = re.compile(r" \(needs [^()]*, not installed\)")
+
+
+def options_of(definition):
+    return [_NOT_INSTALLED.sub("", option) for option in definition.options()]
+
+
 def text(value):
     return html.escape(str(value), quote=False)
 
@@ -71,7 +81,7 @@ def default_text(definition):
     value = definition.defaultValue()
     if value is None or (hasattr(value, "isNull") and value.isNull()):
         return ""
-    options = definition.options() if definition.type() == "enum" else None
+    options = options_of(definition) if definition.type() == "enum" else None
     if options and isinstance(value, int) and 0 <= value < len(options):
         return f"{value} ({options[value]})"
     if isinstance(value, (list, tuple)):
@@ -82,7 +92,7 @@ def default_text(definition):
 def type_text(definition):
     kind = definition.type()
     if kind == "enum":
-        options = "; ".join(f"{i} {option}" for i, option in enumerate(definition.options()))
+        options = "; ".join(f"{i} {option}" for i, option in enumerate(options_of(definition)))
         return f"enum: {options}"
     return kind
 
