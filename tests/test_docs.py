@@ -100,8 +100,8 @@ def test_no_user_facing_text_cites_seed_numbers_or_methods_notes(provider):
         text = open(path, encoding="utf-8").read()
         found += [(os.path.basename(path), m.group()) for m in DEVELOPER_ONLY.finditer(text)]
     # messages, labels and report texts written in the code (comments and docstrings are for developers)
-    modules = glob.glob(os.path.join(ROOT, "algorithms", "*.py")) + glob.glob(os.path.join(ROOT, "ui", "*.py")) + [
-        os.path.join(ROOT, "plugin.py"), os.path.join(ROOT, "core", "reclass.py"), os.path.join(ROOT, "core", "report.py")]
+    modules = [os.path.join(ROOT, "plugin.py")] + [path for folder in ("algorithms", "core", "ui", "processing_provider")
+                                                  for path in glob.glob(os.path.join(ROOT, folder, "*.py"))]
     for path in modules:
         found += [(f"{os.path.basename(path)}:{line}", DEVELOPER_ONLY.search(text).group())
                   for line, text in source_strings(path) if DEVELOPER_ONLY.search(text)]
