@@ -100,7 +100,8 @@ def test_no_user_facing_text_cites_seed_numbers_or_methods_notes(provider):
         text = open(path, encoding="utf-8").read()
         found += [(os.path.basename(path), m.group()) for m in DEVELOPER_ONLY.finditer(text)]
     # messages, labels and report texts written in the code (comments and docstrings are for developers)
-    modules = [os.path.join(ROOT, "plugin.py")] + [path for folder in ("algorithms", "core", "ui", "processing_provider")
+    folders = ("algorithms", "core", "ui", "processing_provider")
+    modules = [os.path.join(ROOT, "plugin.py")] + [path for folder in folders
                                                   for path in glob.glob(os.path.join(ROOT, folder, "*.py"))]
     for path in modules:
         found += [(f"{os.path.basename(path)}:{line}", DEVELOPER_ONLY.search(text).group())
