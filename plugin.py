@@ -86,10 +86,10 @@ class MineLandPlugin:
         return toolbox
 
     def show_help(self):
-        """The README (algorithms, inputs, reliability) in a small window; works offline."""
-        from .ui.help import show_readme
+        """The user documentation (introduction, every algorithm and model, references) in a window; offline."""
+        from .ui.help import show_documentation
 
-        return show_readme(os.path.join(HERE, "README.md"), self.iface.mainWindow())
+        return show_documentation(os.path.join(HERE, "docs", "algorithms.html"), self.iface.mainWindow())
 
     def unload(self):
         for action in self.actions:

@@ -37,7 +37,7 @@ from .common import (
     write_table,
 )
 
-HELP = """Accuracy of a class map (e.g. the restoration classes of mineland:trend) against reference points whose true class is known, e.g. read from high-resolution imagery (seed 004 §2.5, seed 001 §2.4; METHODS.md §3).
+HELP = """Accuracy of a class map (e.g. the restoration classes of mineland:trend) against reference points whose true class is known, e.g. read from high-resolution imagery (MLRI study §2.5; Xu et al. 2025, §2.4).
 
 Each point takes the class of the raster pixel it falls in (points in another CRS are reprojected to the raster's CRS; a point on the edge between two pixels takes the pixel to its right or below, as GDAL does). Skipped, counted in N_SKIPPED and reported in a warning: points with a NULL (or empty) reference, empty geometries, multi-point geometries with more than one point, points that cannot be reprojected, points outside the raster and points on raster nodata. The reference field may be numeric or text, but every non-NULL value must be a whole-number class code.
 

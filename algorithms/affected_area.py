@@ -13,7 +13,7 @@ from qgis.core import (
 from ..core import footprint
 from .common import MineLandAlgorithm, chosen_fields, fail, is_null, numeric_cell, write_table
 
-HELP = """Estimates the area affected by mining in a region from the affected area and the production of a few surveyed mines, as seed 003 estimates China's open-pit coal footprint: five mines affect 1,679.60 km² for 142 Mt of coal; scaled to the country's 1.06 billion t (1,060 Mt) that is about 12,502 km² (the printed 12,502.37 implies 142.4 Mt for the five).
+HELP = """Estimates the area affected by mining in a region from the affected area and the production of a few surveyed mines, as Dong et al. (2025) estimate China's open-pit coal footprint: five mines affect 1,679.60 km² for 142 Mt of coal; scaled to the country's 1.06 billion t (1,060 Mt) that is about 12,502 km² (the printed 12,502.37 implies 142.4 Mt for the five).
 
 ratio = Σ A_i / Σ Q_i (area per unit production, pooled: large mines weigh more); estimate = ratio · TOTAL_PRODUCTION.
 <b>Spread</b> min and max of (A_i / Q_i) · TOTAL_PRODUCTION over the surveyed mines, and a bootstrap percentile interval (CONFIDENCE, default 95 %): the mines resampled with replacement REPLICATES times (seeded by SEED, so runs repeat), the pooled ratio of each resample times the total. With one mine there is no spread (NULL).
@@ -25,7 +25,7 @@ Rows with a NULL area or production are skipped (with a warning); a production �
 
 class AffectedAreaAlgorithm(MineLandAlgorithm):
     NAME = "affectedarea"
-    DISPLAY_NAME = "Affected area scaled by production (seed 003)"
+    DISPLAY_NAME = "Affected area scaled by production"
     GROUP = "mines"
     HELP = HELP
 
@@ -41,7 +41,7 @@ class AffectedAreaAlgorithm(MineLandAlgorithm):
                  "Production of each surveyed mine (e.g. Mt/yr), > 0.")
         self.add(QgsProcessingParameterNumber("TOTAL_PRODUCTION", "Total production of the region",
                                               QgsProcessingParameterNumber.Double, 1060.0, minValue=0),
-                 "Production of the region in the unit of PRODUCTION_FIELD (seed 003: 1,060 Mt in 2022), > 0.")
+                 "Production of the region in the unit of PRODUCTION_FIELD (Dong et al. 2025: 1,060 Mt in 2022), > 0.")
         self.add(QgsProcessingParameterNumber("CONFIDENCE", "Confidence of the bootstrap interval",
                                               QgsProcessingParameterNumber.Double, 0.95, minValue=0.5, maxValue=0.999),
                  "Width of the percentile interval, e.g. 0.95.", advanced=True)

@@ -30,14 +30,14 @@ from .common import (
     write_table,
 )
 
-HELP = """Carbon stock of each class at each date: P = S × (C_above + C_below + C_soil + C_dead), S the class area in hectares, densities in Mg/ha, so P in Mg (= t); carbon_mt = P / 10⁶ (seed 000, METHODS.md §1).
+HELP = """Carbon stock of each class at each date: P = S × (C_above + C_below + C_soil + C_dead), S the class area in hectares, densities in Mg/ha, so P in Mg (= t); carbon_mt = P / 10⁶ (Huang 2024).
 
-<b>CARBON_TABLE</b> a CSV in InVEST's biophysical-table form: lucode, c_above, c_below, c_soil, c_dead (Mg/ha; a missing pool column or an empty cell counts as 0; an optional lulc_name column names the classes). Comma or semicolon separated; with semicolons, numbers may have a decimal comma as Excel writes them in many locales (lucode;c_above / 1;12,5); with commas they need a decimal point (a quoted "5,5" is refused, saying how to save the table). Left empty, seed 000's Table 2 for its 7 classes is used: Cropland (1) 5 + 95, Forest (2) 86 + 189, Grassland (3) 21 + 116 Mg/ha (vegetation + soil), every other class 0. A class found in the rasters but missing from the table stops the run with the codes listed (as InVEST does), unless MISSING_AS_ZERO is on.
+<b>CARBON_TABLE</b> a CSV in InVEST's biophysical-table form: lucode, c_above, c_below, c_soil, c_dead (Mg/ha; a missing pool column or an empty cell counts as 0; an optional lulc_name column names the classes). Comma or semicolon separated; with semicolons, numbers may have a decimal comma as Excel writes them in many locales (lucode;c_above / 1;12,5); with commas they need a decimal point (a quoted "5,5" is refused, saying how to save the table). Left empty, Huang's (2024) Table 2 for its 7 classes is used: Cropland (1) 5 + 95, Forest (2) 86 + 189, Grassland (3) 21 + 116 Mg/ha (vegetation + soil), every other class 0. A class found in the rasters but missing from the table stops the run with the codes listed (as InVEST does), unless MISSING_AS_ZERO is on.
 
 <b>OUTPUT</b> per year and class: year, lucode, class_name, area_ha, carbon_mg, carbon_mt, with a row per year of lucode NULL and class_name "Total".
 <b>OUTPUT_CHANGE</b> per consecutive period and first → last: year_start, year_end, lucode, class_name, change_mg, change_mt, with a "Total" row per period.
 <b>OUTPUT_TRANSITIONS</b> (optional) carbon change of each from → to transition between the first and the last date: area_ha × (C_to − C_from), on pixels with data at both dates.
-<b>OUTPUT_HTML</b> (optional) carbon stock by class over the dates, as a chart (seed 000 Fig. 9/10 shape; classes in their map colours, the total black and dashed) and a table.
+<b>OUTPUT_HTML</b> (optional) carbon stock by class over the dates, as a chart (Huang 2024, Fig. 9/10 shape; classes in their map colours, the total black and dashed) and a table.
 <b>OUTPUT_DENSITY</b> (optional) raster of carbon density (Mg/ha, Float32, nodata −9999), one band per date, named by year.
 
 Each date's stock uses that date's valid pixels. Areas (S): """ + AREAS_HELP + """. CARBON_FIRST_MT, CARBON_LAST_MT and CARBON_CHANGE_MT give the totals.""" + SERIES_HELP
@@ -62,7 +62,7 @@ class CarbonStockAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterFile("CARBON_TABLE", "Carbon density table (CSV, Mg/ha)", extension="csv",
                                             optional=True),
                  "InVEST biophysical table: lucode, c_above, c_below, c_soil, c_dead in Mg/ha. "
-                 "Empty = seed 000 Table 2 for the 7 classes of the GLC_FCS30 preset.")
+                 "Empty = Huang (2024) Table 2 for the 7 classes of the GLC_FCS30 preset.")
         self.add(QgsProcessingParameterBoolean("MISSING_AS_ZERO", "Count classes missing from the table as 0 Mg/ha",
                                                defaultValue=False),
                  "Off (default): a class in the rasters but not in the table is an error naming its codes.",
@@ -102,7 +102,7 @@ class CarbonStockAlgorithm(MineLandAlgorithm):
         except ValueError as err:
             fail("CARBON_TABLE", str(err))
         names = merged_class_names(inputs, table.names)
-        source = self.parameterAsFile(parameters, "CARBON_TABLE", context) or tr("seed 000 Table 2")
+        source = self.parameterAsFile(parameters, "CARBON_TABLE", context) or tr("Huang (2024) Table 2")
         feedback.pushInfo(tr("Carbon densities used (Mg/ha, from {}): {}").format(source, density_text(density, names)))
 
         stocks = [year_stock(d, density) for d in per_date]

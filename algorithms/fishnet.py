@@ -27,7 +27,7 @@ from qgis.core import (
 from . import styling
 from .common import MineLandAlgorithm, area_measurer, fail, repaired_polygons, run_child, wants_output, write_table
 
-HELP = """A square grid (fishnet) over a study area, with the mining density of every cell, as seed 002 §2 builds it (100 km cells; density = mine area in the cell / cell area × 100).
+HELP = """A square grid (fishnet) over a study area, with the mining density of every cell, as Han et al. (2025) §2 build it (100 km cells; density = mine area in the cell / cell area × 100).
 
 <b>Study area</b> STUDY_AREA (polygons) or EXTENT; with STUDY_AREA only the cells that intersect it are kept, and CLIP cuts them to its outline (the cell area is then the clipped area).
 <b>Grid CRS</b> CELL_SIZE is in metres on the ground. The grid is laid out in GRID_CRS when given (it must be projected, in metres); otherwise in the study area's CRS when that is projected in metres and distorts areas by at most 1 % over the extent (UTM, national grids, equal-area CRSs); otherwise (a geographic CRS, Web Mercator, a CRS in feet, …) in an equal-area CRS, so that every cell is CELL_SIZE × CELL_SIZE m² on the ground: a Lambert azimuthal equal-area projection centred on the study area, or, for an extent spanning half the globe's longitudes or latitudes or more, Equal Earth (EPSG:8857), whose cells are cut to the globe's outline (cells outside it dropped, edge cells keep their part on Earth). The grid CRS is named in the output layer. Cells are aligned on multiples of CELL_SIZE; cells of zero area (touching the study area or the globe along a line only) are dropped.
@@ -52,7 +52,7 @@ class FishnetAlgorithm(MineLandAlgorithm):
                  "Extent to cover when STUDY_AREA is not given.")
         self.add(QgsProcessingParameterNumber("CELL_SIZE", "Cell size (m)", QgsProcessingParameterNumber.Double,
                                               100000.0, minValue=1.0),
-                 "Side of the square cells in metres (default 100 km, as seed 002).")
+                 "Side of the square cells in metres (default 100 km, as Han et al. 2025).")
         self.add(QgsProcessingParameterCrs("GRID_CRS", "Grid CRS (projected, metres)", optional=True),
                  "CRS of the grid. Empty: the study area's CRS if projected in metres, else a Lambert azimuthal "
                  "equal-area projection centred on the study area.", advanced=True)

@@ -34,7 +34,7 @@ from .common import (
 )
 from .zones import burn, zonal_means
 
-HELP = """Ecosystem comprehensive integrity of seed 003 (eq. 6–8, Fig. 8; METHODS.md §5) per zone (e.g. a mining impact area) and date, the change rate ThV against a baseline date, and the ecological-threshold stage.
+HELP = """Ecosystem comprehensive integrity of Dong et al. (2025) (eq. 6–8, Fig. 8) per zone (e.g. a mining impact area) and date, the change rate ThV against a baseline date, and the ecological-threshold stage.
 
 <b>Structural integrity</b> SC = Σ w_k · norm(metric_k) over four FRAGSTATS landscape metrics of the zone's land cover (STRUCTURE_WEIGHTS, default 0.25 each):
 SHEI = −Σ P_i ln P_i / ln m (Shannon evenness; 0 for one class);
@@ -49,7 +49,7 @@ Patches are 8-connected by default (NEIGHBOURS). The zone is its pixels (pixel c
 <b>Stages</b> by the ThV levels of the elastic (a), yield (b) and mutation (c) points, a > b > c: ThV ≥ a 1 encryption, b ≤ ThV < a 2 resilience, c ≤ ThV < b 3 yield, ThV < c 4 mutation. The paper gives no values for a, b, c (they depend on the mine's scale, technology and service life): the defaults 0.9, 0.7, 0.5 are placeholders to calibrate. Each date is staged on its own ThV.
 <b>Inputs</b> INPUTS (integer land cover, one per date, projected CRS) with YEARS; NDVI, NPP, WATER, PRECIPITATION, EVAPOTRANSPIRATION, RUNOFF each as one raster per date (or one multiband raster, a band per date) on the land-cover grid. A band with GDAL scale/offset metadata (e.g. MODIS NDVI × 0.0001) is read in physical units, raw × scale + offset, with nodata tested on the raw value; the log names each scaled band. The land cover is never scaled (class codes). C1 and C2: one number, or one per date (comma-separated), not 0.
 <b>OUTPUT</b> one row per zone and date: zone_id, year, shei, mpfd, contag_pct, connect_pct, patches, h_log2, ndvi_mean, e, npp_mean, q_mm, sc, fc, e_norm, eci, thv, stage, stage_name.
-<b>OUTPUT_HTML</b> the table, ThV over time with the a, b, c lines (seed 003 Fig. 8 shape), and per zone the years ThV first falls below each level (linear between dates).
+<b>OUTPUT_HTML</b> the table, ThV over time with the a, b, c lines (Dong et al. 2025, Fig. 8 shape), and per zone the years ThV first falls below each level (linear between dates).
 <b>Memory</b> landscape metrics need whole patches, so each zone's bounding window is read at once (a 10,000 × 10,000-pixel zone needs about 1.5 GB); the other terms are read block by block.
 <b>Areas</b> Zonal means weigh every pixel by its area: """ + AREAS_HELP + "." + SERIES_HELP
 
@@ -60,7 +60,7 @@ METRICS = ("shei", "mpfd", "contag_pct", "connect_pct")
 
 class IntegrityAlgorithm(MineLandAlgorithm):
     NAME = "integrity"
-    DISPLAY_NAME = "Ecosystem integrity and threshold stages (seed 003)"
+    DISPLAY_NAME = "Ecosystem integrity and threshold stages"
     GROUP = "resilience"
     HELP = HELP
 
@@ -373,4 +373,4 @@ def _write_report(path, zone_ids, years, rows, thv, settings):
         report.heading("Integrity per zone and date"),
         report.table([name for name, _ in COLUMNS], rows),
     ]
-    report.write_page(path, "Ecosystem integrity and threshold stages (seed 003)", sections)
+    report.write_page(path, "Ecosystem integrity and threshold stages (Dong et al. 2025)", sections)

@@ -35,7 +35,7 @@ from .common import (
 )
 from .zones import burn
 
-HELP = """Life-cycle stage of each mine in each year, and its current stage, from an annual series of production (e.g. Mt) or of mined/disturbed area (e.g. the DEV area of mineland:disturbance), after seed 003 (§ life cycle of coal mining areas, Table 2). The paper describes the stages in words only; we turn them into these rules, with the thresholds as parameters:
+HELP = """Life-cycle stage of each mine in each year, and its current stage, from an annual series of production (e.g. Mt) or of mined/disturbed area (e.g. the DEV area of mineland:disturbance), after Dong et al. (2025) (§ life cycle of coal mining areas, Table 2). The paper describes the stages in words only; we turn them into these rules, with the thresholds as parameters:
 
 s = the series smoothed by a centred moving average of WINDOW years (gaps allowed: the years present within ±(WINDOW − 1)/2);
 g = annual growth rate of s, (s_t − s_prev)/(s_prev · years between them) (from 0 to a positive value: infinite; unknown for the first year);
@@ -48,13 +48,13 @@ P = running peak of s (its maximum so far); M = maximum of s over the whole seri
 The rules are checked in this order. Defaults: WINDOW 3 years, INITIAL_SHARE 0.2, DECLINE_SHARE 0.8, FAST_GROWTH 10 %/yr, SLOW_GROWTH 2 %/yr.
 <b>INPUT</b> a table in long form: one row per mine and year (MINE_FIELD, YEAR_FIELD, VALUE_FIELD). NULL values are missing years; rows without a mine id or a year are skipped (warnings give both counts); negative values or a year given twice for one mine stop the run naming the mine.
 <b>OUTPUT</b> per mine and year: mine_id, year, value, smoothed, growth_pct_per_year (NULL for the first year and from 0 to a positive value), peak_share_pct, stage, stage_name. <b>OUTPUT_SUMMARY</b> per mine: first and last year, peak year and value, current (last year's) stage.
-<b>Succession type</b> (optional; MINES with MINES_ID_FIELD holding the same ids as MINE_FIELD, and LANDCOVER_START, LANDCOVER_END): seed 003 names three ecosystem succession types of mining areas without numbers; our rule on the water share of each mine polygon (WATER_CLASSES, % of its pixels with data, area-weighted): a gain below WATER_GAIN_PCT points is "terrestrial → terrestrial"; otherwise an end share of at least AQUATIC_PCT is "terrestrial → aquatic", less is "amphibious". OUTPUT_SUMMARY then adds water_start_pct, water_end_pct and succession (NULL for a mine without a polygon or without pixels).
+<b>Succession type</b> (optional; MINES with MINES_ID_FIELD holding the same ids as MINE_FIELD, and LANDCOVER_START, LANDCOVER_END): Dong et al. (2025) name three ecosystem succession types of mining areas without numbers; our rule on the water share of each mine polygon (WATER_CLASSES, % of its pixels with data, area-weighted): a gain below WATER_GAIN_PCT points is "terrestrial → terrestrial"; otherwise an end share of at least AQUATIC_PCT is "terrestrial → aquatic", less is "amphibious". OUTPUT_SUMMARY then adds water_start_pct, water_end_pct and succession (NULL for a mine without a polygon or without pixels).
 <b>Areas</b> The water shares of the succession type weigh every pixel by its area: """ + AREAS_HELP + "."
 
 
 class LifeCycleAlgorithm(MineLandAlgorithm):
     NAME = "lifecycle"
-    DISPLAY_NAME = "Mine life-cycle stages (seed 003)"
+    DISPLAY_NAME = "Mine life-cycle stages"
     GROUP = "mines"
     HELP = HELP
 
@@ -91,7 +91,7 @@ class LifeCycleAlgorithm(MineLandAlgorithm):
             self.add(QgsProcessingParameterRasterLayer(key, label, optional=True),
                      "Integer class raster (both on one grid), for the water share of each mine.", advanced=True)
         self.add(QgsProcessingParameterString("WATER_CLASSES", "Water class codes", "5", optional=True),
-                 "Codes of water in the land-cover rasters (seed 000's 7 classes: 5).", advanced=True)
+                 "Codes of water in the land-cover rasters (Huang's (2024) 7 classes: 5).", advanced=True)
         for key, label, default, text in (
                 ("WATER_GAIN_PCT", "Water gain for a change of type (points)", 10.0,
                  "Below this gain in water share (percentage points) the type is terrestrial → terrestrial."),

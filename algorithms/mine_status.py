@@ -20,7 +20,7 @@ from .common import (AREAS_HELP, MineLandAlgorithm, chosen_fields, fail, identif
                      pixel_areas, raster_stack, stack_years, tr, wants_output, write_table)
 from .zones import burn, zonal_means
 
-HELP = """Classifies every mine polygon as active, closed or undefined from the Mann-Kendall trends of its bare surface percentage (BSP), NDVI and night-time light (NTL) series, with seed 001's decision tree (§2.3, METHODS.md §4):
+HELP = """Classifies every mine polygon as active, closed or undefined from the Mann-Kendall trends of its bare surface percentage (BSP), NDVI and night-time light (NTL) series, with Xu et al.'s (2025) decision tree (§2.3):
 1. BSP significantly decreasing → closed (reclamation), increasing → active;
 2. otherwise NDVI increasing → closed, decreasing → active;
 3. otherwise NTL increasing → active, decreasing → closed;

@@ -13,7 +13,7 @@ from ..core import overlap
 from .common import (MineLandAlgorithm, area_measurer, chosen_fields, fail, is_null, repaired_polygons, run_child,
                      write_table)
 
-HELP = """Mine polygons inside zones — nature reserves, Key Biodiversity Areas, ecological function zones — counted and measured by group, as seed 001 §3.1 (3,248 mining polygons, 3,986 km², 4.8 % of the mining extent inside KBAs) and seed 002 Tables 4 and 5 (patches and area in nature reserves and function zones by province).
+HELP = """Mine polygons inside zones — nature reserves, Key Biodiversity Areas, ecological function zones — counted and measured by group, as Xu et al. (2025) §3.1 (3,248 mining polygons, 3,986 km², 4.8 % of the mining extent inside KBAs) and Han et al. (2025) Tables 4 and 5 (patches and area in nature reserves and function zones by province).
 
 <b>Geometry</b> by QGIS's own algorithms: ZONES are reprojected to the MINES CRS, invalid polygons of both layers repaired (empty ones skipped; the log gives the counts), then native:intersection cuts every mine by every zone. Areas are ellipsoidal (the project's ellipsoid, WGS 84 when none is set), in km², whatever the CRS.
 <b>patches</b> the number of mine polygons that intersect the zone (a mine cut into several pieces counts once; a mine across two zones counts in each). <b>mine_area_km2</b> the intersected area. <b>share_of_mine_area_pct</b> of the mine area of the row's mine group (of all mines for the group "All"). <b>zone_area_km2</b>, <b>share_of_zone_pct</b> the zone's area and the share of it that is mine.

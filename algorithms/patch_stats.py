@@ -16,7 +16,7 @@ from qgis.core import (
 from ..core import patches, raster_io
 from .common import COUNT, MineLandAlgorithm, area_measurer, fail, write_table
 
-HELP = """Size statistics of mining patches (polygons), per group and over all patches, as seed 002 §3 reports them (12,680 patches, mean 0.36 km², geometric mean 0.024 km², 47.9 % of the patches under 0.024 km²).
+HELP = """Size statistics of mining patches (polygons), per group and over all patches, as Han et al. (2025) §3 reports them (12,680 patches, mean 0.36 km², geometric mean 0.024 km², 47.9 % of the patches under 0.024 km²).
 
 <b>Areas and perimeters</b> are measured on the ellipsoid (the project's ellipsoid, WGS 84 when none is set) whatever the layer's CRS, in km² and km. Invalid polygons are repaired (makeValid) before they are measured; the log says how many. A multi-part feature is one patch. A polygon of zero area (collinear vertices; numerically 4πA/P² < 10⁻⁶, a strip under 0.3 mm wide over 1 km, so that the rounding-noise area it gets when reprojected or measured on the ellipsoid never counts) is no patch: it is left out of every figure, with a warning giving their number.
 
@@ -37,8 +37,8 @@ class PatchStatsAlgorithm(MineLandAlgorithm):
                  "Optional field (province, mineral, land-use type…): one row per value, then a row for all patches.")
         self.add(QgsProcessingParameterString("THRESHOLDS", "Size thresholds (km2, comma-separated)",
                                               ", ".join(f"{t:g}" for t in patches.DEFAULT_THRESHOLDS_KM2)),
-                 "Shares of patches and of area below each threshold; default seed 002's 0.024, 0.1, 0.2, 1, 10, "
-                 "50, 100, 1000 km².")
+                 "Shares of patches and of area below each threshold; default those of Han et al. (2025): 0.024, "
+                 "0.1, 0.2, 1, 10, 50, 100, 1000 km².")
         self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Patch statistics", QgsProcessing.TypeVector),
                  "One row per group and a last row 'All'; areas in km², perimeters in km, shares in %.")
         for key, label in (("PATCHES", "Patches"), ("AREA_KM2", "Total area (km2)"),

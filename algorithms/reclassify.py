@@ -19,8 +19,8 @@ from .common import MineLandAlgorithm, RasterInput, fail, matrix_cells, monitor,
 HELP = """Reclassifies integer land-cover codes into analysis classes, block by block.
 
 <b>Presets</b>
-1 — GLC_FCS30 → the 7 classes of seed 000: 1 Cropland (10–20), 2 Forest (51–92, and shrubland 120–122), 3 Grassland (130, lichens and mosses 140, sparse vegetation 150–153), 4 Wetland (180–187), 5 Water body (210, and permanent ice and snow 220), 6 Bareland (200–202), 7 Construction land (impervious 190). Fill values 0 and 250 become nodata. Shrubland → Forest and ice → Water body follow the Chinese LUCC convention seed 000 uses.
-2 — GLC_FCS30D → the 4 classes of seed 001: 1 Mine-related (impervious 190, bare 200–202, water 210, flooded flat 183), 2 Cropland (10–20), 3 Sparse vegetation (140, 150–153), 4 Dense vegetation (forest 51–92, shrubland 120–122, grassland 130, swamp 181, marsh 182, mangrove 185, salt marsh 186). Saline 184, tidal flat 187 and ice 220 are left unclassified.
+1 — GLC_FCS30 → the 7 classes of Huang (2024): 1 Cropland (10–20), 2 Forest (51–92, and shrubland 120–122), 3 Grassland (130, lichens and mosses 140, sparse vegetation 150–153), 4 Wetland (180–187), 5 Water body (210, and permanent ice and snow 220), 6 Bareland (200–202), 7 Construction land (impervious 190). Fill values 0 and 250 become nodata. Shrubland → Forest and ice → Water body follow the Chinese LUCC convention Huang (2024) uses.
+2 — GLC_FCS30D → the 4 classes of Xu et al. (2025): 1 Mine-related (impervious 190, bare 200–202, water 210, flooded flat 183), 2 Cropland (10–20), 3 Sparse vegetation (140, 150–153), 4 Dense vegetation (forest 51–92, shrubland 120–122, grassland 130, swamp 181, marsh 182, mangrove 185, salt marsh 186). Saline 184, tidal flat 187 and ice 220 are left unclassified.
 0 — Custom: only the rows of TABLE / TABLE_CSV.
 
 <b>Rules</b> A row maps every value v with min ≤ v ≤ max (both ends included) to value. The first matching row wins, and rows of TABLE and TABLE_CSV come before the preset's, so they override any preset row. TABLE_CSV has columns min, max, value (or code, value) and an optional name column giving the class name; comma or semicolon separated; with semicolons, numbers may have a decimal comma as Excel writes them in many locales (min;max;value / 5,5;7,5;1); with commas they need a decimal point (a quoted "5,5" is refused, saying how to save the table).
@@ -45,7 +45,8 @@ class ReclassifyAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterBand("BAND", "Band", 1, "INPUT", optional=True), "Band to reclassify (default 1).")
         self.add(QgsProcessingParameterEnum("PRESET", "Preset", [reclass.PRESETS[i][0] for i in sorted(reclass.PRESETS)],
                                             defaultValue=1),
-                 "0 = custom table only; 1 = GLC_FCS30 → 7 classes (seed 000); 2 = GLC_FCS30D → 4 classes (seed 001).")
+                 "0 = custom table only; 1 = GLC_FCS30 → 7 classes (Huang 2024); 2 = GLC_FCS30D → 4 classes "
+                 "(Xu et al. 2025).")
         self.add(QgsProcessingParameterMatrix("TABLE", "Reclassification table (overrides the preset)",
                                               headers=["min", "max", "value"], optional=True),
                  "Rows of min, max (both included) and new integer value; checked before the preset's rows.")

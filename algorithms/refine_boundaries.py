@@ -34,7 +34,7 @@ from .common import (
 )
 from .fishnet import equal_area_crs
 
-HELP = """Refines mine boundaries as seed 001 §2.1 does (Maus et al. + Tang & Werner → its Dataset D):
+HELP = """Refines mine boundaries as Xu et al. (2025) §2.1 do (Maus et al. + Tang & Werner → its Dataset D):
 1. <b>Union</b>: INPUT_A and INPUT_B (any CRS; invalid polygons repaired by native:fixgeometries, empty ones skipped, with a warning) are merged and their overlaps dissolved, then split into single polygons (so the parts of a multi-part mine become separate polygons); each keeps source = A, B or both. One of the two layers may be empty (the other is refined alone); both empty stops the run.
 2. <b>Stable green</b>: pixels with no change break over the period (BREAKS = 0, e.g. a CCDC break count) that are vegetated in the current land cover (LANDCOVER in VEGETATED_CLASSES) are polygonised (GDAL polygonize).
 3. <b>Edge erasure</b>: only the stable-green polygons that intersect a mine boundary (the outline) are erased from the mines; stable green fully enclosed inside a mine is kept (it may be reclaimed land within the mine). Pieces smaller than one pixel left by the erasure (slivers where polygon edges do not fall on pixel edges) are dropped: smaller than a pixel's planar area in the rasters' CRS, or, for geographic rasters (worked on in an equal-area CRS), than the smallest pixel's area on the ellipsoid of the rasters' CRS in m² (never degrees²).
@@ -42,7 +42,7 @@ HELP = """Refines mine boundaries as seed 001 §2.1 does (Maus et al. + Tang & W
 The work is done in the rasters' CRS when it is projected in metres, otherwise in a Lambert azimuthal equal-area CRS centred on the rasters. Every geometry step is one of QGIS's own algorithms run as a child step (merge, dissolve, multipart to single parts, polygonize, boundary, extract by location, difference, simplify).
 
 VEGETATED_CLASSES defaults to the GLC_FCS30D codes of the 4-class preset's vegetation (cropland 10–20, sparse 140–153 and dense vegetation 51–92, 120–130, 181, 182, 185, 186); with a class raster already reclassified to 4 classes give 2, 3, 4.
-<b>OUTPUT</b> refined mine polygons: id, area_km2 (ellipsoidal), source. <b>OUTPUT_STEPS</b> and the optional HTML report give the polygon count and total area after each step, like seed 001's Dataset C → D figures.
+<b>OUTPUT</b> refined mine polygons: id, area_km2 (ellipsoidal), source. <b>OUTPUT_STEPS</b> and the optional HTML report give the polygon count and total area after each step, like Xu et al.'s (2025) Dataset C → D figures.
 <b>OUTPUT_HTML</b> (optional) the step table as a page. <b>POLYGONS</b> and <b>AREA_KM2</b>: count and total area (km²) of the refined polygons."""
 
 STEP_COLUMNS = [("step", str), ("polygons", int), ("area_km2", float)]
@@ -77,7 +77,7 @@ class RefineBoundariesAlgorithm(MineLandAlgorithm):
                  "Comma-separated LANDCOVER codes counted as vegetation (default: GLC_FCS30D cropland and vegetation).")
         self.add(QgsProcessingParameterNumber("SIMPLIFY_DISTANCE", "Simplification distance (m)",
                                               QgsProcessingParameterNumber.Double, 100.0, minValue=0.0),
-                 "Douglas-Peucker tolerance in metres (default 100 m, as seed 001); 0 = no simplification.")
+                 "Douglas-Peucker tolerance in metres (default 100 m, as Xu et al. 2025); 0 = no simplification.")
         self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Refined mines", QgsProcessing.TypeVectorPolygon),
                  "Refined mine polygons with id, area_km2 and source (A, B or both).")
         self.add(QgsProcessingParameterFeatureSink("OUTPUT_STEPS", "Step report", QgsProcessing.TypeVector,
@@ -137,7 +137,7 @@ class RefineBoundariesAlgorithm(MineLandAlgorithm):
             results["OUTPUT_STEPS"] = write_table(self, parameters, "OUTPUT_STEPS", context, STEP_COLUMNS, steps)
         if wants_output(parameters, "OUTPUT_HTML"):
             path = self.parameterAsFileOutput(parameters, "OUTPUT_HTML", context)
-            report.write_page(path, "Mine boundary refinement (seed 001 §2.1)",
+            report.write_page(path, "Mine boundary refinement (Xu et al. 2025, §2.1)",
                               [report.table(["step", "polygons", "area km²"], steps)])
             results["OUTPUT_HTML"] = path
         return results

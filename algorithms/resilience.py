@@ -34,7 +34,7 @@ from .common import (
 )
 from .zones import burn, zonal_means
 
-HELP = """Ecosystem resilience of seed 003's measurement model (eq. 1–5; METHODS.md §5), per zone (e.g. the mining impact areas):
+HELP = """Ecosystem resilience of Dong et al.'s (2025) measurement model (eq. 1–5), per zone (e.g. the mining impact areas):
 
 H = −Σ P_i log₂ P_i (landscape diversity, P_i the area share of land-cover class i in the zone)
 ECO_res = H · Σ P_i S_i (resilience limit; S_i the resilience score of class i, SCORES)
@@ -50,7 +50,7 @@ E = σ · μ · ECO_res (eq. 3)
 
 class ResilienceAlgorithm(MineLandAlgorithm):
     NAME = "resilience"
-    DISPLAY_NAME = "Ecosystem resilience (seed 003)"
+    DISPLAY_NAME = "Ecosystem resilience"
     GROUP = "resilience"
     HELP = HELP
 

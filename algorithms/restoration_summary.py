@@ -36,15 +36,15 @@ from .common import (
     write_table,
 )
 
-HELP = """Summarises a restoration class raster (seed 004 Table 2: 1 SD, 2 ND, 3 NI, 4 SAI, 5 SCI, nodata 0; e.g. OUTPUT_CLASS of mineland:trend on an MLRI series) per mine site, with the statistics of seed 004 §2.6 and §3.1 (METHODS.md §3).
+HELP = """Summarises a restoration class raster (MLRI study Table 2: 1 SD, 2 ND, 3 NI, 4 SAI, 5 SCI, nodata 0; e.g. OUTPUT_CLASS of mineland:trend on an MLRI series) per mine site, with the statistics of the MLRI study (§2.6 and §3.1).
 
 <b>Pixels per site</b> are counted by QGIS's own native:zonalhistogram (run as a child algorithm): a pixel belongs to a site when its centre lies inside the polygon (of any of its parts, for a multi-part site). Invalid site polygons are repaired first (native:fixgeometries; OUTPUT then holds the repaired polygon) and sites without geometry skipped, with a warning; every site needs a SITE_ID_FIELD value (a NULL id stops the run). Sites in another CRS than the raster are reprojected to the raster's CRS for the count (zonal histogram does this itself). Only codes 1–5 count; nodata and any other value are left out (a warning gives how many pixels).
 <b>Areas</b> A_c = pixels of class c × pixel area. Pixel areas: """ + AREAS_HELP + """; where they vary over the raster, the area of the pixel under the site's centroid (in the raster's CRS) is applied to all the site's pixels — a site spanning many rows of a large-pixel raster gets an approximate area.
 <b>Shares</b> area_km2 = Σ_c A_c over the five classes (the classified area, not the polygon's area); c_pct = 100 · A_c / area_km2; SI = SAI + SCI, si_pct = sai_pct + sci_pct. A site without any classified pixel gets NULL shares (not 0 %), no cluster, and is left out of every statistic (warning).
-<b>Mining duration</b> duration_yr = REFERENCE_YEAR − start year (seed 004: 2019 − start year). No cap is applied; seed 004 counted 20 years for every mine started before its series began in 2000 — to reproduce that, give those mines start year 1999. A NULL start year gives a NULL duration.
-<b>Spearman</b> rho between duration_yr and si_pct over the sites having both (scipy.stats.spearmanr: Pearson correlation of the ranks, average ranks for ties; two-sided p: exact for up to 9 sites — the share of all n! pairings of the ranks with |rho| at least the observed one, so 4 perfectly monotone sites give p = 2/24 = 0.083 — and from the t distribution with n − 2 degrees of freedom above). Not computed (outputs omitted) with fewer than 3 such sites or a constant variable. The HTML report adds rho for sci_pct and sai_pct, as seed 004 §3.1.2.
-<b>Kruskal-Wallis</b> H = [12/(N(N+1)) · Σ_g R_g²/n_g − 3(N+1)] / (1 − Σ(t³ − t)/(N³ − N)), R_g the rank sum of group g among all N values, t the sizes of tied runs; p from χ² with (groups − 1) degrees of freedom (scipy.stats.kruskal). With GROUP_FIELD: the si_pct of the sites compared across the groups of that field (sites with a NULL group left out). Without it: the shares of the five classes compared with one another, each class's group being its share in every site. Not computed (outputs omitted) with fewer than 2 non-empty groups or when every value is identical. The HTML report also gives the test of si_pct across the clusters, as seed 004 §3.1.3 does (it is circular: the clusters were made from these shares).
-<b>Clusters</b> k-means (scipy.cluster.vq.kmeans2) of the sites on (sai_pct, sci_pct), the two shares seed 004 clustered on, in percentage points and not standardised (both are shares of the same area, so their spread is comparable as is; standardising would inflate a class that barely varies). Initial centroids by k-means++ from a fixed seed (0), best of 10 starts by within-cluster sum of squares, so a run is reproducible. Clusters are named by their mean si_pct: high, medium, low for CLUSTERS = 3; high, low for 2; high, medium 1, medium 2, …, low for more; "single" for 1. When the sites have fewer distinct (sai_pct, sci_pct) pairs than CLUSTERS, that many clusters are made (warning).
+<b>Mining duration</b> duration_yr = REFERENCE_YEAR − start year (MLRI study: 2019 − start year). No cap is applied; the MLRI study counted 20 years for every mine started before its series began in 2000 — to reproduce that, give those mines start year 1999. A NULL start year gives a NULL duration.
+<b>Spearman</b> rho between duration_yr and si_pct over the sites having both (scipy.stats.spearmanr: Pearson correlation of the ranks, average ranks for ties; two-sided p: exact for up to 9 sites — the share of all n! pairings of the ranks with |rho| at least the observed one, so 4 perfectly monotone sites give p = 2/24 = 0.083 — and from the t distribution with n − 2 degrees of freedom above). Not computed (outputs omitted) with fewer than 3 such sites or a constant variable. The HTML report adds rho for sci_pct and sai_pct, as in the MLRI study §3.1.2.
+<b>Kruskal-Wallis</b> H = [12/(N(N+1)) · Σ_g R_g²/n_g − 3(N+1)] / (1 − Σ(t³ − t)/(N³ − N)), R_g the rank sum of group g among all N values, t the sizes of tied runs; p from χ² with (groups − 1) degrees of freedom (scipy.stats.kruskal). With GROUP_FIELD: the si_pct of the sites compared across the groups of that field (sites with a NULL group left out). Without it: the shares of the five classes compared with one another, each class's group being its share in every site. Not computed (outputs omitted) with fewer than 2 non-empty groups or when every value is identical. The HTML report also gives the test of si_pct across the clusters, as the MLRI study §3.1.3 does (it is circular: the clusters were made from these shares).
+<b>Clusters</b> k-means (scipy.cluster.vq.kmeans2) of the sites on (sai_pct, sci_pct), the two shares the MLRI study clustered on, in percentage points and not standardised (both are shares of the same area, so their spread is comparable as is; standardising would inflate a class that barely varies). Initial centroids by k-means++ from a fixed seed (0), best of 10 starts by within-cluster sum of squares, so a run is reproducible. Clusters are named by their mean si_pct: high, medium, low for CLUSTERS = 3; high, low for 2; high, medium 1, medium 2, …, low for more; "single" for 1. When the sites have fewer distinct (sai_pct, sci_pct) pairs than CLUSTERS, that many clusters are made (warning).
 
 <b>OUTPUT</b> the site polygons (CRS of SITES) with site_id, area_km2, sd_km2, sd_pct, nd_km2, nd_pct, ni_km2, ni_pct, sai_km2, sai_pct, sci_km2, sci_pct, si_pct, duration_yr, cluster.
 <b>OUTPUT_HTML</b> (optional) a self-contained page (no network) with the per-site table, the clusters and the test results.
@@ -76,7 +76,7 @@ class RestorationSummaryAlgorithm(MineLandAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add(QgsProcessingParameterRasterLayer("INPUT", "Restoration classes"),
-                 "Integer raster of seed 004 classes: 1 SD, 2 ND, 3 NI, 4 SAI, 5 SCI, nodata 0 "
+                 "Integer raster of the MLRI study's restoration classes: 1 SD, 2 ND, 3 NI, 4 SAI, 5 SCI, nodata 0 "
                  "(mineland:trend OUTPUT_CLASS). Other values are left out.")
         self.add(QgsProcessingParameterFeatureSource("SITES", "Mine sites", [QgsProcessing.TypeVectorPolygon]),
                  "One polygon per mine site, in any CRS (reprojected to the raster's for the pixel count). "
@@ -90,7 +90,7 @@ class RestorationSummaryAlgorithm(MineLandAlgorithm):
                  "without it there is no duration and no Spearman test.")
         self.add(QgsProcessingParameterNumber("REFERENCE_YEAR", "Reference year of the mining duration",
                                               QgsProcessingParameterNumber.Integer, 2019, minValue=1, maxValue=3000),
-                 "duration_yr = REFERENCE_YEAR − start year. Default 2019, the last year of seed 004. No cap.")
+                 "duration_yr = REFERENCE_YEAR − start year. Default 2019, the last year of the MLRI study. No cap.")
         self.add(QgsProcessingParameterField("GROUP_FIELD", "Group field (e.g. mine region)", optional=True,
                                              parentLayerParameterName="SITES"),
                  "Kruskal-Wallis test of si_pct across the groups of this field (NULL groups left out). "
@@ -98,7 +98,7 @@ class RestorationSummaryAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterNumber("CLUSTERS", "Number of k-means clusters",
                                               QgsProcessingParameterNumber.Integer, 3, minValue=1, maxValue=10),
                  "k of the k-means on (sai_pct, sci_pct), not standardised, k-means++ with seed 0, best of 10 "
-                 "starts; clusters named by mean si_pct (high, medium, low for 3). Default 3, as seed 004.")
+                 "starts; clusters named by mean si_pct (high, medium, low for 3). Default 3, as the MLRI study.")
         self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Restoration per site", QgsProcessing.TypeVectorPolygon),
                  "Site polygons with site_id, area_km2 (classified area), <class>_km2 and <class>_pct for sd, nd, "
                  "ni, sai, sci, si_pct, duration_yr and cluster; NULL shares for a site without classified pixels.")
@@ -314,7 +314,7 @@ def write_html(path, sites, shares, duration, summary, fields, reference_year, r
     colours = dict(styles.RESTORATION_COLOURS)  # the class raster's legend, from its .qml where it has one
     colours.update({c: v for c, v in styles.qml_colours(raster_file).items() if c in colours})
     report.write_page(path, "Restoration summary per mine site", [
-        report.note(f"Classes: {os.path.basename(raster_file)} (seed 004 codes 1 SD, 2 ND, 3 NI, 4 SAI, 5 SCI); "
+        report.note(f"Classes: {os.path.basename(raster_file)} (MLRI study codes 1 SD, 2 ND, 3 NI, 4 SAI, 5 SCI); "
                     f"shares in % of each site's classified area; duration = {reference_year} − {start}."),
         report.heading("Restoration classes per site (% of its classified area)"),
         report.stacked_bars_svg([str(site) for site in sites.ids],
@@ -346,6 +346,7 @@ def _test_rows(summary):
     for label, result in summary.spearman.items():
         yield "Spearman", f"{label.lower()}_pct vs duration_yr", "rho", result.rho, result.p, result.n
     for what, result in ((summary.kruskal_what, summary.kruskal),
-                         ("si_pct across the clusters (circular, as seed 004 §3.1.3)", summary.kruskal_clusters)):
+                         ("si_pct across the clusters (circular, as in the MLRI study §3.1.3)",
+                          summary.kruskal_clusters)):
         h, p, n = (result.h, result.p, result.n) if result else (None, None, None)
         yield "Kruskal-Wallis", what, "H", h, p, n

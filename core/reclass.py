@@ -61,8 +61,8 @@ GLC_FCS30D_TO_SEED001 = [
 #: PRESET enum index → (label, rules, class names). Index 0 is the custom table.
 PRESETS = {
     0: ("Custom table", [], {}),
-    1: ("GLC_FCS30 → 7 classes (seed 000)", GLC_FCS30_TO_SEED000, SEED000_CLASSES),
-    2: ("GLC_FCS30D → 4 classes (seed 001)", GLC_FCS30D_TO_SEED001, SEED001_CLASSES),
+    1: ("GLC_FCS30 → 7 classes (Huang 2024)", GLC_FCS30_TO_SEED000, SEED000_CLASSES),
+    2: ("GLC_FCS30D → 4 classes (Xu et al. 2025)", GLC_FCS30D_TO_SEED001, SEED001_CLASSES),
 }
 
 

@@ -127,7 +127,9 @@ class ModelBuilder:
 
     def build(self):
         self._outputs_read_downstream_are_mandatory()
-        self.model.setHelpContent({key: rich_text(text) for key, text in self.help.items()})
+        help_content = {key: rich_text(text) for key, text in self.help.items()}
+        help_content["ALG_DESC"] += "<br><br>" + references_html(self.model.name())  # as the algorithms' help
+        self.model.setHelpContent(help_content)
         self.model.setParameterOrder(self.order)  # as an analyst reads them, not by id
         return self.model
 
@@ -148,6 +150,13 @@ class ModelBuilder:
         self.model.updateDestinationParameters()
 
 
+def references_html(name):
+    """The "References" paragraph of model ``name`` (algorithms/references.py, shared with the algorithms)."""
+    from mineland.algorithms.references import references_html as plugin_references
+
+    return plugin_references(name)
+
+
 def rich_text(text):
     """The model's help as Qt's rich text shows it (the plugin's own rule, imported once QGIS runs)."""
     from mineland.algorithms.common import rich_text as plugin_rich_text
@@ -159,24 +168,24 @@ def rich_text(text):
 
 def landcover_carbon():
     b = ModelBuilder("landcover_carbon", (
-        "Seed 000's workflow for two dates: both land-cover rasters are reclassified (default: GLC_FCS30 → 7 "
+        "The workflow of Huang (2024) for two dates: both land-cover rasters are reclassified (default: GLC_FCS30 → 7 "
         "classes), then the transfer matrix, the dynamic degrees K and S, and the carbon stock and change are "
-        "computed. Years are given as 'start,end', e.g. 1985,2020. Leave the carbon table empty to use seed 000 "
+        "computed. Years are given as 'start,end', e.g. 1985,2020. Leave the carbon table empty to use Huang (2024) "
         "Table 2 (Mg/ha)."))
     b.input(QgsProcessingParameterRasterLayer("START", "Land cover, start date"),
             "Land-cover raster of the start date (GLC_FCS30 codes for the default preset).", (120, 60))
     b.input(QgsProcessingParameterRasterLayer("END", "Land cover, end date"),
             "Land-cover raster of the end date, on the same grid as the start raster.", (420, 60))
     b.input(QgsProcessingParameterEnum("PRESET", "Reclassification preset",
-                                       ["Custom table", "GLC_FCS30 → 7 classes (seed 000)",
-                                        "GLC_FCS30D → 4 classes (seed 001)"], defaultValue=1),
-            "0 = custom table (not usable from this model), 1 = GLC_FCS30 → 7 classes (seed 000), "
-            "2 = GLC_FCS30D → 4 classes (seed 001).", (270, 20))
+                                       ["Custom table", "GLC_FCS30 → 7 classes (Huang 2024)",
+                                        "GLC_FCS30D → 4 classes (Xu et al. 2025)"], defaultValue=1),
+            "0 = custom table (not usable from this model), 1 = GLC_FCS30 → 7 classes (Huang 2024), "
+            "2 = GLC_FCS30D → 4 classes (Xu et al. 2025).", (270, 20))
     b.input(QgsProcessingParameterString("YEARS", "Years (start,end)", "1985,2020"),
             "The two years, start first, e.g. 1985,2020.", (720, 60))
     b.input(QgsProcessingParameterFile("CARBON_TABLE", "Carbon density table (CSV, Mg/ha)", extension="csv",
                                        optional=True),
-            "InVEST-style CSV (lucode, c_above, c_below, c_soil, c_dead in Mg/ha); empty = seed 000 Table 2.",
+            "InVEST-style CSV (lucode, c_above, c_below, c_soil, c_dead in Mg/ha); empty = Huang (2024) Table 2.",
             (900, 60))
     for child_id, date, x in (("reclass_start", "start", 120), ("reclass_end", "end", 420)):
         b.child(child_id, "mineland:reclassify", f"Reclassify {date} date", (x, 180),
@@ -202,8 +211,8 @@ def landcover_carbon():
 
 def mine_boundaries_status():
     b = ModelBuilder("mine_boundaries_status", (
-        "Seed 001's workflow: two mine-polygon datasets are merged and refined (stable vegetation at their edges "
-        "erased, simplified), then development and reclamation and the bare surface percentage (BSP) are "
+        "The workflow of Xu et al. (2025): two mine-polygon datasets are merged and refined (stable vegetation at "
+        "their edges erased, simplified), then development and reclamation and the bare surface percentage (BSP) are "
         "computed per refined polygon from a 4-class land-cover series (GLC_FCS30D preset of mineland:reclassify: "
         "1 mine-related, 2 cropland, 3 sparse, 4 dense vegetation), and every polygon is classified active, "
         "closed or undefined from the Mann-Kendall trend of its BSP."))
@@ -245,7 +254,7 @@ def mine_boundaries_status():
 
 def restoration_monitoring():
     b = ModelBuilder("restoration_monitoring", (
-        "Seed 004's workflow: annual land surface temperature (LST) and EVI of the same years → the Mine "
+        "The workflow of the MLRI study: annual land surface temperature (LST) and EVI of the same years → the Mine "
         "Landscape Restoration Index of every year (mineland:mlri) → its per-pixel Mann-Kendall trend, Sen's "
         "slope and Hurst exponent (mineland:trend), which also classes every pixel 1 SD, 2 ND, 3 NI, 4 SAI, "
         "5 SCI → the area and share of each class per mine site, the mining duration, Spearman and "
@@ -281,14 +290,14 @@ def restoration_monitoring():
             "the Spearman test of the SI share against it.", (560, 480))
     b.input(QgsProcessingParameterNumber("REFERENCE_YEAR", "Reference year of the mining duration",
                                          QgsProcessingParameterNumber.Integer, 2019, minValue=1, maxValue=3000),
-            "duration_yr = REFERENCE_YEAR − start year. Default 2019, the last year of seed 004.", (780, 480))
+            "duration_yr = REFERENCE_YEAR − start year. Default 2019, the last year of the MLRI study.", (780, 480))
     b.input(QgsProcessingParameterField("GROUP_FIELD", "Group field (e.g. mine region)", optional=True,
                                         parentLayerParameterName="SITES"),
             "Optional: Kruskal-Wallis test of the SI share across the groups of this field; without it the five "
             "class shares are compared with one another.", (1000, 480))
     b.input(QgsProcessingParameterNumber("CLUSTERS", "Number of k-means clusters",
                                          QgsProcessingParameterNumber.Integer, 3, minValue=1, maxValue=10),
-            "k of the k-means on the SAI and SCI shares (named high, medium, low for 3). Default 3, as seed 004.",
+            "k of the k-means on the SAI and SCI shares (named high, medium, low for 3). Default 3, as the MLRI study.",
             (1220, 480))
     b.child("mlri", "mineland:mlri", "MLRI per year", (340, 200),
             {"LST_INPUTS": Param("LST"), "EVI_INPUTS": Param("EVI"), "YEARS": Param("YEARS"),
@@ -311,19 +320,19 @@ def restoration_monitoring():
 
 def mining_hotspots():
     b = ModelBuilder("mining_hotspots", (
-        "Seed 002's spatial pattern of mining: a fishnet of square cells over the study area with the mining "
-        "density of every cell (density_pct, mine area / cell area; mineland:fishnet) → global and local "
-        "Moran's I of the density (mineland:moran, with the Moran scatter plot in an HTML report) → Getis-Ord "
-        "Gi* hot and cold spots of the density (mineland:hotspots). Both statistics use the same spatial "
-        "weights; Moran's are row-standardised, Gi*'s binary, as in seed 002."))
+        "The spatial pattern of mining as Han et al. (2025) map it: a fishnet of square cells over the study area "
+        "with the mining density of every cell (density_pct, mine area / cell area; mineland:fishnet) → global "
+        "and local Moran's I of the density (mineland:moran, with the Moran scatter plot in an HTML report) → "
+        "Getis-Ord Gi* hot and cold spots of the density (mineland:hotspots). Both statistics use the same spatial "
+        "weights; Moran's are row-standardised, Gi*'s binary, as in Han et al. (2025)."))
     b.input(QgsProcessingParameterFeatureSource("STUDY_AREA", "Study area", POLYGONS),
             "Polygons of the study area (e.g. provinces), any CRS; cells not touching it are dropped.", (120, 60))
     b.input(QgsProcessingParameterFeatureSource("MINES", "Mine polygons", POLYGONS),
             "Mining patches, any CRS; dissolved first so overlaps count once.", (340, 60))
     b.input(QgsProcessingParameterNumber("CELL_SIZE", "Cell size (m)", QgsProcessingParameterNumber.Double,
                                          100000.0, minValue=1.0),
-            "Side of the square cells in metres (default 100 km, as seed 002). The grid is in the study area's "
-            "CRS if projected, else in an equal-area projection centred on it.", (560, 60))
+            "Side of the square cells in metres (default 100 km, as Han et al. 2025). The grid is in the study "
+            "area's CRS if projected, else in an equal-area projection centred on it.", (560, 60))
     b.input(QgsProcessingParameterBoolean("CLIP", "Clip cells to the study area", defaultValue=False),
             "Cut the edge cells to the study area's outline (density then over the clipped area).", (780, 60))
     b.input(QgsProcessingParameterEnum("WEIGHTS", "Spatial weights",
@@ -378,12 +387,12 @@ DESERTIFICATION_FACTORS = [
 
 def desertification_sensitivity():
     b = ModelBuilder("desertification_sensitivity", (
-        "Seed 002's desertification sensitivity with the most common factors: each factor raster given is "
-        "graded 1 (low) … 4 (high) at seed 002 Table 6's bounds, the grades are summed into a score and the "
-        "score is classed 1 low, 2 moderate, 3 relatively high, 4 high (mineland:desertification); the area "
-        "and share of each class inside the mining patches are tabulated. All factors are optional (give at "
-        "least one) and must share one grid. With a few factors the score is smaller than seed 002's 13-factor "
-        "score, so natural breaks are the default here; seed 002's fixed breaks (28, 31, 34) suit all 13 "
+        "Desertification sensitivity as Han et al. (2025) grade it, with the most common factors: each factor "
+        "raster given is graded 1 (low) … 4 (high) at the bounds of their Table 6, the grades are summed into a "
+        "score and the score is classed 1 low, 2 moderate, 3 relatively high, 4 high (mineland:desertification); the "
+        "area and share of each class inside the mining patches are tabulated. All factors are optional (give at "
+        "least one) and must share one grid. With a few factors the score is smaller than the 13-factor score of "
+        "Han et al. (2025), so natural breaks are the default here; their fixed breaks (28, 31, 34) suit all 13 "
         "factors, which mineland:desertification takes."))
     for k, (key, label, grades) in enumerate(DESERTIFICATION_FACTORS):
         b.input(QgsProcessingParameterRasterLayer(key, label, optional=True),
@@ -394,8 +403,8 @@ def desertification_sensitivity():
                                        defaultValue=1),
             "0 fixed breaks (BREAKS), 1 natural breaks (Jenks, default: suits any number of factors).", (120, 320))
     b.input(QgsProcessingParameterString("BREAKS", "Fixed breaks (3 values)", "28, 31, 34"),
-            "Upper bounds of low, moderate and relatively high when METHOD = 0 (seed 002's 28, 31, 34 are for "
-            "all 13 factors, scores 13–52: scale them to the number of factors given).", (340, 320))
+            "Upper bounds of low, moderate and relatively high when METHOD = 0 (the 28, 31, 34 of Han et al. "
+            "2025 are for all 13 factors, scores 13–52: scale them to the number of factors given).", (340, 320))
     b.input(QgsProcessingParameterFile("THRESHOLDS_CSV", "Thresholds from a CSV", extension="csv", optional=True),
             "Optional CSV with rows factor, b1, b2, b3, worse (high/low) replacing Table 6's bounds of those "
             "factors.", (560, 320), advanced=True)

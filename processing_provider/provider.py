@@ -3,11 +3,13 @@
 import os
 
 from qgis.core import QgsApplication, QgsProcessingModelAlgorithm, QgsProcessingProvider
+from qgis.PyQt.QtCore import QUrl
 from qgis.PyQt.QtGui import QIcon
 
 from ..algorithms.accuracy import AccuracyAlgorithm
 from ..algorithms.affected_area import AffectedAreaAlgorithm
 from ..algorithms.carbon_stock import CarbonStockAlgorithm
+from ..algorithms.common import DOCUMENT
 from ..algorithms.desertification import DesertificationAlgorithm
 from ..algorithms.disturbance import DisturbanceAlgorithm
 from ..algorithms.fishnet import FishnetAlgorithm
@@ -104,5 +106,9 @@ def shipped_models():
         if name.endswith(".model3"):
             model = QgsProcessingModelAlgorithm()
             if model.fromFile(os.path.join(MODELS_DIR, name)):
+                help_content = model.helpContent()
+                # the model's section of the methods document: an absolute path, so set here, not in the file
+                help_content["HELP_URL"] = QUrl.fromLocalFile(DOCUMENT).toString() + "#" + model.name()
+                model.setHelpContent(help_content)
                 models.append(model)
     return models

@@ -396,7 +396,7 @@ def test_carbon_stock_says_which_densities_it_used(run, tmp_path, pair):
                                  "OUTPUT_HTML": str(tmp_path / "c.html")}, log)
     [line] = [t for t in log.lines if t.startswith("Carbon densities used")]
     # seed 000 Table 2: forest 86 + 189, grassland 21 + 116, cropland 5 + 95 Mg/ha
-    assert "from seed 000 Table 2" in line and "1 Cropland 100" in line and "2 Forest 275" in line
+    assert "from Huang (2024) Table 2" in line and "1 Cropland 100" in line and "2 Forest 275" in line
     assert "3 Grassland 137" in line
     page = (tmp_path / "c.html").read_text(encoding="utf-8")
-    assert "density used, Mg/ha (seed 000 Table 2)" in page and ">275<" in page.replace(" ", "")
+    assert "density used, Mg/ha (Huang (2024) Table 2)" in page and ">275<" in page.replace(" ", "")
