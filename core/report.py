@@ -350,6 +350,16 @@ def _series(series):
     return names, colours, [series[n][1] for n in names]
 
 
+def bar_chart_foot(zero, left, width, bottom, tick_h, tick_parts, x_label, items, legend_top):
+    """What closes a bar chart: the zero line, the category ticks, the x-axis title, the legend and </svg>."""
+    parts = [f'<line x1="{left}" y1="{zero:.1f}" x2="{width - 10}" y2="{zero:.1f}" stroke="#333"/>'] + tick_parts
+    if x_label:
+        parts.append(f'<text class="axis-title" x="{(left + width - 10) / 2:.1f}" y="{bottom + tick_h + LABEL_FONT}" '
+                     f'text-anchor="middle" font-size="{LABEL_FONT}">{escape(x_label)}</text>')
+    legend_parts, _ = legend(items, left, legend_top, width - 10)
+    return parts + legend_parts + ["</svg>"]
+
+
 def bars_svg(labels, series, y_label, x_label="", width=720, height=320):
     """An inline SVG grouped bar chart: ``series`` is {name: (colour, values over labels)}.
 
@@ -385,13 +395,8 @@ def bars_svg(labels, series, y_label, x_label="", width=720, height=320):
             parts.append(f'<rect x="{x0 + k * bar:.1f}" y="{y0:.1f}" width="{bar * 0.9:.1f}" height="{y1 - y0:.1f}" '
                          f'fill="{colours[k]}" stroke="{OUTLINE}" stroke-width="0.5"><title>{escape(name)} '
                          f'{escape(label)}: {significant(v)}</title></rect>')
-    parts.append(f'<line x1="{left}" y1="{zero:.1f}" x2="{width - 10}" y2="{zero:.1f}" stroke="#333"/>')
-    parts += tick_parts
-    if x_label:
-        parts.append(f'<text class="axis-title" x="{(left + width - 10) / 2:.1f}" y="{bottom + tick_h + LABEL_FONT}" '
-                     f'text-anchor="middle" font-size="{LABEL_FONT}">{escape(x_label)}</text>')
-    legend_parts, _ = legend(items, left, total - legend_h, width - 10)
-    return "".join(parts + legend_parts + ["</svg>"])
+    return "".join(parts + bar_chart_foot(zero, left, width, bottom, tick_h, tick_parts, x_label, items,
+                                          total - legend_h))
 
 
 #: Colours of series that have no map colour (zones, groups): no black, which is the Total's.
@@ -576,10 +581,5 @@ def stacked_bars_svg(labels, parts, y_label, x_label="", width=720, height=320):
             svg.append(f'<rect x="{x_of(i) - bar / 2:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" '
                        f'fill="{colours[k]}" stroke="{OUTLINE}" stroke-width="0.5"><title>{escape(label)} '
                        f'{escape(name)}: {significant(values[k, i])}</title></rect>')
-    svg.append(f'<line x1="{left}" y1="{axis(0.0):.1f}" x2="{width - 10}" y2="{axis(0.0):.1f}" stroke="#333"/>')
-    svg += tick_parts
-    if x_label:
-        svg.append(f'<text class="axis-title" x="{(left + width - 10) / 2:.1f}" y="{bottom + tick_h + LABEL_FONT}" '
-                   f'text-anchor="middle" font-size="{LABEL_FONT}">{escape(x_label)}</text>')
-    legend_parts, _ = legend(items, left, total - legend_h, width - 10)
-    return "".join(svg + legend_parts + ["</svg>"])
+    return "".join(svg + bar_chart_foot(axis(0.0), left, width, bottom, tick_h, tick_parts, x_label, items,
+                                        total - legend_h))

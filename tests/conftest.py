@@ -56,16 +56,21 @@ def run(provider):
 
 @pytest.fixture
 def recording_feedback(qgis_app):
-    """A factory of QgsProcessingFeedback objects that keep the warnings pushed to them."""
+    """A factory of QgsProcessingFeedback objects that keep the warnings and the info lines pushed to them."""
     from qgis.core import QgsProcessingFeedback
 
     class Recorder(QgsProcessingFeedback):
         def __init__(self):
             super().__init__()
             self.warnings = []
+            self.infos = []
 
         def pushWarning(self, text):  # noqa: N802 (QGIS's name)
             self.warnings.append(text)
             super().pushWarning(text)
+
+        def pushInfo(self, text):  # noqa: N802 (QGIS's name)
+            self.infos.append(text)
+            super().pushInfo(text)
 
     return Recorder

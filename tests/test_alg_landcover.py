@@ -382,19 +382,11 @@ def test_cancel_leaves_no_output(run, tmp_path, pair):
     assert list(tmp_path.glob("classes.tif*")) == []
 
 
-def test_carbon_stock_says_which_densities_it_used(run, tmp_path, pair):
-    from qgis.core import QgsProcessingFeedback
-
-    class Log(QgsProcessingFeedback):
-        lines = []
-
-        def pushInfo(self, info):  # noqa: N802 (QGIS's name)
-            self.lines.append(info)
-
-    log = Log()
+def test_carbon_stock_says_which_densities_it_used(run, tmp_path, pair, recording_feedback):
+    log = recording_feedback()
     run("mineland:carbonstock", {"INPUTS": list(pair), "YEARS": "2000,2010", "OUTPUT": str(tmp_path / "c.csv"),
                                  "OUTPUT_HTML": str(tmp_path / "c.html")}, log)
-    [line] = [t for t in log.lines if t.startswith("Carbon densities used")]
+    [line] = [t for t in log.infos if t.startswith("Carbon densities used")]
     # seed 000 Table 2: forest 86 + 189, grassland 21 + 116, cropland 5 + 95 Mg/ha
     assert "from Huang (2024) Table 2" in line and "1 Cropland 100" in line and "2 Forest 275" in line
     assert "3 Grassland 137" in line

@@ -167,27 +167,18 @@ def test_mlri_celsius_and_units_check(run, tmp_path):
                               "OUTPUT": str(target)})
 
 
-def test_trend_log_says_what_happens(run, tmp_path):
+def test_trend_log_says_what_happens(run, tmp_path, recording_feedback):
     """A long run is never silent: the stages and each quarter of the progress are in the log."""
     import numpy as np
-    from qgis.core import QgsProcessingFeedback
     from rasters import write_raster
-
-    class Log(QgsProcessingFeedback):
-        def __init__(self):
-            super().__init__()
-            self.lines = []
-
-        def pushInfo(self, info):  # noqa: N802 (QGIS's name)
-            self.lines.append(info)
 
     rng = np.random.default_rng(1)
     paths = [write_raster(tmp_path / f"v{year}.tif", rng.normal(size=(40, 30)).astype("float32"))
              for year in range(2000, 2010)]
-    log = Log()
+    log = recording_feedback()
     run("mineland:trend", {"INPUTS": paths, "YEARS": ",".join(map(str, range(2000, 2010))),
                            "OUTPUT": str(tmp_path / "t.tif")}, log)
     assert any(line.startswith("Mann-Kendall, Sen's slope and Hurst per pixel: 30 × 40 pixels, 10 years "
-                               "(2000–2009)") for line in log.lines), log.lines
-    assert [line.split(" %")[0] for line in log.lines if " % done (" in line] == ["25", "50", "75"]
-    assert any(line.startswith("Statistics written to ") for line in log.lines)
+                               "(2000–2009)") for line in log.infos), log.infos
+    assert [line.split(" %")[0] for line in log.infos if " % done (" in line] == ["25", "50", "75"]
+    assert any(line.startswith("Statistics written to ") for line in log.infos)

@@ -31,24 +31,6 @@ def write_scaled(path, raw, scale, offset=0.0, nodata=None, gdal_type=None):
     return str(path)
 
 
-class Recorder:
-    """A QgsProcessingFeedback keeping the info lines (the log) pushed to it."""
-
-    def __new__(cls):
-        from qgis.core import QgsProcessingFeedback
-
-        class _Recorder(QgsProcessingFeedback):
-            def __init__(self):
-                super().__init__()
-                self.infos = []
-
-            def pushInfo(self, text):  # noqa: N802 (QGIS's name)
-                self.infos.append(text)
-                super().pushInfo(text)
-
-        return _Recorder()
-
-
 def band(path, name):
     dataset = gdal.Open(str(path))
     names = [dataset.GetRasterBand(i).GetDescription() for i in range(1, dataset.RasterCount + 1)]
@@ -76,11 +58,11 @@ def modis_lst(rows=5, cols=6, seed=11):
 
 # ------------------------------------------------------------------ trend
 
-def test_modis_lst_trend_is_in_kelvin_per_year_and_the_log_says_so(run, tmp_path):
+def test_modis_lst_trend_is_in_kelvin_per_year_and_the_log_says_so(run, tmp_path, recording_feedback):
     raw, physical = modis_lst()
     paths = [write_scaled(tmp_path / f"MOD11A2_{y}.tif", r, MODIS_SCALE, nodata=0) for y, r in zip(YEARS, raw)]
     before = [file_digest(p) for p in paths]
-    feedback = Recorder()
+    feedback = recording_feedback()
     result = run("mineland:trend", {"INPUTS": paths, "YEARS": ",".join(map(str, YEARS)), "MIN_VALID": 8,
                                     "OUTPUT": str(tmp_path / "trend.tif")}, feedback)
     slope, z, n_valid = (band(result["OUTPUT"], name) for name in ("sen_slope", "z", "n_valid"))
@@ -171,12 +153,12 @@ def numpy_mlri(lst, evi):
     return np.where(valid, (lst_max / evi_min) / (lst / evi), np.nan)
 
 
-def test_landsat_c2_surface_temperature_mlri_in_kelvin(run, tmp_path):
+def test_landsat_c2_surface_temperature_mlri_in_kelvin(run, tmp_path, recording_feedback):
     st, evi = landsat_st()
     lst_paths = [write_scaled(tmp_path / f"LC08_ST_B10_{y}.tif", r, LANDSAT_SCALE, LANDSAT_OFFSET, nodata=0)
                  for y, r in zip(YEARS, st)]
     evi_paths = [write_scaled(tmp_path / f"evi_{y}.tif", r, 1e-4, nodata=-32768) for y, r in zip(YEARS, evi)]
-    feedback = Recorder()
+    feedback = recording_feedback()
     result = run("mineland:mlri", {"LST_INPUTS": lst_paths, "EVI_INPUTS": evi_paths,
                                    "YEARS": ",".join(map(str, YEARS)), "OUTPUT": str(tmp_path / "mlri.tif")},
                  feedback)
@@ -274,7 +256,7 @@ def square_polygon(tmp_path, name, xmin, ymin, xmax, ymax):
     return path
 
 
-def test_zonal_series_means_of_modis_ndvi_are_ratios(run, tmp_path):
+def test_zonal_series_means_of_modis_ndvi_are_ratios(run, tmp_path, recording_feedback):
     from qgis.core import QgsVectorLayer
 
     rng = np.random.default_rng(6)
@@ -282,7 +264,7 @@ def test_zonal_series_means_of_modis_ndvi_are_ratios(run, tmp_path):
     raw[1, 1, 1] = -3000  # MOD13 fill value
     path = write_scaled(tmp_path / "MOD13_NDVI.tif", raw, 1e-4, nodata=-3000)
     mines = square_polygon(tmp_path, "mines", 500000.0, 6000000.0 - 90.0, 500090.0, 6000000.0)  # rows/cols 0–2
-    feedback = Recorder()
+    feedback = recording_feedback()
     result = run("mineland:zonalseries", {"MINES": mines, "ID_FIELD": "id", "INPUTS": [path],
                                           "YEARS": "2001,2002,2003", "OUTPUT": "memory:"}, feedback)
     layer = result["OUTPUT"] if not isinstance(result["OUTPUT"], str) else QgsVectorLayer(result["OUTPUT"])

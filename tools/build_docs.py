@@ -16,7 +16,6 @@ import html
 import os
 import re
 import sys
-import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_PATH = os.path.join(ROOT, "docs", "algorithms.html")
@@ -181,21 +180,18 @@ def render(provider):
 
 
 def start_provider():
-    """A headless QGIS with the MineLand provider registered (models included); returns the provider."""
+    """A headless QGIS with the MineLand provider registered (models included), as models/build_models.py starts
+    it; returns the provider."""
+    import importlib.util
+
     from qgis.core import QgsApplication
 
-    if QgsApplication.instance() is None:
-        os.environ.setdefault("QGIS_CUSTOM_CONFIG_PATH", tempfile.mkdtemp(prefix="mineland-build-docs-"))
-        QgsApplication.setPrefixPath("/usr", True)
-        start_provider.app = QgsApplication([], False)
-        start_provider.app.initQgis()
-    registry = QgsApplication.processingRegistry()
-    if registry.providerById("mineland") is None:
-        from mineland.processing_provider.provider import MineLandProvider
-
-        start_provider.provider = MineLandProvider()
-        registry.addProvider(start_provider.provider)
-    return registry.providerById("mineland")
+    spec = importlib.util.spec_from_file_location("build_models", os.path.join(ROOT, "models", "build_models.py"))
+    build_models = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build_models)
+    build_models.start_qgis()
+    start_provider.keep = build_models  # its QgsApplication and provider live as long as this process
+    return QgsApplication.processingRegistry().providerById("mineland")
 
 
 def main(path=DEFAULT_PATH):
