@@ -107,24 +107,9 @@ def pairs_of(path):
 
 
 @pytest.fixture
-def log(qgis_app):
+def log(recording_feedback):
     """A feedback that keeps its warnings and info lines."""
-    from qgis.core import QgsProcessingFeedback
-
-    class Log(QgsProcessingFeedback):
-        def __init__(self):
-            super().__init__()
-            self.warnings, self.infos = [], []
-
-        def pushWarning(self, text):  # noqa: N802 (QGIS's name)
-            self.warnings.append(text)
-            super().pushWarning(text)
-
-        def pushInfo(self, text):  # noqa: N802 (QGIS's name)
-            self.infos.append(text)
-            super().pushInfo(text)
-
-    return Log()
+    return recording_feedback()
 
 
 def years_text(years=YEARS):
