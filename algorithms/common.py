@@ -23,6 +23,7 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingFeatureSourceDefinition,
     QgsProcessingOutputLayerDefinition,
+    QgsProcessingParameterDefinition,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFile,
@@ -763,6 +764,10 @@ def chosen_fields(algorithm, parameters, context, source, source_key, keys):
     chosen = {}
     for key in keys:
         name = algorithm.parameterAsString(parameters, key, context) or None
+        definition = algorithm.parameterDefinition(key)
+        if name is not None and name not in names and name == definition.defaultValue() and \
+                definition.flags() & QgsProcessingParameterDefinition.FlagOptional:
+            name = None  # an optional field's conventional default name that this layer does not have
         if name is not None and name not in names:
             fail(key, f"the field '{name}' is not in {source_key} (fields: {', '.join(names) or 'none'}); "
                  "choose one of them")
