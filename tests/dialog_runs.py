@@ -20,6 +20,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from qgis.core import (  # noqa: E402 (after the platform is chosen)
     QgsApplication,
+    QgsLayerTreeModel,
     QgsProcessingContext,
     QgsProcessingFeedback,
     QgsProcessingModelAlgorithm,
@@ -202,6 +203,9 @@ def set_widgets(wrappers, values, context):
 def describe(layer):
     """Name, renderer and (for a vector layer) fields and feature count of a loaded layer."""
     entry = {"name": layer.name(), "source": layer.source()}
+    model = QgsLayerTreeModel(QgsProject.instance().layerTreeRoot())
+    node = QgsProject.instance().layerTreeRoot().findLayer(layer.id())
+    entry["legend_nodes"] = [str(n.data(0)) for n in model.layerLegendNodes(node)][:6] if node else []
     if layer.type() == QgsMapLayerType.RasterLayer:
         renderer = layer.renderer()
         entry.update(renderer=renderer.type(), legend=[str(label) for label, _ in renderer.legendSymbologyItems()],

@@ -117,3 +117,27 @@ def test_moran_refuses_the_feature_id(run, facts):
     grid = facts["dialog"]["mineland:moran"]["parameters"]["INPUT"]
     with pytest.raises(QgsProcessingException, match="FIELD.*feature id"):
         run("mineland:moran", {"INPUT": grid, "FIELD": "fid", "OUTPUT": "TEMPORARY_OUTPUT"})
+
+
+def loaded(facts, kind, algorithm_id, prefix):
+    [layer] = [layer for layer in facts[kind][algorithm_id]["layers"] if layer["name"].startswith(prefix)]
+    return layer
+
+
+@pytest.mark.parametrize("kind, algorithm_id, prefix, title", [
+    ("batch", "mineland:transfermatrix", "Change codes", "Band 1: change (start class → end class) (Palette)"),
+    ("dialog", "mineland:reclassify", "Reclassified", "Band 1: land-cover class (Palette)"),
+    ("dialog", "mineland:desertification", "Sensitivity class", "Band 1: sensitivity class (Palette)"),
+    ("dialog", "mineland:desertification", "Sensitivity score", "Band 1: sensitivity score (sum of grades) (Gray)"),
+    ("dialog", "mineland:restoration_monitoring", "Restoration classes", "Band 1: restoration class (Palette)")])
+def test_raster_legends_have_a_title_naming_the_values(facts, kind, algorithm_id, prefix, title):
+    layer = loaded(facts, kind, algorithm_id, prefix)
+    assert layer["legend_nodes"][0] == title
+
+
+def test_change_raster_loads_paletted_with_the_pair_names(facts):
+    layer = loaded(facts, "batch", "mineland:transfermatrix", "Change codes")
+    assert layer["renderer"] == "paletted"
+    classes = {int(value): label for value, label in layer["classes"]}
+    assert classes[101] == "Cropland (unchanged)" and classes[102] == "Cropland → Forest"
+    assert layer["legend_nodes"][1:3] == [classes[101], classes[102]]
