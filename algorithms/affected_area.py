@@ -33,12 +33,15 @@ class AffectedAreaAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterFeatureSource("INPUT", "Surveyed mines", [QgsProcessing.TypeVector]),
                  "Table or layer with one row per surveyed mine.")
         self.add(QgsProcessingParameterField("NAME_FIELD", "Mine name field", parentLayerParameterName="INPUT",
-                                             optional=True), "Names the mines in OUTPUT (default: row number).")
+                                             optional=True, defaultValue="name"),
+                 "Names the mines in OUTPUT (default: the field 'name' when the table has one, else the row number).")
         self.add(QgsProcessingParameterField("AREA_FIELD", "Affected area field (km2)",
-                                             parentLayerParameterName="INPUT"),
-                 "Affected area of each surveyed mine, km2 (numbers, or text holding numbers as in a CSV).")
-        self.add(QgsProcessingParameterField("PRODUCTION_FIELD", "Production field", parentLayerParameterName="INPUT"),
-                 "Production of each surveyed mine (e.g. Mt/yr), > 0.")
+                                             parentLayerParameterName="INPUT", defaultValue="area_km2"),
+                 "Affected area of each surveyed mine, km2 (numbers, or text holding numbers as in a CSV); "
+                 "default area_km2.")
+        self.add(QgsProcessingParameterField("PRODUCTION_FIELD", "Production field", parentLayerParameterName="INPUT",
+                                             defaultValue="production"),
+                 "Production of each surveyed mine (e.g. Mt/yr), > 0; default production.")
         self.add(QgsProcessingParameterNumber("TOTAL_PRODUCTION", "Total production of the region",
                                               QgsProcessingParameterNumber.Double, 1060.0, minValue=0),
                  "Production of the region in the unit of PRODUCTION_FIELD (Dong et al. 2025: 1,060 Mt in 2022), > 0.")

@@ -23,6 +23,7 @@ from qgis.core import (
     QgsProcessingException,
     QgsProcessingFeatureSourceDefinition,
     QgsProcessingOutputLayerDefinition,
+    QgsProcessingParameterDefinition,
     QgsProcessingParameterFeatureSink,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterFile,
@@ -811,6 +812,10 @@ def chosen_fields(algorithm, parameters, context, source, source_key, keys):
     chosen = {}
     for key in keys:
         name = algorithm.parameterAsString(parameters, key, context) or None
+        definition = algorithm.parameterDefinition(key)
+        if name is not None and name not in names and parameters.get(key) is None and \
+                definition.flags() & QgsProcessingParameterDefinition.FlagOptional:
+            name = None  # not given, and this layer lacks the optional field's conventional default name
         if name is not None and name not in names:
             fail(key, f"the field '{name}' is not in {source_key} (fields: {', '.join(names) or 'none'}); "
                  "choose one of them")

@@ -102,6 +102,7 @@ class DesertificationAlgorithm(MineLandAlgorithm):
         class_path = self.parameterAsOutputLayer(parameters, "OUTPUT_CLASS", context)
 
         with raster_io.BlockWriter(score_path, grid, raster_io.INT16, -1) as writer:
+            writer.set_band_names(["sensitivity score (sum of grades)"])  # the legend's title in QGIS
             for yoff, _, arrays in raster_io.iter_blocks([i.band for i in inputs], grid, monitor(feedback, 0.0, 0.5)):
                 writer.write(yoff, block_score(factors, arrays))
         styles.style_continuous(score_path, "heat")
@@ -109,6 +110,7 @@ class DesertificationAlgorithm(MineLandAlgorithm):
         warn_breaks_outside_scores(feedback, breaks, len(factors))
         score = RasterInput("OUTPUT_SCORE", score_path)
         with raster_io.BlockWriter(class_path, grid, raster_io.BYTE, 0) as writer:
+            writer.set_band_names(["sensitivity class"])
             raster_io.write_class_names(writer.band(), model.CLASS_NAMES)  # before the pixels (see reclassify)
             raster_io.write_colour_table(writer.band(), styles.SENSITIVITY_COLOURS)
             for yoff, _, (values,) in raster_io.iter_blocks([score.band], grid, monitor(feedback, 0.5, 0.9)):

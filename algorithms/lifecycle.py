@@ -61,11 +61,13 @@ class LifeCycleAlgorithm(MineLandAlgorithm):
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add(QgsProcessingParameterFeatureSource("INPUT", "Annual series per mine", [QgsProcessing.TypeVector]),
                  "Table or layer with one row per mine and year.")
-        for key, label, text in (("MINE_FIELD", "Mine id field", "Identifies the mine."),
-                                 ("YEAR_FIELD", "Year field", "Whole year of the row."),
-                                 ("VALUE_FIELD", "Value field (production or area)",
-                                  "Annual production (e.g. Mt) or mined/disturbed area (e.g. km2), ≥ 0.")):
-            self.add(QgsProcessingParameterField(key, label, parentLayerParameterName="INPUT"), text)
+        for key, label, default, text in (
+                ("MINE_FIELD", "Mine id field", "mine", "Identifies the mine; default mine."),
+                ("YEAR_FIELD", "Year field", "year", "Whole year of the row; default year."),
+                ("VALUE_FIELD", "Value field (production or area)", "production",
+                 "Annual production (e.g. Mt) or mined/disturbed area (e.g. km2), ≥ 0; default production.")):
+            self.add(QgsProcessingParameterField(key, label, parentLayerParameterName="INPUT", defaultValue=default),
+                     text)
         self.add(QgsProcessingParameterNumber("WINDOW", "Smoothing window (years)",
                                               QgsProcessingParameterNumber.Integer, 3, minValue=1),
                  "Centred moving average before the rules (1 = none).")

@@ -61,15 +61,18 @@ class MineStatusAlgorithm(MineLandAlgorithm):
                  "A table or layer with one row per polygon and year (optional when all series come from rasters).")
         self.add(QgsProcessingParameterField("ID_FIELD", "Polygon id field", parentLayerParameterName="INPUT",
                                              optional=True),
-                 "Identifies the mine polygon of each row.")
+                 "Identifies the mine polygon of each row; left empty: polygon_id when INPUT has it (the table of "
+                 "mineland:disturbance or mineland:zonalseries).")
         self.add(QgsProcessingParameterField("YEAR_FIELD", "Year field", parentLayerParameterName="INPUT",
                                              type=QgsProcessingParameterField.Numeric, optional=True),
-                 "Year of each row (gaps allowed; Sen's slope uses the real years).")
+                 "Year of each row (gaps allowed; Sen's slope uses the real years); left empty: year when INPUT "
+                 "has it.")
         for key, label in (("BSP_FIELD", "Bare surface percentage (BSP) field"), ("NDVI_FIELD", "NDVI field"),
                            ("NTL_FIELD", "Night-time light (NTL) field")):
             self.add(QgsProcessingParameterField(key, label, parentLayerParameterName="INPUT", optional=True,
                                                  type=QgsProcessingParameterField.Numeric),
-                     "Optional; give at least one of BSP, NDVI and NTL.")
+                     "Optional; give at least one of BSP, NDVI and NTL. With none of them (and no rasters), "
+                     "BSP_FIELD is bsp_pct when INPUT has it (the table of mineland:disturbance).")
         self.add(QgsProcessingParameterFeatureSource("MINES", "Mine polygons (for raster series)",
                                                      [QgsProcessing.TypeVectorPolygon], optional=True),
                  "Polygons whose zonal means of NDVI_RASTERS / NTL_RASTERS make those series.", advanced=True)
@@ -137,15 +140,19 @@ class MineStatusAlgorithm(MineLandAlgorithm):
         fields = {key: self.parameterAsString(parameters, f"{key.upper()}_FIELD", context) or None
                   for key in mine_status.SERIES}
         fields = {key: name for key, name in fields.items() if name}
+        source = self.parameterAsSource(parameters, "INPUT", context) if wants_output(parameters, "INPUT") else None
+        conventional = self._conventional_fields(parameters, context, source, not fields, feedback)
+        fields = fields or {key: conventional[f"{key.upper()}_FIELD"] for key in mine_status.SERIES
+                            if conventional.get(f"{key.upper()}_FIELD")}
         if not fields:
             return {}
-        source = self.parameterAsSource(parameters, "INPUT", context) if wants_output(parameters, "INPUT") else None
         if source is None:
             fail("INPUT", "the series fields need the INPUT table (was its file moved or deleted?)")
-        chosen_fields(self, parameters, context, source, "INPUT",
-                      ["ID_FIELD", "YEAR_FIELD"] + [f"{key.upper()}_FIELD" for key in fields])
-        id_field = self.parameterAsString(parameters, "ID_FIELD", context)
-        year_field = self.parameterAsString(parameters, "YEAR_FIELD", context)
+        chosen = {key: conventional.get(key) or self.parameterAsString(parameters, key, context)
+                  for key in ("ID_FIELD", "YEAR_FIELD")}
+        chosen_fields(self, dict(parameters, **chosen, **{f"{k.upper()}_FIELD": v for k, v in fields.items()}),
+                      context, source, "INPUT", ["ID_FIELD", "YEAR_FIELD"] + [f"{key.upper()}_FIELD" for key in fields])
+        id_field, year_field = chosen["ID_FIELD"], chosen["YEAR_FIELD"]
         if not id_field or not year_field:
             fail("ID_FIELD", "give ID_FIELD and YEAR_FIELD of the INPUT table")
         ids, years, values, skipped = [], [], {key: [] for key in fields}, 0
@@ -161,6 +168,23 @@ class MineStatusAlgorithm(MineLandAlgorithm):
         if skipped:
             feedback.pushWarning(f"INPUT: {skipped} row(s) without a polygon id or year skipped")
         return {key: (ids, years, values[key]) for key in fields}
+
+    def _conventional_fields(self, parameters, context, source, no_series, feedback):
+        """Fields left empty that INPUT has under the names mineland:disturbance writes (polygon_id, year, and
+        bsp_pct when no series field is given): what an untouched dialog on disturbance's table means."""
+        if source is None:
+            return {}
+        names = source.fields().names()
+        wanted = {"ID_FIELD": "polygon_id", "YEAR_FIELD": "year"}
+        if no_series and not self.parameterAsLayerList(parameters, "NDVI_RASTERS", context) and \
+                not self.parameterAsLayerList(parameters, "NTL_RASTERS", context):
+            wanted["BSP_FIELD"] = "bsp_pct"
+        found = {key: name for key, name in wanted.items()
+                 if not self.parameterAsString(parameters, key, context) and name in names}
+        if found:
+            feedback.pushInfo("Fields not chosen, taken by their conventional names: "
+                              + ", ".join(f"{key} = {name}" for key, name in found.items()))
+        return found
 
     def _raster_series(self, parameters, context, feedback):
         """{series: (ids, years, values)} of zonal means of NDVI_RASTERS / NTL_RASTERS per MINES polygon."""

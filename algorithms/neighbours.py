@@ -40,8 +40,9 @@ def add_parameters(algorithm, row_standardize_default):
     algorithm.add(QgsProcessingParameterFeatureSource("INPUT", "Input layer", [QgsProcessing.TypeVectorAnyGeometry]),
                   "Polygons (e.g. mineland:fishnet cells) or points, in any CRS.")
     algorithm.add(QgsProcessingParameterField("FIELD", "Field", parentLayerParameterName="INPUT",
-                                              type=QgsProcessingParameterField.Numeric),
-                  "Numeric field to analyse (e.g. density_pct).")
+                                              type=QgsProcessingParameterField.Numeric, defaultValue="density_pct"),
+                  "Numeric field to analyse; default density_pct, the mining density of mineland:fishnet cells. "
+                  "The feature id (fid) is refused: it is a row number, not a value.")
     algorithm.add(QgsProcessingParameterEnum("WEIGHTS", "Spatial weights", WEIGHT_TYPES, defaultValue=QUEEN),
                   "0 queen, 1 rook, 2 distance band, 3 k nearest neighbours, 4 inverse distance.")
     algorithm.add(QgsProcessingParameterNumber("DISTANCE", "Distance (m)", QgsProcessingParameterNumber.Double,
@@ -72,7 +73,11 @@ def observations(algorithm, parameters, context, feedback):
         fail("INPUT", "no layer was given, or it could not be loaded")
     field = algorithm.parameterAsString(parameters, "FIELD", context)
     if field not in source.fields().names():
-        fail("FIELD", f"'{field}' is not a field of INPUT")
+        fail("FIELD", f"'{field}' is not a field of INPUT (fields: {', '.join(source.fields().names())}); "
+             "choose the numeric field to analyse")
+    if field.lower() == "fid":  # the first field a GeoPackage offers, so what an untouched picker may give
+        fail("FIELD", "'fid' is the feature id (a row number), not a value to analyse; choose the numeric field, "
+             "e.g. density_pct of mineland:fishnet")
     features, values, skipped, repaired = [], [], 0, 0
     # invalid polygons are repaired here, so the context's "stop on invalid geometry" must not stop the reading
     for feature in source.getFeatures(QgsFeatureRequest(), QgsProcessingFeatureSource.FlagSkipGeometryValidityChecks):

@@ -85,6 +85,7 @@ class ReclassifyAlgorithm(MineLandAlgorithm):
         with raster_io.BlockWriter(output, source.grid, gdal_type, nodata_out) as writer:
             # before the pixels: GTiff refuses a colour table once tiles have been flushed
             raster_io.write_class_names(writer.band(), classes)
+            writer.set_band_names(["land-cover class"])  # the legend's title in QGIS, not "Band 1"
             if legend and gdal_type in (raster_io.BYTE, raster_io.UINT16):
                 raster_io.write_colour_table(writer.band(), colours)
             for yoff, _, (values,) in raster_io.iter_blocks([source.band], source.grid, monitor(feedback)):

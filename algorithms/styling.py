@@ -69,13 +69,18 @@ class GraduatedStyle(QgsProcessingLayerPostProcessorInterface):
 
     def postProcessLayer(self, layer, context, feedback):  # noqa: N802 (QGIS's name)
         if isinstance(layer, QgsVectorLayer):
-            renderer = QgsGraduatedSymbolRenderer(self.field)
-            renderer.setSourceSymbol(QgsSymbol.defaultSymbol(layer.geometryType()))
-            renderer.setClassificationMethod(QgsClassificationJenks())
-            renderer.updateClasses(layer, self.classes)
-            renderer.updateColorRamp(QgsGradientColorRamp(QColor("#ffffb2"), QColor("#bd0026")))
-            layer.setRenderer(renderer)
+            layer.setRenderer(graduated_renderer(layer, self.field, self.classes))
             layer.triggerRepaint()
+
+
+def graduated_renderer(layer, field, classes=5):
+    """A QgsGraduatedSymbolRenderer on the numeric ``field``: natural breaks, yellow → red."""
+    renderer = QgsGraduatedSymbolRenderer(field)
+    renderer.setSourceSymbol(QgsSymbol.defaultSymbol(layer.geometryType()))
+    renderer.setClassificationMethod(QgsClassificationJenks())
+    renderer.updateClasses(layer, classes)
+    renderer.updateColorRamp(QgsGradientColorRamp(QColor("#ffffb2"), QColor("#bd0026")))
+    return renderer
 
 
 class SidecarStyle(QgsProcessingLayerPostProcessorInterface):
@@ -112,7 +117,31 @@ def name_after_inputs(context, path, default_name, inputs):
 def style_on_load(context, dest_id, field, categories=None):
     """Style the output ``dest_id`` when the toolbox or a model loads it: categorized by ``categories``
     ((value, colour, label) triples), or graduated on the numeric ``field`` when there are none."""
+    save_style_in_file(dest_id, field, categories)
     if context.willLoadLayerOnCompletion(dest_id):
         style = CategorizedStyle(field, categories) if categories else GraduatedStyle(field)
         _ALIVE.append(style)
         context.layerToLoadOnCompletionDetails(dest_id).setPostProcessor(style)
+
+
+def save_style_in_file(dest_id, field, categories=None):
+    """Store the legend with a file output, so that it opens styled in QGIS after a qgis_process run too:
+    as the default style in a GeoPackage's layer_styles table, or as a .qml beside any other file (QGIS
+    loads <name>.qml of a file layer by itself). A memory layer (a temporary output) is left alone.
+    Returns where the style went, or None."""
+    path = str(dest_id).split("|")[0]
+    if not os.path.isfile(path):
+        return None
+    layer = QgsVectorLayer(str(dest_id), os.path.splitext(os.path.basename(path))[0], "ogr")
+    if layer.isValid() and layer.fields().indexOf(field) < 0:
+        field = field[:10]  # a shapefile's field names are cut to 10 characters (density_pct → density_pc)
+    if not layer.isValid() or layer.fields().indexOf(field) < 0:
+        return None
+    layer.setRenderer(categorized_renderer(layer, field, categories) if categories else
+                      graduated_renderer(layer, field))
+    if path.lower().endswith(".gpkg"):
+        error = layer.saveStyleToDatabase(layer.name(), "MineLand legend", True, "")
+        return None if error else path
+    qml = os.path.splitext(path)[0] + ".qml"
+    _, saved = layer.saveNamedStyle(qml)
+    return qml if saved else None

@@ -177,6 +177,8 @@ def write_change_raster(path, inputs, grid, table, names, block_monitor, client=
     start, end = inputs
     with raster_io.BlockWriter(path, grid, gdal_type, nodata) as writer:
         raster_io.write_class_names(writer.band(), coding.names(lambda c: class_label(names, c)))
+        writer.set_band_names(["change (start class → end class)"])  # the legend's title in QGIS
+        raster_io.mark_as_classes(writer.band())
         if client is not None:
             from ..core import scaleout
 

@@ -93,6 +93,7 @@ class TrendAlgorithm(MineLandAlgorithm):
                 if class_path else None
             if classes:  # before the pixels: GTiff refuses a colour table once tiles have been flushed
                 raster_io.write_class_names(classes.band(), trend.RESTORATION_NAMES)
+                classes.set_band_names(["restoration class"])
                 raster_io.write_colour_table(classes.band(), styles.RESTORATION_COLOURS)
             if client is None:
                 too_few = stack.write_trend_rasters(series.bands, series.nodatas, grid, years, min_valid, writer,

@@ -1001,6 +1001,12 @@ def write_colour_table(band, colours):
     band.SetRasterColorTable(table)
 
 
+def mark_as_classes(band):
+    """Declare the band's values class codes (colour interpretation palette index), so that QGIS titles its
+    legend "(Palette)" rather than "(Gray)" when the band has class names but no colour table (Int32)."""
+    band.SetColorInterpretation(gdal.GCI_PaletteIndex)
+
+
 def read_colour_table(band, codes):
     """{code: '#rrggbb'} of the band's colour table for ``codes`` it covers (empty without a table)."""
     table = band.GetRasterColorTable()

@@ -20,11 +20,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from qgis.core import (  # noqa: E402 (after the platform is chosen)
     QgsApplication,
+    QgsLayerTreeModel,
     QgsProcessingContext,
     QgsProcessingFeedback,
     QgsProcessingModelAlgorithm,
     QgsProcessingModelChildParameterSource,
     QgsProcessingModelParameter,
+    QgsMapLayerType,
     QgsProcessingParameterRasterLayer,
     QgsProject,
 )
@@ -44,7 +46,7 @@ from processing.modeler.ModelerParametersDialog import ModelerParametersDialog  
 Processing.initialize()
 
 from mineland.processing_provider.provider import MineLandProvider  # noqa: E402
-from mineland.sample import make_sample, make_seed002, make_seed004  # noqa: E402
+from mineland.sample import make_sample, make_seed001, make_seed002, make_seed004, sample_io  # noqa: E402
 
 PROVIDER = MineLandProvider()
 QgsApplication.processingRegistry().addProvider(PROVIDER)
@@ -84,6 +86,93 @@ def samples(folder):
     return glc, seed002, seed004
 
 
+def write_csv(path, header, rows):
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(",".join(header) + "\n")
+        for row in rows:
+            handle.write(",".join(str(cell) for cell in row) + "\n")
+    return path
+
+
+def glc_zones(folder):
+    """Two zones (west, east halves) over the GLC sample grid, as GeoJSON."""
+    def corner(col, row):
+        return sample_io.lonlat(col, row, make_sample.ORIGIN, make_sample.PIXEL, make_sample.EPSG, 7)
+    half = make_sample.WIDTH // 2
+    return sample_io.write_features(os.path.join(folder, "zones.geojson"), [
+        {"type": "Feature", "properties": {"zone": name},
+         "geometry": {"type": "Polygon", "coordinates": [sample_io.box_ring(corner, c0, 0, c1, make_sample.HEIGHT)]}}
+        for name, c0, c1 in (("west", 0, half), ("east", half, make_sample.WIDTH))])
+
+
+def reference_points(folder, classes):
+    """Points on a regular grid of the class raster, their class read from it (one in five off by one)."""
+    from osgeo import gdal
+
+    source = gdal.Open(classes)
+    values = source.GetRasterBand(1).ReadAsArray()
+    x0, dx, _, y0, _, dy = source.GetGeoTransform()
+    features = []
+    for k, (row, col) in enumerate((r, c) for r in range(15, values.shape[0], 30) for c in range(20, values.shape[1], 40)):
+        lon, lat = sample_io.lonlat(col, row, (x0, y0), dx, make_sample.EPSG, 7)
+        truth = int(values[row, col]) if k % 5 else int(values[row, col]) % 7 + 1
+        features.append({"type": "Feature", "properties": {"id": k, "truth": truth},
+                         "geometry": {"type": "Point", "coordinates": [lon, lat]}})
+    return sample_io.write_features(os.path.join(folder, "reference.geojson"), features)
+
+
+def other_data(folder, classes, seed001, seed002, seed004):
+    """Inputs the other algorithms need, made as an analyst would (some by running MineLand first)."""
+    os.makedirs(folder, exist_ok=True)
+    grid = processing.run("mineland:fishnet", {"STUDY_AREA": seed002["study_area"], "MINES": seed002["mines"],
+                                               "CELL_SIZE": 5000, "OUTPUT": os.path.join(folder, "grid.gpkg")})
+    seed001_years = ",".join(map(str, make_seed001.YEARS))
+    disturbance = processing.run("mineland:disturbance", {
+        "MINES": seed001["mines_a"], "ID_FIELD": "name", "INPUTS": seed001["classes"], "YEARS": seed001_years,
+        "OUTPUT": os.path.join(folder, "disturbance.csv")})
+    trend = processing.run("mineland:trend", {
+        "INPUTS": seed004["evi"], "YEARS": ",".join(map(str, make_seed004.YEARS)),
+        "OUTPUT": os.path.join(folder, "trend.tif"), "OUTPUT_CLASS": os.path.join(folder, "restoration.tif")})
+    production = [("A", 2000 + k, round(1 + 0.5 * k - 0.04 * k * k, 2)) for k in range(12)]
+    production += [("B", 2000 + k, round(3 - 0.2 * k, 2)) for k in range(12)]
+    return {
+        "ndvi001": [ndvi_like(path, os.path.join(folder, f"ndvi_{year}.tif"))
+                    for path, year in zip(seed001["classes"], make_seed001.YEARS)],
+        "grid": grid["OUTPUT"], "disturbance": disturbance["OUTPUT"], "restoration": trend["OUTPUT_CLASS"],
+        "zones": glc_zones(folder), "reference": reference_points(folder, classes[-1]),
+        "production": write_csv(os.path.join(folder, "production.csv"), ["mine", "year", "production"], production),
+        "surveyed": write_csv(os.path.join(folder, "surveyed.csv"), ["mine", "area_km2", "production"],
+                              [("m1", 2.1, 10), ("m2", 0.8, 3.5), ("m3", 5.3, 22), ("m4", 1.4, 6), ("m5", 3.2, 15)]),
+    }
+
+
+def other_inputs(classes, seed001, seed002, seed004, data):
+    """Per algorithm without raster outputs, the values of its required inputs (fields only without a default)."""
+    seed001_years = ",".join(map(str, make_seed001.YEARS))
+    return {
+        "mineland:accuracy": {"INPUT": classes[-1], "REFERENCE": data["reference"], "REFERENCE_FIELD": "truth"},
+        "mineland:affectedarea": {"INPUT": data["surveyed"], "AREA_FIELD": "area_km2"},
+        "mineland:disturbance": {"MINES": seed001["mines_a"], "INPUTS": seed001["classes"]},
+        "mineland:fishnet": {"STUDY_AREA": seed002["study_area"]},
+        "mineland:hotspots": {"INPUT": data["grid"]},
+        "mineland:integrity": {"INPUTS": classes, "ZONES": data["zones"]},
+        "mineland:landusedynamics": {"INPUTS": classes},
+        "mineland:lifecycle": {"INPUT": data["production"], "MINE_FIELD": "mine"},
+        "mineland:mine_boundaries_status": {
+            "INPUT_A": seed001["mines_a"], "INPUT_B": seed001["mines_b"], "BREAKS": seed001["breaks"],
+            "LANDCOVER": seed001["classes"][-1], "CLASSES": seed001["classes"], "YEARS": seed001_years},
+        "mineland:minestatus": {"INPUT": data["disturbance"]},
+        "mineland:mining_hotspots": {"STUDY_AREA": seed002["study_area"], "MINES": seed002["mines"]},
+        "mineland:moran": {"INPUT": data["grid"]},
+        "mineland:overlap": {"MINES": seed002["mines"], "ZONES": seed002["study_area"]},
+        "mineland:patchstats": {"INPUT": seed002["mines"]},
+        "mineland:refineboundaries": {"INPUT_A": seed001["mines_a"], "INPUT_B": seed001["mines_b"],
+                                      "BREAKS": seed001["breaks"], "LANDCOVER": seed001["classes"][-1]},
+        "mineland:restorationsummary": {"INPUT": data["restoration"], "SITES": seed004["sites"]},
+        "mineland:zonalseries": {"MINES": seed001["mines_a"], "INPUTS": data["ndvi001"]},
+    }
+
+
 def required_inputs(glc, classes, seed002, seed004):
     """Per algorithm with raster outputs, the values of its required inputs an analyst would pick."""
     lc_years = ",".join(map(str, make_sample.YEARS))
@@ -111,6 +200,25 @@ def set_widgets(wrappers, values, context):
         wrappers[key].setParameterValue(value, context)
 
 
+def describe(layer):
+    """Name, renderer and (for a vector layer) fields and feature count of a loaded layer."""
+    entry = {"name": layer.name(), "source": layer.source()}
+    model = QgsLayerTreeModel(QgsProject.instance().layerTreeRoot())
+    node = QgsProject.instance().layerTreeRoot().findLayer(layer.id())
+    entry["legend_nodes"] = [str(n.data(0)) for n in model.layerLegendNodes(node)][:6] if node else []
+    if layer.type() == QgsMapLayerType.RasterLayer:
+        renderer = layer.renderer()
+        entry.update(renderer=renderer.type(), legend=[str(label) for label, _ in renderer.legendSymbologyItems()],
+                     band_names=[layer.bandName(band) for band in range(1, layer.bandCount() + 1)])
+        if renderer.type() == "paletted":
+            entry["classes"] = [[c.value, c.label] for c in renderer.classes()]
+    else:
+        renderer = layer.renderer()
+        entry.update(renderer=renderer.type() if renderer else None, fields=layer.fields().names(),
+                     count=layer.featureCount())
+    return entry
+
+
 def run_and_load(algorithm_id, parameters):
     """Run as the dialog does and load the results as it does; what the user would see."""
     context = QgsProcessingContext()
@@ -130,8 +238,9 @@ def run_and_load(algorithm_id, parameters):
     fact["missing"] = [path for path in to_load if os.path.isabs(path) and not os.path.exists(path.split("|")[0])]
     before = set(QgsProject.instance().mapLayers())
     fact["loaded"] = handleAlgorithmResults(algorithm, context, feedback, False, parameters)
-    fact["layer_names"] = sorted(layer.name() for key, layer in QgsProject.instance().mapLayers().items()
-                                 if key not in before)
+    new = [layer for key, layer in QgsProject.instance().mapLayers().items() if key not in before]
+    fact["layer_names"] = sorted(layer.name() for layer in new)
+    fact["layers"] = [describe(layer) for layer in new]
     fact["errors"] = feedback.errors
     fact["results"] = {k: str(v) for k, v in results.items()}
     return fact
@@ -156,7 +265,7 @@ def from_batch_row(algorithm_id, values, output_folder):
     for output in algorithm.destinationParameterDefinitions():
         widget = panel.tblParameters.cellWidget(1, panel.parameter_to_column[output.name()])
         extension = output.defaultFileExtension()
-        widget.setValue(os.path.join(output_folder, f"batch_{output.name()}.{extension}"))
+        widget.setValue(os.path.join(output_folder, f"{algorithm.name()}_{output.name().replace(':', '_')}.{extension}"))
     parameters, ok = panel.parametersForRow(0, QgsProject.instance())
     assert ok, "the batch row was refused"
     return parameters
@@ -193,23 +302,30 @@ def designer_model():
 
 def main(out):
     facts = {"errors": [], "dialog": {}, "batch": {}}
+    facts["provider"] = sorted(algorithm.id() for algorithm in PROVIDER.algorithms())
     glc, seed002, seed004 = samples(os.path.join(out, "data"))
+    seed001 = make_seed001.write_all(os.path.join(out, "data", "seed001"))
     reclassified = []
     for path in glc:
         result = processing.run("mineland:reclassify", {"INPUT": path, "OUTPUT": path.replace(".tif", "_7.tif")})
         reclassified.append(result["OUTPUT"])
     inputs = required_inputs(glc, reclassified, seed002, seed004)
-    for algorithm_id, values in inputs.items():
+    inputs.update(other_inputs(reclassified, seed001, seed002, seed004,
+                               other_data(os.path.join(out, "data", "other"), reclassified, seed001, seed002, seed004)))
+    only = os.environ.get("MINELAND_DIALOG_ONLY")  # a comma-separated subset, when debugging
+    chosen = [a for a in inputs if not only or a in only.split(",")]
+    for algorithm_id in chosen:
         try:
-            facts["dialog"][algorithm_id] = run_and_load(algorithm_id, from_dialog(algorithm_id, values))
+            facts["dialog"][algorithm_id] = run_and_load(algorithm_id, from_dialog(algorithm_id, inputs[algorithm_id]))
         except Exception:
             facts["errors"].append(f"{algorithm_id} (dialog): {traceback.format_exc()}")
-    for algorithm_id in ("mineland:reclassify", "mineland:transfermatrix"):
+    for algorithm_id in chosen:
         try:
             facts["batch"][algorithm_id] = run_and_load(
                 algorithm_id, from_batch_row(algorithm_id, inputs[algorithm_id], os.path.join(out, "batch")))
         except Exception:
             facts["errors"].append(f"{algorithm_id} (batch): {traceback.format_exc()}")
+        QgsProject.instance().removeAllMapLayers()  # the loaded results keep files open otherwise
     try:
         model, tables = designer_model()
         model_path = os.path.join(out, "designer.model3")

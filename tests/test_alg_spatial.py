@@ -171,7 +171,7 @@ def test_constant_field_is_a_clear_error(run, tmp_path):
     with pytest.raises(QgsProcessingException, match="FIELD: every feature has value = 2"):
         run("mineland:moran", {"INPUT": path, "FIELD": "value", "OUTPUT": str(tmp_path / "l.gpkg")})
     with pytest.raises(QgsProcessingException, match="DISTANCE"):
-        run("mineland:hotspots", {"INPUT": path, "FIELD": "fid", "WEIGHTS": 2, "OUTPUT": str(tmp_path / "g.gpkg")})
+        run("mineland:hotspots", {"INPUT": path, "FIELD": "row", "WEIGHTS": 2, "OUTPUT": str(tmp_path / "g.gpkg")})
 
 
 def test_outputs_are_styled_when_loaded(run, tmp_path, clustered):
