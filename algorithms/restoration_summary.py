@@ -84,10 +84,10 @@ class RestorationSummaryAlgorithm(MineLandAlgorithm):
         self.add(QgsProcessingParameterField("SITE_ID_FIELD", "Site id field", parentLayerParameterName="SITES"),
                  "Field identifying each site; copied to site_id (as text) in OUTPUT and the report.")
         self.add(QgsProcessingParameterField("START_YEAR_FIELD", "Mining start year field", optional=True,
-                                             parentLayerParameterName="SITES",
+                                             parentLayerParameterName="SITES", defaultValue="start_year",
                                              type=QgsProcessingParameterField.Numeric),
-                 "Numeric field with the year mining started. duration_yr = REFERENCE_YEAR − start year; "
-                 "without it there is no duration and no Spearman test.")
+                 "Numeric field with the year mining started (default start_year when SITES has it). "
+                 "duration_yr = REFERENCE_YEAR − start year; without it there is no duration and no Spearman test.")
         self.add(QgsProcessingParameterNumber("REFERENCE_YEAR", "Reference year of the mining duration",
                                               QgsProcessingParameterNumber.Integer, 2019, minValue=1, maxValue=3000),
                  "duration_yr = REFERENCE_YEAR − start year. Default 2019, the last year of the MLRI study. No cap.")

@@ -95,7 +95,8 @@ def test_designer_children_run_with_their_dialog_defaults(facts):
 @pytest.mark.parametrize("algorithm_id, key, expected", [
     ("mineland:moran", "FIELD", "density_pct"), ("mineland:hotspots", "FIELD", "density_pct"),
     ("mineland:affectedarea", "AREA_FIELD", "area_km2"), ("mineland:affectedarea", "PRODUCTION_FIELD", "production"),
-    ("mineland:lifecycle", "YEAR_FIELD", "year"), ("mineland:lifecycle", "VALUE_FIELD", "production")])
+    ("mineland:lifecycle", "YEAR_FIELD", "year"), ("mineland:lifecycle", "VALUE_FIELD", "production"),
+    ("mineland:restorationsummary", "START_YEAR_FIELD", "start_year")])
 def test_field_pickers_default_to_the_conventional_field_not_fid(facts, algorithm_id, key, expected):
     assert facts["dialog"][algorithm_id]["parameters"][key] == expected
 
