@@ -3,7 +3,7 @@
 import os
 
 from qgis.core import QgsApplication, QgsProcessingModelAlgorithm, QgsProcessingProvider
-from qgis.PyQt.QtCore import QUrl
+from qgis.PyQt.QtCore import QCoreApplication, QUrl
 from qgis.PyQt.QtGui import QIcon
 
 from ..algorithms.accuracy import AccuracyAlgorithm
@@ -99,12 +99,38 @@ class MineLandProvider(QgsProcessingProvider):
                 self.addAlgorithm(model)
 
 
+#: Readable names of the shipped models in the toolbox and dialogs; their ids (file names) stay as they are.
+MODEL_DISPLAY_NAMES = {
+    "landcover_carbon": "Land-cover change and carbon (workflow)",
+    "mine_boundaries_status": "Mine boundaries, disturbance and status (workflow)",
+    "restoration_monitoring": "Restoration monitoring with MLRI (workflow)",
+    "mining_hotspots": "Mining density hot spots (workflow)",
+    "desertification_sensitivity": "Desertification sensitivity of mining areas (workflow)",
+}
+
+
+class ShippedModel(QgsProcessingModelAlgorithm):
+    """A shipped model shown under a readable name; id, name and file stay the model's own."""
+
+    def displayName(self):  # noqa: N802 (QGIS's name)
+        name = self.name()
+        return QCoreApplication.translate("MineLand", MODEL_DISPLAY_NAMES[name]) if name in MODEL_DISPLAY_NAMES \
+            else super().displayName()
+
+    def createInstance(self):  # noqa: N802 (QGIS's name)
+        instance = ShippedModel()
+        instance.loadVariant(self.toVariant())
+        instance.setProvider(self.provider())
+        instance.setSourceFilePath(self.sourceFilePath())
+        return instance
+
+
 def shipped_models():
     """The models in models/*.model3, loaded as algorithms of this provider."""
     models = []
     for name in sorted(os.listdir(MODELS_DIR)) if os.path.isdir(MODELS_DIR) else []:
         if name.endswith(".model3"):
-            model = QgsProcessingModelAlgorithm()
+            model = ShippedModel()
             if model.fromFile(os.path.join(MODELS_DIR, name)):
                 help_content = model.helpContent()
                 # the model's section of the methods document: an absolute path, so set here, not in the file

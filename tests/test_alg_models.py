@@ -268,3 +268,13 @@ def test_model_inputs_in_reading_order_and_outputs_labelled(provider):
         for child in model.childAlgorithms().values():
             for output in child.modelOutputs().values():
                 assert output.description(), f"{name}: {output.name()} has no label"
+
+
+def test_models_show_readable_names_and_keep_their_ids(provider):
+    from mineland.processing_provider.provider import MODEL_DISPLAY_NAMES
+
+    for name in SHIPPED:
+        model = provider.algorithm(name)
+        assert model.id() == f"mineland:{name}" and model.name() == name
+        assert model.displayName() == MODEL_DISPLAY_NAMES[name] != name
+        assert model.createInstance().displayName() == model.displayName()
