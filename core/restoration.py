@@ -26,7 +26,7 @@ SI_CODES = (4, 5)
 _SI_COLUMNS = [CLASS_CODES.index(code) for code in SI_CODES]
 
 SpearmanResult = namedtuple("SpearmanResult", "rho p n")
-KruskalResult = namedtuple("KruskalResult", "h p df n_groups n")
+KruskalResult = namedtuple("KruskalResult", "h p df n_groups n method", defaults=("chi2",))
 
 
 @dataclass
@@ -147,8 +147,12 @@ def kruskal_wallis(groups):
 
     H = [12 / (N(N+1)) · Σ_g R_g² / n_g − 3(N+1)] / C, with R_g the rank sum of
     group g in the pooled sample of N values (average ranks for ties) and the
-    tie correction C = 1 − Σ(t³ − t)/(N³ − N); p from χ² with k − 1 degrees of
-    freedom (scipy.stats.kruskal).
+    tie correction C = 1 − Σ(t³ − t)/(N³ − N). p from χ² with k − 1 degrees of
+    freedom (scipy.stats.kruskal) when every group has at least
+    KRUSKAL_CHI2_MIN_SIZE values; with a smaller group the χ² approximation is
+    poor and p is a permutation p: the share of KRUSKAL_PERMUTATIONS seeded
+    reassignments of the pooled values to groups of the same sizes (plus the
+    observed one) whose H is at least the observed H.
 
     Parameters
     ----------
@@ -157,7 +161,8 @@ def kruskal_wallis(groups):
 
     Returns
     -------
-    KruskalResult(h, p, df, n_groups, n)
+    KruskalResult(h, p, df, n_groups, n, method)
+        method is "chi2" or "permutation" (how p was found).
 
     Raises
     ------
@@ -178,7 +183,36 @@ def kruskal_wallis(groups):
     if np.all(pooled == pooled[0]):
         raise ValueError("every value is identical, so the Kruskal-Wallis H is undefined")
     h, p = stats.kruskal(*cleaned)
-    return KruskalResult(float(h), float(p), len(cleaned) - 1, len(cleaned), int(pooled.size))
+    sizes = [g.size for g in cleaned]
+    if min(sizes) >= KRUSKAL_CHI2_MIN_SIZE:
+        return KruskalResult(float(h), float(p), len(cleaned) - 1, len(cleaned), int(pooled.size))
+    p = kruskal_permutation_p(stats.rankdata(pooled), sizes, h)
+    return KruskalResult(float(h), p, len(cleaned) - 1, len(cleaned), int(pooled.size), "permutation")
+
+
+#: Below this many values in a group, Kruskal-Wallis's p comes from permutations, not χ².
+KRUSKAL_CHI2_MIN_SIZE = 5
+KRUSKAL_PERMUTATIONS = 9999
+KRUSKAL_SEED = 2019
+
+
+def kruskal_permutation_p(ranks, sizes, h):
+    """(1 + #{H' ≥ H}) / (1 + permutations) over seeded random reassignments of ``ranks`` to groups of ``sizes``.
+
+    The tie correction is the same for every reassignment, so H' is compared
+    with the uncorrected H scaled alike; a relative tolerance of 1e-12 keeps
+    the observed arrangement and its equals counted.
+    """
+    ranks = np.asarray(ranks, dtype=np.float64)
+    n = ranks.size
+    _, ties = np.unique(ranks, return_counts=True)
+    correction = 1.0 - np.sum(ties ** 3 - ties) / (n ** 3 - n)
+    rng = np.random.default_rng(KRUSKAL_SEED)
+    shuffled = ranks[np.argsort(rng.random((KRUSKAL_PERMUTATIONS, n)), axis=1)]
+    bounds = np.cumsum([0] + list(sizes))
+    sums = np.add.reduceat(shuffled, bounds[:-1], axis=1)
+    h_perm = (12.0 / (n * (n + 1)) * np.sum(sums ** 2 / np.asarray(sizes), axis=1) - 3 * (n + 1)) / correction
+    return float((1 + np.count_nonzero(h_perm >= h * (1 - 1e-12))) / (1 + KRUSKAL_PERMUTATIONS))
 
 
 ClusterResult = namedtuple("ClusterResult", "labels index centroids names")

@@ -79,12 +79,25 @@ def test_kruskal_wallis_hand_and_scipy():
     # ranks: 0 → 1, 12.5 → 2, 42.9 → 3, 75 → 4; R = 7 and 3; H = 12/20 · (49/2 + 9/2) − 15 = 2.4
     result = restoration.kruskal_wallis({"north": [75.0, 42.9], "south": [12.5, 0.0]})
     assert result.h == pytest.approx(2.4)
-    assert result.p == pytest.approx(stats.chi2.sf(2.4, 1))
+    # groups of two: p by permutation; exactly, 2 of the 6 splits of four values reach H = 2.4 → 1/3
+    # (the χ² approximation would say 0.12)
+    assert result.method == "permutation" and result.p == pytest.approx(1 / 3, abs=0.015)
     assert (result.df, result.n_groups, result.n) == (1, 2, 4)
     groups = [[1.0, 2.0, 2.0, 5.0], [3.0, 4.0, 6.0], [7.0, 8.0, 2.0, 9.0, 10.0]]
     ref = stats.kruskal(*groups)
+    by_scipy = stats.permutation_test(groups, lambda *g: stats.kruskal(*g)[0], permutation_type="independent",
+                                      n_resamples=9999, alternative="greater", random_state=1)
     got = restoration.kruskal_wallis(groups)
-    assert got.h == pytest.approx(ref[0]) and got.p == pytest.approx(ref[1])
+    assert got.h == pytest.approx(ref[0]) and got.method == "permutation"
+    assert got.p == pytest.approx(by_scipy.pvalue, abs=0.015)  # two Monte Carlo estimates of one p
+
+
+def test_kruskal_wallis_with_groups_of_five_or_more_is_chi2():
+    rng = np.random.default_rng(3)
+    groups = [rng.normal(size=6), rng.normal(0.5, size=5), rng.normal(1.0, size=7)]
+    ref = stats.kruskal(*groups)
+    got = restoration.kruskal_wallis(groups)
+    assert got.method == "chi2" and got.h == pytest.approx(ref[0]) and got.p == pytest.approx(ref[1])
 
 
 def test_kruskal_wallis_drops_missing_and_empty_groups():
