@@ -22,7 +22,7 @@ QGIS_PROFILES := $(HOME)/.local/share/QGIS/QGIS3/profiles/default
 export QT_QPA_PLATFORM := offscreen
 export PYTHONPATH := $(CURDIR)/$(PLUGINS)
 
-.PHONY: all system venv plugin-link test demo bench install package clean debootstrap test-qgis test-qgis340 \
+.PHONY: all system venv plugin-link pyqt6 test demo bench install package clean debootstrap test-qgis test-qgis340 \
 	test-qgis344
 
 all: test
@@ -50,7 +50,15 @@ $(VENV)/.installed: $(REQUIREMENTS) $(CONSTRAINTS) | system
 plugin-link:
 	@mkdir -p $(PLUGINS) && ln -sfn $(CURDIR) $(PLUGINS)/mineland
 
-test: venv plugin-link
+# PyQt6 from PyPI in a venv of its own, for tests/test_qt6.py (the plugin's Qt names resolved against Qt6).
+PYQT6_VERSION := 6.8.1
+pyqt6: $(BUILD)/pyqt6/.installed
+$(BUILD)/pyqt6/.installed: | system
+	$(SYSTEM_PYTHON) -m venv $(BUILD)/pyqt6
+	$(BUILD)/pyqt6/bin/python -m pip install -q PyQt6==$(PYQT6_VERSION)
+	touch $@
+
+test: venv plugin-link pyqt6
 	$(PYTHON) -m pytest tests
 
 demo: venv plugin-link

@@ -9,6 +9,7 @@ import re
 import numpy as np
 from qgis.core import (
     NULL,
+    Qgis,
     QgsMapLayer,
     QgsCoordinateReferenceSystem,
     QgsDistanceArea,
@@ -54,12 +55,21 @@ GROUPS = {
 
 #: Column kinds of table outputs: int (32-bit), COUNT (64-bit pixel counts), float, str.
 COUNT = "count"
-# Qt5 builds (QGIS 3.22) type fields with QVariant.Type; Qt6 builds have no QVariant.Type but QMetaType.Type.
-if hasattr(QVariant, "Int"):
-    FIELD_TYPES = {int: QVariant.Int, COUNT: QVariant.LongLong, float: QVariant.Double, str: QVariant.String}
-else:  # pragma: no cover (Qt6)
+# QgsField takes a QMetaType.Type from QGIS 3.38 on, where the QVariant.Type form is deprecated (a warning on
+# qgis_process's stderr); 3.22 takes only QVariant.Type, and Qt6 builds have no QVariant.Type at all.
+if Qgis.versionInt() >= 33800 or not hasattr(QVariant, "Int"):
     FIELD_TYPES = {int: QMetaType.Type.Int, COUNT: QMetaType.Type.LongLong, float: QMetaType.Type.Double,
                    str: QMetaType.Type.QString}
+else:
+    FIELD_TYPES = {int: QVariant.Int, COUNT: QVariant.LongLong, float: QVariant.Double,  # qt5-only
+                   str: QVariant.String}  # qt5-only
+
+
+def new_field(name, kind):
+    """A QgsField of column kind ``kind`` (int, COUNT, float or str), typed the way this QGIS wants."""
+    return QgsField(name, FIELD_TYPES[kind])
+
+
 _CASTS = {int: int, COUNT: int, float: float, str: str}
 
 
@@ -690,7 +700,7 @@ def write_table(algorithm, parameters, name, context, columns, rows, geometries=
     """
     fields = QgsFields()
     for field_name, kind in columns:
-        fields.append(QgsField(field_name, FIELD_TYPES[kind]))
+        fields.append(new_field(field_name, kind))
     # a CSV gets its .csvt, so that the table reloads with numeric fields, not all text
     layer_options = ["CREATE_CSVT=YES"] if _sink_file(parameters.get(name)).lower().endswith(".csv") else []
     sink, dest_id = algorithm.parameterAsSink(parameters, name, context, fields, wkb_type,

@@ -24,7 +24,7 @@ class SeriesChart(QWidget):
         super().__init__(parent)
         self.setObjectName("MineLandSeriesChart")
         self.setMinimumSize(240, 150)
-        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.years, self.values, self.line = [], [], []
         self.message = "Pick a pixel on the map"
 
@@ -42,12 +42,13 @@ class SeriesChart(QWidget):
 
     def paintEvent(self, event):  # noqa: N802 (Qt's name)
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.Antialiasing)
-        painter.fillRect(self.rect(), QColor(Qt.white))
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.fillRect(self.rect(), QColor(Qt.GlobalColor.white))
         valid = [(t, v) for t, v in zip(self.years, self.values) if math.isfinite(v)]
         if not valid:
             painter.setPen(AXIS_COLOUR)
-            painter.drawText(self.rect(), Qt.AlignCenter, self.message if not self.years else "No valid value")
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter,
+                             self.message if not self.years else "No valid value")
             painter.end()
             return
         metrics = QFontMetrics(self.font())
@@ -71,13 +72,13 @@ class SeriesChart(QWidget):
         for v in (low, high):
             y = at(first, v).y()
             painter.drawText(QRectF(0, y - metrics.height() / 2, left - 4, metrics.height()),
-                             Qt.AlignRight | Qt.AlignVCenter, _number(v))
+                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, _number(v))
         for t in sorted({first, last, self.years[len(self.years) // 2]}):
             x = at(t, low).x()
             painter.drawLine(QPointF(x, plot.bottom()), QPointF(x, plot.bottom() + 3))
             width = metrics.horizontalAdvance(f"{t:g}")
             painter.drawText(QRectF(min(max(0, x - width / 2), self.width() - width), plot.bottom() + 4, width,
-                                    metrics.height()), Qt.AlignCenter, f"{t:g}")
+                                    metrics.height()), Qt.AlignmentFlag.AlignCenter, f"{t:g}")
 
         painter.setPen(QPen(MISSING_COLOUR, 2))
         for t, v in zip(self.years, self.values):
@@ -102,7 +103,7 @@ class SeriesChart(QWidget):
 
         line = [(t, v) for t, v in zip(self.years, self.line) if math.isfinite(v)]
         if len(line) >= 2:
-            painter.setPen(QPen(LINE_COLOUR, 1.5, Qt.DashLine))
+            painter.setPen(QPen(LINE_COLOUR, 1.5, Qt.PenStyle.DashLine))
             painter.drawLine(at(*line[0]), at(*line[-1]))
             key = QPointF(plot.left() + 8, plot.top() + metrics.height() / 2 + 2)
             painter.drawLine(key, key + QPointF(18, 0))

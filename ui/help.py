@@ -22,7 +22,7 @@ class ReadmeDialog(QDialog):
         except OSError as err:
             self.browser.setPlainText(f"The README cannot be read: {err}")
         layout.addWidget(self.browser)
-        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
         layout.addWidget(buttons)
 
@@ -30,6 +30,6 @@ class ReadmeDialog(QDialog):
 def show_readme(path, parent=None):
     """Open the README window (modeless) and return it."""
     dialog = ReadmeDialog(path, parent)
-    dialog.setAttribute(Qt.WA_DeleteOnClose)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog

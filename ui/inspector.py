@@ -144,7 +144,7 @@ class PixelInspectorDock(QDockWidget):
             label = QLabel(NONE)
             label.setObjectName(f"label_{key}")
             label.setWordWrap(True)
-            label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             results.addRow(caption, label)
             self.labels[key] = label
         layout.addLayout(results)
@@ -160,8 +160,8 @@ class PixelInspectorDock(QDockWidget):
 
     def refresh_layers(self, *_args):
         """List the project's raster layers, keeping the checks; reload the stack when its layers changed."""
-        checked = {self.layer_list.item(row).data(Qt.UserRole) for row in range(self.layer_list.count())
-                   if self.layer_list.item(row).checkState() == Qt.Checked}
+        checked = {self.layer_list.item(row).data(Qt.ItemDataRole.UserRole) for row in range(self.layer_list.count())
+                   if self.layer_list.item(row).checkState() == Qt.CheckState.Checked}
         layers = [layer for layer in QgsProject.instance().mapLayers().values()
                   if layer.type() == QgsMapLayerType.RasterLayer]
         layers.sort(key=lambda layer: _natural_key(layer.name()))
@@ -170,9 +170,9 @@ class PixelInspectorDock(QDockWidget):
         for layer in layers:
             bands = layer.bandCount()
             item = QListWidgetItem(f"{layer.name()} ({bands} band{'s' if bands > 1 else ''})")
-            item.setData(Qt.UserRole, layer.id())
-            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
-            item.setCheckState(Qt.Checked if layer.id() in checked else Qt.Unchecked)
+            item.setData(Qt.ItemDataRole.UserRole, layer.id())
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if layer.id() in checked else Qt.CheckState.Unchecked)
             self.layer_list.addItem(item)
         self.layer_list.blockSignals(False)
         if [layer.id() for layer in self.checked_layers()] != self._stack_ids:
@@ -183,8 +183,8 @@ class PixelInspectorDock(QDockWidget):
         layers = []
         for row in range(self.layer_list.count()):
             item = self.layer_list.item(row)
-            layer = project.mapLayer(item.data(Qt.UserRole))
-            if item.checkState() == Qt.Checked and layer is not None:
+            layer = project.mapLayer(item.data(Qt.ItemDataRole.UserRole))
+            if item.checkState() == Qt.CheckState.Checked and layer is not None:
                 layers.append(layer)
         return layers
 
@@ -208,13 +208,14 @@ class PixelInspectorDock(QDockWidget):
         self.layer_list.blockSignals(True)
         for row in range(self.layer_list.count()):
             item = self.layer_list.item(row)
-            item.setCheckState(Qt.Checked if item.data(Qt.UserRole) in wanted else Qt.Unchecked)
+            wanted_here = item.data(Qt.ItemDataRole.UserRole) in wanted
+            item.setCheckState(Qt.CheckState.Checked if wanted_here else Qt.CheckState.Unchecked)
         self.layer_list.blockSignals(False)
         return self._load_stack()
 
     def _item_of(self, layer):
         for row in range(self.layer_list.count()):
-            if self.layer_list.item(row).data(Qt.UserRole) == layer.id():
+            if self.layer_list.item(row).data(Qt.ItemDataRole.UserRole) == layer.id():
                 return self.layer_list.item(row)
         return None
 

@@ -18,13 +18,13 @@ class PixelPickTool(QgsMapTool):
     def __init__(self, canvas):
         super().__init__(canvas)
         self.target_crs = QgsCoordinateReferenceSystem()
-        self.setCursor(Qt.CrossCursor)
+        self.setCursor(Qt.CursorShape.CrossCursor)
 
     def set_target_crs(self, crs):
         self.target_crs = QgsCoordinateReferenceSystem(crs)
 
     def canvasReleaseEvent(self, event):  # noqa: N802 (Qt's name)
-        if event.button() == Qt.LeftButton:
+        if event.button() == Qt.MouseButton.LeftButton:
             self.pick(event.mapPoint())
 
     def pick(self, map_point):
