@@ -9,14 +9,12 @@ import re
 import numpy as np
 from qgis.core import (
     NULL,
-    Qgis,
     QgsMapLayer,
     QgsCoordinateReferenceSystem,
     QgsDistanceArea,
     QgsFeature,
     QgsFeatureRequest,
     QgsFeatureSink,
-    QgsField,
     QgsFields,
     QgsProcessing,
     QgsProcessingAlgorithm,
@@ -38,10 +36,12 @@ from qgis.core import (
     QgsProperty,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QCoreApplication, QMetaType, QUrl, QVariant
+from qgis.PyQt.QtCore import QCoreApplication, QUrl
 
 from ..core import dynamics, raster_io
 from . import styling
+# column kinds of table outputs (int, COUNT, float, str) and their fields, shared by the algorithms
+from .compat import COUNT, FIELD_TYPES, new_field  # noqa: F401
 from .tags import tags_of
 
 #: Group ids (stable) → display names. The one place groups are defined.
@@ -52,23 +52,6 @@ GROUPS = {
     "mines": "Mines",
     "resilience": "Resilience and desertification",
 }
-
-#: Column kinds of table outputs: int (32-bit), COUNT (64-bit pixel counts), float, str.
-COUNT = "count"
-# QgsField takes a QMetaType.Type from QGIS 3.38 on, where the QVariant.Type form is deprecated (a warning on
-# qgis_process's stderr); 3.22 takes only QVariant.Type, and Qt6 builds have no QVariant.Type at all.
-if Qgis.versionInt() >= 33800 or not hasattr(QVariant, "Int"):
-    FIELD_TYPES = {int: QMetaType.Type.Int, COUNT: QMetaType.Type.LongLong, float: QMetaType.Type.Double,
-                   str: QMetaType.Type.QString}
-else:
-    FIELD_TYPES = {int: QVariant.Int, COUNT: QVariant.LongLong, float: QVariant.Double,  # qt5-only
-                   str: QVariant.String}  # qt5-only
-
-
-def new_field(name, kind):
-    """A QgsField of column kind ``kind`` (int, COUNT, float or str), typed the way this QGIS wants."""
-    return QgsField(name, FIELD_TYPES[kind])
-
 
 _CASTS = {int: int, COUNT: int, float: float, str: str}
 
@@ -261,7 +244,12 @@ def unreadable_raster(definition, path):
 
 
 def damaged_input_parameter(algorithm, parameters, message):
-    """The input parameter whose file a GDAL error message names (GDAL puts the file's path first), or None."""
+    """The input parameter whose file a GDAL error message names, or None.
+
+    GDAL before 3.10 puts the file's path first, GDAL 3.10+ only its file name ("damaged.tif, band 1: ..."):
+    the path is looked for first, then a file name that only one input parameter has.
+    """
+    by_name = {}
     for definition in algorithm.parameterDefinitions():
         if definition.isDestination():
             continue
@@ -271,7 +259,11 @@ def damaged_input_parameter(algorithm, parameters, message):
             path = source.split("|")[0] if isinstance(source, str) else ""
             if path and os.path.isabs(path) and path in message:
                 return definition.name()
-    return None
+            if path and os.path.basename(path) and os.path.basename(path) in message:
+                by_name.setdefault(os.path.basename(path), set()).add(definition.name())
+    named = [keys for name, keys in by_name.items()
+             if re.search(r"(^|[\s/\\'\"])" + re.escape(name) + r"($|[\s,:'\"])", message)]
+    return next(iter(named[0])) if len(named) == 1 and len(named[0]) == 1 else None
 
 
 #: The shared sentence on raster outputs, appended to the help of every algorithm that writes one.

@@ -108,7 +108,7 @@ mount_in_root() {
 in_root() { chroot "$ROOT" /usr/bin/env -i HOME=/root LANG=C.UTF-8 PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"; }
 
 PACKAGES="qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-numpy python3-scipy python3-pandas
-python3-matplotlib python3-venv python3-pip xvfb xauth make fonts-open-sans ca-certificates"
+python3-matplotlib python3-venv python3-pip xvfb xauth make fonts-open-sans ca-certificates proj-bin"
 
 build_root() {
 	local t0=$SECONDS
