@@ -63,6 +63,18 @@ def semantic(value):
     return value
 
 
+def model_content(model):
+    """What a model holds: its variant map without format keys and without the destination parameters, which
+    QGIS derives from the children's outputs (compared with the children) and names differently by release:
+    3.44 names those of a model built in Python "carbon_stock", those of a model read from a file "carbon:Carbon
+    stock" as stored."""
+    content = model.toVariant()
+    derived = {definition.name() for definition in model.destinationParameterDefinitions()}
+    content["parameterDefinitions"] = {key: value for key, value in content["parameterDefinitions"].items()
+                                       if key not in derived}
+    return semantic(content)
+
+
 def load_builder():
     spec = importlib.util.spec_from_file_location("build_models", os.path.join(MODELS_DIR, "build_models.py"))
     module = importlib.util.module_from_spec(spec)
@@ -93,7 +105,7 @@ def test_builder_rebuilds_the_shipped_files(provider, tmp_path):
         assert shipped.fromFile(os.path.join(MODELS_DIR, f"{name}.model3"))
         # compared as what they hold, not byte for byte: QGIS 3.40+ writes the file's format version
         # (internal_version Version2) whatever version the shipped file was written with
-        assert semantic(model.toVariant()) == semantic(shipped.toVariant()), f"rebuild {name}.model3 (build_models.py)"
+        assert model_content(model) == model_content(shipped), f"rebuild {name}.model3 (build_models.py)"
 
 
 @pytest.mark.parametrize("name", NEW_MODELS)
