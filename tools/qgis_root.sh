@@ -47,18 +47,25 @@ mirror() {
 	fi
 	echo "${uri:-http://deb.debian.org/debian}"
 }
-MIRROR="$(mirror)"
+MIRROR="${QGIS_ROOT_MIRROR:-$(mirror)}"  # QGIS_ROOT_MIRROR: another mirror (tests use an unreachable one)
 MIRROR="${MIRROR%/}"
 
 # Fail before anything is built when the mirror cannot be reached.
 /usr/bin/python3 - "$MIRROR/dists/$SUITE/Release" <<'EOF' || die "cannot reach the Debian mirror $MIRROR \
 (needed to build the $SUITE root); check the network or /etc/apt/sources.list.d/debian.sources"
 import sys, urllib.request
-urllib.request.urlopen(sys.argv[1], timeout=20).read(1)
+try:
+    urllib.request.urlopen(sys.argv[1], timeout=20).read(1)
+except Exception as err:  # any failure: one line saying why
+    sys.exit(f"qgis_root: {sys.argv[1]}: {err}")
 EOF
 
 ROOT="$CHECKOUT/.build/roots/$SUITE"
 MOUNTS=()
+# One run per root at a time: a second one would remove or unmount the first one's root under it.
+mkdir -p "$(dirname "$ROOT")"
+exec 9>"$ROOT.lock"
+flock -n 9 || die "another run is using $ROOT (wait for it to finish)"
 
 mounted_under() { findmnt -rn -o TARGET | awk -v r="$1" 'index($0, r "/") == 1 || $0 == r'; }
 
