@@ -13,6 +13,9 @@
 # tests/test_scaleout.py`; it runs through bash -c in the copy of the checkout.
 # Developers' switches (never set in CI): QGIS_ROOT_KEEP=1 keeps the built root (unmounted) after the run,
 # QGIS_ROOT_REUSE=1 reuses a kept root instead of building it again (the checkout is copied afresh).
+# Bash reads a script while it runs it: the body is one function, parsed whole before it starts, so that an edit
+# of this file during a run (a git checkout, a pull) cannot change what the run executes.
+main() {
 set -euo pipefail
 
 CHECKOUT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -176,3 +179,6 @@ T1=$SECONDS
 in_root /bin/bash -c "cd /src && export CONSTRAINTS=.build/constraints-root.txt \
 REQUIREMENTS=requirements-test-newer.txt && $COMMAND"
 echo "qgis_root: $SUITE passed: $COMMAND took $((SECONDS - T1)) s, $((SECONDS - T0)) s end to end"
+}
+
+main "$@"
