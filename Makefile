@@ -11,6 +11,9 @@ VENV := .venv
 PYTHON := $(VENV)/bin/python
 BUILD := .build
 PLUGINS := $(BUILD)/plugins
+# The newer-QGIS roots (tools/qgis_root.sh) set these to the root's own numpy/scipy/pandas and test tools.
+CONSTRAINTS ?= constraints.txt
+REQUIREMENTS ?= requirements-test.txt
 VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
 DEBIAN_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-numpy python3-scipy \
 	python3-pandas python3-matplotlib python3-venv xvfb xauth
@@ -19,7 +22,8 @@ QGIS_PROFILES := $(HOME)/.local/share/QGIS/QGIS3/profiles/default
 export QT_QPA_PLATFORM := offscreen
 export PYTHONPATH := $(CURDIR)/$(PLUGINS)
 
-.PHONY: all system venv plugin-link test demo bench install package clean
+.PHONY: all system venv plugin-link pyqt6 test demo bench install package clean debootstrap test-qgis test-qgis340 \
+	test-qgis344
 
 all: test
 
@@ -35,17 +39,26 @@ system:
 # A venv that sees Debian's qgis, numpy and GDAL; pip adds only test tools,
 # constrained to Debian's numpy/scipy/pandas so nothing shadows them.
 venv: $(VENV)/.installed
-$(VENV)/.installed: requirements-test.txt constraints.txt | system
+$(VENV)/.installed: $(REQUIREMENTS) $(CONSTRAINTS) | system
 	$(SYSTEM_PYTHON) -m venv --system-site-packages $(VENV)
-	$(PYTHON) -m pip install -q -c constraints.txt -r requirements-test.txt
-	$(PYTHON) -c "import numpy, qgis.core; assert numpy.__version__ == '1.24.2', numpy.__version__"
+	$(PYTHON) -m pip install -q -c $(CONSTRAINTS) -r $(REQUIREMENTS)
+	$(PYTHON) -c "import numpy, qgis.core; v = '$(shell sed -n 's/^numpy==//p' $(CONSTRAINTS))'; \
+		assert numpy.__version__ == v, (numpy.__version__, v)"
 	touch $@
 
 # Tests and qgis_process import the plugin as the package `mineland`.
 plugin-link:
 	@mkdir -p $(PLUGINS) && ln -sfn $(CURDIR) $(PLUGINS)/mineland
 
-test: venv plugin-link
+# PyQt6 from PyPI in a venv of its own, for tests/test_qt6.py (the plugin's Qt names resolved against Qt6).
+PYQT6_VERSION := 6.8.1
+pyqt6: $(BUILD)/pyqt6/.installed
+$(BUILD)/pyqt6/.installed: | system
+	$(SYSTEM_PYTHON) -m venv $(BUILD)/pyqt6
+	$(BUILD)/pyqt6/bin/python -m pip install -q PyQt6==$(PYQT6_VERSION)
+	touch $@
+
+test: venv plugin-link pyqt6
 	$(PYTHON) -m pytest tests
 
 demo: venv plugin-link
@@ -58,6 +71,24 @@ bench: venv plugin-link
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends grass-core; \
 	fi
 	$(PYTHON) bench/run_all.py
+
+# The whole suite and the demo on newer QGIS releases, each in a Debian root built with debootstrap
+# under .build/roots (removed afterwards): trixie has QGIS 3.40 LTR, sid QGIS 3.44 LTR. As root.
+debootstrap:
+	@if ! command -v debootstrap >/dev/null 2>&1; then \
+		if [ "$$(id -u)" -ne 0 ]; then echo "run as root (debootstrap, chroot and mount need it)"; exit 1; fi; \
+		echo "Installing debootstrap from Debian..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			debootstrap || { echo "could not install debootstrap with apt-get"; exit 1; }; \
+	fi
+
+test-qgis340: debootstrap
+	tools/qgis_root.sh trixie
+
+test-qgis344: debootstrap
+	tools/qgis_root.sh sid
+
+test-qgis: test-qgis340 test-qgis344
 
 install: system plugin-link
 	mkdir -p $(QGIS_PROFILES)/python/plugins

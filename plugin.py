@@ -36,7 +36,11 @@ class MineLandPlugin:
         if self.iface is None or self.actions:  # no desktop (tests, qgis_process), or already done
             return
         from qgis.PyQt.QtGui import QIcon
-        from qgis.PyQt.QtWidgets import QAction
+
+        try:  # Qt6 (QGIS 4) has QAction in QtGui, Qt5 in QtWidgets
+            from qgis.PyQt.QtGui import QAction
+        except ImportError:
+            from qgis.PyQt.QtWidgets import QAction
 
         window = self.iface.mainWindow()
         inspector = QAction(QIcon(os.path.join(HERE, "icon.svg")), INSPECTOR_TEXT, window)
@@ -63,7 +67,7 @@ class MineLandPlugin:
 
         if self.inspector is None:
             self.inspector = PixelInspectorDock(self.iface, self.iface.mainWindow())
-            self.iface.addDockWidget(Qt.RightDockWidgetArea, self.inspector)
+            self.iface.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inspector)
         self.inspector.show()
         self.inspector.raise_()
         return self.inspector

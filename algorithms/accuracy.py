@@ -10,7 +10,6 @@ from qgis.core import (
     QgsFeature,
     QgsFeatureRequest,
     QgsFeatureSink,
-    QgsField,
     QgsFields,
     QgsProcessing,
     QgsProcessingException,
@@ -26,12 +25,12 @@ from qgis.core import (
 from ..core import accuracy, raster_io, sampling
 from .common import (
     COUNT,
-    FIELD_TYPES,
     MineLandAlgorithm,
     RasterInput,
     class_label,
     fail,
     monitor,
+    new_field,
     raster_path,
     wants_output,
     write_table,
@@ -152,7 +151,7 @@ class AccuracyAlgorithm(MineLandAlgorithm):
     def _write_points(self, parameters, context, source, points, mapped):
         extra = QgsFields()
         for name, kind in POINT_COLUMNS:
-            extra.append(QgsField(name, FIELD_TYPES[kind]))
+            extra.append(new_field(name, kind))
         # combineFields renames an added field that clashes with one of the layer's (e.g. reference_2).
         fields = QgsProcessingUtils.combineFields(source.fields(), extra)
         sink, dest_id = self.parameterAsSink(parameters, "OUTPUT_POINTS", context, fields, source.wkbType(),

@@ -16,7 +16,6 @@ from qgis.core import (
     QgsFeature,
     QgsFeatureRequest,
     QgsFeatureSink,
-    QgsField,
     QgsFields,
     QgsProcessing,
     QgsProcessingAlgorithm,
@@ -39,10 +38,12 @@ from qgis.core import (
     QgsProperty,
     QgsWkbTypes,
 )
-from qgis.PyQt.QtCore import QCoreApplication, QMetaType, QUrl, QVariant
+from qgis.PyQt.QtCore import QCoreApplication, QUrl
 
 from ..core import dynamics, raster_io
 from . import styling
+# column kinds of table outputs (int, COUNT, float, str) and their fields, shared by the algorithms
+from .compat import COUNT, FIELD_TYPES, new_field  # noqa: F401
 from .references import references_html
 from .tags import tags_of
 
@@ -58,14 +59,6 @@ GROUPS = {
     "resilience": "Resilience and desertification",
 }
 
-#: Column kinds of table outputs: int (32-bit), COUNT (64-bit pixel counts), float, str.
-COUNT = "count"
-# Qt5 builds (QGIS 3.22) type fields with QVariant.Type; Qt6 builds have no QVariant.Type but QMetaType.Type.
-if hasattr(QVariant, "Int"):
-    FIELD_TYPES = {int: QVariant.Int, COUNT: QVariant.LongLong, float: QVariant.Double, str: QVariant.String}
-else:  # pragma: no cover (Qt6)
-    FIELD_TYPES = {int: QMetaType.Type.Int, COUNT: QMetaType.Type.LongLong, float: QMetaType.Type.Double,
-                   str: QMetaType.Type.QString}
 _CASTS = {int: int, COUNT: int, float: float, str: str}
 
 
@@ -294,7 +287,12 @@ def unreadable_raster(definition, path):
 
 
 def damaged_input_parameter(algorithm, parameters, message):
-    """The input parameter whose file a GDAL error message names (GDAL puts the file's path first), or None."""
+    """The input parameter whose file a GDAL error message names, or None.
+
+    GDAL before 3.10 puts the file's path first, GDAL 3.10+ only its file name ("damaged.tif, band 1: ..."):
+    the path is looked for first, then a file name that only one input parameter has.
+    """
+    by_name = {}
     for definition in algorithm.parameterDefinitions():
         if definition.isDestination():
             continue
@@ -304,7 +302,11 @@ def damaged_input_parameter(algorithm, parameters, message):
             path = source.split("|")[0] if isinstance(source, str) else ""
             if path and os.path.isabs(path) and path in message:
                 return definition.name()
-    return None
+            if path and os.path.basename(path) and os.path.basename(path) in message:
+                by_name.setdefault(os.path.basename(path), set()).add(definition.name())
+    named = [keys for name, keys in by_name.items()
+             if re.search(r"(^|[\s/\\'\"])" + re.escape(name) + r"($|[\s,:'\"])", message)]
+    return next(iter(named[0])) if len(named) == 1 and len(named[0]) == 1 else None
 
 
 #: The shared sentence on raster outputs, appended to the help of every algorithm that writes one.
@@ -750,7 +752,7 @@ def write_table(algorithm, parameters, name, context, columns, rows, geometries=
     """
     fields = QgsFields()
     for field_name, kind in columns:
-        fields.append(QgsField(field_name, FIELD_TYPES[kind]))
+        fields.append(new_field(field_name, kind))
     # a CSV gets its .csvt, so that the table reloads with numeric fields, not all text
     layer_options = ["CREATE_CSVT=YES"] if _sink_file(parameters.get(name)).lower().endswith(".csv") else []
     sink, dest_id = algorithm.parameterAsSink(parameters, name, context, fields, wkb_type,

@@ -4,13 +4,12 @@ from qgis.core import (
     QgsFeature,
     QgsFeatureRequest,
     QgsFeatureSink,
-    QgsField,
     QgsFields,
     QgsProcessingException,
     QgsProcessingFeatureSource,
 )
 
-from .common import FIELD_TYPES, field_value
+from .common import field_value, new_field
 
 
 def write_features(algorithm, parameters, context, data, columns, values):
@@ -23,7 +22,7 @@ def write_features(algorithm, parameters, context, data, columns, values):
     for name, kind in columns:
         if fields.indexOf(name) >= 0:
             fields.remove(fields.indexOf(name))  # recomputed: replace a field of an earlier run
-        fields.append(QgsField(name, FIELD_TYPES[kind]))
+        fields.append(new_field(name, kind))
     sink, dest_id = algorithm.parameterAsSink(parameters, "OUTPUT", context, fields, source.wkbType(),
                                               source.sourceCrs())
     if sink is None:

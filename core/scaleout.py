@@ -778,6 +778,12 @@ def main(argv=None):
     except (ScaleoutError, ValueError) as err:
         print(f"\nerror: {err}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001 (a command line: any failure is a message, never a traceback)
+        print(f"\nerror: {type(err).__name__}: {err}", file=sys.stderr)
+        return 1
     if not args.quiet:
         print(file=sys.stderr)
     for key, value in result.items():

@@ -137,10 +137,13 @@ class ModelBuilder:
     def _outputs_read_downstream_are_mandatory(self):
         """A model output another child reads must be written even when the dialog leaves it unticked
         (an optional output's box starts unticked, and the reading child would then get no input)."""
+        from mineland.algorithms.compat import model_source_type
+
+        child_output = model_source_type("ChildOutput")
         read = {(source.outputChildId(), source.outputName())
                 for child in self.model.childAlgorithms().values()
                 for sources in child.parameterSources().values() for source in sources
-                if source.source() == QgsProcessingModelChildParameterSource.ChildOutput}
+                if source.source() == child_output}
         for child_id, child in self.model.childAlgorithms().items():
             outputs = child.modelOutputs()
             for output in outputs.values():

@@ -48,7 +48,15 @@ class QgisProcess:
         done = self.call(args)
         if done.returncode != 0:
             raise RuntimeError(f"qgis_process {algorithm} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-        return json.loads(done.stdout)["results"]
+        return json.loads(_json_part(done.stdout))["results"]
+
+
+def _json_part(stdout):
+    """The JSON document of qgis_process --json: from its first line opening an object (QGIS may print lines
+    before it, e.g. "Open Sans font installation failed" where the font is missing)."""
+    lines = stdout.splitlines(keepends=True)
+    first = next((i for i, line in enumerate(lines) if line.lstrip().startswith("{")), 0)
+    return "".join(lines[first:])
 
 
 def _text(value):

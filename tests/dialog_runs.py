@@ -11,6 +11,7 @@ what reports "The following layers were not correctly generated") and writes
 what happened to a JSON file: python dialog_runs.py OUT_FOLDER.
 """
 
+import inspect
 import json
 import os
 import sys
@@ -237,7 +238,11 @@ def run_and_load(algorithm_id, parameters):
     fact["to_load"] = to_load
     fact["missing"] = [path for path in to_load if os.path.isabs(path) and not os.path.exists(path.split("|")[0])]
     before = set(QgsProject.instance().mapLayers())
-    fact["loaded"] = handleAlgorithmResults(algorithm, context, feedback, False, parameters)
+    # QGIS 3.22 has a showResults argument before parameters; 3.40 has none
+    if "showResults" in inspect.signature(handleAlgorithmResults).parameters:
+        fact["loaded"] = handleAlgorithmResults(algorithm, context, feedback, False, parameters)
+    else:
+        fact["loaded"] = handleAlgorithmResults(algorithm, context, feedback, parameters=parameters)
     new = [layer for key, layer in QgsProject.instance().mapLayers().items() if key not in before]
     fact["layer_names"] = sorted(layer.name() for layer in new)
     fact["layers"] = [describe(layer) for layer in new]
@@ -266,7 +271,11 @@ def from_batch_row(algorithm_id, values, output_folder):
         widget = panel.tblParameters.cellWidget(1, panel.parameter_to_column[output.name()])
         extension = output.defaultFileExtension()
         widget.setValue(os.path.join(output_folder, f"{algorithm.name()}_{output.name().replace(':', '_')}.{extension}"))
-    parameters, ok = panel.parametersForRow(0, QgsProject.instance())
+    # QGIS 3.40 takes the context before the destination project; 3.22 takes only the project
+    if "context" in inspect.signature(panel.parametersForRow).parameters:
+        parameters, ok = panel.parametersForRow(0, context, QgsProject.instance())
+    else:
+        parameters, ok = panel.parametersForRow(0, QgsProject.instance())
     assert ok, "the batch row was refused"
     return parameters
 

@@ -8,8 +8,9 @@ from mineland.core import autocorrelation, spatial_weights
 
 def grid_with_values(run, tmp_path, values):
     """A fishnet of values.shape cells (10 km) with a 'value' field set from ``values`` by (row, col)."""
-    from qgis.core import QgsField, QgsFeature, QgsGeometry, QgsRectangle, QgsVectorLayer
-    from qgis.PyQt.QtCore import QVariant
+    from qgis.core import QgsFeature, QgsGeometry, QgsRectangle, QgsVectorLayer
+
+    from mineland.algorithms.common import new_field
 
     rows, cols = values.shape
     area = QgsVectorLayer("Polygon?crs=EPSG:32637", "area", "memory")
@@ -20,7 +21,7 @@ def grid_with_values(run, tmp_path, values):
     grid = run("mineland:fishnet", {"STUDY_AREA": area, "CELL_SIZE": 10000, "OUTPUT": str(tmp_path / "grid.gpkg")})
     layer = QgsVectorLayer(grid["OUTPUT"], "grid", "ogr")
     layer.startEditing()
-    layer.addAttribute(QgsField("value", QVariant.Double))
+    layer.addAttribute(new_field("value", float))
     layer.updateFields()
     for cell in layer.getFeatures():
         value = values[cell["row"], cell["col"]]

@@ -213,3 +213,16 @@ def test_overlap_and_affected_area(qgis_process, tmp_path):
     scaled = qgis_process.run("mineland:affectedarea", INPUT=str(surveyed), NAME_FIELD="name", AREA_FIELD="km2",
                               PRODUCTION_FIELD="mt", TOTAL_PRODUCTION=1060, OUTPUT=str(tmp_path / "a.csv"))
     assert scaled["ESTIMATE_KM2"] == pytest.approx(12502.37, abs=0.3)
+
+
+def test_no_deprecation_warning_from_the_plugins_own_calls(qgis_process, classes):
+    """Tables (QgsField) and rasters written through qgis_process print no DeprecationWarning pointing into the
+    plugin: fields are typed the way the running QGIS wants (algorithms/compat.py; QMetaType on 3.38+)."""
+    folder, rasters = classes
+    done = qgis_process.call(["--json", "run", "mineland:transfermatrix", "--", f"INPUT_START={rasters[0]}",
+                              f"INPUT_END={rasters[-1]}", f"OUTPUT={folder / 'deprecation.csv'}",
+                              f"OUTPUT_CHANGE={folder / 'deprecation.tif'}"])
+    assert done.returncode == 0, done.stderr
+    ours = [line for line in (done.stdout + done.stderr).splitlines()
+            if "DeprecationWarning" in line and "mineland" in line]
+    assert ours == []

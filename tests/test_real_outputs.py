@@ -273,7 +273,8 @@ def test_trend_img_output_is_erdas_imagine_with_the_right_values(run, tmp_path):
     np.testing.assert_array_equal(ds.GetRasterBand(9).ReadAsArray(), len(YEARS))
     assert ds.GetRasterBand(1).GetNoDataValue() == pytest.approx(-3.4028235e38, rel=1e-7)
     assert gdal.Open(result["OUTPUT_CLASS"]).GetDriver().ShortName == "GTiff"
-    assert sorted(os.listdir(tmp_path)) == ["c.qml", "c.tiff", "c.tiff.aux.xml", "in", "t.img", "t.qml"]
+    # the class raster's .aux.xml (its statistics) is GDAL's choice: 3.6 and 3.10 write one here, 3.13 does not
+    assert sorted(set(os.listdir(tmp_path)) - {"c.tiff.aux.xml"}) == ["c.qml", "c.tiff", "in", "t.img", "t.qml"]
 
 
 def test_change_raster_img_has_codes_and_class_names(run, tmp_path, pair_in):

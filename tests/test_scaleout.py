@@ -505,3 +505,23 @@ def test_command_line_trend_and_transfer_matrix(client, tmp_path):
     assert done.returncode == 1
     assert "error: no Dask scheduler answered" in done.stderr
     assert no_output_left(tmp_path / "never.tif")
+
+
+def test_command_line_in_process_and_its_errors_are_messages(tmp_path):
+    """Without a scheduler the command line runs in process (it crashed with GDAL >= 3.10 bindings when a band
+    outlived its dataset); any failure, expected or not, is one "error:" line and exit 1, never a traceback."""
+    start, end = class_pair(tmp_path, 20, 30)
+    env = dict(os.environ, PYTHONPATH=PLUGINS)
+    command = [sys.executable, "-m", "mineland.core.scaleout", "transfermatrix", "--quiet"]
+    done = subprocess.run(command + [start, end, "--table", str(tmp_path / "pairs.csv")],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "nodata_pixels: 22" in done.stdout
+    not_a_raster = tmp_path / "notes.txt"
+    not_a_raster.write_text("not a raster", encoding="utf-8")
+    for arguments in ([start, str(not_a_raster)],                                       # refused input
+                      [start, end, "--table", str(tmp_path / "no" / "such" / "folder" / "pairs.csv")],  # OSError
+                      [start, end, "--change", str(tmp_path / "no" / "such" / "change.tif")]):
+        done = subprocess.run(command + arguments, capture_output=True, text=True, timeout=120, env=env)
+        assert done.returncode == 1, (arguments, done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr and "error: " in done.stderr, done.stderr

@@ -26,11 +26,11 @@ class HelpDialog(QDialog):
         else:
             self.browser.setPlainText(f"The MineLand documentation is missing: {path} (reinstall the plugin)")
         layout.addWidget(self.browser)
-        buttons = QDialogButtonBox(QDialogButtonBox.Close)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.open_button = QPushButton("Open in web browser")
         self.open_button.setObjectName("mineland_help_browser")
         self.open_button.clicked.connect(self.open_in_browser)
-        buttons.addButton(self.open_button, QDialogButtonBox.ActionRole)
+        buttons.addButton(self.open_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.close)
         layout.addWidget(buttons)
 
@@ -41,6 +41,6 @@ class HelpDialog(QDialog):
 def show_documentation(path, parent=None):
     """Open the documentation window (modeless) and return it."""
     dialog = HelpDialog(path, parent)
-    dialog.setAttribute(Qt.WA_DeleteOnClose)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog
