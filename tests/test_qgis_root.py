@@ -69,3 +69,15 @@ def test_unreachable_mirror_is_refused_before_anything_is_built(script):
     assert done.returncode != 0 and "cannot reach the Debian mirror http://127.0.0.1:9/debian" in done.stderr
     assert "Traceback" not in done.stderr
     assert no_root_left(script)
+
+
+def test_the_roots_install_the_same_test_tools_as_the_host():
+    """requirements-test-newer.txt (the roots) names every package requirements-test.txt (the host) does."""
+    import re
+
+    def names(file_name):
+        with open(SCRIPT.parents[1] / file_name, encoding="utf-8") as handle:
+            return {re.split(r"[\[=<>]", line.strip())[0].lower() for line in handle
+                    if line.strip() and not line.startswith("#")}
+
+    assert names("requirements-test.txt") == names("requirements-test-newer.txt")
