@@ -1,4 +1,4 @@
-"""mineland:affectedarea — scale the affected area of surveyed mines to a region by production (seed 003)."""
+"""mineland:affectedarea — scale the affected area of surveyed mines to a region by production (Dong et al. 2025)."""
 
 import numpy as np
 from qgis.core import (

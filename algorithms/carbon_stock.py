@@ -143,7 +143,7 @@ def density_text(density, names):
 
 
 def write_report(path, years, stocks, names, density, source, colours=None):
-    """Carbon (Mt) by class over the dates (seed 000 Fig. 9/10 shape), the table behind it and the densities.
+    """Carbon (Mt) by class over the dates (Huang 2024, Fig. 9/10 shape), the table behind it and the densities.
 
     ``colours`` {class: colour} are the classes' map colours; the total is drawn black and dashed.
     """

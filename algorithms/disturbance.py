@@ -1,4 +1,4 @@
-"""mineland:disturbance — annual mining disturbance and reclamation inside mine polygons (seed 001)."""
+"""mineland:disturbance — annual mining disturbance and reclamation inside mine polygons (Xu et al. 2025)."""
 
 from qgis.core import (
     QgsProcessing,

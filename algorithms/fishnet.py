@@ -1,4 +1,4 @@
-"""mineland:fishnet — a square grid over a study area with the mining density of every cell (seed 002)."""
+"""mineland:fishnet — a square grid over a study area with the mining density of every cell (Han et al. 2025)."""
 
 import math
 

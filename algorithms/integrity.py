@@ -1,4 +1,4 @@
-"""mineland:integrity — seed 003's comprehensive integrity ECI, ThV and ecological-threshold stages per zone and date."""
+"""mineland:integrity — Dong et al.'s (2025) comprehensive integrity ECI, ThV and ecological-threshold stages per zone and date."""
 
 import math
 
@@ -46,7 +46,7 @@ Patches are 8-connected by default (NEIGHBOURS). The zone is its pixels (pixel c
 <b>Resilience</b> E = σ · μ · ECO_res of mineland:resilience (H, ECO_res from the zone's class shares and SCORES, σ = H · NDVI / (C1 · C2), NDVI the zone's mean).
 <b>ECI</b> = w_sc · SC + w_fc · FC + w_e · norm(E) (eq. 7; W_SC, W_FC, W_E). Every metric, NPP, Q and E is normalised over all zones and dates together (NORMALISATION: min-max (x − min)/(max − min), the default, or x / max which keeps ratios and never sends the baseline to 0); a term without spread is 1 everywhere. Terms that are not given (no NDVI → no E; no NPP and no water → no FC) drop out and the remaining weights are rescaled. Weights that do not sum to 1 are divided by their sum, with a warning.
 <b>ThV</b> = ECI_j / ECI_baseline (eq. 8; BASELINE_YEAR, default the first date); NULL with stage 0 "Undefined" where the baseline ECI is 0 (min-max puts the lowest value of every term at 0: use x / max then).
-<b>Stages</b> by the ThV levels of the elastic (a), yield (b) and mutation (c) points, a > b > c: ThV ≥ a 1 encryption, b ≤ ThV < a 2 resilience, c ≤ ThV < b 3 yield, ThV < c 4 mutation. The paper gives no values for a, b, c (they depend on the mine's scale, technology and service life): the defaults 0.9, 0.7, 0.5 are placeholders to calibrate. Each date is staged on its own ThV.
+<b>Stages</b> by the ThV levels of the elastic (a), yield (b) and mutation (c) points, a > b > c: ThV ≥ a 1 encryption, b ≤ ThV &lt; a 2 resilience, c ≤ ThV &lt; b 3 yield, ThV &lt; c 4 mutation. The paper gives no values for a, b, c (they depend on the mine's scale, technology and service life): the defaults 0.9, 0.7, 0.5 are placeholders to calibrate. Each date is staged on its own ThV.
 <b>Inputs</b> INPUTS (integer land cover, one per date, projected CRS) with YEARS; NDVI, NPP, WATER, PRECIPITATION, EVAPOTRANSPIRATION, RUNOFF each as one raster per date (or one multiband raster, a band per date) on the land-cover grid. A band with GDAL scale/offset metadata (e.g. MODIS NDVI × 0.0001) is read in physical units, raw × scale + offset, with nodata tested on the raw value; the log names each scaled band. The land cover is never scaled (class codes). C1 and C2: one number, or one per date (comma-separated), not 0.
 <b>OUTPUT</b> one row per zone and date: zone_id, year, shei, mpfd, contag_pct, connect_pct, patches, h_log2, ndvi_mean, e, npp_mean, q_mm, sc, fc, e_norm, eci, thv, stage, stage_name.
 <b>OUTPUT_HTML</b> the table, ThV over time with the a, b, c lines (Dong et al. 2025, Fig. 8 shape), and per zone the years ThV first falls below each level (linear between dates).

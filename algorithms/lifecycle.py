@@ -1,4 +1,4 @@
-"""mineland:lifecycle — life-cycle stage of every mine and year from an annual series (seed 003)."""
+"""mineland:lifecycle — life-cycle stage of every mine and year from an annual series (Dong et al. 2025)."""
 
 import math
 from collections import defaultdict
@@ -40,10 +40,10 @@ HELP = """Life-cycle stage of each mine in each year, and its current stage, fro
 s = the series smoothed by a centred moving average of WINDOW years (gaps allowed: the years present within ±(WINDOW − 1)/2);
 g = annual growth rate of s, (s_t − s_prev)/(s_prev · years between them) (from 0 to a positive value: infinite; unknown for the first year);
 P = running peak of s (its maximum so far); M = maximum of s over the whole series.
-1 <b>Initial</b> (planning, construction): s < INITIAL_SHARE · M, before s first reaches it.
-5 <b>Decline</b> (towards closure): s < DECLINE_SHARE · P.
+1 <b>Initial</b> (planning, construction): s &lt; INITIAL_SHARE · M, before s first reaches it.
+5 <b>Decline</b> (towards closure): s &lt; DECLINE_SHARE · P.
 2 <b>Accelerated</b> (put into production, reaching it): g ≥ FAST_GROWTH.
-3 <b>Stable, early</b> (at its peak, still rising, as Yuanbaoshan and Jungar in 2022): SLOW_GROWTH < g < FAST_GROWTH.
+3 <b>Stable, early</b> (at its peak, still rising, as Yuanbaoshan and Jungar in 2022): SLOW_GROWTH &lt; g &lt; FAST_GROWTH.
 4 <b>Stable, late</b> (at the peak and flat, as Huolinhe, Yimin, Pingshuo): otherwise, including the first year when it is not initial.
 The rules are checked in this order. Defaults: WINDOW 3 years, INITIAL_SHARE 0.2, DECLINE_SHARE 0.8, FAST_GROWTH 10 %/yr, SLOW_GROWTH 2 %/yr.
 <b>INPUT</b> a table in long form: one row per mine and year (MINE_FIELD, YEAR_FIELD, VALUE_FIELD). NULL values are missing years; rows without a mine id or a year are skipped (warnings give both counts); negative values or a year given twice for one mine stop the run naming the mine.

@@ -1,4 +1,4 @@
-"""mineland:minestatus — active / closed / undefined mines from the trends of BSP, NDVI and NTL (seed 001)."""
+"""mineland:minestatus — active / closed / undefined mines from the trends of BSP, NDVI and NTL (Xu et al. 2025)."""
 
 import importlib.util
 
@@ -25,7 +25,7 @@ HELP = """Classifies every mine polygon as active, closed or undefined from the 
 2. otherwise NDVI increasing → closed, decreasing → active;
 3. otherwise NTL increasing → active, decreasing → closed;
 4. otherwise undefined.
-A trend is significant when p < ALPHA (default 0.05). A series that is not given, or that has fewer than MIN_YEARS valid years for a polygon, counts as "no significant trend" for that polygon.
+A trend is significant when p &lt; ALPHA (default 0.05). A series that is not given, or that has fewer than MIN_YEARS valid years for a polygon, counts as "no significant trend" for that polygon.
 
 <b>INPUT</b> a table (or layer) in long form: one row per polygon and year with ID_FIELD, YEAR_FIELD and the value fields (any of BSP_FIELD, NDVI_FIELD, NTL_FIELD; at least one). NULL values are missing years; rows with a NULL id or year are skipped (a warning gives how many). With MINES, every polygon needs a MINES_ID_FIELD value (a NULL id stops the run). BSP comes from mineland:disturbance (OUTPUT, bsp_pct); NDVI and NTL from rasters through mineland:zonalseries (polygon_id, year, mean), joined into one table or run once per series.
 <b>Rasters</b> NDVI and NTL can instead be given as yearly rasters (NDVI_RASTERS, NTL_RASTERS with RASTER_YEARS) with the MINES polygons (MINES_ID_FIELD): their area-weighted mean per polygon and year (as mineland:zonalseries computes it, block by block) replaces the field series. A band with GDAL scale/offset metadata (e.g. MODIS NDVI × 0.0001) is read in physical units, raw × scale + offset, with nodata tested on the raw value; the log names each scaled band.

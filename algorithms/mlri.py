@@ -1,4 +1,4 @@
-"""mineland:mlri — the Mine Landscape Restoration Index series of seed 004."""
+"""mineland:mlri — the Mine Landscape Restoration Index series of the MLRI study."""
 
 from qgis.core import (
     QgsProcessing,

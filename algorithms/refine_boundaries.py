@@ -1,4 +1,4 @@
-"""mineland:refineboundaries — merge two mine-polygon datasets and erase stable vegetation at their edges (seed 001)."""
+"""mineland:refineboundaries — merge two mine-polygon datasets and erase stable vegetation at their edges (Xu et al. 2025)."""
 
 import numpy as np
 from qgis.core import (
@@ -49,7 +49,7 @@ STEP_COLUMNS = [("step", str), ("polygons", int), ("area_km2", float)]
 
 
 def preset_vegetation_codes():
-    """GLC_FCS30D codes that the seed 001 preset maps to cropland, sparse or dense vegetation."""
+    """GLC_FCS30D codes that the GLC_FCS30D preset maps to cropland, sparse or dense vegetation."""
     codes = []
     for rule in reclass.GLC_FCS30D_TO_SEED001:
         if rule.value in (2, 3, 4):

@@ -1,4 +1,4 @@
-"""mineland:resilience — seed 003's ecosystem resilience (H, ECO_res, σ, E) per zone."""
+"""mineland:resilience — Dong et al.'s (2025) ecosystem resilience (H, ECO_res, σ, E) per zone."""
 
 import numpy as np
 from qgis.core import (

@@ -1,4 +1,4 @@
-"""mineland:restorationsummary — restoration class shares per mine site, with seed 004's tests and clusters."""
+"""mineland:restorationsummary — restoration class shares per mine site, with the MLRI study's tests and clusters."""
 
 import math
 import os
@@ -259,7 +259,7 @@ def statistics(sites, shares, duration, k, group_field, feedback):
         groups = {restoration.RESTORATION_CLASSES[c]: shares.pct(c)[valid] for c in restoration.CLASS_CODES}
         what = "shares of the five classes (SD, ND, NI, SAI, SCI) across the sites"
     kruskal = _kruskal_or_none(groups, what, feedback)
-    features = np.column_stack([shares.pct(4), shares.pct(5)])  # SAI %, SCI %, as seed 004
+    features = np.column_stack([shares.pct(4), shares.pct(5)])  # SAI %, SCI %, as the MLRI study
     clusters = restoration.cluster_sites(features, k=k, seed=SEED, rank_by=shares.si_pct)
     if 0 < len(clusters.names) < k:
         feedback.pushWarning(f"only {len(clusters.names)} cluster(s) could be made: the sites have fewer distinct "
