@@ -128,3 +128,13 @@ def qml_palette(path):
     """{value: colour} of a paletted QML, read with ElementTree (independently of the plugin's reader)."""
     root = ElementTree.parse(path).getroot()
     return {int(e.get("value")): e.get("color").lower() for e in root.iter("paletteEntry")}
+
+
+def line_strokes(svg):
+    """{title: (stroke, stroke-dasharray)} of the titled polylines of an SVG element (the chart's series)."""
+    strokes = {}
+    for line in svg.iter(f"{SVG}polyline"):
+        title = line.find(f"{SVG}title")
+        if title is not None:
+            strokes[title.text] = (line.get("stroke"), line.get("stroke-dasharray"))
+    return strokes

@@ -100,11 +100,7 @@ def test_line_chart_total_is_black_dashed_and_classes_keep_their_colours():
     root = check_picture(svg)
     assert brackets(sc.tick_values(root, "y"), np.concatenate(list(series.values())))
     assert sc.tick_values(root, "x") == years
-    strokes = {}
-    for line in root.iter(f"{sc.SVG}polyline"):
-        title = line.find(f"{sc.SVG}title")
-        if title is not None:
-            strokes[title.text] = (line.get("stroke"), line.get("stroke-dasharray"))
+    strokes = sc.line_strokes(root)
     assert strokes.pop("Total") == ("#000000", "6 3")
     assert strokes == {label: (colours[label], None) for label in LONG}
     assert report.TOTAL_COLOUR not in styles.SEED000_COLOURS.values()

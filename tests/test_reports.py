@@ -181,11 +181,7 @@ def test_carbon_report_lines_in_map_colours_and_total_black(run, tmp_path):
     check_rounding(text)
     svg = sc.svgs(text)[0]
     assert sc.outside(svg) == []
-    strokes = {}
-    for line in svg.iter(f"{sc.SVG}polyline"):
-        title = line.find(f"{sc.SVG}title")
-        if title is not None:
-            strokes[title.text] = (line.get("stroke"), line.get("stroke-dasharray"))
+    strokes = sc.line_strokes(svg)
     assert strokes.pop("Total") == ("#000000", "6 3")
     assert {int(name.split()[0]): stroke for name, (stroke, _) in strokes.items()} == colours
     # seed 000 Table 2: cropland 100, forest 275, grassland 137 Mg/ha; a pixel is 0.09 ha
