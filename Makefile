@@ -10,19 +10,19 @@ SYSTEM_PYTHON := /usr/bin/python3
 VENV := .venv
 PYTHON := $(VENV)/bin/python
 BUILD := .build
-PLUGINS := $(BUILD)/plugins
 # The newer-QGIS roots (tools/qgis_root.sh) set these to the root's own numpy/scipy/pandas and test tools.
 CONSTRAINTS ?= constraints.txt
 REQUIREMENTS ?= requirements-test.txt
-VERSION := $(shell sed -n 's/^version=//p' metadata.txt)
+VERSION := $(shell sed -n 's/^version=//p' mineland/metadata.txt)
 DEBIAN_PACKAGES := qgis python3-qgis qgis-providers python3-gdal gdal-bin python3-numpy python3-scipy \
 	python3-pandas python3-matplotlib python3-venv xvfb xauth
 QGIS_PROFILES := $(HOME)/.local/share/QGIS/QGIS3/profiles/default
 
 export QT_QPA_PLATFORM := offscreen
-export PYTHONPATH := $(CURDIR)/$(PLUGINS)
+# The repository root holds the plugin's package folder mineland/: importable as is, and QGIS's plugin folder.
+export PYTHONPATH := $(CURDIR)
 
-.PHONY: all system venv plugin-link pyqt6 test demo bench install package clean debootstrap test-qgis test-qgis340 \
+.PHONY: all system venv pyqt6 test demo bench install package clean debootstrap test-qgis test-qgis340 \
 	test-qgis344
 
 all: test
@@ -46,10 +46,6 @@ $(VENV)/.installed: $(REQUIREMENTS) $(CONSTRAINTS) | system
 		assert numpy.__version__ == v, (numpy.__version__, v)"
 	touch $@
 
-# Tests and qgis_process import the plugin as the package `mineland`.
-plugin-link:
-	@mkdir -p $(PLUGINS) && ln -sfn $(CURDIR) $(PLUGINS)/mineland
-
 # PyQt6 from PyPI in a venv of its own, for tests/test_qt6.py (the plugin's Qt names resolved against Qt6).
 PYQT6_VERSION := 6.8.1
 pyqt6: $(BUILD)/pyqt6/.installed
@@ -58,13 +54,13 @@ $(BUILD)/pyqt6/.installed: | system
 	$(BUILD)/pyqt6/bin/python -m pip install -q PyQt6==$(PYQT6_VERSION)
 	touch $@
 
-test: venv plugin-link pyqt6
+test: venv pyqt6
 	$(PYTHON) -m pytest tests
 
-demo: venv plugin-link
+demo: venv
 	$(PYTHON) sample/demo.py demo_output
 
-bench: venv plugin-link
+bench: venv
 	@if ! command -v grass >/dev/null 2>&1; then \
 		echo "Installing GRASS GIS (grass-core) for the r.coin comparison..."; \
 		if [ "$$(id -u)" -ne 0 ]; then echo "run as root (or install: grass-core)"; exit 1; fi; \
@@ -90,17 +86,16 @@ test-qgis344: debootstrap
 
 test-qgis: test-qgis340 test-qgis344
 
-install: system plugin-link
+install: system
 	mkdir -p $(QGIS_PROFILES)/python/plugins
-	ln -sfn $(CURDIR) $(QGIS_PROFILES)/python/plugins/mineland
+	ln -sfn $(CURDIR)/mineland $(QGIS_PROFILES)/python/plugins/mineland
 	QGIS_PLUGINPATH= /usr/bin/qgis_process.bin plugins enable mineland
 	@echo "MineLand linked into $(QGIS_PROFILES) and enabled; restart QGIS."
 
 package:
 	rm -rf $(BUILD)/package dist/mineland-$(VERSION).zip && mkdir -p $(BUILD)/package/mineland dist
-	git archive --format=tar HEAD metadata.txt icon.svg __init__.py plugin.py LICENSE README.md \
-		algorithms core processing_provider ui models docs | tar -x -C $(BUILD)/package/mineland
-	rm -f $(BUILD)/package/mineland/models/build_models.py  # a developer's tool, not part of the plugin
+	git archive --format=tar HEAD mineland | tar -x -C $(BUILD)/package
+	git archive --format=tar HEAD LICENSE README.md docs | tar -x -C $(BUILD)/package/mineland
 	cd $(BUILD)/package && $(SYSTEM_PYTHON) -m zipfile -c ../../dist/mineland-$(VERSION).zip mineland
 	@echo "dist/mineland-$(VERSION).zip"
 

@@ -20,7 +20,7 @@ would report the bench's peak, not its own.
    bench/data/memory_bound/): with GDAL's cache pinned to 64 MB, against the
    test's bound; then with GDAL's default cache, to show what it adds.
 
-Run: make bench (or QT_QPA_PLATFORM=offscreen PYTHONPATH=.build/plugins
+Run: make bench (or QT_QPA_PLATFORM=offscreen PYTHONPATH=.
 .venv/bin/python bench/bench_memory.py)
 """
 

@@ -19,7 +19,7 @@ else the script exits non-zero. What differs by design: ours writes a tiled,
 DEFLATE-compressed GeoTIFF with class names, a colour table and a .qml;
 native writes QGIS's default GeoTIFF (uncompressed strips). Both sizes are printed.
 
-Run: make bench (or QT_QPA_PLATFORM=offscreen PYTHONPATH=.build/plugins
+Run: make bench (or QT_QPA_PLATFORM=offscreen PYTHONPATH=.
 .venv/bin/python bench/bench_reclassify.py)
 """
 

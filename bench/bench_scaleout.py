@@ -1,8 +1,8 @@
 """Measurements behind the README's Scaling section: the trend on a Dask LocalCluster of 1 and 2 workers vs in process,
 and the largest stack run under a memory budget.
 
-    PYTHONPATH=.build/plugins .venv/bin/python bench/bench_scaleout.py speedup --size 2000 --years 20
-    PYTHONPATH=.build/plugins .venv/bin/python bench/bench_scaleout.py big --size 10000 --years 20 \\
+    PYTHONPATH=. .venv/bin/python bench/bench_scaleout.py speedup --size 2000 --years 20
+    PYTHONPATH=. .venv/bin/python bench/bench_scaleout.py big --size 10000 --years 20 \\
         --memory-limit 1GiB
 
 Stacks are built strip by strip under ``--folder`` (default /tmp/mineland-scaleout), deterministic
@@ -19,7 +19,9 @@ import time
 import numpy as np
 from osgeo import gdal
 
-from mineland.core import raster_io, scaleout, stack, trend
+from mineland.core.engine import scaleout, stack
+from mineland.core.io import raster_io
+from mineland.core.timeseries import trend
 
 NODATA = -9999.0
 

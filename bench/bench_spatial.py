@@ -39,7 +39,7 @@ a hot and a cold spot, placed relative to the grid's size) plus unit noise.
 End-to-end runs of mineland:moran and mineland:hotspots on polygon layers of
 these grids (and their peak memory) are in bench/bench_memory.py.
 
-Run: cd /work/main && make plugin-link && PYTHONPATH=/work/main/.build/plugins
+Run: cd /work/main && PYTHONPATH=.
 .venv/bin/python bench/bench_spatial.py
 """
 
@@ -57,8 +57,8 @@ with warnings.catch_warnings():
     import esda.crand
     import libpysal
 
-from mineland.core.autocorrelation import global_moran, local_g_star, local_moran
-from mineland.core.spatial_weights import grid_contiguity, row_standardise
+from mineland.core.spatial.autocorrelation import global_moran, local_g_star, local_moran
+from mineland.core.spatial.spatial_weights import grid_contiguity, row_standardise
 
 #: (rows, cols, repeats of esda's runs with permutations)
 GRIDS = [(100, 100, 3), (250, 400, 1)]

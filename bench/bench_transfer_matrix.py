@@ -39,7 +39,7 @@ present with the same size and generator version.
             geographic and Mercator CRSs, a per-pixel density elsewhere): what the
             true areas cost. Target: within 1.25× of bare in every CRS.
 
-Run: make bench  (or QT_QPA_PLATFORM=offscreen PYTHONPATH=.build/plugins
+Run: make bench  (or QT_QPA_PLATFORM=offscreen PYTHONPATH=.
 .venv/bin/python bench/bench_transfer_matrix.py); needs GRASS (grass-core), which
 make bench installs when missing. ``--crs`` runs the per-CRS rows only (no GRASS).
 """

@@ -40,8 +40,8 @@ about 3 % missing pixel-years (nodata −9999). They are written to bench/data/
 (gitignored) as tiled DEFLATE GeoTIFFs, one per year, and reused when present
 with the same size and generator version.
 
-Run: cd /work/main && make plugin-link && QT_QPA_PLATFORM=offscreen
-PYTHONPATH=/work/main/.build/plugins .venv/bin/python bench/bench_trend.py
+Run: cd /work/main && QT_QPA_PLATFORM=offscreen
+PYTHONPATH=. .venv/bin/python bench/bench_trend.py
 """
 
 import os
@@ -117,7 +117,8 @@ def ensure_data(steps):
 
 def read_stack(paths):
     """The whole stack as float64 (pixels, time), NaN where nodata, through core.stack.stack_block."""
-    from mineland.core import raster_io, stack
+    from mineland.core.engine import stack
+    from mineland.core.io import raster_io
 
     datasets = [raster_io.open_raster(p) for p in paths]
     bands = [d.GetRasterBand(1) for d in datasets]
@@ -129,7 +130,7 @@ def read_stack(paths):
 
 def kernel(values, years, workers=None):
     """trend_statistics over core.stack's chunks in its pool; the 9 statistics, whole arrays."""
-    from mineland.core import stack
+    from mineland.core.engine import stack
 
     with ThreadPoolExecutor(workers or stack.worker_count()) as pool:
         futures = stack.trend_chunks(pool, values, years, MIN_VALID)
@@ -139,7 +140,8 @@ def kernel(values, years, workers=None):
 def kernel_mk_sen(values, years):
     """MK + Sen only, what the pymannkendall loop computes: (a) without Hurst (one sort of the slopes per chunk,
     as in trend_statistics, through core.trend's internals), same chunks and pool."""
-    from mineland.core import stack, trend
+    from mineland.core.engine import stack
+    from mineland.core.timeseries import trend
 
     local = threading.local()
 
@@ -180,7 +182,7 @@ def best_of(fn, repeats):
 
 
 def read_output(path):
-    from mineland.core import trend
+    from mineland.core.timeseries import trend
 
     ds = gdal.Open(path)
     names = [ds.GetRasterBand(i).GetDescription() for i in range(1, ds.RasterCount + 1)]
@@ -190,7 +192,7 @@ def read_output(path):
 
 def compare(ours, sample, refs, written):
     """Problems (list of str) and the largest deviations of ours vs pymannkendall and vs the written raster."""
-    from mineland.core import stack
+    from mineland.core.engine import stack
 
     ref = {key: np.array([getattr(r, attr) for r in refs], dtype=np.float64)
            for key, attr in (("s", "s"), ("z", "z"), ("p", "p"), ("sen_slope", "slope"))}
@@ -222,7 +224,7 @@ def machine_facts():
     import pymannkendall
     import scipy
 
-    from mineland.core import stack
+    from mineland.core.engine import stack
 
     return benchlib.machine_facts(
         f"; our thread pool: {stack.worker_count()} workers, {stack.chunk_pixels(20)} px chunks at n = 20, {stack.chunk_pixels(38)} at n = 38",
@@ -321,7 +323,7 @@ def main():
 
 
 def stack_workers():
-    from mineland.core import stack
+    from mineland.core.engine import stack
 
     return stack.worker_count()
 

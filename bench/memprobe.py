@@ -218,13 +218,13 @@ RECLASS_TABLE = [1, 2, 10, 3, 4, 20, 5, 5, 30, 6, 7, 40]
 
 def block_mb():
     """One input block of the core (raster_io.DEFAULT_BLOCK_PIXELS, 4 Mpx) as 8-byte values, in MB."""
-    from mineland.core import raster_io
+    from mineland.core.io import raster_io
 
     return raster_io.DEFAULT_BLOCK_PIXELS * 8 / 2 ** 20
 
 
 def stack_budget_mb():
-    from mineland.core import stack
+    from mineland.core.engine import stack
 
     return stack.STACK_BUDGET_BYTES / 2 ** 20
 
@@ -278,7 +278,7 @@ def child_env():
     """Environment for a child: headless Qt and the plugin on PYTHONPATH (as make bench/test set them)."""
     env = dict(os.environ)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
-    plugins = os.path.join(os.path.dirname(HERE), ".build", "plugins")
+    plugins = os.path.dirname(HERE)  # the repository holds the package mineland/
     env["PYTHONPATH"] = os.pathsep.join(p for p in (plugins, env.get("PYTHONPATH")) if p)
     return env
 

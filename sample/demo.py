@@ -22,10 +22,10 @@ import time
 
 from osgeo import ogr
 
-from mineland.core import report
-from mineland.sample import make_seed001, make_seed002, make_seed004
-from mineland.sample.make_sample import YEARS, write_series
-from mineland.sample.qgisprocess import QgisProcess
+from mineland.core.render import report
+from sample import make_seed001, make_seed002, make_seed004
+from sample.make_sample import YEARS, write_series
+from sample.qgisprocess import QgisProcess
 
 ogr.UseExceptions()
 

@@ -17,7 +17,7 @@ import sys
 import numpy as np
 from osgeo import gdal
 
-from mineland.sample import sample_io
+from sample import sample_io
 
 gdal.UseExceptions()
 

@@ -23,7 +23,7 @@ import sys
 import numpy as np
 from osgeo import gdal, osr
 
-from mineland.sample import sample_io
+from sample import sample_io
 from scipy import ndimage
 
 gdal.UseExceptions()

@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 
 QGIS_PROCESS = "/usr/bin/qgis_process.bin"
-PLUGINS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), ".build", "plugins")
+PLUGINS_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # holds mineland/
 
 
 class QgisProcess:

@@ -47,7 +47,7 @@ from processing.modeler.ModelerParametersDialog import ModelerParametersDialog  
 Processing.initialize()
 
 from mineland.processing_provider.provider import MineLandProvider  # noqa: E402
-from mineland.sample import make_sample, make_seed001, make_seed002, make_seed004, sample_io  # noqa: E402
+from sample import make_sample, make_seed001, make_seed002, make_seed004, sample_io  # noqa: E402
 
 PROVIDER = MineLandProvider()
 QgsApplication.processingRegistry().addProvider(PROVIDER)

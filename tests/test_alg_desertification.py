@@ -65,7 +65,7 @@ def _slope_run(run, tmp_path, **extra):
 def test_thresholds_matrix_edits_the_grading(run, tmp_path):
     from qgis.core import NULL
 
-    from mineland.core import desertification as model
+    from mineland.core.resilience import desertification as model
 
     # Table 6 (5, 10, 25): 4° → 1, 12° → 3, 20° → 3, 30° → 4
     assert read_raster(_slope_run(run, tmp_path)["OUTPUT_SCORE"]).tolist() == [[1, 3, 3, 4]]

@@ -49,7 +49,7 @@ def test_reclassify_glc_fcs30_preset(run, tmp_path):
 
     from osgeo import gdal
 
-    from mineland.core.raster_io import read_class_names
+    from mineland.core.io.raster_io import read_class_names
     dataset = gdal.Open(result["OUTPUT"])  # keep the dataset alive while its band is used
     band = dataset.GetRasterBand(1)
     assert band.DataType == gdal.GDT_Byte and band.GetNoDataValue() == 0
@@ -73,7 +73,7 @@ def test_reclassify_table_overrides_preset_and_csv_names(run, tmp_path):
     np.testing.assert_array_equal(read_raster(result["OUTPUT"]), [[3, 2, 1, 9]])
     from osgeo import gdal
 
-    from mineland.core.raster_io import read_class_names
+    from mineland.core.io.raster_io import read_class_names
     dataset = gdal.Open(result["OUTPUT"])
     assert read_class_names(dataset.GetRasterBand(1))[9] == "Tailings"
 
@@ -142,7 +142,7 @@ def test_transfer_matrix_hand_computed(run, tmp_path, pair):
     assert change[0, 1] == 107 and change[1, 0] == 302 and change[1, 3] == 0  # nodata 0
     from osgeo import gdal
 
-    from mineland.core.raster_io import read_class_names
+    from mineland.core.io.raster_io import read_class_names
     dataset = gdal.Open(result["OUTPUT_CHANGE"])
     assert read_class_names(dataset.GetRasterBand(1))[302] == "class 3 → class 2"
 
@@ -337,7 +337,7 @@ MODEL_OUTPUTS = ["reclass_start:Classes, start date", "reclass_end:Classes, end 
 
 
 def test_landcover_carbon_model(run, tmp_path):
-    from mineland.sample.make_sample import write_series
+    from sample.make_sample import write_series
 
     sources = write_series(str(tmp_path / "sample"))
     outputs = {name: str(tmp_path / f"model_{i}{'.tif' if name.startswith('reclass') else '.csv'}")

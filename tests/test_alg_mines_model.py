@@ -4,7 +4,7 @@ import csv
 
 import pytest
 
-from mineland.sample.make_seed001 import YEARS, write_all
+from sample.make_seed001 import YEARS, write_all
 
 STEPS_OUT = ["refine:Refined mines", "disturbance:DEV REC and BSP per year", "status:Mine status"]
 

@@ -2,7 +2,7 @@
 
 restoration_monitoring: LST + EVI → mlri → trend → restorationsummary;
 mining_hotspots: fishnet → moran → hotspots; desertification_sensitivity:
-desertification with mining patches. models/build_models.py must rebuild
+desertification with mining patches. tools/build_models.py must rebuild
 every shipped .model3 exactly.
 """
 
@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from rasters import read_raster
 
-from mineland.sample import make_seed002, make_seed004
+from sample import make_seed002, make_seed004
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODELS_DIR = os.path.join(ROOT, "models")
+MODELS_DIR = os.path.join(ROOT, "mineland", "models")
 NEW_MODELS = ("restoration_monitoring", "mining_hotspots", "desertification_sensitivity")
 SHIPPED = ("landcover_carbon", "mine_boundaries_status") + NEW_MODELS
 
@@ -76,7 +76,7 @@ def model_content(model):
 
 
 def load_builder():
-    spec = importlib.util.spec_from_file_location("build_models", os.path.join(MODELS_DIR, "build_models.py"))
+    spec = importlib.util.spec_from_file_location("build_models", os.path.join(ROOT, "tools", "build_models.py"))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -236,7 +236,7 @@ def desertification_outputs(folder):
 
 
 def test_desertification_model_scores_and_shares(run, tmp_path, seed002):
-    from mineland.core import desertification as model
+    from mineland.core.resilience import desertification as model
 
     result = run("mineland:desertification_sensitivity", dict(desertification_outputs(tmp_path),
                                                               MINES=seed002["mines"], **seed002["factors"]))
@@ -273,7 +273,7 @@ def test_desertification_model_fixed_breaks_when_asked(run, tmp_path, seed002):
 
 def test_mine_boundaries_status_left_out_vegetated_classes_are_the_4_class_codes(run, tmp_path):
     """refineboundaries' own default (raw GLC_FCS30D codes) would erase nothing on the model's 4-class raster."""
-    from mineland.sample import make_seed001
+    from sample import make_seed001
 
     sample = make_seed001.write_all(str(tmp_path / "seed001"))
     common = dict(INPUT_A=sample["mines_a"], INPUT_B=sample["mines_b"], BREAKS=sample["breaks"],

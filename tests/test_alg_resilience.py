@@ -118,7 +118,7 @@ def test_window_raster_with_change_rate_rasters(run, tmp_path):
 
 
 def test_window_raster_zero_change_rate_gives_nodata_and_one_warning(run, tmp_path, recording_feedback):
-    from mineland.core.stack import FLOAT_NODATA
+    from mineland.core.engine.stack import FLOAT_NODATA
 
     feedback = recording_feedback()
     h, eco_res, sigma, e = _window_run(run, tmp_path, [0.0, 0.0, 5.0, 5.0], feedback)

@@ -161,7 +161,7 @@ def test_restoration_summary_without_start_year_has_no_spearman(run, tmp_path, r
 def test_restoration_summary_geographic_raster_uses_the_centroid_row(run, tmp_path):
     from qgis.core import QgsFeature, QgsGeometry, QgsRectangle, QgsVectorLayer
 
-    from mineland.core.raster_io import Grid, row_pixel_areas_m2
+    from mineland.core.io.raster_io import Grid, row_pixel_areas_m2
 
     classes = np.array([[5, 5], [4, 1]], dtype=np.uint8)
     args = dict(epsg=4326, origin=(30.0, 61.0), pixel=(0.01, 0.01), nodata=0)

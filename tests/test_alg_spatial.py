@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mineland.core import autocorrelation, spatial_weights
+from mineland.core.spatial import autocorrelation, spatial_weights
 
 
 def grid_with_values(run, tmp_path, values):

@@ -325,7 +325,7 @@ def grid_cells():
 
 def queen_weights(merge=None):
     """Queen contiguity of the grid with cell j merged into cell i (merge = (i, j))."""
-    from mineland.core import spatial_weights
+    from mineland.core.spatial import spatial_weights
 
     label = list(range(GRID * GRID))
     if merge:
@@ -342,7 +342,7 @@ def queen_weights(merge=None):
 
 
 def _moran_merged(result, summary, base, warnings):
-    from mineland.core import autocorrelation, spatial_weights
+    from mineland.core.spatial import autocorrelation, spatial_weights
 
     weights, kept = queen_weights((0, 2))
     expected = autocorrelation.global_moran(grid_values()[kept], spatial_weights.row_standardise(weights), 99, 1)
@@ -351,7 +351,7 @@ def _moran_merged(result, summary, base, warnings):
 
 
 def _hotspots_merged(result, summary, base, warnings):
-    from mineland.core import autocorrelation
+    from mineland.core.spatial import autocorrelation
 
     weights, kept = queen_weights((0, 2))
     expected = autocorrelation.general_g(grid_values()[kept], weights)

@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from mineland.core.accuracy import confusion_matrix
-from mineland.core.sampling import pixel_indices
+from mineland.core.timeseries.accuracy import confusion_matrix
+from mineland.core.timeseries.sampling import pixel_indices
 
 RESTORED, OTHER = 1, 2
 
@@ -138,7 +138,7 @@ def test_sample_pixels_matches_the_array(tmp_path, block):
     from osgeo import gdal
     from rasters import write_raster
 
-    from mineland.core.sampling import sample_pixels
+    from mineland.core.timeseries.sampling import sample_pixels
 
     values = (np.arange(70)[:, None] * 1000 + np.arange(100)[None, :]).astype(np.int32)
     dataset = gdal.Open(write_raster(tmp_path / "v.tif", values, block=block))

@@ -1,9 +1,9 @@
-"""mineland.core.desertification: every Table 6 row graded at its boundary values (seed 002)."""
+"""mineland.core.resilience.desertification: every Table 6 row graded at its boundary values (seed 002)."""
 
 import numpy as np
 import pytest
 
-from mineland.core import desertification as model
+from mineland.core.resilience import desertification as model
 
 BY_KEY = {f.key: f for f in model.FACTORS}
 

@@ -1,9 +1,9 @@
-"""mineland.core.disturbance on a hand-made 5 × 5 series."""
+"""mineland.core.mines.disturbance on a hand-made 5 × 5 series."""
 
 import numpy as np
 import pytest
 
-from mineland.core import disturbance
+from mineland.core.mines import disturbance
 
 # polygon 1 = columns 0–2 of rows 0–3, polygon 2 = columns 3–4 of rows 0–3, row 4 outside (0)
 INDEX = np.array([[1, 1, 1, 2, 2]] * 4 + [[0, 0, 0, 0, 0]])

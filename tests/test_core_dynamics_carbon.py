@@ -1,11 +1,11 @@
-"""mineland.core.dynamics and mineland.core.carbon against hand computations and seed 000."""
+"""mineland.core.landcover.dynamics and mineland.core.landcover.carbon against hand computations and seed 000."""
 
 import math
 
 import numpy as np
 import pytest
 
-from mineland.core import carbon, dynamics
+from mineland.core.landcover import carbon, dynamics
 
 # Seed 000 Table 9 (km²), Anshan-Benxi, printed with rows = END (2020), columns = START (1985);
 # classes Cropland, Forest, Grassland, Wetland, Water body, Bareland, Construction land.

@@ -1,6 +1,6 @@
-"""mineland.core.inspect: one pixel's series from a raster stack, its statistics and class.
+"""mineland.core.timeseries.inspect: one pixel's series from a raster stack, its statistics and class.
 
-Known answers by hand and by calling the kernels of mineland.core.trend
+Known answers by hand and by calling the kernels of mineland.core.timeseries.trend
 directly; the whole-raster driver of mineland:trend (core.stack) must give the
 same numbers for every pixel. No QGIS here.
 """
@@ -13,7 +13,9 @@ from osgeo import gdal
 from rasters import write_raster
 from scipy.special import ndtr
 
-from mineland.core import inspect, raster_io, stack, trend
+from mineland.core.engine import stack
+from mineland.core.io import raster_io
+from mineland.core.timeseries import inspect, trend
 
 NODATA = -9999.0
 ORIGIN = (500000.0, 6000000.0)

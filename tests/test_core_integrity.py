@@ -5,7 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from mineland.core import integrity, landscape
+from mineland.core.resilience import integrity
+from mineland.core.spatial import landscape
 
 FRAC_2X1_30M = 2 * math.log(0.25 * 180) / math.log(1800)  # two 30 m cells side by side: p = 180 m, a = 1800 m²
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from mineland.core import footprint, lifecycle
+from mineland.core.mines import footprint, lifecycle
 
 
 def stages(values, years=None, **settings):

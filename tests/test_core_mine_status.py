@@ -1,10 +1,10 @@
-"""mineland.core.mine_status: seed 001's decision tree and the per-polygon trends."""
+"""mineland.core.mines.mine_status: seed 001's decision tree and the per-polygon trends."""
 
 import numpy as np
 import pymannkendall
 import pytest
 
-from mineland.core import mine_status
+from mineland.core.mines import mine_status
 
 
 @pytest.mark.parametrize("bsp, ndvi, ntl, status, rule", [

@@ -1,11 +1,11 @@
-"""mineland.core.patches against hand computations."""
+"""mineland.core.spatial.patches against hand computations."""
 
 import math
 
 import numpy as np
 import pytest
 
-from mineland.core import patches
+from mineland.core.spatial import patches
 
 
 def test_summary_by_hand():

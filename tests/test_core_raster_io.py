@@ -1,4 +1,4 @@
-"""mineland.core.raster_io: grid checks, pixel areas, integer types, block I/O, class names."""
+"""mineland.core.io.raster_io: grid checks, pixel areas, integer types, block I/O, class names."""
 
 import math
 import os
@@ -8,8 +8,8 @@ import pytest
 from osgeo import gdal, osr
 from rasters import read_raster, write_raster
 
-from mineland.core import raster_io
-from mineland.core.raster_io import Grid
+from mineland.core.io import raster_io
+from mineland.core.io.raster_io import Grid
 
 # WGS84 ellipsoid, independent of GDAL.
 WGS84_A = 6378137.0

@@ -1,10 +1,10 @@
-"""mineland.core.reclass: presets, rule order, unmatched values, rule tables."""
+"""mineland.core.landcover.reclass: presets, rule order, unmatched values, rule tables."""
 
 import numpy as np
 import pytest
 
-from mineland.core import reclass
-from mineland.core.reclass import Rule
+from mineland.core.landcover import reclass
+from mineland.core.landcover.reclass import Rule
 
 ND = 0  # output nodata: classes 1..7 (or 1..4) leave 0 free
 
@@ -174,7 +174,7 @@ def test_rules_from_csv_text_errors(text, message):
 
 
 def test_semicolon_csv_with_decimal_commas():
-    from mineland.core.tables import csv_rows, decimal_point
+    from mineland.core.io.tables import csv_rows, decimal_point
 
     rules, names = reclass.rules_from_csv_text("min;max;value\n5,5;7,5;1\n-0,25;1.234,5;2\n")
     assert [(r.low, r.high, r.value) for r in rules] == [(5.5, 7.5, 1), (-0.25, 1234.5, 2)]

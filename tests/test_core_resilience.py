@@ -1,9 +1,9 @@
-"""mineland.core.resilience against hand computations (seed 003 eq. 1–5)."""
+"""mineland.core.resilience.resilience against hand computations (seed 003 eq. 1–5)."""
 
 import numpy as np
 import pytest
 
-from mineland.core import resilience
+from mineland.core.resilience import resilience
 
 
 def test_shannon_in_bits():
@@ -52,7 +52,7 @@ def _brute_force(classes, ndvi, codes, scores, size):
 def test_window_resilience_and_blocks_with_halo(tmp_path):
     from osgeo import gdal
 
-    from mineland.core import raster_io
+    from mineland.core.io import raster_io
     from rasters import write_raster
 
     rng = np.random.default_rng(3)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from mineland.core import restoration
+from mineland.core.timeseries import restoration
 
 PIXEL_M2 = 900.0  # one 30 m pixel
 

@@ -22,9 +22,9 @@ with warnings.catch_warnings():
     import libpysal
     from esda.crand import vec_permutations
 
-from mineland.core import autocorrelation
-from mineland.core.autocorrelation import gi_bin, general_g, global_moran, local_g_star, local_moran
-from mineland.core.spatial_weights import (
+from mineland.core.spatial import autocorrelation
+from mineland.core.spatial.autocorrelation import gi_bin, general_g, global_moran, local_g_star, local_moran
+from mineland.core.spatial.spatial_weights import (
     MAX_DENSE_PAIRS,
     Weights,
     distance_band,
@@ -345,7 +345,7 @@ def rectangle_boxes(x_edges, y_edges, present):
 
 @pytest.mark.parametrize("kind", ["queen", "rook"])
 def test_lattice_contiguity_equals_grid_contiguity(kind):
-    from mineland.core.spatial_weights import lattice_contiguity
+    from mineland.core.spatial.spatial_weights import lattice_contiguity
 
     rng = np.random.default_rng(4)
     present = rng.random((9, 13)) > 0.25
@@ -362,7 +362,7 @@ def test_lattice_contiguity_equals_grid_contiguity(kind):
 
 
 def test_lattice_contiguity_declines_what_is_not_one_lattice():
-    from mineland.core.spatial_weights import lattice_contiguity
+    from mineland.core.spatial.spatial_weights import lattice_contiguity
 
     edges = 1000.0 * np.arange(4)
     boxes = rectangle_boxes(edges, edges, np.ones((3, 3), dtype=bool))
@@ -395,7 +395,7 @@ def polygon_wkb(points, multi=False, order="<"):
 
 
 def test_rectangles_from_wkb():
-    from mineland.core.spatial_weights import rectangles_from_wkb
+    from mineland.core.spatial.spatial_weights import rectangles_from_wkb
 
     square = [(0, 10), (5, 10), (5, 8), (0, 8), (0, 10)]
     other = [(5, 8), (5, 10), (9, 10), (9, 8), (5, 8)]
@@ -766,7 +766,7 @@ def test_hot_spots_of_a_clustered_field():
 
 
 def test_significant_at_plain_and_benjamini_hochberg():
-    from mineland.core.autocorrelation import significant_at
+    from mineland.core.spatial.autocorrelation import significant_at
 
     p = np.array([0.001, 0.008, 0.039, 0.041, 0.042, 0.06, np.nan])
     np.testing.assert_array_equal(significant_at(p, 0.05), [1, 1, 1, 1, 1, 0, 0])

@@ -1,4 +1,4 @@
-"""mineland.core.trend, mineland.core.mlri and the stack driver of mineland.core.stack.
+"""mineland.core.timeseries.trend, mineland.core.timeseries.mlri and the stack driver of mineland.core.engine.stack.
 
 References: pymannkendall (original_test, sens_slope), brute-force pair loops,
 np.nanmedian, and a plain per-series R/S loop written from METHODS.md §3.
@@ -16,10 +16,12 @@ from osgeo import gdal
 from scipy.special import ndtr
 from rasters import write_raster
 
-from mineland.core import mlri as mlri_module
-from mineland.core import raster_io, stack, trend
-from mineland.core.mlri import mlri
-from mineland.core.trend import (
+from mineland.core.timeseries import mlri as mlri_module
+from mineland.core.engine import stack
+from mineland.core.io import raster_io
+from mineland.core.timeseries import trend
+from mineland.core.timeseries.mlri import mlri
+from mineland.core.timeseries.trend import (
     critical_z,
     hurst_rs,
     mann_kendall,

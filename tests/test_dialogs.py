@@ -33,7 +33,7 @@ EVERY_ALGORITHM = WITH_RASTER_OUTPUTS + WITHOUT_RASTER_OUTPUTS
 @pytest.fixture(scope="module")
 def facts(tmp_path_factory):
     out = tmp_path_factory.mktemp("dialogs")
-    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, ".build", "plugins"), QT_QPA_PLATFORM="offscreen")
+    env = dict(os.environ, PYTHONPATH=ROOT, QT_QPA_PLATFORM="offscreen")
     done = subprocess.run([sys.executable, SCRIPT, str(out)], env=env, capture_output=True, text=True, timeout=600)
     log = f"exit {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     assert (out / "facts.json").exists(), log

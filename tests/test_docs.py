@@ -69,7 +69,7 @@ def test_the_methods_document_is_up_to_date(provider):
     with open(DOCUMENT, encoding="utf-8") as handle:
         committed = handle.read()
     assert page == committed, ("docs/algorithms.html is out of date: run QT_QPA_PLATFORM=offscreen "
-                               "PYTHONPATH=.build/plugins /usr/bin/python3 tools/build_docs.py")
+                               "PYTHONPATH=. /usr/bin/python3 tools/build_docs.py")
 
 
 def test_the_document_has_every_algorithm_and_model_with_its_parts(provider):
@@ -95,14 +95,12 @@ def test_the_document_has_every_algorithm_and_model_with_its_parts(provider):
 def test_no_user_facing_text_cites_seed_numbers_or_methods_notes(provider):
     found = [(where, DEVELOPER_ONLY.search(text).group()) for where, text in user_texts(provider)
              if text and DEVELOPER_ONLY.search(text)]
-    files = [DOCUMENT, os.path.join(ROOT, "metadata.txt")] + glob.glob(os.path.join(ROOT, "models", "*.model3"))
+    files = [DOCUMENT, os.path.join(ROOT, "mineland", "metadata.txt")] + glob.glob(os.path.join(ROOT, "mineland", "models", "*.model3"))
     for path in files:
         text = open(path, encoding="utf-8").read()
         found += [(os.path.basename(path), m.group()) for m in DEVELOPER_ONLY.finditer(text)]
     # messages, labels and report texts written in the code (comments and docstrings are for developers)
-    folders = ("algorithms", "core", "ui", "processing_provider")
-    modules = [os.path.join(ROOT, "plugin.py")] + [path for folder in folders
-                                                  for path in glob.glob(os.path.join(ROOT, folder, "*.py"))]
+    modules = glob.glob(os.path.join(ROOT, "mineland", "**", "*.py"), recursive=True)
     for path in modules:
         found += [(f"{os.path.basename(path)}:{line}", DEVELOPER_ONLY.search(text).group())
                   for line, text in source_strings(path) if DEVELOPER_ONLY.search(text)]

@@ -54,7 +54,7 @@ def settle(seconds=0.5):
 
 def ndvi_series(folder, years):
     """A synthetic NDVI series on the sample grid: loss in the pit, recovery on a ring of reclaimed land."""
-    from mineland.sample import make_sample as sample
+    from sample import make_sample as sample
 
     rng = np.random.RandomState(2024)
     yy, xx = np.mgrid[0:sample.HEIGHT, 0:sample.WIDTH]
@@ -89,7 +89,7 @@ def grab(name):
 
 def main():
     import processing
-    from mineland.sample.make_sample import write_series
+    from sample.make_sample import write_series
 
     window = iface.mainWindow()
     window.resize(1280, 800)
@@ -240,8 +240,8 @@ def desktop(tmp_path_factory):
     ini.write_text("[PythonPlugins]\nmineland=true\nprocessing=true\n\n[qgis]\ncheckVersion=false\n", encoding="utf-8")
     script = out / "gui_script.py"
     script.write_text(GUI_SCRIPT, encoding="utf-8")
-    env = dict(os.environ, QGIS_PLUGINPATH=os.path.join(ROOT, ".build", "plugins"), MINELAND_GUI_OUT=str(out),
-               PYTHONPATH=os.path.join(ROOT, ".build", "plugins"), QT_QPA_PLATFORM="xcb")
+    env = dict(os.environ, QGIS_PLUGINPATH=ROOT, MINELAND_GUI_OUT=str(out),
+               PYTHONPATH=ROOT, QT_QPA_PLATFORM="xcb")
     env.pop("QGIS_CUSTOM_CONFIG_PATH", None)
     started = time.time()
     # a session of its own: on a timeout, xvfb-run, Xvfb and QGIS are killed together
@@ -296,7 +296,7 @@ def test_model_and_trend_outputs_load_styled(desktop):
 
 
 def test_inspector_shows_the_clicked_pixel(desktop):
-    from mineland.core import inspect
+    from mineland.core.timeseries import inspect
 
     _, facts, _, _ = desktop
     shown = facts["inspector"]

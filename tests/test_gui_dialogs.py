@@ -107,7 +107,7 @@ def run_dialog(algorithm_id, values, shot=None):
 
 def main():
     import processing
-    from mineland.sample import make_sample, make_seed002, make_seed004
+    from sample import make_sample, make_seed002, make_seed004
 
     window = iface.mainWindow()
     window.resize(1280, 800)
@@ -165,8 +165,8 @@ def desktop(tmp_path_factory):
     ini.write_text("[PythonPlugins]\nmineland=true\nprocessing=true\n\n[qgis]\ncheckVersion=false\n", encoding="utf-8")
     script = out / "gui_script.py"
     script.write_text(GUI_SCRIPT, encoding="utf-8")
-    env = dict(os.environ, QGIS_PLUGINPATH=os.path.join(ROOT, ".build", "plugins"), MINELAND_GUI_OUT=str(out),
-               PYTHONPATH=os.path.join(ROOT, ".build", "plugins"), QT_QPA_PLATFORM="xcb")
+    env = dict(os.environ, QGIS_PLUGINPATH=ROOT, MINELAND_GUI_OUT=str(out),
+               PYTHONPATH=ROOT, QT_QPA_PLATFORM="xcb")
     env.pop("QGIS_CUSTOM_CONFIG_PATH", None)
     started = time.time()
     # a session of its own: on a timeout, xvfb-run, Xvfb and QGIS are killed together

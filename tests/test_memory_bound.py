@@ -41,7 +41,9 @@ import numpy as np
 import pytest
 from osgeo import gdal
 
-from mineland.core import raster_io, stack, trend
+from mineland.core.engine import stack
+from mineland.core.io import raster_io
+from mineland.core.timeseries import trend
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MEMPROBE = os.path.join(ROOT, "bench", "memprobe.py")
@@ -67,7 +69,7 @@ class ChildFailed(Exception):
 def memprobe(*args, cache_mb=PINNED_CACHE_MB, timeout=300):
     """Run bench/memprobe.py in a fresh process; its JSON result."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (os.path.join(ROOT, ".build", "plugins"),
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT,
                                                     env.get("PYTHONPATH")) if p)
     if cache_mb is None:
         env.pop("GDAL_CACHEMAX", None)

@@ -7,7 +7,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from rasters import write_raster
 
-from mineland.core import autocorrelation, carbon, crosstab, dynamics, raster_io, spatial_weights, trend
+from mineland.core.io import raster_io
+from mineland.core.landcover import carbon, crosstab, dynamics
+from mineland.core.spatial import autocorrelation, spatial_weights
+from mineland.core.timeseries import trend
 
 CLASS_GRIDS = st.integers(1, 6).flatmap(lambda rows: st.integers(1, 6).flatmap(
     lambda cols: st.tuples(arrays(np.uint8, (rows, cols), elements=st.integers(0, 4)),
@@ -114,7 +117,7 @@ def test_block_size_never_changes_the_counts(tmp_path, block_pixels):
 
 def _trend_and_mlri(paths, folder, block_pixels):
     """Trend (with classes) and MLRI rasters of the same stack written with ``block_pixels`` per block."""
-    from mineland.core import stack
+    from mineland.core.engine import stack
 
     datasets = [raster_io.open_raster(p) for p in paths]
     bands = [d.GetRasterBand(b) for d in datasets for b in range(1, d.RasterCount + 1)]

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from rasters import geodesic_pixel_areas, read_raster
 
-from mineland.sample.make_sample import YEARS, write_series
-from mineland.sample.qgisprocess import QgisProcess
+from sample.make_sample import YEARS, write_series
+from sample.qgisprocess import QgisProcess
 
 
 
@@ -149,7 +149,7 @@ def test_mining_hot_spots_chain(qgis_process, tmp_path):
 
 def test_mine_boundaries_status_model(qgis_process, tmp_path):
     """Seed 001's chain headless: refine → disturbance → status, as the shipped model."""
-    from mineland.sample.make_seed001 import YEARS, write_all
+    from sample.make_seed001 import YEARS, write_all
 
     sample = write_all(str(tmp_path / "seed001"))
     result = qgis_process.run("mineland:mine_boundaries_status", INPUT_A=sample["mines_a"], INPUT_B=sample["mines_b"],

@@ -12,8 +12,8 @@ import pytest
 from osgeo import ogr
 from rasters import read_raster
 
-from mineland.sample import make_seed002, make_seed004
-from mineland.sample.qgisprocess import QgisProcess
+from sample import make_seed002, make_seed004
+from sample.qgisprocess import QgisProcess
 
 ogr.UseExceptions()
 

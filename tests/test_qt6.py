@@ -16,8 +16,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 SCANNER = ROOT / "tests" / "qt6_names.py"
 PYQT6_PYTHON = Path(os.environ.get("MINELAND_PYQT6_PYTHON", ROOT / ".build" / "pyqt6" / "bin" / "python"))
-#: What `make package` ships (models/build_models.py is a developer's tool, not shipped).
-SHIPPED = ("__init__.py", "plugin.py", "algorithms", "core", "processing_provider", "ui", "models")
+#: What `make package` ships: the package folder mineland/.
+SHIPPED = ("mineland",)
 
 
 def plugin_sources():
@@ -25,7 +25,7 @@ def plugin_sources():
     for entry in SHIPPED:
         path = ROOT / entry
         files += [path] if path.is_file() else sorted(path.rglob("*.py"))
-    return [str(f) for f in files if f.name != "build_models.py"]
+    return [str(f) for f in files]
 
 
 def scan(paths):
@@ -74,7 +74,7 @@ def test_scanner_sees_the_plugins_qt_names():
         sys.path.pop(0)
     import ast
 
-    tree = ast.parse((ROOT / "ui" / "inspector.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "mineland" / "ui" / "inspector.py").read_text(encoding="utf-8"))
     names = {local for local, *_ in qt6_names._imports(tree)}
     chains = {chain for chain, _ in qt6_names._chains(tree, names)}
     assert "Qt.ItemDataRole.UserRole" in chains
@@ -82,7 +82,7 @@ def test_scanner_sees_the_plugins_qt_names():
 
 def test_metadata_declares_qt6_and_admits_qgis_4():
     metadata = configparser.ConfigParser()
-    metadata.read(ROOT / "metadata.txt", encoding="utf-8")
+    metadata.read(ROOT / "mineland" / "metadata.txt", encoding="utf-8")
     general = metadata["general"]
     assert general.getboolean("supportsQt6")
     maximum = [int(part) for part in general["qgisMaximumVersion"].split(".")]

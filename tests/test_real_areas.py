@@ -12,7 +12,8 @@ import csv
 import numpy as np
 import pytest
 from geographiclib.geodesic import Geodesic
-from mineland.core import crosstab, raster_io
+from mineland.core.io import raster_io
+from mineland.core.landcover import crosstab
 from osgeo import osr
 from rasters import write_raster
 

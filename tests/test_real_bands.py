@@ -359,7 +359,7 @@ def test_years_read_out_of_order_are_refused(run, tmp_path, split):
 
 
 def test_years_in_labels():
-    from mineland.core.dynamics import years_in_labels
+    from mineland.core.landcover.dynamics import years_in_labels
 
     assert years_in_labels(["GLC_FCS30D_E110N40_2000", "2005", "NDVI 2010 (Landsat)", "x2100"]) == [2000, 2005,
                                                                                                    2010, 2100]
@@ -379,7 +379,7 @@ def test_the_help_says_how_bands_and_years_are_read(provider):
 
 
 def test_qgis_process_reads_bands_and_years(tmp_path, tile):
-    from mineland.sample.qgisprocess import QgisProcess
+    from sample.qgisprocess import QgisProcess
 
     bands, path = tile
     qgis_process = QgisProcess()

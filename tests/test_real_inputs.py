@@ -10,7 +10,8 @@ import pytest
 from osgeo import gdal
 from rasters import UTM_CENTRAL_MERIDIAN_AREA_SCALE, file_digest, read_raster, write_raster
 
-from mineland.core import raster_io, styles
+from mineland.core.io import raster_io
+from mineland.core.render import styles
 
 
 def raises(run, algorithm, parameters, pattern):
@@ -102,7 +103,7 @@ def test_change_codes_name_every_class_pair(run, tmp_path, case):
 
 def test_change_codes_on_dask_are_the_local_ones(tmp_path):
     distributed = pytest.importorskip("distributed")
-    from mineland.core import scaleout
+    from mineland.core.engine import scaleout
 
     dtype, nodata, classes = CODE_CASES["uint16_to_65535"]
     start, end, start_path, end_path = class_pair(tmp_path, dtype, nodata, classes)
@@ -219,7 +220,7 @@ def test_moran_and_hotspots_agree_on_zero_permutations(run, tmp_path):
     from scipy.special import ndtr
     from test_alg_spatial import grid_with_values
 
-    from mineland.core import autocorrelation, spatial_weights
+    from mineland.core.spatial import autocorrelation, spatial_weights
 
     rng = np.random.default_rng(2)
     values = rng.random((6, 7))

@@ -18,7 +18,7 @@ import pytest
 from osgeo import gdal
 from rasters import write_raster
 
-from mineland.sample.qgisprocess import QGIS_PROCESS, QgisProcess
+from sample.qgisprocess import QGIS_PROCESS, QgisProcess
 
 gdal.UseExceptions()
 
@@ -185,7 +185,7 @@ def matrix_parameters(pair, out):
 
 
 def test_transfermatrix_failing_on_its_change_raster_leaves_no_output(run, tmp_path, pair_in, monkeypatch):
-    from mineland.core import crosstab
+    from mineland.core.landcover import crosstab
 
     def broken(*args, **kwargs):
         raise OSError("No space left on device")

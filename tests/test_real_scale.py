@@ -10,7 +10,9 @@ in numpy (and pymannkendall) from the scaled values, never taken from MineLand's
 import numpy as np
 import pymannkendall
 import pytest
-from mineland.core import inspect, raster_io, scaleout
+from mineland.core.engine import scaleout
+from mineland.core.io import raster_io
+from mineland.core.timeseries import inspect
 from osgeo import gdal
 from rasters import file_digest, read_raster, write_raster
 

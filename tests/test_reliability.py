@@ -121,7 +121,7 @@ def test_parallel_runs_equal_sequential_runs(run, tmp_path, inputs, algorithm, p
     (["mineland:affectedarea", "--", "INPUT=/no/such.csv", "AREA_FIELD=a", "PRODUCTION_FIELD=b"], "INPUT"),
 ])
 def test_qgis_process_exits_non_zero_with_the_message(arguments, message):
-    from mineland.sample.qgisprocess import QgisProcess
+    from sample.qgisprocess import QgisProcess
 
     done = QgisProcess().call(["run"] + arguments)
     assert done.returncode != 0

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import svg_check as sc
 
-from mineland.core import report, styles, trend
+from mineland.core.render import report, styles
+from mineland.core.timeseries import trend
 
 LONG = ["1 Cropland", "2 Forest", "3 Grassland", "4 Wetland", "5 Water body", "6 Bareland",
         "7 Construction land and other built-up surfaces"]

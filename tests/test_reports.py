@@ -10,7 +10,8 @@ import pytest
 import svg_check as sc
 from rasters import write_raster
 
-from mineland.core import report, styles, trend
+from mineland.core.render import report, styles
+from mineland.core.timeseries import trend
 
 START = np.array([[1, 1, 2, 2], [3, 3, 2, 1]], dtype=np.uint8)
 END = np.array([[1, 7, 2, 2], [2, 7, 2, 1]], dtype=np.uint8)

@@ -22,10 +22,14 @@ from osgeo import gdal
 from rasters import WGS84, write_raster
 
 import dask
-from mineland.core import crosstab, disturbance, raster_io, scaleout, stack, trend
+from mineland.core.engine import scaleout, stack
+from mineland.core.io import raster_io
+from mineland.core.landcover import crosstab
+from mineland.core.mines import disturbance
+from mineland.core.timeseries import trend
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PLUGINS = os.path.join(ROOT, ".build", "plugins")
+PLUGINS = ROOT  # the folder that holds the package mineland/
 NODATA = -9999.0
 YEARS = [2001, 2002, 2003, 2004, 2005, 2006, 2008, 2009, 2010, 2011, 2012, 2013]  # no 2007
 
@@ -482,7 +486,7 @@ def test_command_line_trend_and_transfer_matrix(client, tmp_path):
     paths = write_stack(tmp_path, "y", trend_stack(50, 30, seed=11))
     too_few = local_trend(paths, tmp_path / "local.tif", tmp_path / "local_class.tif", raster_io.DEFAULT_BLOCK_PIXELS)
     env = dict(os.environ, PYTHONPATH=PLUGINS)
-    done = subprocess.run([sys.executable, "-m", "mineland.core.scaleout", "trend", "--quiet",
+    done = subprocess.run([sys.executable, "-m", "mineland.core.engine.scaleout", "trend", "--quiet",
                            "--scheduler", client.scheduler.address, "--years", ",".join(map(str, YEARS)),
                            "--output", str(tmp_path / "cli.tif"), "--classes", str(tmp_path / "cli_class.tif")]
                           + paths, capture_output=True, text=True, timeout=180, env=env)
@@ -492,13 +496,13 @@ def test_command_line_trend_and_transfer_matrix(client, tmp_path):
     assert_same_raster(tmp_path / "local_class.tif", tmp_path / "cli_class.tif")
 
     start, end = class_pair(tmp_path, 20, 30)
-    done = subprocess.run([sys.executable, "-m", "mineland.core.scaleout", "transfermatrix", "--quiet", start, end,
+    done = subprocess.run([sys.executable, "-m", "mineland.core.engine.scaleout", "transfermatrix", "--quiet", start, end,
                            "--scheduler", "local:1", "--table", str(tmp_path / "pairs.csv")],
                           capture_output=True, text=True, timeout=120, env=env)  # a LocalCluster of its own
     assert done.returncode == 0, done.stderr
     assert "nodata_pixels: 22" in done.stdout
 
-    done = subprocess.run([sys.executable, "-m", "mineland.core.scaleout", "trend", "--quiet", "--timeout", "1",
+    done = subprocess.run([sys.executable, "-m", "mineland.core.engine.scaleout", "trend", "--quiet", "--timeout", "1",
                            "--scheduler", f"tcp://127.0.0.1:{closed_port()}", "--years", ",".join(map(str, YEARS)),
                            "--output", str(tmp_path / "never.tif")] + paths,
                           capture_output=True, text=True, timeout=60, env=env)
@@ -512,7 +516,7 @@ def test_command_line_in_process_and_its_errors_are_messages(tmp_path):
     outlived its dataset); any failure, expected or not, is one "error:" line and exit 1, never a traceback."""
     start, end = class_pair(tmp_path, 20, 30)
     env = dict(os.environ, PYTHONPATH=PLUGINS)
-    command = [sys.executable, "-m", "mineland.core.scaleout", "transfermatrix", "--quiet"]
+    command = [sys.executable, "-m", "mineland.core.engine.scaleout", "transfermatrix", "--quiet"]
     done = subprocess.run(command + [start, end, "--table", str(tmp_path / "pairs.csv")],
                           capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr

@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from mineland.sample.qgisprocess import QgisProcess
+from sample.qgisprocess import QgisProcess
 
 
 def _geojson(path, boxes):

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from rasters import write_raster
 
-from mineland.core import styles
+from mineland.core.render import styles
 
 
 def test_diverging_ramp_is_symmetric_about_zero():

@@ -12,7 +12,7 @@ import pytest
 from osgeo import gdal
 from rasters import write_raster
 
-from mineland.core import inspect, trend
+from mineland.core.timeseries import inspect, trend
 
 NODATA = -9999.0
 YEARS = list(range(2001, 2011))

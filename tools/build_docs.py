@@ -1,6 +1,6 @@
 """Build the user documentation docs/algorithms.html from the algorithms' own definitions.
 
-    QT_QPA_PLATFORM=offscreen PYTHONPATH=.build/plugins /usr/bin/python3 tools/build_docs.py [FILE]
+    QT_QPA_PLATFORM=offscreen PYTHONPATH=. /usr/bin/python3 tools/build_docs.py [FILE]
 
 One self-contained page (no scripts, no external files; opens offline in any
 browser and in QGIS's help window): a short introduction for users (what
@@ -180,13 +180,13 @@ def render(provider):
 
 
 def start_provider():
-    """A headless QGIS with the MineLand provider registered (models included), as models/build_models.py starts
+    """A headless QGIS with the MineLand provider registered (models included), as tools/build_models.py starts
     it; returns the provider."""
     import importlib.util
 
     from qgis.core import QgsApplication
 
-    spec = importlib.util.spec_from_file_location("build_models", os.path.join(ROOT, "models", "build_models.py"))
+    spec = importlib.util.spec_from_file_location("build_models", os.path.join(ROOT, "tools", "build_models.py"))
     build_models = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(build_models)
     build_models.start_qgis()

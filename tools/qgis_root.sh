@@ -9,7 +9,7 @@
 # tested there with `make test demo`, the venv pinned to the root's own numpy/scipy/pandas. The root is
 # removed at the end, on success and failure alike, so nothing is cached between runs.
 #
-# COMMAND (after --) replaces `make test demo`, e.g. `-- make venv plugin-link && .venv/bin/python -m pytest
+# COMMAND (after --) replaces `make test demo`, e.g. `-- make venv && .venv/bin/python -m pytest
 # tests/test_scaleout.py`; it runs through bash -c in the copy of the checkout.
 # Developers' switches (never set in CI): QGIS_ROOT_KEEP=1 keeps the built root (unmounted) after the run,
 # QGIS_ROOT_REUSE=1 reuses a kept root instead of building it again (the checkout is copied afresh).

@@ -1,1 +1,0 @@
-"""Numeric kernels of MineLand: numpy, scipy and GDAL only, never QGIS."""

@@ -1,0 +1,61 @@
+"""The DASK_SCHEDULER parameter of mineland:trend, mineland:mlri and mineland:transfermatrix.
+
+Empty (the default): the algorithm runs as always, in QGIS's process. An
+address (tcp://host:8786): the same kernels run strip by strip on that Dask
+cluster through :mod:`mineland.core.engine.scaleout`, and QGIS writes the outputs.
+Dask is imported only then, so the plugin loads without it.
+"""
+
+import contextlib
+
+from qgis.core import QgsProcessingParameterString
+
+from .common import fail
+
+KEY = "DASK_SCHEDULER"
+
+HELP = ("Advanced, optional. Address of a Dask scheduler (tcp://host:8786) to run the computation on that cluster "
+        "(dask.distributed) instead of in QGIS; empty (default) = here, as usual. The workers read the input rasters "
+        "from their paths themselves, so the paths must be valid on every worker (shared storage), and need the "
+        "plugins folder on their PYTHONPATH; QGIS writes the outputs. Results are identical to a local run. Needs "
+        "dask and distributed in QGIS's Python (pip install dask distributed). A scheduler that does not answer "
+        "within 10 s stops the run.")
+
+
+def add_parameter(algorithm):
+    """Add the advanced, optional DASK_SCHEDULER string parameter."""
+    algorithm.add(QgsProcessingParameterString(KEY, "Dask scheduler address (run on a cluster)", optional=True),
+                  HELP, advanced=True)
+
+
+@contextlib.contextmanager
+def cluster(algorithm, parameters, context, feedback):
+    """None when DASK_SCHEDULER is empty, else a connected ``distributed.Client`` (closed on leaving).
+
+    Errors of the cluster (dask missing, no answer, no worker, workers dying)
+    become a QgsProcessingException starting with DASK_SCHEDULER.
+    """
+    address = (algorithm.parameterAsString(parameters, KEY, context) or "").strip()
+    if not address:
+        yield None
+        return
+    from ..core.engine import scaleout  # imports dask itself, lazily
+
+    try:
+        address = scaleout.normalise_address(address)
+    except ValueError as err:
+        fail(KEY, str(err))
+    try:
+        with scaleout.connect(address, warn=feedback.pushWarning) as client:
+            feedback.pushInfo(f"Running on the Dask cluster at {address} "
+                              f"({len(client.scheduler_info().get('workers', {}))} workers)")
+            yield client
+    except scaleout.ScaleoutError as err:
+        fail(KEY, str(err))
+
+
+def sources(steps):
+    """scaleout.Source of RasterInputs (path, band number and the scale/offset the input is read with)."""
+    from ..core.engine import scaleout
+
+    return [scaleout.Source(step.path, step.band.GetBand(), step.scaling) for step in steps]

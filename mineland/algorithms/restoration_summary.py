@@ -1,0 +1,356 @@
+"""mineland:restorationsummary — restoration class shares per mine site, with the MLRI study's tests and clusters."""
+
+import math
+import os
+from dataclasses import dataclass
+
+import numpy as np
+from osgeo import gdal
+from qgis.core import (
+    NULL,
+    QgsCoordinateTransform,
+    QgsGeometry,
+    QgsProcessing,
+    QgsProcessingMultiStepFeedback,
+    QgsProcessingOutputNumber,
+    QgsProcessingParameterFeatureSink,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
+)
+
+from ..core.io import raster_io
+from ..core.render import report, styles
+from ..core.timeseries import restoration, trend
+from .common import (
+    AREAS_HELP,
+    MineLandAlgorithm,
+    RasterInput,
+    chosen_fields,
+    fail,
+    identifier_field,
+    pixel_areas,
+    raster_path,
+    repaired_polygons,
+    run_child,
+    wants_output,
+    write_table,
+)
+
+HELP = """Summarises a restoration class raster (MLRI study Table 2: 1 SD, 2 ND, 3 NI, 4 SAI, 5 SCI, nodata 0; e.g. OUTPUT_CLASS of mineland:trend on an MLRI series) per mine site, with the statistics of the MLRI study (§2.6 and §3.1).
+
+<b>Pixels per site</b> are counted by QGIS's own native:zonalhistogram (run as a child algorithm): a pixel belongs to a site when its centre lies inside the polygon (of any of its parts, for a multi-part site). Invalid site polygons are repaired first (native:fixgeometries; OUTPUT then holds the repaired polygon) and sites without geometry skipped, with a warning; every site needs a SITE_ID_FIELD value (a NULL id stops the run). Sites in another CRS than the raster are reprojected to the raster's CRS for the count (zonal histogram does this itself). Only codes 1–5 count; nodata and any other value are left out (a warning gives how many pixels).
+<b>Areas</b> A_c = pixels of class c × pixel area. Pixel areas: """ + AREAS_HELP + """; where they vary over the raster, the area of the pixel under the site's centroid (in the raster's CRS) is applied to all the site's pixels — a site spanning many rows of a large-pixel raster gets an approximate area.
+<b>Shares</b> area_km2 = Σ_c A_c over the five classes (the classified area, not the polygon's area); c_pct = 100 · A_c / area_km2; SI = SAI + SCI, si_pct = sai_pct + sci_pct. A site without any classified pixel gets NULL shares (not 0 %), no cluster, and is left out of every statistic (warning).
+<b>Mining duration</b> duration_yr = REFERENCE_YEAR − start year (MLRI study: 2019 − start year). No cap is applied; the MLRI study counted 20 years for every mine started before its series began in 2000 — to reproduce that, give those mines start year 1999. A NULL start year gives a NULL duration.
+<b>Spearman</b> rho between duration_yr and si_pct over the sites having both (scipy.stats.spearmanr: Pearson correlation of the ranks, average ranks for ties; two-sided p: exact for up to 9 sites — the share of all n! pairings of the ranks with |rho| at least the observed one, so 4 perfectly monotone sites give p = 2/24 = 0.083 — and from the t distribution with n − 2 degrees of freedom above). Not computed (outputs omitted) with fewer than 3 such sites or a constant variable. The HTML report adds rho for sci_pct and sai_pct, as in the MLRI study §3.1.2.
+<b>Kruskal-Wallis</b> H = [12/(N(N+1)) · Σ_g R_g²/n_g − 3(N+1)] / (1 − Σ(t³ − t)/(N³ − N)), R_g the rank sum of group g among all N values, t the sizes of tied runs; p from χ² with (groups − 1) degrees of freedom (scipy.stats.kruskal) when every group has at least 5 values, otherwise (the χ² approximation is poor for small groups) a permutation p from 9,999 seeded reassignments of the values to groups of the same sizes; the report says which. With GROUP_FIELD: the si_pct of the sites compared across the groups of that field (sites with a NULL group left out). Without it: the shares of the five classes compared with one another, each class's group being its share in every site. Not computed (outputs omitted) with fewer than 2 non-empty groups or when every value is identical. The HTML report also gives the test of si_pct across the clusters, as the MLRI study §3.1.3 does (it is circular: the clusters were made from these shares).
+<b>Clusters</b> k-means (scipy.cluster.vq.kmeans2) of the sites on (sai_pct, sci_pct), the two shares the MLRI study clustered on, in percentage points and not standardised (both are shares of the same area, so their spread is comparable as is; standardising would inflate a class that barely varies). Initial centroids by k-means++ from a fixed seed (0), best of 10 starts by within-cluster sum of squares, so a run is reproducible. Clusters are named by their mean si_pct: high, medium, low for CLUSTERS = 3; high, low for 2; high, medium 1, medium 2, …, low for more; "single" for 1. When the sites have fewer distinct (sai_pct, sci_pct) pairs than CLUSTERS, that many clusters are made (warning).
+
+<b>OUTPUT</b> the site polygons (CRS of SITES) with site_id, area_km2, sd_km2, sd_pct, nd_km2, nd_pct, ni_km2, ni_pct, sai_km2, sai_pct, sci_km2, sci_pct, si_pct, duration_yr, cluster.
+<b>OUTPUT_HTML</b> (optional) a self-contained page (no network) with the per-site table, the clusters and the test results.
+SPEARMAN_RHO, SPEARMAN_P (si_pct vs duration), KW_H, KW_P and N_SITES (sites with classified pixels) are returned as numbers; a statistic that cannot be computed is left out."""
+
+PREFIX = "mineland_px_"  # column prefix of the zonal histogram, unlikely to clash with the user's fields
+SEED = 0
+SHORT = {code: name.lower() for code, name in restoration.RESTORATION_CLASSES.items()}
+
+
+@dataclass
+class Sites:
+    """What the algorithm knows of each site, one entry per polygon."""
+
+    features: list       # QgsFeature of the zonal histogram output (geometry in the CRS of SITES)
+    ids: list
+    counts: np.ndarray   # (sites, 5) pixels of classes 1..5
+    other: np.ndarray    # (sites,) pixels that are nodata or not a class code
+    pixel_m2: np.ndarray  # (sites,) pixel area used for the site
+    start: np.ndarray    # (sites,) mining start year, NaN if unknown
+    groups: list         # group value (str) or None
+
+
+class RestorationSummaryAlgorithm(MineLandAlgorithm):
+    NAME = "restorationsummary"
+    DISPLAY_NAME = "Restoration summary per mine site"
+    GROUP = "timeseries"
+    HELP = HELP
+
+    def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
+        self.add(QgsProcessingParameterRasterLayer("INPUT", "Restoration classes"),
+                 "Integer raster of the MLRI study's restoration classes: 1 SD, 2 ND, 3 NI, 4 SAI, 5 SCI, nodata 0 "
+                 "(mineland:trend OUTPUT_CLASS). Other values are left out.")
+        self.add(QgsProcessingParameterFeatureSource("SITES", "Mine sites", [QgsProcessing.TypeVectorPolygon]),
+                 "One polygon per mine site, in any CRS (reprojected to the raster's for the pixel count). "
+                 "A pixel belongs to a site when its centre is inside the polygon.")
+        self.add(QgsProcessingParameterField("SITE_ID_FIELD", "Site id field", parentLayerParameterName="SITES"),
+                 "Field identifying each site; copied to site_id (as text) in OUTPUT and the report.")
+        self.add(QgsProcessingParameterField("START_YEAR_FIELD", "Mining start year field", optional=True,
+                                             parentLayerParameterName="SITES", defaultValue="start_year",
+                                             type=QgsProcessingParameterField.Numeric),
+                 "Numeric field with the year mining started (default start_year when SITES has it). "
+                 "duration_yr = REFERENCE_YEAR − start year; without it there is no duration and no Spearman test.")
+        self.add(QgsProcessingParameterNumber("REFERENCE_YEAR", "Reference year of the mining duration",
+                                              QgsProcessingParameterNumber.Integer, 2019, minValue=1, maxValue=3000),
+                 "duration_yr = REFERENCE_YEAR − start year. Default 2019, the last year of the MLRI study. No cap.")
+        self.add(QgsProcessingParameterField("GROUP_FIELD", "Group field (e.g. mine region)", optional=True,
+                                             parentLayerParameterName="SITES"),
+                 "Kruskal-Wallis test of si_pct across the groups of this field (NULL groups left out). "
+                 "Without it, the test compares the shares of the five classes with one another across sites.")
+        self.add(QgsProcessingParameterNumber("CLUSTERS", "Number of k-means clusters",
+                                              QgsProcessingParameterNumber.Integer, 3, minValue=1, maxValue=10),
+                 "k of the k-means on (sai_pct, sci_pct), not standardised, k-means++ with seed 0, best of 10 "
+                 "starts; clusters named by mean si_pct (high, medium, low for 3). Default 3, as the MLRI study.")
+        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Restoration per site", QgsProcessing.TypeVectorPolygon),
+                 "Site polygons with site_id, area_km2 (classified area), <class>_km2 and <class>_pct for sd, nd, "
+                 "ni, sai, sci, si_pct, duration_yr and cluster; NULL shares for a site without classified pixels.")
+        self.add_report("Self-contained HTML page (no network): the per-site table, the clusters and the test results.", by_default=True)
+        for key, label in (("SPEARMAN_RHO", "Spearman rho (si_pct vs duration)"),
+                           ("SPEARMAN_P", "Spearman p-value"), ("KW_H", "Kruskal-Wallis H"),
+                           ("KW_P", "Kruskal-Wallis p-value"), ("N_SITES", "Sites with classified pixels")):
+            self.addOutput(QgsProcessingOutputNumber(key, label))
+
+    def compute(self, parameters, context, feedback):
+        layer = self.parameterAsRasterLayer(parameters, "INPUT", context)
+        raster = RasterInput("INPUT", raster_path(self, parameters, "INPUT", context, layer)).require_integer()
+        row_areas = pixel_areas([raster])
+        fields = self._site_fields(parameters, context)
+        reference_year = self.parameterAsInt(parameters, "REFERENCE_YEAR", context)
+        k = self.parameterAsInt(parameters, "CLUSTERS", context)
+
+        steps = QgsProcessingMultiStepFeedback(2, feedback)
+        zones = self._zonal_histogram(parameters, layer, context, steps)
+        steps.setCurrentStep(1)
+        sites = read_sites(zones, fields, raster.grid, layer.crs(), row_areas, context)
+        shares = restoration.site_class_shares(sites.counts * sites.pixel_m2[:, None])
+        duration = reference_year - sites.start
+        report_exclusions(sites, shares, duration, feedback)
+
+        summary = statistics(sites, shares, duration, k, fields["GROUP_FIELD"], feedback)
+        results = {"OUTPUT": self._write_sites(parameters, context, zones, sites, shares, duration, summary)}
+        if wants_output(parameters, "OUTPUT_HTML"):
+            path = self.parameterAsFileOutput(parameters, "OUTPUT_HTML", context)
+            write_html(path, sites, shares, duration, summary, fields, reference_year, raster.path)
+            results["OUTPUT_HTML"] = path
+        results.update(numeric_outputs(summary, shares))
+        return results
+
+    def _site_fields(self, parameters, context):
+        """Chosen field names (None when not given), each checked against SITES."""
+        source = self.parameterAsSource(parameters, "SITES", context)
+        if source is None:
+            fail("SITES", "no polygon layer was given, or it could not be loaded")
+        chosen = chosen_fields(self, parameters, context, source, "SITES", ("START_YEAR_FIELD", "GROUP_FIELD"))
+        chosen["SITE_ID_FIELD"] = identifier_field(self, parameters, context, "SITES", "SITE_ID_FIELD")
+        return chosen
+
+    def _zonal_histogram(self, parameters, raster_layer, context, feedback):
+        """Pixel counts per value and site by QGIS's native:zonalhistogram (reprojects the sites itself), on the
+        sites with invalid polygons repaired and empty ones dropped."""
+        crs = self.parameterAsSource(parameters, "SITES", context).sourceCrs()
+        copy = run_child("native:reprojectlayer", {"INPUT": parameters["SITES"], "TARGET_CRS": crs}, context, feedback)
+        sites = repaired_polygons(copy, "SITES", context, feedback)
+        if sites.featureCount() == 0:
+            fail("SITES", "no site polygon (empty layer?); give a layer with the mine-site polygons")
+        return run_child("native:zonalhistogram", {"INPUT_RASTER": raster_layer, "RASTER_BAND": 1,
+                                                   "INPUT_VECTOR": sites, "COLUMN_PREFIX": PREFIX},
+                         context, feedback)
+
+    def _write_sites(self, parameters, context, zones, sites, shares, duration, summary):
+        rows = [site_row(i, sites, shares, duration, summary) for i in range(len(sites.features))]
+        return write_table(self, parameters, "OUTPUT", context, output_columns(), rows,
+                           [f.geometry() for f in sites.features], zones.wkbType(), zones.crs())
+
+# ------------------------------------------------------------------ reading
+
+def read_sites(zones, fields, grid, raster_crs, row_areas, context):
+    """Ids, class pixel counts, pixel area, start year and group of every site of the zonal histogram."""
+    features = list(zones.getFeatures())
+    names = zones.fields().names()
+    code_columns = [f"{PREFIX}{code}" for code in restoration.CLASS_CODES]
+    other_columns = [n for n in names if n.startswith(PREFIX) and n not in code_columns]
+    counts = np.array([[_count(f, c, names) for c in code_columns] for f in features], dtype=np.int64)
+    other = np.array([sum(_count(f, c, names) for c in other_columns) for f in features], dtype=np.int64)
+    start_field, group_field = fields["START_YEAR_FIELD"], fields["GROUP_FIELD"]
+    return Sites(
+        features=features,
+        ids=[_text(f[fields["SITE_ID_FIELD"]]) for f in features],
+        counts=counts.reshape(len(features), len(code_columns)),
+        other=other,
+        pixel_m2=site_pixel_areas(features, zones.crs(), grid, raster_crs, row_areas, context),
+        start=np.array([_number(f[start_field]) if start_field else math.nan for f in features], dtype=float),
+        groups=[_text(f[group_field]) if group_field else None for f in features],
+    )
+
+
+def site_pixel_areas(features, sites_crs, grid, raster_crs, row_areas, context):
+    """Pixel area (m², on the ellipsoid) per site: the constant one, or the one of the pixel under the centroid."""
+    if raster_io.has_constant_pixel_area(row_areas):
+        return np.full(len(features), row_areas.constant)
+    transform = QgsCoordinateTransform(sites_crs, raster_crs, context.transformContext())
+    inverse = gdal.InvGeoTransform(grid.geotransform)
+    rows, cols = [], []
+    for feature in features:
+        geometry = QgsGeometry(feature.geometry())
+        if geometry.isEmpty():
+            rows.append(0)  # no pixel either, so the area does not matter
+            cols.append(0)
+            continue
+        geometry.transform(transform)
+        point = geometry.centroid().asPoint()
+        col, row = gdal.ApplyGeoTransform(inverse, point.x(), point.y())
+        rows.append(math.floor(row))
+        cols.append(math.floor(col))
+    return row_areas.at(np.array(rows, dtype=int), np.array(cols, dtype=int))
+
+
+def _count(feature, column, names):
+    if column not in names:
+        return 0  # zonal histogram makes a column only for values found in some site
+    value = feature[column]
+    return 0 if value is None or value == NULL else int(value)
+
+
+def _number(value):
+    return math.nan if value is None or value == NULL else float(value)
+
+
+def _text(value):
+    return None if value is None or value == NULL else str(value)
+
+
+def report_exclusions(sites, shares, duration, feedback):
+    """Warn about left-out pixels, sites without classified pixels and odd durations."""
+    other = int(sites.other.sum())
+    if other:
+        feedback.pushWarning(f"{other} pixel(s) inside the sites are nodata or not a class code 1–5; left out.")
+    empty = [str(sites.ids[i]) for i in np.flatnonzero(~shares.valid)]
+    if empty:
+        feedback.pushWarning(f"{len(empty)} site(s) have no classified pixel; their shares are NULL and they are "
+                             f"left out of the statistics: {', '.join(empty)}")
+    negative = [str(sites.ids[i]) for i in np.flatnonzero(duration < 0)]
+    if negative:
+        feedback.pushWarning(f"mining starts after REFERENCE_YEAR (negative duration) at: {', '.join(negative)}")
+
+
+# --------------------------------------------------------------- statistics
+
+@dataclass
+class Summary:
+    spearman: dict       # class label ("SI", "SCI", "SAI") → SpearmanResult
+    kruskal: object      # KruskalResult or None
+    kruskal_what: str
+    kruskal_clusters: object
+    clusters: object     # restoration.ClusterResult
+
+
+def statistics(sites, shares, duration, k, group_field, feedback):
+    """Spearman, Kruskal-Wallis and k-means over the sites with classified pixels."""
+    valid = shares.valid
+    durations = np.where(valid, duration, np.nan)
+    spearman = {"SI": restoration.spearman(durations, shares.si_pct),
+                "SCI": restoration.spearman(durations, shares.pct(5)),
+                "SAI": restoration.spearman(durations, shares.pct(4))}
+    if group_field:
+        groups = {}
+        for i in np.flatnonzero(valid):
+            if sites.groups[i] is not None:
+                groups.setdefault(sites.groups[i], []).append(shares.si_pct[i])
+        what = f"si_pct across the groups of {group_field}"
+    else:
+        groups = {restoration.RESTORATION_CLASSES[c]: shares.pct(c)[valid] for c in restoration.CLASS_CODES}
+        what = "shares of the five classes (SD, ND, NI, SAI, SCI) across the sites"
+    kruskal = _kruskal_or_none(groups, what, feedback)
+    features = np.column_stack([shares.pct(4), shares.pct(5)])  # SAI %, SCI %, as the MLRI study
+    clusters = restoration.cluster_sites(features, k=k, seed=SEED, rank_by=shares.si_pct)
+    if 0 < len(clusters.names) < k:
+        feedback.pushWarning(f"only {len(clusters.names)} cluster(s) could be made: the sites have fewer distinct "
+                             f"(sai_pct, sci_pct) pairs than CLUSTERS = {k}")
+    by_cluster = {}
+    for i in np.flatnonzero(clusters.index >= 0):
+        by_cluster.setdefault(clusters.labels[i], []).append(shares.si_pct[i])
+    kruskal_clusters = _kruskal_or_none(by_cluster, None, None)
+    return Summary(spearman, kruskal, what, kruskal_clusters, clusters)
+
+
+def _kruskal_or_none(groups, what, feedback):
+    try:
+        return restoration.kruskal_wallis(groups)
+    except ValueError as err:
+        if feedback is not None:
+            feedback.pushWarning(f"Kruskal-Wallis test of the {what} not computed: {err}")
+        return None
+
+
+def numeric_outputs(summary, shares):
+    """The numeric outputs; a statistic that is not computable is left out (never NaN)."""
+    out = {"N_SITES": int(shares.valid.sum())}
+    si = summary.spearman["SI"]
+    if not math.isnan(si.rho):
+        out.update(SPEARMAN_RHO=si.rho, SPEARMAN_P=si.p)
+    if summary.kruskal is not None:
+        out.update(KW_H=summary.kruskal.h, KW_P=summary.kruskal.p)
+    return {key: value for key, value in out.items() if not (isinstance(value, float) and math.isnan(value))}
+
+
+# ------------------------------------------------------------------- output
+
+def output_columns():
+    columns = [("site_id", str), ("area_km2", float)]
+    for code in restoration.CLASS_CODES:
+        columns += [(f"{SHORT[code]}_km2", float), (f"{SHORT[code]}_pct", float)]
+    return columns + [("si_pct", float), ("duration_yr", float), ("cluster", str)]
+
+
+def site_row(i, sites, shares, duration, summary):
+    """Values of site i in the order of output_columns(); NaN for what is unknown."""
+    row = [sites.ids[i], shares.total_km2[i]]
+    for c in range(len(restoration.CLASS_CODES)):
+        row += [shares.class_km2[i, c], shares.class_pct[i, c]]
+    return row + [shares.si_pct[i], duration[i], summary.clusters.labels[i]]
+
+
+def write_html(path, sites, shares, duration, summary, fields, reference_year, raster_file):
+    """A self-contained page: per-site table, clusters, tests. Everything inline, nothing fetched."""
+    start = fields["START_YEAR_FIELD"] or "start year (not given)"
+    colours = dict(styles.RESTORATION_COLOURS)  # the class raster's legend, from its .qml where it has one
+    colours.update({c: v for c, v in styles.qml_colours(raster_file).items() if c in colours})
+    report.write_page(path, "Restoration summary per mine site", [
+        report.note(f"Classes: {os.path.basename(raster_file)} (MLRI study codes 1 SD, 2 ND, 3 NI, 4 SAI, 5 SCI); "
+                    f"shares in % of each site's classified area; duration = {reference_year} − {start}."),
+        report.heading("Restoration classes per site (% of its classified area)"),
+        report.stacked_bars_svg([str(site) for site in sites.ids],
+                                {trend.RESTORATION_NAMES.get(code, SHORT[code].upper()): (colours[code],
+                                                                                           shares.class_pct[:, c])
+                                 for c, code in enumerate(restoration.CLASS_CODES)},
+                                "share of the site's classified area (%)", "site"),
+        report.heading("Sites"),
+        report.table([report.unit_header(name) for name, _ in output_columns()],
+                     [site_row(i, sites, shares, duration, summary) for i in range(len(sites.ids))]),
+        report.heading("Clusters (k-means on sai_pct, sci_pct)"),
+        report.table(["cluster", "sites", "mean SAI (%)", "mean SCI (%)", "mean SI (%)"],
+                     _cluster_rows(summary, shares), kinds=["num", "int", "pct", "pct", "pct"]),
+        report.heading("Tests"),
+        report.table(["test", "of", "statistic", "value", "p", "n"], _test_rows(summary)),
+        report.note("Empty cells: not computable (too few sites or groups, or constant values)."),
+    ])
+
+
+def _cluster_rows(summary, shares):
+    clusters = summary.clusters
+    for c, name in enumerate(clusters.names):
+        members = clusters.index == c
+        yield (name, int(members.sum()), clusters.centroids[c, 0], clusters.centroids[c, 1],
+               float(np.mean(shares.si_pct[members])))
+
+
+def _test_rows(summary):
+    for label, result in summary.spearman.items():
+        method = "exact" if result.n <= restoration.EXACT_SPEARMAN_MAX_N else "t approximation"
+        yield f"Spearman (p {method})", f"{label.lower()}_pct vs duration_yr", "rho", result.rho, result.p, result.n
+    for what, result in ((summary.kruskal_what, summary.kruskal),
+                         ("si_pct across the clusters (circular, as in the MLRI study §3.1.3)",
+                          summary.kruskal_clusters)):
+        h, p, n = (result.h, result.p, result.n) if result else (None, None, None)
+        method = {"chi2": " (p from χ²)", "permutation": " (p by permutation)"}.get(result.method, "") if result else ""
+        yield f"Kruskal-Wallis{method}", what, "H", h, p, n

@@ -1,0 +1,1 @@
+"""Raster and table input/output: GDAL blocks, scale/offset, areas on the ellipsoid, CSV."""

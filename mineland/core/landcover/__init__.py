@@ -1,0 +1,1 @@
+"""Land cover: reclassification presets, transfer matrices, dynamic degrees, carbon stock."""

@@ -1,0 +1,1 @@
+"""Mines: disturbance and reclamation, footprints, life cycle, active/closed status, overlap."""

@@ -1,0 +1,1 @@
+"""What results look like: HTML reports with SVG charts, QML styles and colour ramps."""

@@ -1,0 +1,1 @@
+"""Resilience, ecological integrity and desertification sensitivity."""

@@ -1,0 +1,1 @@
+"""Spatial statistics: weights, Moran's I, LISA, General G, Gi*, landscape and patch metrics."""
