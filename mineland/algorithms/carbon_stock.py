@@ -15,6 +15,7 @@ from qgis.core import (
 from ..core.io import raster_io
 from ..core.landcover import carbon, crosstab, dynamics
 from ..core.render import report, styles
+from ..core.render.reports import landcover as reports
 from ..core.io.tables import read_text
 from .common import (
     AREAS_HELP,
@@ -149,22 +150,8 @@ def write_report(path, years, stocks, names, density, source, colours=None):
 
     ``colours`` {class: colour} are the classes' map colours; the total is drawn black and dashed.
     """
-    classes, mt = dynamics.class_series([s["classes"] for s in stocks],
-                                        [s["carbon_mg"] / carbon.MG_PER_MT for s in stocks])
-    labels = [f"{int(c)} {class_label(names, c)}" for c in classes]
-    colours = colours or {}
-    series = dict(zip(labels, mt))
-    series["Total"] = mt.sum(axis=0)
-    line_colours = {label: colours[int(c)] for label, c in zip(labels, classes) if int(c) in colours}
-    line_colours["Total"] = report.TOTAL_COLOUR
-    report.write_page(path, "Carbon stock by class", [
-        report.lines_svg(years, series, "carbon stock (Mt C)", colours=line_colours, dashed=("Total",)),
-        report.table(["class"] + [f"{y} (Mt)" for y in years],
-                     [[label] + list(row) for label, row in series.items()]),
-        report.note("Mt = 10⁶ Mg of carbon; areas × densities of the carbon table (Mg/ha)."),
-        report.table(["class", f"density used, Mg/ha ({source})"],
-                     [[f"{int(c)} {class_label(names, c)}", density[c]] for c in sorted(density)]),
-    ])
+    report.save(path, reports.carbon_page(years, [s["classes"] for s in stocks], [s["carbon_mg"] for s in stocks],
+                                          names, density, source, colours))
 
 
 def year_stock(date_counts, density):

@@ -12,6 +12,7 @@ from ..core.io import raster_io
 from ..core.landcover import reclass
 from ..core.mines import disturbance
 from ..core.render import report
+from ..core.render.reports import mines as reports
 from .common import (
     AREAS_HELP,
     SERIES_HELP,
@@ -139,18 +140,6 @@ def long_rows(ids, years, series, missing=None):
 
 
 def write_report(path, years, series, green_codes):
-    annual_years, dev = disturbance.spread_over_years(series.dev_m2[1:].sum(axis=0), years)
-    _, rec = disturbance.spread_over_years(series.rec_m2[1:].sum(axis=0), years)
-    names = reclass.SEED001_CLASSES
-    by_class = [(f"{code} {names.get(code, '')}".strip(), series.loss_m2[1:, :, k].sum() / 1e6,
-                 series.gain_m2[1:, :, k].sum() / 1e6) for k, code in enumerate(green_codes)]
-    report.write_page(path, "Mining disturbance and reclamation", [
-        report.note("All polygons together; epochs longer than a year are spread evenly over their years."),
-        report.bars_svg([str(y) for y in annual_years],
-                        {"DEV: disturbed by mining": ("#b2182b", dev / 1e6),
-                         "REC: reclaimed": ("#1b7837", rec / 1e6)}, "area per year (km²)", "year"),
-        report.table(["year", "DEV (km²)", "REC (km²)"], zip(annual_years, dev / 1e6, rec / 1e6),
-                     kinds=["int", "num", "num"]),
-        report.heading("By land-cover class"),
-        report.table(["class", "lost to mining, DEV (km²)", "gained by reclamation, REC (km²)"], by_class),
-    ])
+    """All polygons' DEV/REC (row 0 of the series is outside every polygon)."""
+    report.save(path, reports.disturbance_page(years, series.dev_m2[1:], series.rec_m2[1:], series.loss_m2[1:],
+                                               series.gain_m2[1:], green_codes, reclass.SEED001_CLASSES))

@@ -17,6 +17,7 @@ from qgis.core import (
 from ..core.resilience import integrity as model
 from ..core.io import raster_io
 from ..core.render import report
+from ..core.render.reports import resilience as reports
 from ..core.spatial import landscape
 from ..core.resilience import resilience as elastic
 from .common import (
@@ -234,11 +235,10 @@ class IntegrityAlgorithm(MineLandAlgorithm):
         terms = {name: np.array([[getattr(m, name) if m else np.nan for m in row] for row in metrics])
                  for name in METRICS + ("patches",)}
         terms["npp"] = means["NPP"]
-        terms["q"] = means["WATER"]
-        water_parts = [means[k] for k in ("PRECIPITATION", "EVAPOTRANSPIRATION", "RUNOFF")]
-        if terms["q"] is None and all(part is not None for part in water_parts):
-            terms["q"] = water_parts[0] - water_parts[1] - water_parts[2]
-        elif terms["q"] is None and any(part is not None for part in water_parts):
+        try:
+            terms["q"] = model.water_conservation(*(means[k] for k in ("WATER", "PRECIPITATION",
+                                                                       "EVAPOTRANSPIRATION", "RUNOFF")))
+        except ValueError:
             fail("PRECIPITATION", "Q = P − ET − R needs all three of PRECIPITATION, EVAPOTRANSPIRATION and "
                  "RUNOFF (or give WATER)")
         terms["h"] = terms["ndvi"] = terms["e"] = None
@@ -274,28 +274,37 @@ class IntegrityAlgorithm(MineLandAlgorithm):
         return h, ndvi, e
 
     def _index(self, terms, settings, feedback):
-        """Normalised SC, FC, E, ECI, ThV and stages (arrays zones × dates)."""
-        method = settings["normalisation"]
+        """Normalised SC, FC, E, ECI, ThV and stages (arrays zones × dates), by model.integrity_index."""
         try:
-            structure = _weighted([terms[name] for name in METRICS], settings["structure"], method, feedback,
-                                  "STRUCTURE_WEIGHTS")
-            function = _weighted([terms["npp"], terms["q"]], settings["function"], method, feedback,
-                                 "FUNCTION_WEIGHTS")
-            e_norm = None if terms["e"] is None else model.normalise(terms["e"], method)
+            result = model.integrity_index([terms[name] for name in METRICS], [terms["npp"], terms["q"]],
+                                           terms["e"], settings["levels"], settings["baseline"],
+                                           settings["weights"], settings["structure"], settings["function"],
+                                           settings["normalisation"])
+        except model.WeightsError as err:
+            fail(WEIGHT_KEYS[err.part], str(err))
         except ValueError as err:
             fail("NORMALISATION", str(err))
-        parts = {"SC": structure, "FC": function, "E": e_norm}
-        absent = [name for name, part in parts.items() if part is None]
-        if absent:
-            feedback.pushWarning(f"{', '.join(absent)} not computed (inputs not given): dropped from ECI, the other "
-                                 "weights rescaled")
-        eci = _weighted_sum_of_present(list(parts.values()), settings["weights"], feedback, "W_SC")
-        thv = model.threshold_ratio(eci, settings["baseline"])
-        if np.any(np.isnan(thv) & np.isfinite(eci)):
+        for part in ("SC", "FC"):
+            _warn_rescaled(feedback, result, part)
+        if result.absent:
+            feedback.pushWarning(f"{', '.join(result.absent)} not computed (inputs not given): dropped from ECI, "
+                                 "the other weights rescaled")
+        _warn_rescaled(feedback, result, "ECI")
+        if result.undefined_thv:
             feedback.pushWarning("ThV is NULL where the baseline ECI is 0 (min-max normalisation maps the lowest "
                                  "value to 0); NORMALISATION = x / max avoids it")
-        return {"sc": structure, "fc": function, "e_norm": e_norm, "eci": eci, "thv": thv,
-                "stage": model.stages(thv, *settings["levels"])}
+        return {"sc": result.sc, "fc": result.fc, "e_norm": result.e_norm, "eci": result.eci, "thv": result.thv,
+                "stage": result.stage}
+
+
+#: The parameter holding the weights of each part of model.integrity_index.
+WEIGHT_KEYS = {"SC": "STRUCTURE_WEIGHTS", "FC": "FUNCTION_WEIGHTS", "ECI": "W_SC"}
+
+
+def _warn_rescaled(feedback, result, part):
+    if part in result.rescaled:
+        feedback.pushWarning(f"{WEIGHT_KEYS[part]}: the weights sum to {result.rescaled[part]:g}, not 1; "
+                             "divided by their sum")
 
 
 COLUMNS = [("zone_id", str), ("year", int), ("shei", float), ("mpfd", float), ("contag_pct", float),
@@ -319,25 +328,6 @@ def _rows(zone_ids, years, metrics, terms, result):
                    result["thv"][z, d], stage, model.STAGE_NAMES[stage])
 
 
-def _weighted(raw_terms, weights, method, feedback, key):
-    """Weighted sum of the normalised terms that are given (None when none is)."""
-    return _weighted_sum_of_present([None if t is None else model.normalise(t, method) for t in raw_terms],
-                                    weights, feedback, key)
-
-
-def _weighted_sum_of_present(terms, weights, feedback, key):
-    present = [k for k, t in enumerate(terms) if t is not None]
-    if not present:
-        return None
-    try:
-        w, rescaled = model.normalised_weights([weights[k] for k in present])
-    except ValueError as err:
-        fail(key, str(err))
-    if rescaled and len(present) == len(terms):
-        feedback.pushWarning(f"{key}: the weights sum to {sum(weights):g}, not 1; divided by their sum")
-    return model.weighted_sum([terms[k] for k in present], w)
-
-
 def _numbers(key, text):
     try:
         return [float(part) for part in str(text or "").replace(";", ",").split(",") if part.strip()]
@@ -359,20 +349,5 @@ def _cell_size(cover):
 
 
 def _write_report(path, zone_ids, years, rows, thv, settings):
-    a, b, c = settings["levels"]
-    chart_zones = zone_ids[:12]
-    chart = report.lines_svg(years, {z: thv[k] for k, z in enumerate(chart_zones)}, "ThV = ECI / ECI baseline (ratio)",
-                             levels=(("a elastic", a), ("b yield", b), ("c mutation", c)))
-    points = [(z, *(model.crossing_year(years, thv[k], level) for level in (a, b, c)))
-              for k, z in enumerate(zone_ids)]
-    sections = [
-        report.heading("ThV over time"), chart,
-        report.note(f"Baseline {years[settings['baseline']]}; levels a = {a:g}, b = {b:g}, c = {c:g}."
-                    + (" Only the first 12 zones are drawn." if len(zone_ids) > 12 else "")),
-        report.heading("Years each threshold is first crossed (linear between dates; empty: not crossed)"),
-        report.table(["zone"] + [f"{name} (year)" for name in model.POINT_NAMES], points,
-                     kinds=["num"] + ["year"] * len(model.POINT_NAMES)),
-        report.heading("Integrity per zone and date"),
-        report.table([name for name, _ in COLUMNS], rows),
-    ]
-    report.write_page(path, "Ecosystem integrity and threshold stages (Dong et al. 2025)", sections)
+    report.save(path, reports.integrity_page(zone_ids, years, thv, settings["levels"], settings["baseline"],
+                                             [name for name, _ in COLUMNS], rows))

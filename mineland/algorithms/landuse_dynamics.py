@@ -11,6 +11,7 @@ from qgis.core import (
 
 from ..core.landcover import crosstab, dynamics
 from ..core.render import report, styles
+from ..core.render.reports import landcover as reports
 from .common import (
     AREAS_HELP,
     SERIES_HELP,
@@ -107,25 +108,8 @@ class LandUseDynamicsAlgorithm(MineLandAlgorithm):
 
 def write_report(path, years, dates, names, results, group_table, colours=None):
     """Area by class over time (in the classes' map ``colours``), group shares and S / LC per period."""
-    classes, km2 = dynamics.class_series([d[0] for d in dates], [d[2] / 1e6 for d in dates])
-    areas = {f"{int(c)} {class_label(names, c)}": row for c, row in zip(classes, km2)}
-    colours = colours or {}
-    line_colours = {f"{int(c)} {class_label(names, c)}": colours[int(c)] for c in classes if int(c) in colours}
-    sections = [report.heading("Area by class"),
-                report.lines_svg(years, areas, "area (km²)", colours=line_colours),
-                report.table(["class"] + [f"{y} (km²)" for y in years], [[k] + list(v) for k, v in areas.items()])]
-    if group_table:
-        shares = {}
-        for year, name, _, share in group_table:
-            shares.setdefault(name, []).append(share)
-        sections += [report.heading("Class groups (share of the area with data, %)"),
-                     report.lines_svg(years, shares, "share of the area with data (%)"),
-                     report.table(["group"] + [f"{y} (%)" for y in years], [[k] + v for k, v in shares.items()])]
-    sections += [report.heading("Comprehensive dynamic degree per period"),
-                 report.table(["period", "S (per year)", "LC (% per year)", "changed %"],
-                              [(f"{r.year_start}–{r.year_end}", r.s_index, r.lc_pct_per_year, r.changed_pct)
-                               for r in results])]
-    report.write_page(path, "Land-use dynamics", sections)
+    report.save(path, reports.dynamics_page(years, [d[0] for d in dates], [d[2] for d in dates], names, results,
+                                            group_table, colours))
 
 
 def group_rows(groups, dates, years):

@@ -10,7 +10,8 @@ from qgis.core import (
 )
 
 from ..core.render import report
-from ..core.spatial import autocorrelation, spatial_weights
+from ..core.render.reports import spatial as reports
+from ..core.spatial import autocorrelation
 from . import neighbours, styling
 from .common import MineLandAlgorithm, fail, wants_output
 from .spatial_output import write_features
@@ -90,22 +91,4 @@ COLOURS = {value: colour for value, colour, _ in styling.COTYPE_CATEGORIES}
 
 
 def write_report(path, data, glob, local, field):
-    z = (data.values - data.values.mean()) / data.values.std()
-    lag = spatial_weights.row_standardise(data.weights).matrix @ z
-    counts = {label: int(np.sum(local.labels == label)) for label in COLOURS}
-    report.write_page(path, f"Moran's I of {field}", [
-        report.table(["statistic", "value"], [
-            ("n", glob.n), ("Moran's I", glob.I), ("E[I]", glob.EI), ("Var(I) normality", glob.VI_norm),
-            ("Var(I) randomisation", glob.VI_rand), ("z normality", glob.z_norm),
-            ("p normality", report.number(glob.p_norm, "p")), ("z randomisation", glob.z_rand),
-            ("p randomisation", report.number(glob.p_rand, "p")),
-            (f"pseudo p ({glob.permutations} permutations)", report.number(glob.p_sim, "p"))]),
-        report.heading(f"Local clusters and outliers (significant at {local.alpha:g}"
-                       f"{' after FDR correction' if local.fdr else ''}; {local.permutations} permutations)"),
-        report.table(["COType", "features", "share (%)"],
-                     [(k, v, 100.0 * v / len(local.labels)) for k, v in counts.items()]),
-        report.heading("Moran scatter plot"),
-        report.scatter_svg(z, lag, f"{field} (z-score)", "spatial lag of the z-score (row-standardised W)",
-                           [COLOURS.get(str(label), "#ffffff") for label in local.labels],
-                           legend_items=[(f"{label} ({counts[label]})", COLOURS[label]) for label in COLOURS]),
-    ])
+    report.save(path, reports.moran_page(field, data.values, data.weights, glob, local, COLOURS))

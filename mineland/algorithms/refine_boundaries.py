@@ -19,6 +19,7 @@ from qgis.core import (
 from ..core.io import raster_io
 from ..core.landcover import reclass
 from ..core.render import report
+from ..core.render.reports import mines as reports
 from .common import (
     MineLandAlgorithm,
     RasterInput,
@@ -139,8 +140,7 @@ class RefineBoundariesAlgorithm(MineLandAlgorithm):
             results["OUTPUT_STEPS"] = write_table(self, parameters, "OUTPUT_STEPS", context, STEP_COLUMNS, steps)
         if wants_output(parameters, "OUTPUT_HTML"):
             path = self.parameterAsFileOutput(parameters, "OUTPUT_HTML", context)
-            report.write_page(path, "Mine boundary refinement (Xu et al. 2025, §2.1)",
-                              [report.table(["step", "polygons", "area km²"], steps)])
+            report.save(path, reports.refinement_page(steps))
             results["OUTPUT_HTML"] = path
         return results
 

@@ -22,7 +22,8 @@ from qgis.core import (
 
 from ..core.io import raster_io
 from ..core.render import report, styles
-from ..core.timeseries import restoration, trend
+from ..core.render.reports import timeseries as reports
+from ..core.timeseries import restoration
 from .common import (
     AREAS_HELP,
     MineLandAlgorithm,
@@ -235,51 +236,13 @@ def report_exclusions(sites, shares, duration, feedback):
 
 # --------------------------------------------------------------- statistics
 
-@dataclass
-class Summary:
-    spearman: dict       # class label ("SI", "SCI", "SAI") → SpearmanResult
-    kruskal: object      # KruskalResult or None
-    kruskal_what: str
-    kruskal_clusters: object
-    clusters: object     # restoration.ClusterResult
-
-
 def statistics(sites, shares, duration, k, group_field, feedback):
-    """Spearman, Kruskal-Wallis and k-means over the sites with classified pixels."""
-    valid = shares.valid
-    durations = np.where(valid, duration, np.nan)
-    spearman = {"SI": restoration.spearman(durations, shares.si_pct),
-                "SCI": restoration.spearman(durations, shares.pct(5)),
-                "SAI": restoration.spearman(durations, shares.pct(4))}
-    if group_field:
-        groups = {}
-        for i in np.flatnonzero(valid):
-            if sites.groups[i] is not None:
-                groups.setdefault(sites.groups[i], []).append(shares.si_pct[i])
-        what = f"si_pct across the groups of {group_field}"
-    else:
-        groups = {restoration.RESTORATION_CLASSES[c]: shares.pct(c)[valid] for c in restoration.CLASS_CODES}
-        what = "shares of the five classes (SD, ND, NI, SAI, SCI) across the sites"
-    kruskal = _kruskal_or_none(groups, what, feedback)
-    features = np.column_stack([shares.pct(4), shares.pct(5)])  # SAI %, SCI %, as the MLRI study
-    clusters = restoration.cluster_sites(features, k=k, seed=SEED, rank_by=shares.si_pct)
-    if 0 < len(clusters.names) < k:
-        feedback.pushWarning(f"only {len(clusters.names)} cluster(s) could be made: the sites have fewer distinct "
-                             f"(sai_pct, sci_pct) pairs than CLUSTERS = {k}")
-    by_cluster = {}
-    for i in np.flatnonzero(clusters.index >= 0):
-        by_cluster.setdefault(clusters.labels[i], []).append(shares.si_pct[i])
-    kruskal_clusters = _kruskal_or_none(by_cluster, None, None)
-    return Summary(spearman, kruskal, what, kruskal_clusters, clusters)
-
-
-def _kruskal_or_none(groups, what, feedback):
-    try:
-        return restoration.kruskal_wallis(groups)
-    except ValueError as err:
-        if feedback is not None:
-            feedback.pushWarning(f"Kruskal-Wallis test of the {what} not computed: {err}")
-        return None
+    """Spearman, Kruskal-Wallis and k-means over the sites with classified pixels (restoration.site_statistics)."""
+    summary = restoration.site_statistics(shares, duration, k, sites.groups if group_field else None, group_field,
+                                          SEED)
+    for warning in summary.warnings:
+        feedback.pushWarning(warning)
+    return summary
 
 
 def numeric_outputs(summary, shares):
@@ -315,42 +278,7 @@ def write_html(path, sites, shares, duration, summary, fields, reference_year, r
     start = fields["START_YEAR_FIELD"] or "start year (not given)"
     colours = dict(styles.RESTORATION_COLOURS)  # the class raster's legend, from its .qml where it has one
     colours.update({c: v for c, v in styles.qml_colours(raster_file).items() if c in colours})
-    report.write_page(path, "Restoration summary per mine site", [
-        report.note(f"Classes: {os.path.basename(raster_file)} (MLRI study codes 1 SD, 2 ND, 3 NI, 4 SAI, 5 SCI); "
-                    f"shares in % of each site's classified area; duration = {reference_year} − {start}."),
-        report.heading("Restoration classes per site (% of its classified area)"),
-        report.stacked_bars_svg([str(site) for site in sites.ids],
-                                {trend.RESTORATION_NAMES.get(code, SHORT[code].upper()): (colours[code],
-                                                                                           shares.class_pct[:, c])
-                                 for c, code in enumerate(restoration.CLASS_CODES)},
-                                "share of the site's classified area (%)", "site"),
-        report.heading("Sites"),
-        report.table([report.unit_header(name) for name, _ in output_columns()],
-                     [site_row(i, sites, shares, duration, summary) for i in range(len(sites.ids))]),
-        report.heading("Clusters (k-means on sai_pct, sci_pct)"),
-        report.table(["cluster", "sites", "mean SAI (%)", "mean SCI (%)", "mean SI (%)"],
-                     _cluster_rows(summary, shares), kinds=["num", "int", "pct", "pct", "pct"]),
-        report.heading("Tests"),
-        report.table(["test", "of", "statistic", "value", "p", "n"], _test_rows(summary)),
-        report.note("Empty cells: not computable (too few sites or groups, or constant values)."),
-    ])
-
-
-def _cluster_rows(summary, shares):
-    clusters = summary.clusters
-    for c, name in enumerate(clusters.names):
-        members = clusters.index == c
-        yield (name, int(members.sum()), clusters.centroids[c, 0], clusters.centroids[c, 1],
-               float(np.mean(shares.si_pct[members])))
-
-
-def _test_rows(summary):
-    for label, result in summary.spearman.items():
-        method = "exact" if result.n <= restoration.EXACT_SPEARMAN_MAX_N else "t approximation"
-        yield f"Spearman (p {method})", f"{label.lower()}_pct vs duration_yr", "rho", result.rho, result.p, result.n
-    for what, result in ((summary.kruskal_what, summary.kruskal),
-                         ("si_pct across the clusters (circular, as in the MLRI study §3.1.3)",
-                          summary.kruskal_clusters)):
-        h, p, n = (result.h, result.p, result.n) if result else (None, None, None)
-        method = {"chi2": " (p from χ²)", "permutation": " (p by permutation)"}.get(result.method, "") if result else ""
-        yield f"Kruskal-Wallis{method}", what, "H", h, p, n
+    rows = [site_row(i, sites, shares, duration, summary) for i in range(len(sites.ids))]
+    report.save(path, reports.restoration_page(os.path.basename(raster_file), reference_year, start, sites.ids,
+                                               shares, summary, [name for name, _ in output_columns()], rows,
+                                               colours))

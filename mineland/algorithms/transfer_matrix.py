@@ -17,6 +17,7 @@ from qgis.core import (
 from ..core.io import raster_io, tables
 from ..core.landcover import crosstab
 from ..core.render import report, styles
+from ..core.render.reports import landcover as reports
 from . import dask_scheduler
 from .common import (
     AREAS_HELP,
@@ -202,27 +203,10 @@ def class_colours(start, classes):
 def write_report(path, table, names, colours, files, end_colours=None):
     """Sankey diagram (km² on bands and nodes), the flows behind it and the matrix (km²) with gains, losses, net."""
     classes = [int(c) for c in table.classes]
-    labels = [f"{c} {class_label(names, c)}" for c in classes]
     km2 = table.matrix(table.classes) / 1e6
-    flows = [(i, j, km2[i, j]) for i in range(len(classes)) for j in range(len(classes)) if km2[i, j] > 0]
-    total_km2 = table.total_area_m2 / 1e6
-    end_colours = end_colours or colours
-    report.write_page(path, f"Land-cover transitions {files[0]} → {files[1]}", [
-        report.sankey_svg(labels, labels, flows, [colours[c] for c in classes], files[0], files[1],
-                          right_colours=[end_colours[c] for c in classes]),
-        report.note(f"Changed {report.significant(table.changed_area_m2 / 1e6)} km² of "
-                    f"{report.significant(total_km2)} km² "
-                    f"({table.changed_area_m2 / table.total_area_m2 * 100:.2f} %). "
-                    "Band and node widths ∝ area; bands thicker than the labels' font carry their km²."),
-        report.heading("Transfer matrix (km²)"),
-        report.table(*matrix_table(km2, labels)),
-        report.note("Rows: start class, columns: end class. Loss = start total − unchanged, gain = end total − "
-                    "unchanged, net = end total − start total (as the OUTPUT_MATRIX CSV)."),
-        report.heading("Transitions (largest first)"),
-        report.table(["from", "to", "area (km²)", "share of the area (%)"],
-                     [(labels[i], labels[j], v, v / total_km2 * 100.0)
-                      for i, j, v in sorted(flows, key=lambda f: -f[2])]),
-    ])
+    matrix = matrix_table(km2, [f"{c} {class_label(names, c)}" for c in classes])
+    report.save(path, reports.transitions_page(files, classes, km2, matrix, names, colours, end_colours,
+                                               table.changed_area_m2, table.total_area_m2))
 
 
 def matrix_table(km2, labels):

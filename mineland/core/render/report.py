@@ -130,12 +130,22 @@ def note(text):
     return f"<p class=\"note\">{escape(text)}</p>"
 
 
-def write_page(path, title, sections):
-    """Write one HTML page: ``title`` as heading, then the ``sections`` (HTML strings) in order."""
+def page(title, sections):
+    """One HTML page as text: ``title`` as heading, then the ``sections`` (HTML strings) in order."""
     parts = ["<!DOCTYPE html><html><head><meta charset=\"utf-8\">", f"<title>{escape(title)}</title>",
              f"<style>{STYLE}</style></head><body>", heading(title, 1)] + list(sections) + ["</body></html>"]
+    return "\n".join(parts)
+
+
+def save(path, text):
+    """Write a page made by :func:`page` (UTF-8)."""
     with open(path, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(parts))
+        handle.write(text)
+
+
+def write_page(path, title, sections):
+    """Write one HTML page: ``title`` as heading, then the ``sections`` (HTML strings) in order."""
+    save(path, page(title, sections))
 
 
 # ---------------------------------------------------------------------------------------------- chart parts

@@ -314,3 +314,81 @@ def _rank_clusters(raw, points, ranking, k):
     ranks = np.empty(k, dtype=int)
     ranks[order] = np.arange(k)
     return ranks
+
+
+# ------------------------------------------------------------------ all statistics of the sites
+
+@dataclass
+class SiteStatistics:
+    """The MLRI study's statistics of the sites (§2.6, §3.1).
+
+    Attributes
+    ----------
+    spearman : {"SI" | "SCI" | "SAI": SpearmanResult} of each share (%) against the mining duration (years)
+    kruskal : KruskalResult of the groups (or of the five classes' shares), None when not computable
+    kruskal_what : what that test compares, in words
+    kruskal_clusters : KruskalResult of si_pct across the clusters (circular, as the study's §3.1.3), or None
+    clusters : ClusterResult of the k-means on (SAI %, SCI %)
+    warnings : what could not be done as asked, in words
+    """
+
+    spearman: dict
+    kruskal: object
+    kruskal_what: str
+    kruskal_clusters: object
+    clusters: ClusterResult
+    warnings: list
+
+
+def site_statistics(shares, duration, k=3, groups=None, group_name=None, seed=0):
+    """Spearman, Kruskal-Wallis and k-means over the sites with classified pixels (MLRI study §2.6, §3.1).
+
+    Parameters
+    ----------
+    shares : SiteShares of the sites (:func:`site_class_shares`); sites without a classified pixel are left out
+    duration : array (sites,), mining duration (years), NaN when unknown
+    k : clusters wanted (:func:`cluster_sites` on SAI %, SCI %, ranked by SI %)
+    groups : per site its group (str) or None; with it, si_pct is compared across the groups by
+        Kruskal-Wallis (sites with a None group left out); without it, the shares of the five classes with
+        one another
+    group_name : the groups' name in :attr:`SiteStatistics.kruskal_what`
+    seed : of the k-means starts
+
+    Returns
+    -------
+    SiteStatistics
+    """
+    valid = shares.valid
+    durations = np.where(valid, np.asarray(duration, dtype=np.float64), np.nan)
+    spearman_results = {"SI": spearman(durations, shares.si_pct), "SCI": spearman(durations, shares.pct(5)),
+                        "SAI": spearman(durations, shares.pct(4))}
+    warnings = []
+    if groups is not None:
+        by_group = {}
+        for i in np.flatnonzero(valid):
+            if groups[i] is not None:
+                by_group.setdefault(groups[i], []).append(shares.si_pct[i])
+        what = f"si_pct across the groups of {group_name}"
+    else:
+        by_group = {RESTORATION_CLASSES[c]: shares.pct(c)[valid] for c in CLASS_CODES}
+        what = "shares of the five classes (SD, ND, NI, SAI, SCI) across the sites"
+    kruskal = _kruskal_or_none(by_group, what, warnings)
+    features = np.column_stack([shares.pct(4), shares.pct(5)])  # SAI %, SCI %, as the MLRI study
+    clusters = cluster_sites(features, k=k, seed=seed, rank_by=shares.si_pct)
+    if 0 < len(clusters.names) < k:
+        warnings.append(f"only {len(clusters.names)} cluster(s) could be made: the sites have fewer distinct "
+                        f"(sai_pct, sci_pct) pairs than CLUSTERS = {k}")
+    by_cluster = {}
+    for i in np.flatnonzero(clusters.index >= 0):
+        by_cluster.setdefault(clusters.labels[i], []).append(shares.si_pct[i])
+    kruskal_clusters = _kruskal_or_none(by_cluster, None, None)
+    return SiteStatistics(spearman_results, kruskal, what, kruskal_clusters, clusters, warnings)
+
+
+def _kruskal_or_none(groups, what, warnings):
+    try:
+        return kruskal_wallis(groups)
+    except ValueError as err:
+        if warnings is not None:
+            warnings.append(f"Kruskal-Wallis test of the {what} not computed: {err}")
+        return None
