@@ -139,3 +139,68 @@ def test_crossing_year_interpolates_between_dates():
     assert integrity.crossing_year(years, [1.0, 0.8, 0.6], 0.65) == pytest.approx(2017.5)
     assert integrity.crossing_year(years, [1.0, 0.95, 0.92], 0.9) is None
     assert integrity.crossing_year(years, [0.8, np.nan, 0.6], 0.9) == 2000.0
+
+
+# ------------------------------------------------------------------ the whole index, without QGIS
+
+# 2 zones × 2 dates. Min-max over all four cells: SHEI as is, MPFD (x − 1)/0.5, CONTAG constant → 1,
+# CONNECT / 100; SC = their mean: [[0.25, 1], [0.75, 0.375]]. NPP (100 … 500) → [[0, 0.25], [0.5, 1]].
+SHEI = np.array([[0.0, 1.0], [0.5, 0.5]])
+MPFD = np.array([[1.0, 1.5], [1.25, 1.0]])
+CONTAG = np.full((2, 2), 50.0)
+CONNECT = np.array([[0.0, 100.0], [100.0, 0.0]])
+NPP = np.array([[100.0, 200.0], [300.0, 500.0]])
+
+
+def test_integrity_index_by_hand():
+    result = integrity.integrity_index([SHEI, MPFD, CONTAG, CONNECT], [NPP, None], None, (0.95, 0.7, 0.5),
+                                       weights=(0.5, 0.3, 0.2))
+    np.testing.assert_allclose(result.sc, [[0.25, 1.0], [0.75, 0.375]])
+    np.testing.assert_allclose(result.fc, [[0.0, 0.25], [0.5, 1.0]])  # Q absent: FC is norm(NPP) alone
+    assert result.e_norm is None and result.absent == ("E",)
+    # E absent: w_sc, w_fc = 0.5/0.8, 0.3/0.8 = 0.625, 0.375
+    eci = np.array([[0.625 * 0.25, 0.625 + 0.375 * 0.25], [0.625 * 0.75 + 0.375 * 0.5, 0.625 * 0.375 + 0.375]])
+    np.testing.assert_allclose(result.eci, eci)
+    np.testing.assert_allclose(result.thv, [[1.0, 0.71875 / 0.15625], [1.0, 0.609375 / 0.65625]])
+    np.testing.assert_array_equal(result.stage, [[1, 1], [1, 2]])  # 0.9286 < a = 0.95: resilience
+    assert result.rescaled == {} and not result.undefined_thv  # partial parts are rescaled without a warning
+
+
+def test_integrity_index_reports_weights_that_do_not_sum_to_one():
+    e = np.array([[0.1, 0.2], [0.3, 0.5]])
+    result = integrity.integrity_index([SHEI, MPFD, CONTAG, CONNECT], [NPP, NPP], e, (0.9, 0.7, 0.5), baseline=1,
+                                       weights=(1, 1, 1), structure_weights=(1, 1, 1, 1), method="max")
+    assert result.rescaled == {"SC": 4.0, "ECI": 3.0} and result.absent == ()
+    np.testing.assert_allclose(result.e_norm, e / 0.5)
+    # x / max: SHEI /1, MPFD /1.5, CONTAG /50, CONNECT /100
+    sc = (SHEI + MPFD / 1.5 + 1.0 + CONNECT / 100) / 4
+    np.testing.assert_allclose(result.sc, sc)
+    np.testing.assert_allclose(result.fc, NPP / 500)
+    eci = (sc + NPP / 500 + e / 0.5) / 3
+    np.testing.assert_allclose(result.eci, eci)
+    np.testing.assert_allclose(result.thv, eci / eci[:, 1:])  # baseline the second date
+
+
+def test_integrity_index_undefined_thv_and_errors():
+    # min-max maps the lowest value to 0: zone 0's baseline ECI is 0, its ThV undefined (stage 0)
+    result = integrity.integrity_index([SHEI, MPFD, CONTAG, CONNECT * 0], [NPP, None], None, (0.9, 0.7, 0.5),
+                                       structure_weights=(1, 1, 0, 0), weights=(0.5, 0.5, 0))
+    assert result.eci[0, 0] == 0.0 and result.undefined_thv
+    assert np.isnan(result.thv[0]).all() and result.stage[0].tolist() == [0, 0]
+    with pytest.raises(integrity.WeightsError) as err:
+        integrity.integrity_index([SHEI], [NPP, NPP], None, (0.9, 0.7, 0.5), structure_weights=(1,),
+                                  function_weights=(-1, 1))
+    assert err.value.part == "FC"
+    with pytest.raises(integrity.NormalisationError):
+        integrity.integrity_index([SHEI - 1], None, None, (0.9, 0.7, 0.5), structure_weights=(1,), method="max")
+    with pytest.raises(ValueError, match="must decrease"):
+        integrity.integrity_index([SHEI], None, None, (0.5, 0.7, 0.9), structure_weights=(1,))
+
+
+def test_water_conservation_is_p_minus_et_minus_r():
+    p, et, r = np.array([[500.0]]), np.array([[300.0]]), np.array([[50.0]])
+    np.testing.assert_allclose(integrity.water_conservation(None, p, et, r), [[150.0]])
+    assert integrity.water_conservation(np.array([[7.0]]), p, et, r)[0, 0] == 7.0  # Q given: taken as is
+    assert integrity.water_conservation() is None
+    with pytest.raises(ValueError, match="all three"):
+        integrity.water_conservation(None, p, et, None)

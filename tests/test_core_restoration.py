@@ -163,3 +163,49 @@ def test_cluster_names():
     assert restoration.cluster_names(5) == ["high", "medium 1", "medium 2", "medium 3", "low"]
     with pytest.raises(ValueError):
         restoration.cluster_sites([[1, 2]], k=0)
+
+
+# ------------------------------------------------------------------ all statistics of the sites
+
+# 10 sites (pixels of SD, ND, NI, SAI, SCI; 20 each) with a mining duration and a region; site 9 has no pixel
+SITE_PIXELS = np.array([[10, 4, 2, 2, 2], [8, 4, 2, 3, 3], [6, 4, 2, 4, 4], [4, 4, 2, 5, 5], [2, 4, 2, 6, 6],
+                        [1, 1, 2, 6, 10], [1, 1, 1, 7, 10], [0, 1, 1, 8, 10], [0, 0, 1, 9, 10], [0, 0, 0, 0, 0]])
+DURATION = np.array([20.0, 18, 15, 11, 9, 8, 5, 4, 2, 1])
+REGIONS = ["north"] * 5 + ["south"] * 4 + [None]
+
+
+def test_site_statistics_against_scipy():
+    shares = restoration.site_class_shares(SITE_PIXELS * PIXEL_M2)
+    result = restoration.site_statistics(shares, DURATION, k=3, groups=REGIONS, group_name="region")
+    si = shares.si_pct[:9]
+    rho, _ = stats.spearmanr(DURATION[:9], si)
+    assert result.spearman["SI"].rho == pytest.approx(rho) and result.spearman["SI"].n == 9
+    assert result.spearman["SAI"].rho == pytest.approx(stats.spearmanr(DURATION[:9], shares.pct(4)[:9])[0])
+    assert result.kruskal_what == "si_pct across the groups of region"
+    assert result.kruskal.h == pytest.approx(stats.kruskal(si[:5], si[5:9]).statistic)
+    assert result.kruskal.n == 9 and result.kruskal.method == "permutation"  # a group of 4: no χ²
+    assert result.clusters.names == ["high", "medium", "low"] and result.clusters.labels[9] is None
+    assert result.clusters.labels[0] == "low" and result.clusters.labels[8] == "high"
+    assert result.warnings == []
+
+
+def test_site_statistics_without_groups_compares_the_five_classes():
+    shares = restoration.site_class_shares(SITE_PIXELS * PIXEL_M2)
+    result = restoration.site_statistics(shares, DURATION, k=2)
+    classes = [shares.pct(c)[:9] for c in restoration.CLASS_CODES]
+    expected = stats.kruskal(*classes)
+    assert result.kruskal.h == pytest.approx(expected.statistic)
+    assert result.kruskal.p == pytest.approx(expected.pvalue)  # 9 values per class: p from χ², 4 df
+    assert result.kruskal.df == 4 and "five classes" in result.kruskal_what
+    assert len(result.clusters.names) == 2
+
+
+def test_site_statistics_warns_what_it_cannot_do():
+    # two identical sites: one (SAI %, SCI %) pair for 3 clusters, no Spearman, no Kruskal-Wallis by group
+    shares = restoration.site_class_shares(np.array([[0, 0, 0, 1, 1], [0, 0, 0, 1, 1]]) * PIXEL_M2)
+    result = restoration.site_statistics(shares, [np.nan, np.nan], k=3, groups=["a", "a"], group_name="g")
+    assert result.kruskal is None and math.isnan(result.spearman["SI"].rho)
+    assert result.clusters.names == ["single"]
+    assert len(result.warnings) == 2
+    assert result.warnings[0].startswith("Kruskal-Wallis test of the si_pct across the groups of g not computed")
+    assert "only 1 cluster(s) could be made" in result.warnings[1]
