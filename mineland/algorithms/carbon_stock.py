@@ -16,21 +16,11 @@ from ..core.io import raster_io
 from ..core.landcover import carbon, crosstab, dynamics
 from ..core.render import report, styles
 from ..core.io.tables import read_text
-from .common import (
-    AREAS_HELP,
-    SERIES_HELP,
-    MineLandAlgorithm,
-    add_dated_inputs,
-    class_label,
-    dated_class_rasters,
-    fail,
-    merged_class_names,
-    monitor,
-    pixel_areas,
-    tr,
-    wants_output,
-    write_table,
-)
+from .base import AREAS_HELP, SERIES_HELP, MineLandAlgorithm
+from .checks import fail, monitor, tr
+from .feature_tables import write_table
+from .outputs import wants_output
+from .rasters import add_dated_inputs, class_label, dated_class_rasters, merged_class_names, pixel_areas
 
 HELP = """Carbon stock of each class at each date: P = S × (C_above + C_below + C_soil + C_dead), S the class area in hectares, densities in Mg/ha, so P in Mg (= t); carbon_mt = P / 10⁶ (Huang 2024).
 

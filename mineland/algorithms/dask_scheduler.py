@@ -10,7 +10,7 @@ import contextlib
 
 from qgis.core import QgsProcessingParameterString
 
-from .common import fail
+from .checks import fail
 
 KEY = "DASK_SCHEDULER"
 

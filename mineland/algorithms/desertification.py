@@ -18,21 +18,11 @@ from ..core.resilience import desertification as model
 from ..core.io import raster_io
 from ..core.render import styles
 from ..core.io.tables import read_text
-from .common import (
-    AREAS_HELP,
-    MineLandAlgorithm,
-    RasterInput,
-    check_grids,
-    fail,
-    matrix_cells,
-    monitor,
-    physical_units,
-    pixel_areas,
-    raster_path,
-    tr,
-    wants_output,
-    write_table,
-)
+from .base import AREAS_HELP, MineLandAlgorithm
+from .checks import fail, monitor, tr
+from .feature_tables import matrix_cells, write_table
+from .outputs import wants_output
+from .rasters import RasterInput, check_grids, physical_units, pixel_areas, raster_path
 from .zones import burn
 
 HELP = """Desertification sensitivity as in Han et al. (2025) (Table 6 and its demonstration area): every factor raster given is graded 1 (low) … 4 (high sensitivity), the grades are summed into OUTPUT_SCORE, and the sum is classed into 1 low, 2 moderate, 3 relatively high, 4 high (OUTPUT_CLASS, with its legend).

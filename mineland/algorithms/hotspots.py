@@ -11,7 +11,8 @@ from qgis.core import (
 
 from ..core.spatial import autocorrelation
 from . import neighbours, styling
-from .common import MineLandAlgorithm, fail
+from .base import MineLandAlgorithm
+from .checks import fail
 from .spatial_output import write_features
 
 HELP = """Getis-Ord Gi* hot and cold spots and the General G of a numeric field, as ArcGIS's Hot Spot Analysis and High/Low Clustering, and as Han et al. (2025) §2.3 map mining density. Agrees with PySAL esda (G, G_Local star=True) — esda is not needed.

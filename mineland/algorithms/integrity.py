@@ -19,21 +19,11 @@ from ..core.io import raster_io
 from ..core.render import report
 from ..core.spatial import landscape
 from ..core.resilience import resilience as elastic
-from .common import (
-    AREAS_HELP,
-    SERIES_HELP,
-    MineLandAlgorithm,
-    add_dated_inputs,
-    check_grids,
-    dated_class_rasters,
-    fail,
-    field_value,
-    identifier_field,
-    pixel_areas,
-    raster_stack,
-    wants_output,
-    write_table,
-)
+from .base import AREAS_HELP, SERIES_HELP, MineLandAlgorithm
+from .checks import fail
+from .feature_tables import field_value, identifier_field, write_table
+from .outputs import wants_output
+from .rasters import add_dated_inputs, check_grids, dated_class_rasters, pixel_areas, raster_stack
 from .zones import burn, zonal_means
 
 HELP = """Ecosystem comprehensive integrity of Dong et al. (2025) (eq. 6–8, Fig. 8) per zone (e.g. a mining impact area) and date, the change rate ThV against a baseline date, and the ecological-threshold stage.

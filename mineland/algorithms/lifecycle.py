@@ -16,24 +16,11 @@ from qgis.core import (
 
 from ..core.io import raster_io
 from ..core.mines import lifecycle
-from .common import (
-    AREAS_HELP,
-    MineLandAlgorithm,
-    RasterInput,
-    check_grids,
-    chosen_fields,
-    class_codes,
-    fail,
-    field_value,
-    identifier_field,
-    is_null,
-    monitor,
-    numeric_cell,
-    pixel_areas,
-    raster_path,
-    wants_output,
-    write_table,
-)
+from .base import AREAS_HELP, MineLandAlgorithm
+from .checks import fail, is_null, monitor
+from .feature_tables import chosen_fields, field_value, identifier_field, numeric_cell, write_table
+from .outputs import wants_output
+from .rasters import RasterInput, check_grids, class_codes, pixel_areas, raster_path
 from .zones import burn
 
 HELP = """Life-cycle stage of each mine in each year, and its current stage, from an annual series of production (e.g. Mt) or of mined/disturbed area (e.g. the DEV area of mineland:disturbance), after Dong et al. (2025) (§ life cycle of coal mining areas, Table 2). The paper describes the stages in words only; we turn them into these rules, with the thresholds as parameters:

@@ -16,8 +16,11 @@ from qgis.core import (
 )
 
 from ..core.mines import mine_status
-from .common import (AREAS_HELP, MineLandAlgorithm, chosen_fields, fail, identifier_field, is_null, numeric_cell,
-                     pixel_areas, raster_stack, stack_years, tr, wants_output, write_table)
+from .base import AREAS_HELP, MineLandAlgorithm
+from .checks import fail, is_null, tr
+from .feature_tables import chosen_fields, identifier_field, numeric_cell, write_table
+from .outputs import wants_output
+from .rasters import pixel_areas, raster_stack, stack_years
 from .zones import burn, zonal_means
 
 HELP = """Classifies every mine polygon as active, closed or undefined from the Mann-Kendall trends of its bare surface percentage (BSP), NDVI and night-time light (NTL) series, with Xu et al.'s (2025) decision tree (§2.3):

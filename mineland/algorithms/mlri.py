@@ -13,15 +13,9 @@ from ..core.engine import stack
 from ..core.io import raster_io
 from ..core.render import styles
 from . import dask_scheduler
-from .common import (
-    MineLandAlgorithm,
-    check_grids,
-    fail,
-    monitor,
-    physical_units,
-    raster_stack,
-    stack_years,
-)
+from .base import MineLandAlgorithm
+from .checks import fail, monitor
+from .rasters import check_grids, physical_units, raster_stack, stack_years
 
 HELP = """Mine Landscape Restoration Index of every year (MLRI study §2.3.2, eq. 1):
 

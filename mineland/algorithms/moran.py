@@ -12,7 +12,9 @@ from qgis.core import (
 from ..core.render import report
 from ..core.spatial import autocorrelation, spatial_weights
 from . import neighbours, styling
-from .common import MineLandAlgorithm, fail, wants_output
+from .base import MineLandAlgorithm
+from .checks import fail
+from .outputs import wants_output
 from .spatial_output import write_features
 
 HELP = """Global Moran's I and Local Moran's I (LISA) of a numeric field, as Han et al. (2025) §2.3 use them on mining density (Global I = 0.156, z = 5.75 over its 100 km fishnet). Agrees with PySAL esda (Moran, Moran_Local) — esda is not needed.

@@ -27,7 +27,7 @@ from qgis.core import (
 
 from ..core.io import raster_io
 from ..core.spatial import spatial_weights
-from .common import fail
+from .checks import fail
 from .fishnet import MAX_AREA_DISTORTION, area_distortion, equal_area_crs
 
 WEIGHT_TYPES = ["Queen contiguity", "Rook contiguity", "Distance band", "K nearest neighbours", "Inverse distance"]

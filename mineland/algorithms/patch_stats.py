@@ -15,7 +15,11 @@ from qgis.core import (
 
 from ..core.io import raster_io
 from ..core.spatial import patches
-from .common import COUNT, MineLandAlgorithm, area_measurer, fail, write_table
+from .base import MineLandAlgorithm
+from .checks import fail
+from .children import area_measurer
+from .compat import COUNT
+from .feature_tables import write_table
 
 HELP = """Size statistics of mining patches (polygons), per group and over all patches, as Han et al. (2025) §3 reports them (12,680 patches, mean 0.36 km², geometric mean 0.024 km², 47.9 % of the patches under 0.024 km²).
 

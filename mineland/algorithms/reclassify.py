@@ -16,7 +16,10 @@ from ..core.io import raster_io
 from ..core.landcover import reclass
 from ..core.render import styles
 from ..core.io.tables import read_text
-from .common import MineLandAlgorithm, RasterInput, fail, matrix_cells, monitor, raster_path
+from .base import MineLandAlgorithm
+from .checks import fail, monitor
+from .feature_tables import matrix_cells
+from .rasters import RasterInput, raster_path
 
 HELP = """Reclassifies integer land-cover codes into analysis classes, block by block.
 

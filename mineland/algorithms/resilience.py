@@ -18,22 +18,11 @@ from ..core.engine import stack
 from ..core.io import raster_io
 from ..core.render import styles
 from ..core.resilience import resilience as model
-from .common import (
-    AREAS_HELP,
-    MineLandAlgorithm,
-    RasterInput,
-    check_grids,
-    fail,
-    field_value,
-    identifier_field,
-    monitor,
-    physical_units,
-    pixel_areas,
-    raster_path,
-    tr,
-    wants_output,
-    write_table,
-)
+from .base import AREAS_HELP, MineLandAlgorithm
+from .checks import fail, monitor, tr
+from .feature_tables import field_value, identifier_field, write_table
+from .outputs import wants_output
+from .rasters import RasterInput, check_grids, physical_units, pixel_areas, raster_path
 from .zones import burn, zonal_means
 
 HELP = """Ecosystem resilience of Dong et al.'s (2025) measurement model (eq. 1–5), per zone (e.g. the mining impact areas):
