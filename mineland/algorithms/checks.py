@@ -1,5 +1,6 @@
 """Messages that name a parameter, and the checks of input values that give them."""
 
+import contextlib
 import math
 import os
 import re
@@ -121,6 +122,20 @@ def damaged_input_parameter(algorithm, parameters, message):
 def fail(parameter, message):
     """Raise the exception users see: the parameter, then what is wrong and what to do."""
     raise QgsProcessingException(f"{parameter}: {message}")
+
+
+@contextlib.contextmanager
+def parameter_errors(parameter, errors=ValueError, prefix=""):
+    """Within the block, an exception of ``errors`` (the core's ValueError by default) becomes the message users
+    see, as :func:`fail` words it: "PARAMETER: " + ``prefix`` + the exception's message.
+
+        with parameter_errors("TABLE"):
+            rules = reclass.rules_from_rows(cells)
+    """
+    try:
+        yield
+    except errors as err:
+        fail(parameter, f"{prefix}{err}")
 
 
 def monitor(feedback, start=0.0, end=1.0):

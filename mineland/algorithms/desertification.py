@@ -17,9 +17,9 @@ from qgis.core import (
 from ..core.resilience import desertification as model
 from ..core.io import raster_io
 from ..core.render import styles
-from ..core.io.tables import read_text
+from ..core.io.tables import parse_list, read_text
 from .base import AREAS_HELP, MineLandAlgorithm
-from .checks import fail, monitor, tr
+from .checks import fail, monitor, parameter_errors, tr
 from .feature_tables import matrix_cells, write_table
 from .outputs import wants_output
 from .rasters import RasterInput, check_grids, physical_units, pixel_areas, raster_path
@@ -117,24 +117,17 @@ class DesertificationAlgorithm(MineLandAlgorithm):
         """Table 6 with the bounds of THRESHOLDS_CSV if given, else of the THRESHOLDS matrix."""
         path = self.parameterAsFile(parameters, "THRESHOLDS_CSV", context)
         if path:
-            try:
+            with parameter_errors("THRESHOLDS_CSV", (OSError, ValueError)):
                 return model.factors_from_csv_text(read_text(path))
-            except (OSError, ValueError) as err:
-                fail("THRESHOLDS_CSV", str(err))
-        try:
+        with parameter_errors("THRESHOLDS"):
             return model.factors_from_matrix(matrix_cells(self, parameters, "THRESHOLDS", context))
-        except ValueError as err:
-            fail("THRESHOLDS", str(err))
 
     def _breaks(self, parameters, context, score_path):
         if self.parameterAsEnum(parameters, "METHOD", context) == 1:
             return jenks_breaks(RasterInput("OUTPUT_SCORE", score_path))
-        try:
-            breaks = [float(v) for v in self.parameterAsString(parameters, "BREAKS", context).replace(";", ",")
-                      .split(",") if v.strip()]
+        with parameter_errors("BREAKS"):
+            breaks = parse_list(self.parameterAsString(parameters, "BREAKS", context), float)
             model.classify(np.array([]), breaks)
-        except ValueError as err:
-            fail("BREAKS", str(err))
         return breaks
 
     def _mine_areas(self, parameters, context, feedback, class_path):

@@ -16,11 +16,12 @@ from qgis.core import (
 
 from ..core.resilience import integrity as model
 from ..core.io import raster_io
+from ..core.io.tables import parse_list
 from ..core.render import report
 from ..core.spatial import landscape
 from ..core.resilience import resilience as elastic
 from .base import AREAS_HELP, SERIES_HELP, MineLandAlgorithm
-from .checks import fail
+from .checks import fail, parameter_errors
 from .feature_tables import field_value, identifier_field, write_table
 from .outputs import wants_output
 from .rasters import add_dated_inputs, check_grids, dated_class_rasters, pixel_areas, raster_stack
@@ -143,10 +144,8 @@ class IntegrityAlgorithm(MineLandAlgorithm):
     def _settings(self, parameters, context, years):
         number = lambda key: self.parameterAsDouble(parameters, key, context)  # noqa: E731
         levels = (number("LEVEL_A"), number("LEVEL_B"), number("LEVEL_C"))
-        try:
+        with parameter_errors("LEVEL_A"):
             model.check_levels(*levels)
-        except ValueError as err:
-            fail("LEVEL_A", str(err))
         baseline_year = self.parameterAsInt(parameters, "BASELINE_YEAR", context)
         if baseline_year and baseline_year not in years:
             fail("BASELINE_YEAR", f"{baseline_year} is not one of the dates ({', '.join(map(str, years))}); "
@@ -243,10 +242,8 @@ class IntegrityAlgorithm(MineLandAlgorithm):
         if np.any(np.abs(ndvi[np.isfinite(ndvi)]) > 1):
             fail("NDVI", "zone means outside [−1, 1]: give NDVI as a ratio (divide a scaled product by its "
                  "scale, or set the band's scale metadata: gdal_edit.py -scale)")
-        try:
+        with parameter_errors("SCORES"):
             scores = elastic.parse_scores(self.parameterAsString(parameters, "SCORES", context))
-        except ValueError as err:
-            fail("SCORES", str(err))
         h, e = np.full(shape, np.nan), np.full(shape, np.nan)
         missing = set()
         for (z, d), m in np.ndenumerate(np.array(metrics, dtype=object)):
@@ -266,14 +263,12 @@ class IntegrityAlgorithm(MineLandAlgorithm):
     def _index(self, terms, settings, feedback):
         """Normalised SC, FC, E, ECI, ThV and stages (arrays zones × dates)."""
         method = settings["normalisation"]
-        try:
+        with parameter_errors("NORMALISATION"):
             structure = _weighted([terms[name] for name in METRICS], settings["structure"], method, feedback,
                                   "STRUCTURE_WEIGHTS")
             function = _weighted([terms["npp"], terms["q"]], settings["function"], method, feedback,
                                  "FUNCTION_WEIGHTS")
             e_norm = None if terms["e"] is None else model.normalise(terms["e"], method)
-        except ValueError as err:
-            fail("NORMALISATION", str(err))
         parts = {"SC": structure, "FC": function, "E": e_norm}
         absent = [name for name, part in parts.items() if part is None]
         if absent:
@@ -319,29 +314,23 @@ def _weighted_sum_of_present(terms, weights, feedback, key):
     present = [k for k, t in enumerate(terms) if t is not None]
     if not present:
         return None
-    try:
+    with parameter_errors(key):
         w, rescaled = model.normalised_weights([weights[k] for k in present])
-    except ValueError as err:
-        fail(key, str(err))
     if rescaled and len(present) == len(terms):
         feedback.pushWarning(f"{key}: the weights sum to {sum(weights):g}, not 1; divided by their sum")
     return model.weighted_sum([terms[k] for k in present], w)
 
 
 def _numbers(key, text):
-    try:
-        return [float(part) for part in str(text or "").replace(";", ",").split(",") if part.strip()]
-    except ValueError:
-        fail(key, f"'{text}' is not a comma-separated list of numbers")
+    with parameter_errors(key):
+        return parse_list(text, float, f"'{text}' is not a comma-separated list of numbers")
 
 
 def _cell_size(cover):
     """The pixel's sides in metres on the ground at the raster's centre: the map sides scaled by the
     projection's linear scale there, √(area on the ellipsoid / map area) (× cos φ in Web Mercator)."""
-    try:
+    with parameter_errors("INPUTS", prefix="landscape metrics: "):
         width, height = raster_io.cell_size_m(cover.grid)
-    except ValueError as err:
-        fail("INPUTS", f"landscape metrics: {err}")
     grid = cover.grid
     centre = pixel_areas([cover]).at(np.array([grid.ysize // 2]), np.array([grid.xsize // 2]))[0]
     scale = math.sqrt(centre / (width * height)) if centre > 0 else 1.0

@@ -12,7 +12,7 @@ from qgis.core import (
 from ..core.landcover import crosstab, dynamics
 from ..core.render import report, styles
 from .base import AREAS_HELP, SERIES_HELP, MineLandAlgorithm
-from .checks import fail, monitor
+from .checks import fail, monitor, parameter_errors
 from .feature_tables import write_table
 from .outputs import wants_output
 from .rasters import add_dated_inputs, class_label, dated_class_rasters, merged_class_names, pixel_areas
@@ -90,10 +90,8 @@ class LandUseDynamicsAlgorithm(MineLandAlgorithm):
     def _groups(self, parameters, context):
         if not wants_output(parameters, "GROUPS"):
             return None
-        try:
+        with parameter_errors("GROUPS"):
             return dynamics.parse_groups(self.parameterAsString(parameters, "GROUPS", context))
-        except ValueError as err:
-            fail("GROUPS", str(err))
 
 
 def write_report(path, years, dates, names, results, group_table, colours=None):

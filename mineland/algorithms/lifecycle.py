@@ -17,7 +17,7 @@ from qgis.core import (
 from ..core.io import raster_io
 from ..core.mines import lifecycle
 from .base import AREAS_HELP, MineLandAlgorithm
-from .checks import fail, is_null, monitor
+from .checks import fail, is_null, monitor, parameter_errors
 from .feature_tables import chosen_fields, field_value, identifier_field, numeric_cell, write_table
 from .outputs import wants_output
 from .rasters import RasterInput, check_grids, class_codes, pixel_areas, raster_path
@@ -100,16 +100,12 @@ class LifeCycleAlgorithm(MineLandAlgorithm):
         settings = {key.lower(): self.parameterAsDouble(parameters, key, context)
                     for key in ("INITIAL_SHARE", "DECLINE_SHARE", "FAST_GROWTH", "SLOW_GROWTH")}
         window = self.parameterAsInt(parameters, "WINDOW", context)
-        try:
+        with parameter_errors("INITIAL_SHARE"):
             lifecycle.check_settings(window, **settings)
-        except ValueError as err:
-            fail("INITIAL_SHARE", str(err))
         rows, summary = [], []
         for mine, (years, values) in sorted(series.items()):
-            try:
+            with parameter_errors("INPUT", prefix=f"mine {mine}: "):
                 cycle = lifecycle.life_cycle(years, values, window, **settings)
-            except ValueError as err:
-                fail("INPUT", f"mine {mine}: {err}")
             rows += [(mine, int(y), v, s, g * 100.0 if abs(g) < float("inf") else None, p * 100.0, int(code),
                       lifecycle.STAGE_NAMES[int(code)])
                      for y, v, s, g, p, code in zip(cycle.years, cycle.values, cycle.smoothed, cycle.growth,
@@ -138,10 +134,8 @@ class LifeCycleAlgorithm(MineLandAlgorithm):
         id_field = identifier_field(self, parameters, context, "MINES", "MINES_ID_FIELD")
         water = class_codes(self, parameters, "WATER_CLASSES", context)
         gain, aquatic = (self.parameterAsDouble(parameters, key, context) for key in ("WATER_GAIN_PCT", "AQUATIC_PCT"))
-        try:
+        with parameter_errors("AQUATIC_PCT"):
             lifecycle.succession_type(0.0, 0.0, gain, aquatic)
-        except ValueError as err:
-            fail("AQUATIC_PCT", str(err))
         zones = burn(parameters, "MINES", covers[0], context, feedback)
         size = len(zones.polygons) + 1
         area, wet = np.zeros((2, size)), np.zeros((2, size))

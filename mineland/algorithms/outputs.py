@@ -16,7 +16,7 @@ from qgis.core import (
 from qgis.PyQt.QtCore import QUrl
 
 from ..core.io import raster_io
-from .checks import FILE_PARAMETERS, fail
+from .checks import FILE_PARAMETERS, fail, parameter_errors
 
 
 def input_files(algorithm, parameters, context=None):
@@ -146,10 +146,8 @@ def check_output_formats(algorithm, parameters):
     """Every raster output has an extension MineLand writes (raster_io.output_driver), else a message listing them."""
     for definition, path, _ in _wanted_outputs(algorithm, parameters):
         if isinstance(definition, QgsProcessingParameterRasterDestination):
-            try:
+            with parameter_errors(definition.name()):
                 raster_io.output_driver(path)
-            except ValueError as err:
-                fail(definition.name(), str(err))
 
 
 def check_outputs_are_distinct(algorithm, parameters):

@@ -16,7 +16,7 @@ from qgis.core import (
 from ..core.io import raster_io
 from ..core.spatial import patches
 from .base import MineLandAlgorithm
-from .checks import fail
+from .checks import fail, parameter_errors
 from .children import area_measurer
 from .compat import COUNT
 from .feature_tables import write_table
@@ -57,10 +57,8 @@ class PatchStatsAlgorithm(MineLandAlgorithm):
         if not source.sourceCrs().isValid():
             fail("INPUT", "the layer has no CRS, so its areas are unknown; assign its CRS first")
         group_field = self.parameterAsString(parameters, "GROUP_BY", context) or None
-        try:
+        with parameter_errors("THRESHOLDS"):
             thresholds = patches.parse_thresholds(self.parameterAsString(parameters, "THRESHOLDS", context))
-        except ValueError as err:
-            fail("THRESHOLDS", str(err))
 
         areas, perimeters, groups, repaired = measure(source, group_field, context, feedback)
         if not areas:

@@ -10,8 +10,9 @@ from qgis.core import (
 )
 
 from ..core.io import raster_io
+from ..core.io.tables import parse_list
 from ..core.landcover import dynamics
-from .checks import fail, info, is_null, warn
+from .checks import fail, info, is_null, parameter_errors, warn
 
 
 class RasterInput:
@@ -75,10 +76,8 @@ def physical_units(inputs, feedback):
         if item.continuous:
             continue
         item.continuous = True
-        try:
+        with parameter_errors(item.parameter):
             item.scaling = raster_io.band_scaling(item.band)
-        except ValueError as err:
-            fail(item.parameter, str(err))
         if item.scaling is not None:
             feedback.pushInfo(f"{item.parameter}: band {item.band.GetBand()} of {os.path.basename(item.path)} "
                               f"has GDAL scale {item.scaling.scale:.10g} and offset {item.scaling.offset:.10g}; "
@@ -151,10 +150,8 @@ def check_grids(inputs):
 
 def pixel_areas(inputs):
     """Pixel areas (m²) on the ellipsoid of the inputs' grid, a raster_io.PixelAreas (see its ``flat``)."""
-    try:
+    with parameter_errors(inputs[0].parameter):
         return raster_io.pixel_areas_m2(inputs[0].grid)
-    except ValueError as err:
-        fail(inputs[0].parameter, str(err))
 
 
 def merged_class_names(inputs, extra=None):
@@ -168,10 +165,8 @@ def merged_class_names(inputs, extra=None):
 def class_codes(algorithm, parameters, name, context):
     """Whole class codes of a comma-separated string parameter; at least one."""
     text = algorithm.parameterAsString(parameters, name, context)
-    try:
-        values = [int(v) for v in str(text).replace(";", ",").split(",") if v.strip()]
-    except ValueError:
-        fail(name, f"class codes must be whole numbers separated by commas, got '{text}'")
+    with parameter_errors(name):
+        values = parse_list(text, int, f"class codes must be whole numbers separated by commas, got '{text}'")
     if not values:
         fail(name, "give at least one class code")
     return values
