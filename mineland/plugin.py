@@ -9,7 +9,7 @@ import os
 
 from qgis.core import Qgis, QgsApplication
 
-from .algorithms.common import DOCUMENT
+from .algorithms.base import DOCUMENT
 from .processing_provider.provider import MineLandProvider
 
 HERE = os.path.dirname(os.path.abspath(__file__))

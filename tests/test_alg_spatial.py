@@ -10,7 +10,7 @@ def grid_with_values(run, tmp_path, values):
     """A fishnet of values.shape cells (10 km) with a 'value' field set from ``values`` by (row, col)."""
     from qgis.core import QgsFeature, QgsGeometry, QgsRectangle, QgsVectorLayer
 
-    from mineland.algorithms.common import new_field
+    from mineland.algorithms.compat import new_field
 
     rows, cols = values.shape
     area = QgsVectorLayer("Polygon?crs=EPSG:32637", "area", "memory")

@@ -55,7 +55,7 @@ def test_model_help_renders_every_word(provider):
     ("x<=1, y <2<br>next", "x<=1, y <2 next"),
 ])
 def test_bare_less_than_is_escaped_and_tags_kept(qgis_app, source, shown):
-    from mineland.algorithms.common import rich_text
+    from mineland.algorithms.base import rich_text
 
     assert words_as_rendered(rich_text(source)) == shown.split()
 

@@ -59,7 +59,7 @@ def test_plugin_lifecycle_in_a_fresh_qgis():
 
 
 def test_every_algorithm_follows_the_house_rules(provider):
-    from mineland.algorithms.common import GROUPS
+    from mineland.algorithms.base import GROUPS
 
     from mineland.processing_provider.provider import ALGORITHMS
 

@@ -298,7 +298,7 @@ def test_patchstats_areas_are_geodesic_in_web_mercator(run):
 def test_integrity_cell_sides_are_metres_on_the_ground_in_web_mercator(provider, tmp_path):
     import math
 
-    from mineland.algorithms.common import RasterInput
+    from mineland.algorithms.rasters import RasterInput
     from mineland.algorithms.integrity import _cell_size
 
     # 60 m Web Mercator pixels around 60°N: cos 60° = 0.5, so ~30 m on the ground (ellipsoid: a bit more)

@@ -152,7 +152,7 @@ def section(algorithm, group):
 
 def grouped(provider):
     """[(group display name, [algorithms sorted by display name])], in the toolbox's group order, models last."""
-    from mineland.algorithms.common import GROUPS
+    from mineland.algorithms.base import GROUPS
 
     algorithms = list(provider.algorithms())
     groups = []

@@ -162,7 +162,7 @@ def references_html(name):
 
 def rich_text(text):
     """The model's help as Qt's rich text shows it (the plugin's own rule, imported once QGIS runs)."""
-    from mineland.algorithms.common import rich_text as plugin_rich_text
+    from mineland.algorithms.base import rich_text as plugin_rich_text
 
     return plugin_rich_text(text)
 

@@ -24,18 +24,12 @@ from qgis.core import (
 
 from ..core.io import raster_io
 from ..core.timeseries import accuracy, sampling
-from .common import (
-    COUNT,
-    MineLandAlgorithm,
-    RasterInput,
-    class_label,
-    fail,
-    monitor,
-    new_field,
-    raster_path,
-    wants_output,
-    write_table,
-)
+from .base import MineLandAlgorithm
+from .checks import fail, monitor
+from .compat import COUNT, new_field
+from .feature_tables import write_table
+from .outputs import wants_output
+from .rasters import RasterInput, class_label, raster_path
 
 HELP = """Accuracy of a class map (e.g. the restoration classes of mineland:trend) against reference points whose true class is known, e.g. read from high-resolution imagery (MLRI study §2.5; Xu et al. 2025, §2.4).
 

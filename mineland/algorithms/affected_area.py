@@ -11,7 +11,9 @@ from qgis.core import (
 )
 
 from ..core.mines import footprint
-from .common import MineLandAlgorithm, chosen_fields, fail, is_null, numeric_cell, write_table
+from .base import MineLandAlgorithm
+from .checks import fail, is_null
+from .feature_tables import chosen_fields, numeric_cell, write_table
 
 HELP = """Estimates the area affected by mining in a region from the affected area and the production of a few surveyed mines, as Dong et al. (2025) estimate China's open-pit coal footprint: five mines affect 1,679.60 km² for 142 Mt of coal; scaled to the country's 1.06 billion t (1,060 Mt) that is about 12,502 km² (the printed 12,502.37 implies 142.4 Mt for the five).
 

@@ -17,21 +17,11 @@ from ..core.landcover import carbon, crosstab, dynamics
 from ..core.render import report, styles
 from ..core.render.reports import landcover as reports
 from ..core.io.tables import read_text
-from .common import (
-    AREAS_HELP,
-    SERIES_HELP,
-    MineLandAlgorithm,
-    add_dated_inputs,
-    class_label,
-    dated_class_rasters,
-    fail,
-    merged_class_names,
-    monitor,
-    pixel_areas,
-    tr,
-    wants_output,
-    write_table,
-)
+from .base import AREAS_HELP, SERIES_HELP, MineLandAlgorithm
+from .checks import fail, monitor, parameter_errors, tr
+from .feature_tables import write_table
+from .outputs import wants_output
+from .rasters import add_dated_inputs, class_label, dated_class_rasters, merged_class_names, pixel_areas
 
 HELP = """Carbon stock of each class at each date: P = S × (C_above + C_below + C_soil + C_dead), S the class area in hectares, densities in Mg/ha, so P in Mg (= t); carbon_mt = P / 10⁶ (Huang 2024).
 
@@ -100,10 +90,8 @@ class CarbonStockAlgorithm(MineLandAlgorithm):
                                             pixel_areas(inputs), periods=[first_last], per_date=True,
                                             monitor=monitor(feedback, *span))
         classes = functools.reduce(np.union1d, [d[0] for d in per_date])
-        try:
+        with parameter_errors("CARBON_TABLE"):
             density = dict(zip(classes.tolist(), carbon.densities_for(classes, table, missing_as_zero)))
-        except ValueError as err:
-            fail("CARBON_TABLE", str(err))
         names = merged_class_names(inputs, table.names)
         source = self.parameterAsFile(parameters, "CARBON_TABLE", context) or tr("Huang (2024) Table 2")
         feedback.pushInfo(tr("Carbon densities used (Mg/ha, from {}): {}").format(source, density_text(density, names)))
@@ -134,10 +122,8 @@ class CarbonStockAlgorithm(MineLandAlgorithm):
         path = self.parameterAsFile(parameters, "CARBON_TABLE", context)
         if not path:
             return carbon.seed000_table()
-        try:
+        with parameter_errors("CARBON_TABLE", (OSError, ValueError)):
             return carbon.parse_carbon_table(read_text(path))
-        except (OSError, ValueError) as err:
-            fail("CARBON_TABLE", str(err))
 
 
 def density_text(density, names):

@@ -10,7 +10,7 @@ import contextlib
 
 from qgis.core import QgsProcessingParameterString
 
-from .common import fail
+from .checks import parameter_errors
 
 KEY = "DASK_SCHEDULER"
 
@@ -41,17 +41,13 @@ def cluster(algorithm, parameters, context, feedback):
         return
     from ..core.engine import scaleout  # imports dask itself, lazily
 
-    try:
+    with parameter_errors(KEY):
         address = scaleout.normalise_address(address)
-    except ValueError as err:
-        fail(KEY, str(err))
-    try:
+    with parameter_errors(KEY, scaleout.ScaleoutError):
         with scaleout.connect(address, warn=feedback.pushWarning) as client:
             feedback.pushInfo(f"Running on the Dask cluster at {address} "
                               f"({len(client.scheduler_info().get('workers', {}))} workers)")
             yield client
-    except scaleout.ScaleoutError as err:
-        fail(KEY, str(err))
 
 
 def sources(steps):

@@ -17,22 +17,12 @@ from qgis.core import (
 from ..core.resilience import desertification as model
 from ..core.io import raster_io
 from ..core.render import styles
-from ..core.io.tables import read_text
-from .common import (
-    AREAS_HELP,
-    MineLandAlgorithm,
-    RasterInput,
-    check_grids,
-    fail,
-    matrix_cells,
-    monitor,
-    physical_units,
-    pixel_areas,
-    raster_path,
-    tr,
-    wants_output,
-    write_table,
-)
+from ..core.io.tables import parse_list, read_text
+from .base import AREAS_HELP, MineLandAlgorithm
+from .checks import fail, monitor, parameter_errors, tr
+from .feature_tables import matrix_cells, write_table
+from .outputs import wants_output
+from .rasters import RasterInput, check_grids, physical_units, pixel_areas, raster_path
 from .zones import burn
 
 HELP = """Desertification sensitivity as in Han et al. (2025) (Table 6 and its demonstration area): every factor raster given is graded 1 (low) … 4 (high sensitivity), the grades are summed into OUTPUT_SCORE, and the sum is classed into 1 low, 2 moderate, 3 relatively high, 4 high (OUTPUT_CLASS, with its legend).
@@ -127,24 +117,17 @@ class DesertificationAlgorithm(MineLandAlgorithm):
         """Table 6 with the bounds of THRESHOLDS_CSV if given, else of the THRESHOLDS matrix."""
         path = self.parameterAsFile(parameters, "THRESHOLDS_CSV", context)
         if path:
-            try:
+            with parameter_errors("THRESHOLDS_CSV", (OSError, ValueError)):
                 return model.factors_from_csv_text(read_text(path))
-            except (OSError, ValueError) as err:
-                fail("THRESHOLDS_CSV", str(err))
-        try:
+        with parameter_errors("THRESHOLDS"):
             return model.factors_from_matrix(matrix_cells(self, parameters, "THRESHOLDS", context))
-        except ValueError as err:
-            fail("THRESHOLDS", str(err))
 
     def _breaks(self, parameters, context, score_path):
         if self.parameterAsEnum(parameters, "METHOD", context) == 1:
             return jenks_breaks(RasterInput("OUTPUT_SCORE", score_path))
-        try:
-            breaks = [float(v) for v in self.parameterAsString(parameters, "BREAKS", context).replace(";", ",")
-                      .split(",") if v.strip()]
+        with parameter_errors("BREAKS"):
+            breaks = parse_list(self.parameterAsString(parameters, "BREAKS", context), float)
             model.classify(np.array([]), breaks)
-        except ValueError as err:
-            fail("BREAKS", str(err))
         return breaks
 
     def _mine_areas(self, parameters, context, feedback, class_path):

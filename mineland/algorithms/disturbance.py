@@ -13,21 +13,11 @@ from ..core.landcover import reclass
 from ..core.mines import disturbance
 from ..core.render import report
 from ..core.render.reports import mines as reports
-from .common import (
-    AREAS_HELP,
-    SERIES_HELP,
-    MineLandAlgorithm,
-    add_dated_inputs,
-    class_codes,
-    dated_class_rasters,
-    fail,
-    field_value,
-    identifier_field,
-    monitor,
-    pixel_areas,
-    wants_output,
-    write_table,
-)
+from .base import AREAS_HELP, SERIES_HELP, MineLandAlgorithm
+from .checks import fail, monitor
+from .feature_tables import field_value, identifier_field, write_table
+from .outputs import wants_output
+from .rasters import add_dated_inputs, class_codes, dated_class_rasters, pixel_areas
 from .zones import burn
 
 HELP = """Mining disturbance (DEV) and reclamation (REC) inside every mine polygon from a land-cover series, and the bare surface percentage BSP, as Xu et al. (2025) §2.2.

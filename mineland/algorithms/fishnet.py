@@ -25,7 +25,11 @@ from qgis.core import (
 )
 
 from . import styling
-from .common import MineLandAlgorithm, area_measurer, fail, repaired_polygons, run_child, wants_output, write_table
+from .base import MineLandAlgorithm
+from .checks import fail
+from .children import area_measurer, repaired_polygons, run_child
+from .feature_tables import write_table
+from .outputs import wants_output
 
 HELP = """A square grid (fishnet) over a study area, with the mining density of every cell, as Han et al. (2025) §2 build it (100 km cells; density = mine area in the cell / cell area × 100).
 

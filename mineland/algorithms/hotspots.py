@@ -11,7 +11,8 @@ from qgis.core import (
 
 from ..core.spatial import autocorrelation
 from . import neighbours, styling
-from .common import MineLandAlgorithm, fail
+from .base import MineLandAlgorithm
+from .checks import fail, parameter_errors
 from .spatial_output import write_features
 
 HELP = """Getis-Ord Gi* hot and cold spots and the General G of a numeric field, as ArcGIS's Hot Spot Analysis and High/Low Clustering, and as Han et al. (2025) §2.3 map mining density. Agrees with PySAL esda (G, G_Local star=True) — esda is not needed.
@@ -62,11 +63,9 @@ class HotspotsAlgorithm(MineLandAlgorithm):
         if 0 < permutations < 9:
             fail("PERMUTATIONS", f"{permutations} permutations cannot give a pseudo p below 0.1: "
                                  "use 0 (analytical test only) or at least 9 (999 is usual)")
-        try:
+        with parameter_errors("FIELD"):
             local = autocorrelation.local_g_star(data.values, data.weights, star=True, permutations=permutations,
                                                  seed=seed)
-        except ValueError as err:
-            fail("FIELD", str(err))
         # the test that decides significance: the analytical one, or the permutations when asked for
         z, p = (local.z_sim, local.p_sim) if permutations else (local.z, local.p)
         bins = autocorrelation.gi_bin(z, p, fdr)

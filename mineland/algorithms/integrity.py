@@ -16,25 +16,16 @@ from qgis.core import (
 
 from ..core.resilience import integrity as model
 from ..core.io import raster_io
+from ..core.io.tables import parse_list
 from ..core.render import report
 from ..core.render.reports import resilience as reports
 from ..core.spatial import landscape
 from ..core.resilience import resilience as elastic
-from .common import (
-    AREAS_HELP,
-    SERIES_HELP,
-    MineLandAlgorithm,
-    add_dated_inputs,
-    check_grids,
-    dated_class_rasters,
-    fail,
-    field_value,
-    identifier_field,
-    pixel_areas,
-    raster_stack,
-    wants_output,
-    write_table,
-)
+from .base import AREAS_HELP, SERIES_HELP, MineLandAlgorithm
+from .checks import fail, parameter_errors
+from .feature_tables import field_value, identifier_field, write_table
+from .outputs import wants_output
+from .rasters import add_dated_inputs, check_grids, dated_class_rasters, pixel_areas, raster_stack
 from .zones import burn, zonal_means
 
 HELP = """Ecosystem comprehensive integrity of Dong et al. (2025) (eq. 6–8, Fig. 8) per zone (e.g. a mining impact area) and date, the change rate ThV against a baseline date, and the ecological-threshold stage.
@@ -154,10 +145,8 @@ class IntegrityAlgorithm(MineLandAlgorithm):
     def _settings(self, parameters, context, years):
         number = lambda key: self.parameterAsDouble(parameters, key, context)  # noqa: E731
         levels = (number("LEVEL_A"), number("LEVEL_B"), number("LEVEL_C"))
-        try:
+        with parameter_errors("LEVEL_A"):
             model.check_levels(*levels)
-        except ValueError as err:
-            fail("LEVEL_A", str(err))
         baseline_year = self.parameterAsInt(parameters, "BASELINE_YEAR", context)
         if baseline_year and baseline_year not in years:
             fail("BASELINE_YEAR", f"{baseline_year} is not one of the dates ({', '.join(map(str, years))}); "
@@ -253,10 +242,8 @@ class IntegrityAlgorithm(MineLandAlgorithm):
         if np.any(np.abs(ndvi[np.isfinite(ndvi)]) > 1):
             fail("NDVI", "zone means outside [−1, 1]: give NDVI as a ratio (divide a scaled product by its "
                  "scale, or set the band's scale metadata: gdal_edit.py -scale)")
-        try:
+        with parameter_errors("SCORES"):
             scores = elastic.parse_scores(self.parameterAsString(parameters, "SCORES", context))
-        except ValueError as err:
-            fail("SCORES", str(err))
         h, e = np.full(shape, np.nan), np.full(shape, np.nan)
         missing = set()
         for (z, d), m in np.ndenumerate(np.array(metrics, dtype=object)):
@@ -329,19 +316,15 @@ def _rows(zone_ids, years, metrics, terms, result):
 
 
 def _numbers(key, text):
-    try:
-        return [float(part) for part in str(text or "").replace(";", ",").split(",") if part.strip()]
-    except ValueError:
-        fail(key, f"'{text}' is not a comma-separated list of numbers")
+    with parameter_errors(key):
+        return parse_list(text, float, f"'{text}' is not a comma-separated list of numbers")
 
 
 def _cell_size(cover):
     """The pixel's sides in metres on the ground at the raster's centre: the map sides scaled by the
     projection's linear scale there, √(area on the ellipsoid / map area) (× cos φ in Web Mercator)."""
-    try:
+    with parameter_errors("INPUTS", prefix="landscape metrics: "):
         width, height = raster_io.cell_size_m(cover.grid)
-    except ValueError as err:
-        fail("INPUTS", f"landscape metrics: {err}")
     grid = cover.grid
     centre = pixel_areas([cover]).at(np.array([grid.ysize // 2]), np.array([grid.xsize // 2]))[0]
     scale = math.sqrt(centre / (width * height)) if centre > 0 else 1.0

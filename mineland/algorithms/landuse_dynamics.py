@@ -12,20 +12,11 @@ from qgis.core import (
 from ..core.landcover import crosstab, dynamics
 from ..core.render import report, styles
 from ..core.render.reports import landcover as reports
-from .common import (
-    AREAS_HELP,
-    SERIES_HELP,
-    MineLandAlgorithm,
-    add_dated_inputs,
-    class_label,
-    dated_class_rasters,
-    fail,
-    merged_class_names,
-    monitor,
-    pixel_areas,
-    wants_output,
-    write_table,
-)
+from .base import AREAS_HELP, SERIES_HELP, MineLandAlgorithm
+from .checks import fail, monitor, parameter_errors
+from .feature_tables import write_table
+from .outputs import wants_output
+from .rasters import add_dated_inputs, class_label, dated_class_rasters, merged_class_names, pixel_areas
 
 HELP = """Land-use dynamic degrees of a series of class rasters, for every consecutive pair of dates and for first → last (Huang 2024). T = year_end − year_start.
 
@@ -100,10 +91,8 @@ class LandUseDynamicsAlgorithm(MineLandAlgorithm):
     def _groups(self, parameters, context):
         if not wants_output(parameters, "GROUPS"):
             return None
-        try:
+        with parameter_errors("GROUPS"):
             return dynamics.parse_groups(self.parameterAsString(parameters, "GROUPS", context))
-        except ValueError as err:
-            fail("GROUPS", str(err))
 
 
 def write_report(path, years, dates, names, results, group_table, colours=None):

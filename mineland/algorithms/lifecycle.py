@@ -16,24 +16,11 @@ from qgis.core import (
 
 from ..core.io import raster_io
 from ..core.mines import lifecycle
-from .common import (
-    AREAS_HELP,
-    MineLandAlgorithm,
-    RasterInput,
-    check_grids,
-    chosen_fields,
-    class_codes,
-    fail,
-    field_value,
-    identifier_field,
-    is_null,
-    monitor,
-    numeric_cell,
-    pixel_areas,
-    raster_path,
-    wants_output,
-    write_table,
-)
+from .base import AREAS_HELP, MineLandAlgorithm
+from .checks import fail, is_null, monitor, parameter_errors
+from .feature_tables import chosen_fields, field_value, identifier_field, numeric_cell, write_table
+from .outputs import wants_output
+from .rasters import RasterInput, check_grids, class_codes, pixel_areas, raster_path
 from .zones import burn
 
 HELP = """Life-cycle stage of each mine in each year, and its current stage, from an annual series of production (e.g. Mt) or of mined/disturbed area (e.g. the DEV area of mineland:disturbance), after Dong et al. (2025) (§ life cycle of coal mining areas, Table 2). The paper describes the stages in words only; we turn them into these rules, with the thresholds as parameters:
@@ -113,16 +100,12 @@ class LifeCycleAlgorithm(MineLandAlgorithm):
         settings = {key.lower(): self.parameterAsDouble(parameters, key, context)
                     for key in ("INITIAL_SHARE", "DECLINE_SHARE", "FAST_GROWTH", "SLOW_GROWTH")}
         window = self.parameterAsInt(parameters, "WINDOW", context)
-        try:
+        with parameter_errors("INITIAL_SHARE"):
             lifecycle.check_settings(window, **settings)
-        except ValueError as err:
-            fail("INITIAL_SHARE", str(err))
         rows, summary = [], []
         for mine, (years, values) in sorted(series.items()):
-            try:
+            with parameter_errors("INPUT", prefix=f"mine {mine}: "):
                 cycle = lifecycle.life_cycle(years, values, window, **settings)
-            except ValueError as err:
-                fail("INPUT", f"mine {mine}: {err}")
             rows += [(mine, int(y), v, s, g * 100.0 if abs(g) < float("inf") else None, p * 100.0, int(code),
                       lifecycle.STAGE_NAMES[int(code)])
                      for y, v, s, g, p, code in zip(cycle.years, cycle.values, cycle.smoothed, cycle.growth,
@@ -151,10 +134,8 @@ class LifeCycleAlgorithm(MineLandAlgorithm):
         id_field = identifier_field(self, parameters, context, "MINES", "MINES_ID_FIELD")
         water = class_codes(self, parameters, "WATER_CLASSES", context)
         gain, aquatic = (self.parameterAsDouble(parameters, key, context) for key in ("WATER_GAIN_PCT", "AQUATIC_PCT"))
-        try:
+        with parameter_errors("AQUATIC_PCT"):
             lifecycle.succession_type(0.0, 0.0, gain, aquatic)
-        except ValueError as err:
-            fail("AQUATIC_PCT", str(err))
         zones = burn(parameters, "MINES", covers[0], context, feedback)
         size = len(zones.polygons) + 1
         area, wet = np.zeros((2, size)), np.zeros((2, size))

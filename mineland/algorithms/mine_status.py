@@ -16,8 +16,11 @@ from qgis.core import (
 )
 
 from ..core.mines import mine_status
-from .common import (AREAS_HELP, MineLandAlgorithm, chosen_fields, fail, identifier_field, is_null, numeric_cell,
-                     pixel_areas, raster_stack, stack_years, tr, wants_output, write_table)
+from .base import AREAS_HELP, MineLandAlgorithm
+from .checks import fail, is_null, parameter_errors, tr
+from .feature_tables import chosen_fields, identifier_field, numeric_cell, write_table
+from .outputs import wants_output
+from .rasters import pixel_areas, raster_stack, stack_years
 from .zones import burn, zonal_means
 
 HELP = """Classifies every mine polygon as active, closed or undefined from the Mann-Kendall trends of its bare surface percentage (BSP), NDVI and night-time light (NTL) series, with Xu et al.'s (2025) decision tree (§2.3):
@@ -113,10 +116,8 @@ class MineStatusAlgorithm(MineLandAlgorithm):
             fail("INPUT", "no row has both a polygon id and a year")
         trends = {}
         for key in [k for k in mine_status.SERIES if k in series]:
-            try:
+            with parameter_errors("YEAR_FIELD"):
                 _, year_list, matrix = mine_status.series_matrix(*series[key], polygons)
-            except ValueError as err:
-                fail("YEAR_FIELD", str(err))
             trends[key] = mine_status.series_trend(matrix, year_list, alpha, min_years, test)
         status, rule = mine_status.decide({key: t.direction for key, t in trends.items()})
 

@@ -13,15 +13,9 @@ from ..core.engine import stack
 from ..core.io import raster_io
 from ..core.render import styles
 from . import dask_scheduler
-from .common import (
-    MineLandAlgorithm,
-    check_grids,
-    fail,
-    monitor,
-    physical_units,
-    raster_stack,
-    stack_years,
-)
+from .base import MineLandAlgorithm
+from .checks import fail, monitor, parameter_errors
+from .rasters import check_grids, physical_units, raster_stack, stack_years
 
 HELP = """Mine Landscape Restoration Index of every year (MLRI study §2.3.2, eq. 1):
 
@@ -75,7 +69,7 @@ class MlriAlgorithm(MineLandAlgorithm):
         grid = check_grids(lst.steps + evi.steps)
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
         offset = KELVIN_OFFSET[self.parameterAsEnum(parameters, "LST_UNITS", context)]
-        try:
+        with parameter_errors("LST_UNITS"):
             with dask_scheduler.cluster(self, parameters, context, feedback) as client, \
                     raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=len(years)) as writer:
                 writer.set_band_names(years)
@@ -89,7 +83,5 @@ class MlriAlgorithm(MineLandAlgorithm):
                     missing = scaleout.write_mlri_raster(client, dask_scheduler.sources(lst.steps), lst.nodatas,
                                                          dask_scheduler.sources(evi.steps), evi.nodatas, grid, offset,
                                                          writer, monitor(feedback))
-        except ValueError as err:
-            fail("LST_UNITS", str(err))
         styles.style_continuous(output, "viridis")
         return {"OUTPUT": output, "NODATA_PIXEL_YEARS": missing}

@@ -13,7 +13,9 @@ from ..core.render import report
 from ..core.render.reports import spatial as reports
 from ..core.spatial import autocorrelation
 from . import neighbours, styling
-from .common import MineLandAlgorithm, fail, wants_output
+from .base import MineLandAlgorithm
+from .checks import fail, parameter_errors
+from .outputs import wants_output
 from .spatial_output import write_features
 
 HELP = """Global Moran's I and Local Moran's I (LISA) of a numeric field, as Han et al. (2025) §2.3 use them on mining density (Global I = 0.156, z = 5.75 over its 100 km fishnet). Agrees with PySAL esda (Moran, Moran_Local) — esda is not needed.
@@ -63,11 +65,9 @@ class MoranAlgorithm(MineLandAlgorithm):
         if 0 < permutations < 9:  # the same rule and message as mineland:hotspots
             fail("PERMUTATIONS", f"{permutations} permutations cannot give a pseudo p below 0.1: "
                                  "use 0 (analytical test only) or at least 9 (999 is usual)")
-        try:
+        with parameter_errors("FIELD"):
             glob = autocorrelation.global_moran(data.values, data.weights, permutations, seed)
             local = autocorrelation.local_moran(data.values, data.weights, permutations, seed, alpha, fdr)
-        except ValueError as err:
-            fail("FIELD", str(err))
         columns = [("LMiIndex", float), ("LMiZScore", float), ("LMiPValue", float), ("COType", str)]
         labels = [None if np.isnan(z) else str(label) for z, label in zip(local.Is, local.labels)]
         dest_id = write_features(self, parameters, context, data, columns,

@@ -27,7 +27,7 @@ from qgis.core import (
 
 from ..core.io import raster_io
 from ..core.spatial import spatial_weights
-from .common import fail
+from .checks import fail, parameter_errors
 from .fishnet import MAX_AREA_DISTORTION, area_distortion, equal_area_crs
 
 WEIGHT_TYPES = ["Queen contiguity", "Rook contiguity", "Distance band", "K nearest neighbours", "Inverse distance"]
@@ -114,7 +114,7 @@ def observations(algorithm, parameters, context, feedback):
 def build_weights(algorithm, parameters, context, feedback, crs, features):
     kind = algorithm.parameterAsEnum(parameters, "WEIGHTS", context)
     geometries = [f.geometry() for f in features]
-    try:
+    with parameter_errors("WEIGHTS"):
         if kind in (QUEEN, ROOK):
             weights = lattice_weights(geometries, kind == ROOK)
             if weights is None:
@@ -122,8 +122,6 @@ def build_weights(algorithm, parameters, context, feedback, crs, features):
                 weights = spatial_weights.pairs_contiguity(pairs, len(geometries))
         else:
             weights = distance_weights(algorithm, parameters, context, kind, crs, geometries)
-    except ValueError as err:
-        fail("WEIGHTS", str(err))
     if algorithm.parameterAsBool(parameters, "ROW_STANDARDIZE", context):
         weights = spatial_weights.row_standardise(weights)
     return weights

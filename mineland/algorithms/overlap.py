@@ -10,8 +10,10 @@ from qgis.core import (
 )
 
 from ..core.mines import overlap
-from .common import (MineLandAlgorithm, area_measurer, chosen_fields, fail, is_null, repaired_polygons, run_child,
-                     write_table)
+from .base import MineLandAlgorithm
+from .checks import fail, is_null
+from .children import area_measurer, repaired_polygons, run_child
+from .feature_tables import chosen_fields, write_table
 
 HELP = """Mine polygons inside zones — nature reserves, Key Biodiversity Areas, ecological function zones — counted and measured by group, as Xu et al. (2025) §3.1 (3,248 mining polygons, 3,986 km², 4.8 % of the mining extent inside KBAs) and Han et al. (2025) Tables 4 and 5 (patches and area in nature reserves and function zones by province).
 

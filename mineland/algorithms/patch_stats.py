@@ -15,7 +15,11 @@ from qgis.core import (
 
 from ..core.io import raster_io
 from ..core.spatial import patches
-from .common import COUNT, MineLandAlgorithm, area_measurer, fail, write_table
+from .base import MineLandAlgorithm
+from .checks import fail, parameter_errors
+from .children import area_measurer
+from .compat import COUNT
+from .feature_tables import write_table
 
 HELP = """Size statistics of mining patches (polygons), per group and over all patches, as Han et al. (2025) §3 reports them (12,680 patches, mean 0.36 km², geometric mean 0.024 km², 47.9 % of the patches under 0.024 km²).
 
@@ -53,10 +57,8 @@ class PatchStatsAlgorithm(MineLandAlgorithm):
         if not source.sourceCrs().isValid():
             fail("INPUT", "the layer has no CRS, so its areas are unknown; assign its CRS first")
         group_field = self.parameterAsString(parameters, "GROUP_BY", context) or None
-        try:
+        with parameter_errors("THRESHOLDS"):
             thresholds = patches.parse_thresholds(self.parameterAsString(parameters, "THRESHOLDS", context))
-        except ValueError as err:
-            fail("THRESHOLDS", str(err))
 
         areas, perimeters, groups, repaired = measure(source, group_field, context, feedback)
         if not areas:

@@ -16,7 +16,10 @@ from ..core.io import raster_io
 from ..core.landcover import reclass
 from ..core.render import styles
 from ..core.io.tables import read_text
-from .common import MineLandAlgorithm, RasterInput, fail, matrix_cells, monitor, raster_path
+from .base import MineLandAlgorithm
+from .checks import fail, monitor, parameter_errors
+from .feature_tables import matrix_cells
+from .rasters import RasterInput, raster_path
 
 HELP = """Reclassifies integer land-cover codes into analysis classes, block by block.
 
@@ -74,11 +77,9 @@ class ReclassifyAlgorithm(MineLandAlgorithm):
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
 
         in_dtype = raster_io.numpy_dtype(source.band)
-        try:
+        with parameter_errors("TABLE"):
             gdal_type, out_dtype, nodata_out = raster_io.integer_type_with_nodata(
                 reclass.output_class_values(rules, keep, in_dtype))
-        except ValueError as err:
-            fail("TABLE", str(err))
 
         unmatched_pixels, unmatched_codes = 0, set()
         classes = {v: names.get(v, f"class {v}") for v in reclass.output_values(rules)}
@@ -111,16 +112,12 @@ class ReclassifyAlgorithm(MineLandAlgorithm):
         """User rows (TABLE, then TABLE_CSV) before the preset's; names from all."""
         _, preset_rules, names = reclass.PRESETS[preset]
         names = dict(names)
-        try:
+        with parameter_errors("TABLE"):
             rules = reclass.rules_from_rows(matrix_cells(self, parameters, "TABLE", context))
-        except ValueError as err:
-            fail("TABLE", str(err))
         csv_path = self.parameterAsFile(parameters, "TABLE_CSV", context)
         if csv_path:
-            try:
+            with parameter_errors("TABLE_CSV", (OSError, ValueError)):
                 csv_rules, csv_names = reclass.rules_from_csv_text(read_text(csv_path))
-            except (OSError, ValueError) as err:
-                fail("TABLE_CSV", str(err))
             rules += csv_rules
             names.update(csv_names)
         rules += preset_rules

@@ -20,21 +20,12 @@ from ..core.io import raster_io
 from ..core.landcover import reclass
 from ..core.render import report
 from ..core.render.reports import mines as reports
-from .common import (
-    MineLandAlgorithm,
-    RasterInput,
-    area_measurer,
-    check_grids,
-    class_codes,
-    fail,
-    monitor,
-    pixel_areas,
-    raster_path,
-    repaired_polygons,
-    run_child,
-    wants_output,
-    write_table,
-)
+from .base import MineLandAlgorithm
+from .checks import fail, monitor
+from .children import area_measurer, repaired_polygons, run_child
+from .feature_tables import write_table
+from .outputs import wants_output
+from .rasters import RasterInput, check_grids, class_codes, pixel_areas, raster_path
 from .fishnet import equal_area_crs
 
 HELP = """Refines mine boundaries as Xu et al. (2025) §2.1 do (Maus et al. + Tang & Werner → its Dataset D):

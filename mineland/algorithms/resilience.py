@@ -18,22 +18,11 @@ from ..core.engine import stack
 from ..core.io import raster_io
 from ..core.render import styles
 from ..core.resilience import resilience as model
-from .common import (
-    AREAS_HELP,
-    MineLandAlgorithm,
-    RasterInput,
-    check_grids,
-    fail,
-    field_value,
-    identifier_field,
-    monitor,
-    physical_units,
-    pixel_areas,
-    raster_path,
-    tr,
-    wants_output,
-    write_table,
-)
+from .base import AREAS_HELP, MineLandAlgorithm
+from .checks import fail, monitor, parameter_errors, tr
+from .feature_tables import field_value, identifier_field, write_table
+from .outputs import wants_output
+from .rasters import RasterInput, check_grids, physical_units, pixel_areas, raster_path
 from .zones import burn, zonal_means
 
 HELP = """Ecosystem resilience of Dong et al.'s (2025) measurement model (eq. 1–5), per zone (e.g. the mining impact areas):
@@ -100,10 +89,8 @@ class ResilienceAlgorithm(MineLandAlgorithm):
                  else None for key in ("C1_RASTER", "C2_RASTER")]
         check_grids([cover] + vegetation + [r for r in rates if r])
         physical_units(vegetation + [r for r in rates if r], feedback)
-        try:
+        with parameter_errors("SCORES"):
             scores = model.parse_scores(self.parameterAsString(parameters, "SCORES", context))
-        except ValueError as err:
-            fail("SCORES", str(err))
         c1, c2 = (self.parameterAsDouble(parameters, key, context) for key in ("C1", "C2"))
         for key, value, raster in (("C1", c1, rates[0]), ("C2", c2, rates[1])):
             if value == 0 and raster is None:
@@ -125,15 +112,13 @@ class ResilienceAlgorithm(MineLandAlgorithm):
         row_areas = pixel_areas([cover])
         totals = model.ZoneAccumulator(len(zones.polygons), scores)
         bands = [zones.index.band, cover.band] + [v.band for v in vegetation]
-        try:
+        with parameter_errors("NDVI"):
             for yoff, nrows, arrays in raster_io.iter_blocks(bands, cover.grid, monitor(feedback)):
                 ids, classes = arrays[0].ravel(), arrays[1].ravel()
                 read = [raster_io.physical(a.ravel(), v.nodata, v.scaling) for a, v in zip(arrays[2:], vegetation)]
                 ndvi, ndvi_valid = vegetation_index([values for values, _ in read], [valid for _, valid in read])
                 totals.add(ids, classes, raster_io.valid_mask(classes, cover.nodata), ndvi, ndvi_valid,
                            row_areas.flat(yoff, nrows))
-        except ValueError as err:
-            fail("NDVI", str(err))
         if totals.unknown:
             fail("SCORES", f"class codes {', '.join(map(str, sorted(totals.unknown)))} occur in the zones but have "
                  "no score; add them to SCORES")

@@ -24,20 +24,12 @@ from ..core.io import raster_io
 from ..core.render import report, styles
 from ..core.render.reports import timeseries as reports
 from ..core.timeseries import restoration
-from .common import (
-    AREAS_HELP,
-    MineLandAlgorithm,
-    RasterInput,
-    chosen_fields,
-    fail,
-    identifier_field,
-    pixel_areas,
-    raster_path,
-    repaired_polygons,
-    run_child,
-    wants_output,
-    write_table,
-)
+from .base import AREAS_HELP, MineLandAlgorithm
+from .checks import fail
+from .children import repaired_polygons, run_child
+from .feature_tables import chosen_fields, identifier_field, write_table
+from .outputs import wants_output
+from .rasters import RasterInput, pixel_areas, raster_path
 
 HELP = """Summarises a restoration class raster (MLRI study Table 2: 1 SD, 2 ND, 3 NI, 4 SAI, 5 SCI, nodata 0; e.g. OUTPUT_CLASS of mineland:trend on an MLRI series) per mine site, with the statistics of the MLRI study (§2.6 and §3.1).
 

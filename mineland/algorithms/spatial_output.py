@@ -9,7 +9,8 @@ from qgis.core import (
     QgsProcessingFeatureSource,
 )
 
-from .common import field_value, new_field
+from .compat import new_field
+from .feature_tables import field_value
 
 
 def write_features(algorithm, parameters, context, data, columns, values):

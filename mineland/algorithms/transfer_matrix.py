@@ -19,21 +19,12 @@ from ..core.landcover import crosstab
 from ..core.render import report, styles
 from ..core.render.reports import landcover as reports
 from . import dask_scheduler
-from .common import (
-    AREAS_HELP,
-    COUNT,
-    MineLandAlgorithm,
-    check_distinct_dates,
-    check_grids,
-    class_label,
-    class_raster_band,
-    fail,
-    merged_class_names,
-    monitor,
-    pixel_areas,
-    wants_output,
-    write_table,
-)
+from .base import AREAS_HELP, MineLandAlgorithm
+from .checks import fail, monitor
+from .compat import COUNT
+from .feature_tables import write_table
+from .outputs import wants_output
+from .rasters import check_distinct_dates, check_grids, class_label, class_raster_band, merged_class_names, pixel_areas
 
 HELP = """Cross-tabulates two class rasters of the same grid: A_ij = area that was class i at the start date and class j at the end date (Huang 2024).
 

@@ -16,17 +16,10 @@ from ..core.io import raster_io
 from ..core.render import styles
 from ..core.timeseries import trend
 from . import dask_scheduler
-from .common import (
-    STACK_HELP,
-    MineLandAlgorithm,
-    fail,
-    monitor,
-    physical_units,
-    raster_stack,
-    stack_years,
-    tr,
-    wants_output,
-)
+from .base import STACK_HELP, MineLandAlgorithm
+from .checks import fail, monitor, tr
+from .outputs import wants_output
+from .rasters import physical_units, raster_stack, stack_years
 
 HELP = """Per-pixel trend of a raster time series (MLRI study §2.4): the Mann-Kendall test, Sen's slope and the Hurst exponent, vectorised and block by block.
 

@@ -9,17 +9,9 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from .common import (
-    AREAS_HELP,
-    STACK_HELP,
-    MineLandAlgorithm,
-    field_value,
-    identifier_field,
-    pixel_areas,
-    raster_stack,
-    stack_years,
-    write_table,
-)
+from .base import AREAS_HELP, STACK_HELP, MineLandAlgorithm
+from .feature_tables import field_value, identifier_field, write_table
+from .rasters import pixel_areas, raster_stack, stack_years
 from .zones import burn, zonal_means
 
 HELP = """The area-weighted mean of every raster of a yearly series (e.g. NDVI or night-time light) inside every polygon, as a long table (polygon_id, year, mean) ready for mineland:minestatus (Xu et al. 2025, §2.3).

@@ -8,7 +8,9 @@ from qgis.core import QgsCoordinateReferenceSystem
 
 from ..core.io import raster_io
 from ..core.spatial import patches
-from .common import RasterInput, check_grids, fail, monitor, physical_units, repaired_polygons, run_child
+from .checks import fail, monitor
+from .children import repaired_polygons, run_child
+from .rasters import RasterInput, check_grids, physical_units
 
 
 @dataclass

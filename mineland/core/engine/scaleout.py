@@ -100,6 +100,7 @@ import numpy as np
 
 from . import stack
 from ..io import raster_io
+from ..io.tables import parse_list
 from ..landcover import crosstab
 from ..mines import disturbance
 from ..render import styles
@@ -722,9 +723,9 @@ def transfer_matrix_on_cluster(start, end, scheduler=None, change_output=None, t
 
 def _years(text):
     try:
-        return [int(v) for v in text.replace(";", ",").split(",") if v.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"years must be whole numbers separated by commas, got '{text}'") from None
+        return parse_list(text, int, f"years must be whole numbers separated by commas, got '{text}'")
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _parser():

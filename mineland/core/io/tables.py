@@ -1,4 +1,4 @@
-"""Reading the small CSV tables users give (class tables, carbon tables)."""
+"""Reading the small CSV tables users give (class tables, carbon tables) and the lists typed in a text field."""
 
 import csv
 import io
@@ -26,6 +26,29 @@ def read_text(path):
     except UnicodeDecodeError:
         return data.decode("latin-1")
 
+
+
+def list_items(text, separators=",;"):
+    """The items of a list typed in one text field ("1985, 2000; 2020"): split at each of ``separators``,
+    stripped, blanks dropped. Commas and semicolons both separate, as users type either."""
+    return [item.strip() for item in re.split(f"[{re.escape(separators)}]", str(text or "")) if item.strip()]
+
+
+def parse_list(text, cast, message=None, separators=",;"):
+    """``cast`` (int, float, …) of every item of :func:`list_items`.
+
+    Raises
+    ------
+    ValueError
+        An item ``cast`` refuses: with ``message`` (which names the list and the text given) when there is one,
+        else the cast's own.
+    """
+    try:
+        return [cast(item) for item in list_items(text, separators)]
+    except ValueError:
+        if message is None:
+            raise
+        raise ValueError(message) from None
 
 #: A number written with a decimal comma (Excel in many locales), optionally with dots grouping thousands.
 _DECIMAL_COMMA = re.compile(r"[+-]?(\d*|\d{1,3}(\.\d{3})+),\d+([eE][+-]?\d+)?")

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..io.tables import parse_list
+
 #: A four-digit year 1900–2100 standing alone (no digit right before or after it): "LC_2005", "2005 (Landsat)".
 _YEAR_IN_LABEL = re.compile(r"(?<![0-9])(?:19[0-9]{2}|20[0-9]{2}|2100)(?![0-9])")
 
@@ -121,11 +123,8 @@ def parse_years(text, count):
         When a year is not a whole number, the count differs from ``count`` or the
         years are not strictly increasing.
     """
-    parts = [p for p in str(text or "").replace(";", ",").replace(" ", ",").split(",") if p.strip()]
-    try:
-        years = [int(p) for p in parts]
-    except ValueError:
-        raise ValueError(f"years must be whole numbers separated by commas, e.g. 1985,2000,2020; got '{text}'") from None
+    years = parse_list(text, int, f"years must be whole numbers separated by commas, e.g. 1985,2000,2020; got '{text}'",
+                       separators=",; ")
     if len(years) != count:
         raise ValueError(f"{len(years)} years given for {count} rasters; give one year per raster, in the same order")
     if any(b <= a for a, b in zip(years, years[1:])):
@@ -183,10 +182,7 @@ def parse_groups(text):
         name = name.strip()
         if not equals or not name:
             raise ValueError(f"'{part.strip()}' is not name=codes (e.g. Vegetation=1,2,3,4)")
-        try:
-            codes = [int(c) for c in codes_text.split(",") if c.strip()]
-        except ValueError:
-            raise ValueError(f"the codes of group '{name}' must be whole numbers separated by commas") from None
+        codes = parse_list(codes_text, int, f"the codes of group '{name}' must be whole numbers separated by commas")
         if not codes:
             raise ValueError(f"group '{name}' has no class code")
         if any(name == other for other, _ in groups):

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from ..io.tables import list_items
+
 
 @dataclass
 class Resilience:
@@ -74,9 +76,7 @@ def resilience(shares, scores, ndvi, c1, c2, mu=0.08):
 def parse_scores(text):
     """{class code: score} from 'code=score' pairs separated by commas or semicolons (e.g. '1=0.6, 2=0.9')."""
     scores = {}
-    for part in str(text or "").replace(";", ",").split(","):
-        if not part.strip():
-            continue
+    for part in list_items(text):
         code, _, value = part.partition("=")
         try:
             scores[int(code)] = float(value)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..io.tables import parse_list
+
 #: Seed 002's size classes (km²).
 DEFAULT_THRESHOLDS_KM2 = (0.024, 0.1, 0.2, 1.0, 10.0, 50.0, 100.0, 1000.0)
 
@@ -60,11 +62,8 @@ class PatchSummary:
 
 def parse_thresholds(text):
     """Thresholds (km²) from a comma/semicolon separated text: positive, returned sorted and unique."""
-    parts = [p.strip() for p in str(text or "").replace(";", ",").split(",") if p.strip()]
-    try:
-        values = sorted({float(p) for p in parts})
-    except ValueError:
-        raise ValueError(f"thresholds must be numbers in km² separated by commas, got '{text}'") from None
+    values = sorted(set(parse_list(text, float,
+                                   f"thresholds must be numbers in km² separated by commas, got '{text}'")))
     if any(v <= 0 for v in values):
         raise ValueError("thresholds must be positive areas in km²")
     return values
