@@ -4,6 +4,7 @@
 #   make bench    ours vs the peers (GDAL+bincount, r.coin, native reclassify, pymannkendall, esda), memory
 #   make install  link the plugin into your QGIS profile and enable it
 #   make package  build dist/mineland-<version>.zip for "Install from ZIP"
+#   make docs     rebuild docs/algorithms.html and the documentation site docs/site/
 
 SHELL := /bin/bash
 SYSTEM_PYTHON := /usr/bin/python3
@@ -91,6 +92,12 @@ install: system
 	ln -sfn $(CURDIR)/mineland $(QGIS_PROFILES)/python/plugins/mineland
 	QGIS_PLUGINPATH= /usr/bin/qgis_process.bin plugins enable mineland
 	@echo "MineLand linked into $(QGIS_PROFILES) and enabled; restart QGIS."
+
+# docs/algorithms.html from the provider (a headless QGIS) and the site docs/site/*.html from docs/pages/.
+.PHONY: docs
+docs: system
+	$(SYSTEM_PYTHON) tools/build_docs.py
+	@echo "Open docs/site/index.html"
 
 package:
 	rm -rf $(BUILD)/package dist/mineland-$(VERSION).zip && mkdir -p $(BUILD)/package/mineland dist

@@ -10,6 +10,14 @@ parameter table (key, label, type, default, optional, help), its outputs and
 its references. Each section's anchor is the algorithm's name, which is what
 helpUrl() appends, so the dialog's Help button opens the right section.
 tests/test_docs.py rebuilds the page and fails when the committed one differs.
+
+It also builds the documentation site docs/site/*.html (``make docs``): each
+page's body is written by hand in docs/pages/<page>.html (HTML fragments: the
+machine has no Markdown converter), and this script wraps it in the same
+header, style and navigation; the methods page gets the full reference list of
+algorithms/references.py appended, so no citation is written twice. The site
+is committed (it ships in the plugin zip); tests/test_docs_site.py fails when
+it is out of date. The site needs no QGIS: ``build_docs.py --site`` builds only it.
 """
 
 import html
@@ -19,6 +27,20 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_PATH = os.path.join(ROOT, "docs", "algorithms.html")
+PAGES_DIR = os.path.join(ROOT, "docs", "pages")
+SITE_DIR = os.path.join(ROOT, "docs", "site")
+#: (file name without .html, title), in the order of the navigation bar.
+PAGES = [
+    ("index", "Overview"),
+    ("qgis", "In the QGIS window"),
+    ("methods", "Methods"),
+    ("reliability", "Reliability"),
+    ("performance", "Performance"),
+    ("scaling", "Scaling (Dask)"),
+    ("testing", "Testing"),
+    ("development", "Development"),
+    ("limitations", "Limitations"),
+]
 
 STYLE = """
 body { font-family: sans-serif; max-width: 60em; margin: 1em auto; padding: 0 1em; line-height: 1.4; color: #222; }
@@ -59,6 +81,10 @@ project are named after the output and its input layers.</p>
 <p>Cite the papers and methods listed under <i>References</i> in the section of each algorithm you used (the
 same list appears at the end of the algorithm's help in its dialog), and MineLand with its version (see
 <i>Plugins → Manage and Install Plugins</i>).</p>
+
+<h3>More documentation</h3>
+<p>The <a href="site/index.html">MineLand documentation</a> beside this page: the methods and their references,
+what is checked on input and output, performance, running on a Dask cluster, testing and development.</p>
 """
 
 
@@ -194,12 +220,74 @@ def start_provider():
     return QgsApplication.processingRegistry().providerById("mineland")
 
 
+def load_references():
+    """algorithms/references.py, loaded from its file (it imports nothing from QGIS; the package does)."""
+    import importlib.util
+
+    path = os.path.join(ROOT, "mineland", "algorithms", "references.py")
+    spec = importlib.util.spec_from_file_location("mineland_references", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def reference_list():
+    """Every citation of algorithms/references.py, each with the anchor ``ref-<key>`` the pages link to."""
+    references = load_references().REFERENCES
+    items = "".join(f'<li id="ref-{key}">{text(entry)}</li>\n' for key, entry in references.items())
+    return f'<h2 id="references">References</h2>\n<ul class="references">\n{items}</ul>\n'
+
+
+SITE_STYLE = """
+.nav { font-size: 0.92em; border-bottom: 1px solid #bbb; padding-bottom: 0.4em; }
+pre { background: #f3f3f3; padding: 0.5em; overflow-x: auto; } img { max-width: 100%; }
+"""
+
+
+def navigation(current):
+    links = [f"<b>{text(title)}</b>" if name == current else f'<a href="{name}.html">{text(title)}</a>'
+             for name, title in PAGES]
+    links.append('<a href="../algorithms.html">Algorithms and models</a>')
+    return '<p class="nav">' + " · ".join(links) + "</p>"
+
+
+def site_page(name, title, body):
+    """One page of the site: the shared head, style and navigation around the page's own body."""
+    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+            f"<title>MineLand: {text(title)}</title><style>{STYLE}{SITE_STYLE}</style></head><body>\n"
+            f"{navigation(name)}\n<h1>{text(title)}</h1>\n{body}{navigation(name)}\n</body></html>\n")
+
+
+def render_site(pages_dir=PAGES_DIR):
+    """{file name: page} of the whole site, from the hand-written bodies in ``pages_dir``."""
+    site = {}
+    for name, title in PAGES:
+        with open(os.path.join(pages_dir, f"{name}.html"), encoding="utf-8") as handle:
+            body = handle.read()
+        if name == "methods":
+            body += reference_list()
+        site[f"{name}.html"] = site_page(name, title, body)
+    return site
+
+
+def write_site(folder=SITE_DIR):
+    os.makedirs(folder, exist_ok=True)
+    for file_name, page in render_site().items():
+        with open(os.path.join(folder, file_name), "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(page)
+    print(os.path.join(folder, "index.html"))
+
+
 def main(path=DEFAULT_PATH):
     page = render(start_provider())
     with open(path, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(page)
     print(path)
+    write_site()
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_PATH)
+    if sys.argv[1:] == ["--site"]:
+        write_site()
+    else:
+        main(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_PATH)

@@ -31,21 +31,6 @@ from .feature_tables import write_table
 from .outputs import wants_output
 from .rasters import RasterInput, class_label, raster_path
 
-HELP = """Accuracy of a class map (e.g. the restoration classes of mineland:trend) against reference points whose true class is known, e.g. read from high-resolution imagery (MLRI study §2.5; Xu et al. 2025, §2.4).
-
-Each point takes the class of the raster pixel it falls in (points in another CRS are reprojected to the raster's CRS; a point on the edge between two pixels takes the pixel to its right or below, as GDAL does). Skipped, counted in N_SKIPPED and reported in a warning: points with a NULL (or empty) reference, empty geometries, multi-point geometries with more than one point, points that cannot be reprojected, points outside the raster and points on raster nodata. The reference field may be numeric or text, but every non-NULL value must be a whole-number class code.
-
-With n_ij the points of reference class i mapped as class j, n_i+ the row sums, n_+j the column sums and N the number of points used:
-producer's accuracy PA_i = n_ii / n_i+ (empty when no reference point is of class i);
-user's accuracy UA_j = n_jj / n_+j (empty when no point is mapped as j);
-overall accuracy OA = p_o = Σ n_ii / N;
-chance agreement p_e = Σ n_i+ · n_+i / N²;
-Cohen's kappa κ = (p_o − p_e) / (1 − p_e). When every point is one and the same class in both the reference and the map, p_e = 1 and κ is undefined: KAPPA is then left out (warning).
-
-<b>OUTPUT</b> the confusion matrix as a table, rows = reference class, columns = mapped class. Columns: class, label (class name from the raster's attribute table, else "class <code>"), one column mapped_<code> per class (every class found in the reference or the map), total_reference (n_i+), producers_accuracy. One row per class with the counts n_ij; then a row with class NULL and label total_mapped holding the column sums n_+j (and N under total_reference); then a row with label users_accuracy holding UA_j under each mapped_<code> and, in the corner under producers_accuracy, the overall accuracy. The mapped_<code> columns are real numbers so that the users_accuracy row fits in them.
-<b>OUTPUT_POINTS</b> (optional) every input point with its attributes plus reference, mapped (the pixel's value, the nodata value for a point on nodata, NULL where no pixel was read), agree (1 when equal, 0 when not) and skipped (why the point was left out; NULL for the points used).
-OVERALL_ACCURACY, KAPPA, N_POINTS (points used) and N_SKIPPED are returned as numbers."""
-
 #: Fields added to the points of OUTPUT_POINTS.
 POINT_COLUMNS = [("reference", COUNT), ("mapped", COUNT), ("agree", int), ("skipped", str)]
 
@@ -71,7 +56,6 @@ class AccuracyAlgorithm(MineLandAlgorithm):
     NAME = "accuracy"
     DISPLAY_NAME = "Accuracy assessment (confusion matrix, kappa)"
     GROUP = "timeseries"
-    HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add(QgsProcessingParameterRasterLayer("INPUT", "Class raster"),

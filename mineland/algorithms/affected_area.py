@@ -15,21 +15,11 @@ from .base import MineLandAlgorithm
 from .checks import fail, is_null
 from .feature_tables import chosen_fields, numeric_cell, write_table
 
-HELP = """Estimates the area affected by mining in a region from the affected area and the production of a few surveyed mines, as Dong et al. (2025) estimate China's open-pit coal footprint: five mines affect 1,679.60 km² for 142 Mt of coal; scaled to the country's 1.06 billion t (1,060 Mt) that is about 12,502 km² (the printed 12,502.37 implies 142.4 Mt for the five).
-
-ratio = Σ A_i / Σ Q_i (area per unit production, pooled: large mines weigh more); estimate = ratio · TOTAL_PRODUCTION.
-<b>Spread</b> min and max of (A_i / Q_i) · TOTAL_PRODUCTION over the surveyed mines, and a bootstrap percentile interval (CONFIDENCE, default 95 %): the mines resampled with replacement REPLICATES times (seeded by SEED, so runs repeat), the pooled ratio of each resample times the total. With one mine there is no spread (NULL).
-<b>Units</b> A in km² (AREA_FIELD), Q and TOTAL_PRODUCTION in the same unit of production (e.g. Mt/yr): the estimate is in km².
-<b>Caveat</b> the scaling assumes the surveyed mines are representative: area per unit production varies with the deposit (stripping ratio, seam thickness), the mining method, the age of the mine and how much has been reclaimed. The interval only reflects the spread among the surveyed mines, not these biases; a handful of mines gives a wide, unstable interval.
-Rows with a NULL area or production are skipped (with a warning); a production ≤ 0 or a negative area stops the run naming the row's field. A mine with a NULL name is named by its row number, as without NAME_FIELD.
-<b>OUTPUT</b> per surveyed mine: mine, area_km2, production, km2_per_unit (A_i/Q_i), scaled_km2 ((A_i/Q_i) · total). Numbers: <b>KM2_PER_UNIT</b> the pooled ratio, <b>ESTIMATE_KM2</b> the scaled area, <b>MIN_KM2</b> / <b>MAX_KM2</b> the lowest and highest mine's ratio × total, <b>BOOTSTRAP_LOW_KM2</b> / <b>BOOTSTRAP_HIGH_KM2</b> the bootstrap interval (NULL with one mine)."""
-
 
 class AffectedAreaAlgorithm(MineLandAlgorithm):
     NAME = "affectedarea"
     DISPLAY_NAME = "Affected area scaled by production"
     GROUP = "mines"
-    HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add(QgsProcessingParameterFeatureSource("INPUT", "Surveyed mines", [QgsProcessing.TypeVector]),

@@ -25,6 +25,7 @@ from .checks import (
     unreadable_raster,
     with_label,
 )
+from .help import algorithm_help, shared_help
 from .outputs import (
     OutputFiles,
     check_output_folders,
@@ -37,7 +38,6 @@ from .outputs import (
 )
 from .references import references_html
 from .tags import tags_of
-
 
 PLUGIN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -75,15 +75,14 @@ def rich_text(text):
 class MineLandAlgorithm(QgsProcessingAlgorithm):
     """Base class: name, group and help come from class attributes.
 
-    Subclasses set NAME (stable, lowercase), DISPLAY_NAME, GROUP (a GROUPS key)
-    and HELP, and implement initAlgorithm and compute(parameters, context, feedback),
+    Subclasses set NAME (stable, lowercase; their help is the file mineland/help/<NAME>.html), DISPLAY_NAME,
+    GROUP (a GROUPS key), and implement initAlgorithm and compute(parameters, context, feedback),
     which processAlgorithm calls. No state is kept on self between runs.
     """
 
     NAME = ""
     DISPLAY_NAME = ""
     GROUP = "landcover"
-    HELP = ""
 
     def name(self):
         return self.NAME
@@ -98,9 +97,9 @@ class MineLandAlgorithm(QgsProcessingAlgorithm):
         return self.GROUP
 
     def shortHelpString(self):  # noqa: N802 (QGIS's name)
-        text = tr(self.HELP)
+        text = tr(algorithm_help(self.NAME))  # mineland/help/<NAME>.html (algorithms/help.py)
         if any(isinstance(d, QgsProcessingParameterRasterDestination) for d in self.destinationParameterDefinitions()):
-            text += "\n\n" + tr(RASTER_OUTPUT_HELP)
+            text += "\n\n" + tr(shared_help("raster_outputs"))
         references = references_html(self.NAME)
         if references:  # the same entries as the methods document (algorithms/references.py)
             text += "\n\n" + references
@@ -213,31 +212,4 @@ def input_layer_names(algorithm, parameters, context):
             if layer is not None:
                 names.append(layer.name())
     return names
-
-
-#: The shared sentence on raster outputs, appended to the help of every algorithm that writes one.
-RASTER_OUTPUT_HELP = ("<b>Raster outputs</b> are written in the format of their extension: .tif or .tiff a tiled, "
-                      "DEFLATE-compressed GeoTIFF (BigTIFF when large), .img an Erdas Imagine file (256-pixel tiles, "
-                      "uncompressed); other extensions (.vrt, .gpkg, none, …) are refused. An output may not be a "
-                      "file an input reads (a VRT's sources included) nor another output of the run. Each raster is "
-                      "written in a folder beside it named NAME.partial-PID.tmp "
-                      "(NAME the output's file name, PID the process id) and moved into place "
-                      "when complete; a run that fails or is cancelled removes the outputs it wrote.")
-
-
-#: What every raster algorithm's areas are (its help says it).
-AREAS_HELP = ("areas on the ellipsoid of the raster's CRS, in any CRS (never degrees² nor map units²): exact per "
-              "raster row in a geographic or Mercator CRS (Web Mercator included), elsewhere (UTM, Lambert "
-              "conformal conic, polar stereographic, equal-area …) from the projection's local area scale, "
-              "within 0.1 % of the geodesic area of the pixels")
-
-
-#: What INPUTS and YEARS of the multi-date class algorithms accept (appended to their help).
-SERIES_HELP = """
-<b>INPUTS and YEARS</b> INPUTS is either one class raster per date, or one multi-band raster with one band per date in the order of YEARS (a GLC_FCS30D tile: 23 bands, 2000–2022). In a list of several rasters each is read at its band 1, and a multi-band one gets a warning naming its band count; the same raster (and band) given for two dates is refused. YEARS gives one whole year per date, increasing. Left empty, the years are read from the band descriptions, or else from the file names, when every one of them holds exactly one four-digit year (1900–2100, e.g. "2005" or "GLC_2005.tif"); the log says which years were read, and from where. Otherwise the run stops and asks to fill YEARS."""
-
-
-#: The same for the continuous series of trend and zonalseries (a multi-band raster in a list is refused).
-STACK_HELP = """
-<b>Years</b> YEARS may be left empty when every band description (one multi-band raster), or else every file name (one raster per time step), holds exactly one four-digit year (1900–2100), increasing; the log says which years were read, and from where. Otherwise the run stops and asks to fill YEARS. The same raster given twice is refused."""
 

@@ -13,27 +13,15 @@ from qgis.core import (
 )
 
 from ..core.io import raster_io
+from ..core.io.tables import read_text
 from ..core.landcover import carbon, crosstab, dynamics
 from ..core.render import report, styles
 from ..core.render.reports import landcover as reports
-from ..core.io.tables import read_text
-from .base import AREAS_HELP, SERIES_HELP, MineLandAlgorithm
+from .base import MineLandAlgorithm
 from .checks import fail, monitor, parameter_errors, tr
 from .feature_tables import write_table
 from .outputs import wants_output
 from .rasters import add_dated_inputs, class_label, dated_class_rasters, merged_class_names, pixel_areas
-
-HELP = """Carbon stock of each class at each date: P = S × (C_above + C_below + C_soil + C_dead), S the class area in hectares, densities in Mg/ha, so P in Mg (= t); carbon_mt = P / 10⁶ (Huang 2024).
-
-<b>CARBON_TABLE</b> a CSV in InVEST's biophysical-table form: lucode, c_above, c_below, c_soil, c_dead (Mg/ha; a missing pool column or an empty cell counts as 0; an optional lulc_name column names the classes). Comma or semicolon separated; with semicolons, numbers may have a decimal comma as Excel writes them in many locales (lucode;c_above / 1;12,5); with commas they need a decimal point (a quoted "5,5" is refused, saying how to save the table). Left empty, Huang's (2024) Table 2 for its 7 classes is used: Cropland (1) 5 + 95, Forest (2) 86 + 189, Grassland (3) 21 + 116 Mg/ha (vegetation + soil), every other class 0. A class found in the rasters but missing from the table stops the run with the codes listed (as InVEST does), unless MISSING_AS_ZERO is on.
-
-<b>OUTPUT</b> per year and class: year, lucode, class_name, area_ha, carbon_mg, carbon_mt, with a row per year of lucode NULL and class_name "Total".
-<b>OUTPUT_CHANGE</b> per consecutive period and first → last: year_start, year_end, lucode, class_name, change_mg, change_mt, with a "Total" row per period.
-<b>OUTPUT_TRANSITIONS</b> (optional) carbon change of each from → to transition between the first and the last date: area_ha × (C_to − C_from), on pixels with data at both dates.
-<b>OUTPUT_HTML</b> (optional) carbon stock by class over the dates, as a chart (Huang 2024, Fig. 9/10 shape; classes in their map colours, the total black and dashed) and a table.
-<b>OUTPUT_DENSITY</b> (optional) raster of carbon density (Mg/ha, Float32, nodata −9999), one band per date, named by year.
-
-Each date's stock uses that date's valid pixels. Areas (S): """ + AREAS_HELP + """. CARBON_FIRST_MT, CARBON_LAST_MT and CARBON_CHANGE_MT give the totals.""" + SERIES_HELP
 
 STOCK_COLUMNS = [("year", int), ("lucode", int), ("class_name", str), ("area_ha", float), ("carbon_mg", float),
                  ("carbon_mt", float)]
@@ -48,7 +36,6 @@ class CarbonStockAlgorithm(MineLandAlgorithm):
     NAME = "carbonstock"
     DISPLAY_NAME = "Carbon stock and change"
     GROUP = "landcover"
-    HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         add_dated_inputs(self)

@@ -14,26 +14,16 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..core.resilience import desertification as model
 from ..core.io import raster_io
-from ..core.render import styles
 from ..core.io.tables import parse_list, read_text
-from .base import AREAS_HELP, MineLandAlgorithm
+from ..core.render import styles
+from ..core.resilience import desertification as model
+from .base import MineLandAlgorithm
 from .checks import fail, monitor, parameter_errors, tr
 from .feature_tables import matrix_cells, write_table
 from .outputs import wants_output
 from .rasters import RasterInput, check_grids, physical_units, pixel_areas, raster_path
 from .zones import burn
-
-HELP = """Desertification sensitivity as in Han et al. (2025) (Table 6 and its demonstration area): every factor raster given is graded 1 (low) … 4 (high sensitivity), the grades are summed into OUTPUT_SCORE, and the sum is classed into 1 low, 2 moderate, 3 relatively high, 4 high (OUTPUT_CLASS, with its legend).
-
-<b>Grading</b> (Table 6; a range a~b includes a and excludes b): soil moisture &lt;0.2 / 0.2–0.28 / 0.28–0.35 / ≥0.35 m³/m³ → 4/3/2/1; evapotranspiration ≥200 / 130–200 / 80–130 / &lt;80 mm/month → 4…1; precipitation &lt;200 / 200–300 / 300–400 / ≥400 mm/yr → 4…1; wind speed ≥4.7 / 3.6–4.7 / 2.8–3.6 / &lt;2.8 m/s → 4…1; sand ≥70 / 40–70 / 20–40 / &lt;20 % → 4…1; silt ≥33 / 22–33 / 5–22 / &lt;5 % → 4…1; clay &lt;8 / 8–19 / 19–24 / ≥24 % → 4…1; slope ≥25 / 10–25 / 5–10 / &lt;5 ° → 4…1 (Table 6 prints 5~15 for moderate, overlapping 10~25: we use 5–10); NDVI mean &lt;0.2 / 0.2–0.4 / 0.4–0.6 / ≥0.6 → 4…1; NDVI trend &lt;−0.17 / −0.17…−0.12 / −0.12…0.0025 / ≥0.0025 per year → 4…1 (Table 6's row is out of order — "&lt;−0.12" then "−0.12~−0.17" — we read it in increasing order). Categorical factors (erosion intensity, geohazard susceptibility, land occupied by mining) are rasters of codes 1–4 that are their own grades (4 = severe erosion, high susceptibility, forest and grassland occupied).
-<b>Scale and offset</b> a continuous factor whose band has GDAL scale/offset metadata (e.g. soil moisture stored as Int16 × 0.0001) is graded on its physical values, raw × scale + offset, with nodata tested on the raw value; the log names each scaled band.
-<b>Thresholds</b> THRESHOLDS is a table with one row per continuous factor (factor, b1, b2, b3, worse = high or low), pre-filled with Table 6's bounds: edit its cells to change a grading (b1 &lt; b2 &lt; b3; "high" grades values ≥ b3 as 4, "low" grades values &lt; b1 as 4), e.g. SLOPE 5, 15, 25, high for the other reading of the slope row. A factor whose row is removed keeps Table 6's bounds; an empty table means Table 6. In qgis_process give the cells as one comma-separated list, THRESHOLDS=SLOPE,5,15,25,high (rows one after the other; QGIS 3.22's qgis_process refuses a repeated THRESHOLDS=…). THRESHOLDS_CSV, when given, takes precedence over the matrix: its rows (same columns) replace Table 6's bounds and the matrix is ignored (a CSV with the header only keeps Table 6; a missing column or an empty bound stops the run naming THRESHOLDS_CSV). Comma or semicolon separated; with semicolons, numbers may have a decimal comma as Excel writes them in many locales (factor;b1;b2;b3;worse / SLOPE;2,5;15;25;high); with commas they need a decimal point (a quoted "2,5" is refused, saying how to save the table).
-<b>Score</b> the sum over the factors given; nodata where any of them is nodata or ungraded.
-<b>Classes</b> METHOD 0: fixed breaks BREAKS (default Han et al.'s (2025) 28, 31, 34: low ≤ 28 &lt; moderate ≤ 31 &lt; relatively high ≤ 34 &lt; high) — meant for the sum of its 13 factors (scores 13–52): with fewer factors a warning says which classes cannot occur and suggests the breaks scaled to the factors given, or natural breaks); METHOD 1: natural breaks (QGIS's Jenks classification on a sample of up to 10,000 valid scores).
-<b>Grids</b> all factor rasters must share the first one's grid; otherwise the run stops naming the raster (warp them first: resampling categorical and continuous factors needs different methods, which is the analyst's choice).
-<b>OUTPUT_MINES</b> (with MINES) the area (km²; """ + AREAS_HELP + """) and share of each class inside the mining patches (Han et al. 2025: 5.1 / 11 / 28.9 / 55 %). The patches, in any CRS, are reprojected and burnt into the grid (pixel centre inside any part; invalid polygons repaired, empty ones skipped, with a warning); an empty MINES layer stops the run before anything is written."""
 
 METHODS = ["Fixed breaks", "Natural breaks (Jenks)"]
 SAMPLE = 10_000
@@ -43,7 +33,6 @@ class DesertificationAlgorithm(MineLandAlgorithm):
     NAME = "desertification"
     DISPLAY_NAME = "Desertification sensitivity"
     GROUP = "resilience"
-    HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         for factor in model.FACTORS:

@@ -13,23 +13,12 @@ from ..core.landcover import reclass
 from ..core.mines import disturbance
 from ..core.render import report
 from ..core.render.reports import mines as reports
-from .base import AREAS_HELP, SERIES_HELP, MineLandAlgorithm
+from .base import MineLandAlgorithm
 from .checks import fail, monitor
 from .feature_tables import field_value, identifier_field, write_table
 from .outputs import wants_output
 from .rasters import add_dated_inputs, class_codes, dated_class_rasters, pixel_areas
 from .zones import burn
-
-HELP = """Mining disturbance (DEV) and reclamation (REC) inside every mine polygon from a land-cover series, and the bare surface percentage BSP, as Xu et al. (2025) §2.2.
-
-<b>Classes</b> (defaults = the GLC_FCS30D 4-class preset of mineland:reclassify): MINE_CLASSES mine-related (1), VEGETATION_CLASSES cropland and vegetation (2, 3, 4). DEV = a pixel of a vegetation class at one date and mine-related at the next; REC = mine-related, then a vegetation class. BSP = mine-related area / the polygon's valid area × 100; reclamation rate = 100 − BSP.
-<b>Epochs</b> Consecutive dates more than a year apart (GLC_FCS30D is five-yearly before 2000) are spread evenly over the years of the epoch: the DEV of 1985→1990 counts one fifth in each of 1986…1990. The epoch column of OUTPUT says where each year's figures come from.
-<b>Polygons</b> (invalid ones repaired by native:fixgeometries and empty ones skipped, with a warning; a multi-part polygon is one polygon with the pixels of all its parts; every polygon needs an ID_FIELD value, a NULL id stops the run; a polygon outside the rasters, of zero area, or covering no pixel centre gets no pixel: NULL DEV, REC and BSP in every year and in OUTPUT_POLYGONS, and a warning with the number of such polygons) are reprojected to the rasters' CRS and burnt into their grid (GDAL rasterize, a pixel belongs to the polygon that covers its centre; where polygons overlap, one of them gets the pixel). Areas per pixel are ellipsoidal for a geographic CRS.
-
-<b>OUTPUT</b> long table: polygon_id, year, epoch, dev_km2, rec_km2, and bsp_pct in the years that have a land-cover map.
-<b>OUTPUT_POLYGONS</b> (optional) the polygons (in the rasters' CRS) with dev_km2 and rec_km2 over the whole series, bsp_first_pct, bsp_last_pct and reclaimed_pct (100 − bsp_last_pct).
-<b>OUTPUT_HTML</b> (optional) annual DEV and REC of all polygons together (Xu et al. 2025, Fig. 6a shape) and DEV by the class that was lost / REC by the class gained.
-<b>Areas</b> DEV, REC and BSP areas are """ + AREAS_HELP + "." + SERIES_HELP
 
 MINE_DEFAULT = "1"
 VEGETATION_DEFAULT = "2, 3, 4"
@@ -39,7 +28,6 @@ class DisturbanceAlgorithm(MineLandAlgorithm):
     NAME = "disturbance"
     DISPLAY_NAME = "Mining disturbance and reclamation"
     GROUP = "mines"
-    HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add(QgsProcessingParameterFeatureSource("MINES", "Mine polygons", [QgsProcessing.TypeVectorPolygon]),

@@ -31,13 +31,6 @@ from .children import area_measurer, repaired_polygons, run_child
 from .feature_tables import write_table
 from .outputs import wants_output
 
-HELP = """A square grid (fishnet) over a study area, with the mining density of every cell, as Han et al. (2025) §2 build it (100 km cells; density = mine area in the cell / cell area × 100).
-
-<b>Study area</b> STUDY_AREA (polygons) or EXTENT; with STUDY_AREA only the cells that intersect it are kept, and CLIP cuts them to its outline (the cell area is then the clipped area).
-<b>Grid CRS</b> CELL_SIZE is in metres on the ground. The grid is laid out in GRID_CRS when given (it must be projected, in metres); otherwise in the study area's CRS when that is projected in metres and distorts areas by at most 1 % over the extent (UTM, national grids, equal-area CRSs); otherwise (a geographic CRS, Web Mercator, a CRS in feet, …) in an equal-area CRS, so that every cell is CELL_SIZE × CELL_SIZE m² on the ground: a Lambert azimuthal equal-area projection centred on the study area, or, for an extent spanning half the globe's longitudes or latitudes or more, Equal Earth (EPSG:8857), whose cells are cut to the globe's outline (cells outside it dropped, edge cells keep their part on Earth). The grid CRS is named in the output layer. Cells are aligned on multiples of CELL_SIZE; cells of zero area (touching the study area or the globe along a line only) are dropped.
-<b>Areas</b> cell_area_km2 and mine_area_km2 are measured on the ellipsoid (the project's, WGS 84 when none is set), so they are right whatever the CRS. MINES polygons are first dissolved, so overlapping mine polygons are not counted twice; the mine area of a cell is the area of the dissolved mines inside it (QGIS's native:intersection). Invalid polygons of STUDY_AREA and MINES are repaired (native:fixgeometries) and empty ones skipped, with a warning; a MINES layer without polygons gives density 0 everywhere (warning).
-<b>OUTPUT</b> cell polygons (in the grid CRS) with cell_id, row, col (row 0 at the top), cell_area_km2, mine_area_km2 and density_pct = mine_area_km2 / cell_area_km2 × 100 (0 without MINES). CELLS and MINE_AREA_KM2 give the totals."""
-
 MAX_CELLS = 2_000_000
 
 
@@ -45,7 +38,6 @@ class FishnetAlgorithm(MineLandAlgorithm):
     NAME = "fishnet"
     DISPLAY_NAME = "Fishnet with mining density"
     GROUP = "spatialstatistics"
-    HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add(QgsProcessingParameterFeatureSource("STUDY_AREA", "Study area", [QgsProcessing.TypeVectorPolygon],

@@ -15,22 +15,11 @@ from .base import MineLandAlgorithm
 from .checks import fail, parameter_errors
 from .spatial_output import write_features
 
-HELP = """Getis-Ord Gi* hot and cold spots and the General G of a numeric field, as ArcGIS's Hot Spot Analysis and High/Low Clustering, and as Han et al. (2025) §2.3 map mining density. Agrees with PySAL esda (G, G_Local star=True) — esda is not needed.
-
-<b>Gi*</b> (each feature counted among its own neighbours): z_i = (Σ_j w_ij x_j − x̄ Σ_j w_ij) / (S √((n Σ_j w_ij² − (Σ_j w_ij)²)/(n − 1))), x̄ and S the mean and population standard deviation of all n values, two-sided p. Gi_Bin: ±3, ±2, ±1 for hot (+) or cold (−) spots significant at 99, 95, 90 % confidence, 0 otherwise; with FDR the Benjamini-Hochberg false discovery rate correction decides significance at each level, as ArcGIS's FDR option. Islands get NULL z and p and bin 0. HOT_SPOTS and COLD_SPOTS count the features significant at ALPHA (with FDR if asked) with z > 0 and z &lt; 0.
-<b>Permutations</b> (PERMUTATIONS > 0; 0, the default, is the analytical test only, as ArcGIS): conditional permutation as esda.G_Local and GeoDa — feature i keeps its value, its neighbours' values are drawn at random from the other features, PERMUTATIONS times with the random SEED. The output then also has GiPseudoP, the pseudo p-value (number of permuted Gi* at least as extreme as the observed one, in the tail it falls in, + 1)/(PERMUTATIONS + 1), and GiZSim, the z of Gi* against the permuted values; Gi_Bin, HOT_SPOTS and COLD_SPOTS are then decided by GiPseudoP (hot or cold by the sign of GiZSim), as GeoDa's significance map. Being one-tailed, the pseudo p is about half the analytical two-sided p, so more features pass the same level.
-<b>General G</b> = Σ_i Σ_j≠i w_ij x_i x_j / Σ_i Σ_j≠i x_i x_j with binary weights (as esda.G), E[G] = S0/(n(n − 1)), analytical variance, z and p: outputs G, EXPECTED_G, Z, P; with PERMUTATIONS also P_SIM, the pseudo p of G against the values shuffled over all features (as esda.G). It needs values ≥ 0.
-
-""" + neighbours.WEIGHTS_HELP + """ ROW_STANDARDIZE is off by default here: binary weights, as ArcGIS (Gi*'s z does not change when a row is scaled).
-
-<b>OUTPUT</b> the input features with GiZScore, GiPValue and Gi_Bin (ArcGIS's field names); loaded into QGIS it is styled by Gi_Bin, hot spots red and cold spots blue."""
-
 
 class HotspotsAlgorithm(MineLandAlgorithm):
     NAME = "hotspots"
     DISPLAY_NAME = "Hot spots (Getis-Ord Gi*) and General G"
     GROUP = "spatialstatistics"
-    HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         neighbours.add_parameters(self, row_standardize_default=False)

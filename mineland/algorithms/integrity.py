@@ -14,38 +14,19 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..core.resilience import integrity as model
 from ..core.io import raster_io
 from ..core.io.tables import parse_list
 from ..core.render import report
 from ..core.render.reports import resilience as reports
-from ..core.spatial import landscape
+from ..core.resilience import integrity as model
 from ..core.resilience import resilience as elastic
-from .base import AREAS_HELP, SERIES_HELP, MineLandAlgorithm
+from ..core.spatial import landscape
+from .base import MineLandAlgorithm
 from .checks import fail, parameter_errors
 from .feature_tables import field_value, identifier_field, write_table
 from .outputs import wants_output
 from .rasters import add_dated_inputs, check_grids, dated_class_rasters, pixel_areas, raster_stack
 from .zones import burn, zonal_means
-
-HELP = """Ecosystem comprehensive integrity of Dong et al. (2025) (eq. 6–8, Fig. 8) per zone (e.g. a mining impact area) and date, the change rate ThV against a baseline date, and the ecological-threshold stage.
-
-<b>Structural integrity</b> SC = Σ w_k · norm(metric_k) over four FRAGSTATS landscape metrics of the zone's land cover (STRUCTURE_WEIGHTS, default 0.25 each):
-SHEI = −Σ P_i ln P_i / ln m (Shannon evenness; 0 for one class);
-MPFD = mean over patches of 2 ln(0.25 p) / ln a (p perimeter in m, a area in m²; a one-pixel patch counts 1);
-CONTAG = [1 + Σ_i Σ_k P_i·g_ik/Σ_k g_ik · ln(P_i·g_ik/Σ_k g_ik) / (2 ln m)] · 100 (%, g_ik the 4-neighbour cell adjacencies counted from both cells; 100 for one class);
-CONNECT = joined patch pairs of the same class / all such pairs · 100 (%, pairs whose nearest cells are within CONNECT_DISTANCE m, centre to centre; 100 when no class has two patches). Cell sides (for p, a and distances) are metres on the ground at the rasters' centre: the map sides scaled by the projection's scale there (in Web Mercator × cos φ); a geographic CRS is refused.
-Patches are 8-connected by default (NEIGHBOURS). The zone is its pixels (pixel centre inside the polygon, any of its parts for a multi-part zone; where zones overlap a pixel belongs to one of them; invalid polygons are repaired and empty ones skipped, with a warning; with ZONE_ID_FIELD every zone needs a value, a NULL id stops the run); cells outside it are not neighbours.
-<b>Functional integrity</b> FC = w_npp · norm(NPP) + w_q · norm(Q) (FUNCTION_WEIGHTS, default 0.5 each), NPP the zone's mean net primary productivity (the raster's unit, e.g. gC/m²/yr), Q = P − ET − R water conservation (eq. 6, mm: the zone's mean precipitation minus mean evapotranspiration minus mean runoff), or WATER giving Q directly.
-<b>Resilience</b> E = σ · μ · ECO_res of mineland:resilience (H, ECO_res from the zone's class shares and SCORES, σ = H · NDVI / (C1 · C2), NDVI the zone's mean).
-<b>ECI</b> = w_sc · SC + w_fc · FC + w_e · norm(E) (eq. 7; W_SC, W_FC, W_E). Every metric, NPP, Q and E is normalised over all zones and dates together (NORMALISATION: min-max (x − min)/(max − min), the default, or x / max which keeps ratios and never sends the baseline to 0); a term without spread is 1 everywhere. Terms that are not given (no NDVI → no E; no NPP and no water → no FC) drop out and the remaining weights are rescaled. Weights that do not sum to 1 are divided by their sum, with a warning.
-<b>ThV</b> = ECI_j / ECI_baseline (eq. 8; BASELINE_YEAR, default the first date); NULL with stage 0 "Undefined" where the baseline ECI is 0 (min-max puts the lowest value of every term at 0: use x / max then).
-<b>Stages</b> by the ThV levels of the elastic (a), yield (b) and mutation (c) points, a > b > c: ThV ≥ a 1 encryption, b ≤ ThV &lt; a 2 resilience, c ≤ ThV &lt; b 3 yield, ThV &lt; c 4 mutation. The paper gives no values for a, b, c (they depend on the mine's scale, technology and service life): the defaults 0.9, 0.7, 0.5 are placeholders to calibrate. Each date is staged on its own ThV.
-<b>Inputs</b> INPUTS (integer land cover, one per date, projected CRS) with YEARS; NDVI, NPP, WATER, PRECIPITATION, EVAPOTRANSPIRATION, RUNOFF each as one raster per date (or one multiband raster, a band per date) on the land-cover grid. A band with GDAL scale/offset metadata (e.g. MODIS NDVI × 0.0001) is read in physical units, raw × scale + offset, with nodata tested on the raw value; the log names each scaled band. The land cover is never scaled (class codes). C1 and C2: one number, or one per date (comma-separated), not 0.
-<b>OUTPUT</b> one row per zone and date: zone_id, year, shei, mpfd, contag_pct, connect_pct, patches, h_log2, ndvi_mean, e, npp_mean, q_mm, sc, fc, e_norm, eci, thv, stage, stage_name.
-<b>OUTPUT_HTML</b> the table, ThV over time with the a, b, c lines (Dong et al. 2025, Fig. 8 shape), and per zone the years ThV first falls below each level (linear between dates).
-<b>Memory</b> landscape metrics need whole patches, so each zone's bounding window is read at once (a 10,000 × 10,000-pixel zone needs about 1.5 GB); the other terms are read block by block.
-<b>Areas</b> Zonal means weigh every pixel by its area: """ + AREAS_HELP + "." + SERIES_HELP
 
 NORMALISATIONS = ["Min-max (x − min)/(max − min)", "Ratio to the maximum x / max"]
 NEIGHBOURS = ["8 (queen)", "4 (rook)"]
@@ -56,7 +37,6 @@ class IntegrityAlgorithm(MineLandAlgorithm):
     NAME = "integrity"
     DISPLAY_NAME = "Ecosystem integrity and threshold stages"
     GROUP = "resilience"
-    HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         add_dated_inputs(self)

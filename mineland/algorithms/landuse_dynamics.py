@@ -12,23 +12,11 @@ from qgis.core import (
 from ..core.landcover import crosstab, dynamics
 from ..core.render import report, styles
 from ..core.render.reports import landcover as reports
-from .base import AREAS_HELP, SERIES_HELP, MineLandAlgorithm
+from .base import MineLandAlgorithm
 from .checks import fail, monitor, parameter_errors
 from .feature_tables import write_table
 from .outputs import wants_output
 from .rasters import add_dated_inputs, class_label, dated_class_rasters, merged_class_names, pixel_areas
-
-HELP = """Land-use dynamic degrees of a series of class rasters, for every consecutive pair of dates and for first → last (Huang 2024). T = year_end − year_start.
-
-<b>K</b>, single dynamic degree of a class (% per year): K = (U_b − U_a) / U_a × 1/T × 100. NULL when the class is absent at the start (U_a = 0: undefined, not infinite).
-<b>S</b>, comprehensive dynamic degree as Huang (2024) defines and uses it (fraction per year): S = (Σ_i ΔU_i→other / U_i) × 1/T, ΔU_i→other = area of class i at the start that is another class at the end, U_i = area of class i at the start. Huang's (2024) Table 9 matrix gives S = 0.07 for 1985–2020.
-<b>LC</b>, the normalised comprehensive dynamic degree of Liu et al. (% per year): LC = Σ_i ΔU_i→other / (2 Σ_i U_i) × 1/T × 100.
-changed_pct is the share of the area whose class changed.
-
-Every figure of a period uses the pixels that have data at both of its dates, so K, S and the areas agree with the transfer matrix of that pair. Areas in km²: """ + AREAS_HELP + """. The class lists may differ between dates.
-<b>GROUPS</b> (optional) named groups of classes, e.g. "Vegetation=1,2,3,4; Bare and built=6,7" for Huang (2024) Table 5 with its 7 classes (vegetation 94.87 % → 92.09 % in LGOK/SGOK 1985–2020). OUTPUT_GROUPS gives each group's area (km²) and share (%) of all the area with data at that date (classes in no group, such as water, count in the total). A class may belong to one group only; a code that occurs in none of the rasters stops the run.
-<b>OUTPUT_HTML</b> (optional) area by class over the dates (each date over its own valid pixels; chart and table), the group shares over time when GROUPS is given, and S, LC per period.
-<b>OUTPUT</b> per class and period: class, class_name, year_start, year_end, area_start_km2, area_end_km2, change_km2, k_pct_per_year. <b>OUTPUT_SUMMARY</b> per period: year_start, year_end, s_index (per year), lc_pct_per_year, changed_pct.""" + SERIES_HELP
 
 CLASS_COLUMNS = [("class", int), ("class_name", str), ("year_start", int), ("year_end", int),
                  ("area_start_km2", float), ("area_end_km2", float), ("change_km2", float),
@@ -42,7 +30,6 @@ class LandUseDynamicsAlgorithm(MineLandAlgorithm):
     NAME = "landusedynamics"
     DISPLAY_NAME = "Land-use dynamic degrees (K, S)"
     GROUP = "landcover"
-    HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         add_dated_inputs(self)

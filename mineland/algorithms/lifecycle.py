@@ -16,35 +16,18 @@ from qgis.core import (
 
 from ..core.io import raster_io
 from ..core.mines import lifecycle
-from .base import AREAS_HELP, MineLandAlgorithm
+from .base import MineLandAlgorithm
 from .checks import fail, is_null, monitor, parameter_errors
 from .feature_tables import chosen_fields, field_value, identifier_field, numeric_cell, write_table
 from .outputs import wants_output
 from .rasters import RasterInput, check_grids, class_codes, pixel_areas, raster_path
 from .zones import burn
 
-HELP = """Life-cycle stage of each mine in each year, and its current stage, from an annual series of production (e.g. Mt) or of mined/disturbed area (e.g. the DEV area of mineland:disturbance), after Dong et al. (2025) (§ life cycle of coal mining areas, Table 2). The paper describes the stages in words only; we turn them into these rules, with the thresholds as parameters:
-
-s = the series smoothed by a centred moving average of WINDOW years (gaps allowed: the years present within ±(WINDOW − 1)/2);
-g = annual growth rate of s, (s_t − s_prev)/(s_prev · years between them) (from 0 to a positive value: infinite; unknown for the first year);
-P = running peak of s (its maximum so far); M = maximum of s over the whole series.
-1 <b>Initial</b> (planning, construction): s &lt; INITIAL_SHARE · M, before s first reaches it.
-5 <b>Decline</b> (towards closure): s &lt; DECLINE_SHARE · P.
-2 <b>Accelerated</b> (put into production, reaching it): g ≥ FAST_GROWTH.
-3 <b>Stable, early</b> (at its peak, still rising, as Yuanbaoshan and Jungar in 2022): SLOW_GROWTH &lt; g &lt; FAST_GROWTH.
-4 <b>Stable, late</b> (at the peak and flat, as Huolinhe, Yimin, Pingshuo): otherwise, including the first year when it is not initial.
-The rules are checked in this order. Defaults: WINDOW 3 years, INITIAL_SHARE 0.2, DECLINE_SHARE 0.8, FAST_GROWTH 10 %/yr, SLOW_GROWTH 2 %/yr.
-<b>INPUT</b> a table in long form: one row per mine and year (MINE_FIELD, YEAR_FIELD, VALUE_FIELD). NULL values are missing years; rows without a mine id or a year are skipped (warnings give both counts); negative values or a year given twice for one mine stop the run naming the mine.
-<b>OUTPUT</b> per mine and year: mine_id, year, value, smoothed, growth_pct_per_year (NULL for the first year and from 0 to a positive value), peak_share_pct, stage, stage_name. <b>OUTPUT_SUMMARY</b> per mine: first and last year, peak year and value, current (last year's) stage.
-<b>Succession type</b> (optional; MINES with MINES_ID_FIELD holding the same ids as MINE_FIELD, and LANDCOVER_START, LANDCOVER_END): Dong et al. (2025) name three ecosystem succession types of mining areas without numbers; our rule on the water share of each mine polygon (WATER_CLASSES, % of its pixels with data, area-weighted): a gain below WATER_GAIN_PCT points is "terrestrial → terrestrial"; otherwise an end share of at least AQUATIC_PCT is "terrestrial → aquatic", less is "amphibious". OUTPUT_SUMMARY then adds water_start_pct, water_end_pct and succession (NULL for a mine without a polygon or without pixels).
-<b>Areas</b> The water shares of the succession type weigh every pixel by its area: """ + AREAS_HELP + "."
-
 
 class LifeCycleAlgorithm(MineLandAlgorithm):
     NAME = "lifecycle"
     DISPLAY_NAME = "Mine life-cycle stages"
     GROUP = "mines"
-    HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add(QgsProcessingParameterFeatureSource("INPUT", "Annual series per mine", [QgsProcessing.TypeVector]),

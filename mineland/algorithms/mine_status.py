@@ -16,25 +16,12 @@ from qgis.core import (
 )
 
 from ..core.mines import mine_status
-from .base import AREAS_HELP, MineLandAlgorithm
+from .base import MineLandAlgorithm
 from .checks import fail, is_null, parameter_errors, tr
 from .feature_tables import chosen_fields, identifier_field, numeric_cell, write_table
 from .outputs import wants_output
 from .rasters import pixel_areas, raster_stack, stack_years
 from .zones import burn, zonal_means
-
-HELP = """Classifies every mine polygon as active, closed or undefined from the Mann-Kendall trends of its bare surface percentage (BSP), NDVI and night-time light (NTL) series, with Xu et al.'s (2025) decision tree (§2.3):
-1. BSP significantly decreasing → closed (reclamation), increasing → active;
-2. otherwise NDVI increasing → closed, decreasing → active;
-3. otherwise NTL increasing → active, decreasing → closed;
-4. otherwise undefined.
-A trend is significant when p &lt; ALPHA (default 0.05). A series that is not given, or that has fewer than MIN_YEARS valid years for a polygon, counts as "no significant trend" for that polygon.
-
-<b>INPUT</b> a table (or layer) in long form: one row per polygon and year with ID_FIELD, YEAR_FIELD and the value fields (any of BSP_FIELD, NDVI_FIELD, NTL_FIELD; at least one). NULL values are missing years; rows with a NULL id or year are skipped (a warning gives how many). With MINES, every polygon needs a MINES_ID_FIELD value (a NULL id stops the run). BSP comes from mineland:disturbance (OUTPUT, bsp_pct); NDVI and NTL from rasters through mineland:zonalseries (polygon_id, year, mean), joined into one table or run once per series.
-<b>Rasters</b> NDVI and NTL can instead be given as yearly rasters (NDVI_RASTERS, NTL_RASTERS with RASTER_YEARS) with the MINES polygons (MINES_ID_FIELD): their area-weighted mean per polygon and year (as mineland:zonalseries computes it, block by block) replaces the field series. A band with GDAL scale/offset metadata (e.g. MODIS NDVI × 0.0001) is read in physical units, raw × scale + offset, with nodata tested on the raw value; the log names each scaled band.
-<b>TEST</b> 0 the original Mann-Kendall test (MineLand's own kernel, identical to pymannkendall.original_test); 1 Hamed-Rao and 2 Yue-Wang modifications for autocorrelated series, which need the pymannkendall package in QGIS's Python.
-<b>OUTPUT</b> one row per polygon: polygon_id, then for each series given <series>_trend (+1 rising, −1 falling, 0 none), <series>_z, <series>_p, <series>_slope (Sen's slope per year) and <series>_years (valid years), then status and rule (the series and direction that decided, or none). ACTIVE, CLOSED and UNDEFINED count the polygons.
-<b>Areas</b> Zonal means of NDVI_RASTERS / NTL_RASTERS weigh every pixel by its area: """ + AREAS_HELP + "."
 
 TESTS = ["Original Mann-Kendall", "Hamed-Rao modification", "Yue-Wang modification"]
 PYMANNKENDALL_TESTS = {1: "hamed_rao_modification_test", 2: "yue_wang_modification_test"}
@@ -56,7 +43,6 @@ class MineStatusAlgorithm(MineLandAlgorithm):
     NAME = "minestatus"
     DISPLAY_NAME = "Mine status (active / closed / undefined)"
     GROUP = "mines"
-    HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add(QgsProcessingParameterFeatureSource("INPUT", "Series per polygon and year", [QgsProcessing.TypeVector],

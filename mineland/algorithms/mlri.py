@@ -17,21 +17,6 @@ from .base import MineLandAlgorithm
 from .checks import fail, monitor, parameter_errors
 from .rasters import check_grids, physical_units, raster_stack, stack_years
 
-HELP = """Mine Landscape Restoration Index of every year (MLRI study §2.3.2, eq. 1):
-
-MLRI_ij = (LST_max,j / EVI_min,j) / (LST_ij / EVI_ij)
-
-for pixel j in year i, where LST_max,j and EVI_min,j are the largest LST and the smallest EVI of pixel j from the first year up to year i. MLRI ≥ 1; higher means better restored relative to the pixel's own worst state so far. The MLRI study uses annual June–September maximum composites of Landsat LST and EVI.
-
-<b>Inputs</b> LST_INPUTS and EVI_INPUTS: one raster per year each (or one multiband raster each), the same years in the same order, all on one grid. LST_UNITS says whether LST is in kelvin or °C (converted to kelvin: a ratio of temperatures needs an absolute scale). <b>Scale and offset</b> A band with GDAL scale/offset metadata is read in physical units, value = raw × scale + offset, band by band (MODIS LST × 0.02 → K, EVI × 0.0001, Landsat Collection 2 surface temperature × 0.00341802 + 149 → K), with nodata tested on the raw value, and the log names each scaled band; LST_UNITS applies after it. Integers stored without that metadata are used as they are: give them in kelvin (or °C), or set their scale and offset first (gdal_edit.py -scale S -offset O). An LST below 150 K after conversion stops the run (°C given as kelvin).
-
-<b>Missing years</b> A pixel-year with nodata or non-finite LST or EVI, or with EVI ≤ 0 (water, bare rock), is nodata in the output and does not enter the running LST maximum or EVI minimum.
-
-<b>OUTPUT</b> Float32, one band per year, each band named by its year; nodata is the lowest Float32 value. Feed it to mineland:trend for the restoration classes.
-
-<b>DASK_SCHEDULER</b> (advanced): the address of a Dask cluster (tcp://host:8786) runs the same computation strip by strip on that cluster, with identical results; empty = here.
-<b>NODATA_PIXEL_YEARS</b> the number of pixel-years left nodata."""
-
 UNITS = ["kelvin", "celsius"]
 KELVIN_OFFSET = {0: 0.0, 1: 273.15}
 
@@ -40,7 +25,6 @@ class MlriAlgorithm(MineLandAlgorithm):
     NAME = "mlri"
     DISPLAY_NAME = "Mine Landscape Restoration Index (MLRI)"
     GROUP = "timeseries"
-    HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add(QgsProcessingParameterMultipleLayers("LST_INPUTS", "Land surface temperature, one raster per year",

@@ -18,21 +18,11 @@ from .checks import fail, parameter_errors
 from .outputs import wants_output
 from .spatial_output import write_features
 
-HELP = """Global Moran's I and Local Moran's I (LISA) of a numeric field, as Han et al. (2025) §2.3 use them on mining density (Global I = 0.156, z = 5.75 over its 100 km fishnet). Agrees with PySAL esda (Moran, Moran_Local) — esda is not needed.
-
-<b>Global</b> I = n / S0 · Σ_i Σ_j w_ij z_i z_j / Σ_i z_i², z = x − x̄, S0 = Σ w_ij; E[I] = −1/(n − 1); variance under normality and under randomisation (Cliff and Ord), their z and two-sided p; and a permutation pseudo p-value, (number of permuted I at least as extreme + 1)/(PERMUTATIONS + 1), with the random SEED. Outputs MORANS_I, EXPECTED_I, VARIANCE (under randomisation, as ArcGIS), Z_NORM, P_NORM, Z_RAND, P_RAND, P_SIM.
-<b>Local</b> I_i = (n − 1) z_i Σ_j w_ij z_j / Σ_k z_k² (esda's Moran_Local); pseudo p-values by conditional permutation (feature i keeps its value, its neighbours are drawn at random from the others, PERMUTATIONS times); LMiZScore is the z of I_i against those permutations. With PERMUTATIONS = 0 (as mineland:hotspots's 0, and ArcGIS's default) the test is analytical instead: LMiZScore = (I_i − E[I_i]) / √Var[I_i] under randomisation (Anselin 1995, with the variance as corrected by Sokal, Oden and Thomson 1998), LMiPValue its two-sided normal p, which then decides COType; the global P_SIM is then not given (as mineland:hotspots's). 1 to 8 permutations are refused (no pseudo p below 0.1), in both algorithms. COType: HH (high among high), LL, HL (high outlier among low), LH where the pseudo p &lt; ALPHA, NS otherwise; islands get NULL. With FDR the Benjamini-Hochberg false discovery rate correction decides significance at ALPHA over all features' pseudo p-values (as ArcGIS's FDR option): with the m pseudo p-values sorted, the largest r with p_(r) ≤ r·ALPHA/m, and every feature with p ≤ p_(r) is significant. A pseudo p-value is never below 1/(PERMUTATIONS + 1), so with FDR no feature passes unless at least m/((PERMUTATIONS + 1)·ALPHA) of them reach that smallest value (200 of 10,000 features at 999 permutations and ALPHA 0.05): on many features raise PERMUTATIONS.
-
-""" + neighbours.WEIGHTS_HELP + """
-
-<b>OUTPUT</b> the input features with LMiIndex, LMiZScore, LMiPValue and COType (ArcGIS's Cluster and Outlier field names); loaded into QGIS it is styled by COType. <b>OUTPUT_HTML</b> (optional) the global results and the Moran scatter plot (standardised value against its spatially lagged value, row-standardised; its slope is I for row-standardised weights)."""
-
 
 class MoranAlgorithm(MineLandAlgorithm):
     NAME = "moran"
     DISPLAY_NAME = "Global and Local Moran's I"
     GROUP = "spatialstatistics"
-    HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         neighbours.add_parameters(self, row_standardize_default=True)

@@ -14,13 +14,13 @@ from qgis.core import (
     QgsCoordinateTransform,
     QgsFeatureRequest,
     QgsGeometry,
-    QgsProcessingParameterBoolean,
-    QgsProcessingParameterEnum,
-    QgsProcessingParameterField,
-    QgsProcessingParameterFeatureSource,
-    QgsProcessingParameterNumber,
     QgsProcessing,
     QgsProcessingFeatureSource,
+    QgsProcessingParameterBoolean,
+    QgsProcessingParameterEnum,
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterField,
+    QgsProcessingParameterNumber,
     QgsSpatialIndex,
     QgsUnitTypes,
 )
@@ -32,8 +32,6 @@ from .fishnet import MAX_AREA_DISTORTION, area_distortion, equal_area_crs
 
 WEIGHT_TYPES = ["Queen contiguity", "Rook contiguity", "Distance band", "K nearest neighbours", "Inverse distance"]
 QUEEN, ROOK, BAND, KNN, INVERSE = range(5)
-
-WEIGHTS_HELP = """<b>Weights</b> WEIGHTS: 0 queen contiguity (polygons sharing any boundary point), 1 rook (sharing a boundary segment), 2 distance band (centroids within DISTANCE metres), 3 k nearest neighbours (K), 4 inverse distance (1/d, within DISTANCE when DISTANCE > 0). Distances are between centroids in metres on the ground: a layer in a geographic CRS, in feet, or in a projection that distorts areas by more than 1 % over the layer (Web Mercator, Mercator, UTM far outside its zone) is projected to a Lambert azimuthal equal-area CRS centred on it first (distances there within 0.1 % of the geodesic ones up to about 500 km from its centre); a layer in UTM or a national grid keeps its own CRS. ROW_STANDARDIZE divides each row by its sum. Features whose FIELD is NULL or not a number are left out with a warning (they do not turn every result into NaN); features without neighbours (islands) are reported and get no local statistic. Invalid polygons (e.g. self-intersecting) are repaired (makeValid) before their neighbours are found, with a warning; a multi-part feature is one observation, the neighbour of whatever touches any of its parts."""
 
 
 def add_parameters(algorithm, row_standardize_default):

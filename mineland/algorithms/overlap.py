@@ -15,15 +15,6 @@ from .checks import fail, is_null
 from .children import area_measurer, repaired_polygons, run_child
 from .feature_tables import chosen_fields, write_table
 
-HELP = """Mine polygons inside zones — nature reserves, Key Biodiversity Areas, ecological function zones — counted and measured by group, as Xu et al. (2025) §3.1 (3,248 mining polygons, 3,986 km², 4.8 % of the mining extent inside KBAs) and Han et al. (2025) Tables 4 and 5 (patches and area in nature reserves and function zones by province).
-
-<b>Geometry</b> by QGIS's own algorithms: ZONES are reprojected to the MINES CRS, invalid polygons of both layers repaired (empty ones skipped; the log gives the counts), then native:intersection cuts every mine by every zone. Areas are ellipsoidal (the project's ellipsoid, WGS 84 when none is set), in km², whatever the CRS.
-<b>patches</b> the number of mine polygons that intersect the zone (a mine cut into several pieces counts once; a mine across two zones counts in each). <b>mine_area_km2</b> the intersected area. <b>share_of_mine_area_pct</b> of the mine area of the row's mine group (of all mines for the group "All"). <b>zone_area_km2</b>, <b>share_of_zone_pct</b> the zone's area and the share of it that is mine.
-<b>Groups</b> MINE_GROUP_FIELD (e.g. province, country) splits the mines; every table also has the rows of all mines ("All"). ZONE_GROUP_FIELD (e.g. zone type) groups the zones in OUTPUT_TOTALS. A NULL group is the group "(no group)"; a zone with a NULL name is named by its number (its order, 1, 2, …), as without ZONE_NAME_FIELD. A multi-part mine is one patch; a multi-part zone is one zone.
-<b>No double counting</b> zones often overlap (a KBA inside a reserve). OUTPUT lists each zone on its own, so a mine area in two zones appears in both rows. OUTPUT_TOTALS and the numeric outputs are computed against the zones dissolved (per zone group, and all zones together as "All zones"), so shared area counts once.
-Mine polygons are assumed not to overlap each other (dissolve them first, or use mineland:refineboundaries).
-<b>OUTPUT</b> per mine group and zone: mine_group, zone_group, zone, patches, mine_area_km2, share_of_mine_area_pct, zone_area_km2, share_of_zone_pct. <b>OUTPUT_TOTALS</b> per mine group and zone group (and "All zones"): the same fields without zone. Numbers over all mines and all zones dissolved: <b>PATCHES_INSIDE</b>, <b>MINE_AREA_INSIDE_KM2</b>, <b>SHARE_INSIDE_PCT</b> (% of all mine area)."""
-
 ALL_ZONES = "All zones"
 
 
@@ -31,7 +22,6 @@ class OverlapAlgorithm(MineLandAlgorithm):
     NAME = "overlap"
     DISPLAY_NAME = "Mines inside protected areas and zones"
     GROUP = "mines"
-    HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add(QgsProcessingParameterFeatureSource("MINES", "Mine polygons", [QgsProcessing.TypeVectorPolygon]),

@@ -21,19 +21,11 @@ from .children import area_measurer
 from .compat import COUNT
 from .feature_tables import write_table
 
-HELP = """Size statistics of mining patches (polygons), per group and over all patches, as Han et al. (2025) §3 reports them (12,680 patches, mean 0.36 km², geometric mean 0.024 km², 47.9 % of the patches under 0.024 km²).
-
-<b>Areas and perimeters</b> are measured on the ellipsoid (the project's ellipsoid, WGS 84 when none is set) whatever the layer's CRS, in km² and km. Invalid polygons are repaired (makeValid) before they are measured; the log says how many. A multi-part feature is one patch. A polygon of zero area (collinear vertices; numerically 4πA/P² &lt; 10⁻⁶, a strip under 0.3 mm wide over 1 km, so that the rounding-noise area it gets when reprojected or measured on the ellipsoid never counts) is no patch: it is left out of every figure, with a warning giving their number.
-
-<b>Per group</b> (GROUP_BY field, NULL values grouped as "(no group)") and in a last row "All": patches; area_km2 (total); mean_area_km2; geomean_area_km2 = exp(mean(ln A)) over patches with A > 0 (patch areas are log-normal, so this is the typical patch); std_area_km2 (sample standard deviation, n − 1); min and max; perimeter_km (total) and mean_perimeter_km; and for every threshold T of THRESHOLDS (km²) n_lt_T_pct, the share of the patches smaller than T, and area_lt_T_pct, the share of the group's area in those patches (field names write 0.024 as 0_024).
-<b>OUTPUT</b> one row per group and the row "All" with the fields above. <b>PATCHES</b>, <b>AREA_KM2</b> and <b>GEOMEAN_AREA_KM2</b> give the count, total area (km²) and geometric-mean area (km²) of all patches."""
-
 
 class PatchStatsAlgorithm(MineLandAlgorithm):
     NAME = "patchstats"
     DISPLAY_NAME = "Mining patch statistics"
     GROUP = "spatialstatistics"
-    HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add(QgsProcessingParameterFeatureSource("INPUT", "Mining patches", [QgsProcessing.TypeVectorPolygon]),

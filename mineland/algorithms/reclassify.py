@@ -13,26 +13,13 @@ from qgis.core import (
 )
 
 from ..core.io import raster_io
+from ..core.io.tables import read_text
 from ..core.landcover import reclass
 from ..core.render import styles
-from ..core.io.tables import read_text
 from .base import MineLandAlgorithm
 from .checks import fail, monitor, parameter_errors
 from .feature_tables import matrix_cells
 from .rasters import RasterInput, raster_path
-
-HELP = """Reclassifies integer land-cover codes into analysis classes, block by block.
-
-<b>Presets</b>
-1 — GLC_FCS30 → the 7 classes of Huang (2024): 1 Cropland (10–20), 2 Forest (51–92, and shrubland 120–122), 3 Grassland (130, lichens and mosses 140, sparse vegetation 150–153), 4 Wetland (180–187), 5 Water body (210, and permanent ice and snow 220), 6 Bareland (200–202), 7 Construction land (impervious 190). Fill values 0 and 250 become nodata. Shrubland → Forest and ice → Water body follow the Chinese LUCC convention Huang (2024) uses.
-2 — GLC_FCS30D → the 4 classes of Xu et al. (2025): 1 Mine-related (impervious 190, bare 200–202, water 210, flooded flat 183), 2 Cropland (10–20), 3 Sparse vegetation (140, 150–153), 4 Dense vegetation (forest 51–92, shrubland 120–122, grassland 130, swamp 181, marsh 182, mangrove 185, salt marsh 186). Saline 184, tidal flat 187 and ice 220 are left unclassified.
-0 — Custom: only the rows of TABLE / TABLE_CSV.
-
-<b>Rules</b> A row maps every value v with min ≤ v ≤ max (both ends included) to value. The first matching row wins, and rows of TABLE and TABLE_CSV come before the preset's, so they override any preset row. TABLE_CSV has columns min, max, value (or code, value) and an optional name column giving the class name; comma or semicolon separated; with semicolons, numbers may have a decimal comma as Excel writes them in many locales (min;max;value / 5,5;7,5;1); with commas they need a decimal point (a quoted "5,5" is refused, saying how to save the table).
-
-<b>Output</b> The smallest integer type that holds the classes plus a nodata value (0 when no class is 0), tiled and DEFLATE-compressed. Class names are stored in the raster attribute table, so the transfer matrix, dynamics and carbon algorithms show them, and a QGIS style (.qml beside the file, plus a colour table) makes the layer open with its legend: the GLC_FCS30 colours for the presets' classes, a fixed palette for custom classes. Values matched by no row become nodata (or keep their value when NODATA_FOR_MISSING is off); their count is the UNMATCHED_PIXELS output and the codes are listed in the log.
-<b>OUTPUT</b> the class raster described above; <b>UNMATCHED_PIXELS</b> the number of pixels no row matched."""
-
 
 #: Legend colours of the presets' classes (PRESET index → {class: colour}).
 PRESET_COLOURS = {1: styles.SEED000_COLOURS, 2: styles.SEED001_COLOURS}
@@ -42,7 +29,6 @@ class ReclassifyAlgorithm(MineLandAlgorithm):
     NAME = "reclassify"
     DISPLAY_NAME = "Reclassify land cover"
     GROUP = "landcover"
-    HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add(QgsProcessingParameterRasterLayer("INPUT", "Land-cover raster"),

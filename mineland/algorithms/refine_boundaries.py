@@ -24,20 +24,9 @@ from .base import MineLandAlgorithm
 from .checks import fail, monitor
 from .children import area_measurer, repaired_polygons, run_child
 from .feature_tables import write_table
+from .fishnet import equal_area_crs
 from .outputs import wants_output
 from .rasters import RasterInput, check_grids, class_codes, pixel_areas, raster_path
-from .fishnet import equal_area_crs
-
-HELP = """Refines mine boundaries as Xu et al. (2025) §2.1 do (Maus et al. + Tang & Werner → its Dataset D):
-1. <b>Union</b>: INPUT_A and INPUT_B (any CRS; invalid polygons repaired by native:fixgeometries, empty ones skipped, with a warning) are merged and their overlaps dissolved, then split into single polygons (so the parts of a multi-part mine become separate polygons); each keeps source = A, B or both. One of the two layers may be empty (the other is refined alone); both empty stops the run.
-2. <b>Stable green</b>: pixels with no change break over the period (BREAKS = 0, e.g. a CCDC break count) that are vegetated in the current land cover (LANDCOVER in VEGETATED_CLASSES) are polygonised (GDAL polygonize).
-3. <b>Edge erasure</b>: only the stable-green polygons that intersect a mine boundary (the outline) are erased from the mines; stable green fully enclosed inside a mine is kept (it may be reclaimed land within the mine). Pieces smaller than one pixel left by the erasure (slivers where polygon edges do not fall on pixel edges) are dropped: smaller than a pixel's planar area in the rasters' CRS, or, for geographic rasters (worked on in an equal-area CRS), than the smallest pixel's area on the ellipsoid of the rasters' CRS in m² (never degrees²).
-4. <b>Simplify</b>: the jagged pixel edges are simplified (Douglas-Peucker) with SIMPLIFY_DISTANCE metres. The simplified outlines, and so the areas, depend on the GEOS library of the QGIS release by a few percent (the sample's 3.107 km² with GEOS 3.11–3.13, QGIS 3.22 and 3.40, are 3.062 km² with GEOS 3.15, QGIS 3.44); the areas of steps 1–3 do not.
-The work is done in the rasters' CRS when it is projected in metres, otherwise in a Lambert azimuthal equal-area CRS centred on the rasters. Every geometry step is one of QGIS's own algorithms run as a child step (merge, dissolve, multipart to single parts, polygonize, boundary, extract by location, difference, simplify).
-
-VEGETATED_CLASSES defaults to the GLC_FCS30D codes of the 4-class preset's vegetation (cropland 10–20, sparse 140–153 and dense vegetation 51–92, 120–130, 181, 182, 185, 186); with a class raster already reclassified to 4 classes give 2, 3, 4.
-<b>OUTPUT</b> refined mine polygons: id, area_km2 (ellipsoidal), source. <b>OUTPUT_STEPS</b> and the optional HTML report give the polygon count and total area after each step, like Xu et al.'s (2025) Dataset C → D figures.
-<b>OUTPUT_HTML</b> (optional) the step table as a page. <b>POLYGONS</b> and <b>AREA_KM2</b>: count and total area (km²) of the refined polygons."""
 
 STEP_COLUMNS = [("step", str), ("polygons", int), ("area_km2", float)]
 
@@ -55,7 +44,6 @@ class RefineBoundariesAlgorithm(MineLandAlgorithm):
     NAME = "refineboundaries"
     DISPLAY_NAME = "Refine mine boundaries"
     GROUP = "mines"
-    HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add(QgsProcessingParameterFeatureSource("INPUT_A", "Mine polygons A", [QgsProcessing.TypeVectorPolygon]),

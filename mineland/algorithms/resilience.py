@@ -18,32 +18,18 @@ from ..core.engine import stack
 from ..core.io import raster_io
 from ..core.render import styles
 from ..core.resilience import resilience as model
-from .base import AREAS_HELP, MineLandAlgorithm
+from .base import MineLandAlgorithm
 from .checks import fail, monitor, parameter_errors, tr
 from .feature_tables import field_value, identifier_field, write_table
 from .outputs import wants_output
 from .rasters import RasterInput, check_grids, physical_units, pixel_areas, raster_path
 from .zones import burn, zonal_means
 
-HELP = """Ecosystem resilience of Dong et al.'s (2025) measurement model (eq. 1–5), per zone (e.g. the mining impact areas):
-
-H = −Σ P_i log₂ P_i (landscape diversity, P_i the area share of land-cover class i in the zone)
-ECO_res = H · Σ P_i S_i (resilience limit; S_i the resilience score of class i, SCORES)
-σ = H · NDVI / (C1 · C2) (eq. 4; NDVI the zone's area-weighted mean; C1, C2 the annual precipitation and temperature change rates)
-E = σ · μ · ECO_res (eq. 3)
-
-<b>The paper's ambiguity</b>: its text calls σ "the acceptable load coefficient (generally 0.08)" and μ "the strength coefficient", yet eq. (4) defines σ from H, NDVI, C1 and C2. We follow the equations: σ is computed by eq. (4) and MU is the user's coefficient, default 0.08 (the paper's typical value). E depends only on σ·μ, so the other reading gives the same E.
-<b>Inputs</b> NDVI as a raster (ratio in [−1, 1]; a scaled product such as MODIS NDVI × 0.0001 is read in physical units when its band carries GDAL scale/offset metadata, raw × scale + offset with nodata tested on the raw value, as are RED, NIR, C1_RASTER and C2_RASTER, and the log names each scaled band; without that metadata divide it by its scale first), or RED and NIR bands, NDVI = (NIR − Red)/(NIR + Red); all on the LANDCOVER grid. A class in a zone without a score stops the run naming the codes. C1 and C2 must not be 0. C1_RASTER / C2_RASTER (on the LANDCOVER grid) replace the numbers: per zone by the zone's area-weighted mean (a zone without valid pixels gets NULL results; a zone mean of 0 stops the run), in the window raster by the window's mean of their valid pixels. A zone with a single class has H = 0, so ECO_res, σ and E are 0 (a documented result, not an error). Zones are reprojected to the rasters' CRS and burnt into their grid (pixel centre inside, in any part of a multi-part zone; invalid polygons repaired, empty ones skipped; with ZONE_ID_FIELD every zone needs a value, a NULL id stops the run).
-<b>OUTPUT</b> one row per zone: zone_id, h_log2, eco_res, ndvi_mean, sigma, e.
-<b>OUTPUT_RASTER</b> with WINDOW (odd side in pixels): the same quantities in the square window around every pixel (shares over the window's valid class pixels, NDVI and C1 / C2 rasters their means over the window's valid pixels; windows are cut at the raster's edges), Float32 bands h_log2, eco_res, sigma, e, nodata the lowest Float32. Where a window's mean C1 or C2 is 0 or it has no valid C1 or C2 pixel, sigma and e are nodata (h_log2 and eco_res are kept) and one warning gives the number of such pixels. Read block by block with the window's half-width of neighbouring rows. A WINDOW with OUTPUT_RASTER left unset (its box starts unticked) writes the raster to a temporary file, which the log names and the window loads.
-<b>Areas</b> Class shares and zone means weigh every pixel by its area: """ + AREAS_HELP + "."
-
 
 class ResilienceAlgorithm(MineLandAlgorithm):
     NAME = "resilience"
     DISPLAY_NAME = "Ecosystem resilience"
     GROUP = "resilience"
-    HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add(QgsProcessingParameterRasterLayer("LANDCOVER", "Land cover"), "Integer land-cover classes.")

@@ -24,26 +24,12 @@ from ..core.io import raster_io
 from ..core.render import report, styles
 from ..core.render.reports import timeseries as reports
 from ..core.timeseries import restoration
-from .base import AREAS_HELP, MineLandAlgorithm
+from .base import MineLandAlgorithm
 from .checks import fail
 from .children import repaired_polygons, run_child
 from .feature_tables import chosen_fields, identifier_field, write_table
 from .outputs import wants_output
 from .rasters import RasterInput, pixel_areas, raster_path
-
-HELP = """Summarises a restoration class raster (MLRI study Table 2: 1 SD, 2 ND, 3 NI, 4 SAI, 5 SCI, nodata 0; e.g. OUTPUT_CLASS of mineland:trend on an MLRI series) per mine site, with the statistics of the MLRI study (§2.6 and §3.1).
-
-<b>Pixels per site</b> are counted by QGIS's own native:zonalhistogram (run as a child algorithm): a pixel belongs to a site when its centre lies inside the polygon (of any of its parts, for a multi-part site). Invalid site polygons are repaired first (native:fixgeometries; OUTPUT then holds the repaired polygon) and sites without geometry skipped, with a warning; every site needs a SITE_ID_FIELD value (a NULL id stops the run). Sites in another CRS than the raster are reprojected to the raster's CRS for the count (zonal histogram does this itself). Only codes 1–5 count; nodata and any other value are left out (a warning gives how many pixels).
-<b>Areas</b> A_c = pixels of class c × pixel area. Pixel areas: """ + AREAS_HELP + """; where they vary over the raster, the area of the pixel under the site's centroid (in the raster's CRS) is applied to all the site's pixels — a site spanning many rows of a large-pixel raster gets an approximate area.
-<b>Shares</b> area_km2 = Σ_c A_c over the five classes (the classified area, not the polygon's area); c_pct = 100 · A_c / area_km2; SI = SAI + SCI, si_pct = sai_pct + sci_pct. A site without any classified pixel gets NULL shares (not 0 %), no cluster, and is left out of every statistic (warning).
-<b>Mining duration</b> duration_yr = REFERENCE_YEAR − start year (MLRI study: 2019 − start year). No cap is applied; the MLRI study counted 20 years for every mine started before its series began in 2000 — to reproduce that, give those mines start year 1999. A NULL start year gives a NULL duration.
-<b>Spearman</b> rho between duration_yr and si_pct over the sites having both (scipy.stats.spearmanr: Pearson correlation of the ranks, average ranks for ties; two-sided p: exact for up to 9 sites — the share of all n! pairings of the ranks with |rho| at least the observed one, so 4 perfectly monotone sites give p = 2/24 = 0.083 — and from the t distribution with n − 2 degrees of freedom above). Not computed (outputs omitted) with fewer than 3 such sites or a constant variable. The HTML report adds rho for sci_pct and sai_pct, as in the MLRI study §3.1.2.
-<b>Kruskal-Wallis</b> H = [12/(N(N+1)) · Σ_g R_g²/n_g − 3(N+1)] / (1 − Σ(t³ − t)/(N³ − N)), R_g the rank sum of group g among all N values, t the sizes of tied runs; p from χ² with (groups − 1) degrees of freedom (scipy.stats.kruskal) when every group has at least 5 values, otherwise (the χ² approximation is poor for small groups) a permutation p from 9,999 seeded reassignments of the values to groups of the same sizes; the report says which. With GROUP_FIELD: the si_pct of the sites compared across the groups of that field (sites with a NULL group left out). Without it: the shares of the five classes compared with one another, each class's group being its share in every site. Not computed (outputs omitted) with fewer than 2 non-empty groups or when every value is identical. The HTML report also gives the test of si_pct across the clusters, as the MLRI study §3.1.3 does (it is circular: the clusters were made from these shares).
-<b>Clusters</b> k-means (scipy.cluster.vq.kmeans2) of the sites on (sai_pct, sci_pct), the two shares the MLRI study clustered on, in percentage points and not standardised (both are shares of the same area, so their spread is comparable as is; standardising would inflate a class that barely varies). Initial centroids by k-means++ from a fixed seed (0), best of 10 starts by within-cluster sum of squares, so a run is reproducible. Clusters are named by their mean si_pct: high, medium, low for CLUSTERS = 3; high, low for 2; high, medium 1, medium 2, …, low for more; "single" for 1. When the sites have fewer distinct (sai_pct, sci_pct) pairs than CLUSTERS, that many clusters are made (warning).
-
-<b>OUTPUT</b> the site polygons (CRS of SITES) with site_id, area_km2, sd_km2, sd_pct, nd_km2, nd_pct, ni_km2, ni_pct, sai_km2, sai_pct, sci_km2, sci_pct, si_pct, duration_yr, cluster.
-<b>OUTPUT_HTML</b> (optional) a self-contained page (no network) with the per-site table, the clusters and the test results.
-SPEARMAN_RHO, SPEARMAN_P (si_pct vs duration), KW_H, KW_P and N_SITES (sites with classified pixels) are returned as numbers; a statistic that cannot be computed is left out."""
 
 PREFIX = "mineland_px_"  # column prefix of the zonal histogram, unlikely to clash with the user's fields
 SEED = 0
@@ -67,7 +53,6 @@ class RestorationSummaryAlgorithm(MineLandAlgorithm):
     NAME = "restorationsummary"
     DISPLAY_NAME = "Restoration summary per mine site"
     GROUP = "timeseries"
-    HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add(QgsProcessingParameterRasterLayer("INPUT", "Restoration classes"),

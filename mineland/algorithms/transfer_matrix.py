@@ -19,24 +19,12 @@ from ..core.landcover import crosstab
 from ..core.render import report, styles
 from ..core.render.reports import landcover as reports
 from . import dask_scheduler
-from .base import AREAS_HELP, MineLandAlgorithm
+from .base import MineLandAlgorithm
 from .checks import fail, monitor
 from .compat import COUNT
 from .feature_tables import write_table
 from .outputs import wants_output
 from .rasters import check_distinct_dates, check_grids, class_label, class_raster_band, merged_class_names, pixel_areas
-
-HELP = """Cross-tabulates two class rasters of the same grid: A_ij = area that was class i at the start date and class j at the end date (Huang 2024).
-
-Pixels that are nodata at either date are left out of every figure and reported as NODATA_PIXELS. The two dates may have different class lists (a class present only at one date gets a zero row or column). Areas: """ + AREAS_HELP + """.
-
-<b>OUTPUT</b> one row per from→to pair present: from_class, from_name, to_class, to_name, pixels, area_m2, area_ha, area_km2, share_pct (% of the valid area).
-<b>OUTPUT_MATRIX</b> (CSV, km²) rows = start class, columns = end class — note Huang (2024) prints its tables the other way round — plus the row total (area at the start), the column total (area at the end), and per class the gain (area gained from other classes), loss (area lost to other classes) and net change.
-<b>OUTPUT_CHANGE</b> raster of one code per from→to pair, nodata where either date is nodata; its attribute table and legend name every pair. When every class code is 0 or more the code is from × 100 + to (× 1000 when a class code is 100 or more, × 10000 from 1000, and so on) as long as that fits a 32-bit integer raster. Otherwise (a negative class code, or codes as large as UInt16's 65535 or Int32's) from × factor + to would collide or overflow, so the pairs present are numbered 1, 2, 3 … in (from, to) order instead: read the pair of a code from the attribute table (Class_Name) or the legend, or from the OUTPUT rows in the same order.
-<b>OUTPUT_HTML</b> (optional) a Sankey diagram of the transitions (Huang 2024, Fig. 5/7 shape; band widths ∝ area, classes in their map colours — the raster's .qml style, else its colour table; the km² on every band thick enough for a label and on every node), the matrix in km² with the gains, losses and net change per class (as OUTPUT_MATRIX), and all transitions in a table.
-CHANGED_KM2 is the area whose class changed, CHANGED_PCT its share of the valid area, TOTAL_KM2 the valid area.
-<b>Multi-band rasters</b> BAND_START and BAND_END choose the band of INPUT_START and INPUT_END (default 1): a GLC_FCS30D tile holds one year per band (23 bands, 2000–2022), so the tile given at both dates with BAND_START 1 and BAND_END 23 gives 2000 → 2022. A multi-band raster read at band 1 because its band parameter was not set gets a warning naming its band count; the same raster and band at both dates is refused.
-<b>DASK_SCHEDULER</b> (advanced): the address of a Dask cluster (tcp://host:8786) counts (and writes the change raster) strip by strip on that cluster, with identical results; empty = here."""
 
 PAIR_COLUMNS = [("from_class", int), ("from_name", str), ("to_class", int), ("to_name", str), ("pixels", COUNT),
                 ("area_m2", float), ("area_ha", float), ("area_km2", float), ("share_pct", float)]
@@ -46,7 +34,6 @@ class TransferMatrixAlgorithm(MineLandAlgorithm):
     NAME = "transfermatrix"
     DISPLAY_NAME = "Land-cover transfer matrix"
     GROUP = "landcover"
-    HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add(QgsProcessingParameterRasterLayer("INPUT_START", "Class raster at the start date"),

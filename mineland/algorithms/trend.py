@@ -16,29 +16,16 @@ from ..core.io import raster_io
 from ..core.render import styles
 from ..core.timeseries import trend
 from . import dask_scheduler
-from .base import STACK_HELP, MineLandAlgorithm
+from .base import MineLandAlgorithm
 from .checks import fail, monitor, tr
 from .outputs import wants_output
 from .rasters import physical_units, raster_stack, stack_years
-
-HELP = """Per-pixel trend of a raster time series (MLRI study §2.4): the Mann-Kendall test, Sen's slope and the Hurst exponent, vectorised and block by block.
-
-<b>Inputs</b> INPUTS is either one raster per time step or a single multiband raster (one band per time step); YEARS gives one whole year per time step, in the same order, increasing; gaps are fine (the MLRI study's series has no 2012). A pixel's nodata, NaN or infinite value in a year is a missing year: the statistics use the pixel's valid years when at least MIN_VALID remain, otherwise all its output bands are nodata.
-<b>Scale and offset</b> A band with GDAL scale/offset metadata (MODIS LST × 0.02, Landsat Collection 2 surface temperature × 0.00341802 + 149) is read in physical units, value = raw × scale + offset, band by band (a stack may mix scaled and unscaled years); nodata is tested on the raw value; the log names each scaled band. So the statistics (Sen's slope: physical units per year) are those of the physical values.
-
-<b>OUTPUT</b> Float32, one band per statistic, named: 1 sen_slope (physical units of the input per year: median of (x_j − x_i)/(t_j − t_i) over pairs of valid years, with the real years), 2 z, 3 p (two-sided), 4 s, 5 var_s, 6 tau — the Mann-Kendall original test with tie correction, identical to pymannkendall.original_test: S = Σ sign(x_j − x_i), Var(S) = [n(n−1)(2n+5) − Σ t(t−1)(2t+5)]/18, Z = (S ∓ 1)/√Var(S), p = 2(1 − Φ(|Z|)), tau = S/(n(n−1)/2) — 7 hurst (R/S analysis, expanding windows: for τ = 2…n the first τ valid values, R = range of the cumulative deviations from their mean, S = their population standard deviation, windows with S = 0 skipped; H = least-squares slope of ln(R/S) on ln τ; nodata with fewer than two usable windows, e.g. a constant series), 8 intercept (median(x) − slope × median(t − first year)), 9 n_valid (valid years). A constant series gives S = 0, Z = 0, p = 1 and Hurst nodata. Nodata is the lowest Float32 value (−3.4028235e38), never 0.
-
-<b>OUTPUT_CLASS</b> (optional) the restoration classes of the MLRI study (its Table 2) from Z, Sen's slope and H, with significance |Z| > z(1 − ALPHA/2) (1.96 for ALPHA = 0.05): 1 SD significant decrease (slope ≤ 0), 2 ND non-significant decrease (slope ≤ 0), 3 NI non-significant increase (slope > 0), 4 SAI significant anti-consistent increase (slope > 0, H ≤ 0.5), 5 SCI significant consistent increase (slope > 0, H > 0.5). Byte, nodata 0 (too few valid years, or a significant increase whose H cannot be estimated). It carries a colour table, class names and a QGIS style (.qml) so it opens with its legend. Apply it to an MLRI series (mineland:mlri) for the MLRI study's classes.
-
-Work is spread over all CPU cores; memory is bounded by the block size. <b>DASK_SCHEDULER</b> (advanced): the address of a Dask cluster (tcp://host:8786) runs the same computation strip by strip on that cluster, with identical results; empty = here.
-<b>TOO_FEW_PIXELS</b> the number of pixels with fewer than MIN_VALID valid years (nodata in every band).""" + STACK_HELP
 
 
 class TrendAlgorithm(MineLandAlgorithm):
     NAME = "trend"
     DISPLAY_NAME = "Trend: Mann-Kendall, Sen's slope, Hurst"
     GROUP = "timeseries"
-    HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add(QgsProcessingParameterMultipleLayers("INPUTS", "Time series (one raster per year, or one multiband)",

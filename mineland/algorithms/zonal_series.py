@@ -9,23 +9,16 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from .base import AREAS_HELP, STACK_HELP, MineLandAlgorithm
+from .base import MineLandAlgorithm
 from .feature_tables import field_value, identifier_field, write_table
 from .rasters import pixel_areas, raster_stack, stack_years
 from .zones import burn, zonal_means
-
-HELP = """The area-weighted mean of every raster of a yearly series (e.g. NDVI or night-time light) inside every polygon, as a long table (polygon_id, year, mean) ready for mineland:minestatus (Xu et al. 2025, §2.3).
-
-Invalid polygons are repaired (native:fixgeometries) and features without geometry skipped, with a warning; a polygon outside the rasters or of zero area keeps its rows, with NULL means, and a warning gives the number of such polygons; a multi-part polygon is one polygon with the pixels of all its parts; every polygon needs an ID_FIELD value (a NULL id stops the run). A pixel belongs to the polygon that covers its centre (polygons are reprojected to the rasters' CRS and burnt into their grid by GDAL rasterize; where polygons overlap, one of them gets the pixel). Nodata and non-finite pixels are left out; a polygon without valid pixels in a year gets NULL. Pixel areas are ellipsoidal for a geographic CRS. The rasters are read block by block.
-<b>OUTPUT</b> one row per polygon and year: polygon_id, year, mean (the raster's physical unit, after its scale/offset).
-<b>Areas</b> The means weigh every pixel by its area: """ + AREAS_HELP + "." + STACK_HELP
 
 
 class ZonalSeriesAlgorithm(MineLandAlgorithm):
     NAME = "zonalseries"
     DISPLAY_NAME = "Zonal mean of a yearly raster series"
     GROUP = "mines"
-    HELP = HELP
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         self.add(QgsProcessingParameterFeatureSource("MINES", "Mine polygons", [QgsProcessing.TypeVectorPolygon]),
