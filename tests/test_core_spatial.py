@@ -23,7 +23,7 @@ with warnings.catch_warnings():
     from esda.crand import vec_permutations
 
 from mineland.core.spatial import autocorrelation
-from mineland.core.spatial.autocorrelation import gi_bin, general_g, global_moran, local_g_star, local_moran
+from mineland.core.spatial.autocorrelation import general_g, gi_bin, global_moran, local_g_star, local_moran
 from mineland.core.spatial.spatial_weights import (
     MAX_DENSE_PAIRS,
     Weights,

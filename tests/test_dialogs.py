@@ -14,6 +14,7 @@ import sys
 
 import numpy as np
 import pytest
+
 from rasters import read_raster
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

@@ -118,7 +118,8 @@ def main():
             walk(index)
     tree.expandAll()
     walk(tree.rootIndex())
-    facts["toolbox"] = {"visible": toolbox.isVisible(), "filter": toolbox.findChild(QgsFilterLineEdit, "searchBox").text(),
+    facts["toolbox"] = {"visible": toolbox.isVisible(),
+                        "filter": toolbox.findChild(QgsFilterLineEdit, "searchBox").text(),
                         "algorithms": ids}
     settle(0.5)
     toolbox.grab().save(os.path.join(OUT, "toolbox.png"))

@@ -11,6 +11,7 @@ import csv
 import numpy as np
 import pytest
 from osgeo import gdal
+
 from rasters import WGS84, file_digest, write_raster
 
 YEARS = list(range(2000, 2023))

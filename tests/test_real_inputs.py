@@ -8,10 +8,10 @@ from xml.etree import ElementTree
 import numpy as np
 import pytest
 from osgeo import gdal
-from rasters import UTM_CENTRAL_MERIDIAN_AREA_SCALE, file_digest, read_raster, write_raster
 
 from mineland.core.io import raster_io
 from mineland.core.render import styles
+from rasters import UTM_CENTRAL_MERIDIAN_AREA_SCALE, file_digest, read_raster, write_raster
 
 
 def raises(run, algorithm, parameters, pattern):
@@ -218,9 +218,9 @@ def test_cell_size_nan_through_processing_run(run, tmp_path):
 def test_moran_and_hotspots_agree_on_zero_permutations(run, tmp_path):
     from qgis.core import QgsVectorLayer
     from scipy.special import ndtr
-    from test_alg_spatial import grid_with_values
 
     from mineland.core.spatial import autocorrelation, spatial_weights
+    from test_alg_spatial import grid_with_values
 
     rng = np.random.default_rng(2)
     values = rng.random((6, 7))

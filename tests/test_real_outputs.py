@@ -16,8 +16,8 @@ import time
 import numpy as np
 import pytest
 from osgeo import gdal
-from rasters import write_raster
 
+from rasters import write_raster
 from sample.qgisprocess import QGIS_PROCESS, QgisProcess
 
 gdal.UseExceptions()

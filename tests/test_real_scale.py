@@ -10,10 +10,11 @@ in numpy (and pymannkendall) from the scaled values, never taken from MineLand's
 import numpy as np
 import pymannkendall
 import pytest
+from osgeo import gdal
+
 from mineland.core.engine import scaleout
 from mineland.core.io import raster_io
 from mineland.core.timeseries import inspect
-from osgeo import gdal
 from rasters import file_digest, read_raster, write_raster
 
 YEARS = [2001, 2002, 2003, 2004, 2005, 2006, 2007, 2008, 2009, 2011, 2012, 2013]  # no 2010

@@ -7,6 +7,7 @@ import threading
 
 import numpy as np
 import pytest
+
 from rasters import file_digest, read_raster, write_raster
 
 YEARS = "2001,2002,2003,2004,2005"
