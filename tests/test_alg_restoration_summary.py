@@ -96,6 +96,7 @@ def raster(tmp_path):
     return write_raster(tmp_path / "classes.tif", class_raster(), epsg=UTM37N, origin=ORIGIN, nodata=0)
 
 
+@pytest.mark.slow  # zonal histograms in two CRSs: ~8 s
 @pytest.mark.parametrize("epsg", [UTM37N, 4326])
 def test_restoration_summary_hand_counted(run, tmp_path, raster, epsg):
     out, report = str(tmp_path / "sites.gpkg"), tmp_path / "report.html"

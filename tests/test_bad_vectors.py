@@ -1021,6 +1021,7 @@ def strict_run(provider):
     return _run
 
 
+@pytest.mark.slow  # the whole corpus: ~16 s
 @pytest.mark.parametrize("scenario, variant", CASES, ids=[f"{s.name}-{v}" for s, v in CASES])
 def test_bad_vector_and_table_inputs(run, strict_run, tmp_path, recording_feedback, scenario, variant):
     feedback = recording_feedback()

@@ -504,6 +504,7 @@ def test_local_moran_with_esdas_draws_equals_esda(monkeypatch, label, ours, thei
     assert result.labels.tolist() == [names[v] for v in expected.get_cluster_labels(0.05)]
 
 
+@pytest.mark.slow  # esda's conditional permutations on every structure
 @pytest.mark.parametrize("star", [True, False])
 @pytest.mark.parametrize("transform", ["B", "R"])
 @pytest.mark.parametrize("label, ours, theirs", STRUCTURES, ids=[s[0] for s in STRUCTURES])

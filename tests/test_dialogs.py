@@ -17,6 +17,8 @@ import pytest
 
 from rasters import read_raster
 
+pytestmark = pytest.mark.gui  # dialogs in a QGIS with its GUI, in a subprocess (tests/dialog_runs.py)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "tests", "dialog_runs.py")
 WITH_RASTER_OUTPUTS = ("mineland:reclassify", "mineland:transfermatrix", "mineland:carbonstock", "mineland:trend",

@@ -24,6 +24,8 @@ import time
 import numpy as np
 import pytest
 
+pytestmark = [pytest.mark.gui, pytest.mark.slow]  # QGIS desktop under Xvfb
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIMEOUT = 120
 

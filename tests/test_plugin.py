@@ -5,6 +5,8 @@ import glob
 import os
 import re
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -65,6 +67,7 @@ print("lifecycle ok")
 """
 
 
+@pytest.mark.slow  # a QGIS of its own, in a subprocess
 def test_plugin_lifecycle_in_a_fresh_qgis():
     """classFactory → initProcessing → initGui → unload, in its own process (the session
     provider of the other tests must not be touched)."""

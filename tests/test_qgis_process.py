@@ -10,6 +10,8 @@ from rasters import geodesic_pixel_areas, read_raster
 from sample.make_sample import YEARS, write_series
 from sample.qgisprocess import QgisProcess
 
+pytestmark = pytest.mark.qgis_process
+
 
 @pytest.fixture(scope="module")
 def qgis_process():

@@ -15,6 +15,8 @@ from rasters import read_raster
 from sample import make_seed002, make_seed004
 from sample.qgisprocess import QgisProcess
 
+pytestmark = pytest.mark.qgis_process
+
 ogr.UseExceptions()
 
 

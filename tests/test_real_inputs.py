@@ -101,6 +101,7 @@ def test_change_codes_name_every_class_pair(run, tmp_path, case):
     assert digests([start_path, end_path]) == before
 
 
+@pytest.mark.dask
 def test_change_codes_on_dask_are_the_local_ones(tmp_path):
     distributed = pytest.importorskip("distributed")
     from mineland.core.engine import scaleout

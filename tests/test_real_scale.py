@@ -182,6 +182,7 @@ def test_landsat_c2_surface_temperature_mlri_in_kelvin(run, tmp_path, recording_
 
 # ------------------------------------------------------------------ the Dask path
 
+@pytest.mark.dask
 def test_the_dask_path_gives_the_local_numbers(run, tmp_path):
     dask = pytest.importorskip("dask")
     raw, physical = modis_lst(7, 9, seed=2)
@@ -207,6 +208,7 @@ def test_the_dask_path_gives_the_local_numbers(run, tmp_path):
         gdal.Open(local["OUTPUT"]).ReadAsArray().tobytes()
 
 
+@pytest.mark.dask
 def test_dask_scheduler_parameter_on_a_cluster_gives_the_local_numbers(run, tmp_path):
     distributed = pytest.importorskip("distributed")
     raw, physical = modis_lst(6, 5, seed=4)

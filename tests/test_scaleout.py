@@ -28,6 +28,8 @@ from mineland.core.mines import disturbance
 from mineland.core.timeseries import trend
 from rasters import WGS84, write_raster
 
+pytestmark = pytest.mark.dask  # a LocalCluster of worker processes
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PLUGINS = ROOT  # the folder that holds the package mineland/
 NODATA = -9999.0
