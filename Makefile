@@ -1,6 +1,8 @@
 # MineLand — every target does its own set-up on a fresh Debian 12 machine (as root).
 #   make demo     run every shipped model on sample data headless through qgis_process
 #   make test     unit, processing.run, qgis_process, Dask, memory and GUI (Xvfb) tests
+#   make test-fast  the core and processing.run tests alone (no slow, GUI, qgis_process, Dask or root tests), < 1 min
+#   make lint     ruff check and ruff format --check (pyproject.toml)
 #   make bench    ours vs the peers (GDAL+bincount, r.coin, native reclassify, pymannkendall, esda), memory
 #   make install  link the plugin into your QGIS profile and enable it
 #   make package  build dist/mineland-<version>.zip for "Install from ZIP"
@@ -23,8 +25,8 @@ export QT_QPA_PLATFORM := offscreen
 # The repository root holds the plugin's package folder mineland/: importable as is, and QGIS's plugin folder.
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: all system venv pyqt6 test demo bench install package clean debootstrap test-qgis test-qgis340 \
-	test-qgis344
+.PHONY: all system venv pyqt6 test test-fast lint demo bench install package clean debootstrap test-qgis \
+	test-qgis340 test-qgis344
 
 all: test
 
@@ -57,6 +59,15 @@ $(BUILD)/pyqt6/.installed: | system
 
 test: venv pyqt6
 	$(PYTHON) -m pytest tests
+
+# The markers are registered in pyproject.toml; what they leave out runs in make test.
+FAST_MARKERS := not slow and not gui and not qgis_process and not dask and not root
+test-fast: venv
+	$(PYTHON) -m pytest tests -m "$(FAST_MARKERS)"
+
+lint: venv
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
 
 demo: venv
 	$(PYTHON) sample/demo.py demo_output

@@ -28,9 +28,10 @@ import os
 import re
 import time
 
+from osgeo import gdal, ogr, osr
+
 import benchlib
 import memprobe
-from osgeo import gdal, ogr, osr
 
 gdal.UseExceptions()
 ogr.UseExceptions()

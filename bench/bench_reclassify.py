@@ -27,9 +27,10 @@ import os
 import tempfile
 import time
 
-import benchlib
 import numpy as np
 from osgeo import gdal, osr
+
+import benchlib
 
 gdal.UseExceptions()
 

@@ -133,7 +133,7 @@ def speedup(args):
             print(f"LocalCluster of {workers} started in {time.perf_counter() - started:.1f} s", flush=True)
             target = os.path.join(out, f"cluster{workers}.tif")
             best(f"LocalCluster {workers} worker(s) × 1 thread",
-                 lambda: scaleout.trend_on_cluster(paths, years, target, scheduler=client), client)
+                 lambda t=target, c=client: scaleout.trend_on_cluster(paths, years, t, scheduler=c), client)
             print(f"  identical to the in-process raster: {same_bits(reference, target)}", flush=True)
     base = {label: wall for label, wall, _ in rows}["LocalCluster 1 worker(s) × 1 thread"]
     pixels = args.size * args.size

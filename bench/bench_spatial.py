@@ -47,9 +47,10 @@ import importlib.util
 import time
 import warnings
 
-import benchlib
 import numpy as np
 import scipy
+
+import benchlib
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # pyproj's data-directory warning when geopandas loads
@@ -137,7 +138,8 @@ def measure(rows, cols, perm_repeats):
                   f"{significant[1]} (esda); same verdict at {100 * agree:.1f} % of cells")
     checks.append(f"check G_Local star: max rel |Δ| of z and p (ours = 2 × esda's one-sided p_norm) "
                   f"{deviation_star:.1e}; p_sim < 0.05 at {np.count_nonzero(star_perm.p_sim < 0.05)} cells (ours), "
-                  f"{np.count_nonzero(esda_perm.p_sim < 0.05)} (esda); same verdict at {100 * agree_star:.1f} % of cells")
+                  f"{np.count_nonzero(esda_perm.p_sim < 0.05)} (esda); "
+                  f"same verdict at {100 * agree_star:.1f} % of cells")
     if deviation_moran > 1e-9:
         problems.append(f"{rows * cols} cells: Moran differs from esda by {deviation_moran:.1e}")
     if deviation_local > 1e-9 or not same_quadrants:

@@ -54,9 +54,10 @@ import sys
 import tempfile
 import time
 
-import benchlib
 import numpy as np
 from osgeo import gdal, osr
+
+import benchlib
 
 gdal.UseExceptions()
 
@@ -237,7 +238,7 @@ def grass_rcoin():
     child = subprocess.run([grass, "--tmp-location", "EPSG:32637", "--exec", "python3",
                             os.path.join(HERE, "grass_rcoin.py"), START_PATH, END_PATH, str(REPEATS)],
                            capture_output=True, text=True)
-    lines = [l for l in child.stdout.splitlines() if l.startswith("RCOIN ")]
+    lines = [line for line in child.stdout.splitlines() if line.startswith("RCOIN ")]
     if child.returncode != 0 or not lines:
         sys.exit(f"GRASS r.coin failed (exit {child.returncode}):\n{child.stdout[-2000:]}\n{child.stderr[-2000:]}")
     out = json.loads(lines[-1][len("RCOIN "):])
@@ -341,7 +342,7 @@ def main():
     t_read, _ = best_of(lambda i: bare_read_only())
     strips = []
     bare_read_only(strips)
-    t_count, count_only = best_of(lambda i: bincount_only(strips))
+    t_count, count_only = best_of(lambda i, s=strips: bincount_only(s))
     del strips
     t_naive, naive_counts = best_of(lambda i: naive())
 
@@ -371,7 +372,7 @@ def main():
             ("  bare read only (GDAL strips)", t_read),
             ("  bare bincount only (strips in RAM)", t_count),
             ("naive: whole-array ReadAsArray + 1 bincount", t_naive)]
-    print(f"{'workload (best of %d; GRASS import: 1 run)' % REPEATS:<56}{'seconds':>9}{'× bare':>9}{'× ours':>9}")
+    print(f"{f'workload (best of {REPEATS}; GRASS import: 1 run)':<56}{'seconds':>9}{'× bare':>9}{'× ours':>9}")
     for name, seconds in rows:
         print(f"{name:<56}{seconds:9.3f}{seconds / t_bare:9.2f}{seconds / t_ours:9.2f}")
     print()

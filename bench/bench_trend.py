@@ -50,9 +50,10 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import benchlib
 import numpy as np
 from osgeo import gdal, osr
+
+import benchlib
 
 gdal.UseExceptions()
 
@@ -99,7 +100,7 @@ def ensure_data(steps):
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(32637)
     options = ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "PREDICTOR=3"]
-    for step, (year, path) in enumerate(zip(years, paths)):
+    for step, path in enumerate(paths):  # one path per year
         srng = np.random.default_rng([SEED, steps, step])
         values = np.round(level + slope * step + noise * srng.standard_normal((YSIZE, XSIZE)), 4)
         values[srng.random((YSIZE, XSIZE)) < MISSING] = NODATA
@@ -227,7 +228,8 @@ def machine_facts():
     from mineland.core.engine import stack
 
     return benchlib.machine_facts(
-        f"; our thread pool: {stack.worker_count()} workers, {stack.chunk_pixels(20)} px chunks at n = 20, {stack.chunk_pixels(38)} at n = 38",
+        f"; our thread pool: {stack.worker_count()} workers, {stack.chunk_pixels(20)} px chunks at n = 20, "
+        f"{stack.chunk_pixels(38)} at n = 38",
         f"scipy {scipy.__version__}, pymannkendall {getattr(pymannkendall, '__version__', '?')}")
 
 
@@ -251,19 +253,21 @@ def main():
     for steps, paths in stacks.items():
         years = SERIES[steps]
         values = read_stack(paths)
-        t_kernel, ours = best_of(lambda: kernel(values, np.array(years, dtype=float)), KERNEL_REPEATS)
-        t_single, _ = best_of(lambda: kernel(values, np.array(years, dtype=float), workers=1), SINGLE_REPEATS)
-        t_mk_sen, _ = best_of(lambda: kernel_mk_sen(values, np.array(years, dtype=float)), KERNEL_REPEATS)
+        # best_of calls each lambda at once, in this iteration: the defaults bind this iteration's values
+        t_kernel, ours = best_of(lambda v=values, y=years: kernel(v, np.array(y, dtype=float)), KERNEL_REPEATS)
+        t_single, _ = best_of(lambda v=values, y=years: kernel(v, np.array(y, dtype=float), workers=1),
+                              SINGLE_REPEATS)
+        t_mk_sen, _ = best_of(lambda v=values, y=years: kernel_mk_sen(v, np.array(y, dtype=float)), KERNEL_REPEATS)
         mk_sen[steps] = t_mk_sen / pixels * 1e6
 
         with tempfile.TemporaryDirectory(prefix="mineland-bench-trend-") as workdir:
             output = os.path.join(workdir, f"trend{steps}.tif")
-            t_e2e, result = best_of(lambda: end_to_end(paths, years, output), E2E_REPEATS)
+            t_e2e, result = best_of(lambda p=paths, y=years, o=output: end_to_end(p, y, o), E2E_REPEATS)
             written = read_output(result["OUTPUT"])
 
         sample = np.sort(np.random.default_rng([SEED, steps, 1]).choice(pixels, SAMPLE, replace=False))
         series = values[sample]
-        t_pmk, refs = best_of(lambda: pymannkendall_loop(series), 2)
+        t_pmk, refs = best_of(lambda s=series: pymannkendall_loop(s), 2)
         found, deviation, same_written = compare(ours, sample, refs, written)
         deviation["holes"] = int(np.count_nonzero(np.isnan(series).any(axis=1)))
         deviation["ties"] = int(np.count_nonzero([np.unique(r[~np.isnan(r)]).size < np.count_nonzero(~np.isnan(r))
@@ -292,7 +296,7 @@ def main():
           f"(a2) (a) without Hurst, best of {KERNEL_REPEATS}; (b) best of {E2E_REPEATS}, (c) best of 2; "
           "ours computes MK + Sen + Hurst, (c) MK + Sen only")
     print()
-    for steps, a, b, c, deviation, same_written, too_few, too_few_e2e in rows:
+    for steps, _a, _b, _c, deviation, same_written, too_few, too_few_e2e in rows:
         print(f"check n={steps}: ours vs pymannkendall on {SAMPLE} px ({deviation['holes']} with missing years, "
               f"{deviation['ties']} with ties): max |ΔS| {deviation['s']:.0f}, "
               f"max rel |ΔZ| {deviation['z']:.1e}, max |Δp| {deviation['p']:.1e}, "

@@ -22,9 +22,9 @@ import sys
 
 import numpy as np
 from osgeo import gdal, osr
+from scipy import ndimage
 
 from sample import sample_io
-from scipy import ndimage
 
 gdal.UseExceptions()
 

@@ -22,12 +22,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from qgis.core import (  # noqa: E402 (after the platform is chosen)
     QgsApplication,
     QgsLayerTreeModel,
+    QgsMapLayerType,
     QgsProcessingContext,
     QgsProcessingFeedback,
     QgsProcessingModelAlgorithm,
     QgsProcessingModelChildParameterSource,
     QgsProcessingModelParameter,
-    QgsMapLayerType,
     QgsProcessingParameterRasterLayer,
     QgsProject,
 )
@@ -114,7 +114,8 @@ def reference_points(folder, classes):
     values = source.GetRasterBand(1).ReadAsArray()
     x0, dx, _, y0, _, dy = source.GetGeoTransform()
     features = []
-    for k, (row, col) in enumerate((r, c) for r in range(15, values.shape[0], 30) for c in range(20, values.shape[1], 40)):
+    points = ((r, c) for r in range(15, values.shape[0], 30) for c in range(20, values.shape[1], 40))
+    for k, (row, col) in enumerate(points):
         lon, lat = sample_io.lonlat(col, row, (x0, y0), dx, make_sample.EPSG, 7)
         truth = int(values[row, col]) if k % 5 else int(values[row, col]) % 7 + 1
         features.append({"type": "Feature", "properties": {"id": k, "truth": truth},
@@ -270,7 +271,8 @@ def from_batch_row(algorithm_id, values, output_folder):
     for output in algorithm.destinationParameterDefinitions():
         widget = panel.tblParameters.cellWidget(1, panel.parameter_to_column[output.name()])
         extension = output.defaultFileExtension()
-        widget.setValue(os.path.join(output_folder, f"{algorithm.name()}_{output.name().replace(':', '_')}.{extension}"))
+        file_name = f"{algorithm.name()}_{output.name().replace(':', '_')}.{extension}"
+        widget.setValue(os.path.join(output_folder, file_name))
     # QGIS 3.40 takes the context before the destination project; 3.22 takes only the project
     if "context" in inspect.signature(panel.parametersForRow).parameters:
         parameters, ok = panel.parametersForRow(0, context, QgsProject.instance())

@@ -4,6 +4,7 @@ import csv
 
 import numpy as np
 import pytest
+
 from rasters import UTM33N, write_raster
 
 # Class raster in UTM 33N, 30 m pixels from (500000, 6000000), nodata 0 at row 1, column 3.
@@ -30,8 +31,15 @@ def centre(row, col):
 
 def point_layer(rows, crs="EPSG:4326", fields="field=truth:integer&field=name:string"):
     """A memory point layer from (x, y in UTM 33N or None for no geometry, truth, name) rows, in ``crs``."""
-    from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsFeature, QgsGeometry,
-                           QgsPointXY, QgsProject, QgsVectorLayer)
+    from qgis.core import (
+        QgsCoordinateReferenceSystem,
+        QgsCoordinateTransform,
+        QgsFeature,
+        QgsGeometry,
+        QgsPointXY,
+        QgsProject,
+        QgsVectorLayer,
+    )
 
     layer = QgsVectorLayer(f"Point?crs={crs}&{fields}", "reference", "memory")
     to_layer = QgsCoordinateTransform(QgsCoordinateReferenceSystem(f"EPSG:{UTM33N}"), layer.crs(),

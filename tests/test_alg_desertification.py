@@ -4,6 +4,7 @@ import csv
 
 import numpy as np
 import pytest
+
 from rasters import read_raster, write_raster
 
 
@@ -35,7 +36,8 @@ def test_needs_a_factor_and_one_grid(run, tmp_path):
     from qgis.core import QgsProcessingException
 
     with pytest.raises(QgsProcessingException, match="at least one factor"):
-        run("mineland:desertification", {"OUTPUT_SCORE": str(tmp_path / "s.tif"), "OUTPUT_CLASS": str(tmp_path / "c.tif")})
+        run("mineland:desertification",
+            {"OUTPUT_SCORE": str(tmp_path / "s.tif"), "OUTPUT_CLASS": str(tmp_path / "c.tif")})
     a = write_raster(tmp_path / "a.tif", np.ones((2, 2), np.float32))
     b = write_raster(tmp_path / "b.tif", np.ones((3, 2), np.float32))
     with pytest.raises(QgsProcessingException, match="SLOPE is 2×3 pixels"):

@@ -3,6 +3,7 @@
 import csv
 
 import pytest
+
 from rasters import UTM_CENTRAL_MERIDIAN_AREA_SCALE, write_raster
 from test_core_disturbance import Y1990, Y1995, Y1996
 
@@ -52,7 +53,7 @@ def test_disturbance_by_hand(run, tmp_path):
 
 
 def test_polygons_in_another_crs_are_reprojected(run, tmp_path):
-    from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsProject, QgsVectorLayer)
+    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsProject, QgsVectorLayer
 
     paths = [write_raster(tmp_path / f"lc{y}.tif", a.astype("uint8"), nodata=0)
              for y, a in ((1990, Y1990), (1995, Y1995))]

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+
 from rasters import write_raster
 from test_alg_resilience import zones_layer
 

@@ -8,8 +8,9 @@ import csv
 
 import numpy as np
 import pytest
-from rasters import UTM_CENTRAL_MERIDIAN_AREA_SCALE, WGS84, file_digest, read_raster, write_raster
 from scipy.integrate import trapezoid
+
+from rasters import UTM_CENTRAL_MERIDIAN_AREA_SCALE, WGS84, file_digest, read_raster, write_raster
 
 PIXEL_KM2 = 0.0009 * UTM_CENTRAL_MERIDIAN_AREA_SCALE
 PIXEL_HA = 0.09 * UTM_CENTRAL_MERIDIAN_AREA_SCALE
@@ -310,7 +311,8 @@ def test_carbon_stock_all_nodata_raster(run, tmp_path, pair):
 
     empty = write_raster(tmp_path / "n.tif", np.zeros_like(START), nodata=0)
     with pytest.raises(QgsProcessingException, match="INPUTS.*no valid pixel"):
-        run("mineland:carbonstock", {"INPUTS": [pair[0], empty], "YEARS": "2000,2010", "OUTPUT": str(tmp_path / "c.csv")})
+        run("mineland:carbonstock",
+            {"INPUTS": [pair[0], empty], "YEARS": "2000,2010", "OUTPUT": str(tmp_path / "c.csv")})
 
 
 @pytest.mark.parametrize("text, message", [

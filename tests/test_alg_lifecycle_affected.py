@@ -103,6 +103,7 @@ def test_affected_area_bad_input(run, tmp_path, rows, total, message):
 
 def test_lifecycle_succession_type_from_two_land_covers(run, tmp_path):
     import numpy as np
+
     from rasters import write_raster
     from test_alg_resilience import zones_layer
 
@@ -126,6 +127,7 @@ def test_lifecycle_succession_type_from_two_land_covers(run, tmp_path):
 
 def test_lifecycle_succession_needs_both_dates(run, tmp_path):
     from qgis.core import QgsProcessingException
+
     from test_alg_resilience import zones_layer
 
     with pytest.raises(QgsProcessingException, match="LANDCOVER_START: the succession type needs"):

@@ -12,8 +12,8 @@ import os
 
 import numpy as np
 import pytest
-from rasters import read_raster
 
+from rasters import read_raster
 from sample import make_seed002, make_seed004
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

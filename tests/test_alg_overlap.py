@@ -74,8 +74,7 @@ def test_totals_do_not_double_count_overlapping_zones(result):
 
 
 def test_zones_in_another_crs_and_invalid_polygons(run, tmp_path, recording_feedback):
-    from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsFeature, QgsGeometry,
-                           QgsProject)
+    from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsFeature, QgsGeometry, QgsProject
 
     zones = polygons(ZONES, ["name", "kind"])
     geographic = polygons([], ["name", "kind"], crs="EPSG:4326")

@@ -4,6 +4,7 @@ import csv
 
 import numpy as np
 import pytest
+
 from rasters import read_raster, write_raster
 
 ORIGIN = (500000.0, 6000000.0)

@@ -7,8 +7,9 @@ which are all nodata.
 
 import numpy as np
 import pytest
-from rasters import UTM_CENTRAL_MERIDIAN_AREA_SCALE, file_digest, write_raster
 from scipy import stats
+
+from rasters import UTM_CENTRAL_MERIDIAN_AREA_SCALE, file_digest, write_raster
 
 PIXEL_KM2 = 0.0009 * UTM_CENTRAL_MERIDIAN_AREA_SCALE  # the grid is on UTM 37N's central meridian
 UTM37N = 32637
@@ -45,8 +46,14 @@ def site_rect(column, row=0, inset=0.0):
 
 def sites_layer(epsg=UTM37N, names="ABCD"):
     """Square sites in a memory layer; in another CRS they are the same squares reprojected."""
-    from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsFeature, QgsGeometry,
-                           QgsProject, QgsVectorLayer)
+    from qgis.core import (
+        QgsCoordinateReferenceSystem,
+        QgsCoordinateTransform,
+        QgsFeature,
+        QgsGeometry,
+        QgsProject,
+        QgsVectorLayer,
+    )
 
     layer = QgsVectorLayer(f"Polygon?crs=EPSG:{epsg}&field=name:string&field=start:integer&field=region:string",
                            "sites", "memory")
@@ -89,6 +96,7 @@ def raster(tmp_path):
     return write_raster(tmp_path / "classes.tif", class_raster(), epsg=UTM37N, origin=ORIGIN, nodata=0)
 
 
+@pytest.mark.slow  # zonal histograms in two CRSs: ~8 s
 @pytest.mark.parametrize("epsg", [UTM37N, 4326])
 def test_restoration_summary_hand_counted(run, tmp_path, raster, epsg):
     out, report = str(tmp_path / "sites.gpkg"), tmp_path / "report.html"

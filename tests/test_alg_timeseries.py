@@ -4,6 +4,7 @@ import numpy as np
 import pymannkendall
 import pytest
 from osgeo import gdal
+
 from rasters import file_digest, read_raster, write_raster
 
 NODATA = -9999.0
@@ -170,6 +171,7 @@ def test_mlri_celsius_and_units_check(run, tmp_path):
 def test_trend_log_says_what_happens(run, tmp_path, recording_feedback):
     """A long run is never silent: the stages and each quarter of the progress are in the log."""
     import numpy as np
+
     from rasters import write_raster
 
     rng = np.random.default_rng(1)

@@ -6,8 +6,8 @@ import re
 
 import numpy as np
 import pytest
-from rasters import file_digest, write_raster
 
+from rasters import file_digest, write_raster
 from test_reliability import YEARS
 
 UTM = dict(epsg=32633, origin=(500000.0, 6000000.0), pixel=(30.0, 30.0))
@@ -64,7 +64,8 @@ ALGORITHMS = [
     ("mineland:mlri", lambda r, o: {"LST_INPUTS": [r["lst"]], "EVI_INPUTS": [r["evi"]], "YEARS": YEARS,
                                     "OUTPUT": str(o / "mlri.tif")}, ["OUTPUT"], True),
     ("mineland:resilience", lambda r, o: {"LANDCOVER": r["a"], "NDVI": r["ndvi"], "SCORES": "1=0.5,2=0.7,3=0.9",
-                                          "WINDOW": 3, "OUTPUT_RASTER": str(o / "window.tif")}, ["OUTPUT_RASTER"], True),
+                                          "WINDOW": 3, "OUTPUT_RASTER": str(o / "window.tif")},
+     ["OUTPUT_RASTER"], True),
     ("mineland:desertification", lambda r, o: {"NDVI_MEAN": r["stack"], "SAND": r["ndvi"],
                                                "OUTPUT_SCORE": str(o / "score.tif"),
                                                "OUTPUT_CLASS": str(o / "sens.tif")}, ["OUTPUT_SCORE", "OUTPUT_CLASS"],

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pytest
-from rasters import UTM_CENTRAL_MERIDIAN_AREA_SCALE, file_digest, write_raster
 
+from rasters import UTM_CENTRAL_MERIDIAN_AREA_SCALE, file_digest, write_raster
 from test_bad_inputs import outcome
 from test_core_disturbance import Y1990, Y1995, Y1996
 
@@ -130,8 +130,15 @@ def write_spec(spec, folder, name, epsg=None):
             writer.writerow([n for n, _ in spec.fields])
             writer.writerows([["" if v is None else v for v in attrs] for attrs, _ in spec.rows])
         return str(path)
-    from qgis.core import (QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsFeature, QgsGeometry,
-                           QgsProject, QgsVectorFileWriter, QgsVectorLayer)
+    from qgis.core import (
+        QgsCoordinateReferenceSystem,
+        QgsCoordinateTransform,
+        QgsFeature,
+        QgsGeometry,
+        QgsProject,
+        QgsVectorFileWriter,
+        QgsVectorLayer,
+    )
 
     epsg = epsg or spec.epsg
     multi = any(wkt and wkt.upper().startswith("MULTI") for _, wkt in spec.rows)
@@ -477,7 +484,8 @@ def _status_null_bsp(result, summary, base, warnings):
 
 # restorationsummary: its own test's 8 × 16 class raster in UTM 37N with sites A–D
 def restoration_rasters(folder):
-    from test_alg_restoration_summary import ORIGIN as R_ORIGIN, UTM37N, class_raster
+    from test_alg_restoration_summary import ORIGIN as R_ORIGIN
+    from test_alg_restoration_summary import UTM37N, class_raster
 
     return {"INPUT": write_raster(folder / "classes.tif", class_raster(), epsg=UTM37N, origin=R_ORIGIN, nodata=0)}
 
@@ -954,6 +962,7 @@ def execute(run, scenario, folder, spec, variant="base", epsg=None, feedback=Non
 def check_no_nan(result, out):
     """No NaN or infinity in the numeric outputs or in the output files: missing values are NULL or nodata."""
     from qgis.core import QgsVectorLayer
+
     from rasters import read_raster
 
     for key, item in result.items():
@@ -1012,6 +1021,7 @@ def strict_run(provider):
     return _run
 
 
+@pytest.mark.slow  # the whole corpus: ~16 s
 @pytest.mark.parametrize("scenario, variant", CASES, ids=[f"{s.name}-{v}" for s, v in CASES])
 def test_bad_vector_and_table_inputs(run, strict_run, tmp_path, recording_feedback, scenario, variant):
     feedback = recording_feedback()

@@ -136,9 +136,9 @@ def test_pixel_indices_rotated_geotransform():
 @pytest.mark.parametrize("block", [None, 16])  # striped (blocks are whole rows) and tiled
 def test_sample_pixels_matches_the_array(tmp_path, block):
     from osgeo import gdal
-    from rasters import write_raster
 
     from mineland.core.timeseries.sampling import sample_pixels
+    from rasters import write_raster
 
     values = (np.arange(70)[:, None] * 1000 + np.arange(100)[None, :]).astype(np.int32)
     dataset = gdal.Open(write_raster(tmp_path / "v.tif", values, block=block))

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 from osgeo import gdal
-from rasters import WGS84, write_raster
 
 from mineland.core.io import raster_io
 from mineland.core.landcover import crosstab
+from rasters import WGS84, write_raster
 
 # Start (nodata 0) and end (nodata 255). Class 4 exists only at the end date; the
 # start is nodata at (2,2),(2,3) and the end at (3,3): nodata at one date only.

@@ -10,12 +10,12 @@ import math
 import numpy as np
 import pytest
 from osgeo import gdal
-from rasters import write_raster
 from scipy.special import ndtr
 
 from mineland.core.engine import stack
 from mineland.core.io import raster_io
 from mineland.core.timeseries import inspect, trend
+from rasters import write_raster
 
 NODATA = -9999.0
 ORIGIN = (500000.0, 6000000.0)

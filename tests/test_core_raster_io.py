@@ -6,10 +6,10 @@ import os
 import numpy as np
 import pytest
 from osgeo import gdal, osr
-from rasters import read_raster, write_raster
 
 from mineland.core.io import raster_io
 from mineland.core.io.raster_io import Grid
+from rasters import read_raster, write_raster
 
 # WGS84 ellipsoid, independent of GDAL.
 WGS84_A = 6378137.0

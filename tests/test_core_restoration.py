@@ -75,6 +75,7 @@ def test_spearman_ignores_missing_and_refuses_too_little():
     assert math.isnan(constant.rho) and constant.n == 4
 
 
+@pytest.mark.slow  # 9,999 permutations per test: ~3 s
 def test_kruskal_wallis_hand_and_scipy():
     # ranks: 0 → 1, 12.5 → 2, 42.9 → 3, 75 → 4; R = 7 and 3; H = 12/20 · (49/2 + 9/2) − 15 = 2.4
     result = restoration.kruskal_wallis({"north": [75.0, 42.9], "south": [12.5, 0.0]})

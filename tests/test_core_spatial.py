@@ -23,7 +23,7 @@ with warnings.catch_warnings():
     from esda.crand import vec_permutations
 
 from mineland.core.spatial import autocorrelation
-from mineland.core.spatial.autocorrelation import gi_bin, general_g, global_moran, local_g_star, local_moran
+from mineland.core.spatial.autocorrelation import general_g, gi_bin, global_moran, local_g_star, local_moran
 from mineland.core.spatial.spatial_weights import (
     MAX_DENSE_PAIRS,
     Weights,
@@ -504,6 +504,7 @@ def test_local_moran_with_esdas_draws_equals_esda(monkeypatch, label, ours, thei
     assert result.labels.tolist() == [names[v] for v in expected.get_cluster_labels(0.05)]
 
 
+@pytest.mark.slow  # esda's conditional permutations on every structure
 @pytest.mark.parametrize("star", [True, False])
 @pytest.mark.parametrize("transform", ["B", "R"])
 @pytest.mark.parametrize("label, ours, theirs", STRUCTURES, ids=[s[0] for s in STRUCTURES])

@@ -14,11 +14,10 @@ import pymannkendall
 import pytest
 from osgeo import gdal
 from scipy.special import ndtr
-from rasters import write_raster
 
-from mineland.core.timeseries import mlri as mlri_module
 from mineland.core.engine import stack
 from mineland.core.io import raster_io
+from mineland.core.timeseries import mlri as mlri_module
 from mineland.core.timeseries import trend
 from mineland.core.timeseries.mlri import mlri
 from mineland.core.timeseries.trend import (
@@ -30,6 +29,7 @@ from mineland.core.timeseries.trend import (
     sens_slope,
     trend_statistics,
 )
+from rasters import write_raster
 
 TIGHT = 1e-12
 CRITICAL_05 = 1.959963984540054

@@ -14,7 +14,10 @@ import sys
 
 import numpy as np
 import pytest
+
 from rasters import read_raster
+
+pytestmark = pytest.mark.gui  # dialogs in a QGIS with its GUI, in a subprocess (tests/dialog_runs.py)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "tests", "dialog_runs.py")

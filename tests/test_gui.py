@@ -24,6 +24,8 @@ import time
 import numpy as np
 import pytest
 
+pytestmark = [pytest.mark.gui, pytest.mark.slow]  # QGIS desktop under Xvfb
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIMEOUT = 120
 
@@ -118,7 +120,8 @@ def main():
             walk(index)
     tree.expandAll()
     walk(tree.rootIndex())
-    facts["toolbox"] = {"visible": toolbox.isVisible(), "filter": toolbox.findChild(QgsFilterLineEdit, "searchBox").text(),
+    facts["toolbox"] = {"visible": toolbox.isVisible(),
+                        "filter": toolbox.findChild(QgsFilterLineEdit, "searchBox").text(),
                         "algorithms": ids}
     settle(0.5)
     toolbox.grab().save(os.path.join(OUT, "toolbox.png"))

@@ -21,6 +21,8 @@ import time
 
 import pytest
 
+pytestmark = [pytest.mark.gui, pytest.mark.slow]  # QGIS desktop under Xvfb
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIMEOUT = 90
 SHOTS = ("dialog_reclassify.png", "dialog_transfermatrix.png", "dialog_landcover_carbon.png")

@@ -81,6 +81,7 @@ def test_every_algorithm_has_tags(provider):
 
 def test_messages_name_the_parameter_by_its_label_too(run, tmp_path):
     from qgis.core import QgsProcessingException
+
     from rasters import write_raster
 
     path = write_raster(tmp_path / "lc.tif", np.array([[10, 20], [30, 40]], dtype="uint8"))

@@ -45,6 +45,8 @@ from mineland.core.engine import stack
 from mineland.core.io import raster_io
 from mineland.core.timeseries import trend
 
+pytestmark = pytest.mark.slow  # 144 Mpx rasters, each run in a fresh process
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MEMPROBE = os.path.join(ROOT, "bench", "memprobe.py")
 MARK = "MEMPROBE "

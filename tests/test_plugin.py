@@ -5,6 +5,8 @@ import glob
 import os
 import re
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -18,6 +20,25 @@ def test_metadata_declares_a_processing_provider():
     for key in ("name", "description", "about", "version", "author", "email", "tracker", "repository", "tags"):
         assert general.get(key, "").strip(), key
     assert re.fullmatch(r"\d+\.\d+\.\d+", general["version"])
+
+
+def test_metadata_version_is_the_newest_release_of_the_changelog():
+    meta = configparser.ConfigParser()
+    meta.read(os.path.join(ROOT, "mineland", "metadata.txt"), encoding="utf-8")
+    with open(os.path.join(ROOT, "CHANGELOG.md"), encoding="utf-8") as handle:
+        changelog = handle.read()
+    # Keep a Changelog: "## [x.y.z] - date" headings, newest first ("## [Unreleased]" is no release)
+    releases = re.findall(r"^## \[(\d+\.\d+\.\d+)\]", changelog, re.M)
+    assert releases[0] == meta["general"]["version"] == "0.2.0"
+    assert releases[-1] == "0.1.0"
+    # the plugin manager shows metadata.txt's changelog: it covers every release of CHANGELOG.md, newest first
+    entries = re.findall(r"^(\d+\.\d+\.\d+) ", meta["general"]["changelog"], re.M)
+    assert entries == releases
+    # the about text describes every algorithm group of the toolbox, and the shipped models
+    about = meta["general"]["about"]
+    for group in ("Land cover:", "Spatial statistics:", "Time series:", "Mines:",
+                  "Resilience, integrity and desertification:", "Workflows:"):
+        assert group in about, group
 
 
 def test_core_never_imports_qgis():
@@ -46,6 +67,7 @@ print("lifecycle ok")
 """
 
 
+@pytest.mark.slow  # a QGIS of its own, in a subprocess
 def test_plugin_lifecycle_in_a_fresh_qgis():
     """classFactory → initProcessing → initGui → unload, in its own process (the session
     provider of the other tests must not be touched)."""

@@ -5,12 +5,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
-from rasters import write_raster
 
 from mineland.core.io import raster_io
 from mineland.core.landcover import carbon, crosstab, dynamics
 from mineland.core.spatial import autocorrelation, spatial_weights
 from mineland.core.timeseries import trend
+from rasters import write_raster
 
 CLASS_GRIDS = st.integers(1, 6).flatmap(lambda rows: st.integers(1, 6).flatmap(
     lambda cols: st.tuples(arrays(np.uint8, (rows, cols), elements=st.integers(0, 4)),

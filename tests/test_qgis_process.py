@@ -5,11 +5,12 @@ import json
 
 import numpy as np
 import pytest
-from rasters import geodesic_pixel_areas, read_raster
 
+from rasters import geodesic_pixel_areas, read_raster
 from sample.make_sample import YEARS, write_series
 from sample.qgisprocess import QgisProcess
 
+pytestmark = pytest.mark.qgis_process
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,12 @@ import csv
 import numpy as np
 import pytest
 from osgeo import ogr
-from rasters import read_raster
 
+from rasters import read_raster
 from sample import make_seed002, make_seed004
 from sample.qgisprocess import QgisProcess
+
+pytestmark = pytest.mark.qgis_process
 
 ogr.UseExceptions()
 

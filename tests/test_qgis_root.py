@@ -33,12 +33,14 @@ def no_root_left(script):
     return not roots.exists() or not any(roots.iterdir())
 
 
+@pytest.mark.root
 def test_unknown_suite_is_refused_with_the_usage(script):
     done = run(script, "bookworm")
     assert done.returncode != 0 and "usage:" in done.stderr and "trixie" in done.stderr
     assert no_root_left(script)
 
 
+@pytest.mark.root
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None, reason="needs root to drop it")
 def test_not_root_is_refused():
     folder = Path(tempfile.mkdtemp(prefix="mineland-qgis-root-"))  # pytest's tmp_path is closed to others
@@ -53,6 +55,7 @@ def test_not_root_is_refused():
         shutil.rmtree(folder)
 
 
+@pytest.mark.root
 def test_no_debootstrap_is_refused(script):
     done = run(script, "trixie", env={"PATH": "/usr/bin:/bin"}) if os.geteuid() == 0 else None
     if done is None:
@@ -63,6 +66,7 @@ def test_no_debootstrap_is_refused(script):
     assert no_root_left(script)
 
 
+@pytest.mark.root
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("debootstrap") is None, reason="needs root and debootstrap")
 def test_unreachable_mirror_is_refused_before_anything_is_built(script):
     done = run(script, "sid", env={"QGIS_ROOT_MIRROR": "http://127.0.0.1:9/debian"})

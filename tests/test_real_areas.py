@@ -12,9 +12,10 @@ import csv
 import numpy as np
 import pytest
 from geographiclib.geodesic import Geodesic
+from osgeo import osr
+
 from mineland.core.io import raster_io
 from mineland.core.landcover import crosstab
-from osgeo import osr
 from rasters import write_raster
 
 TOLERANCE = 1e-3  # the 0.1 %

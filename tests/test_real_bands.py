@@ -11,6 +11,7 @@ import csv
 import numpy as np
 import pytest
 from osgeo import gdal
+
 from rasters import WGS84, file_digest, write_raster
 
 YEARS = list(range(2000, 2023))
@@ -150,6 +151,7 @@ def test_transfermatrix_without_a_band_reads_band_1_with_a_warning(run, tmp_path
     assert not any("INPUT_END" in w for w in log.warnings)  # a single-band raster needs no band
 
 
+@pytest.mark.dask
 def test_transfermatrix_on_dask_reads_the_chosen_bands(run, tmp_path, tile):
     distributed = pytest.importorskip("distributed")
     bands, path = tile
@@ -240,6 +242,7 @@ SERIES_RUNS = {
 }
 
 
+@pytest.mark.slow  # six algorithms run twice on a 23-band tile: ~2 s
 @pytest.mark.parametrize("algorithm", sorted(SERIES_RUNS))
 def test_a_multiband_series_equals_the_split_single_band_files(run, tmp_path, tile, split, algorithm, log):
     extra, tables = SERIES_RUNS[algorithm]
@@ -378,6 +381,7 @@ def test_the_help_says_how_bands_and_years_are_read(provider):
         assert "four-digit year" in text and "1900–2100" in text and "fill YEARS" in text, name
 
 
+@pytest.mark.qgis_process
 def test_qgis_process_reads_bands_and_years(tmp_path, tile):
     from sample.qgisprocess import QgisProcess
 

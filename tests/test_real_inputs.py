@@ -8,10 +8,10 @@ from xml.etree import ElementTree
 import numpy as np
 import pytest
 from osgeo import gdal
-from rasters import UTM_CENTRAL_MERIDIAN_AREA_SCALE, file_digest, read_raster, write_raster
 
 from mineland.core.io import raster_io
 from mineland.core.render import styles
+from rasters import UTM_CENTRAL_MERIDIAN_AREA_SCALE, file_digest, read_raster, write_raster
 
 
 def raises(run, algorithm, parameters, pattern):
@@ -101,6 +101,7 @@ def test_change_codes_name_every_class_pair(run, tmp_path, case):
     assert digests([start_path, end_path]) == before
 
 
+@pytest.mark.dask
 def test_change_codes_on_dask_are_the_local_ones(tmp_path):
     distributed = pytest.importorskip("distributed")
     from mineland.core.engine import scaleout
@@ -218,9 +219,9 @@ def test_cell_size_nan_through_processing_run(run, tmp_path):
 def test_moran_and_hotspots_agree_on_zero_permutations(run, tmp_path):
     from qgis.core import QgsVectorLayer
     from scipy.special import ndtr
-    from test_alg_spatial import grid_with_values
 
     from mineland.core.spatial import autocorrelation, spatial_weights
+    from test_alg_spatial import grid_with_values
 
     rng = np.random.default_rng(2)
     values = rng.random((6, 7))

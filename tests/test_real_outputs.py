@@ -16,8 +16,8 @@ import time
 import numpy as np
 import pytest
 from osgeo import gdal
-from rasters import write_raster
 
+from rasters import write_raster
 from sample.qgisprocess import QGIS_PROCESS, QgisProcess
 
 gdal.UseExceptions()
@@ -308,6 +308,7 @@ def qgis_process_args(algorithm, parameters):
     return args
 
 
+@pytest.mark.qgis_process
 def test_qgis_process_refuses_an_output_on_a_vrt_source(qgis_process, tmp_path):
     stack, tifs = linear_series(tmp_path / "in", 0.5, nested=True)
     before = digests(tmp_path / "in")
@@ -319,6 +320,7 @@ def test_qgis_process_refuses_an_output_on_a_vrt_source(qgis_process, tmp_path):
     assert_unchanged(tmp_path / "in", before)
 
 
+@pytest.mark.qgis_process
 def test_qgis_process_killed_trend_leaves_only_a_partial_folder(qgis_process, tmp_path):
     stack, _ = linear_series(tmp_path / "in", 0.5, shape=(1500, 1500))
     output = tmp_path / "out" / "trend.tif"

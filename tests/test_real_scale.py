@@ -10,10 +10,11 @@ in numpy (and pymannkendall) from the scaled values, never taken from MineLand's
 import numpy as np
 import pymannkendall
 import pytest
+from osgeo import gdal
+
 from mineland.core.engine import scaleout
 from mineland.core.io import raster_io
 from mineland.core.timeseries import inspect
-from osgeo import gdal
 from rasters import file_digest, read_raster, write_raster
 
 YEARS = [2001, 2002, 2003, 2004, 2005, 2006, 2007, 2008, 2009, 2011, 2012, 2013]  # no 2010
@@ -181,6 +182,7 @@ def test_landsat_c2_surface_temperature_mlri_in_kelvin(run, tmp_path, recording_
 
 # ------------------------------------------------------------------ the Dask path
 
+@pytest.mark.dask
 def test_the_dask_path_gives_the_local_numbers(run, tmp_path):
     dask = pytest.importorskip("dask")
     raw, physical = modis_lst(7, 9, seed=2)
@@ -206,6 +208,7 @@ def test_the_dask_path_gives_the_local_numbers(run, tmp_path):
         gdal.Open(local["OUTPUT"]).ReadAsArray().tobytes()
 
 
+@pytest.mark.dask
 def test_dask_scheduler_parameter_on_a_cluster_gives_the_local_numbers(run, tmp_path):
     distributed = pytest.importorskip("distributed")
     raw, physical = modis_lst(6, 5, seed=4)

@@ -7,6 +7,7 @@ import threading
 
 import numpy as np
 import pytest
+
 from rasters import file_digest, read_raster, write_raster
 
 YEARS = "2001,2002,2003,2004,2005"
@@ -115,6 +116,7 @@ def test_parallel_runs_equal_sequential_runs(run, tmp_path, inputs, algorithm, p
             np.testing.assert_array_equal(read_raster(results[k][key]), expected)
 
 
+@pytest.mark.qgis_process
 @pytest.mark.parametrize("arguments, message", [
     (["mineland:reclassify", "--", "INPUT=/no/such.tif", "PRESET=1", "OUTPUT=/tmp/x.tif"], "INPUT"),
     (["mineland:landusedynamics", "--", "YEARS=2000", "OUTPUT=/tmp/k.csv"], "INPUTS"),

@@ -5,8 +5,8 @@ import html
 
 import numpy as np
 import pytest
-import svg_check as sc
 
+import svg_check as sc
 from mineland.core.render import report, styles
 from mineland.core.timeseries import trend
 
@@ -155,6 +155,7 @@ def test_sankey_bands_are_proportional_and_labelled_with_their_values():
 
 def test_map_colours_come_from_the_style_then_the_colour_table(tmp_path):
     from osgeo import gdal
+
     from rasters import write_raster
 
     path = write_raster(tmp_path / "c.tif", np.array([[1, 2, 3]], dtype=np.uint8), nodata=0)

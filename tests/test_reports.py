@@ -7,11 +7,11 @@ import re
 
 import numpy as np
 import pytest
-import svg_check as sc
-from rasters import write_raster
 
+import svg_check as sc
 from mineland.core.render import report, styles
 from mineland.core.timeseries import trend
+from rasters import write_raster
 
 START = np.array([[1, 1, 2, 2], [3, 3, 2, 1]], dtype=np.uint8)
 END = np.array([[1, 7, 2, 2], [2, 7, 2, 1]], dtype=np.uint8)

@@ -15,18 +15,20 @@ import time
 from pathlib import Path
 
 import cloudpickle
+import dask
 import numpy as np
 import pytest
 from distributed import Client, LocalCluster, WorkerPlugin
 from osgeo import gdal
-from rasters import WGS84, write_raster
 
-import dask
 from mineland.core.engine import scaleout, stack
 from mineland.core.io import raster_io
 from mineland.core.landcover import crosstab
 from mineland.core.mines import disturbance
 from mineland.core.timeseries import trend
+from rasters import WGS84, write_raster
+
+pytestmark = pytest.mark.dask  # a LocalCluster of worker processes
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PLUGINS = ROOT  # the folder that holds the package mineland/
@@ -316,7 +318,8 @@ def closed_port():
 def test_a_scheduler_that_does_not_answer_fails_within_the_timeout(tmp_path):
     paths = write_stack(tmp_path, "y", trend_stack(10, 10))
     started = time.monotonic()
-    with pytest.raises(scaleout.ScaleoutError, match=r"no Dask scheduler answered at tcp://127\.0\.0\.1:\d+ within 2 s"):
+    with pytest.raises(scaleout.ScaleoutError,
+                       match=r"no Dask scheduler answered at tcp://127\.0\.0\.1:\d+ within 2 s"):
         scaleout.trend_on_cluster(paths, YEARS, tmp_path / "out.tif", scheduler=f"127.0.0.1:{closed_port()}",
                                   timeout=2)
     assert time.monotonic() - started < 10
@@ -496,8 +499,8 @@ def test_command_line_trend_and_transfer_matrix(client, tmp_path):
     assert_same_raster(tmp_path / "local_class.tif", tmp_path / "cli_class.tif")
 
     start, end = class_pair(tmp_path, 20, 30)
-    done = subprocess.run([sys.executable, "-m", "mineland.core.engine.scaleout", "transfermatrix", "--quiet", start, end,
-                           "--scheduler", "local:1", "--table", str(tmp_path / "pairs.csv")],
+    done = subprocess.run([sys.executable, "-m", "mineland.core.engine.scaleout", "transfermatrix", "--quiet",
+                           start, end, "--scheduler", "local:1", "--table", str(tmp_path / "pairs.csv")],
                           capture_output=True, text=True, timeout=120, env=env)  # a LocalCluster of its own
     assert done.returncode == 0, done.stderr
     assert "nodata_pixels: 22" in done.stdout

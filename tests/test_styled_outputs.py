@@ -44,6 +44,7 @@ def headless(tmp_path_factory):
     return out
 
 
+@pytest.mark.qgis_process
 @pytest.mark.parametrize("ext", ["gpkg", "shp"])
 @pytest.mark.parametrize("name, renderer, field", [("fishnet", "graduatedSymbol", "density_pct"),
                                                    ("moran", "categorizedSymbol", "COType"),
@@ -68,6 +69,7 @@ def test_file_output_of_a_headless_run_opens_styled(qgis_app, headless, name, re
             max(f[layer.renderer().classAttribute()] for f in layer.getFeatures()))
 
 
+@pytest.mark.qgis_process
 def test_the_geopackage_holds_one_data_layer_and_its_style(qgis_app, headless):
     from osgeo import ogr
 

@@ -3,9 +3,9 @@ their renderer through Processing's post-processor."""
 
 import numpy as np
 import pytest
-from rasters import write_raster
 
 from mineland.core.render import styles
+from rasters import write_raster
 
 
 def test_diverging_ramp_is_symmetric_about_zero():
@@ -61,8 +61,16 @@ def test_all_nodata_output_gets_no_ramp(tmp_path):
 
 def test_fishnet_density_is_graduated_when_loaded(run, tmp_path):
     import processing
-    from qgis.core import (QgsFeature, QgsGeometry, QgsProcessingContext, QgsProcessingFeedback,
-                           QgsProcessingOutputLayerDefinition, QgsProject, QgsRectangle, QgsVectorLayer)
+    from qgis.core import (
+        QgsFeature,
+        QgsGeometry,
+        QgsProcessingContext,
+        QgsProcessingFeedback,
+        QgsProcessingOutputLayerDefinition,
+        QgsProject,
+        QgsRectangle,
+        QgsVectorLayer,
+    )
 
     def rectangles(rects):
         layer = QgsVectorLayer("Polygon?crs=EPSG:32637", "r", "memory")
@@ -89,8 +97,13 @@ def test_fishnet_density_is_graduated_when_loaded(run, tmp_path):
 def test_raster_outputs_get_their_sidecar_style_when_processing_loads_them(run, tmp_path):
     """Processing loads outputs without their default style: the post-processor applies our .qml."""
     import processing
-    from qgis.core import (QgsProcessingContext, QgsProcessingFeedback, QgsProcessingOutputLayerDefinition,
-                           QgsProject, QgsRasterLayer)
+    from qgis.core import (
+        QgsProcessingContext,
+        QgsProcessingFeedback,
+        QgsProcessingOutputLayerDefinition,
+        QgsProject,
+        QgsRasterLayer,
+    )
 
     series = np.arange(6, dtype=np.float32)[:, None, None] * np.array([[1, -1], [0.5, 2]], dtype=np.float32)
     context = QgsProcessingContext()

@@ -1,6 +1,7 @@
 """CSV tables reload with their field types (a .csvt beside each), as an analyst loads them in QGIS."""
 
 import pytest
+
 from rasters import write_raster
 from test_alg_disturbance import mine_polygons
 from test_core_disturbance import Y1990, Y1995, Y1996

@@ -10,9 +10,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 from osgeo import gdal
-from rasters import write_raster
 
 from mineland.core.timeseries import inspect, trend
+from rasters import write_raster
 
 NODATA = -9999.0
 YEARS = list(range(2001, 2011))

@@ -289,7 +289,8 @@ def restoration_monitoring():
     b.input(QgsProcessingParameterField("START_YEAR_FIELD", "Mining start year field", optional=True,
                                         parentLayerParameterName="SITES", defaultValue="start_year",
                                         type=QgsProcessingParameterField.Numeric),
-            "Optional numeric field with the year mining started (default start_year when SITES has it): duration_yr = REFERENCE_YEAR − start year and "
+            "Optional numeric field with the year mining started (default start_year when SITES has it): "
+            "duration_yr = REFERENCE_YEAR − start year and "
             "the Spearman test of the SI share against it.", (560, 480))
     b.input(QgsProcessingParameterNumber("REFERENCE_YEAR", "Reference year of the mining duration",
                                          QgsProcessingParameterNumber.Integer, 2019, minValue=1, maxValue=3000),

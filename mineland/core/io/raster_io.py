@@ -11,10 +11,13 @@ and moved into place at the end, so a cancelled or failed run never leaves a
 file that looks complete.
 """
 
+from __future__ import annotations
+
 import functools
 import math
 import os
 import shutil
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -59,15 +62,16 @@ class Monitor:
         Checked before every block; True stops the loop with :class:`Cancelled`.
     """
 
-    def __init__(self, progress=None, is_cancelled=None):
+    def __init__(self, progress: Callable[[float], object] | None = None,
+                 is_cancelled: Callable[[], bool] | None = None) -> None:
         self._progress = progress
         self._is_cancelled = is_cancelled
 
-    def check(self):
+    def check(self) -> None:
         if self._is_cancelled is not None and self._is_cancelled():
             raise Cancelled("cancelled by the user")
 
-    def report(self, fraction):
+    def report(self, fraction: float) -> None:
         if self._progress is not None:
             self._progress(min(1.0, max(0.0, fraction)))
 
@@ -83,7 +87,7 @@ class Grid:
 
 
 
-def open_raster(path):
+def open_raster(path: str | os.PathLike) -> gdal.Dataset:
     """Open a raster read-only; ValueError with the path when GDAL cannot."""
     try:
         ds = gdal.Open(str(path), gdal.GA_ReadOnly)
@@ -94,11 +98,11 @@ def open_raster(path):
     return ds
 
 
-def grid_of(ds):
+def grid_of(ds: gdal.Dataset) -> Grid:
     return Grid(ds.RasterXSize, ds.RasterYSize, tuple(ds.GetGeoTransform()), ds.GetProjection() or "")
 
 
-def check_same_grid(named_grids):
+def check_same_grid(named_grids: Sequence[tuple[str, Grid]]) -> Grid:
     """Check that rasters share one grid; return that grid.
 
     Parameters
@@ -153,19 +157,19 @@ def _crs_label(srs):
     return f"EPSG:{code} {name}" if code else name
 
 
-def type_name(band):
+def type_name(band: gdal.Band) -> str:
     return gdal.GetDataTypeName(band.DataType)
 
 
-def is_integer_band(band):
+def is_integer_band(band: gdal.Band) -> bool:
     return band.DataType in INTEGER_TYPES
 
 
-def numpy_dtype(band):
+def numpy_dtype(band: gdal.Band) -> np.dtype:
     return np.dtype(gdal_array.GDALTypeCodeToNumericTypeCode(band.DataType))
 
 
-def band_nodata(band):
+def band_nodata(band: gdal.Band) -> int | float | None:
     """The band's nodata value as a Python number, or None."""
     value = band.GetNoDataValue()
     if value is None:
@@ -175,7 +179,7 @@ def band_nodata(band):
     return value
 
 
-def valid_mask(values, nodata):
+def valid_mask(values: np.ndarray, nodata: int | float | None) -> np.ndarray:
     """True where a value is data: not the nodata value and, for floats, finite."""
     if np.issubdtype(values.dtype, np.floating):
         mask = np.isfinite(values)
@@ -201,11 +205,11 @@ class Scaling:
     scale: float
     offset: float
 
-    def describe(self):
+    def describe(self) -> str:
         return f"raw × {self.scale:.10g} + {self.offset:.10g}"
 
 
-def band_scaling(band):
+def band_scaling(band: gdal.Band) -> Scaling | None:
     """The band's :class:`Scaling`, or None when it has none (scale 1 and offset 0, or not set).
 
     None means the values are used as stored, with no extra pass over them.
@@ -226,7 +230,8 @@ def band_scaling(band):
     return Scaling(scale, offset)
 
 
-def physical(values, nodata, scaling):
+def physical(values: np.ndarray, nodata: int | float | None,
+             scaling: Scaling | None) -> tuple[np.ndarray, np.ndarray]:
     """(values, valid) of a block as read: ``valid`` tested on the raw values, the values in physical units.
 
     valid = raw is data (:func:`valid_mask` with the band's nodata, on the stored value, so a raw
@@ -239,7 +244,7 @@ def physical(values, nodata, scaling):
     return scaled(values, scaling), valid
 
 
-def scaled(values, scaling):
+def scaled(values: np.ndarray, scaling: Scaling | None) -> np.ndarray:
     """raw × scale + offset as float64 (a new array; ``values`` unchanged); ``values`` itself for None."""
     if scaling is None:
         return values
@@ -249,7 +254,7 @@ def scaled(values, scaling):
     return out
 
 
-def physical_or_nan(values, nodata, scaling):
+def physical_or_nan(values: np.ndarray, nodata: int | float | None, scaling: Scaling | None) -> np.ndarray:
     """Float64 physical values of a block (:func:`physical`) with NaN where the raw value is not data."""
     valid = valid_mask(values, nodata)
     # a new array either way: the caller's block stays as read
@@ -269,7 +274,7 @@ _CYLINDRICAL = {"mercator_1sp", "mercator_2sp", "mercator_auxiliary_sphere", "po
 AREA_NODES = 128
 
 
-def row_pixel_areas_m2(grid):
+def row_pixel_areas_m2(grid: Grid) -> np.ndarray:
     """Area of one pixel in each row, in m², as a float64 array of length ysize.
 
     Exact (on the ellipsoid of the CRS) where the pixel area depends on the row alone:
@@ -399,7 +404,8 @@ class PixelAreas:
     Snyder, J. P. (1987). Map Projections — A Working Manual, USGS PP 1395, eqs. 4-18, 4-20.
     """
 
-    def __init__(self, xsize, ysize, rows=None, nodes=None):
+    def __init__(self, xsize: int, ysize: int, rows: np.ndarray | Sequence[float] | None = None,
+                 nodes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
         self.xsize, self.ysize = xsize, ysize
         self.rows = None if rows is None else np.asarray(rows, dtype=np.float64)
         self.constant = None
@@ -419,12 +425,12 @@ class PixelAreas:
         self._band_centres = (edges[:-1] + edges[1:]) / 2.0
 
     @classmethod
-    def of_rows(cls, row_areas_m2, xsize):
+    def of_rows(cls, row_areas_m2: np.ndarray | Sequence[float], xsize: int) -> PixelAreas:
         """Per-row areas (one per raster row) as a :class:`PixelAreas`."""
         row_areas_m2 = np.asarray(row_areas_m2, dtype=np.float64)
         return cls(xsize, row_areas_m2.size, rows=row_areas_m2)
 
-    def block(self, yoff, nrows):
+    def block(self, yoff: int, nrows: int) -> np.ndarray:
         """Pixel areas of rows ``yoff`` .. ``yoff + nrows`` as an array broadcastable to (nrows, xsize)."""
         if self.constant is not None:
             return np.full((nrows, 1), self.constant)
@@ -433,14 +439,14 @@ class PixelAreas:
         groups, areas = self._tile_areas(yoff, nrows)
         return areas[groups - groups[0]][:, self._band_of_col]
 
-    def flat(self, yoff, nrows, xsize=None):
+    def flat(self, yoff: int, nrows: int, xsize: int | None = None) -> np.ndarray:
         """Pixel areas of a block of rows, raveled like ``block_array.ravel()`` (float64)."""
         xsize = self.xsize if xsize is None else xsize
         if self.rows is not None:
             return np.repeat(self.rows[yoff:yoff + nrows], xsize)
         return np.broadcast_to(self.block(yoff, nrows), (nrows, xsize)).ravel()
 
-    def tiles(self, yoff, nrows):
+    def tiles(self, yoff: int, nrows: int) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray]:
         """Tiles of a block of rows of the lattice model, for weighting counts per tile rather than per pixel.
 
         Returns (row_groups, band_of_col, areas): ``row_groups`` the (start, stop) rows of each tile
@@ -452,7 +458,7 @@ class PixelAreas:
         stops = np.append(starts[1:], nrows)
         return list(zip(starts.tolist(), stops.tolist())), self._band_of_col, areas
 
-    def smallest(self):
+    def smallest(self) -> float:
         """The smallest pixel area of the grid (m²; pixels outside the projection's domain left out)."""
         if self.constant is not None:
             return self.constant
@@ -460,11 +466,11 @@ class PixelAreas:
         values = values[values > 0]
         return float(values.min()) if values.size else 0.0
 
-    def tile_count(self, nrows):
+    def tile_count(self, nrows: int) -> int:
         """Most tiles a block of ``nrows`` rows can cross (lattice model)."""
         return (nrows // self.tile_height + 2) * self._band_centres.size
 
-    def at(self, rows, cols):
+    def at(self, rows: np.ndarray | Sequence[int], cols: np.ndarray | Sequence[int]) -> np.ndarray:
         """Areas of the pixels at integer ``rows``, ``cols`` (clipped into the grid)."""
         rows = np.clip(np.asarray(rows, dtype=np.intp), 0, self.ysize - 1)
         cols = np.clip(np.asarray(cols, dtype=np.intp), 0, self.xsize - 1)
@@ -507,7 +513,7 @@ def _tile_size(density, positions, axis, cap):
     return min(cap, 2 ** max(0, math.floor(math.log2(size)))) if size >= 1 else 1
 
 
-def pixel_areas_m2(grid, nodes=None):
+def pixel_areas_m2(grid: Grid, nodes: int | None = None) -> PixelAreas:
     """The area on the ellipsoid of the raster's CRS of every pixel, as a :class:`PixelAreas`.
 
     Geographic and cylindrical CRSs (Mercator, Web Mercator …): the exact per-row zone areas of
@@ -594,14 +600,14 @@ def _wrap(dlon):
     return (dlon + math.pi) % (2 * math.pi) - math.pi
 
 
-def as_pixel_areas(areas, xsize):
+def as_pixel_areas(areas: PixelAreas | np.ndarray, xsize: int) -> PixelAreas:
     """A :class:`PixelAreas` from one, or from per-row areas (ndarray, one per row)."""
     if isinstance(areas, PixelAreas):
         return areas
     return PixelAreas.of_rows(areas, xsize)
 
 
-def has_constant_pixel_area(row_areas):
+def has_constant_pixel_area(row_areas: PixelAreas | np.ndarray) -> bool:
     if isinstance(row_areas, PixelAreas):
         return row_areas.constant is not None
     return bool(np.all(row_areas == row_areas[0]))
@@ -609,12 +615,12 @@ def has_constant_pixel_area(row_areas):
 
 # -------------------------------------------------------------------- blocks
 
-def natural_height(bands):
+def natural_height(bands: Sequence[gdal.Band]) -> int:
     """The tallest block (tile or strip) height of the bands: strips aligned on it decode each block once."""
     return max(b.GetBlockSize()[1] for b in bands) if bands else 1
 
 
-def block_height(grid, bands, block_pixels=DEFAULT_BLOCK_PIXELS):
+def block_height(grid: Grid, bands: Sequence[gdal.Band], block_pixels: int = DEFAULT_BLOCK_PIXELS) -> int:
     """Rows per block within the budget: a multiple of the inputs' natural block height, or, when the
     budget holds less than one block row, the largest power-of-two share of it that fits."""
     natural = natural_height(bands)
@@ -629,14 +635,15 @@ def block_height(grid, bands, block_pixels=DEFAULT_BLOCK_PIXELS):
     return max(1, min(rows, grid.ysize))
 
 
-def iter_windows(ysize, rows):
+def iter_windows(ysize: int, rows: int) -> Iterator[tuple[int, int]]:
     """(row offset, row count) of consecutive strips covering ``ysize`` rows."""
     for yoff in range(0, ysize, rows):
         yield yoff, min(rows, ysize - yoff)
 
 
-def iter_blocks(bands, grid, monitor=None, block_pixels=DEFAULT_BLOCK_PIXELS,
-                progress_span=(0.0, 1.0)):
+def iter_blocks(bands: Sequence[gdal.Band], grid: Grid, monitor: Monitor | None = None,
+                block_pixels: int = DEFAULT_BLOCK_PIXELS,
+                progress_span: tuple[float, float] = (0.0, 1.0)) -> Iterator[tuple[int, int, list[np.ndarray]]]:
     """Read aligned strips of several bands.
 
     Parameters
@@ -667,7 +674,9 @@ def iter_blocks(bands, grid, monitor=None, block_pixels=DEFAULT_BLOCK_PIXELS,
         monitor.report(start + (end - start) * (yoff + nrows) / grid.ysize)
 
 
-def iter_blocks_with_halo(bands, grid, halo, monitor=None, block_pixels=DEFAULT_BLOCK_PIXELS):
+def iter_blocks_with_halo(bands: Sequence[gdal.Band], grid: Grid, halo: int, monitor: Monitor | None = None,
+                          block_pixels: int = DEFAULT_BLOCK_PIXELS,
+                          ) -> Iterator[tuple[int, int, list[np.ndarray], int]]:
     """Like :func:`iter_blocks`, with ``halo`` extra rows above and below each strip (fewer at the edges).
 
     Yields (yoff, nrows, arrays, top): the strip's own rows are ``arrays[k][top:top + nrows]``.
@@ -703,7 +712,7 @@ def _drop_cached_tiles(bands, read_to, ysize):
             band.FlushCache()
 
 
-def band_range(path, band=1):
+def band_range(path: str | os.PathLike, band: int = 1) -> tuple[float, float] | None:
     """(min, max) of a written raster band, approximate (GDAL may sample it); None when it has no valid pixel."""
     dataset = open_raster(path)
     try:
@@ -714,7 +723,8 @@ def band_range(path, band=1):
         dataset = None
 
 
-def pixel_window(grid, xmin, ymin, xmax, ymax):
+def pixel_window(grid: Grid, xmin: float, ymin: float, xmax: float,
+                 ymax: float) -> tuple[int, int, int, int] | None:
     """(xoff, yoff, xsize, ysize) of the pixels of a north-up ``grid`` that a map rectangle touches,
     clipped to the raster; None when it misses the raster."""
     gt = grid.geotransform
@@ -729,12 +739,12 @@ def pixel_window(grid, xmin, ymin, xmax, ymax):
     return x0, y0, x1 - x0, y1 - y0
 
 
-def read_window(bands, window):
+def read_window(bands: Sequence[gdal.Band], window: tuple[int, int, int, int]) -> list[np.ndarray]:
     """One array per band of the pixel ``window`` (xoff, yoff, xsize, ysize)."""
     return [b.ReadAsArray(*window) for b in bands]
 
 
-def cell_size_m(grid):
+def cell_size_m(grid: Grid) -> tuple[float, float]:
     """(width, height) of a pixel in metres; ValueError for a geographic CRS (cells are not squares in metres)."""
     srs = _srs(grid.crs_wkt)
     if srs is None or srs.IsGeographic():
@@ -747,7 +757,7 @@ def cell_size_m(grid):
 
 # -------------------------------------------------------------------- output
 
-def smallest_integer_type(values):
+def smallest_integer_type(values: Sequence[int]) -> tuple[int, type[np.integer]]:
     """(gdal type, numpy dtype) of the smallest integer type holding ``values``."""
     lo, hi = (min(values), max(values)) if values else (0, 0)
     for gdal_type, dtype in _INTEGER_OUTPUT_TYPES:
@@ -757,7 +767,7 @@ def smallest_integer_type(values):
     raise ValueError(f"values {lo}..{hi} do not fit a 32-bit integer raster")
 
 
-def integer_type_with_nodata(values):
+def integer_type_with_nodata(values: Iterable[int]) -> tuple[int, type[np.integer], int]:
     """Smallest integer type holding ``values`` plus a nodata value not among them.
 
     The nodata value is 0 when 0 is not a value and all values are positive,
@@ -802,12 +812,12 @@ _CREATION_OPTIONS = {
 }
 
 
-def supported_output_extensions():
+def supported_output_extensions() -> list[str]:
     """The raster output extensions, without dots, e.g. for the provider's file dialogs."""
     return [ext[1:] for ext in OUTPUT_FORMATS]
 
 
-def output_driver(path):
+def output_driver(path: str | os.PathLike) -> str:
     """The GDAL driver writing a raster output, chosen by the extension of ``path`` (as QGIS's algorithms do).
 
     Raises
@@ -825,7 +835,7 @@ def output_driver(path):
                      f"{supported}")
 
 
-def partial_folder(path):
+def partial_folder(path: str | os.PathLike) -> str:
     """The folder beside ``path`` that holds it while it is written: ``<name>.partial-<pid>.tmp``.
 
     Named so that nobody takes what an interrupted run leaves for a result (it
@@ -834,7 +844,7 @@ def partial_folder(path):
     return f"{path}.partial-{os.getpid()}.tmp"
 
 
-def dataset_files(path):
+def dataset_files(path: str | os.PathLike) -> list[str]:
     """Every file GDAL reads for the dataset at ``path``, ``path`` first.
 
     Its sidecars (.aux.xml, .ovr, a shapefile's .dbf, …) as GDAL lists them
@@ -880,7 +890,8 @@ class BlockWriter:
 
     TILE = 256
 
-    def __init__(self, path, grid, gdal_type, nodata=None, bands=1):
+    def __init__(self, path: str | os.PathLike, grid: Grid, gdal_type: int, nodata: int | float | None = None,
+                 bands: int = 1) -> None:
         self.path = str(path)
         self.driver = output_driver(self.path)
         self.tmp_dir = partial_folder(self.path)
@@ -904,10 +915,10 @@ class BlockWriter:
                 self.ds.GetRasterBand(i).SetNoDataValue(nodata)
         self.rows_written = [0] * bands  # rows of each band written so far (strips come top-down)
 
-    def band(self, index=1):
+    def band(self, index: int = 1) -> gdal.Band:
         return self.ds.GetRasterBand(index)
 
-    def write(self, yoff, array, band=1):
+    def write(self, yoff: int, array: np.ndarray, band: int = 1) -> None:
         self.ds.GetRasterBand(band).WriteArray(array, 0, yoff)
         # Hand finished tiles to the file when GDAL's cache grows (else they stay cached up to 5 % of
         # RAM): once every band has reached the same whole tile row, as strips written band after
@@ -918,11 +929,11 @@ class BlockWriter:
                 and gdal.GetCacheUsed() > CACHE_KEEP_BYTES:
             self.ds.FlushCache()
 
-    def set_band_names(self, names):
+    def set_band_names(self, names: Iterable[object]) -> None:
         for index, name in enumerate(names, start=1):
             self.ds.GetRasterBand(index).SetDescription(str(name))
 
-    def close(self):
+    def close(self) -> str:
         """Finish the file and move it (with the files its driver made beside it) to its final name.
 
         The files of an earlier raster of that name (its .aux.xml, .ovr, spill
@@ -939,14 +950,15 @@ class BlockWriter:
         os.rmdir(self.tmp_dir)
         return self.path
 
-    def abort(self):
+    def abort(self) -> None:
         self.ds = None
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
 
-    def __enter__(self):
+    def __enter__(self) -> BlockWriter:
         return self
 
-    def __exit__(self, exc_type, exc, tb):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: object) -> bool:
         if exc_type is None:
             self.close()
         else:
@@ -980,7 +992,7 @@ def _remove_quietly(path):
 
 # --------------------------------------------------------------- class names
 
-def write_class_names(band, names):
+def write_class_names(band: gdal.Band, names: Mapping[int, str]) -> None:
     """Store {code: name} as a raster attribute table (Value, Class_Name)."""
     if not names:
         return
@@ -993,7 +1005,7 @@ def write_class_names(band, names):
     band.SetDefaultRAT(rat)
 
 
-def write_colour_table(band, colours):
+def write_colour_table(band: gdal.Band, colours: Mapping[int, str]) -> None:
     """Set a colour table from {value: '#rrggbb'} (Byte and UInt16 bands)."""
     table = gdal.ColorTable()
     for value, colour in colours.items():
@@ -1001,13 +1013,13 @@ def write_colour_table(band, colours):
     band.SetRasterColorTable(table)
 
 
-def mark_as_classes(band):
+def mark_as_classes(band: gdal.Band) -> None:
     """Declare the band's values class codes (colour interpretation palette index), so that QGIS titles its
     legend "(Palette)" rather than "(Gray)" when the band has class names but no colour table (Int32)."""
     band.SetColorInterpretation(gdal.GCI_PaletteIndex)
 
 
-def read_colour_table(band, codes):
+def read_colour_table(band: gdal.Band, codes: Iterable[int]) -> dict[int, str]:
     """{code: '#rrggbb'} of the band's colour table for ``codes`` it covers (empty without a table)."""
     table = band.GetRasterColorTable()
     if table is None:
@@ -1016,7 +1028,7 @@ def read_colour_table(band, codes):
             for c in codes if 0 <= int(c) < table.GetCount()}
 
 
-def read_class_names(band):
+def read_class_names(band: gdal.Band) -> dict[int, str]:
     """{code: name} from the band's attribute table or category names; {} if none."""
     names = {}
     rat = band.GetDefaultRAT()

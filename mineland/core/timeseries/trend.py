@@ -6,9 +6,12 @@ strictly increasing, need not be evenly spaced). Loops run over time lags or
 window lengths, never over pixels. Seed 004 §2.4; METHODS.md §3.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike
 from scipy.special import ndtr, ndtri
 
 
@@ -34,7 +37,7 @@ class MannKendall:
     n: np.ndarray
 
 
-def as_series(values):
+def as_series(values: ArrayLike) -> np.ndarray:
     """Values as a float64 (pixels, time) array; ±inf becomes NaN (missing), as the raster stacks read it."""
     values = np.asarray(values, dtype=np.float64)
     if values.ndim == 1:
@@ -47,7 +50,7 @@ def as_series(values):
     return values
 
 
-def mann_kendall(values, min_valid=4):
+def mann_kendall(values: ArrayLike, min_valid: int = 4) -> MannKendall:
     """Mann-Kendall original test with tie correction, over the valid values of each pixel.
 
     Parameters
@@ -92,7 +95,8 @@ class SortedPairs:
     and sorted in place; no float64 pair array is kept.
     """
 
-    def __init__(self, x, years=None, buffers=None):
+    def __init__(self, x: np.ndarray, years: np.ndarray | None = None,
+                 buffers: KernelBuffers | None = None) -> None:
         buffers = buffers or KernelBuffers()
         pixels, steps = x.shape
         pairs = steps * (steps - 1) // 2
@@ -129,7 +133,7 @@ class SortedPairs:
         self.x_by_time = x_by_time
         self.keys = TaggedKeys(ordered, tagging, self.slopes, self.count)
 
-    def sign_counts(self, x):
+    def sign_counts(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per row: pairs rising (x_j > x_i), falling, and the tie term Σ t_p(t_p − 1)(2t_p + 5).
 
         Keys below zero's bucket are falling pairs, keys above it rising. The keys in zero's bucket
@@ -152,7 +156,7 @@ class SortedPairs:
                   + np.bincount(in_row + second[tied], minlength=pixels * steps)).reshape(pixels, steps)
         return rising, falling, (degree * (2 * degree + 7)).sum(axis=1).astype(np.float64)
 
-    def median(self):
+    def median(self) -> np.ndarray:
         """Median of each row's valid slopes, exact in float64 (NaN without a valid pair)."""
         return self.keys.median()
 
@@ -197,21 +201,22 @@ class TaggedKeys:
     non-NaN values per row.
     """
 
-    def __init__(self, ordered, tagging, values, count):
+    def __init__(self, ordered: np.ndarray, tagging: _Tagging, values: np.ndarray | _PairSlopes,
+                 count: np.ndarray) -> None:
         self.ordered, self.tagging, self.values, self.count = ordered, tagging, values, count
         self.bits = ordered.view(np.int32)
 
-    def column_at(self, rows, positions):
+    def column_at(self, rows: np.ndarray, positions: np.ndarray) -> np.ndarray:
         """The column of the value whose key sits at sorted ``positions`` of ``rows``."""
         return self.bits[rows, positions] & self.tagging.index_mask
 
-    def count_below(self, value, inclusive=False):
+    def count_below(self, value: float, inclusive: bool = False) -> np.ndarray:
         """Per row: how many keys are < value (≤ with ``inclusive``)."""
         if inclusive:
             return _rows_bisect(self.ordered.shape, lambda rows, at: self.ordered[rows, at] <= value)
         return _rows_bisect(self.ordered.shape, lambda rows, at: self.ordered[rows, at] < value)
 
-    def median(self):
+    def median(self) -> np.ndarray:
         """Median of each row's values, exact in float64 (NaN for a row without values)."""
         count = self.count
         median = np.full(count.size, np.nan)
@@ -222,7 +227,7 @@ class TaggedKeys:
             median[even] = 0.5 * (median[even] + self.exact_rank(even, count[even] // 2))
         return median
 
-    def exact_rank(self, rows, k):
+    def exact_rank(self, rows: np.ndarray, k: np.ndarray) -> np.ndarray:
         """The float64 value of rank k (0-based) among the values of each of ``rows``."""
         bits, bucket_of = self.bits, self.tagging.bucket_mask
         last = self.ordered.shape[1] - 1
@@ -296,10 +301,10 @@ class KernelBuffers:
     they cost page faults that took a quarter of the kernel's time.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._arrays = {}
 
-    def get(self, name, shape, dtype, odd_lines=False):
+    def get(self, name: str, shape: tuple[int, ...], dtype: DTypeLike, odd_lines: bool = False) -> np.ndarray:
         """An uninitialised array of ``shape``, backed by this object's buffer ``name``.
 
         ``odd_lines``: the rows of a 2-D array start an odd number of 64-byte cache lines apart. A
@@ -332,7 +337,7 @@ def _blank(result, mask):
             getattr(result, name)[mask] = np.nan
 
 
-def check_years(years, steps):
+def check_years(years: ArrayLike, steps: int) -> np.ndarray:
     """Years as float64; ValueError unless one per time step and strictly increasing."""
     t = np.asarray(years, dtype=np.float64)
     if t.shape != (steps,):
@@ -342,7 +347,7 @@ def check_years(years, steps):
     return t
 
 
-def sens_slope(values, years, min_valid=2):
+def sens_slope(values: ArrayLike, years: ArrayLike, min_valid: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Sen's slope (units per year) and intercept per pixel, using the real time stamps.
 
     slope = median over i < j of (x_j − x_i) / (t_j − t_i), pairs of valid values only;
@@ -376,7 +381,7 @@ def _sens_slope(x, t, pairs, min_valid):
     return slope, intercept
 
 
-def row_nanmedian(values, count=None):
+def row_nanmedian(values: ArrayLike, count: np.ndarray | None = None) -> np.ndarray:
     """Median of the non-NaN values of each row (NaN for an all-NaN row), exact in float64.
 
     ``count``, the number of non-NaN values per row, may be given when known.
@@ -396,7 +401,8 @@ def row_nanmedian(values, count=None):
     return TaggedKeys(keys, tagging, values, count).median()
 
 
-def hurst_rs(values, min_windows=2, buffers=None, by_time=None):
+def hurst_rs(values: ArrayLike, min_windows: int = 2, buffers: KernelBuffers | None = None,
+             by_time: np.ndarray | None = None) -> np.ndarray:
     """Hurst exponent by rescaled-range (R/S) analysis, expanding-window variant.
 
     For each window length τ = 2 … n (n valid values of the pixel), take the
@@ -509,7 +515,8 @@ class Trend:
 TREND_BANDS = ("sen_slope", "z", "p", "s", "var_s", "tau", "hurst", "intercept", "n_valid")
 
 
-def trend_statistics(values, years, min_valid, buffers=None):
+def trend_statistics(values: ArrayLike, years: ArrayLike, min_valid: int,
+                     buffers: KernelBuffers | None = None) -> Trend:
     """MK, Sen and Hurst for a block; every statistic NaN where fewer than ``min_valid`` values.
 
     ``buffers``: a :class:`KernelBuffers` to reuse between calls of one thread.
@@ -536,7 +543,8 @@ RESTORATION_NAMES = {
 }
 
 
-def restoration_classes(z, slope, hurst, alpha=0.05, nodata=0):
+def restoration_classes(z: ArrayLike, slope: ArrayLike, hurst: ArrayLike, alpha: float = 0.05,
+                        nodata: int = 0) -> np.ndarray:
     """Seed 004 Table 2 classes from MK Z, Sen's slope and H.
 
     significant = |Z| > z_{1−α/2} (1.96 for α = 0.05). SD: significant,
@@ -558,7 +566,7 @@ def restoration_classes(z, slope, hurst, alpha=0.05, nodata=0):
     return out
 
 
-def critical_z(alpha):
+def critical_z(alpha: float) -> float:
     """z_{1−α/2} of the standard normal distribution."""
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1, got {alpha}")
