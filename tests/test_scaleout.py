@@ -22,7 +22,7 @@ from osgeo import gdal
 from rasters import WGS84, write_raster
 
 import dask
-from mineland.core.engine import scaleout, stack
+from mineland.core.engine import jobs, scaleout, stack
 from mineland.core.io import raster_io
 from mineland.core.landcover import crosstab
 from mineland.core.mines import disturbance
@@ -146,6 +146,7 @@ def local_trend(paths, output, class_output, block_pixels, min_valid=8):
     with raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=9) as writer, \
             raster_io.BlockWriter(class_output, grid, raster_io.BYTE, 0) as classes:
         writer.set_band_names(trend.TREND_BANDS)
+        classes.set_band_names([jobs.RESTORATION_BAND_NAME])  # as mineland:trend and the command line name it
         return stack.write_trend_rasters(bands, nodatas, grid, YEARS, min_valid, writer, classes,
                                          block_pixels=block_pixels)
 
@@ -155,6 +156,7 @@ def cluster_trend(client, paths, output, class_output, block_pixels, min_valid=8
     with raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=9) as writer, \
             raster_io.BlockWriter(class_output, grid, raster_io.BYTE, 0) as classes:
         writer.set_band_names(trend.TREND_BANDS)
+        classes.set_band_names([jobs.RESTORATION_BAND_NAME])
         return scaleout.write_trend_rasters(client, sources, nodatas, grid, YEARS, min_valid, writer, classes,
                                             monitor=monitor, block_pixels=block_pixels)
 

@@ -10,6 +10,8 @@ import contextlib
 
 from qgis.core import QgsProcessingParameterString
 
+from ..core.engine import runner
+from ..core.engine.scaleout import Source
 from .common import fail
 
 KEY = "DASK_SCHEDULER"
@@ -29,15 +31,16 @@ def add_parameter(algorithm):
 
 
 @contextlib.contextmanager
-def cluster(algorithm, parameters, context, feedback):
-    """None when DASK_SCHEDULER is empty, else a connected ``distributed.Client`` (closed on leaving).
+def executor(algorithm, parameters, context, feedback):
+    """The engine's executor of the run: a LocalExecutor (QGIS's process, all cores) when DASK_SCHEDULER is
+    empty, else a DaskExecutor on a connected ``distributed.Client`` (closed on leaving).
 
     Errors of the cluster (dask missing, no answer, no worker, workers dying)
     become a QgsProcessingException starting with DASK_SCHEDULER.
     """
     address = (algorithm.parameterAsString(parameters, KEY, context) or "").strip()
     if not address:
-        yield None
+        yield runner.LocalExecutor()
         return
     from ..core.engine import scaleout  # imports dask itself, lazily
 
@@ -49,13 +52,11 @@ def cluster(algorithm, parameters, context, feedback):
         with scaleout.connect(address, warn=feedback.pushWarning) as client:
             feedback.pushInfo(f"Running on the Dask cluster at {address} "
                               f"({len(client.scheduler_info().get('workers', {}))} workers)")
-            yield client
-    except scaleout.ScaleoutError as err:
+            yield runner.DaskExecutor(client)
+    except runner.ScaleoutError as err:
         fail(KEY, str(err))
 
 
 def sources(steps):
     """scaleout.Source of RasterInputs (path, band number and the scale/offset the input is read with)."""
-    from ..core.engine import scaleout
-
-    return [scaleout.Source(step.path, step.band.GetBand(), step.scaling) for step in steps]
+    return [Source(step.path, step.band.GetBand(), step.scaling) for step in steps]

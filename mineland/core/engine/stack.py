@@ -43,15 +43,20 @@ def chunk_pixels(steps):
 _THREAD_BUFFERS = threading.local()
 
 
+def thread_buffers():
+    """This pool thread's trend.KernelBuffers, made on its first chunk and reused from chunk to chunk."""
+    if not hasattr(_THREAD_BUFFERS, "buffers"):
+        _THREAD_BUFFERS.buffers = trend.KernelBuffers()
+    return _THREAD_BUFFERS.buffers
+
+
 def trend_chunks(pool, values, years, min_valid):
     """Futures of :func:`trend.trend_statistics` over chunks of :func:`chunk_pixels` rows of ``values``.
 
     Each pool thread reuses its own pair buffers from chunk to chunk.
     """
     def kernel(chunk):
-        if not hasattr(_THREAD_BUFFERS, "buffers"):
-            _THREAD_BUFFERS.buffers = trend.KernelBuffers()
-        return trend.trend_statistics(chunk, years, min_valid, _THREAD_BUFFERS.buffers)
+        return trend.trend_statistics(chunk, years, min_valid, thread_buffers())
 
     step = chunk_pixels(values.shape[1])
     return [pool.submit(kernel, values[start:start + step]) for start in range(0, values.shape[0], step)]
