@@ -18,6 +18,18 @@ import numpy as np
 import pytest
 from osgeo import gdal
 from rasters import write_raster
+from test_scaleout import (  # the cluster fixtures and data of the scale-out tests
+    NODATA,
+    YEARS,
+    assert_same_raster,
+    class_pair,
+    client,  # noqa: F401 (a fixture)
+    cluster,  # noqa: F401 (a fixture)
+    mlri_inputs,
+    open_stack,
+    trend_stack,
+    write_stack,
+)
 
 from mineland.core.engine import jobs, runner, scaleout
 from mineland.core.io import raster_io
@@ -135,19 +147,6 @@ def test_older_client_arguments_map_to_executors():
 
 
 # ------------------------------------------------------------------ the jobs, local and on Dask
-
-from test_scaleout import (  # noqa: E402 (the cluster fixtures and data of the scale-out tests)
-    NODATA,
-    YEARS,
-    assert_same_raster,
-    class_pair,
-    cluster,  # noqa: F401 (a fixture)
-    client,  # noqa: F401 (a fixture)
-    mlri_inputs,
-    open_stack,
-    trend_stack,
-    write_stack,
-)
 
 
 def files_beside(path):

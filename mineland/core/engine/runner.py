@@ -252,6 +252,6 @@ def executor_of(client: Any = None) -> Executor:
     SerialExecutor (their documented "strip by strip here"), an executor as it is."""
     if client is None:
         return SerialExecutor()
-    if hasattr(client, "run") and isinstance(client, (SerialExecutor, LocalExecutor, DaskExecutor)):
+    if isinstance(client, (SerialExecutor, LocalExecutor, DaskExecutor)):
         return client
     return DaskExecutor(client)

@@ -5,6 +5,12 @@ A block is a strip of rows of all time steps at once, so peak memory is set by
 the block size; within a block the kernels run on chunks of a few thousand
 pixels, which keeps their pair arrays in cache, on all cores (numpy releases
 the GIL in the heavy calls).
+
+The Processing algorithms and the command line run the same kernels through
+:mod:`.jobs` on an executor of :mod:`.runner` (its LocalExecutor keeps this
+module's block budget: two blocks of half of it in memory); the
+``write_*`` functions here take open GDAL bands instead of paths, for callers
+that hold bands (in-memory datasets among them).
 """
 
 import os
