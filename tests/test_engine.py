@@ -322,3 +322,10 @@ def test_scaleout_keeps_its_names():
         assert hasattr(scaleout, name), name
     assert scaleout.ScaleoutError is runner.ScaleoutError
     assert NODATA == -9999.0
+
+
+def test_code_names_label_a_class_by_its_code():
+    names = transitions.CodeNames()
+    assert transitions.class_label(names, 7) == "7" and transitions.class_label({}, 7) == "class 7"
+    coding = crosstab.change_coding([3, 3], [3, 12])
+    assert transitions.change_names(coding, names) == {303: "3 → 3", 312: "3 → 12"}

@@ -1,9 +1,10 @@
 """The DASK_SCHEDULER parameter of mineland:trend, mineland:mlri and mineland:transfermatrix.
 
-Empty (the default): the algorithm runs as always, in QGIS's process. An
-address (tcp://host:8786): the same kernels run strip by strip on that Dask
-cluster through :mod:`mineland.core.engine.scaleout`, and QGIS writes the outputs.
-Dask is imported only then, so the plugin loads without it.
+Empty (the default): the algorithm runs as always, in QGIS's process (a
+:class:`mineland.core.engine.runner.LocalExecutor`). An address (tcp://host:8786):
+the same job (:mod:`mineland.core.engine.jobs`) runs its strips on that Dask
+cluster (a ``DaskExecutor``), and QGIS writes the outputs. Dask is imported only
+then, so the plugin loads without it.
 """
 
 import contextlib

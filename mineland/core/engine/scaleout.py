@@ -87,6 +87,8 @@ default, 5 % of the machine's RAM, counts against the worker's memory limit).
 A task needs about 64 MB for the trend and for MLRI (half the in-process stack budget), plus the kernels' temporaries; 1 GiB per worker thread is ample.
 """
 
+from __future__ import annotations
+
 import argparse
 import contextlib
 import csv
@@ -95,6 +97,7 @@ import re
 import sys
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -112,7 +115,7 @@ from .runner import (  # noqa: F401 (the names this module always had)
     tune_allocator,
 )
 from ..io import raster_io
-from ..landcover import crosstab
+from ..landcover import crosstab, transitions
 from ..mines import disturbance
 from ..timeseries import trend
 from ..timeseries import mlri as mlri_kernel
@@ -537,7 +540,8 @@ def _stack_inputs(paths, label, scaled=False):
 
 
 @contextlib.contextmanager
-def executor(scheduler=None, timeout=DEFAULT_TIMEOUT, n_workers=None, memory_limit="auto", warn=None):
+def executor(scheduler=None, timeout: float = DEFAULT_TIMEOUT, n_workers: int | None = None,
+             memory_limit: str = "auto", warn=None) -> Iterator[runner.Executor]:
     """The :class:`.runner.Executor` of ``scheduler`` (see the module docstring): a
     :class:`.runner.DaskExecutor` on the cluster :func:`connect` opens, or for None/"" a
     :class:`.runner.LocalExecutor` (this process, all cores), as the Processing algorithms run."""
@@ -598,13 +602,15 @@ def mlri_on_cluster(lst_paths, evi_paths, years, output, scheduler=None, celsius
 
 def transfer_matrix_on_cluster(start, end, scheduler=None, change_output=None, table_output=None, progress=None,
                                is_cancelled=None, timeout=DEFAULT_TIMEOUT, n_workers=None, memory_limit="auto",
-                               matrix_output=None):
+                               matrix_output=None, names=transitions.CodeNames()):
     """mineland:transfermatrix outside QGIS: the PairTable of two class rasters, optionally written out.
 
     ``table_output`` (CSV) gets from_class, to_class, pixels, area_m2; ``matrix_output`` the km² matrix
     with totals, gains, losses and net change (mineland:transfermatrix's OUTPUT_MATRIX); ``change_output``
     the change raster (one code per class pair, :class:`.crosstab.ChangeCoding`, named in its attribute
-    table, with its .qml legend, as OUTPUT_CHANGE). Class names come from the rasters' attribute tables.
+    table, with its .qml legend, as OUTPUT_CHANGE). ``names``: {code: name} of the classes in those labels;
+    by default the codes themselves ("3 → 7"); None: the rasters' attribute tables, "class 3" where they
+    name none, as mineland:transfermatrix (and the command line) labels them.
     Returns the :class:`.crosstab.PairTable`; ValueError when no pixel has data at both dates.
     """
     from . import jobs
@@ -619,8 +625,9 @@ def transfer_matrix_on_cluster(start, end, scheduler=None, change_output=None, t
             raise ValueError(f"{source.path} is of type {raster_io.type_name(band)}; class rasters must be integer")
     with executor(scheduler, timeout, n_workers, memory_limit) as runs:
         table = jobs.transfer_matrix(start_source, end_source, (start_nodata, end_nodata), grid,
-                                     raster_io.pixel_areas_m2(grid), runs, change_output=change_output,
-                                     matrix_output=matrix_output, monitor=raster_io.Monitor(progress, is_cancelled),
+                                     raster_io.pixel_areas_m2(grid), runs, names=names,
+                                     change_output=change_output, matrix_output=matrix_output,
+                                     monitor=raster_io.Monitor(progress, is_cancelled),
                                      change_monitor=raster_io.Monitor(None, is_cancelled)).table
     if table_output:
         with open(table_output, "w", newline="", encoding="utf-8") as handle:
@@ -692,7 +699,7 @@ def main(argv=None):
         else:
             table = transfer_matrix_on_cluster(args.start, args.end, change_output=args.change,
                                                table_output=args.table, matrix_output=args.matrix,
-                                               **options)
+                                               names=None, **options)  # the toolbox's labels
             result = {"pairs": int(table.pixels.size), "total_km2": table.total_area_m2 / 1e6,
                       "changed_km2": table.changed_area_m2 / 1e6, "nodata_pixels": table.nodata_pixels}
     except (ScaleoutError, ValueError) as err:

@@ -358,7 +358,7 @@ class MatrixMargins:
     total: float
 
 
-def matrix_margins(matrix):
+def matrix_margins(matrix) -> MatrixMargins:
     """The :class:`MatrixMargins` of a square transfer matrix (any unit: m², km², pixels)."""
     matrix = np.asarray(matrix, dtype=np.float64)
     start_total, end_total, unchanged = matrix.sum(axis=1), matrix.sum(axis=0), np.diag(matrix)

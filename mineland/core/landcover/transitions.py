@@ -17,6 +17,19 @@ CHANGE_BAND_NAME = "change (start class → end class)"
 UNCHANGED_COLOUR = "#d9d9d9"
 
 
+class CodeNames(Mapping):
+    """Names that are the class codes themselves ("7"), for change rasters named by code alone."""
+
+    def __getitem__(self, code):
+        return str(int(code))
+
+    def __iter__(self):
+        return iter(())
+
+    def __len__(self):
+        return 0
+
+
 def class_label(names: Mapping[int, str], code: int) -> str:
     """A class's name, or "class <code>" when it has none."""
     return names.get(int(code), f"class {int(code)}")
