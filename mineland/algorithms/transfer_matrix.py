@@ -13,7 +13,7 @@ from qgis.core import (
 )
 
 from ..core.engine import jobs
-from ..core.landcover import crosstab, transitions
+from ..core.landcover import crosstab
 from ..core.render import report, styles
 from . import dask_scheduler
 from .common import (
@@ -181,8 +181,3 @@ def matrix_table(km2, labels):
              ["net change"] + list(margins.net) + [None, None]]
     return header, rows
 
-
-#: The change raster's legend, in core (the command line writes it too).
-change_legend = transitions.change_legend
-#: The km² matrix CSV with gains and losses, in core (the command line writes it too).
-write_matrix_csv = transitions.write_matrix_csv
