@@ -19,7 +19,7 @@ import time
 import numpy as np
 from osgeo import gdal
 
-from mineland.core.engine import scaleout, stack
+from mineland.core.engine import jobs, runner, scaleout, stack
 from mineland.core.io import raster_io
 from mineland.core.timeseries import trend
 
@@ -64,6 +64,12 @@ def _utm33n():
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(32633)
     return srs.ExportToWkt()
+
+
+def serial_trend(paths, years, output):
+    """jobs.trend strip after strip in this thread (runner.SerialExecutor), as ``scheduler=None`` ran before."""
+    sources, nodatas, grid = scaleout._stack_inputs(paths, "input", scaled=True)
+    return jobs.trend(sources, nodatas, grid, years, output, runner.SerialExecutor()).too_few_pixels
 
 
 def local_trend(paths, years, output):
@@ -121,10 +127,12 @@ def speedup(args):
               f"(runs {', '.join(f'{t[0]:.2f}' for t in times)})", flush=True)
 
     reference = os.path.join(out, "local.tif")
-    best("in process, stack.write_trend_rasters (2 threads, today's plugin path)",
+    best("in process, stack.write_trend_rasters (2 threads, the band-based engine)",
          lambda: local_trend(paths, years, reference))
-    best("in process, scaleout strip by strip (scheduler None, 1 thread)",
-         lambda: scaleout.trend_on_cluster(paths, years, os.path.join(out, "sync.tif")))
+    best("in process, jobs.trend on a LocalExecutor (scheduler None, the plugin path)",
+         lambda: scaleout.trend_on_cluster(paths, years, os.path.join(out, "local_executor.tif")))
+    best("in process, strip by strip (SerialExecutor, 1 thread)",
+         lambda: serial_trend(paths, years, os.path.join(out, "sync.tif")))
     for workers in (1, 2):
         started = time.perf_counter()
         with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,

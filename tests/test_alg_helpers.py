@@ -4,15 +4,14 @@ parameter_errors) every algorithm uses, with the messages users see."""
 import argparse
 
 import pytest
-from rasters import write_raster
-from test_alg_disturbance import mine_polygons
-from test_core_disturbance import Y1990
 
 from mineland.core.io.tables import list_items, parse_list
 from mineland.core.landcover import dynamics
 from mineland.core.resilience import resilience
 from mineland.core.spatial import patches
-
+from rasters import write_raster
+from test_alg_disturbance import mine_polygons
+from test_core_disturbance import Y1990
 
 # ----------------------------------------------------------------- list parser
 

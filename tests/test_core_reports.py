@@ -6,8 +6,8 @@ from collections import namedtuple
 
 import numpy as np
 import pytest
-import svg_check as sc
 
+import svg_check as sc
 from mineland.core.landcover import dynamics
 from mineland.core.render import report, styles
 from mineland.core.render.reports import landcover, mines, resilience, spatial, timeseries

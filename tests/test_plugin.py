@@ -82,7 +82,6 @@ def test_plugin_lifecycle_in_a_fresh_qgis():
 
 def test_every_algorithm_follows_the_house_rules(provider):
     from mineland.algorithms.base import GROUPS
-
     from mineland.processing_provider.provider import ALGORITHMS
 
     algorithms = [provider.algorithm(cls.NAME) for cls in ALGORITHMS]

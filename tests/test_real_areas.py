@@ -299,8 +299,8 @@ def test_patchstats_areas_are_geodesic_in_web_mercator(run):
 def test_integrity_cell_sides_are_metres_on_the_ground_in_web_mercator(provider, tmp_path):
     import math
 
-    from mineland.algorithms.rasters import RasterInput
     from mineland.algorithms.integrity import _cell_size
+    from mineland.algorithms.rasters import RasterInput
 
     # 60 m Web Mercator pixels around 60°N: cos 60° = 0.5, so ~30 m on the ground (ellipsoid: a bit more)
     y60 = 6378137.0 * math.log(math.tan(math.pi / 4 + math.radians(60.0) / 2))

@@ -21,7 +21,7 @@ import pytest
 from distributed import Client, LocalCluster, WorkerPlugin
 from osgeo import gdal
 
-from mineland.core.engine import scaleout, stack
+from mineland.core.engine import jobs, scaleout, stack
 from mineland.core.io import raster_io
 from mineland.core.landcover import crosstab
 from mineland.core.mines import disturbance
@@ -148,6 +148,7 @@ def local_trend(paths, output, class_output, block_pixels, min_valid=8):
     with raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=9) as writer, \
             raster_io.BlockWriter(class_output, grid, raster_io.BYTE, 0) as classes:
         writer.set_band_names(trend.TREND_BANDS)
+        classes.set_band_names([jobs.RESTORATION_BAND_NAME])  # as mineland:trend and the command line name it
         return stack.write_trend_rasters(bands, nodatas, grid, YEARS, min_valid, writer, classes,
                                          block_pixels=block_pixels)
 
@@ -157,6 +158,7 @@ def cluster_trend(client, paths, output, class_output, block_pixels, min_valid=8
     with raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=9) as writer, \
             raster_io.BlockWriter(class_output, grid, raster_io.BYTE, 0) as classes:
         writer.set_band_names(trend.TREND_BANDS)
+        classes.set_band_names([jobs.RESTORATION_BAND_NAME])
         return scaleout.write_trend_rasters(client, sources, nodatas, grid, YEARS, min_valid, writer, classes,
                                             monitor=monitor, block_pixels=block_pixels)
 

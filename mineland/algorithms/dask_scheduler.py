@@ -1,15 +1,18 @@
 """The DASK_SCHEDULER parameter of mineland:trend, mineland:mlri and mineland:transfermatrix.
 
-Empty (the default): the algorithm runs as always, in QGIS's process. An
-address (tcp://host:8786): the same kernels run strip by strip on that Dask
-cluster through :mod:`mineland.core.engine.scaleout`, and QGIS writes the outputs.
-Dask is imported only then, so the plugin loads without it.
+Empty (the default): the algorithm runs as always, in QGIS's process (a
+:class:`mineland.core.engine.runner.LocalExecutor`). An address (tcp://host:8786):
+the same job (:mod:`mineland.core.engine.jobs`) runs its strips on that Dask
+cluster (a ``DaskExecutor``), and QGIS writes the outputs. Dask is imported only
+then, so the plugin loads without it.
 """
 
 import contextlib
 
 from qgis.core import QgsProcessingParameterString
 
+from ..core.engine import runner
+from ..core.engine.scaleout import Source
 from .checks import parameter_errors
 
 KEY = "DASK_SCHEDULER"
@@ -29,15 +32,16 @@ def add_parameter(algorithm):
 
 
 @contextlib.contextmanager
-def cluster(algorithm, parameters, context, feedback):
-    """None when DASK_SCHEDULER is empty, else a connected ``distributed.Client`` (closed on leaving).
+def executor(algorithm, parameters, context, feedback):
+    """The engine's executor of the run: a LocalExecutor (QGIS's process, all cores) when DASK_SCHEDULER is
+    empty, else a DaskExecutor on a connected ``distributed.Client`` (closed on leaving).
 
     Errors of the cluster (dask missing, no answer, no worker, workers dying)
     become a QgsProcessingException starting with DASK_SCHEDULER.
     """
     address = (algorithm.parameterAsString(parameters, KEY, context) or "").strip()
     if not address:
-        yield None
+        yield runner.LocalExecutor()
         return
     from ..core.engine import scaleout  # imports dask itself, lazily
 
@@ -47,11 +51,9 @@ def cluster(algorithm, parameters, context, feedback):
         with scaleout.connect(address, warn=feedback.pushWarning) as client:
             feedback.pushInfo(f"Running on the Dask cluster at {address} "
                               f"({len(client.scheduler_info().get('workers', {}))} workers)")
-            yield client
+            yield runner.DaskExecutor(client)
 
 
 def sources(steps):
     """scaleout.Source of RasterInputs (path, band number and the scale/offset the input is read with)."""
-    from ..core.engine import scaleout
-
-    return [scaleout.Source(step.path, step.band.GetBand(), step.scaling) for step in steps]
+    return [Source(step.path, step.band.GetBand(), step.scaling) for step in steps]

@@ -8,11 +8,12 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..core.io import raster_io
+from ..core.engine import jobs, runner
 from ..core.landcover import reclass
 from ..core.mines import disturbance
 from ..core.render import report
 from ..core.render.reports import mines as reports
+from . import dask_scheduler
 from .base import MineLandAlgorithm
 from .checks import fail, monitor
 from .feature_tables import field_value, identifier_field, write_table
@@ -59,13 +60,10 @@ class DisturbanceAlgorithm(MineLandAlgorithm):
         zones = burn(parameters, "MINES", inputs[0], context, feedback)
         layer, polygons, index = zones.layer, zones.polygons, zones.index
 
-        counter = disturbance.DisturbanceCounter(len(polygons), len(inputs), mine_codes, green_codes,
-                                                 pixel_areas(inputs))
-        bands = [index.band] + [i.band for i in inputs]
-        for yoff, _, arrays in raster_io.iter_blocks(bands, index.grid, monitor(feedback)):
-            valid = [raster_io.valid_mask(a, i.nodata) for a, i in zip(arrays[1:], inputs)]
-            counter.add(yoff, arrays[0], arrays[1:], valid)
-        series = counter.series
+        (index_source,), classes = dask_scheduler.sources([index]), dask_scheduler.sources(inputs)
+        series = jobs.disturbance_areas(index_source, classes, [i.nodata for i in inputs], index.grid, len(polygons),
+                                        mine_codes, green_codes, pixel_areas(inputs), runner.LocalExecutor(),
+                                        monitor(feedback))
         ids = [field_value(p[id_field], str) for p in polygons]
         missing = zones.without_pixels()
         results = {"OUTPUT": write_table(self, parameters, "OUTPUT", context, LONG_COLUMNS,

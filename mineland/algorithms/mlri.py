@@ -9,9 +9,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..core.engine import stack
-from ..core.io import raster_io
-from ..core.render import styles
+from ..core.engine import jobs
 from . import dask_scheduler
 from .base import MineLandAlgorithm
 from .checks import fail, monitor, parameter_errors
@@ -54,18 +52,8 @@ class MlriAlgorithm(MineLandAlgorithm):
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
         offset = KELVIN_OFFSET[self.parameterAsEnum(parameters, "LST_UNITS", context)]
         with parameter_errors("LST_UNITS"):
-            with dask_scheduler.cluster(self, parameters, context, feedback) as client, \
-                    raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=len(years)) as writer:
-                writer.set_band_names(years)
-                if client is None:
-                    missing = stack.write_mlri_raster(lst.bands, lst.nodatas, evi.bands, evi.nodatas, grid, offset,
-                                                      writer, monitor(feedback), lst_scalings=lst.scalings,
-                                                      evi_scalings=evi.scalings)
-                else:
-                    from ..core.engine import scaleout
-
-                    missing = scaleout.write_mlri_raster(client, dask_scheduler.sources(lst.steps), lst.nodatas,
-                                                         dask_scheduler.sources(evi.steps), evi.nodatas, grid, offset,
-                                                         writer, monitor(feedback))
-        styles.style_continuous(output, "viridis")
+            with dask_scheduler.executor(self, parameters, context, feedback) as runs:
+                missing = jobs.mlri(dask_scheduler.sources(lst.steps), lst.nodatas, dask_scheduler.sources(evi.steps),
+                                    evi.nodatas, grid, years, output, runs, lst_offset=offset,
+                                    monitor=monitor(feedback)).nodata_pixel_years
         return {"OUTPUT": output, "NODATA_PIXEL_YEARS": missing}

@@ -1,7 +1,5 @@
 """mineland:trend — per-pixel Mann-Kendall, Sen's slope and Hurst exponent of a raster time series."""
 
-import contextlib
-
 from qgis.core import (
     QgsProcessing,
     QgsProcessingOutputNumber,
@@ -11,10 +9,7 @@ from qgis.core import (
     QgsProcessingParameterString,
 )
 
-from ..core.engine import stack
-from ..core.io import raster_io
-from ..core.render import styles
-from ..core.timeseries import trend
+from ..core.engine import jobs
 from . import dask_scheduler
 from .base import MineLandAlgorithm
 from .checks import fail, monitor, tr
@@ -67,31 +62,12 @@ class TrendAlgorithm(MineLandAlgorithm):
                              "block by block{}; progress below").format(
             grid.xsize, grid.ysize, len(years), years[0], years[-1],
             tr(" on the Dask cluster") if wants_output(parameters, "DASK_SCHEDULER") else ""))
-        with contextlib.ExitStack() as outputs:
-            client = outputs.enter_context(dask_scheduler.cluster(self, parameters, context, feedback))
-            writer = outputs.enter_context(raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA,
-                                                                 bands=len(trend.TREND_BANDS)))
-            writer.set_band_names(trend.TREND_BANDS)
-            classes = outputs.enter_context(raster_io.BlockWriter(class_path, grid, raster_io.BYTE, 0)) \
-                if class_path else None
-            if classes:  # before the pixels: GTiff refuses a colour table once tiles have been flushed
-                raster_io.write_class_names(classes.band(), trend.RESTORATION_NAMES)
-                classes.set_band_names(["restoration class"])
-                raster_io.write_colour_table(classes.band(), styles.RESTORATION_COLOURS)
-            if client is None:
-                too_few = stack.write_trend_rasters(series.bands, series.nodatas, grid, years, min_valid, writer,
-                                                    classes, alpha, monitor(feedback), scalings=series.scalings)
-            else:
-                from ..core.engine import scaleout
-
-                too_few = scaleout.write_trend_rasters(client, dask_scheduler.sources(series.steps), series.nodatas,
-                                                       grid, years, min_valid, writer, classes, alpha, monitor(feedback))
+        with dask_scheduler.executor(self, parameters, context, feedback) as runs:
+            too_few = jobs.trend(dask_scheduler.sources(series.steps), series.nodatas, grid, years, output, runs,
+                                 class_output=class_path, min_valid=min_valid, alpha=alpha,
+                                 monitor=monitor(feedback)).too_few_pixels
         feedback.pushInfo(tr("Statistics written to {}{}").format(
             output, tr(", restoration classes to {}").format(class_path) if class_path else ""))
-        styles.style_continuous(output, "diverging")  # band 1, Sen's slope: decrease red, increase green
-        if class_path:
-            styles.write_qml(class_path, {code: (styles.RESTORATION_COLOURS[code], name)
-                                          for code, name in trend.RESTORATION_NAMES.items()})
         if too_few:
             feedback.pushInfo(f"{too_few} pixels have fewer than {min_valid} valid years and are nodata")
         results = {"OUTPUT": output, "TOO_FEW_PIXELS": too_few}

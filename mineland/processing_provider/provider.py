@@ -8,8 +8,8 @@ from qgis.PyQt.QtGui import QIcon
 
 from ..algorithms.accuracy import AccuracyAlgorithm
 from ..algorithms.affected_area import AffectedAreaAlgorithm
-from ..algorithms.carbon_stock import CarbonStockAlgorithm
 from ..algorithms.base import DOCUMENT
+from ..algorithms.carbon_stock import CarbonStockAlgorithm
 from ..algorithms.desertification import DesertificationAlgorithm
 from ..algorithms.disturbance import DisturbanceAlgorithm
 from ..algorithms.fishnet import FishnetAlgorithm

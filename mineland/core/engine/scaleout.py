@@ -71,7 +71,11 @@ With the plugins folder on PYTHONPATH (the repository root, which holds ``minela
     python -m mineland.core.engine.scaleout mlri --scheduler local:2 --years 2001,2002,2003 --output mlri.tif \\
         --lst l1.tif l2.tif l3.tif --evi e1.tif e2.tif e3.tif [--celsius]
     python -m mineland.core.engine.scaleout transfermatrix --scheduler tcp://host:8786 start.tif end.tif \\
-        [--table pairs.csv] [--change change.tif]
+        [--table pairs.csv] [--matrix matrix.csv] [--change change.tif]
+
+Each writes the files of its Processing algorithm (:mod:`.jobs`): the same band and class names,
+colour tables, .qml styles, and for the transfer matrix the change raster's attribute table and
+legend and the km² matrix with its gains and losses (OUTPUT_MATRIX).
 
 ``--scheduler local:N`` takes ``--memory-limit`` (per worker, e.g. 1GiB).
 Workers need numpy, scipy, GDAL's Python bindings and dask/distributed of the
@@ -80,61 +84,47 @@ the bits may differ), and the plugins folder on their PYTHONPATH, e.g.
 ``GDAL_CACHEMAX=64 PYTHONPATH=/path/to/plugins dask worker tcp://host:8786 --nthreads 1 --memory-limit 1GiB``.
 A worker reads each strip once, so a small GDAL block cache is enough (GDAL's
 default, 5 % of the machine's RAM, counts against the worker's memory limit).
-A task needs about 64 MB for the trend (the in-process block budget) and
-128 MB for MLRI, plus the kernels' temporaries; 1 GiB per worker thread is ample.
+A task needs about 64 MB for the trend and for MLRI (half the in-process stack budget), plus the kernels' temporaries; 1 GiB per worker thread is ample.
 """
+
+from __future__ import annotations
 
 import argparse
 import contextlib
 import csv
-import itertools
 import os
 import re
 import sys
 import time
-import uuid
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import stack
 from ..io import raster_io
 from ..io.tables import parse_list
-from ..landcover import crosstab
+from ..landcover import crosstab, transitions
 from ..mines import disturbance
-from ..render import styles
-from ..timeseries import trend
 from ..timeseries import mlri as mlri_kernel
+from ..timeseries import trend
+from . import runner, stack
+from .runner import (  # noqa: F401 (the names this module always had)
+    IN_FLIGHT_PER_THREAD,
+    INSTALL_HINT,
+    POLL_SECONDS,
+    WORKER_MMAP_THRESHOLD,
+    DaskMissing,
+    ScaleoutError,
+    on_worker,
+    require_dask,
+    tune_allocator,
+)
 
 #: Seconds to wait for a scheduler to answer, and for it to have a worker.
 DEFAULT_TIMEOUT = 10
 
-INSTALL_HINT = "pip install dask distributed"
-
-#: Strip results in flight per worker thread: one computing, one travelling or waiting to be written.
-IN_FLIGHT_PER_THREAD = 2
-
-#: Seconds between two looks at cancel while the cluster computes.
-POLL_SECONDS = 0.5
-
-#: glibc's mmap threshold on the workers (bytes). Dask's nannies start workers with MALLOC_TRIM_THRESHOLD_ set,
-#: which freezes glibc's threshold at 128 kB: every temporary of the kernels (a few MB per pixel chunk) is then a
-#: fresh mmap whose pages fault in, +50 % CPU for the trend (measured, README: Scaling). Set once per worker.
-WORKER_MMAP_THRESHOLD = 32 << 20
-
-_M_MMAP_THRESHOLD = -3  # mallopt parameter of glibc's malloc.h
-_allocator = {"tuned": False}
-
 _ADDRESS = re.compile(r"^(?:(tcp|tls|ws|wss|inproc|ucx)://)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)(?::(\d{1,5}))?/?$")
-
-
-class ScaleoutError(RuntimeError):
-    """The cluster could not run the job: no answer, no worker, workers dying, dask missing."""
-
-
-class DaskMissing(ScaleoutError):
-    """dask or distributed is not installed where the client runs."""
 
 
 @dataclass(frozen=True)
@@ -164,17 +154,6 @@ def sources_of(paths):
 
 
 # ------------------------------------------------------------------ connecting
-
-def require_dask():
-    """Import distributed; :class:`DaskMissing` with the install command when it is not there."""
-    try:
-        import dask  # noqa: F401
-        import distributed
-    except ImportError as err:
-        raise DaskMissing(f"dask and distributed are needed to run on a cluster but cannot be imported here "
-                          f"({err}); install them in the Python that runs MineLand: {INSTALL_HINT}") from None
-    return distributed
-
 
 def normalise_address(text):
     """A scheduler address with its protocol ("host:8786" → "tcp://host:8786"); ValueError when it is not one."""
@@ -293,82 +272,13 @@ def read_strip(sources, xsize, yoff, nrows):
     return arrays
 
 
-def tune_allocator():
-    """Raise glibc's mmap threshold to WORKER_MMAP_THRESHOLD in this process, once (no-op without glibc)."""
-    if _allocator["tuned"]:
-        return
-    _allocator["tuned"] = True
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").mallopt(_M_MMAP_THRESHOLD, WORKER_MMAP_THRESHOLD)
-    except (OSError, AttributeError):
-        pass
-
-
-def on_worker(task, *args):
-    """Run a strip task on a worker, with the worker's allocator tuned first."""
-    tune_allocator()
-    return task(*args)
-
-
 def run_strips(client, task, windows, args, consume, monitor=None, name="strip"):
     """Run ``task(*args, yoff, nrows)`` for every window and give the results to ``consume`` in window order.
 
-    With a client, at most two strips per worker thread are computing or
-    waiting here for their turn, which bounds the client's memory; with None,
-    the tasks run here one after the other. Cancel is checked every
-    POLL_SECONDS (with None: before every strip); on any error or cancel the
-    strips in flight are cancelled. Returns the number of strips.
+    ``client``: a ``distributed.Client`` (:class:`.runner.DaskExecutor`), None (one strip after the other
+    here, :class:`.runner.SerialExecutor`) or any :class:`.runner.Executor`. Returns the number of strips.
     """
-    monitor = monitor or raster_io.Monitor()
-    total = len(windows)
-    if client is None:
-        for index, (yoff, nrows) in enumerate(windows):
-            monitor.check()
-            consume(task(*args, yoff, nrows))
-            monitor.report((index + 1) / total)
-        return total
-    distributed = require_dask()
-    threads = max(1, sum(client.nthreads().values()))
-    limit = max(2, IN_FLIGHT_PER_THREAD * threads)
-    token = uuid.uuid4().hex[:12]
-    queue = iter(enumerate(windows))
-    live, finished = {}, {}  # strip index → future in flight; strip index → result waiting for its turn
-    written = 0
-
-    def submit():
-        for index, (yoff, nrows) in itertools.islice(queue, max(0, limit - len(live) - len(finished))):
-            live[index] = client.submit(on_worker, task, *args, yoff, nrows, key=f"mineland-{name}-{token}-{index}",
-                                        pure=False)
-
-    try:
-        submit()
-        while live:
-            monitor.check()
-            try:  # wake up now and then, so that a cancel is seen while strips compute
-                done, _ = distributed.wait(list(live.values()), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
-            except TimeoutError:
-                continue
-            for index in sorted(i for i, future in live.items() if future in done):
-                future = live.pop(index)
-                try:
-                    finished[index] = future.result()
-                except distributed.KilledWorker as err:
-                    yoff, nrows = windows[index]
-                    raise ScaleoutError(f"workers died while computing rows {yoff}–{yoff + nrows - 1} (the "
-                                        f"scheduler gave up after its allowed failures: {err}); no output was "
-                                        "written. Give the workers more memory, or check their logs") from None
-                future.release()
-            while written in finished:
-                consume(finished.pop(written))
-                written += 1
-                monitor.report(written / total)
-            submit()
-        return total
-    finally:
-        if live:
-            client.cancel(list(live.values()), force=True)
+    return runner.executor_of(client).run(task, windows, args, consume, monitor, name)
 
 
 # ------------------------------------------------------------------ trend
@@ -396,9 +306,13 @@ def trend_bands(values, years, min_valid, shape):
     """The trend rasters' bands of a (pixels, time) block as (len(TREND_BANDS), *shape) float32, and the statistics,
     computed here chunk after chunk (one worker thread)."""
     chunk = stack.chunk_pixels(values.shape[1])
-    buffers = trend.KernelBuffers()
-    stats = stack.joined_statistics([trend.trend_statistics(values[start:start + chunk], years, min_valid, buffers)
-                                     for start in range(0, values.shape[0], chunk)])
+    # on a LocalExecutor's chunk pool each thread keeps its own buffers; here (a Dask worker) one set per strip
+    buffers = None if runner.chunk_pool() else trend.KernelBuffers()
+
+    def kernel(start):
+        return trend.trend_statistics(values[start:start + chunk], years, min_valid, buffers or stack.thread_buffers())
+
+    stats = stack.joined_statistics(runner.chunk_map(kernel, range(0, values.shape[0], chunk)))
     return stack.trend_band_stack(stats, shape), stats
 
 
@@ -511,7 +425,8 @@ def write_mlri_raster(client, lst_sources, lst_nodatas, evi_sources, evi_nodatas
     Returns the pixel-years left nodata; ValueError (from a worker) for LST below 150 K.
     """
     steps = len(lst_sources)
-    block_pixels = block_pixels or stack.stack_block_pixels(3 * steps)
+    # half the stack budget a strip, as the trend: a LocalExecutor holds two strips at once
+    block_pixels = block_pixels or stack.stack_block_pixels(3 * steps, stack.STACK_BUDGET_BYTES // 2)
     windows = strip_windows(list(lst_sources) + list(evi_sources), grid, block_pixels)
     missing = 0
 
@@ -625,6 +540,16 @@ def _stack_inputs(paths, label, scaled=False):
     return sources, [raster_io.band_nodata(b) for b in bands], raster_io.check_same_grid(grids)
 
 
+@contextlib.contextmanager
+def executor(scheduler=None, timeout: float = DEFAULT_TIMEOUT, n_workers: int | None = None,
+             memory_limit: str = "auto", warn=None) -> Iterator[runner.Executor]:
+    """The :class:`.runner.Executor` of ``scheduler`` (see the module docstring): a
+    :class:`.runner.DaskExecutor` on the cluster :func:`connect` opens, or for None/"" a
+    :class:`.runner.LocalExecutor` (this process, all cores), as the Processing algorithms run."""
+    with connect(scheduler, timeout, n_workers, memory_limit, warn) as client:
+        yield runner.LocalExecutor() if client is None else runner.DaskExecutor(client)
+
+
 def trend_on_cluster(paths, years, output, scheduler=None, class_output=None, min_valid=8, alpha=0.05,
                      progress=None, is_cancelled=None, timeout=DEFAULT_TIMEOUT, n_workers=None,
                      memory_limit="auto"):
@@ -639,58 +564,58 @@ def trend_on_cluster(paths, years, output, scheduler=None, class_output=None, mi
     progress : callable(fraction) or None
     is_cancelled : callable() -> bool or None; True stops the job (:class:`.raster_io.Cancelled`), no output
 
+    The files are those of mineland:trend (:func:`.jobs.trend`): band names, class names, colour
+    table and the .qml styles.
+
     Returns
     -------
     dict with output, class_output, too_few_pixels
     """
+    from . import jobs
+
     sources, nodatas, grid = _stack_inputs(paths, "input", scaled=True)
-    with contextlib.ExitStack() as outputs:
-        client = outputs.enter_context(connect(scheduler, timeout, n_workers, memory_limit))
-        writer = outputs.enter_context(raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA,
-                                                             bands=len(trend.TREND_BANDS)))
-        writer.set_band_names(trend.TREND_BANDS)
-        classes = outputs.enter_context(raster_io.BlockWriter(class_output, grid, raster_io.BYTE, 0)) \
-            if class_output else None
-        if classes:  # before the pixels: GDAL cannot set a GeoTIFF's colour table once blocks are on disk
-            raster_io.write_class_names(classes.band(), trend.RESTORATION_NAMES)
-            raster_io.write_colour_table(classes.band(), styles.RESTORATION_COLOURS)
-        too_few = write_trend_rasters(client, sources, nodatas, grid, years, min_valid, writer, classes, alpha,
-                                      raster_io.Monitor(progress, is_cancelled))
-    if class_output:
-        styles.write_qml(class_output, {code: (styles.RESTORATION_COLOURS[code], name)
-                                        for code, name in trend.RESTORATION_NAMES.items()})
-    return {"output": str(output), "class_output": str(class_output) if class_output else None,
-            "too_few_pixels": too_few}
+    years = trend.check_years(years, len(sources))
+    with executor(scheduler, timeout, n_workers, memory_limit) as runs:
+        result = jobs.trend(sources, nodatas, grid, years, output, runs, class_output=class_output,
+                            min_valid=min_valid, alpha=alpha, monitor=raster_io.Monitor(progress, is_cancelled))
+    return {"output": result.output, "class_output": result.class_output, "too_few_pixels": result.too_few_pixels}
 
 
 def mlri_on_cluster(lst_paths, evi_paths, years, output, scheduler=None, celsius=False, progress=None,
                     is_cancelled=None, timeout=DEFAULT_TIMEOUT, n_workers=None, memory_limit="auto"):
-    """mineland:mlri outside QGIS: the MLRI series (one Float32 band per year) as a GeoTIFF.
+    """mineland:mlri outside QGIS: the MLRI series (one Float32 band per year) as a GeoTIFF (:func:`.jobs.mlri`).
 
     Returns dict with output, nodata_pixel_years; ValueError for LST below 150 K (°C given as kelvin).
     """
+    from . import jobs
+
     lst, lst_nodatas, grid = _stack_inputs(lst_paths, "LST", scaled=True)
     evi, evi_nodatas, evi_grid = _stack_inputs(evi_paths, "EVI", scaled=True)
     if len(lst) != len(evi):
         raise ValueError(f"{len(evi)} EVI rasters for {len(lst)} LST rasters; give one of each per year")
     raster_io.check_same_grid([("LST", grid), ("EVI", evi_grid)])
     years = [int(y) for y in trend.check_years(years, len(lst))]
-    with connect(scheduler, timeout, n_workers, memory_limit) as client, \
-            raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=len(years)) as writer:
-        writer.set_band_names(years)
-        missing = write_mlri_raster(client, lst, lst_nodatas, evi, evi_nodatas, grid, 273.15 if celsius else 0.0,
-                                    writer, raster_io.Monitor(progress, is_cancelled))
-    return {"output": str(output), "nodata_pixel_years": missing}
+    with executor(scheduler, timeout, n_workers, memory_limit) as runs:
+        result = jobs.mlri(lst, lst_nodatas, evi, evi_nodatas, grid, years, output, runs,
+                           lst_offset=273.15 if celsius else 0.0, monitor=raster_io.Monitor(progress, is_cancelled))
+    return {"output": result.output, "nodata_pixel_years": result.nodata_pixel_years}
 
 
 def transfer_matrix_on_cluster(start, end, scheduler=None, change_output=None, table_output=None, progress=None,
-                               is_cancelled=None, timeout=DEFAULT_TIMEOUT, n_workers=None, memory_limit="auto"):
+                               is_cancelled=None, timeout=DEFAULT_TIMEOUT, n_workers=None, memory_limit="auto",
+                               matrix_output=None, names=transitions.CodeNames()):
     """mineland:transfermatrix outside QGIS: the PairTable of two class rasters, optionally written out.
 
-    ``table_output`` (CSV) gets from_class, to_class, pixels, area_m2; ``change_output``
-    the change raster (one code per class pair, :class:`.crosstab.ChangeCoding`, named in its attribute table).
-    Returns the :class:`.crosstab.PairTable`.
+    ``table_output`` (CSV) gets from_class, to_class, pixels, area_m2; ``matrix_output`` the km² matrix
+    with totals, gains, losses and net change (mineland:transfermatrix's OUTPUT_MATRIX); ``change_output``
+    the change raster (one code per class pair, :class:`.crosstab.ChangeCoding`, named in its attribute
+    table, with its .qml legend, as OUTPUT_CHANGE). ``names``: {code: name} of the classes in those labels;
+    by default the codes themselves ("3 → 7"); None: the rasters' attribute tables, "class 3" where they
+    name none, as mineland:transfermatrix (and the command line) labels them.
+    Returns the :class:`.crosstab.PairTable`; ValueError when no pixel has data at both dates.
     """
+    from . import jobs
+
     (start_source,), (start_nodata,), grid = _stack_inputs([start], "start")
     (end_source,), (end_nodata,), end_grid = _stack_inputs([end], "end")
     raster_io.check_same_grid([("start", grid), ("end", end_grid)])
@@ -699,17 +624,12 @@ def transfer_matrix_on_cluster(start, end, scheduler=None, change_output=None, t
         band = dataset.GetRasterBand(source.band)
         if not raster_io.is_integer_band(band):
             raise ValueError(f"{source.path} is of type {raster_io.type_name(band)}; class rasters must be integer")
-    nodatas = (start_nodata, end_nodata)
-    with connect(scheduler, timeout, n_workers, memory_limit) as client:
-        table = tabulate_pair(client, start_source, end_source, nodatas, grid, raster_io.pixel_areas_m2(grid),
-                              raster_io.Monitor(progress, is_cancelled))
-        if change_output:
-            coding = crosstab.change_coding(table.from_class, table.to_class)
-            gdal_type, dtype, nodata = raster_io.integer_type_with_nodata(coding.codes)
-            with raster_io.BlockWriter(change_output, grid, gdal_type, nodata) as writer:
-                raster_io.write_class_names(writer.band(), coding.names(str))
-                write_change_codes(client, start_source, end_source, nodatas, grid, coding, nodata, dtype, writer,
-                                   raster_io.Monitor(None, is_cancelled))
+    with executor(scheduler, timeout, n_workers, memory_limit) as runs:
+        table = jobs.transfer_matrix(start_source, end_source, (start_nodata, end_nodata), grid,
+                                     raster_io.pixel_areas_m2(grid), runs, names=names,
+                                     change_output=change_output, matrix_output=matrix_output,
+                                     monitor=raster_io.Monitor(progress, is_cancelled),
+                                     change_monitor=raster_io.Monitor(None, is_cancelled)).table
     if table_output:
         with open(table_output, "w", newline="", encoding="utf-8") as handle:
             out = csv.writer(handle)
@@ -758,6 +678,7 @@ def _parser():
     matrix_cmd.add_argument("--table", help="CSV of from_class, to_class, pixels, area_m2")
     matrix_cmd.add_argument("--change", help="change raster (from × 100 + to; the pairs numbered when codes are "
                             "negative or large)")
+    matrix_cmd.add_argument("--matrix", help="CSV of the km² matrix with totals, gains, losses and net change")
     return parser
 
 
@@ -778,7 +699,8 @@ def main(argv=None):
             result = mlri_on_cluster(args.lst, args.evi, args.years, args.output, celsius=args.celsius, **options)
         else:
             table = transfer_matrix_on_cluster(args.start, args.end, change_output=args.change,
-                                               table_output=args.table, **options)
+                                               table_output=args.table, matrix_output=args.matrix,
+                                               names=None, **options)  # the toolbox's labels
             result = {"pairs": int(table.pixels.size), "total_km2": table.total_area_m2 / 1e6,
                       "changed_km2": table.changed_area_m2 / 1e6, "nodata_pixels": table.nodata_pixels}
     except (ScaleoutError, ValueError) as err:

@@ -5,6 +5,12 @@ A block is a strip of rows of all time steps at once, so peak memory is set by
 the block size; within a block the kernels run on chunks of a few thousand
 pixels, which keeps their pair arrays in cache, on all cores (numpy releases
 the GIL in the heavy calls).
+
+The Processing algorithms and the command line run the same kernels through
+:mod:`.jobs` on an executor of :mod:`.runner` (its LocalExecutor keeps this
+module's block budget: two blocks of half of it in memory); the
+``write_*`` functions here take open GDAL bands instead of paths, for callers
+that hold bands (in-memory datasets among them).
 """
 
 import os
@@ -13,8 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from ..timeseries import mlri as mlri_kernel
 from ..io import raster_io
+from ..timeseries import mlri as mlri_kernel
 from ..timeseries import trend
 
 #: Float32 nodata of continuous outputs: the lowest float32, as ArcGIS and GDAL tools use.
@@ -43,15 +49,20 @@ def chunk_pixels(steps):
 _THREAD_BUFFERS = threading.local()
 
 
+def thread_buffers():
+    """This pool thread's trend.KernelBuffers, made on its first chunk and reused from chunk to chunk."""
+    if not hasattr(_THREAD_BUFFERS, "buffers"):
+        _THREAD_BUFFERS.buffers = trend.KernelBuffers()
+    return _THREAD_BUFFERS.buffers
+
+
 def trend_chunks(pool, values, years, min_valid):
     """Futures of :func:`trend.trend_statistics` over chunks of :func:`chunk_pixels` rows of ``values``.
 
     Each pool thread reuses its own pair buffers from chunk to chunk.
     """
     def kernel(chunk):
-        if not hasattr(_THREAD_BUFFERS, "buffers"):
-            _THREAD_BUFFERS.buffers = trend.KernelBuffers()
-        return trend.trend_statistics(chunk, years, min_valid, _THREAD_BUFFERS.buffers)
+        return trend.trend_statistics(chunk, years, min_valid, thread_buffers())
 
     step = chunk_pixels(values.shape[1])
     return [pool.submit(kernel, values[start:start + step]) for start in range(0, values.shape[0], step)]

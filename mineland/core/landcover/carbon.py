@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .reclass import SEED000_CLASSES
 from ..io.tables import csv_rows
+from .reclass import SEED000_CLASSES
 
 POOLS = ("c_above", "c_below", "c_soil", "c_dead")
 NAME_COLUMNS = ("lulc_name", "lulc_desc", "name", "class_name")

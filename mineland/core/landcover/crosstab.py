@@ -337,3 +337,30 @@ def change_codes(start, end, valid, factor, nodata_out, dtype):
         out = start.astype(dtype) * dtype(factor) + end.astype(dtype)
     out[~valid] = nodata_out
     return out
+
+
+@dataclass(frozen=True)
+class MatrixMargins:
+    """The margins of a transfer matrix (rows = start class, columns = end class), per class.
+
+    ``start_total`` (row sums: the area at the start), ``end_total`` (column sums: at the end),
+    ``unchanged`` (the diagonal), ``loss`` = start_total − unchanged (lost to other classes),
+    ``gain`` = end_total − unchanged (gained from other classes), ``net`` = end_total − start_total,
+    and ``total`` (the whole matrix).
+    """
+
+    start_total: np.ndarray
+    end_total: np.ndarray
+    unchanged: np.ndarray
+    loss: np.ndarray
+    gain: np.ndarray
+    net: np.ndarray
+    total: float
+
+
+def matrix_margins(matrix) -> MatrixMargins:
+    """The :class:`MatrixMargins` of a square transfer matrix (any unit: m², km², pixels)."""
+    matrix = np.asarray(matrix, dtype=np.float64)
+    start_total, end_total, unchanged = matrix.sum(axis=1), matrix.sum(axis=0), np.diag(matrix)
+    return MatrixMargins(start_total, end_total, unchanged, start_total - unchanged, end_total - unchanged,
+                         end_total - start_total, float(matrix.sum()))
