@@ -44,15 +44,82 @@ GEOTRANSFORM = (400000.0, 30.0, 0.0, 5000000.0, 0.0, -30.0)
 REPEATS = 3
 
 #: GLC_FCS30 legend codes drawn for the patches; 250 (fill) matches no rule.
-CODES = np.array([10, 11, 12, 20, 51, 52, 61, 62, 71, 72, 81, 82, 91, 92, 120, 121, 122, 130, 140, 150,
-                  152, 153, 180, 190, 200, 201, 202, 210, 220, 250], dtype=np.uint8)
+CODES = np.array(
+    [
+        10,
+        11,
+        12,
+        20,
+        51,
+        52,
+        61,
+        62,
+        71,
+        72,
+        81,
+        82,
+        91,
+        92,
+        120,
+        121,
+        122,
+        130,
+        140,
+        150,
+        152,
+        153,
+        180,
+        190,
+        200,
+        201,
+        202,
+        210,
+        220,
+        250,
+    ],
+    dtype=np.uint8,
+)
 
 #: seed 000's GLC_FCS30 → 7 classes as TABLE rows (min, max, value): core.reclass.GLC_FCS30_TO_SEED000.
-TABLE = [10, 20, 1, 51, 92, 2, 120, 122, 2, 130, 130, 3, 140, 140, 3, 150, 153, 3, 180, 187, 4,
-         190, 190, 7, 200, 202, 6, 210, 210, 5, 220, 220, 5]
+TABLE = [
+    10,
+    20,
+    1,
+    51,
+    92,
+    2,
+    120,
+    122,
+    2,
+    130,
+    130,
+    3,
+    140,
+    140,
+    3,
+    150,
+    153,
+    3,
+    180,
+    187,
+    4,
+    190,
+    190,
+    7,
+    200,
+    202,
+    6,
+    210,
+    210,
+    5,
+    220,
+    220,
+    5,
+]
 
 
 # ---------------------------------------------------------------- test data
+
 
 def _is_current(path):
     return benchlib.is_current(path, (XSIZE, YSIZE), VERSION)
@@ -69,8 +136,9 @@ def ensure_data():
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(32637)
     tmp = INPUT_PATH + ".part.tif"
-    ds = gdal.GetDriverByName("GTiff").Create(tmp, XSIZE, YSIZE, 1, gdal.GDT_Byte,
-                                              ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE"])
+    ds = gdal.GetDriverByName("GTiff").Create(
+        tmp, XSIZE, YSIZE, 1, gdal.GDT_Byte, ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE"]
+    )
     ds.SetGeoTransform(GEOTRANSFORM)
     ds.SetProjection(srs.ExportToWkt())
     ds.SetMetadataItem("BENCH_VERSION", VERSION)
@@ -91,6 +159,7 @@ def ensure_data():
 
 # ---------------------------------------------------------------- workloads
 
+
 def _run(algorithm, parameters):
     import processing
     from qgis.core import QgsProcessingContext, QgsProcessingFeedback
@@ -103,9 +172,19 @@ def run_ours(output):
 
 
 def run_native(output):
-    return _run("native:reclassifybytable", {"INPUT_RASTER": INPUT_PATH, "RASTER_BAND": 1, "TABLE": TABLE,
-                                             "RANGE_BOUNDARIES": 2, "NODATA_FOR_MISSING": True, "NO_DATA": 0,
-                                             "DATA_TYPE": 0, "OUTPUT": output})
+    return _run(
+        "native:reclassifybytable",
+        {
+            "INPUT_RASTER": INPUT_PATH,
+            "RASTER_BAND": 1,
+            "TABLE": TABLE,
+            "RANGE_BOUNDARIES": 2,
+            "NODATA_FOR_MISSING": True,
+            "NO_DATA": 0,
+            "DATA_TYPE": 0,
+            "OUTPUT": output,
+        },
+    )
 
 
 def read(path):
@@ -122,9 +201,12 @@ def main():
     t_all = time.perf_counter()
     t0 = time.perf_counter()
     made = ensure_data()
-    print(f"data: {XSIZE}×{YSIZE} px ({XSIZE * YSIZE / 1e6:.1f} Mpx) uint8 GLC_FCS30 codes, "
-          f"{'generated' if made else 'reused'} in {time.perf_counter() - t0:.1f} s, "
-          f"{os.path.getsize(INPUT_PATH) / 1e6:.1f} MB on disk", flush=True)
+    print(
+        f"data: {XSIZE}×{YSIZE} px ({XSIZE * YSIZE / 1e6:.1f} Mpx) uint8 GLC_FCS30 codes, "
+        f"{'generated' if made else 'reused'} in {time.perf_counter() - t0:.1f} s, "
+        f"{os.path.getsize(INPUT_PATH) / 1e6:.1f} MB on disk",
+        flush=True,
+    )
     app, provider = benchlib.start_qgis()  # noqa: F841 (kept alive)
     times = {"ours": [], "native": []}
     problems = []
@@ -154,26 +236,40 @@ def main():
         print(fact)
     print()
     t_ours, t_native = min(times["ours"]), min(times["native"])
-    print(f"seconds, best of {REPEATS} (runs alternate), {XSIZE * YSIZE / 1e6:.0f} Mpx, "
-          f"table of {len(TABLE) // 3} rows")
+    print(
+        f"seconds, best of {REPEATS} (runs alternate), {XSIZE * YSIZE / 1e6:.0f} Mpx, table of {len(TABLE) // 3} rows"
+    )
     print(f"{'':<52}{'seconds':>9}{'native/ours':>13}{'output MB':>11}")
-    print(f"{'ours: processing.run mineland:reclassify':<52}{t_ours:9.3f}{t_native / t_ours:13.2f}"
-          f"{sizes['ours']:11.1f}")
-    print(f"{'native: processing.run native:reclassifybytable':<52}{t_native:9.3f}{1.0:13.2f}"
-          f"{sizes['native']:11.1f}")
-    print(f"all runs: ours {', '.join(f'{t:.3f}' for t in times['ours'])}; "
-          f"native {', '.join(f'{t:.3f}' for t in times['native'])}")
-    print(f"check: outputs {'IDENTICAL pixel for pixel' if not differing else f'DIFFER at {differing:,} px'} "
-          f"({int(ours_valid.sum()):,} classed pixels; ours {ours_type} nodata {ours_nodata:g}, "
-          f"native {native_type} nodata {native_nodata:g}); ours is tiled + DEFLATE with a legend, "
-          f"native uncompressed")
+    print(
+        f"{'ours: processing.run mineland:reclassify':<52}{t_ours:9.3f}{t_native / t_ours:13.2f}{sizes['ours']:11.1f}"
+    )
+    print(f"{'native: processing.run native:reclassifybytable':<52}{t_native:9.3f}{1.0:13.2f}{sizes['native']:11.1f}")
+    print(
+        f"all runs: ours {', '.join(f'{t:.3f}' for t in times['ours'])}; "
+        f"native {', '.join(f'{t:.3f}' for t in times['native'])}"
+    )
+    print(
+        f"check: outputs {'IDENTICAL pixel for pixel' if not differing else f'DIFFER at {differing:,} px'} "
+        f"({int(ours_valid.sum()):,} classed pixels; ours {ours_type} nodata {ours_nodata:g}, "
+        f"native {native_type} nodata {native_nodata:g}); ours is tiled + DEFLATE with a legend, "
+        f"native uncompressed"
+    )
     print(f"total bench time {time.perf_counter() - t_all:.1f} s")
-    benchlib.record("reclassify", [
-        benchlib.workload(f"reclassify, {XSIZE * YSIZE / 1e6:.0f} Mpx, {len(TABLE) // 3}-row table", t_ours, t_native,
-                          "native:reclassifybytable", target=1.0,
-                          note="outputs identical pixel for pixel" if not differing else "OUTPUTS DIFFER",
-                          memory="reclassify"),
-    ], facts=facts)
+    benchlib.record(
+        "reclassify",
+        [
+            benchlib.workload(
+                f"reclassify, {XSIZE * YSIZE / 1e6:.0f} Mpx, {len(TABLE) // 3}-row table",
+                t_ours,
+                t_native,
+                "native:reclassifybytable",
+                target=1.0,
+                note="outputs identical pixel for pixel" if not differing else "OUTPUTS DIFFER",
+                memory="reclassify",
+            ),
+        ],
+        facts=facts,
+    )
     benchlib.finish(problems, "OK: ours equals native:reclassifybytable pixel for pixel")
 
 

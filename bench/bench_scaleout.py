@@ -84,8 +84,10 @@ def local_trend(paths, years, output):
 
 def same_bits(a, b):
     da, db = gdal.Open(a), gdal.Open(b)
-    return all(da.GetRasterBand(i).ReadAsArray().tobytes() == db.GetRasterBand(i).ReadAsArray().tobytes()
-               for i in range(1, da.RasterCount + 1))
+    return all(
+        da.GetRasterBand(i).ReadAsArray().tobytes() == db.GetRasterBand(i).ReadAsArray().tobytes()
+        for i in range(1, da.RasterCount + 1)
+    )
 
 
 def peak_rss_mb():
@@ -123,30 +125,53 @@ def speedup(args):
             times.append((wall, cpu, load))
         wall, cpu, load = min(times)
         rows.append((label, wall, cpu))
-        print(f"{label}: {wall:.2f} s, {cpu:.1f} CPU s, load before {load:.1f} "
-              f"(runs {', '.join(f'{t[0]:.2f}' for t in times)})", flush=True)
+        print(
+            f"{label}: {wall:.2f} s, {cpu:.1f} CPU s, load before {load:.1f} "
+            f"(runs {', '.join(f'{t[0]:.2f}' for t in times)})",
+            flush=True,
+        )
 
     reference = os.path.join(out, "local.tif")
-    best("in process, stack.write_trend_rasters (2 threads, the band-based engine)",
-         lambda: local_trend(paths, years, reference))
-    best("in process, jobs.trend on a LocalExecutor (scheduler None, the plugin path)",
-         lambda: scaleout.trend_on_cluster(paths, years, os.path.join(out, "local_executor.tif")))
-    best("in process, strip by strip (SerialExecutor, 1 thread)",
-         lambda: serial_trend(paths, years, os.path.join(out, "sync.tif")))
+    best(
+        "in process, stack.write_trend_rasters (2 threads, the band-based engine)",
+        lambda: local_trend(paths, years, reference),
+    )
+    best(
+        "in process, jobs.trend on a LocalExecutor (scheduler None, the plugin path)",
+        lambda: scaleout.trend_on_cluster(paths, years, os.path.join(out, "local_executor.tif")),
+    )
+    best(
+        "in process, strip by strip (SerialExecutor, 1 thread)",
+        lambda: serial_trend(paths, years, os.path.join(out, "sync.tif")),
+    )
     for workers in (1, 2):
         started = time.perf_counter()
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                          memory_limit=args.memory_limit, env=WORKER_ENV) as cluster, Client(cluster) as client:
+        with (
+            LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                memory_limit=args.memory_limit,
+                env=WORKER_ENV,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
             client.wait_for_workers(workers)
             print(f"LocalCluster of {workers} started in {time.perf_counter() - started:.1f} s", flush=True)
             target = os.path.join(out, f"cluster{workers}.tif")
-            best(f"LocalCluster {workers} worker(s) × 1 thread",
-                 lambda t=target, c=client: scaleout.trend_on_cluster(paths, years, t, scheduler=c), client)
+            best(
+                f"LocalCluster {workers} worker(s) × 1 thread",
+                lambda t=target, c=client: scaleout.trend_on_cluster(paths, years, t, scheduler=c),
+                client,
+            )
             print(f"  identical to the in-process raster: {same_bits(reference, target)}", flush=True)
     base = {label: wall for label, wall, _ in rows}["LocalCluster 1 worker(s) × 1 thread"]
     pixels = args.size * args.size
-    print("\n| run | seconds | µs per pixel | CPU seconds (client + workers) | speed-up vs 1 worker |\n"
-          "|---|---|---|---|---|")
+    print(
+        "\n| run | seconds | µs per pixel | CPU seconds (client + workers) | speed-up vs 1 worker |\n"
+        "|---|---|---|---|---|"
+    )
     for label, wall, cpu in rows:
         print(f"| {label} | {wall:.2f} | {wall / pixels * 1e6:.2f} | {cpu:.1f} | {base / wall:.2f}× |")
 
@@ -157,16 +182,40 @@ def big(args):
     years = list(range(2001, 2001 + args.years))
     started = time.perf_counter()
     # built in a child process, so that this process's peak memory is the run's
-    subprocess.run([sys.executable, os.path.abspath(__file__), "build", "--size", str(args.size),
-                    "--years", str(args.years), "--folder", args.folder], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            os.path.abspath(__file__),
+            "build",
+            "--size",
+            str(args.size),
+            "--years",
+            str(args.years),
+            "--folder",
+            args.folder,
+        ],
+        check=True,
+    )
     paths = build_stack(args.folder, args.size, years)
     input_gb = sum(os.path.getsize(p) for p in paths) / 1e9
-    print(f"stack: {len(paths)} × {args.size}² float32, {input_gb:.2f} GB on disk "
-          f"(built or found in {time.perf_counter() - started:.0f} s)", flush=True)
+    print(
+        f"stack: {len(paths)} × {args.size}² float32, {input_gb:.2f} GB on disk "
+        f"(built or found in {time.perf_counter() - started:.0f} s)",
+        flush=True,
+    )
     output = os.path.join(args.folder, f"big{args.size}.tif")
     classes = os.path.join(args.folder, f"big{args.size}_class.tif")
-    with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                      memory_limit=args.memory_limit, env=WORKER_ENV) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            n_workers=args.workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            memory_limit=args.memory_limit,
+            env=WORKER_ENV,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         client.wait_for_workers(args.workers)
         client_before = peak_rss_mb()
         cpu = cpu_seconds() + sum(client.run(cpu_seconds).values())
@@ -177,13 +226,17 @@ def big(args):
         workers = client.run(peak_rss_mb)
         cpu = cpu_seconds() + sum(client.run(cpu_seconds).values()) - cpu
     output_gb = (os.path.getsize(output) + os.path.getsize(classes)) / 1e9
-    print(f"trend of {args.size * args.size / 1e6:.0f} Mpx × {len(years)} years: {seconds:.0f} s "
-          f"({seconds / args.size ** 2 * 1e6:.2f} µs per pixel), outputs {output_gb:.2f} GB, "
-          f"too few: {result['too_few_pixels']}; {cpu:.0f} CPU s (client + workers), load average "
-          f"{load:.1f} before and {load_average():.1f} after")
-    print(f"peak resident memory: client {peak_rss_mb():.0f} MB (before the run {client_before:.0f} MB), "
-          f"workers {', '.join(f'{v:.0f}' for v in workers.values())} MB; memory limit per worker "
-          f"{args.memory_limit}")
+    print(
+        f"trend of {args.size * args.size / 1e6:.0f} Mpx × {len(years)} years: {seconds:.0f} s "
+        f"({seconds / args.size**2 * 1e6:.2f} µs per pixel), outputs {output_gb:.2f} GB, "
+        f"too few: {result['too_few_pixels']}; {cpu:.0f} CPU s (client + workers), load average "
+        f"{load:.1f} before and {load_average():.1f} after"
+    )
+    print(
+        f"peak resident memory: client {peak_rss_mb():.0f} MB (before the run {client_before:.0f} MB), "
+        f"workers {', '.join(f'{v:.0f}' for v in workers.values())} MB; memory limit per worker "
+        f"{args.memory_limit}"
+    )
 
 
 def main(argv=None):

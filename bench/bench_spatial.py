@@ -73,8 +73,8 @@ def make_field(rows, cols):
     rng = np.random.default_rng(SEED)
     r, c = np.mgrid[0:rows, 0:cols]
     sr, sc = rows / 100.0, cols / 100.0
-    hot = 3.0 * np.exp(-((r - 25 * sr) ** 2 / sr ** 2 + (c - 30 * sc) ** 2 / sc ** 2) / 150.0)
-    cold = -3.0 * np.exp(-((r - 70 * sr) ** 2 / sr ** 2 + (c - 65 * sc) ** 2 / sc ** 2) / 200.0)
+    hot = 3.0 * np.exp(-((r - 25 * sr) ** 2 / sr**2 + (c - 30 * sc) ** 2 / sc**2) / 150.0)
+    cold = -3.0 * np.exp(-((r - 70 * sr) ** 2 / sr**2 + (c - 65 * sc) ** 2 / sc**2) / 200.0)
     return (10.0 + hot + cold + rng.normal(size=(rows, cols))).ravel()
 
 
@@ -111,9 +111,10 @@ def measure(rows, cols, perm_repeats):
     global_p = (ours.p_sim, theirs.p_sim, ours.z_sim, theirs.z_sim)
 
     t_ours, local = best_of(lambda: local_moran(x, w, PERMUTATIONS, seed=2))
-    t_esda, esda_local = best_of(lambda: esda.Moran_Local(x, rook_w(), transformation="r",
-                                                          permutations=PERMUTATIONS, seed=3, n_jobs=1),
-                                 repeats=perm_repeats)
+    t_esda, esda_local = best_of(
+        lambda: esda.Moran_Local(x, rook_w(), transformation="r", permutations=PERMUTATIONS, seed=3, n_jobs=1),
+        repeats=perm_repeats,
+    )
     timings.append((f"Moran_Local (LISA), {PERMUTATIONS} permutations", t_ours, t_esda))
     deviation_local = relative(local.Is, esda_local.Is)
     same_quadrants = bool(np.array_equal(local.q, esda_local.q))
@@ -125,21 +126,29 @@ def measure(rows, cols, perm_repeats):
     t_esda, esda_star = best_of(lambda: esda.G_Local(x, rook_w(), transform="B", star=True, permutations=0))
     timings.append(("G_Local star, analytical", t_ours, t_esda))
     t_ours_perm, star_perm = best_of(lambda: local_g_star(x, binary, permutations=PERMUTATIONS, seed=5))
-    t_esda_perm, esda_perm = best_of(lambda: esda.G_Local(x, rook_w(), transform="B", star=True,
-                                                          permutations=PERMUTATIONS, seed=4, n_jobs=1), repeats=1)
+    t_esda_perm, esda_perm = best_of(
+        lambda: esda.G_Local(x, rook_w(), transform="B", star=True, permutations=PERMUTATIONS, seed=4, n_jobs=1),
+        repeats=1,
+    )
     timings.append((f"G_Local star, {PERMUTATIONS} permutations", t_ours_perm, t_esda_perm))
     deviation_star = max(relative(star.z, esda_star.Zs), relative(star.p, 2 * esda_star.p_norm))
     agree_star = float(np.mean((star_perm.p_sim < 0.05) == (esda_perm.p_sim < 0.05)))
 
-    checks.append(f"check Moran: max rel |Δ| of I, z_norm, z_rand {deviation_moran:.1e}; p_sim ours "
-                  f"{global_p[0]:.3f}, esda {global_p[1]:.3f}; z_sim ours {global_p[2]:.1f}, esda {global_p[3]:.1f}")
-    checks.append(f"check Moran_Local: max rel |ΔI_i| {deviation_local:.1e}, quadrants "
-                  f"{'EQUAL' if same_quadrants else 'DIFFER'}; p_sim < 0.05 at {significant[0]} cells (ours), "
-                  f"{significant[1]} (esda); same verdict at {100 * agree:.1f} % of cells")
-    checks.append(f"check G_Local star: max rel |Δ| of z and p (ours = 2 × esda's one-sided p_norm) "
-                  f"{deviation_star:.1e}; p_sim < 0.05 at {np.count_nonzero(star_perm.p_sim < 0.05)} cells (ours), "
-                  f"{np.count_nonzero(esda_perm.p_sim < 0.05)} (esda); "
-                  f"same verdict at {100 * agree_star:.1f} % of cells")
+    checks.append(
+        f"check Moran: max rel |Δ| of I, z_norm, z_rand {deviation_moran:.1e}; p_sim ours "
+        f"{global_p[0]:.3f}, esda {global_p[1]:.3f}; z_sim ours {global_p[2]:.1f}, esda {global_p[3]:.1f}"
+    )
+    checks.append(
+        f"check Moran_Local: max rel |ΔI_i| {deviation_local:.1e}, quadrants "
+        f"{'EQUAL' if same_quadrants else 'DIFFER'}; p_sim < 0.05 at {significant[0]} cells (ours), "
+        f"{significant[1]} (esda); same verdict at {100 * agree:.1f} % of cells"
+    )
+    checks.append(
+        f"check G_Local star: max rel |Δ| of z and p (ours = 2 × esda's one-sided p_norm) "
+        f"{deviation_star:.1e}; p_sim < 0.05 at {np.count_nonzero(star_perm.p_sim < 0.05)} cells (ours), "
+        f"{np.count_nonzero(esda_perm.p_sim < 0.05)} (esda); "
+        f"same verdict at {100 * agree_star:.1f} % of cells"
+    )
     if deviation_moran > 1e-9:
         problems.append(f"{rows * cols} cells: Moran differs from esda by {deviation_moran:.1e}")
     if deviation_local > 1e-9 or not same_quadrants:
@@ -168,37 +177,67 @@ def main():
         star = by_label["G_Local star, analytical"]
         star_perm = by_label[f"G_Local star, {PERMUTATIONS} permutations"]
         records += [
-            benchlib.workload(f"Moran's I, {PERMUTATIONS} perm., {cells}", *moran, "esda.Moran", target=1.0,
-                              memory=f"moran{rows * cols}"),
-            benchlib.workload(f"LISA, {PERMUTATIONS} perm., {cells}", *local, "esda.Moran_Local (no numba)",
-                              target=1.0, note=repeat_note, memory=f"moran{rows * cols}"),
-            benchlib.workload(f"Gi*, analytical, {cells}", *star, "esda.G_Local star, permutations=0", target=1.0,
-                              memory=f"hotspots{rows * cols}"),
-            benchlib.workload(f"Gi*, {PERMUTATIONS} perm., {cells}", *star_perm,
-                              "esda.G_Local star (no numba)", target=1.0, note="esda: 1 run",
-                              memory=f"hotspots{rows * cols}"),
+            benchlib.workload(
+                f"Moran's I, {PERMUTATIONS} perm., {cells}",
+                *moran,
+                "esda.Moran",
+                target=1.0,
+                memory=f"moran{rows * cols}",
+            ),
+            benchlib.workload(
+                f"LISA, {PERMUTATIONS} perm., {cells}",
+                *local,
+                "esda.Moran_Local (no numba)",
+                target=1.0,
+                note=repeat_note,
+                memory=f"moran{rows * cols}",
+            ),
+            benchlib.workload(
+                f"Gi*, analytical, {cells}",
+                *star,
+                "esda.G_Local star, permutations=0",
+                target=1.0,
+                memory=f"hotspots{rows * cols}",
+            ),
+            benchlib.workload(
+                f"Gi*, {PERMUTATIONS} perm., {cells}",
+                *star_perm,
+                "esda.G_Local star (no numba)",
+                target=1.0,
+                note="esda: 1 run",
+                memory=f"hotspots{rows * cols}",
+            ),
         ]
 
     print()
-    facts = benchlib.machine_facts(versions=f"scipy {scipy.__version__}, esda {esda.__version__}, "
-                                            f"libpysal {libpysal.__version__}")
+    facts = benchlib.machine_facts(
+        versions=f"scipy {scipy.__version__}, esda {esda.__version__}, libpysal {libpysal.__version__}"
+    )
     for fact in facts:
         print(fact)
-    print(f"numba     {'PRESENT' if numba_present else 'absent'}; esda.crand uses "
-          f"{'its no-op njit fallback (pure Python/numpy)' if fallback else 'numba'}")
+    print(
+        f"numba     {'PRESENT' if numba_present else 'absent'}; esda.crand uses "
+        f"{'its no-op njit fallback (pure Python/numpy)' if fallback else 'numba'}"
+    )
     for rows, cols, perm_repeats, timings, checks in results:
         print()
-        print(f"seconds, {rows}×{cols} = {rows * cols:,} cells, rook, row-standardised (binary for G_Local); "
-              f"best of {REPEATS}; esda with permutations: "
-              + (f"Moran_Local best of {perm_repeats}, G_Local 1 run" if perm_repeats > 1 else "1 run"))
+        print(
+            f"seconds, {rows}×{cols} = {rows * cols:,} cells, rook, row-standardised (binary for G_Local); "
+            f"best of {REPEATS}; esda with permutations: "
+            + (f"Moran_Local best of {perm_repeats}, G_Local 1 run" if perm_repeats > 1 else "1 run")
+        )
         print(f"{'':<64}{'ours':>9}{'esda':>10}{'esda/ours':>11}")
         for label, mine, reference in timings:
             print(f"{label:<64}{mine:9.4f}{reference:10.3f}{reference / mine:11.1f}")
         for line in checks:
             print(line)
     print(f"total bench time {time.perf_counter() - t_all:.1f} s")
-    benchlib.record("spatial", records, facts=facts + [
-        f"numba     {'PRESENT' if numba_present else 'absent'} (esda without numba runs pure Python/numpy)"])
+    benchlib.record(
+        "spatial",
+        records,
+        facts=facts
+        + [f"numba     {'PRESENT' if numba_present else 'absent'} (esda without numba runs pure Python/numpy)"],
+    )
     benchlib.finish(problems, "OK: ours equals esda's analytical values")
 
 

@@ -76,6 +76,7 @@ N_CLASSES = 7
 
 # ---------------------------------------------------------------- test data
 
+
 def _coarse(rng, cell, probs=None):
     """Random class grid with one value per ``cell`` × ``cell`` pixels."""
     shape = (-(-YSIZE // cell), -(-XSIZE // cell))
@@ -87,16 +88,16 @@ def _upsample(grid, cell, rows):
     r0, r1 = rows.start // cell, (rows.stop - 1) // cell + 1
     block = np.kron(grid[r0:r1], np.ones((cell, cell), dtype=grid.dtype))
     off = rows.start - r0 * cell
-    return block[off:off + len(rows), :XSIZE]
+    return block[off : off + len(rows), :XSIZE]
 
 
 def _strips():
     rng = np.random.default_rng(SEED)
     probs = np.array([0.30, 0.25, 0.15, 0.12, 0.08, 0.06, 0.04])
-    landscape = _coarse(rng, 160, probs)     # large patches
-    detail = _coarse(rng, 20, probs)         # small patches inside them
+    landscape = _coarse(rng, 160, probs)  # large patches
+    detail = _coarse(rng, 20, probs)  # small patches inside them
     detail_on = rng.random(detail.shape) < 0.35
-    change_to = _coarse(rng, 40)             # new class where a change patch falls
+    change_to = _coarse(rng, 40)  # new class where a change patch falls
     change_on = rng.random(change_to.shape) < 0.15
     for y0 in range(0, YSIZE, 512):
         rows = range(y0, min(YSIZE, y0 + 512))
@@ -107,8 +108,8 @@ def _strips():
         end = np.where(_upsample(change_on, 40, rows), _upsample(change_to, 40, rows), start)
         noise = srng.random(end.shape) < 0.01
         end[noise] = srng.integers(1, N_CLASSES + 1, noise.sum(), dtype=np.uint8)
-        start[:, :64] = 0                              # nodata: western strip at the start date
-        end[max(0, YSIZE - 48 - y0):] = 0              # nodata: southern strip at the end date
+        start[:, :64] = 0  # nodata: western strip at the start date
+        end[max(0, YSIZE - 48 - y0) :] = 0  # nodata: southern strip at the end date
         yield y0, start, end
 
 
@@ -143,6 +144,7 @@ def ensure_data():
 
 # ---------------------------------------------------------------- workloads
 
+
 def run_ours(workdir, tag):
     """One processing.run; returns the path of its OUTPUT table (CSV)."""
     import processing
@@ -150,9 +152,12 @@ def run_ours(workdir, tag):
 
     out = os.path.join(workdir, f"pairs_{tag}.csv")
     matrix = os.path.join(workdir, f"matrix_{tag}.csv")
-    processing.run("mineland:transfermatrix",
-                   {"INPUT_START": START_PATH, "INPUT_END": END_PATH, "OUTPUT": out, "OUTPUT_MATRIX": matrix},
-                   context=QgsProcessingContext(), feedback=QgsProcessingFeedback())
+    processing.run(
+        "mineland:transfermatrix",
+        {"INPUT_START": START_PATH, "INPUT_END": END_PATH, "OUTPUT": out, "OUTPUT_MATRIX": matrix},
+        context=QgsProcessingContext(),
+        feedback=QgsProcessingFeedback(),
+    )
     return out
 
 
@@ -230,18 +235,31 @@ def maxrss_mb():
 
 # ---------------------------------------------------------------- GRASS
 
+
 def grass_rcoin():
     """r.coin through bench/grass_rcoin.py in a throw-away GRASS location; its JSON, counts as {(a, b): n}."""
     grass = shutil.which("grass")
     if grass is None:
         sys.exit("GRASS GIS is not installed (apt-get install grass-core; make bench does it as root)")
-    child = subprocess.run([grass, "--tmp-location", "EPSG:32637", "--exec", "python3",
-                            os.path.join(HERE, "grass_rcoin.py"), START_PATH, END_PATH, str(REPEATS)],
-                           capture_output=True, text=True)
+    child = subprocess.run(
+        [
+            grass,
+            "--tmp-location",
+            "EPSG:32637",
+            "--exec",
+            "python3",
+            os.path.join(HERE, "grass_rcoin.py"),
+            START_PATH,
+            END_PATH,
+            str(REPEATS),
+        ],
+        capture_output=True,
+        text=True,
+    )
     lines = [line for line in child.stdout.splitlines() if line.startswith("RCOIN ")]
     if child.returncode != 0 or not lines:
         sys.exit(f"GRASS r.coin failed (exit {child.returncode}):\n{child.stdout[-2000:]}\n{child.stderr[-2000:]}")
-    out = json.loads(lines[-1][len("RCOIN "):])
+    out = json.loads(lines[-1][len("RCOIN ") :])
     out["counts"] = {tuple(int(v) for v in k.split(",")): n for k, n in out["counts"].items()}
     return out
 
@@ -294,8 +312,11 @@ def crs_rows(workdir):
             with open(ours_csv, newline="", encoding="utf-8") as handle:
                 km2 = sum(float(r["area_m2"]) for r in csv.DictReader(handle)) / 1e6
             rows.append((tag, t_ours, t_bare, km2))
-            print(f"{tag:<40} ours {t_ours:7.3f} s  bare {t_bare:7.3f} s  ours/bare {t_ours / t_bare:5.2f}  "
-                  f"valid area {km2:10.1f} km²", flush=True)
+            print(
+                f"{tag:<40} ours {t_ours:7.3f} s  bare {t_bare:7.3f} s  ours/bare {t_ours / t_bare:5.2f}  "
+                f"valid area {km2:10.1f} km²",
+                flush=True,
+            )
     finally:
         START_PATH, END_PATH = original
     return rows, problems
@@ -303,10 +324,17 @@ def crs_rows(workdir):
 
 def crs_workloads(rows):
     mpx = XSIZE * YSIZE / 1e6
-    return [benchlib.workload(f"transfer matrix, {mpx:.0f} Mpx pair, {tag}", t_ours, t_bare,
-                              "bare GDAL strips + bincount", target=0.8,
-                              note=f"areas on the ellipsoid (valid {km2:.0f} km²); within 1.25× of bare")
-            for tag, t_ours, t_bare, km2 in rows]
+    return [
+        benchlib.workload(
+            f"transfer matrix, {mpx:.0f} Mpx pair, {tag}",
+            t_ours,
+            t_bare,
+            "bare GDAL strips + bincount",
+            target=0.8,
+            note=f"areas on the ellipsoid (valid {km2:.0f} km²); within 1.25× of bare",
+        )
+        for tag, t_ours, t_bare, km2 in rows
+    ]
 
 
 def main_crs():
@@ -323,13 +351,17 @@ def main_crs():
 
 # ---------------------------------------------------------------- main
 
+
 def main():
     t_all = time.perf_counter()
     t0 = time.perf_counter()
     made = ensure_data()
-    print(f"data: {XSIZE}×{YSIZE} px ({XSIZE * YSIZE / 1e6:.1f} Mpx) ×2, "
-          f"{'generated' if made else 'reused'} in {time.perf_counter() - t0:.1f} s, "
-          f"{(os.path.getsize(START_PATH) + os.path.getsize(END_PATH)) / 1e6:.1f} MB on disk", flush=True)
+    print(
+        f"data: {XSIZE}×{YSIZE} px ({XSIZE * YSIZE / 1e6:.1f} Mpx) ×2, "
+        f"{'generated' if made else 'reused'} in {time.perf_counter() - t0:.1f} s, "
+        f"{(os.path.getsize(START_PATH) + os.path.getsize(END_PATH)) / 1e6:.1f} MB on disk",
+        flush=True,
+    )
 
     rcoin = grass_rcoin()
     app, provider = benchlib.start_qgis()
@@ -350,11 +382,14 @@ def main():
     problems = []
     if ours != bare:
         diff = sorted(k for k in set(ours) | set(bare) if ours.get(k) != bare.get(k))
-        problems.append(f"ours != bare on {len(diff)} pairs, e.g. "
-                        + ", ".join(f"{k}: ours {ours.get(k)} bare {bare.get(k)}" for k in diff[:5]))
+        problems.append(
+            f"ours != bare on {len(diff)} pairs, e.g. "
+            + ", ".join(f"{k}: ours {ours.get(k)} bare {bare.get(k)}" for k in diff[:5])
+        )
     if rcoin["counts"] != bare:
-        problems.append(f"r.coin's counts differ from bare ({len(rcoin['counts'])} pairs, "
-                        f"{sum(rcoin['counts'].values()):,} cells)")
+        problems.append(
+            f"r.coin's counts differ from bare ({len(rcoin['counts'])} pairs, {sum(rcoin['counts'].values()):,} cells)"
+        )
     if not (np.array_equal(count_only, bare_counts) and np.array_equal(naive_counts, bare_counts)):
         problems.append("bare blocked, bincount-only and naive counts differ")
     problems += crs_problems
@@ -364,32 +399,56 @@ def main():
     for fact in facts:
         print(fact)
     print()
-    rows = [("ours: processing.run mineland:transfermatrix", t_ours),
-            ("GRASS r.coin, tabulation only (imported maps)", rcoin["coin_s"]),
-            ("  GRASS r.coin on r.external links (decodes GeoTIFF)", rcoin["coin_linked_s"]),
-            ("  GRASS import r.in.gdal of both (once, not in r.coin)", rcoin["import_s"]),
-            ("bare blocked: GDAL strips + bincount", t_bare),
-            ("  bare read only (GDAL strips)", t_read),
-            ("  bare bincount only (strips in RAM)", t_count),
-            ("naive: whole-array ReadAsArray + 1 bincount", t_naive)]
+    rows = [
+        ("ours: processing.run mineland:transfermatrix", t_ours),
+        ("GRASS r.coin, tabulation only (imported maps)", rcoin["coin_s"]),
+        ("  GRASS r.coin on r.external links (decodes GeoTIFF)", rcoin["coin_linked_s"]),
+        ("  GRASS import r.in.gdal of both (once, not in r.coin)", rcoin["import_s"]),
+        ("bare blocked: GDAL strips + bincount", t_bare),
+        ("  bare read only (GDAL strips)", t_read),
+        ("  bare bincount only (strips in RAM)", t_count),
+        ("naive: whole-array ReadAsArray + 1 bincount", t_naive),
+    ]
     print(f"{f'workload (best of {REPEATS}; GRASS import: 1 run)':<56}{'seconds':>9}{'× bare':>9}{'× ours':>9}")
     for name, seconds in rows:
         print(f"{name:<56}{seconds:9.3f}{seconds / t_bare:9.2f}{seconds / t_ours:9.2f}")
     print()
-    print(f"pairs: {len(ours)} from→to pairs, {sum(ours.values()):,} valid pixels, "
-          f"{'IDENTICAL' if not problems else 'MISMATCH'} pixel counts ours vs bare vs r.coin")
-    print(f"peak RSS, this process: {maxrss_mb():.0f} MB — includes QGIS, ours ×{REPEATS}, the bare steps "
-          f"and the naive whole-array step, so it is NOT ours' footprint (see bench_memory.py)")
+    print(
+        f"pairs: {len(ours)} from→to pairs, {sum(ours.values()):,} valid pixels, "
+        f"{'IDENTICAL' if not problems else 'MISMATCH'} pixel counts ours vs bare vs r.coin"
+    )
+    print(
+        f"peak RSS, this process: {maxrss_mb():.0f} MB — includes QGIS, ours ×{REPEATS}, the bare steps "
+        f"and the naive whole-array step, so it is NOT ours' footprint (see bench_memory.py)"
+    )
     print(f"total bench time {time.perf_counter() - t_all:.1f} s")
     mpx = XSIZE * YSIZE / 1e6
-    benchlib.record("transfer_matrix", [
-        benchlib.workload(f"transfer matrix, {mpx:.0f} Mpx pair", t_ours, t_bare, "bare GDAL strips + bincount",
-                          target=0.5, note="within 2× of bare", memory="transfermatrix"),
-        benchlib.workload(f"transfer matrix, {mpx:.0f} Mpx pair", t_ours, rcoin["coin_s"],
-                          "GRASS r.coin (tabulation of imported maps)", target=1.0,
-                          note=f"r.in.gdal import of both, not counted: {rcoin['import_s']:.2f} s; r.coin on "
-                               f"r.external links: {rcoin['coin_linked_s']:.2f} s", memory="transfermatrix"),
-    ] + crs_workloads(crs), facts=facts)
+    benchlib.record(
+        "transfer_matrix",
+        [
+            benchlib.workload(
+                f"transfer matrix, {mpx:.0f} Mpx pair",
+                t_ours,
+                t_bare,
+                "bare GDAL strips + bincount",
+                target=0.5,
+                note="within 2× of bare",
+                memory="transfermatrix",
+            ),
+            benchlib.workload(
+                f"transfer matrix, {mpx:.0f} Mpx pair",
+                t_ours,
+                rcoin["coin_s"],
+                "GRASS r.coin (tabulation of imported maps)",
+                target=1.0,
+                note=f"r.in.gdal import of both, not counted: {rcoin['import_s']:.2f} s; r.coin on "
+                f"r.external links: {rcoin['coin_linked_s']:.2f} s",
+                memory="transfermatrix",
+            ),
+        ]
+        + crs_workloads(crs),
+        facts=facts,
+    )
     benchlib.finish(problems)
 
 

@@ -75,6 +75,7 @@ E2E_REPEATS = 2
 
 # ---------------------------------------------------------------- test data
 
+
 def year_path(steps, year):
     return os.path.join(DATA, f"trend{steps}_{year}.tif")
 
@@ -129,6 +130,7 @@ def read_stack(paths):
 
 # ---------------------------------------------------------------- workloads
 
+
 def kernel(values, years, workers=None):
     """trend_statistics over core.stack's chunks in its pool; the 9 statistics, whole arrays."""
     from mineland.core.engine import stack
@@ -153,7 +155,7 @@ def kernel_mk_sen(values, years):
 
     step = stack.chunk_pixels(values.shape[1])
     with ThreadPoolExecutor(stack.worker_count()) as pool:
-        futures = [pool.submit(mk_sen, values[start:start + step]) for start in range(0, values.shape[0], step)]
+        futures = [pool.submit(mk_sen, values[start : start + step]) for start in range(0, values.shape[0], step)]
         return [future.result() for future in futures]
 
 
@@ -161,10 +163,12 @@ def end_to_end(paths, years, output):
     import processing
     from qgis.core import QgsProcessingContext, QgsProcessingFeedback
 
-    return processing.run("mineland:trend",
-                          {"INPUTS": paths, "YEARS": ",".join(map(str, years)), "MIN_VALID": MIN_VALID,
-                           "OUTPUT": output},
-                          context=QgsProcessingContext(), feedback=QgsProcessingFeedback())
+    return processing.run(
+        "mineland:trend",
+        {"INPUTS": paths, "YEARS": ",".join(map(str, years)), "MIN_VALID": MIN_VALID, "OUTPUT": output},
+        context=QgsProcessingContext(),
+        feedback=QgsProcessingFeedback(),
+    )
 
 
 def pymannkendall_loop(rows):
@@ -195,8 +199,10 @@ def compare(ours, sample, refs, written):
     """Problems (list of str) and the largest deviations of ours vs pymannkendall and vs the written raster."""
     from mineland.core.engine import stack
 
-    ref = {key: np.array([getattr(r, attr) for r in refs], dtype=np.float64)
-           for key, attr in (("s", "s"), ("z", "z"), ("p", "p"), ("sen_slope", "slope"))}
+    ref = {
+        key: np.array([getattr(r, attr) for r in refs], dtype=np.float64)
+        for key, attr in (("s", "s"), ("z", "z"), ("p", "p"), ("sen_slope", "slope"))
+    }
     got = {key: ours[key][sample] for key in ref}
     problems = []
     if np.isnan(np.concatenate(list(got.values()))).any():
@@ -230,10 +236,12 @@ def machine_facts():
     return benchlib.machine_facts(
         f"; our thread pool: {stack.worker_count()} workers, {stack.chunk_pixels(20)} px chunks at n = 20, "
         f"{stack.chunk_pixels(38)} at n = 38",
-        f"scipy {scipy.__version__}, pymannkendall {getattr(pymannkendall, '__version__', '?')}")
+        f"scipy {scipy.__version__}, pymannkendall {getattr(pymannkendall, '__version__', '?')}",
+    )
 
 
 # ---------------------------------------------------------------- main
+
 
 def main():
     t_all = time.perf_counter()
@@ -244,9 +252,12 @@ def main():
         paths, made = ensure_data(steps)
         stacks[steps] = paths
         size = sum(os.path.getsize(p) for p in paths) / 1e6
-        print(f"data n={steps}: {XSIZE}×{YSIZE} px float32, years {SERIES[steps][0]}–{SERIES[steps][-1]}, "
-              f"{len(paths)} GeoTIFFs, {'generated' if made else 'reused'} in {time.perf_counter() - t0:.1f} s, "
-              f"{size:.0f} MB on disk", flush=True)
+        print(
+            f"data n={steps}: {XSIZE}×{YSIZE} px float32, years {SERIES[steps][0]}–{SERIES[steps][-1]}, "
+            f"{len(paths)} GeoTIFFs, {'generated' if made else 'reused'} in {time.perf_counter() - t0:.1f} s, "
+            f"{size:.0f} MB on disk",
+            flush=True,
+        )
 
     app, provider = benchlib.start_qgis()
     rows, problems, singles, mk_sen = [], [], {}, {}
@@ -255,8 +266,7 @@ def main():
         values = read_stack(paths)
         # best_of calls each lambda at once, in this iteration: the defaults bind this iteration's values
         t_kernel, ours = best_of(lambda v=values, y=years: kernel(v, np.array(y, dtype=float)), KERNEL_REPEATS)
-        t_single, _ = best_of(lambda v=values, y=years: kernel(v, np.array(y, dtype=float), workers=1),
-                              SINGLE_REPEATS)
+        t_single, _ = best_of(lambda v=values, y=years: kernel(v, np.array(y, dtype=float), workers=1), SINGLE_REPEATS)
         t_mk_sen, _ = best_of(lambda v=values, y=years: kernel_mk_sen(v, np.array(y, dtype=float)), KERNEL_REPEATS)
         mk_sen[steps] = t_mk_sen / pixels * 1e6
 
@@ -270,12 +280,23 @@ def main():
         t_pmk, refs = best_of(lambda s=series: pymannkendall_loop(s), 2)
         found, deviation, same_written = compare(ours, sample, refs, written)
         deviation["holes"] = int(np.count_nonzero(np.isnan(series).any(axis=1)))
-        deviation["ties"] = int(np.count_nonzero([np.unique(r[~np.isnan(r)]).size < np.count_nonzero(~np.isnan(r))
-                                                  for r in series]))
+        deviation["ties"] = int(
+            np.count_nonzero([np.unique(r[~np.isnan(r)]).size < np.count_nonzero(~np.isnan(r)) for r in series])
+        )
         problems += [f"n={steps}: {p}" for p in found]
         singles[steps] = t_single / pixels * 1e6
-        rows.append((steps, t_kernel / pixels * 1e6, t_e2e / pixels * 1e6, t_pmk / SAMPLE * 1e6, deviation,
-                     same_written, int(np.count_nonzero(ours["n_valid"] < MIN_VALID)), result["TOO_FEW_PIXELS"]))
+        rows.append(
+            (
+                steps,
+                t_kernel / pixels * 1e6,
+                t_e2e / pixels * 1e6,
+                t_pmk / SAMPLE * 1e6,
+                deviation,
+                same_written,
+                int(np.count_nonzero(ours["n_valid"] < MIN_VALID)),
+                result["TOO_FEW_PIXELS"],
+            )
+        )
         del values, ours, written
         print(f"n={steps} done ({time.perf_counter() - t_all:.0f} s so far)", flush=True)
 
@@ -284,43 +305,76 @@ def main():
         print(fact)
     print()
     print(f"µs per pixel ({XSIZE}×{YSIZE} = {pixels / 1e6:.0f} Mpx for (a) and (b); {SAMPLE} sampled px for (c))")
-    header = (f"{'n':>3}  {'(a) ours kernel':>16}{'(a1) 1 thread':>14}{'(a2) no Hurst':>14}{'(b) ours e2e':>14}"
-              f"{'(c) pymannkendall':>19}{'(c)/(a)':>10}{'(c)/(a1)':>10}{'(c)/(a2)':>10}{'(c)/(b)':>10}")
+    header = (
+        f"{'n':>3}  {'(a) ours kernel':>16}{'(a1) 1 thread':>14}{'(a2) no Hurst':>14}{'(b) ours e2e':>14}"
+        f"{'(c) pymannkendall':>19}{'(c)/(a)':>10}{'(c)/(a1)':>10}{'(c)/(a2)':>10}{'(c)/(b)':>10}"
+    )
     print(header)
     for steps, a, b, c, *_ in rows:
         a1, a2 = singles[steps], mk_sen[steps]
-        print(f"{steps:>3}  {a:16.2f}{a1:14.2f}{a2:14.2f}{b:14.2f}{c:19.1f}"
-              f"{c / a:10.0f}{c / a1:10.0f}{c / a2:10.0f}{c / b:10.0f}")
-    print(f"(a) best of {KERNEL_REPEATS}, {stack_workers()} threads; (a1) the same on one thread, best of "
-          f"{SINGLE_REPEATS} (per core, as pymannkendall runs; robust to other load on the machine); "
-          f"(a2) (a) without Hurst, best of {KERNEL_REPEATS}; (b) best of {E2E_REPEATS}, (c) best of 2; "
-          "ours computes MK + Sen + Hurst, (c) MK + Sen only")
+        print(
+            f"{steps:>3}  {a:16.2f}{a1:14.2f}{a2:14.2f}{b:14.2f}{c:19.1f}"
+            f"{c / a:10.0f}{c / a1:10.0f}{c / a2:10.0f}{c / b:10.0f}"
+        )
+    print(
+        f"(a) best of {KERNEL_REPEATS}, {stack_workers()} threads; (a1) the same on one thread, best of "
+        f"{SINGLE_REPEATS} (per core, as pymannkendall runs; robust to other load on the machine); "
+        f"(a2) (a) without Hurst, best of {KERNEL_REPEATS}; (b) best of {E2E_REPEATS}, (c) best of 2; "
+        "ours computes MK + Sen + Hurst, (c) MK + Sen only"
+    )
     print()
     for steps, _a, _b, _c, deviation, same_written, too_few, too_few_e2e in rows:
-        print(f"check n={steps}: ours vs pymannkendall on {SAMPLE} px ({deviation['holes']} with missing years, "
-              f"{deviation['ties']} with ties): max |ΔS| {deviation['s']:.0f}, "
-              f"max rel |ΔZ| {deviation['z']:.1e}, max |Δp| {deviation['p']:.1e}, "
-              f"max rel |Δslope| {deviation['sen_slope']:.1e}; end-to-end Float32 bands "
-              f"{'EQUAL' if same_written else 'DIFFER from'} the kernel at the sample; "
-              f"pixels below MIN_VALID {MIN_VALID}: kernel {too_few}, end to end {too_few_e2e}")
+        print(
+            f"check n={steps}: ours vs pymannkendall on {SAMPLE} px ({deviation['holes']} with missing years, "
+            f"{deviation['ties']} with ties): max |ΔS| {deviation['s']:.0f}, "
+            f"max rel |ΔZ| {deviation['z']:.1e}, max |Δp| {deviation['p']:.1e}, "
+            f"max rel |Δslope| {deviation['sen_slope']:.1e}; end-to-end Float32 bands "
+            f"{'EQUAL' if same_written else 'DIFFER from'} the kernel at the sample; "
+            f"pixels below MIN_VALID {MIN_VALID}: kernel {too_few}, end to end {too_few_e2e}"
+        )
         if too_few != too_few_e2e:
             problems.append(f"n={steps}: TOO_FEW_PIXELS {too_few_e2e} but the kernel has {too_few}")
     print(f"total bench time {time.perf_counter() - t_all:.1f} s")
     records = []
     for steps, a, b, c, *_ in rows:
         records += [
-            benchlib.workload(f"MK + Sen + Hurst, n = {steps}, kernel", a, c, "pymannkendall loop (MK + Sen)",
-                              unit="µs/px", target=200.0, note=f"best of {KERNEL_REPEATS}, {stack_workers()} threads",
-                              memory=f"trend{steps}"),
-            benchlib.workload(f"MK + Sen + Hurst, n = {steps}, kernel on 1 thread", singles[steps], c,
-                              "pymannkendall loop (MK + Sen)", unit="µs/px",
-                              note=f"best of {SINGLE_REPEATS}; per core, as pymannkendall", memory=f"trend{steps}"),
-            benchlib.workload(f"MK + Sen only (no Hurst), n = {steps}, kernel", mk_sen[steps], c,
-                              "pymannkendall loop (MK + Sen)", unit="µs/px",
-                              note=f"like for like with the peer; best of {KERNEL_REPEATS}, {stack_workers()} threads"),
-            benchlib.workload(f"MK + Sen + Hurst, n = {steps}, processing.run", b, c,
-                              "pymannkendall loop (MK + Sen)", unit="µs/px", target=200.0,
-                              note=f"best of {E2E_REPEATS}; reads GeoTIFFs, writes 9 bands", memory=f"trend{steps}"),
+            benchlib.workload(
+                f"MK + Sen + Hurst, n = {steps}, kernel",
+                a,
+                c,
+                "pymannkendall loop (MK + Sen)",
+                unit="µs/px",
+                target=200.0,
+                note=f"best of {KERNEL_REPEATS}, {stack_workers()} threads",
+                memory=f"trend{steps}",
+            ),
+            benchlib.workload(
+                f"MK + Sen + Hurst, n = {steps}, kernel on 1 thread",
+                singles[steps],
+                c,
+                "pymannkendall loop (MK + Sen)",
+                unit="µs/px",
+                note=f"best of {SINGLE_REPEATS}; per core, as pymannkendall",
+                memory=f"trend{steps}",
+            ),
+            benchlib.workload(
+                f"MK + Sen only (no Hurst), n = {steps}, kernel",
+                mk_sen[steps],
+                c,
+                "pymannkendall loop (MK + Sen)",
+                unit="µs/px",
+                note=f"like for like with the peer; best of {KERNEL_REPEATS}, {stack_workers()} threads",
+            ),
+            benchlib.workload(
+                f"MK + Sen + Hurst, n = {steps}, processing.run",
+                b,
+                c,
+                "pymannkendall loop (MK + Sen)",
+                unit="µs/px",
+                target=200.0,
+                note=f"best of {E2E_REPEATS}; reads GeoTIFFs, writes 9 bands",
+                memory=f"trend{steps}",
+            ),
         ]
     benchlib.record("trend", records, facts=machine_facts())
     benchlib.finish(problems, "OK: ours equals pymannkendall on the sample")

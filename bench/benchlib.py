@@ -45,17 +45,19 @@ def machine_facts(cores_note="", versions=""):
     from qgis.core import Qgis
 
     extra = f", {versions}" if versions else ""
-    return [f"date      {datetime.datetime.now().isoformat(timespec='seconds')}",
-            f"nproc     {len(os.sched_getaffinity(0))} (os.cpu_count {os.cpu_count()}{cores_note})",
-            f"cpu       {cpu_model()}",
-            f"memory    {memory_gb():.0f} GB; load average {load_average()} (other work on the machine skews timings)",
-            f"versions  QGIS {Qgis.QGIS_VERSION}, GDAL {gdal.__version__}, numpy {np.__version__}{extra}, "
-            f"Python {sys.version.split()[0]}"]
+    return [
+        f"date      {datetime.datetime.now().isoformat(timespec='seconds')}",
+        f"nproc     {len(os.sched_getaffinity(0))} (os.cpu_count {os.cpu_count()}{cores_note})",
+        f"cpu       {cpu_model()}",
+        f"memory    {memory_gb():.0f} GB; load average {load_average()} (other work on the machine skews timings)",
+        f"versions  QGIS {Qgis.QGIS_VERSION}, GDAL {gdal.__version__}, numpy {np.__version__}{extra}, "
+        f"Python {sys.version.split()[0]}",
+    ]
 
 
 def memory_gb():
     with open("/proc/meminfo", encoding="ascii") as handle:
-        return int(handle.readline().split()[1]) / 2 ** 20
+        return int(handle.readline().split()[1]) / 2**20
 
 
 def load_average():
@@ -94,16 +96,34 @@ def workload(name, ours, peer=None, peer_name="", unit="s", target=None, note=""
     ``target`` is the least speed-up peer ÷ ours the issue asks for (None: no target);
     ``memory`` the key of bench_memory's row with ours' peak RSS for this workload.
     """
-    return {"name": name, "ours": ours, "peer": peer, "peer_name": peer_name, "unit": unit, "target": target,
-            "note": note, "memory": memory}
+    return {
+        "name": name,
+        "ours": ours,
+        "peer": peer,
+        "peer_name": peer_name,
+        "unit": unit,
+        "target": target,
+        "note": note,
+        "memory": memory,
+    }
 
 
 def record(bench, rows=(), memory=(), notes=(), facts=None):
     """Write this bench's rows to bench/data/results/<bench>.json for bench/summary.py."""
     os.makedirs(RESULTS_DIR, exist_ok=True)
     with open(os.path.join(RESULTS_DIR, f"{bench}.json"), "w", encoding="utf-8") as handle:
-        json.dump({"bench": bench, "time": time.time(), "rows": list(rows), "memory": list(memory),
-                   "notes": list(notes), "facts": facts or machine_facts()}, handle, indent=1)
+        json.dump(
+            {
+                "bench": bench,
+                "time": time.time(),
+                "rows": list(rows),
+                "memory": list(memory),
+                "notes": list(notes),
+                "facts": facts or machine_facts(),
+            },
+            handle,
+            indent=1,
+        )
 
 
 def finish(problems, ok_message=None):

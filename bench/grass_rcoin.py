@@ -44,7 +44,7 @@ def parse_report(text):
             continue
         match = re.match(r"^\|\S*\s+(\d+)\s*\|(.*)$", line)
         if match:
-            cells = [int(v) for v in re.findall(r"(\d+)\s*\|", match.group(2))][:len(columns)]
+            cells = [int(v) for v in re.findall(r"(\d+)\s*\|", match.group(2))][: len(columns)]
             for first, cells_count in zip(columns, cells):
                 if cells_count:
                     counts[(first, int(match.group(1)))] = cells_count
@@ -57,18 +57,32 @@ def parse_report(text):
 
 def main(start, end, repeats):
     _, version = timed("g.version", stdout=subprocess.PIPE)
-    import_s = [timed("r.in.gdal", f"input={path}", f"output={name}", "--quiet")[0]
-                for path, name in ((start, "a"), (end, "b"))]
-    link_s = [timed("r.external", f"input={path}", f"output={name}", "--quiet")[0]
-              for path, name in ((start, "ax"), (end, "bx"))]
+    import_s = [
+        timed("r.in.gdal", f"input={path}", f"output={name}", "--quiet")[0] for path, name in ((start, "a"), (end, "b"))
+    ]
+    link_s = [
+        timed("r.external", f"input={path}", f"output={name}", "--quiet")[0]
+        for path, name in ((start, "ax"), (end, "bx"))
+    ]
     timed("g.region", "raster=a")
-    coin, report = min(timed("r.coin", "first=a", "second=b", "units=c", "--quiet", stdout=subprocess.PIPE)
-                       for _ in range(repeats))
+    coin, report = min(
+        timed("r.coin", "first=a", "second=b", "units=c", "--quiet", stdout=subprocess.PIPE) for _ in range(repeats)
+    )
     coin_linked = min(timed("r.coin", "first=ax", "second=bx", "units=c", "--quiet")[0] for _ in range(repeats))
     counts = parse_report(report)
-    print("RCOIN " + json.dumps({"version": version.strip(), "import_s": sum(import_s), "link_s": sum(link_s),
-                                 "coin_s": coin, "coin_linked_s": coin_linked,
-                                 "counts": {f"{a},{b}": n for (a, b), n in sorted(counts.items())}}))
+    print(
+        "RCOIN "
+        + json.dumps(
+            {
+                "version": version.strip(),
+                "import_s": sum(import_s),
+                "link_s": sum(link_s),
+                "coin_s": coin,
+                "coin_linked_s": coin_linked,
+                "counts": {f"{a},{b}": n for (a, b), n in sorted(counts.items())},
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

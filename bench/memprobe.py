@@ -48,8 +48,15 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 MARK = "MEMPROBE "
 TILE = 256
-CREATION = ["TILED=YES", f"BLOCKXSIZE={TILE}", f"BLOCKYSIZE={TILE}", "COMPRESS=DEFLATE", "ZLEVEL=1",
-            "NUM_THREADS=ALL_CPUS", "BIGTIFF=IF_SAFER"]
+CREATION = [
+    "TILED=YES",
+    f"BLOCKXSIZE={TILE}",
+    f"BLOCKYSIZE={TILE}",
+    "COMPRESS=DEFLATE",
+    "ZLEVEL=1",
+    "NUM_THREADS=ALL_CPUS",
+    "BIGTIFF=IF_SAFER",
+]
 EPSG = 32637
 ORIGIN = (400000.0, 5000000.0)
 PIXEL = 30.0
@@ -65,6 +72,7 @@ def status_mb(key):
 
 
 # ------------------------------------------------------------------ child modes
+
 
 def _start():
     sys.path.insert(0, HERE)
@@ -86,15 +94,21 @@ def run(algorithm, parameters):
 
     before = status_mb("VmHWM")
     t0 = time.perf_counter()
-    results = processing.run(algorithm, parameters, context=QgsProcessingContext(),
-                             feedback=QgsProcessingFeedback())
+    results = processing.run(algorithm, parameters, context=QgsProcessingContext(), feedback=QgsProcessingFeedback())
     seconds = time.perf_counter() - t0
     plain = {k: v for k, v in results.items() if isinstance(v, (int, float, str))}
-    return {"algorithm": algorithm, "baseline_mb": before, "peak_mb": status_mb("VmHWM"),
-            "seconds": seconds, "gdal_cachemax_mb": gdal.GetCacheMax() / 2 ** 20, "results": plain}
+    return {
+        "algorithm": algorithm,
+        "baseline_mb": before,
+        "peak_mb": status_mb("VmHWM"),
+        "seconds": seconds,
+        "gdal_cachemax_mb": gdal.GetCacheMax() / 2**20,
+        "results": plain,
+    }
 
 
 # ------------------------------------------------------------------ test rasters
+
 
 def _create(path, xsize, ysize, gdal_type, nodata, metadata=None):
     from osgeo import gdal, osr
@@ -160,8 +174,9 @@ def make_pair(directory, size):
     datasets.clear()
     for path in paths:
         os.replace(path + ".part.tif", path)
-    expected = {f"{code >> 8},{code & 255}": int(counts[code]) for code in np.flatnonzero(counts)
-                if code >> 8 and code & 255}
+    expected = {
+        f"{code >> 8},{code & 255}": int(counts[code]) for code in np.flatnonzero(counts) if code >> 8 and code & 255
+    }
     with open(os.path.join(directory, "pair_counts.json"), "w", encoding="utf-8") as handle:
         json.dump(expected, handle)
     return paths
@@ -220,13 +235,13 @@ def block_mb():
     """One input block of the core (raster_io.DEFAULT_BLOCK_PIXELS, 4 Mpx) as 8-byte values, in MB."""
     from mineland.core.io import raster_io
 
-    return raster_io.DEFAULT_BLOCK_PIXELS * 8 / 2 ** 20
+    return raster_io.DEFAULT_BLOCK_PIXELS * 8 / 2**20
 
 
 def stack_budget_mb():
     from mineland.core.engine import stack
 
-    return stack.STACK_BUDGET_BYTES / 2 ** 20
+    return stack.STACK_BUDGET_BYTES / 2**20
 
 
 def bound_mb(name):
@@ -251,18 +266,30 @@ def case_parameters(name, directory):
     """processing.run parameters of a memory-bound case on the rasters of ``directory``."""
     join = lambda *parts: os.path.join(directory, *parts)  # noqa: E731
     if name == "transfermatrix":
-        return "mineland:transfermatrix", {"INPUT_START": join("start.tif"), "INPUT_END": join("end.tif"),
-                                           "OUTPUT": join("pairs.csv"), "OUTPUT_MATRIX": join("matrix.csv")}
+        return "mineland:transfermatrix", {
+            "INPUT_START": join("start.tif"),
+            "INPUT_END": join("end.tif"),
+            "OUTPUT": join("pairs.csv"),
+            "OUTPUT_MATRIX": join("matrix.csv"),
+        }
     if name in ("reclassify", "reclassify-legend"):
         # "reclassify" keeps unmatched codes (NODATA_FOR_MISSING off): no colour table is written, which
         # avoids the failure "reclassify-legend" shows when the output does not fit GDAL's cache
-        return "mineland:reclassify", {"INPUT": join("start.tif"), "PRESET": 0, "TABLE": RECLASS_TABLE,
-                                       "NODATA_FOR_MISSING": name == "reclassify-legend",
-                                       "OUTPUT": join(f"{name}.tif")}
+        return "mineland:reclassify", {
+            "INPUT": join("start.tif"),
+            "PRESET": 0,
+            "TABLE": RECLASS_TABLE,
+            "NODATA_FOR_MISSING": name == "reclassify-legend",
+            "OUTPUT": join(f"{name}.tif"),
+        }
     if name == "trend":
         years = stack_years()
-        return "mineland:trend", {"INPUTS": [join(f"stack_{y}.tif") for y in years],
-                                  "YEARS": ",".join(map(str, years)), "MIN_VALID": 8, "OUTPUT": join("trend.tif")}
+        return "mineland:trend", {
+            "INPUTS": [join(f"stack_{y}.tif") for y in years],
+            "YEARS": ",".join(map(str, years)),
+            "MIN_VALID": 8,
+            "OUTPUT": join("trend.tif"),
+        }
     raise ValueError(f"unknown case {name!r}")
 
 
@@ -273,6 +300,7 @@ def make_case_data(directory):
 
 
 # ------------------------------------------------------------------ parent side
+
 
 def child_env():
     """Environment for a child: headless Qt and the plugin on PYTHONPATH (as make bench/test set them)."""
@@ -286,13 +314,20 @@ def child_env():
 def probe(*args, timeout=600, env=None):
     """Run ``memprobe.py *args`` in a fresh process (``env`` added to its environment); return its JSON
     result (RuntimeError on failure)."""
-    child = subprocess.run([sys.executable, os.path.abspath(__file__), *map(str, args)], capture_output=True,
-                           text=True, env={**child_env(), **(env or {})}, timeout=timeout)
+    child = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={**child_env(), **(env or {})},
+        timeout=timeout,
+    )
     lines = [line for line in child.stdout.splitlines() if line.startswith(MARK)]
     if child.returncode != 0 or not lines:
-        raise RuntimeError(f"memprobe {' '.join(map(str, args[:2]))} failed (exit {child.returncode}):\n"
-                           f"{child.stdout[-2000:]}\n{child.stderr[-4000:]}")
-    return json.loads(lines[-1][len(MARK):])
+        raise RuntimeError(
+            f"memprobe {' '.join(map(str, args[:2]))} failed (exit {child.returncode}):\n"
+            f"{child.stdout[-2000:]}\n{child.stderr[-4000:]}"
+        )
+    return json.loads(lines[-1][len(MARK) :])
 
 
 def probe_run(algorithm, parameters, timeout=600, env=None):
@@ -301,8 +336,9 @@ def probe_run(algorithm, parameters, timeout=600, env=None):
 
 def probe_case(name, directory, pinned=True, timeout=600):
     """A memory-bound case in a fresh process, GDAL's cache pinned to PINNED_CACHE_MB unless ``pinned`` is off."""
-    return probe("case", name, directory, timeout=timeout,
-                 env={"GDAL_CACHEMAX": str(PINNED_CACHE_MB)} if pinned else None)
+    return probe(
+        "case", name, directory, timeout=timeout, env={"GDAL_CACHEMAX": str(PINNED_CACHE_MB)} if pinned else None
+    )
 
 
 def main(argv):

@@ -18,8 +18,7 @@ import benchlib
 import summary
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BENCHES = ["bench_transfer_matrix.py", "bench_reclassify.py", "bench_trend.py", "bench_spatial.py",
-           "bench_memory.py"]
+BENCHES = ["bench_transfer_matrix.py", "bench_reclassify.py", "bench_trend.py", "bench_spatial.py", "bench_memory.py"]
 
 
 def main():

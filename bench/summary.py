@@ -46,12 +46,25 @@ def table_rows(records):
             target = row["target"]
             verdict = "" if target is None or speedup is None else ("met" if speedup >= target else "MISSED")
             rss = memory.get(row.get("memory"))
-            rss_text = (f"{rss['peak_mb']:.0f} (+{rss['peak_mb'] - rss['baseline_mb']:.0f})"
-                        if rss and rss.get("peak_mb") else "—")
+            rss_text = (
+                f"{rss['peak_mb']:.0f} (+{rss['peak_mb'] - rss['baseline_mb']:.0f})"
+                if rss and rss.get("peak_mb")
+                else "—"
+            )
             ratio = "—" if speedup is None else f"{speedup:.2f}×" if speedup < 10 else f"{speedup:.0f}×"
-            rows.append([row["name"], _number(row["ours"], row["unit"]), row["peer_name"],
-                         _number(row["peer"], row["unit"]), ratio,
-                         f"≥ {target:g}×" if target is not None else "—", verdict, rss_text, row.get("note", "")])
+            rows.append(
+                [
+                    row["name"],
+                    _number(row["ours"], row["unit"]),
+                    row["peer_name"],
+                    _number(row["peer"], row["unit"]),
+                    ratio,
+                    f"≥ {target:g}×" if target is not None else "—",
+                    verdict,
+                    rss_text,
+                    row.get("note", ""),
+                ]
+            )
     return rows
 
 
@@ -61,16 +74,32 @@ def memory_rows(records):
         if row.get("peak_mb") is None:
             out.append([row["name"], row["cache"], "—", "—", f"{row['bound_mb']:.0f}", "—", row["status"]])
             continue
-        out.append([row["name"], row["cache"], f"{row['peak_mb']:.0f}", f"{row['peak_mb'] - row['baseline_mb']:.0f}",
-                    f"{row['bound_mb']:.0f}" if row.get("bound_mb") is not None else "", f"{row['seconds']:.2f}",
-                    row["status"]])
+        out.append(
+            [
+                row["name"],
+                row["cache"],
+                f"{row['peak_mb']:.0f}",
+                f"{row['peak_mb'] - row['baseline_mb']:.0f}",
+                f"{row['bound_mb']:.0f}" if row.get("bound_mb") is not None else "",
+                f"{row['seconds']:.2f}",
+                row["status"],
+            ]
+        )
     return out
 
 
-WORKLOAD_HEADER = ["workload", "ours", "peer", "peer time", "peer ÷ ours", "target", "met?",
-                   "ours' peak RSS MB (+ over QGIS)", "note"]
-MEMORY_HEADER = ["run (fresh process, one processing.run)", "GDAL cache", "peak MB", "+ MB", "bound", "run s",
-                 "status"]
+WORKLOAD_HEADER = [
+    "workload",
+    "ours",
+    "peer",
+    "peer time",
+    "peer ÷ ours",
+    "target",
+    "met?",
+    "ours' peak RSS MB (+ over QGIS)",
+    "note",
+]
+MEMORY_HEADER = ["run (fresh process, one processing.run)", "GDAL cache", "peak MB", "+ MB", "bound", "run s", "status"]
 
 
 def text_table(header, rows, widths=None):
@@ -143,12 +172,12 @@ def main(argv):
     if "--total-seconds" in argv:
         index = argv.index("--total-seconds")
         total = float(argv[index + 1])
-        del argv[index:index + 2]
+        del argv[index : index + 2]
     failures = []
     if "--failures" in argv:
         index = argv.index("--failures")
         failures = [f for f in argv[index + 1].split(";") if f]
-        del argv[index:index + 2]
+        del argv[index : index + 2]
     path = argv[0] if argv else os.path.join(HERE, "RESULTS.md")
     records = load()
     print()
@@ -166,8 +195,10 @@ def main(argv):
         print(line)
     misses = missed(records)
     print()
-    print("targets missed: " + ("; ".join(f"{r[0]} vs {r[2]} ({r[4]}, target {r[5]})" for r in misses)
-                                if misses else "none"))
+    print(
+        "targets missed: "
+        + ("; ".join(f"{r[0]} vs {r[2]} ({r[4]}, target {r[5]})" for r in misses) if misses else "none")
+    )
     if total is not None:
         print(f"whole bench: {total:.0f} s ({total / 60:.1f} min)")
     write_markdown(path, records, total, failures)

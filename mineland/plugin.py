@@ -46,8 +46,9 @@ class MineLandPlugin:
         window = self.iface.mainWindow()
         inspector = QAction(QIcon(os.path.join(HERE, "icon.svg")), INSPECTOR_TEXT, window)
         inspector.setObjectName("mineland_pixel_inspector")
-        inspector.setToolTip("Click a pixel of a raster time series: its values, Mann-Kendall, Sen's slope, "
-                             "Hurst and restoration class")
+        inspector.setToolTip(
+            "Click a pixel of a raster time series: its values, Mann-Kendall, Sen's slope, Hurst and restoration class"
+        )
         inspector.triggered.connect(self.show_inspector)
         toolbox = QAction(TOOLBOX_TEXT, window)
         toolbox.setObjectName("mineland_toolbox")
@@ -82,8 +83,12 @@ class MineLandPlugin:
         search = toolbox.findChild(QgsFilterLineEdit, "searchBox") if toolbox is not None else None
         if search is None:
             self.iface.messageBar().pushMessage(
-                "MineLand", "The Processing toolbox is not available; enable the Processing plugin in "
-                "Plugins ▸ Manage and Install Plugins", Qgis.Warning, 8)
+                "MineLand",
+                "The Processing toolbox is not available; enable the Processing plugin in "
+                "Plugins ▸ Manage and Install Plugins",
+                Qgis.Warning,
+                8,
+            )
             return None
         toolbox.show()
         toolbox.raise_()

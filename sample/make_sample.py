@@ -34,7 +34,7 @@ def _field(rng, sigma):
 
 def _disc(cy, cx, radius):
     yy, xx = np.mgrid[0:HEIGHT, 0:WIDTH]
-    return (yy - cy) ** 2 + ((xx - cx) * 0.8) ** 2 <= radius ** 2
+    return (yy - cy) ** 2 + ((xx - cx) * 0.8) ** 2 <= radius**2
 
 
 def land_cover_series(seed=1985):
@@ -47,21 +47,21 @@ def land_cover_series(seed=1985):
 
     series = {}
     for step, year in enumerate(YEARS):
-        lc = np.where(farm > 0.4, 20, 10).astype(np.uint8)             # rainfed / irrigated cropland
-        lc[meadow > 0.9] = 130                                           # grassland
-        lc[woods > 1.0 - 0.25 * step * (regrowth > 0.5)] = 62            # forest, regrowing on old fields
-        lc[(woods > 1.6)] = 71                                           # needle-leaved core
-        lc[(woods < -1.8) & (meadow > 0)] = 120                          # shrubland
-        lc[banks] = 180                                                  # wetland
-        lc[river] = 210                                                  # water
-        lc[_disc(90, 300, 22 + 14 * step)] = 190                         # town
+        lc = np.where(farm > 0.4, 20, 10).astype(np.uint8)  # rainfed / irrigated cropland
+        lc[meadow > 0.9] = 130  # grassland
+        lc[woods > 1.0 - 0.25 * step * (regrowth > 0.5)] = 62  # forest, regrowing on old fields
+        lc[(woods > 1.6)] = 71  # needle-leaved core
+        lc[(woods < -1.8) & (meadow > 0)] = 120  # shrubland
+        lc[banks] = 180  # wetland
+        lc[river] = 210  # water
+        lc[_disc(90, 300, 22 + 14 * step)] = 190  # town
         pit = _disc(120, 140, 18 + 12 * step)
-        lc[pit] = 200                                                    # bare pit floor
-        lc[pit & ~_disc(120, 140, 12 + 12 * step)] = 201                 # benches
+        lc[pit] = 200  # bare pit floor
+        lc[pit & ~_disc(120, 140, 12 + 12 * step)] = 201  # benches
         if step:
-            lc[_disc(120, 140, 4 + 4 * step)] = 210                      # pit lake
-            lc[_disc(60, 150, 8 * step) & ~pit] = 202                    # tailings
-        lc[:, :3] = FILL                                                 # fill strip (nodata)
+            lc[_disc(120, 140, 4 + 4 * step)] = 210  # pit lake
+            lc[_disc(60, 150, 8 * step) & ~pit] = 202  # tailings
+        lc[:, :3] = FILL  # fill strip (nodata)
         series[year] = lc
     return series
 
@@ -71,8 +71,16 @@ def write_series(folder, seed=1985):
     os.makedirs(folder, exist_ok=True)
     paths = []
     for year, lc in land_cover_series(seed).items():
-        path = sample_io.write_geotiff(os.path.join(folder, f"glc_{year}.tif"), [lc], gdal.GDT_Byte, ORIGIN, PIXEL,
-                                       EPSG, nodata=FILL, options=("TILED=YES", "COMPRESS=DEFLATE"))
+        path = sample_io.write_geotiff(
+            os.path.join(folder, f"glc_{year}.tif"),
+            [lc],
+            gdal.GDT_Byte,
+            ORIGIN,
+            PIXEL,
+            EPSG,
+            nodata=FILL,
+            options=("TILED=YES", "COMPRESS=DEFLATE"),
+        )
         paths.append(path)
     return paths
 

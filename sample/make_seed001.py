@@ -25,8 +25,8 @@ WIDTH, HEIGHT, PIXEL = 120, 100, 30.0
 ORIGIN = (500000.0, 6000000.0)
 EPSG = 32633
 YEARS = (2000, 2005, 2010, 2011, 2012, 2013, 2014, 2015)
-PIT = (20, 20, 70, 70)     # col0, row0, col1, row1 of the pit polygon
-DUMP = (80, 30, 110, 60)   # the dump polygon
+PIT = (20, 20, 70, 70)  # col0, row0, col1, row1 of the pit polygon
+DUMP = (80, 30, 110, 60)  # the dump polygon
 
 
 def land_cover(step):
@@ -34,12 +34,12 @@ def land_cover(step):
     rng = np.random.RandomState(1)
     cover = np.where(rng.rand(HEIGHT, WIDTH) < 0.5, 2, 4).astype(np.uint8)  # fields and woods
     grow = 8 + 3 * step
-    cover[45 - grow:45 + grow, 45 - grow:45 + grow] = 1          # pit, centred at (45, 45)
-    cover[40:44, 40:44] = 4                                       # enclosed island of old woodland
+    cover[45 - grow : 45 + grow, 45 - grow : 45 + grow] = 1  # pit, centred at (45, 45)
+    cover[40:44, 40:44] = 4  # enclosed island of old woodland
     dump = cover[30:60, 80:110]
     dump[:] = 1
-    dump[:, :3 * step] = 3                                        # revegetated from the west, 3 columns a date
-    cover[20:70, 20:23] = 4                                       # stable woodland strip on the pit's west edge
+    dump[:, : 3 * step] = 3  # revegetated from the west, 3 columns a date
+    cover[20:70, 20:23] = 4  # stable woodland strip on the pit's west edge
     return cover
 
 
@@ -58,10 +58,17 @@ def _lonlat(col, row):
 
 
 def _geojson(path, boxes):
-    return sample_io.write_features(path, [
-        {"type": "Feature", "properties": {"name": name},
-         "geometry": {"type": "Polygon", "coordinates": [sample_io.box_ring(_lonlat, *box)]}}
-        for name, box in boxes.items()])
+    return sample_io.write_features(
+        path,
+        [
+            {
+                "type": "Feature",
+                "properties": {"name": name},
+                "geometry": {"type": "Polygon", "coordinates": [sample_io.box_ring(_lonlat, *box)]},
+            }
+            for name, box in boxes.items()
+        ],
+    )
 
 
 def write_all(folder):

@@ -29,8 +29,7 @@ from sample import sample_io
 gdal.UseExceptions()
 
 STUDY_AREA = (88.0, 43.0, 89.0, 44.0)  # lon0, lat0, lon1, lat1
-CLUSTER = [(88.02 + 0.03 * i, 43.02 + 0.03 * j, 88.04 + 0.03 * i, 43.04 + 0.03 * j)
-           for i in range(4) for j in range(4)]
+CLUSTER = [(88.02 + 0.03 * i, 43.02 + 0.03 * j, 88.04 + 0.03 * i, 43.04 + 0.03 * j) for i in range(4) for j in range(4)]
 CLUSTER_BOX = (88.02, 43.02, 88.13, 43.13)
 ISOLATED = [(88.70, 43.80, 88.71, 43.81), (88.85, 43.25, 88.86, 43.26), (88.45, 43.60, 88.46, 43.61)]
 WIDTH, HEIGHT, PIXEL = 150, 200, 100.0
@@ -45,17 +44,22 @@ def _geojson(path, features):
 
 
 def _box(lon0, lat0, lon1, lat1):
-    return {"type": "Polygon", "coordinates": [[[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1],
-                                                [lon0, lat0]]]}
+    return {"type": "Polygon", "coordinates": [[[lon0, lat0], [lon1, lat0], [lon1, lat1], [lon0, lat1], [lon0, lat0]]]}
 
 
 def write_vectors(folder):
-    area = _geojson(os.path.join(folder, "study_area.geojson"),
-                    [{"type": "Feature", "properties": {"name": "study area"}, "geometry": _box(*STUDY_AREA)}])
-    mines = [{"type": "Feature", "properties": {"name": f"cluster {k + 1}", "cluster": 1}, "geometry": _box(*box)}
-             for k, box in enumerate(CLUSTER)]
-    mines += [{"type": "Feature", "properties": {"name": f"isolated {k + 1}", "cluster": 0}, "geometry": _box(*box)}
-              for k, box in enumerate(ISOLATED)]
+    area = _geojson(
+        os.path.join(folder, "study_area.geojson"),
+        [{"type": "Feature", "properties": {"name": "study area"}, "geometry": _box(*STUDY_AREA)}],
+    )
+    mines = [
+        {"type": "Feature", "properties": {"name": f"cluster {k + 1}", "cluster": 1}, "geometry": _box(*box)}
+        for k, box in enumerate(CLUSTER)
+    ]
+    mines += [
+        {"type": "Feature", "properties": {"name": f"isolated {k + 1}", "cluster": 0}, "geometry": _box(*box)}
+        for k, box in enumerate(ISOLATED)
+    ]
     return area, _geojson(os.path.join(folder, "mines.geojson"), mines)
 
 
@@ -97,8 +101,8 @@ def factor_arrays(seed=2):
         "NDVI_MEAN": 0.42 + 0.12 * field(6),
         "SOIL_MOISTURE": 0.29 + 0.05 * field(9),
     }
-    arrays["SAND"][mines] += 20.0      # spoil and tailings
-    arrays["SLOPE"][mines] += 8.0      # benches and dumps
+    arrays["SAND"][mines] += 20.0  # spoil and tailings
+    arrays["SLOPE"][mines] += 8.0  # benches and dumps
     arrays["NDVI_MEAN"][mines] = 0.12  # bare
     arrays["NDVI_MEAN"][:3, :3] = NODATA  # a nodata corner: left out of the score
     return {key: np.broadcast_to(value, (HEIGHT, WIDTH)).astype(np.float32) for key, value in arrays.items()}
@@ -112,8 +116,7 @@ def write_all(folder):
     """Write the vectors and factor rasters; return {"study_area", "mines": path, "factors": {key: path}}."""
     os.makedirs(folder, exist_ok=True)
     area, mines = write_vectors(folder)
-    factors = {key: _write(os.path.join(folder, f"{key.lower()}.tif"), array)
-               for key, array in factor_arrays().items()}
+    factors = {key: _write(os.path.join(folder, f"{key.lower()}.tif"), array) for key, array in factor_arrays().items()}
     return {"study_area": area, "mines": mines, "factors": factors}
 
 

@@ -53,13 +53,13 @@ def series(seed=4):
     lst = 303.0 + rng.normal(0.0, 0.4, (n, HEIGHT, WIDTH))
     evi = 0.30 + rng.normal(0.0, 0.01, (n, HEIGHT, WIDTH))
 
-    rows, cols = _window("restoring")                  # bare → vegetated, steadily
+    rows, cols = _window("restoring")  # bare → vegetated, steadily
     evi[:, rows, cols] += -0.22 + 0.27 * t
     lst[:, rows, cols] += 10.0 - 12.0 * t
-    rows, cols = _window("partial")                    # slower and noisier
+    rows, cols = _window("partial")  # slower and noisier
     evi[:, rows, cols] += -0.15 + 0.08 * t + rng.normal(0.0, 0.02, evi[:, rows, cols].shape)
     lst[:, rows, cols] += 6.0 - 3.0 * t
-    rows, cols = _window("degrading")                  # good in 2009, then worse every year
+    rows, cols = _window("degrading")  # good in 2009, then worse every year
     decline = np.concatenate([[1.0], np.linspace(0.0, 1.0, n - 1)])[:, None, None]
     evi[:, rows, cols] += 0.05 - 0.25 * decline
     lst[:, rows, cols] += -2.0 + 10.0 * decline
@@ -79,10 +79,17 @@ def _lonlat(col, row):
 
 
 def write_sites(path):
-    return sample_io.write_features(path, [
-        {"type": "Feature", "properties": {"name": name, "start_year": start, "region": region},
-         "geometry": {"type": "Polygon", "coordinates": [sample_io.box_ring(_lonlat, *box)]}}
-        for name, (box, start, region) in SITES.items()])
+    return sample_io.write_features(
+        path,
+        [
+            {
+                "type": "Feature",
+                "properties": {"name": name, "start_year": start, "region": region},
+                "geometry": {"type": "Polygon", "coordinates": [sample_io.box_ring(_lonlat, *box)]},
+            }
+            for name, (box, start, region) in SITES.items()
+        ],
+    )
 
 
 def write_all(folder):

@@ -27,14 +27,17 @@ class QgisProcess:
         self.env = dict(os.environ)
         # qgis_process's own Python does not see a venv: hand it the venv's site-packages.
         python_path = [plugins_dir] + site.getsitepackages() + [self.env.get("PYTHONPATH", "")]
-        self.env.update(QT_QPA_PLATFORM="offscreen", QGIS_CUSTOM_CONFIG_PATH=self.profile_dir,
-                        QGIS_PLUGINPATH=plugins_dir, PYTHONPATH=os.pathsep.join(p for p in python_path if p))
+        self.env.update(
+            QT_QPA_PLATFORM="offscreen",
+            QGIS_CUSTOM_CONFIG_PATH=self.profile_dir,
+            QGIS_PLUGINPATH=plugins_dir,
+            PYTHONPATH=os.pathsep.join(p for p in python_path if p),
+        )
         self.call(["plugins", "enable", "mineland"])
 
     def call(self, args):
         """Run qgis_process.bin with ``args``; return the CompletedProcess (never raises)."""
-        return subprocess.run([QGIS_PROCESS] + list(args), env=self.env, capture_output=True, text=True,
-                              timeout=600)
+        return subprocess.run([QGIS_PROCESS] + list(args), env=self.env, capture_output=True, text=True, timeout=600)
 
     def run(self, algorithm, **parameters):
         """Run one algorithm; return its results dict. Lists become repeated parameters.

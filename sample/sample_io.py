@@ -12,8 +12,7 @@ def srs(epsg):
     return reference
 
 
-def write_geotiff(path, bands, gdal_type, origin, pixel, epsg, nodata=None, names=None,
-                  options=("COMPRESS=DEFLATE",)):
+def write_geotiff(path, bands, gdal_type, origin, pixel, epsg, nodata=None, names=None, options=("COMPRESS=DEFLATE",)):
     """Write 2-D arrays as the bands of a GeoTIFF with square pixels of ``pixel`` from the top-left ``origin``."""
     height, width = bands[0].shape
     ds = gdal.GetDriverByName("GTiff").Create(path, width, height, len(bands), gdal_type, list(options))
@@ -34,8 +33,9 @@ def lonlat(col, row, origin, pixel, epsg, digits):
     """[lon, lat] of the pixel corner (col, row) of the grid, rounded to ``digits``."""
     target = srs(4326)
     target.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-    lon, lat, _ = osr.CoordinateTransformation(srs(epsg), target).TransformPoint(origin[0] + col * pixel,
-                                                                                 origin[1] - row * pixel)
+    lon, lat, _ = osr.CoordinateTransformation(srs(epsg), target).TransformPoint(
+        origin[0] + col * pixel, origin[1] - row * pixel
+    )
     return [round(lon, digits), round(lat, digits)]
 
 

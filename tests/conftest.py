@@ -10,7 +10,6 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
-
 @pytest.fixture(scope="session")
 def qgis_app():
     """A QgsApplication without GUI and with Processing initialised."""
@@ -48,8 +47,7 @@ def run(provider):
 
     def _run(algorithm_id, parameters, feedback=None):
         context = QgsProcessingContext()
-        return processing.run(algorithm_id, parameters, context=context,
-                              feedback=feedback or QgsProcessingFeedback())
+        return processing.run(algorithm_id, parameters, context=context, feedback=feedback or QgsProcessingFeedback())
 
     return _run
 

@@ -74,7 +74,7 @@ def ndvi_like(path, out):
     target = gdal.GetDriverByName("GTiff").Create(out, source.RasterXSize, source.RasterYSize, 1, gdal.GDT_Float32)
     target.SetGeoTransform(source.GetGeoTransform())
     target.SetProjection(source.GetProjection())
-    yy, xx = np.mgrid[0:source.RasterYSize, 0:source.RasterXSize]
+    yy, xx = np.mgrid[0 : source.RasterYSize, 0 : source.RasterXSize]
     target.GetRasterBand(1).WriteArray((0.5 + 0.3 * np.sin(xx / 20.0) * np.cos(yy / 15.0)).astype(np.float32))
     target = None
     return out
@@ -97,13 +97,25 @@ def write_csv(path, header, rows):
 
 def glc_zones(folder):
     """Two zones (west, east halves) over the GLC sample grid, as GeoJSON."""
+
     def corner(col, row):
         return sample_io.lonlat(col, row, make_sample.ORIGIN, make_sample.PIXEL, make_sample.EPSG, 7)
+
     half = make_sample.WIDTH // 2
-    return sample_io.write_features(os.path.join(folder, "zones.geojson"), [
-        {"type": "Feature", "properties": {"zone": name},
-         "geometry": {"type": "Polygon", "coordinates": [sample_io.box_ring(corner, c0, 0, c1, make_sample.HEIGHT)]}}
-        for name, c0, c1 in (("west", 0, half), ("east", half, make_sample.WIDTH))])
+    return sample_io.write_features(
+        os.path.join(folder, "zones.geojson"),
+        [
+            {
+                "type": "Feature",
+                "properties": {"zone": name},
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [sample_io.box_ring(corner, c0, 0, c1, make_sample.HEIGHT)],
+                },
+            }
+            for name, c0, c1 in (("west", 0, half), ("east", half, make_sample.WIDTH))
+        ],
+    )
 
 
 def reference_points(folder, classes):
@@ -118,33 +130,66 @@ def reference_points(folder, classes):
     for k, (row, col) in enumerate(points):
         lon, lat = sample_io.lonlat(col, row, (x0, y0), dx, make_sample.EPSG, 7)
         truth = int(values[row, col]) if k % 5 else int(values[row, col]) % 7 + 1
-        features.append({"type": "Feature", "properties": {"id": k, "truth": truth},
-                         "geometry": {"type": "Point", "coordinates": [lon, lat]}})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"id": k, "truth": truth},
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            }
+        )
     return sample_io.write_features(os.path.join(folder, "reference.geojson"), features)
 
 
 def other_data(folder, classes, seed001, seed002, seed004):
     """Inputs the other algorithms need, made as an analyst would (some by running MineLand first)."""
     os.makedirs(folder, exist_ok=True)
-    grid = processing.run("mineland:fishnet", {"STUDY_AREA": seed002["study_area"], "MINES": seed002["mines"],
-                                               "CELL_SIZE": 5000, "OUTPUT": os.path.join(folder, "grid.gpkg")})
+    grid = processing.run(
+        "mineland:fishnet",
+        {
+            "STUDY_AREA": seed002["study_area"],
+            "MINES": seed002["mines"],
+            "CELL_SIZE": 5000,
+            "OUTPUT": os.path.join(folder, "grid.gpkg"),
+        },
+    )
     seed001_years = ",".join(map(str, make_seed001.YEARS))
-    disturbance = processing.run("mineland:disturbance", {
-        "MINES": seed001["mines_a"], "ID_FIELD": "name", "INPUTS": seed001["classes"], "YEARS": seed001_years,
-        "OUTPUT": os.path.join(folder, "disturbance.csv")})
-    trend = processing.run("mineland:trend", {
-        "INPUTS": seed004["evi"], "YEARS": ",".join(map(str, make_seed004.YEARS)),
-        "OUTPUT": os.path.join(folder, "trend.tif"), "OUTPUT_CLASS": os.path.join(folder, "restoration.tif")})
+    disturbance = processing.run(
+        "mineland:disturbance",
+        {
+            "MINES": seed001["mines_a"],
+            "ID_FIELD": "name",
+            "INPUTS": seed001["classes"],
+            "YEARS": seed001_years,
+            "OUTPUT": os.path.join(folder, "disturbance.csv"),
+        },
+    )
+    trend = processing.run(
+        "mineland:trend",
+        {
+            "INPUTS": seed004["evi"],
+            "YEARS": ",".join(map(str, make_seed004.YEARS)),
+            "OUTPUT": os.path.join(folder, "trend.tif"),
+            "OUTPUT_CLASS": os.path.join(folder, "restoration.tif"),
+        },
+    )
     production = [("A", 2000 + k, round(1 + 0.5 * k - 0.04 * k * k, 2)) for k in range(12)]
     production += [("B", 2000 + k, round(3 - 0.2 * k, 2)) for k in range(12)]
     return {
-        "ndvi001": [ndvi_like(path, os.path.join(folder, f"ndvi_{year}.tif"))
-                    for path, year in zip(seed001["classes"], make_seed001.YEARS)],
-        "grid": grid["OUTPUT"], "disturbance": disturbance["OUTPUT"], "restoration": trend["OUTPUT_CLASS"],
-        "zones": glc_zones(folder), "reference": reference_points(folder, classes[-1]),
+        "ndvi001": [
+            ndvi_like(path, os.path.join(folder, f"ndvi_{year}.tif"))
+            for path, year in zip(seed001["classes"], make_seed001.YEARS)
+        ],
+        "grid": grid["OUTPUT"],
+        "disturbance": disturbance["OUTPUT"],
+        "restoration": trend["OUTPUT_CLASS"],
+        "zones": glc_zones(folder),
+        "reference": reference_points(folder, classes[-1]),
         "production": write_csv(os.path.join(folder, "production.csv"), ["mine", "year", "production"], production),
-        "surveyed": write_csv(os.path.join(folder, "surveyed.csv"), ["mine", "area_km2", "production"],
-                              [("m1", 2.1, 10), ("m2", 0.8, 3.5), ("m3", 5.3, 22), ("m4", 1.4, 6), ("m5", 3.2, 15)]),
+        "surveyed": write_csv(
+            os.path.join(folder, "surveyed.csv"),
+            ["mine", "area_km2", "production"],
+            [("m1", 2.1, 10), ("m2", 0.8, 3.5), ("m3", 5.3, 22), ("m4", 1.4, 6), ("m5", 3.2, 15)],
+        ),
     }
 
 
@@ -161,15 +206,24 @@ def other_inputs(classes, seed001, seed002, seed004, data):
         "mineland:landusedynamics": {"INPUTS": classes},
         "mineland:lifecycle": {"INPUT": data["production"], "MINE_FIELD": "mine"},
         "mineland:mine_boundaries_status": {
-            "INPUT_A": seed001["mines_a"], "INPUT_B": seed001["mines_b"], "BREAKS": seed001["breaks"],
-            "LANDCOVER": seed001["classes"][-1], "CLASSES": seed001["classes"], "YEARS": seed001_years},
+            "INPUT_A": seed001["mines_a"],
+            "INPUT_B": seed001["mines_b"],
+            "BREAKS": seed001["breaks"],
+            "LANDCOVER": seed001["classes"][-1],
+            "CLASSES": seed001["classes"],
+            "YEARS": seed001_years,
+        },
         "mineland:minestatus": {"INPUT": data["disturbance"]},
         "mineland:mining_hotspots": {"STUDY_AREA": seed002["study_area"], "MINES": seed002["mines"]},
         "mineland:moran": {"INPUT": data["grid"]},
         "mineland:overlap": {"MINES": seed002["mines"], "ZONES": seed002["study_area"]},
         "mineland:patchstats": {"INPUT": seed002["mines"]},
-        "mineland:refineboundaries": {"INPUT_A": seed001["mines_a"], "INPUT_B": seed001["mines_b"],
-                                      "BREAKS": seed001["breaks"], "LANDCOVER": seed001["classes"][-1]},
+        "mineland:refineboundaries": {
+            "INPUT_A": seed001["mines_a"],
+            "INPUT_B": seed001["mines_b"],
+            "BREAKS": seed001["breaks"],
+            "LANDCOVER": seed001["classes"][-1],
+        },
         "mineland:restorationsummary": {"INPUT": data["restoration"], "SITES": seed004["sites"]},
         "mineland:zonalseries": {"MINES": seed001["mines_a"], "INPUTS": data["ndvi001"]},
     }
@@ -185,14 +239,25 @@ def required_inputs(glc, classes, seed002, seed004):
         "mineland:carbonstock": {"INPUTS": classes, "YEARS": lc_years},
         "mineland:trend": {"INPUTS": seed004["evi"], "YEARS": years4},
         "mineland:mlri": {"LST_INPUTS": seed004["lst"], "EVI_INPUTS": seed004["evi"], "YEARS": years4},
-        "mineland:resilience": {"LANDCOVER": classes[-1], "WINDOW": 5,
-                                "NDVI": ndvi_like(classes[-1], classes[-1].replace(".tif", "_ndvi.tif")),
-                                "SCORES": "1=0.5, 2=0.9, 3=0.7, 4=0.8, 5=0.6, 6=0.1, 7=0.2"},
+        "mineland:resilience": {
+            "LANDCOVER": classes[-1],
+            "WINDOW": 5,
+            "NDVI": ndvi_like(classes[-1], classes[-1].replace(".tif", "_ndvi.tif")),
+            "SCORES": "1=0.5, 2=0.9, 3=0.7, 4=0.8, 5=0.6, 6=0.1, 7=0.2",
+        },
         "mineland:desertification": dict(seed002["factors"]),
-        "mineland:landcover_carbon": {"START": glc[0], "END": glc[-1], "YEARS": f"{make_sample.YEARS[0]},"
-                                      f"{make_sample.YEARS[-1]}"},
-        "mineland:restoration_monitoring": {"LST": seed004["lst"], "EVI": seed004["evi"], "YEARS": years4,
-                                            "SITES": seed004["sites"], "SITE_ID_FIELD": "name"},
+        "mineland:landcover_carbon": {
+            "START": glc[0],
+            "END": glc[-1],
+            "YEARS": f"{make_sample.YEARS[0]},{make_sample.YEARS[-1]}",
+        },
+        "mineland:restoration_monitoring": {
+            "LST": seed004["lst"],
+            "EVI": seed004["evi"],
+            "YEARS": years4,
+            "SITES": seed004["sites"],
+            "SITE_ID_FIELD": "name",
+        },
         "mineland:desertification_sensitivity": dict(seed002["factors"], MINES=seed002["mines"]),
     }
 
@@ -210,14 +275,18 @@ def describe(layer):
     entry["legend_nodes"] = [str(n.data(0)) for n in model.layerLegendNodes(node)][:6] if node else []
     if layer.type() == QgsMapLayerType.RasterLayer:
         renderer = layer.renderer()
-        entry.update(renderer=renderer.type(), legend=[str(label) for label, _ in renderer.legendSymbologyItems()],
-                     band_names=[layer.bandName(band) for band in range(1, layer.bandCount() + 1)])
+        entry.update(
+            renderer=renderer.type(),
+            legend=[str(label) for label, _ in renderer.legendSymbologyItems()],
+            band_names=[layer.bandName(band) for band in range(1, layer.bandCount() + 1)],
+        )
         if renderer.type() == "paletted":
             entry["classes"] = [[c.value, c.label] for c in renderer.classes()]
     else:
         renderer = layer.renderer()
-        entry.update(renderer=renderer.type() if renderer else None, fields=layer.fields().names(),
-                     count=layer.featureCount())
+        entry.update(
+            renderer=renderer.type() if renderer else None, fields=layer.fields().names(), count=layer.featureCount()
+        )
     return entry
 
 
@@ -299,16 +368,21 @@ def designer_model():
         model.addModelParameter(QgsProcessingParameterRasterLayer(name, name), QgsProcessingModelParameter(name))
     reclass_ids = []
     for name in ("START", "END"):
-        child = designer_child(model, "mineland:reclassify",
-                               {"INPUT": QgsProcessingModelChildParameterSource.fromModelParameter(name)})
+        child = designer_child(
+            model, "mineland:reclassify", {"INPUT": QgsProcessingModelChildParameterSource.fromModelParameter(name)}
+        )
         model.addChildAlgorithm(child)
         reclass_ids.append(child.childId())
-    matrix = designer_child(model, "mineland:transfermatrix", {
-        "INPUT_START": QgsProcessingModelChildParameterSource.fromChildOutput(reclass_ids[0], "OUTPUT"),
-        "INPUT_END": QgsProcessingModelChildParameterSource.fromChildOutput(reclass_ids[1], "OUTPUT")})
+    matrix = designer_child(
+        model,
+        "mineland:transfermatrix",
+        {
+            "INPUT_START": QgsProcessingModelChildParameterSource.fromChildOutput(reclass_ids[0], "OUTPUT"),
+            "INPUT_END": QgsProcessingModelChildParameterSource.fromChildOutput(reclass_ids[1], "OUTPUT"),
+        },
+    )
     model.addChildAlgorithm(matrix)
-    return model, {child_id: model.childAlgorithm(child_id).parameterSources().get("TABLE")
-                   for child_id in reclass_ids}
+    return model, {child_id: model.childAlgorithm(child_id).parameterSources().get("TABLE") for child_id in reclass_ids}
 
 
 def main(out):
@@ -321,8 +395,15 @@ def main(out):
         result = processing.run("mineland:reclassify", {"INPUT": path, "OUTPUT": path.replace(".tif", "_7.tif")})
         reclassified.append(result["OUTPUT"])
     inputs = required_inputs(glc, reclassified, seed002, seed004)
-    inputs.update(other_inputs(reclassified, seed001, seed002, seed004,
-                               other_data(os.path.join(out, "data", "other"), reclassified, seed001, seed002, seed004)))
+    inputs.update(
+        other_inputs(
+            reclassified,
+            seed001,
+            seed002,
+            seed004,
+            other_data(os.path.join(out, "data", "other"), reclassified, seed001, seed002, seed004),
+        )
+    )
     only = os.environ.get("MINELAND_DIALOG_ONLY")  # a comma-separated subset, when debugging
     chosen = [a for a in inputs if not only or a in only.split(",")]
     for algorithm_id in chosen:
@@ -333,7 +414,8 @@ def main(out):
     for algorithm_id in chosen:
         try:
             facts["batch"][algorithm_id] = run_and_load(
-                algorithm_id, from_batch_row(algorithm_id, inputs[algorithm_id], os.path.join(out, "batch")))
+                algorithm_id, from_batch_row(algorithm_id, inputs[algorithm_id], os.path.join(out, "batch"))
+            )
         except Exception:
             facts["errors"].append(f"{algorithm_id} (batch): {traceback.format_exc()}")
         QgsProject.instance().removeAllMapLayers()  # the loaded results keep files open otherwise
@@ -347,8 +429,11 @@ def main(out):
         context = QgsProcessingContext()
         feedback = Recorder()
         results = loaded.run({"START": glc[0], "END": glc[-1]}, context, feedback)
-        facts["designer"] = {"ok": results[1], "results": {k: str(v) for k, v in (results[0] or {}).items()},
-                             "errors": feedback.errors}
+        facts["designer"] = {
+            "ok": results[1],
+            "results": {k: str(v) for k, v in (results[0] or {}).items()},
+            "errors": feedback.errors,
+        }
     except Exception:
         facts["errors"].append(f"designer: {traceback.format_exc()}")
     return facts

@@ -22,7 +22,7 @@ def _qt6_module(module):
     if module == PYQT_PREFIX:
         return "PyQt6"
     if module and module.startswith(PYQT_PREFIX + "."):
-        return "PyQt6" + module[len(PYQT_PREFIX):]
+        return "PyQt6" + module[len(PYQT_PREFIX) :]
     return None
 
 
@@ -56,8 +56,9 @@ def _imports(tree):
                     module_name, attribute = f"PyQt6.{alias.name}", None
                 else:
                     module_name = module
-                found.append((alias.asname or alias.name, module_name, attribute, node.lineno,
-                              alternatives.get(id(node))))
+                found.append(
+                    (alias.asname or alias.name, module_name, attribute, node.lineno, alternatives.get(id(node)))
+                )
     return found
 
 
@@ -118,8 +119,11 @@ def unresolved(path):
     for branches in groups.values():
         if not any(all(ok for ok, _, _ in imports) for imports in branches.values()):
             for imports in branches.values():
-                problems.extend({"file": path, "line": line, "name": name, "why": "import (no alternative)"}
-                                for ok, name, line in imports if not ok)
+                problems.extend(
+                    {"file": path, "line": line, "name": name, "why": "import (no alternative)"}
+                    for ok, name, line in imports
+                    if not ok
+                )
     for chain, line in _chains(tree, set(bound)):
         if QT5_ONLY in lines[line - 1]:
             continue

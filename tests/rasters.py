@@ -9,19 +9,26 @@ UTM33N = 32633
 WGS84 = 4326
 
 
-def write_raster(path, array, epsg=UTM33N, origin=(500000.0, 6000000.0), pixel=(30.0, 30.0), nodata=None,
-                 gdal_type=None, block=None):
+def write_raster(
+    path, array, epsg=UTM33N, origin=(500000.0, 6000000.0), pixel=(30.0, 30.0), nodata=None, gdal_type=None, block=None
+):
     """Write a single-band (2-D) or multi-band (3-D) array as a GeoTIFF; return the path."""
     array = np.asarray(array)
     bands = array[None] if array.ndim == 2 else array
     if gdal_type is None:
-        gdal_type = {np.dtype("uint8"): gdal.GDT_Byte, np.dtype("uint16"): gdal.GDT_UInt16,
-                     np.dtype("int16"): gdal.GDT_Int16, np.dtype("int32"): gdal.GDT_Int32,
-                     np.dtype("int64"): gdal.GDT_Int32, np.dtype("float32"): gdal.GDT_Float32,
-                     np.dtype("float64"): gdal.GDT_Float64}[array.dtype]
+        gdal_type = {
+            np.dtype("uint8"): gdal.GDT_Byte,
+            np.dtype("uint16"): gdal.GDT_UInt16,
+            np.dtype("int16"): gdal.GDT_Int16,
+            np.dtype("int32"): gdal.GDT_Int32,
+            np.dtype("int64"): gdal.GDT_Int32,
+            np.dtype("float32"): gdal.GDT_Float32,
+            np.dtype("float64"): gdal.GDT_Float64,
+        }[array.dtype]
     options = ["TILED=YES", f"BLOCKXSIZE={block}", f"BLOCKYSIZE={block}"] if block else []
-    ds = gdal.GetDriverByName("GTiff").Create(str(path), bands.shape[2], bands.shape[1], bands.shape[0],
-                                              gdal_type, options)
+    ds = gdal.GetDriverByName("GTiff").Create(
+        str(path), bands.shape[2], bands.shape[1], bands.shape[0], gdal_type, options
+    )
     ds.SetGeoTransform((origin[0], pixel[0], 0.0, origin[1], 0.0, -pixel[1]))
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(epsg)
@@ -49,7 +56,7 @@ def file_digest(path):
 
 #: Area on the ellipsoid of a UTM pixel on its zone's central meridian over its map area: 1 / k0², k0 = 0.9996
 #: the scale of UTM there (conformal, so areas scale by k²): a 30 m UTM pixel there is 900.72 m² on the ground.
-UTM_CENTRAL_MERIDIAN_AREA_SCALE = 1 / 0.9996 ** 2
+UTM_CENTRAL_MERIDIAN_AREA_SCALE = 1 / 0.9996**2
 
 
 def geodesic_pixel_areas(path, block=10):

@@ -28,12 +28,22 @@ def mine_polygons(crs="EPSG:32633"):
 
 
 def test_disturbance_by_hand(run, tmp_path):
-    paths = [write_raster(tmp_path / f"lc{y}.tif", a.astype("uint8"), nodata=0)
-             for y, a in ((1990, Y1990), (1995, Y1995), (1996, Y1996))]
-    result = run("mineland:disturbance", {"MINES": mine_polygons(), "ID_FIELD": "name", "INPUTS": paths,
-                                          "YEARS": "1990,1995,1996", "OUTPUT": str(tmp_path / "long.csv"),
-                                          "OUTPUT_POLYGONS": str(tmp_path / "mines.gpkg"),
-                                          "OUTPUT_HTML": str(tmp_path / "report.html")})
+    paths = [
+        write_raster(tmp_path / f"lc{y}.tif", a.astype("uint8"), nodata=0)
+        for y, a in ((1990, Y1990), (1995, Y1995), (1996, Y1996))
+    ]
+    result = run(
+        "mineland:disturbance",
+        {
+            "MINES": mine_polygons(),
+            "ID_FIELD": "name",
+            "INPUTS": paths,
+            "YEARS": "1990,1995,1996",
+            "OUTPUT": str(tmp_path / "long.csv"),
+            "OUTPUT_POLYGONS": str(tmp_path / "mines.gpkg"),
+            "OUTPUT_HTML": str(tmp_path / "report.html"),
+        },
+    )
     with open(result["OUTPUT"], newline="", encoding="utf-8") as handle:
         rows = {(r["polygon_id"], int(r["year"])): r for r in csv.DictReader(handle)}
     # A: DEV 2 pixels in 1990→1995 spread over 5 years, then 1 pixel in 1996
@@ -55,8 +65,9 @@ def test_disturbance_by_hand(run, tmp_path):
 def test_polygons_in_another_crs_are_reprojected(run, tmp_path):
     from qgis.core import QgsCoordinateReferenceSystem, QgsCoordinateTransform, QgsProject, QgsVectorLayer
 
-    paths = [write_raster(tmp_path / f"lc{y}.tif", a.astype("uint8"), nodata=0)
-             for y, a in ((1990, Y1990), (1995, Y1995))]
+    paths = [
+        write_raster(tmp_path / f"lc{y}.tif", a.astype("uint8"), nodata=0) for y, a in ((1990, Y1990), (1995, Y1995))
+    ]
     utm = mine_polygons()
     wgs = QgsVectorLayer("Polygon?crs=EPSG:4326&field=name:string", "mines", "memory")
     transform = QgsCoordinateTransform(utm.crs(), QgsCoordinateReferenceSystem("EPSG:4326"), QgsProject.instance())
@@ -67,8 +78,10 @@ def test_polygons_in_another_crs_are_reprojected(run, tmp_path):
         feature.setGeometry(geometry)
         features.append(feature)
     wgs.dataProvider().addFeatures(features)
-    result = run("mineland:disturbance", {"MINES": wgs, "ID_FIELD": "name", "INPUTS": paths, "YEARS": "1990,1995",
-                                          "OUTPUT": str(tmp_path / "long.csv")})
+    result = run(
+        "mineland:disturbance",
+        {"MINES": wgs, "ID_FIELD": "name", "INPUTS": paths, "YEARS": "1990,1995", "OUTPUT": str(tmp_path / "long.csv")},
+    )
     with open(result["OUTPUT"], newline="", encoding="utf-8") as handle:
         dev = sum(float(r["dev_km2"] or 0) for r in csv.DictReader(handle) if r["polygon_id"] == "A")
     assert dev == pytest.approx(2 * PIXEL_KM2)
@@ -79,9 +92,17 @@ def test_overlapping_class_lists_are_refused(run, tmp_path):
 
     paths = [write_raster(tmp_path / f"lc{y}.tif", Y1990.astype("uint8"), nodata=0) for y in (1990, 1995)]
     with pytest.raises(QgsProcessingException, match="VEGETATION_CLASSES"):
-        run("mineland:disturbance", {"MINES": mine_polygons(), "ID_FIELD": "name", "INPUTS": paths,
-                                     "YEARS": "1990,1995", "VEGETATION_CLASSES": "1,2",
-                                     "OUTPUT": str(tmp_path / "long.csv")})
+        run(
+            "mineland:disturbance",
+            {
+                "MINES": mine_polygons(),
+                "ID_FIELD": "name",
+                "INPUTS": paths,
+                "YEARS": "1990,1995",
+                "VEGETATION_CLASSES": "1,2",
+                "OUTPUT": str(tmp_path / "long.csv"),
+            },
+        )
 
 
 def test_zonal_series_feeds_mine_status(run, tmp_path):
@@ -96,18 +117,42 @@ def test_zonal_series_feeds_mine_status(run, tmp_path):
         ndvi[:, 3:] = 0.6 - 0.05 * k
         ndvi[0, 0] = -9999  # nodata: left out of A's mean
         paths.append(write_raster(tmp_path / f"ndvi{year}.tif", ndvi, nodata=-9999))
-    zonal = run("mineland:zonalseries", {"MINES": mine_polygons(), "ID_FIELD": "name", "INPUTS": paths,
-                                         "YEARS": ",".join(map(str, years)), "OUTPUT": str(tmp_path / "z.csv")})
+    zonal = run(
+        "mineland:zonalseries",
+        {
+            "MINES": mine_polygons(),
+            "ID_FIELD": "name",
+            "INPUTS": paths,
+            "YEARS": ",".join(map(str, years)),
+            "OUTPUT": str(tmp_path / "z.csv"),
+        },
+    )
     with open(zonal["OUTPUT"], newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert len(rows) == 12
     assert float(next(r for r in rows if r["polygon_id"] == "B" and r["year"] == "2020")["mean"]) == pytest.approx(0.5)
-    status = run("mineland:minestatus", {"INPUT": zonal["OUTPUT"], "ID_FIELD": "polygon_id", "YEAR_FIELD": "year",
-                                         "NDVI_FIELD": "mean", "OUTPUT": str(tmp_path / "s.csv")})
+    status = run(
+        "mineland:minestatus",
+        {
+            "INPUT": zonal["OUTPUT"],
+            "ID_FIELD": "polygon_id",
+            "YEAR_FIELD": "year",
+            "NDVI_FIELD": "mean",
+            "OUTPUT": str(tmp_path / "s.csv"),
+        },
+    )
     assert (status["ACTIVE"], status["CLOSED"]) == (1, 1)  # B greening down → active; A greening → closed
 
-    direct = run("mineland:minestatus", {"MINES": mine_polygons(), "MINES_ID_FIELD": "name", "NDVI_RASTERS": paths,
-                                         "RASTER_YEARS": ",".join(map(str, years)), "OUTPUT": str(tmp_path / "d.csv")})
+    direct = run(
+        "mineland:minestatus",
+        {
+            "MINES": mine_polygons(),
+            "MINES_ID_FIELD": "name",
+            "NDVI_RASTERS": paths,
+            "RASTER_YEARS": ",".join(map(str, years)),
+            "OUTPUT": str(tmp_path / "d.csv"),
+        },
+    )
     with open(direct["OUTPUT"], newline="", encoding="utf-8") as handle:
         by_polygon = {r["polygon_id"]: r["status"] for r in csv.DictReader(handle)}
     assert by_polygon == {"A": "closed", "B": "active"}  # the rasters straight into minestatus give the same
@@ -116,19 +161,30 @@ def test_zonal_series_feeds_mine_status(run, tmp_path):
 def test_invalid_and_empty_polygons_are_repaired_or_skipped(run, tmp_path, recording_feedback):
     from qgis.core import QgsFeature, QgsGeometry, QgsVectorLayer
 
-    paths = [write_raster(tmp_path / f"lc{y}.tif", a.astype("uint8"), nodata=0)
-             for y, a in ((1990, Y1990), (1995, Y1995))]
+    paths = [
+        write_raster(tmp_path / f"lc{y}.tif", a.astype("uint8"), nodata=0) for y, a in ((1990, Y1990), (1995, Y1995))
+    ]
     layer = QgsVectorLayer("Polygon?crs=EPSG:32633&field=name:string", "mines", "memory")
     bow = QgsFeature(layer.fields())  # a self-intersecting bow tie over polygon A's columns
-    bow.setGeometry(QgsGeometry.fromWkt("POLYGON((500000 6000000, 500090 5999880, 500090 6000000, "
-                                        "500000 5999880, 500000 6000000))"))
+    bow.setGeometry(
+        QgsGeometry.fromWkt("POLYGON((500000 6000000, 500090 5999880, 500090 6000000, 500000 5999880, 500000 6000000))")
+    )
     bow.setAttributes(["bow"])
     empty = QgsFeature(layer.fields())
     empty.setAttributes(["empty"])
     layer.dataProvider().addFeatures([bow, empty])
     feedback = recording_feedback()
-    result = run("mineland:disturbance", {"MINES": layer, "ID_FIELD": "name", "INPUTS": paths, "YEARS": "1990,1995",
-                                          "OUTPUT": str(tmp_path / "long.csv")}, feedback=feedback)
+    result = run(
+        "mineland:disturbance",
+        {
+            "MINES": layer,
+            "ID_FIELD": "name",
+            "INPUTS": paths,
+            "YEARS": "1990,1995",
+            "OUTPUT": str(tmp_path / "long.csv"),
+        },
+        feedback=feedback,
+    )
     text = "\n".join(feedback.warnings)
     assert "1 invalid polygon(s) repaired" in text and "1 feature(s) without geometry skipped" in text
     with open(result["OUTPUT"], newline="", encoding="utf-8") as handle:

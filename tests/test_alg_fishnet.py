@@ -30,16 +30,21 @@ def test_fishnet_density_by_hand(run, tmp_path):
     area = polygon_layer("EPSG:32637", [(400000, 5600000, 420000, 5610000)], "area")
     # two overlapping mines: 1 km × 1 km in cell 0 overlapped by another 1 km × 1 km shifted by 0.5 km
     # (union 1.5 km²), and a 2 km × 1 km mine straddling the cell border (1 km² in each cell)
-    mines = polygon_layer("EPSG:32637", [(401000, 5601000, 402000, 5602000), (401500, 5601000, 402500, 5602000),
-                                         (409000, 5605000, 411000, 5606000)], "mine")
-    result = run("mineland:fishnet", {"STUDY_AREA": area, "CELL_SIZE": 10000, "MINES": mines,
-                                      "OUTPUT": str(tmp_path / "grid.gpkg")})
+    mines = polygon_layer(
+        "EPSG:32637",
+        [(401000, 5601000, 402000, 5602000), (401500, 5601000, 402500, 5602000), (409000, 5605000, 411000, 5606000)],
+        "mine",
+    )
+    result = run(
+        "mineland:fishnet",
+        {"STUDY_AREA": area, "CELL_SIZE": 10000, "MINES": mines, "OUTPUT": str(tmp_path / "grid.gpkg")},
+    )
     cells = cells_of(result)
     assert sorted(cells) == [(0, 0), (0, 1)] and result["CELLS"] == 2
     left, right = cells[(0, 0)], cells[(0, 1)]
     # ellipsoidal areas differ from planar UTM ones by the scale factor (~0.1 % here)
     assert left["cell_area_km2"] == pytest.approx(100.0, rel=3e-3)
-    assert left["mine_area_km2"] == pytest.approx(2.5, rel=3e-3)   # 1.5 (dissolved) + 1.0
+    assert left["mine_area_km2"] == pytest.approx(2.5, rel=3e-3)  # 1.5 (dissolved) + 1.0
     assert right["mine_area_km2"] == pytest.approx(1.0, rel=3e-3)
     assert left["density_pct"] == pytest.approx(left["mine_area_km2"] / left["cell_area_km2"] * 100)
     assert result["MINE_AREA_KM2"] == pytest.approx(3.5, rel=3e-3)
@@ -49,8 +54,10 @@ def test_fishnet_geographic_study_area_uses_an_equal_area_grid(run, tmp_path):
     from qgis.core import QgsVectorLayer
 
     area = polygon_layer("EPSG:4326", [(88.0, 43.0, 90.0, 45.0)], "area")
-    result = run("mineland:fishnet", {"STUDY_AREA": area, "CELL_SIZE": 50000, "CLIP": True,
-                                      "OUTPUT": str(tmp_path / "grid.gpkg")})
+    result = run(
+        "mineland:fishnet",
+        {"STUDY_AREA": area, "CELL_SIZE": 50000, "CLIP": True, "OUTPUT": str(tmp_path / "grid.gpkg")},
+    )
     layer = QgsVectorLayer(result["OUTPUT"], "cells", "ogr")
     assert "laea" in layer.crs().toProj()
     total = sum(f["cell_area_km2"] for f in layer.getFeatures())

@@ -15,14 +15,18 @@ from test_core_disturbance import Y1990
 
 # ----------------------------------------------------------------- list parser
 
-@pytest.mark.parametrize("text, items", [
-    ("1985,2000,2020", ["1985", "2000", "2020"]),
-    (" 1985 , 2000; 2020 ;", ["1985", "2000", "2020"]),  # either separator, spaces and a trailing one dropped
-    ("", []),
-    (None, []),
-    (" ,; ,", []),
-    ("Bare land, built", ["Bare land", "built"]),  # a space inside an item is kept
-])
+
+@pytest.mark.parametrize(
+    "text, items",
+    [
+        ("1985,2000,2020", ["1985", "2000", "2020"]),
+        (" 1985 , 2000; 2020 ;", ["1985", "2000", "2020"]),  # either separator, spaces and a trailing one dropped
+        ("", []),
+        (None, []),
+        (" ,; ,", []),
+        ("Bare land, built", ["Bare land", "built"]),  # a space inside an item is kept
+    ],
+)
 def test_list_items(text, items):
     assert list_items(text) == items
 
@@ -58,13 +62,19 @@ def test_core_lists():
     assert resilience.parse_scores("1=0.5; 2 = 0.9,") == {1: 0.5, 2: 0.9}
 
 
-@pytest.mark.parametrize("parse, text, message", [
-    (lambda text: dynamics.parse_years(text, 2), "1985,20x0",
-     "years must be whole numbers separated by commas, e.g. 1985,2000,2020; got '1985,20x0'"),
-    (dynamics.parse_groups, "Farm=1,a", "the codes of group 'Farm' must be whole numbers separated by commas"),
-    (patches.parse_thresholds, "1, big", "thresholds must be numbers in km² separated by commas, got '1, big'"),
-    (resilience.parse_scores, "1=0.5, 2", "'2' is not code=score (e.g. 2=0.9)"),
-])
+@pytest.mark.parametrize(
+    "parse, text, message",
+    [
+        (
+            lambda text: dynamics.parse_years(text, 2),
+            "1985,20x0",
+            "years must be whole numbers separated by commas, e.g. 1985,2000,2020; got '1985,20x0'",
+        ),
+        (dynamics.parse_groups, "Farm=1,a", "the codes of group 'Farm' must be whole numbers separated by commas"),
+        (patches.parse_thresholds, "1, big", "thresholds must be numbers in km² separated by commas, got '1, big'"),
+        (resilience.parse_scores, "1=0.5, 2", "'2' is not code=score (e.g. 2=0.9)"),
+    ],
+)
 def test_core_list_messages(parse, text, message):
     with pytest.raises(ValueError) as caught:
         parse(text)
@@ -75,12 +85,14 @@ def test_scaleout_years_argument():
     from mineland.core.engine import scaleout
 
     assert scaleout._years("2000, 2005;2010") == [2000, 2005, 2010]
-    with pytest.raises(argparse.ArgumentTypeError, match="^years must be whole numbers separated by commas, got "
-                                                         "'2000,x'$"):
+    with pytest.raises(
+        argparse.ArgumentTypeError, match="^years must be whole numbers separated by commas, got '2000,x'$"
+    ):
         scaleout._years("2000,x")
 
 
 # --------------------------------------------------------- parameter errors
+
 
 def test_parameter_errors_names_the_parameter(qgis_app):
     from qgis.core import QgsProcessingException
@@ -121,21 +133,34 @@ def test_parameter_errors_lets_other_exceptions_and_results_through(qgis_app):
     def first(text):
         with parameter_errors("YEARS"):
             return parse_list(text, int)
+
     assert first("1,2") == [1, 2]
 
 
 # ---------------------------------------------------- through an algorithm
 
-@pytest.mark.parametrize("codes, message", [
-    ("1, x", "MINE_CLASSES: class codes must be whole numbers separated by commas, got '1, x'"),
-    (" ; ", "MINE_CLASSES: give at least one class code"),
-])
+
+@pytest.mark.parametrize(
+    "codes, message",
+    [
+        ("1, x", "MINE_CLASSES: class codes must be whole numbers separated by commas, got '1, x'"),
+        (" ; ", "MINE_CLASSES: give at least one class code"),
+    ],
+)
 def test_class_code_lists_through_disturbance(run, tmp_path, codes, message):
     from qgis.core import QgsProcessingException
 
     paths = [write_raster(tmp_path / f"lc{y}.tif", Y1990.astype("uint8"), nodata=0) for y in (1990, 1995)]
     with pytest.raises(QgsProcessingException) as caught:
-        run("mineland:disturbance", {"MINES": mine_polygons(), "ID_FIELD": "name", "INPUTS": paths,
-                                     "YEARS": "1990,1995", "MINE_CLASSES": codes,
-                                     "OUTPUT": str(tmp_path / "long.csv")})
+        run(
+            "mineland:disturbance",
+            {
+                "MINES": mine_polygons(),
+                "ID_FIELD": "name",
+                "INPUTS": paths,
+                "YEARS": "1990,1995",
+                "MINE_CLASSES": codes,
+                "OUTPUT": str(tmp_path / "long.csv"),
+            },
+        )
     assert str(caught.value).startswith(message + " (MINE_CLASSES is “")

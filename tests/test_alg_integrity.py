@@ -23,10 +23,16 @@ def number(row, field):
 
 
 def base_parameters(tmp_path):
-    return {"INPUTS": [write_raster(tmp_path / "lc2000.tif", COVER_2000),
-                       write_raster(tmp_path / "lc2010.tif", COVER_2010)],
-            "YEARS": "2000,2010", "ZONES": zones_layer(), "ZONE_ID_FIELD": "name",
-            "OUTPUT": str(tmp_path / "integrity.csv")}
+    return {
+        "INPUTS": [
+            write_raster(tmp_path / "lc2000.tif", COVER_2000),
+            write_raster(tmp_path / "lc2010.tif", COVER_2010),
+        ],
+        "YEARS": "2000,2010",
+        "ZONES": zones_layer(),
+        "ZONE_ID_FIELD": "name",
+        "OUTPUT": str(tmp_path / "integrity.csv"),
+    }
 
 
 def constant(tmp_path, name, west, east):
@@ -41,7 +47,8 @@ def test_structure_only_with_ratio_normalisation(run, tmp_path, recording_feedba
     assert number(west, "shei") == pytest.approx(1.0)
     assert number(west, "contag_pct") == pytest.approx(
         # g11 = g22 = 6 (three vertical pairs, double count), g12 = g21 = 4: q = 0.5·6/10, 0.5·4/10
-        (1 + (2 * 0.3 * math.log(0.3) + 2 * 0.2 * math.log(0.2)) / (2 * math.log(2))) * 100)
+        (1 + (2 * 0.3 * math.log(0.3) + 2 * 0.2 * math.log(0.2)) / (2 * math.log(2))) * 100
+    )
     # 4 × 1 strips of 30 m cells on the map; on UTM 33N's central meridian (k0 = 0.9996) 30/0.9996 m on the ground
     side = 30.0 / 0.9996
     assert number(west, "mpfd") == pytest.approx(2 * math.log(0.25 * 10 * side) / math.log(4 * side * side))
@@ -58,22 +65,33 @@ def test_structure_only_with_ratio_normalisation(run, tmp_path, recording_feedba
     for zone in ("west", "east"):
         assert number(rows[zone, 2000], "thv") == pytest.approx(1.0)
         assert number(rows[zone, 2010], "thv") == pytest.approx(
-            number(rows[zone, 2010], "eci") / number(rows[zone, 2000], "eci"))
+            number(rows[zone, 2010], "eci") / number(rows[zone, 2000], "eci")
+        )
     assert rows["west", 2000]["stage_name"] == "Encryption"
     assert any("FC, E not computed" in w for w in recording_feedback.warnings)
 
 
 def test_all_terms_and_stages(run, tmp_path, recording_feedback):
     recording_feedback = recording_feedback()
-    params = dict(base_parameters(tmp_path),
-                  NDVI=[constant(tmp_path, "ndvi00", 0.4, 0.5), constant(tmp_path, "ndvi10", 0.3, 0.2)],
-                  SCORES="1=0.4, 2=0.8, 3=0.5, 4=0.9", C1="2, 4", C2="0.5", MU=0.08,
-                  NPP=[constant(tmp_path, "npp00", 300, 500), constant(tmp_path, "npp10", 200, 400)],
-                  PRECIPITATION=[constant(tmp_path, "p00", 500, 600), constant(tmp_path, "p10", 450, 600)],
-                  EVAPOTRANSPIRATION=[constant(tmp_path, "et00", 300, 300), constant(tmp_path, "et10", 320, 350)],
-                  RUNOFF=[constant(tmp_path, "r00", 50, 60), constant(tmp_path, "r10", 60, 70)],
-                  W_SC=1, W_FC=1, W_E=2, LEVEL_A=0.95, LEVEL_B=0.8, LEVEL_C=0.6,
-                  OUTPUT_HTML=str(tmp_path / "integrity.html"))
+    params = dict(
+        base_parameters(tmp_path),
+        NDVI=[constant(tmp_path, "ndvi00", 0.4, 0.5), constant(tmp_path, "ndvi10", 0.3, 0.2)],
+        SCORES="1=0.4, 2=0.8, 3=0.5, 4=0.9",
+        C1="2, 4",
+        C2="0.5",
+        MU=0.08,
+        NPP=[constant(tmp_path, "npp00", 300, 500), constant(tmp_path, "npp10", 200, 400)],
+        PRECIPITATION=[constant(tmp_path, "p00", 500, 600), constant(tmp_path, "p10", 450, 600)],
+        EVAPOTRANSPIRATION=[constant(tmp_path, "et00", 300, 300), constant(tmp_path, "et10", 320, 350)],
+        RUNOFF=[constant(tmp_path, "r00", 50, 60), constant(tmp_path, "r10", 60, 70)],
+        W_SC=1,
+        W_FC=1,
+        W_E=2,
+        LEVEL_A=0.95,
+        LEVEL_B=0.8,
+        LEVEL_C=0.6,
+        OUTPUT_HTML=str(tmp_path / "integrity.html"),
+    )
     result = run("mineland:integrity", params, recording_feedback)
     rows = rows_of(result["OUTPUT"])
     west = rows["west", 2000]
@@ -107,35 +125,45 @@ def test_all_terms_and_stages(run, tmp_path, recording_feedback):
 
 
 def test_baseline_year_and_water_given_directly(run, tmp_path):
-    params = dict(base_parameters(tmp_path), BASELINE_YEAR=2010, NORMALISATION=1,
-                  WATER=[constant(tmp_path, "q00", 100, 200), constant(tmp_path, "q10", 150, 100)])
+    params = dict(
+        base_parameters(tmp_path),
+        BASELINE_YEAR=2010,
+        NORMALISATION=1,
+        WATER=[constant(tmp_path, "q00", 100, 200), constant(tmp_path, "q10", 150, 100)],
+    )
     rows = rows_of(run("mineland:integrity", params)["OUTPUT"])
     assert number(rows["west", 2010], "thv") == pytest.approx(1.0)
     assert number(rows["east", 2000], "q_mm") == pytest.approx(200.0)
     assert number(rows["west", 2000], "fc") == pytest.approx(0.5)  # Q only: 100 / max 200
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"LEVEL_A": 0.5}, "LEVEL_A: the ThV levels must decrease"),
-    ({"BASELINE_YEAR": 2005}, "BASELINE_YEAR: 2005 is not one of the dates"),
-    ({"C1": "0"}, "C1: must not be 0"),
-    ({"C2": "1, 2, 3"}, "C2: give one number, or one per date"),
-    ({"STRUCTURE_WEIGHTS": "1, 1, 1"}, "STRUCTURE_WEIGHTS: give 4 weights"),
-    ({"FUNCTION_WEIGHTS": "a, b"}, "FUNCTION_WEIGHTS: 'a, b' is not"),
-    ({"W_SC": 0, "W_FC": 0, "W_E": 0}, "W_SC: weights must be"),
-    ({"NDVI": "one"}, "NDVI: give one raster"),
-    ({"NDVI": "two", "SCORES": "1=0.4, 2=0.8"}, "SCORES: class codes 3, 4"),
-    ({"NDVI": "scaled", "SCORES": "1=1,2=1,3=1,4=1"}, "NDVI: zone means outside"),
-    ({"PRECIPITATION": "two"}, "PRECIPITATION: Q = P − ET − R needs all three"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"LEVEL_A": 0.5}, "LEVEL_A: the ThV levels must decrease"),
+        ({"BASELINE_YEAR": 2005}, "BASELINE_YEAR: 2005 is not one of the dates"),
+        ({"C1": "0"}, "C1: must not be 0"),
+        ({"C2": "1, 2, 3"}, "C2: give one number, or one per date"),
+        ({"STRUCTURE_WEIGHTS": "1, 1, 1"}, "STRUCTURE_WEIGHTS: give 4 weights"),
+        ({"FUNCTION_WEIGHTS": "a, b"}, "FUNCTION_WEIGHTS: 'a, b' is not"),
+        ({"W_SC": 0, "W_FC": 0, "W_E": 0}, "W_SC: weights must be"),
+        ({"NDVI": "one"}, "NDVI: give one raster"),
+        ({"NDVI": "two", "SCORES": "1=0.4, 2=0.8"}, "SCORES: class codes 3, 4"),
+        ({"NDVI": "scaled", "SCORES": "1=1,2=1,3=1,4=1"}, "NDVI: zone means outside"),
+        ({"PRECIPITATION": "two"}, "PRECIPITATION: Q = P − ET − R needs all three"),
+    ],
+)
 def test_bad_input_names_the_parameter(run, tmp_path, change, message):
     from qgis.core import QgsProcessingException
 
-    rasters = {"one": [constant(tmp_path, "a", 0.2, 0.3)],
-               "two": [constant(tmp_path, "a", 0.2, 0.3), constant(tmp_path, "b", 0.2, 0.3)],
-               "scaled": [constant(tmp_path, "c", 2000, 3000), constant(tmp_path, "d", 2000, 3000)]}
-    change = {k: rasters.get(v, v) if isinstance(v, str) and k in ("NDVI", "PRECIPITATION") else v
-              for k, v in change.items()}
+    rasters = {
+        "one": [constant(tmp_path, "a", 0.2, 0.3)],
+        "two": [constant(tmp_path, "a", 0.2, 0.3), constant(tmp_path, "b", 0.2, 0.3)],
+        "scaled": [constant(tmp_path, "c", 2000, 3000), constant(tmp_path, "d", 2000, 3000)],
+    }
+    change = {
+        k: rasters.get(v, v) if isinstance(v, str) and k in ("NDVI", "PRECIPITATION") else v for k, v in change.items()
+    }
     with pytest.raises(QgsProcessingException, match=message):
         run("mineland:integrity", dict(base_parameters(tmp_path), **change))
 
@@ -143,8 +171,12 @@ def test_bad_input_names_the_parameter(run, tmp_path, change, message):
 def test_geographic_rasters_are_refused(run, tmp_path):
     from qgis.core import QgsProcessingException
 
-    params = dict(base_parameters(tmp_path),
-                  INPUTS=[write_raster(tmp_path / f"g{y}.tif", COVER_2000, epsg=4326, origin=(10.0, 50.0),
-                                       pixel=(0.001, 0.001)) for y in (2000, 2010)])
+    params = dict(
+        base_parameters(tmp_path),
+        INPUTS=[
+            write_raster(tmp_path / f"g{y}.tif", COVER_2000, epsg=4326, origin=(10.0, 50.0), pixel=(0.001, 0.001))
+            for y in (2000, 2010)
+        ],
+    )
     with pytest.raises(QgsProcessingException, match="INPUTS: landscape metrics: .*projected CRS"):
         run("mineland:integrity", params)

@@ -9,8 +9,9 @@ def series_table(rows):
     """A geometry-less memory table (polygon, year, bsp, ndvi)."""
     from qgis.core import QgsFeature, QgsVectorLayer
 
-    layer = QgsVectorLayer("None?field=polygon:string&field=year:integer&field=bsp:double&field=ndvi:double",
-                           "series", "memory")
+    layer = QgsVectorLayer(
+        "None?field=polygon:string&field=year:integer&field=bsp:double&field=ndvi:double", "series", "memory"
+    )
     features = []
     for values in rows:
         feature = QgsFeature(layer.fields())
@@ -22,12 +23,29 @@ def series_table(rows):
 
 def test_status_by_the_tree(run, tmp_path):
     years = range(2018, 2024)
-    rows = [("pit", y, 10.0 + i, 0.2, ) for i, y in enumerate(years)]                 # BSP ↑ → active
-    rows += [("dump", y, 30.0 - i, 0.3) for i, y in enumerate(years)]                # BSP ↓ → closed
-    rows += [("quiet", y, 5.0, 0.1 + 0.01 * i) for i, y in enumerate(years)]         # BSP flat, NDVI ↑ → closed
-    rows += [("gaps", y, None, None) for y in years]                                 # nothing → undefined
-    result = run("mineland:minestatus", {"INPUT": series_table(rows), "ID_FIELD": "polygon", "YEAR_FIELD": "year",
-                                         "BSP_FIELD": "bsp", "NDVI_FIELD": "ndvi", "OUTPUT": str(tmp_path / "s.csv")})
+    rows = [
+        (
+            "pit",
+            y,
+            10.0 + i,
+            0.2,
+        )
+        for i, y in enumerate(years)
+    ]  # BSP ↑ → active
+    rows += [("dump", y, 30.0 - i, 0.3) for i, y in enumerate(years)]  # BSP ↓ → closed
+    rows += [("quiet", y, 5.0, 0.1 + 0.01 * i) for i, y in enumerate(years)]  # BSP flat, NDVI ↑ → closed
+    rows += [("gaps", y, None, None) for y in years]  # nothing → undefined
+    result = run(
+        "mineland:minestatus",
+        {
+            "INPUT": series_table(rows),
+            "ID_FIELD": "polygon",
+            "YEAR_FIELD": "year",
+            "BSP_FIELD": "bsp",
+            "NDVI_FIELD": "ndvi",
+            "OUTPUT": str(tmp_path / "s.csv"),
+        },
+    )
     with open(result["OUTPUT"], newline="", encoding="utf-8") as handle:
         table = {r["polygon_id"]: r for r in csv.DictReader(handle)}
     assert (table["pit"]["status"], table["pit"]["rule"]) == ("active", "bsp ↑")
@@ -42,8 +60,15 @@ def test_needs_a_series_field(run, tmp_path):
     from qgis.core import QgsProcessingException
 
     with pytest.raises(QgsProcessingException, match="BSP_FIELD: give at least one"):
-        run("mineland:minestatus", {"INPUT": series_table([("a", 2020, 1.0, 1.0)]), "ID_FIELD": "polygon",
-                                    "YEAR_FIELD": "year", "OUTPUT": str(tmp_path / "s.csv")})
+        run(
+            "mineland:minestatus",
+            {
+                "INPUT": series_table([("a", 2020, 1.0, 1.0)]),
+                "ID_FIELD": "polygon",
+                "YEAR_FIELD": "year",
+                "OUTPUT": str(tmp_path / "s.csv"),
+            },
+        )
 
 
 def test_modified_tests_without_pymannkendall_say_how_to_install(run, tmp_path, monkeypatch):
@@ -53,8 +78,13 @@ def test_modified_tests_without_pymannkendall_say_how_to_install(run, tmp_path, 
 
     monkeypatch.setitem(sys.modules, "pymannkendall", None)  # as in a QGIS installer's Python: import fails
     rows = [("pit", y, 10.0 + i, 0.2) for i, y in enumerate(range(2018, 2024))]
-    params = {"INPUT": series_table(rows), "ID_FIELD": "polygon", "YEAR_FIELD": "year", "BSP_FIELD": "bsp",
-              "OUTPUT": str(tmp_path / "s.csv")}
+    params = {
+        "INPUT": series_table(rows),
+        "ID_FIELD": "polygon",
+        "YEAR_FIELD": "year",
+        "BSP_FIELD": "bsp",
+        "OUTPUT": str(tmp_path / "s.csv"),
+    }
     with pytest.raises(QgsProcessingException, match="TEST: the Hamed-Rao modification needs the pymannkendall"):
         run("mineland:minestatus", dict(params, TEST=1))
     assert run("mineland:minestatus", dict(params, TEST=0))["ACTIVE"] == 1  # the original test needs no package

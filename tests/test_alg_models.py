@@ -70,8 +70,9 @@ def model_content(model):
     stock" as stored."""
     content = model.toVariant()
     derived = {definition.name() for definition in model.destinationParameterDefinitions()}
-    content["parameterDefinitions"] = {key: value for key, value in content["parameterDefinitions"].items()
-                                       if key not in derived}
+    content["parameterDefinitions"] = {
+        key: value for key, value in content["parameterDefinitions"].items() if key not in derived
+    }
     return semantic(content)
 
 
@@ -83,6 +84,7 @@ def load_builder():
 
 
 # ------------------------------------------------------------------ the model files
+
 
 def test_provider_loads_every_model_file_and_nothing_else(provider):
     from mineland.processing_provider.provider import shipped_models
@@ -116,8 +118,11 @@ def test_new_models_document_every_input(provider, name):
     for parameter in model.parameterDefinitions():
         if not parameter.isDestination():
             assert parameter.help() and help_content[parameter.name()] == parameter.help(), parameter.name()
-    first = {"restoration_monitoring": "LST", "mining_hotspots": "STUDY_AREA",
-             "desertification_sensitivity": "PRECIPITATION"}
+    first = {
+        "restoration_monitoring": "LST",
+        "mining_hotspots": "STUDY_AREA",
+        "desertification_sensitivity": "PRECIPITATION",
+    }
     assert model.parameterDefinitions()[0].name() == first[name]  # in the dialog's order, not alphabetical
 
 
@@ -140,60 +145,96 @@ def test_a_left_out_input_gets_the_model_default(provider, name):
 
 # -------------------------------------------------------------- restoration_monitoring
 
+
 def restoration_outputs(folder):
     folder.mkdir(exist_ok=True)
-    return {"mlri:MLRI series": str(folder / "mlri.tif"), "trend:Trend statistics": str(folder / "trend.tif"),
-            "trend:Restoration classes": str(folder / "classes.tif"),
-            "summary:Restoration per site": str(folder / "sites.gpkg"),
-            "summary:Restoration report": str(folder / "report.html")}
+    return {
+        "mlri:MLRI series": str(folder / "mlri.tif"),
+        "trend:Trend statistics": str(folder / "trend.tif"),
+        "trend:Restoration classes": str(folder / "classes.tif"),
+        "summary:Restoration per site": str(folder / "sites.gpkg"),
+        "summary:Restoration report": str(folder / "report.html"),
+    }
 
 
 def test_restoration_monitoring_ranks_the_restoring_site_first(run, tmp_path, seed004):
-    result = run("mineland:restoration_monitoring", dict(
-        restoration_outputs(tmp_path), LST=[seed004["lst_stack"]], EVI=[seed004["evi_stack"]],
-        YEARS=",".join(map(str, make_seed004.YEARS)), SITES=seed004["sites"], SITE_ID_FIELD="name",
-        START_YEAR_FIELD="start_year", GROUP_FIELD="region"))
+    result = run(
+        "mineland:restoration_monitoring",
+        dict(
+            restoration_outputs(tmp_path),
+            LST=[seed004["lst_stack"]],
+            EVI=[seed004["evi_stack"]],
+            YEARS=",".join(map(str, make_seed004.YEARS)),
+            SITES=seed004["sites"],
+            SITE_ID_FIELD="name",
+            START_YEAR_FIELD="start_year",
+            GROUP_FIELD="region",
+        ),
+    )
     children = result["CHILD_RESULTS"]
-    assert children["mlri"]["NODATA_PIXEL_YEARS"] == 25      # the 5 × 5 cloud of 2015
-    assert children["trend"]["TOO_FEW_PIXELS"] == 0           # 10 of 11 years left under the cloud
+    assert children["mlri"]["NODATA_PIXEL_YEARS"] == 25  # the 5 × 5 cloud of 2015
+    assert children["trend"]["TOO_FEW_PIXELS"] == 0  # 10 of 11 years left under the cloud
     assert children["summary"]["N_SITES"] == 4
     _, sites = features(result["summary:Restoration per site"])
     site = {f["site_id"]: f for f in sites}
-    assert site["restoring"]["si_pct"] > site["partial"]["si_pct"] > site["stable"]["si_pct"] \
-        > site["degrading"]["si_pct"]
+    assert (
+        site["restoring"]["si_pct"] > site["partial"]["si_pct"] > site["stable"]["si_pct"] > site["degrading"]["si_pct"]
+    )
     assert site["restoring"]["sci_pct"] > 90 and site["degrading"]["sd_pct"] > 90
     assert (site["restoring"]["cluster"], site["degrading"]["cluster"]) == ("high", "low")
     for row in sites:
         shares = [row[f"{c}_pct"] for c in ("sd", "nd", "ni", "sai", "sci")]
         assert sum(shares) == pytest.approx(100.0)
-    assert site["restoring"]["duration_yr"] == 2019 - 2001   # REFERENCE_YEAR's model default
+    assert site["restoring"]["duration_yr"] == 2019 - 2001  # REFERENCE_YEAR's model default
 
     classes = read_raster(result["trend:Restoration classes"])
     (c0, r0, c1, r1), _, _ = make_seed004.SITES["restoring"]
-    assert np.all(classes[r0:r1, c0:c1] == 5)                # SCI: significant consistent increase
+    assert np.all(classes[r0:r1, c0:c1] == 5)  # SCI: significant consistent increase
     (c0, r0, c1, r1), _, _ = make_seed004.SITES["degrading"]
-    assert np.all(classes[r0:r1, c0:c1] == 1)                # SD: significant decrease
+    assert np.all(classes[r0:r1, c0:c1] == 1)  # SD: significant decrease
     with open(result["summary:Restoration report"], encoding="utf-8") as handle:
         page = handle.read()
     assert all(name in page for name in make_seed004.SITES)
 
 
 def test_restoration_monitoring_takes_one_raster_per_year_too(run, tmp_path, seed004):
-    stacks = run("mineland:restoration_monitoring", dict(
-        restoration_outputs(tmp_path / "a"), LST=[seed004["lst_stack"]], EVI=[seed004["evi_stack"]],
-        YEARS=",".join(map(str, make_seed004.YEARS)), SITES=seed004["sites"], SITE_ID_FIELD="name"))
-    years = run("mineland:restoration_monitoring", dict(
-        restoration_outputs(tmp_path / "b"), LST=seed004["lst"], EVI=seed004["evi"],
-        YEARS=",".join(map(str, make_seed004.YEARS)), SITES=seed004["sites"], SITE_ID_FIELD="name"))
-    assert np.array_equal(read_raster(stacks["trend:Restoration classes"]),
-                          read_raster(years["trend:Restoration classes"]))
+    stacks = run(
+        "mineland:restoration_monitoring",
+        dict(
+            restoration_outputs(tmp_path / "a"),
+            LST=[seed004["lst_stack"]],
+            EVI=[seed004["evi_stack"]],
+            YEARS=",".join(map(str, make_seed004.YEARS)),
+            SITES=seed004["sites"],
+            SITE_ID_FIELD="name",
+        ),
+    )
+    years = run(
+        "mineland:restoration_monitoring",
+        dict(
+            restoration_outputs(tmp_path / "b"),
+            LST=seed004["lst"],
+            EVI=seed004["evi"],
+            YEARS=",".join(map(str, make_seed004.YEARS)),
+            SITES=seed004["sites"],
+            SITE_ID_FIELD="name",
+        ),
+    )
+    assert np.array_equal(
+        read_raster(stacks["trend:Restoration classes"]), read_raster(years["trend:Restoration classes"])
+    )
 
 
 # ----------------------------------------------------------------------- mining_hotspots
 
+
 def hotspot_outputs(folder):
-    return {"fishnet:Fishnet": str(folder / "grid.gpkg"), "moran:Local Moran": str(folder / "lisa.gpkg"),
-            "moran:Moran report": str(folder / "moran.html"), "hotspots:Hot spots": str(folder / "gi.gpkg")}
+    return {
+        "fishnet:Fishnet": str(folder / "grid.gpkg"),
+        "moran:Local Moran": str(folder / "lisa.gpkg"),
+        "moran:Moran report": str(folder / "moran.html"),
+        "hotspots:Hot spots": str(folder / "gi.gpkg"),
+    }
 
 
 def lonlat_centroids(layer, rows):
@@ -204,8 +245,10 @@ def lonlat_centroids(layer, rows):
 
 
 def test_mining_hotspots_sit_on_the_cluster(run, tmp_path, seed002):
-    result = run("mineland:mining_hotspots", dict(hotspot_outputs(tmp_path), STUDY_AREA=seed002["study_area"],
-                                                  MINES=seed002["mines"], CELL_SIZE=5000))
+    result = run(
+        "mineland:mining_hotspots",
+        dict(hotspot_outputs(tmp_path), STUDY_AREA=seed002["study_area"], MINES=seed002["mines"], CELL_SIZE=5000),
+    )
     children = result["CHILD_RESULTS"]
     assert children["fishnet"]["CELLS"] > 100
     assert children["moran"]["MORANS_I"] > 0 and children["moran"]["P_SIM"] <= 0.05
@@ -215,10 +258,10 @@ def test_mining_hotspots_sit_on_the_cluster(run, tmp_path, seed002):
     hot = [f for f in cells if f["Gi_Bin"] > 0 and f["GiPValue"] < 0.05]
     assert len(hot) == children["hotspots"]["HOT_SPOTS"]
     densest = max(cells, key=lambda f: f["density_pct"])
-    assert densest["Gi_Bin"] == 3                           # the densest cell is a 99 % hot spot
+    assert densest["Gi_Bin"] == 3  # the densest cell is a 99 % hot spot
     lon0, lat0, lon1, lat1 = make_seed002.CLUSTER_BOX
-    margin_lon, margin_lat = 0.07, 0.05                     # one 5 km cell at 43° N
-    for point in lonlat_centroids(layer, hot):              # every hot spot is on or next to the cluster
+    margin_lon, margin_lat = 0.07, 0.05  # one 5 km cell at 43° N
+    for point in lonlat_centroids(layer, hot):  # every hot spot is on or next to the cluster
         assert lon0 - margin_lon < point.x() < lon1 + margin_lon and lat0 - margin_lat < point.y() < lat1 + margin_lat
     isolated = [f for f in cells if 0 < f["density_pct"] < 10]  # one small patch alone in its cell
     assert len(isolated) == len(make_seed002.ISOLATED) and all(f["Gi_Bin"] == 0 for f in isolated)
@@ -229,17 +272,22 @@ def test_mining_hotspots_sit_on_the_cluster(run, tmp_path, seed002):
 
 # ------------------------------------------------------------ desertification_sensitivity
 
+
 def desertification_outputs(folder):
-    return {"desertification:Sensitivity score": str(folder / "score.tif"),
-            "desertification:Sensitivity class": str(folder / "class.tif"),
-            "desertification:Classes in mining patches": str(folder / "patches.csv")}
+    return {
+        "desertification:Sensitivity score": str(folder / "score.tif"),
+        "desertification:Sensitivity class": str(folder / "class.tif"),
+        "desertification:Classes in mining patches": str(folder / "patches.csv"),
+    }
 
 
 def test_desertification_model_scores_and_shares(run, tmp_path, seed002):
     from mineland.core.resilience import desertification as model
 
-    result = run("mineland:desertification_sensitivity", dict(desertification_outputs(tmp_path),
-                                                              MINES=seed002["mines"], **seed002["factors"]))
+    result = run(
+        "mineland:desertification_sensitivity",
+        dict(desertification_outputs(tmp_path), MINES=seed002["mines"], **seed002["factors"]),
+    )
     factors = {f.key: f for f in model.FACTORS}
     arrays = {key: read_raster(path) for key, path in seed002["factors"].items()}
     grades = [model.grade(np.where(a == make_seed002.NODATA, np.nan, a), factors[key]) for key, a in arrays.items()]
@@ -250,21 +298,22 @@ def test_desertification_model_scores_and_shares(run, tmp_path, seed002):
 
     classes = read_raster(result["desertification:Sensitivity class"])
     overall = np.bincount(classes.ravel(), minlength=5)[1:] / np.count_nonzero(classes) * 100
-    assert np.count_nonzero(classes == 0) == 9              # the nodata corner
-    assert np.all(overall > 5)                              # natural breaks by default: four real classes
+    assert np.count_nonzero(classes == 0) == 9  # the nodata corner
+    assert np.all(overall > 5)  # natural breaks by default: four real classes
     rows = read_csv(result["desertification:Classes in mining patches"])
     shares = [float(r["share_pct"]) for r in rows]
     assert [r["class"] for r in rows] == ["1", "2", "3", "4"]
     assert sum(shares) == pytest.approx(100.0)
-    assert shares[3] > overall[3] + 20                      # the bare, steep patches are more sensitive
+    assert shares[3] > overall[3] + 20  # the bare, steep patches are more sensitive
     assert float(rows[3]["area_km2"]) + float(rows[2]["area_km2"]) > 50  # the cluster: 16 × ~3.6 km²
 
 
 def test_desertification_model_fixed_breaks_when_asked(run, tmp_path, seed002):
     """METHOD 0 with seed 002's 13-factor breaks: six factors never score above 24, so everything is low."""
-    result = run("mineland:desertification_sensitivity", dict(desertification_outputs(tmp_path),
-                                                              MINES=seed002["mines"], METHOD=0,
-                                                              **seed002["factors"]))
+    result = run(
+        "mineland:desertification_sensitivity",
+        dict(desertification_outputs(tmp_path), MINES=seed002["mines"], METHOD=0, **seed002["factors"]),
+    )
     classes = read_raster(result["desertification:Sensitivity class"])
     assert set(np.unique(classes)) == {0, 1}
     shares = [float(r["share_pct"]) for r in read_csv(result["desertification:Classes in mining patches"])]
@@ -276,27 +325,39 @@ def test_mine_boundaries_status_left_out_vegetated_classes_are_the_4_class_codes
     from sample import make_seed001
 
     sample = make_seed001.write_all(str(tmp_path / "seed001"))
-    common = dict(INPUT_A=sample["mines_a"], INPUT_B=sample["mines_b"], BREAKS=sample["breaks"],
-                  LANDCOVER=sample["classes"][-1], CLASSES=sample["classes"],
-                  YEARS=",".join(map(str, make_seed001.YEARS)))
+    common = dict(
+        INPUT_A=sample["mines_a"],
+        INPUT_B=sample["mines_b"],
+        BREAKS=sample["breaks"],
+        LANDCOVER=sample["classes"][-1],
+        CLASSES=sample["classes"],
+        YEARS=",".join(map(str, make_seed001.YEARS)),
+    )
     areas = []
     for name, extra in (("given", {"VEGETATED_CLASSES": "2, 3, 4"}), ("left_out", {})):
-        result = run("mineland:mine_boundaries_status", dict(common, **extra, **{
-            "refine:Refined mines": str(tmp_path / f"{name}.gpkg"),
-            "disturbance:DEV REC and BSP per year": str(tmp_path / f"{name}_d.csv"),
-            "status:Mine status": str(tmp_path / f"{name}_s.csv")}))
+        result = run(
+            "mineland:mine_boundaries_status",
+            dict(
+                common,
+                **extra,
+                **{
+                    "refine:Refined mines": str(tmp_path / f"{name}.gpkg"),
+                    "disturbance:DEV REC and BSP per year": str(tmp_path / f"{name}_d.csv"),
+                    "status:Mine status": str(tmp_path / f"{name}_s.csv"),
+                },
+            ),
+        )
         areas.append(result["CHILD_RESULTS"]["refine"]["AREA_KM2"])
     assert areas[1] == pytest.approx(areas[0])
 
 
 def test_model_inputs_in_reading_order_and_outputs_labelled(provider):
     """The dialog lists inputs as the builder adds them (START before END), and every output box has a label."""
-    first = {"landcover_carbon": ["START", "END", "PRESET", "YEARS"],
-             "mine_boundaries_status": ["INPUT_A", "INPUT_B"]}
+    first = {"landcover_carbon": ["START", "END", "PRESET", "YEARS"], "mine_boundaries_status": ["INPUT_A", "INPUT_B"]}
     for name in SHIPPED:
         model = provider.algorithm(name)
         inputs = [d.name() for d in model.parameterDefinitions() if not d.isDestination()]
-        assert inputs[:len(first.get(name, []))] == first.get(name, []), name
+        assert inputs[: len(first.get(name, []))] == first.get(name, []), name
         for child in model.childAlgorithms().values():
             for output in child.modelOutputs().values():
                 assert output.description(), f"{name}: {output.name()} has no label"

@@ -5,11 +5,17 @@ import csv
 import pytest
 
 KM2 = 1e6
-MINES = [("A", (0, 0, 2000, 1000)), ("A", (3000, 0, 4000, 1000)), ("B", (10000, 0, 11000, 1000)),
-         ("B", (0, 5000, 1000, 6000))]                       # 2, 1, 1, 1 km²; the third is outside every zone
-ZONES = [("Reserve", "reserve", (1000, -1000, 3500, 2000)),   # 7.5 km²: 1 km² of mine 1, 0.5 of mine 2
-         ("KBA", "kba", (1500, 0, 5000, 1000)),               # 3.5 km²: 0.5 of mine 1, all of mine 2 (overlaps Reserve)
-         ("Far", "kba", (0, 5500, 500, 7000))]                # 0.75 km²: 0.25 of mine 4
+MINES = [
+    ("A", (0, 0, 2000, 1000)),
+    ("A", (3000, 0, 4000, 1000)),
+    ("B", (10000, 0, 11000, 1000)),
+    ("B", (0, 5000, 1000, 6000)),
+]  # 2, 1, 1, 1 km²; the third is outside every zone
+ZONES = [
+    ("Reserve", "reserve", (1000, -1000, 3500, 2000)),  # 7.5 km²: 1 km² of mine 1, 0.5 of mine 2
+    ("KBA", "kba", (1500, 0, 5000, 1000)),  # 3.5 km²: 0.5 of mine 1, all of mine 2 (overlaps Reserve)
+    ("Far", "kba", (0, 5500, 500, 7000)),
+]  # 0.75 km²: 0.25 of mine 4
 
 
 def polygons(rows, fields, crs="EPSG:6933"):
@@ -33,10 +39,18 @@ def read(path):
 
 @pytest.fixture
 def result(run, tmp_path):
-    return run("mineland:overlap", {
-        "MINES": polygons(MINES, ["province"]), "MINE_GROUP_FIELD": "province",
-        "ZONES": polygons(ZONES, ["name", "kind"]), "ZONE_NAME_FIELD": "name", "ZONE_GROUP_FIELD": "kind",
-        "OUTPUT": str(tmp_path / "zones.csv"), "OUTPUT_TOTALS": str(tmp_path / "totals.csv")})
+    return run(
+        "mineland:overlap",
+        {
+            "MINES": polygons(MINES, ["province"]),
+            "MINE_GROUP_FIELD": "province",
+            "ZONES": polygons(ZONES, ["name", "kind"]),
+            "ZONE_NAME_FIELD": "name",
+            "ZONE_GROUP_FIELD": "kind",
+            "OUTPUT": str(tmp_path / "zones.csv"),
+            "OUTPUT_TOTALS": str(tmp_path / "totals.csv"),
+        },
+    )
 
 
 def test_per_zone_rows(result):
@@ -53,9 +67,9 @@ def test_per_zone_rows(result):
     for key, (patches, area, share, zone_area, zone_share) in expected.items():
         row = rows[key]
         assert int(row["patches"]) == patches
-        assert [float(row[f]) for f in ("mine_area_km2", "share_of_mine_area_pct", "zone_area_km2",
-                                        "share_of_zone_pct")] == pytest.approx([area, share, zone_area, zone_share],
-                                                                               rel=1e-4)
+        assert [
+            float(row[f]) for f in ("mine_area_km2", "share_of_mine_area_pct", "zone_area_km2", "share_of_zone_pct")
+        ] == pytest.approx([area, share, zone_area, zone_share], rel=1e-4)
     assert rows["A", "KBA"]["zone_group"] == "kba"
 
 
@@ -92,16 +106,30 @@ def test_zones_in_another_crs_and_invalid_polygons(run, tmp_path, recording_feed
     bow_tie.setAttributes(["Twisted", "kba"])
     geographic.dataProvider().addFeatures(features + [bow_tie])
     feedback = recording_feedback()
-    result = run("mineland:overlap", {"MINES": polygons(MINES, ["province"]), "ZONES": geographic,
-                                      "ZONE_NAME_FIELD": "name", "OUTPUT": str(tmp_path / "z.csv")}, feedback)
+    result = run(
+        "mineland:overlap",
+        {
+            "MINES": polygons(MINES, ["province"]),
+            "ZONES": geographic,
+            "ZONE_NAME_FIELD": "name",
+            "OUTPUT": str(tmp_path / "z.csv"),
+        },
+        feedback,
+    )
     assert result["MINE_AREA_INSIDE_KM2"] == pytest.approx(2.25, rel=1e-4)
     assert any("ZONES: 1 invalid polygon(s) repaired" in w for w in feedback.warnings)
     assert {r["zone"] for r in read(result["OUTPUT"])} == {"Reserve", "KBA", "Far"}
 
 
 def test_no_overlap_is_a_valid_zero_result(run, tmp_path):
-    result = run("mineland:overlap", {"MINES": polygons(MINES[2:3], ["province"]),
-                                      "ZONES": polygons(ZONES, ["name", "kind"]), "OUTPUT": str(tmp_path / "z.csv")})
+    result = run(
+        "mineland:overlap",
+        {
+            "MINES": polygons(MINES[2:3], ["province"]),
+            "ZONES": polygons(ZONES, ["name", "kind"]),
+            "OUTPUT": str(tmp_path / "z.csv"),
+        },
+    )
     assert (result["PATCHES_INSIDE"], result["MINE_AREA_INSIDE_KM2"], result["SHARE_INSIDE_PCT"]) == (0, 0.0, 0.0)
     assert read(result["OUTPUT"]) == []
 
@@ -110,5 +138,11 @@ def test_empty_zone_layer_names_the_parameter(run, tmp_path):
     from qgis.core import QgsProcessingException
 
     with pytest.raises(QgsProcessingException, match="ZONES: no zone polygon"):
-        run("mineland:overlap", {"MINES": polygons(MINES, ["province"]), "ZONES": polygons([], ["name"]),
-                                 "OUTPUT": str(tmp_path / "z.csv")})
+        run(
+            "mineland:overlap",
+            {
+                "MINES": polygons(MINES, ["province"]),
+                "ZONES": polygons([], ["name"]),
+                "OUTPUT": str(tmp_path / "z.csv"),
+            },
+        )

@@ -27,10 +27,13 @@ def rows(path):
 
 def test_patchstats_projected_by_hand(run, tmp_path):
     # squares of 100 m (0.01 km²), 200 m (0.04 km²) and 1 km (1 km²) in UTM 37N (ellipsoidal ≈ planar)
-    layer = squares_layer("EPSG:32637", [(500000, 5600000, 100, "A"), (501000, 5600000, 200, "A"),
-                                         (503000, 5600000, 1000, "B")])
-    result = run("mineland:patchstats", {"INPUT": layer, "GROUP_BY": "province", "THRESHOLDS": "0.024, 0.1",
-                                         "OUTPUT": str(tmp_path / "p.csv")})
+    layer = squares_layer(
+        "EPSG:32637", [(500000, 5600000, 100, "A"), (501000, 5600000, 200, "A"), (503000, 5600000, 1000, "B")]
+    )
+    result = run(
+        "mineland:patchstats",
+        {"INPUT": layer, "GROUP_BY": "province", "THRESHOLDS": "0.024, 0.1", "OUTPUT": str(tmp_path / "p.csv")},
+    )
     table = rows(result["OUTPUT"])
     assert list(table) == ["A", "B", "All"]
     # UTM scale factor near the central meridian (0.9996) makes ellipsoidal areas ~0.08 % larger

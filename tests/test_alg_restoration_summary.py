@@ -55,10 +55,14 @@ def sites_layer(epsg=UTM37N, names="ABCD"):
         QgsVectorLayer,
     )
 
-    layer = QgsVectorLayer(f"Polygon?crs=EPSG:{epsg}&field=name:string&field=start:integer&field=region:string",
-                           "sites", "memory")
-    transform = QgsCoordinateTransform(QgsCoordinateReferenceSystem(f"EPSG:{UTM37N}"),
-                                       QgsCoordinateReferenceSystem(f"EPSG:{epsg}"), QgsProject.instance())
+    layer = QgsVectorLayer(
+        f"Polygon?crs=EPSG:{epsg}&field=name:string&field=start:integer&field=region:string", "sites", "memory"
+    )
+    transform = QgsCoordinateTransform(
+        QgsCoordinateReferenceSystem(f"EPSG:{UTM37N}"),
+        QgsCoordinateReferenceSystem(f"EPSG:{epsg}"),
+        QgsProject.instance(),
+    )
     features = []
     for name in names:
         position = ("ABCD".index(name), 0) if name != "E" else (0, 1)
@@ -100,9 +104,19 @@ def raster(tmp_path):
 @pytest.mark.parametrize("epsg", [UTM37N, 4326])
 def test_restoration_summary_hand_counted(run, tmp_path, raster, epsg):
     out, report = str(tmp_path / "sites.gpkg"), tmp_path / "report.html"
-    result = run("mineland:restorationsummary", {
-        "INPUT": raster, "SITES": sites_layer(epsg), "SITE_ID_FIELD": "name", "START_YEAR_FIELD": "start",
-        "REFERENCE_YEAR": 2019, "CLUSTERS": 3, "OUTPUT": out, "OUTPUT_HTML": str(report)})
+    result = run(
+        "mineland:restorationsummary",
+        {
+            "INPUT": raster,
+            "SITES": sites_layer(epsg),
+            "SITE_ID_FIELD": "name",
+            "START_YEAR_FIELD": "start",
+            "REFERENCE_YEAR": 2019,
+            "CLUSTERS": 3,
+            "OUTPUT": out,
+            "OUTPUT_HTML": str(report),
+        },
+    )
     layer, rows = read_output(result["OUTPUT"])
     assert layer.crs().authid() == f"EPSG:{epsg}"  # the polygons keep the CRS of SITES
     assert set(rows) == set("ABCD")
@@ -127,8 +141,14 @@ def test_restoration_summary_hand_counted(run, tmp_path, raster, epsg):
     groups = [[expected_shares(n)[1][code] for n in "ABCD"] for code in range(1, 6)]
     ref = stats.kruskal(*groups)
     # groups of four sites: p by permutation, checked against scipy's own permutation test (two Monte Carlo runs)
-    by_scipy = stats.permutation_test(groups, lambda *g: stats.kruskal(*g)[0], permutation_type="independent",
-                                      n_resamples=9999, alternative="greater", random_state=1)
+    by_scipy = stats.permutation_test(
+        groups,
+        lambda *g: stats.kruskal(*g)[0],
+        permutation_type="independent",
+        n_resamples=9999,
+        alternative="greater",
+        random_state=1,
+    )
     assert result["KW_H"] == pytest.approx(ref[0]) and result["KW_P"] == pytest.approx(by_scipy.pvalue, abs=0.02)
     page = report.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "http" not in page.replace("http://www.w3.org/2000/svg", "")
@@ -140,10 +160,19 @@ def test_restoration_summary_hand_counted(run, tmp_path, raster, epsg):
 
 def test_restoration_summary_groups_and_empty_site(run, tmp_path, raster, recording_feedback):
     feedback = recording_feedback()
-    result = run("mineland:restorationsummary", {
-        "INPUT": raster, "SITES": sites_layer(names="ABCDE"), "SITE_ID_FIELD": "name",
-        "START_YEAR_FIELD": "start", "GROUP_FIELD": "region", "CLUSTERS": 2,
-        "OUTPUT": str(tmp_path / "sites.gpkg")}, feedback=feedback)
+    result = run(
+        "mineland:restorationsummary",
+        {
+            "INPUT": raster,
+            "SITES": sites_layer(names="ABCDE"),
+            "SITE_ID_FIELD": "name",
+            "START_YEAR_FIELD": "start",
+            "GROUP_FIELD": "region",
+            "CLUSTERS": 2,
+            "OUTPUT": str(tmp_path / "sites.gpkg"),
+        },
+        feedback=feedback,
+    )
     _, rows = read_output(result["OUTPUT"])
     empty = rows["E"]
     assert empty["area_km2"] == 0 and empty["sd_km2"] == 0
@@ -159,8 +188,10 @@ def test_restoration_summary_groups_and_empty_site(run, tmp_path, raster, record
 
 
 def test_restoration_summary_without_start_year_has_no_spearman(run, tmp_path, raster):
-    result = run("mineland:restorationsummary", {
-        "INPUT": raster, "SITES": sites_layer(), "SITE_ID_FIELD": "name", "OUTPUT": str(tmp_path / "s.gpkg")})
+    result = run(
+        "mineland:restorationsummary",
+        {"INPUT": raster, "SITES": sites_layer(), "SITE_ID_FIELD": "name", "OUTPUT": str(tmp_path / "s.gpkg")},
+    )
     assert "SPEARMAN_RHO" not in result and "SPEARMAN_P" not in result
     _, rows = read_output(result["OUTPUT"])
     assert is_null(rows["A"]["duration_yr"])
@@ -179,10 +210,13 @@ def test_restoration_summary_geographic_raster_uses_the_centroid_row(run, tmp_pa
     feature.setAttributes(["top"])
     feature.setGeometry(QgsGeometry.fromRect(QgsRectangle(30.0, 60.992, 30.02, 61.0)))  # centroid in row 0
     layer.dataProvider().addFeatures([feature])
-    result = run("mineland:restorationsummary", {"INPUT": path, "SITES": layer, "SITE_ID_FIELD": "name",
-                                                 "OUTPUT": str(tmp_path / "s.gpkg")})
+    result = run(
+        "mineland:restorationsummary",
+        {"INPUT": path, "SITES": layer, "SITE_ID_FIELD": "name", "OUTPUT": str(tmp_path / "s.gpkg")},
+    )
     _, rows = read_output(result["OUTPUT"])
     from osgeo import osr
+
     srs = osr.SpatialReference()
     srs.ImportFromEPSG(4326)
     row_areas = row_pixel_areas_m2(Grid(2, 2, (30.0, 0.01, 0.0, 61.0, 0.0, -0.01), srs.ExportToWkt()))
@@ -190,17 +224,22 @@ def test_restoration_summary_geographic_raster_uses_the_centroid_row(run, tmp_pa
     assert rows["top"]["sci_pct"] == pytest.approx(100.0)
 
 
-@pytest.mark.parametrize("parameters, message", [
-    ({}, "SITE_ID_FIELD"),
-    ({"SITE_ID_FIELD": "nope"}, "SITE_ID_FIELD.*'nope' is not in SITES"),
-    ({"SITE_ID_FIELD": "name", "GROUP_FIELD": "missing"}, "GROUP_FIELD"),
-])
+@pytest.mark.parametrize(
+    "parameters, message",
+    [
+        ({}, "SITE_ID_FIELD"),
+        ({"SITE_ID_FIELD": "nope"}, "SITE_ID_FIELD.*'nope' is not in SITES"),
+        ({"SITE_ID_FIELD": "name", "GROUP_FIELD": "missing"}, "GROUP_FIELD"),
+    ],
+)
 def test_restoration_summary_bad_fields(run, tmp_path, raster, parameters, message):
     from qgis.core import QgsProcessingException
 
     with pytest.raises(QgsProcessingException, match=message):
-        run("mineland:restorationsummary", dict(parameters, INPUT=raster, SITES=sites_layer(),
-                                                OUTPUT=str(tmp_path / "s.gpkg")))
+        run(
+            "mineland:restorationsummary",
+            dict(parameters, INPUT=raster, SITES=sites_layer(), OUTPUT=str(tmp_path / "s.gpkg")),
+        )
 
 
 def test_restoration_summary_rejects_a_float_raster(run, tmp_path):
@@ -208,8 +247,10 @@ def test_restoration_summary_rejects_a_float_raster(run, tmp_path):
 
     floats = write_raster(tmp_path / "f.tif", class_raster().astype(np.float32), epsg=UTM37N, origin=ORIGIN)
     with pytest.raises(QgsProcessingException, match="INPUT.*integer"):
-        run("mineland:restorationsummary", {"INPUT": floats, "SITES": sites_layer(), "SITE_ID_FIELD": "name",
-                                            "OUTPUT": str(tmp_path / "s.gpkg")})
+        run(
+            "mineland:restorationsummary",
+            {"INPUT": floats, "SITES": sites_layer(), "SITE_ID_FIELD": "name", "OUTPUT": str(tmp_path / "s.gpkg")},
+        )
 
 
 def test_restoration_summary_refuses_to_overwrite_its_input(run, tmp_path, raster):
@@ -217,6 +258,14 @@ def test_restoration_summary_refuses_to_overwrite_its_input(run, tmp_path, raste
 
     before = file_digest(raster)
     with pytest.raises(QgsProcessingException, match="OUTPUT_HTML"):
-        run("mineland:restorationsummary", {"INPUT": raster, "SITES": sites_layer(), "SITE_ID_FIELD": "name",
-                                            "OUTPUT": str(tmp_path / "s.gpkg"), "OUTPUT_HTML": raster})
+        run(
+            "mineland:restorationsummary",
+            {
+                "INPUT": raster,
+                "SITES": sites_layer(),
+                "SITE_ID_FIELD": "name",
+                "OUTPUT": str(tmp_path / "s.gpkg"),
+                "OUTPUT_HTML": raster,
+            },
+        )
     assert file_digest(raster) == before

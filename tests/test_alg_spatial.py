@@ -15,8 +15,7 @@ def grid_with_values(run, tmp_path, values):
     rows, cols = values.shape
     area = QgsVectorLayer("Polygon?crs=EPSG:32637", "area", "memory")
     feature = QgsFeature()
-    feature.setGeometry(QgsGeometry.fromRect(QgsRectangle(400000, 5600000, 400000 + cols * 1e4,
-                                                          5600000 + rows * 1e4)))
+    feature.setGeometry(QgsGeometry.fromRect(QgsRectangle(400000, 5600000, 400000 + cols * 1e4, 5600000 + rows * 1e4)))
     area.dataProvider().addFeatures([feature])
     grid = run("mineland:fishnet", {"STUDY_AREA": area, "CELL_SIZE": 10000, "OUTPUT": str(tmp_path / "grid.gpkg")})
     layer = QgsVectorLayer(grid["OUTPUT"], "grid", "ogr")
@@ -25,8 +24,9 @@ def grid_with_values(run, tmp_path, values):
     layer.updateFields()
     for cell in layer.getFeatures():
         value = values[cell["row"], cell["col"]]
-        layer.changeAttributeValue(cell.id(), layer.fields().indexOf("value"),
-                                   None if np.isnan(value) else float(value))
+        layer.changeAttributeValue(
+            cell.id(), layer.fields().indexOf("value"), None if np.isnan(value) else float(value)
+        )
     assert layer.commitChanges()
     return grid["OUTPUT"]
 
@@ -43,8 +43,18 @@ def test_moran_and_hotspots_agree_with_the_core(run, tmp_path, clustered):
     from qgis.core import QgsVectorLayer
 
     path = grid_with_values(run, tmp_path, clustered)
-    moran = run("mineland:moran", {"INPUT": path, "FIELD": "value", "WEIGHTS": 0, "PERMUTATIONS": 99, "SEED": 1,
-                                   "OUTPUT": str(tmp_path / "lisa.gpkg"), "OUTPUT_HTML": str(tmp_path / "m.html")})
+    moran = run(
+        "mineland:moran",
+        {
+            "INPUT": path,
+            "FIELD": "value",
+            "WEIGHTS": 0,
+            "PERMUTATIONS": 99,
+            "SEED": 1,
+            "OUTPUT": str(tmp_path / "lisa.gpkg"),
+            "OUTPUT_HTML": str(tmp_path / "m.html"),
+        },
+    )
     weights = spatial_weights.row_standardise(spatial_weights.grid_contiguity(6, 7, "queen"))
     expected = autocorrelation.global_moran(clustered.ravel(), weights, permutations=99, seed=1)
     assert moran["MORANS_I"] == pytest.approx(expected.I, abs=1e-12)
@@ -55,8 +65,7 @@ def test_moran_and_hotspots_agree_with_the_core(run, tmp_path, clustered):
     assert lisa[(0, 0)]["COType"] == "HH" and lisa[(5, 6)]["COType"] in ("LL", "NS")
     assert "<svg" in (tmp_path / "m.html").read_text(encoding="utf-8")
 
-    hot = run("mineland:hotspots", {"INPUT": path, "FIELD": "value", "WEIGHTS": 0,
-                                    "OUTPUT": str(tmp_path / "gi.gpkg")})
+    hot = run("mineland:hotspots", {"INPUT": path, "FIELD": "value", "WEIGHTS": 0, "OUTPUT": str(tmp_path / "gi.gpkg")})
     binary = spatial_weights.grid_contiguity(6, 7, "queen")
     gi = autocorrelation.local_g_star(clustered.ravel(), binary, star=True)
     cells = {(f["row"], f["col"]): f for f in QgsVectorLayer(hot["OUTPUT"], "g", "ogr").getFeatures()}
@@ -85,11 +94,23 @@ def test_moran_fdr_labels_equal_the_core(run, tmp_path, clustered):
     weights = spatial_weights.row_standardise(queen_in_layer_order(cells))
     by_fdr = {}  # the labels of each run: the FDR run is compared with the plain one before it
     for fdr in (False, True):
-        result = run("mineland:moran", {"INPUT": path, "FIELD": "value", "WEIGHTS": 0, "PERMUTATIONS": 999,
-                                        "SEED": 5, "ALPHA": 0.1, "FDR": fdr, "OUTPUT": str(tmp_path / f"l{fdr}.gpkg")})
+        result = run(
+            "mineland:moran",
+            {
+                "INPUT": path,
+                "FIELD": "value",
+                "WEIGHTS": 0,
+                "PERMUTATIONS": 999,
+                "SEED": 5,
+                "ALPHA": 0.1,
+                "FDR": fdr,
+                "OUTPUT": str(tmp_path / f"l{fdr}.gpkg"),
+            },
+        )
         expected = autocorrelation.local_moran(clustered.ravel()[cells], weights, 999, 5, 0.1, fdr)
-        labels = {f["row"] * 7 + f["col"]: f["COType"]
-                  for f in QgsVectorLayer(result["OUTPUT"], "l", "ogr").getFeatures()}
+        labels = {
+            f["row"] * 7 + f["col"]: f["COType"] for f in QgsVectorLayer(result["OUTPUT"], "l", "ogr").getFeatures()
+        }
         assert [labels[cell] for cell in cells] == expected.labels.tolist()
         assert "HH" in expected.labels
         if fdr:
@@ -102,10 +123,20 @@ def test_hotspots_permutations_equal_the_core(run, tmp_path, clustered):
 
     path = grid_with_values(run, tmp_path, clustered)
     cells = cells_in_layer_order(path)
-    result = run("mineland:hotspots", {"INPUT": path, "FIELD": "value", "WEIGHTS": 0, "PERMUTATIONS": 999, "SEED": 3,
-                                       "OUTPUT": str(tmp_path / "gi.gpkg")})
-    expected = autocorrelation.local_g_star(clustered.ravel()[cells], queen_in_layer_order(cells), permutations=999,
-                                            seed=3)
+    result = run(
+        "mineland:hotspots",
+        {
+            "INPUT": path,
+            "FIELD": "value",
+            "WEIGHTS": 0,
+            "PERMUTATIONS": 999,
+            "SEED": 3,
+            "OUTPUT": str(tmp_path / "gi.gpkg"),
+        },
+    )
+    expected = autocorrelation.local_g_star(
+        clustered.ravel()[cells], queen_in_layer_order(cells), permutations=999, seed=3
+    )
     features = {f["row"] * 7 + f["col"]: f for f in QgsVectorLayer(result["OUTPUT"], "g", "ogr").getFeatures()}
     rows = [features[cell] for cell in cells]
     assert [f["GiPseudoP"] for f in rows] == expected.p_sim.tolist()
@@ -117,13 +148,16 @@ def test_hotspots_permutations_equal_the_core(run, tmp_path, clustered):
     assert result["HOT_SPOTS"] == np.count_nonzero(hot) > 0
     general = autocorrelation.general_g(clustered.ravel()[cells], queen_in_layer_order(cells), permutations=999, seed=3)
     assert result["P_SIM"] == general.p_sim and result["G"] == pytest.approx(general.G, abs=1e-12)
-    analytical = run("mineland:hotspots", {"INPUT": path, "FIELD": "value", "WEIGHTS": 0,
-                                           "OUTPUT": str(tmp_path / "gi0.gpkg")})
+    analytical = run(
+        "mineland:hotspots", {"INPUT": path, "FIELD": "value", "WEIGHTS": 0, "OUTPUT": str(tmp_path / "gi0.gpkg")}
+    )
     assert "GiPseudoP" not in QgsVectorLayer(analytical["OUTPUT"], "g", "ogr").fields().names()
     assert "P_SIM" not in analytical
     with pytest.raises(QgsProcessingException, match="PERMUTATIONS"):
-        run("mineland:hotspots", {"INPUT": path, "FIELD": "value", "PERMUTATIONS": 5,
-                                  "OUTPUT": str(tmp_path / "gi5.gpkg")})
+        run(
+            "mineland:hotspots",
+            {"INPUT": path, "FIELD": "value", "PERMUTATIONS": 5, "OUTPUT": str(tmp_path / "gi5.gpkg")},
+        )
 
 
 def test_fishnet_contiguity_from_the_lattice_equals_the_pairwise_test(run, tmp_path):
@@ -134,12 +168,15 @@ def test_fishnet_contiguity_from_the_lattice_equals_the_pairwise_test(run, tmp_p
 
     area = QgsVectorLayer("Polygon?crs=EPSG:32637", "area", "memory")
     triangle = QgsFeature()
-    triangle.setGeometry(QgsGeometry.fromWkt("POLYGON ((400000 5600000, 480000 5600000, 400000 5660000, "
-                                             "400000 5600000))"))
+    triangle.setGeometry(
+        QgsGeometry.fromWkt("POLYGON ((400000 5600000, 480000 5600000, 400000 5660000, 400000 5600000))")
+    )
     area.dataProvider().addFeatures([triangle])
     for clip in (False, True):
-        grid = run("mineland:fishnet", {"STUDY_AREA": area, "CELL_SIZE": 10000, "CLIP": clip,
-                                        "OUTPUT": str(tmp_path / f"grid{clip}.gpkg")})
+        grid = run(
+            "mineland:fishnet",
+            {"STUDY_AREA": area, "CELL_SIZE": 10000, "CLIP": clip, "OUTPUT": str(tmp_path / f"grid{clip}.gpkg")},
+        )
         geometries = [f.geometry() for f in QgsVectorLayer(grid["OUTPUT"], "grid", "ogr").getFeatures()]
         geometries = [g for k, g in enumerate(geometries) if k % 7 != 3]  # holes in the net
         for rook in (False, True):
@@ -159,8 +196,10 @@ def test_null_values_are_left_out_not_poisoning(run, tmp_path, clustered):
     values = clustered.copy()
     values[2, 5] = np.nan
     path = grid_with_values(run, tmp_path, values)
-    result = run("mineland:hotspots", {"INPUT": path, "FIELD": "value", "WEIGHTS": 3, "K": 4,
-                                       "OUTPUT": str(tmp_path / "gi.gpkg")})
+    result = run(
+        "mineland:hotspots",
+        {"INPUT": path, "FIELD": "value", "WEIGHTS": 3, "K": 4, "OUTPUT": str(tmp_path / "gi.gpkg")},
+    )
     z = {(f["row"], f["col"]): f["GiZScore"] for f in QgsVectorLayer(result["OUTPUT"], "g", "ogr").getFeatures()}
     assert len(z) == 42 and z[(2, 5)] is None or str(z[(2, 5)]) == "NULL"
     assert all(np.isfinite(v) for key, v in z.items() if key != (2, 5))
@@ -190,8 +229,12 @@ def test_outputs_are_styled_when_loaded(run, tmp_path, clustered):
     context = QgsProcessingContext()
     context.setProject(QgsProject.instance())
     output = QgsProcessingOutputLayerDefinition(str(tmp_path / "gi.gpkg"), QgsProject.instance())  # "load it"
-    result = processing.run("mineland:hotspots", {"INPUT": path, "FIELD": "value", "OUTPUT": output},
-                            context=context, feedback=QgsProcessingFeedback())
+    result = processing.run(
+        "mineland:hotspots",
+        {"INPUT": path, "FIELD": "value", "OUTPUT": output},
+        context=context,
+        feedback=QgsProcessingFeedback(),
+    )
     post_processor = context.layerToLoadOnCompletionDetails(result["OUTPUT"]).postProcessor()
     assert post_processor is not None
     layer = QgsVectorLayer(result["OUTPUT"], "gi", "ogr")

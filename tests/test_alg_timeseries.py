@@ -16,9 +16,9 @@ def series_stack(seed=4):
     rng = np.random.default_rng(seed)
     steps = len(YEARS)
     stack = rng.normal(size=(steps, 6, 7)) + np.arange(steps)[:, None, None] * np.linspace(-0.4, 0.4, 7)
-    stack[:, 0, 0] = 2.5                      # constant: S = 0, Z = 0, p = 1, Hurst nodata
-    stack[[2, 5, 9], 1, 1] = NODATA           # three missing years
-    stack[:10, 2, 2] = NODATA                 # only 4 valid years: below MIN_VALID
+    stack[:, 0, 0] = 2.5  # constant: S = 0, Z = 0, p = 1, Hurst nodata
+    stack[[2, 5, 9], 1, 1] = NODATA  # three missing years
+    stack[:10, 2, 2] = NODATA  # only 4 valid years: below MIN_VALID
     stack[:, 3, 3] = np.round(stack[:, 3, 3])  # ties
     return stack.astype(np.float32)
 
@@ -38,8 +38,16 @@ def band(path, name):
 def test_trend_matches_pymannkendall(run, tmp_path, stack_paths):
     stack, paths = stack_paths
     before = [file_digest(p) for p in paths]
-    result = run("mineland:trend", {"INPUTS": paths, "YEARS": ",".join(map(str, YEARS)), "MIN_VALID": 8,
-                                    "OUTPUT": str(tmp_path / "trend.tif"), "OUTPUT_CLASS": str(tmp_path / "class.tif")})
+    result = run(
+        "mineland:trend",
+        {
+            "INPUTS": paths,
+            "YEARS": ",".join(map(str, YEARS)),
+            "MIN_VALID": 8,
+            "OUTPUT": str(tmp_path / "trend.tif"),
+            "OUTPUT_CLASS": str(tmp_path / "class.tif"),
+        },
+    )
     out = result["OUTPUT"]
     floor = np.finfo(np.float32).min
     assert result["TOO_FEW_PIXELS"] == 1
@@ -68,8 +76,15 @@ def test_trend_matches_pymannkendall(run, tmp_path, stack_paths):
 
 def test_restoration_classes_follow_z_slope_and_hurst(run, tmp_path, stack_paths):
     _, paths = stack_paths
-    result = run("mineland:trend", {"INPUTS": paths, "YEARS": ",".join(map(str, YEARS)),
-                                    "OUTPUT": str(tmp_path / "t.tif"), "OUTPUT_CLASS": str(tmp_path / "c.tif")})
+    result = run(
+        "mineland:trend",
+        {
+            "INPUTS": paths,
+            "YEARS": ",".join(map(str, YEARS)),
+            "OUTPUT": str(tmp_path / "t.tif"),
+            "OUTPUT_CLASS": str(tmp_path / "c.tif"),
+        },
+    )
     classes = read_raster(result["OUTPUT_CLASS"])
     z, slope, hurst = (band(result["OUTPUT"], name) for name in ("z", "sen_slope", "hurst"))
     significant = np.abs(z) > 1.959963984540054
@@ -92,18 +107,23 @@ def test_restoration_classes_follow_z_slope_and_hurst(run, tmp_path, stack_paths
 def test_trend_accepts_one_multiband_raster(run, tmp_path, stack_paths):
     stack, paths = stack_paths
     multiband = write_raster(tmp_path / "stack.tif", stack, nodata=NODATA)
-    single = run("mineland:trend", {"INPUTS": paths, "YEARS": ",".join(map(str, YEARS)),
-                                    "OUTPUT": str(tmp_path / "a.tif")})
-    multi = run("mineland:trend", {"INPUTS": [multiband], "YEARS": ",".join(map(str, YEARS)),
-                                   "OUTPUT": str(tmp_path / "b.tif")})
+    single = run(
+        "mineland:trend", {"INPUTS": paths, "YEARS": ",".join(map(str, YEARS)), "OUTPUT": str(tmp_path / "a.tif")}
+    )
+    multi = run(
+        "mineland:trend", {"INPUTS": [multiband], "YEARS": ",".join(map(str, YEARS)), "OUTPUT": str(tmp_path / "b.tif")}
+    )
     np.testing.assert_array_equal(gdal.Open(single["OUTPUT"]).ReadAsArray(), gdal.Open(multi["OUTPUT"]).ReadAsArray())
 
 
-@pytest.mark.parametrize("parameters, message", [
-    ({"YEARS": "2000,2001"}, "YEARS: 2 years given for 14"),
-    ({"YEARS": "2001,2000," + ",".join(map(str, YEARS[2:]))}, "YEARS: years must increase"),
-    ({"MIN_VALID": 20}, "MIN_VALID: the series has 14 time steps"),
-])
+@pytest.mark.parametrize(
+    "parameters, message",
+    [
+        ({"YEARS": "2000,2001"}, "YEARS: 2 years given for 14"),
+        ({"YEARS": "2001,2000," + ",".join(map(str, YEARS[2:]))}, "YEARS: years must increase"),
+        ({"MIN_VALID": 20}, "MIN_VALID: the series has 14 time steps"),
+    ],
+)
 def test_trend_bad_input(run, tmp_path, stack_paths, parameters, message):
     from qgis.core import QgsProcessingException
 
@@ -137,8 +157,15 @@ def test_mlri_by_hand(run, tmp_path):
     evi = np.array([0.40, 0.20, -0.10, 0.50])  # year 3 has EVI ≤ 0: nodata, and not in the running extremes
     lst_paths = [write_raster(tmp_path / f"l{i}.tif", np.array([[v]], np.float32)) for i, v in enumerate(lst)]
     evi_paths = [write_raster(tmp_path / f"e{i}.tif", np.array([[v]], np.float32)) for i, v in enumerate(evi)]
-    result = run("mineland:mlri", {"LST_INPUTS": lst_paths, "EVI_INPUTS": evi_paths, "YEARS": "2000,2001,2002,2003",
-                                   "OUTPUT": str(tmp_path / "mlri.tif")})
+    result = run(
+        "mineland:mlri",
+        {
+            "LST_INPUTS": lst_paths,
+            "EVI_INPUTS": evi_paths,
+            "YEARS": "2000,2001,2002,2003",
+            "OUTPUT": str(tmp_path / "mlri.tif"),
+        },
+    )
     values = gdal.Open(result["OUTPUT"]).ReadAsArray()[:, 0, 0]
     # 2000: (300/0.4)/(300/0.4) = 1; 2001: (310/0.2)/(310/0.2) = 1;
     # 2003: running max LST 310, min EVI 0.2 (2002 skipped): (310/0.2)/(295/0.5) = 1550/590
@@ -155,8 +182,16 @@ def test_mlri_celsius_and_units_check(run, tmp_path):
 
     celsius = [write_raster(tmp_path / f"c{i}.tif", np.array([[v]], np.float32)) for i, v in enumerate([-5.0, 20.0])]
     evi = [write_raster(tmp_path / f"e{i}.tif", np.array([[v]], np.float32)) for i, v in enumerate([0.3, 0.2])]
-    result = run("mineland:mlri", {"LST_INPUTS": celsius, "EVI_INPUTS": evi, "YEARS": "2000,2001", "LST_UNITS": 1,
-                                   "OUTPUT": str(tmp_path / "ok.tif")})
+    result = run(
+        "mineland:mlri",
+        {
+            "LST_INPUTS": celsius,
+            "EVI_INPUTS": evi,
+            "YEARS": "2000,2001",
+            "LST_UNITS": 1,
+            "OUTPUT": str(tmp_path / "ok.tif"),
+        },
+    )
     # K: 268.15 and 293.15; 2001: (293.15/0.2)/(293.15/0.2) = 1
     assert gdal.Open(result["OUTPUT"]).ReadAsArray()[1, 0, 0] == pytest.approx(1.0)
     target = tmp_path / "bad.tif"
@@ -164,8 +199,10 @@ def test_mlri_celsius_and_units_check(run, tmp_path):
         run("mineland:mlri", {"LST_INPUTS": celsius, "EVI_INPUTS": evi, "YEARS": "2000,2001", "OUTPUT": str(target)})
     assert not list(tmp_path.glob("bad.tif*"))
     with pytest.raises(QgsProcessingException, match="EVI_INPUTS: 1 EVI rasters for 2 LST"):
-        run("mineland:mlri", {"LST_INPUTS": celsius, "EVI_INPUTS": evi[:1], "YEARS": "2000,2001", "LST_UNITS": 1,
-                              "OUTPUT": str(target)})
+        run(
+            "mineland:mlri",
+            {"LST_INPUTS": celsius, "EVI_INPUTS": evi[:1], "YEARS": "2000,2001", "LST_UNITS": 1, "OUTPUT": str(target)},
+        )
 
 
 def test_trend_log_says_what_happens(run, tmp_path, recording_feedback):
@@ -175,12 +212,19 @@ def test_trend_log_says_what_happens(run, tmp_path, recording_feedback):
     from rasters import write_raster
 
     rng = np.random.default_rng(1)
-    paths = [write_raster(tmp_path / f"v{year}.tif", rng.normal(size=(40, 30)).astype("float32"))
-             for year in range(2000, 2010)]
+    paths = [
+        write_raster(tmp_path / f"v{year}.tif", rng.normal(size=(40, 30)).astype("float32"))
+        for year in range(2000, 2010)
+    ]
     log = recording_feedback()
-    run("mineland:trend", {"INPUTS": paths, "YEARS": ",".join(map(str, range(2000, 2010))),
-                           "OUTPUT": str(tmp_path / "t.tif")}, log)
-    assert any(line.startswith("Mann-Kendall, Sen's slope and Hurst per pixel: 30 × 40 pixels, 10 years "
-                               "(2000–2009)") for line in log.infos), log.infos
+    run(
+        "mineland:trend",
+        {"INPUTS": paths, "YEARS": ",".join(map(str, range(2000, 2010))), "OUTPUT": str(tmp_path / "t.tif")},
+        log,
+    )
+    assert any(
+        line.startswith("Mann-Kendall, Sen's slope and Hurst per pixel: 30 × 40 pixels, 10 years (2000–2009)")
+        for line in log.infos
+    ), log.infos
     assert [line.split(" %")[0] for line in log.infos if " % done (" in line] == ["25", "50", "75"]
     assert any(line.startswith("Statistics written to ") for line in log.infos)

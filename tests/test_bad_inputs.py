@@ -17,9 +17,14 @@ GEOGRAPHIC = dict(epsg=4326, origin=(10.0, 50.0), pixel=(0.0003, 0.0003))
 def arrays(rows=20, cols=30):
     rng = np.random.default_rng(9)
     stack = np.arange(5, dtype=np.float32)[:, None, None] + rng.random((5, rows, cols), dtype=np.float32)
-    return {"a": rng.integers(1, 4, (rows, cols)).astype(np.uint8),
-            "b": rng.integers(1, 4, (rows, cols)).astype(np.uint8),
-            "stack": stack, "lst": 290 + stack, "evi": 0.1 + stack / 10, "ndvi": (stack[0] / 10).astype(np.float32)}
+    return {
+        "a": rng.integers(1, 4, (rows, cols)).astype(np.uint8),
+        "b": rng.integers(1, 4, (rows, cols)).astype(np.uint8),
+        "stack": stack,
+        "lst": 290 + stack,
+        "evi": 0.1 + stack / 10,
+        "ndvi": (stack[0] / 10).astype(np.float32),
+    }
 
 
 def write_inputs(folder, variant):
@@ -49,30 +54,100 @@ def write_inputs(folder, variant):
 
 #: algorithm, parameters(inputs, output folder), raster outputs, several inputs on one grid?
 ALGORITHMS = [
-    ("mineland:reclassify", lambda r, o: {"INPUT": r["a"], "PRESET": 0, "TABLE": [1, 2, 1, 3, 3, 2],
-                                          "OUTPUT": str(o / "rc.tif")}, ["OUTPUT"], False),
-    ("mineland:transfermatrix", lambda r, o: {"INPUT_START": r["a"], "INPUT_END": r["b"], "OUTPUT": str(o / "t.csv"),
-                                              "OUTPUT_CHANGE": str(o / "change.tif")}, ["OUTPUT_CHANGE"], True),
-    ("mineland:landusedynamics", lambda r, o: {"INPUTS": [r["a"], r["b"]], "YEARS": "2000,2010",
-                                               "OUTPUT": str(o / "k.csv")}, [], True),
-    ("mineland:carbonstock", lambda r, o: {"INPUTS": [r["a"], r["b"]], "YEARS": "2000,2010",
-                                           "OUTPUT": str(o / "c.csv"), "OUTPUT_DENSITY": str(o / "density.tif")},
-     ["OUTPUT_DENSITY"], True),
-    ("mineland:trend", lambda r, o: {"INPUTS": [r["stack"]], "YEARS": YEARS, "MIN_VALID": 4,
-                                     "OUTPUT": str(o / "trend.tif"), "OUTPUT_CLASS": str(o / "class.tif")},
-     ["OUTPUT", "OUTPUT_CLASS"], False),
-    ("mineland:mlri", lambda r, o: {"LST_INPUTS": [r["lst"]], "EVI_INPUTS": [r["evi"]], "YEARS": YEARS,
-                                    "OUTPUT": str(o / "mlri.tif")}, ["OUTPUT"], True),
-    ("mineland:resilience", lambda r, o: {"LANDCOVER": r["a"], "NDVI": r["ndvi"], "SCORES": "1=0.5,2=0.7,3=0.9",
-                                          "WINDOW": 3, "OUTPUT_RASTER": str(o / "window.tif")},
-     ["OUTPUT_RASTER"], True),
-    ("mineland:desertification", lambda r, o: {"NDVI_MEAN": r["stack"], "SAND": r["ndvi"],
-                                               "OUTPUT_SCORE": str(o / "score.tif"),
-                                               "OUTPUT_CLASS": str(o / "sens.tif")}, ["OUTPUT_SCORE", "OUTPUT_CLASS"],
-     True),
+    (
+        "mineland:reclassify",
+        lambda r, o: {"INPUT": r["a"], "PRESET": 0, "TABLE": [1, 2, 1, 3, 3, 2], "OUTPUT": str(o / "rc.tif")},
+        ["OUTPUT"],
+        False,
+    ),
+    (
+        "mineland:transfermatrix",
+        lambda r, o: {
+            "INPUT_START": r["a"],
+            "INPUT_END": r["b"],
+            "OUTPUT": str(o / "t.csv"),
+            "OUTPUT_CHANGE": str(o / "change.tif"),
+        },
+        ["OUTPUT_CHANGE"],
+        True,
+    ),
+    (
+        "mineland:landusedynamics",
+        lambda r, o: {"INPUTS": [r["a"], r["b"]], "YEARS": "2000,2010", "OUTPUT": str(o / "k.csv")},
+        [],
+        True,
+    ),
+    (
+        "mineland:carbonstock",
+        lambda r, o: {
+            "INPUTS": [r["a"], r["b"]],
+            "YEARS": "2000,2010",
+            "OUTPUT": str(o / "c.csv"),
+            "OUTPUT_DENSITY": str(o / "density.tif"),
+        },
+        ["OUTPUT_DENSITY"],
+        True,
+    ),
+    (
+        "mineland:trend",
+        lambda r, o: {
+            "INPUTS": [r["stack"]],
+            "YEARS": YEARS,
+            "MIN_VALID": 4,
+            "OUTPUT": str(o / "trend.tif"),
+            "OUTPUT_CLASS": str(o / "class.tif"),
+        },
+        ["OUTPUT", "OUTPUT_CLASS"],
+        False,
+    ),
+    (
+        "mineland:mlri",
+        lambda r, o: {
+            "LST_INPUTS": [r["lst"]],
+            "EVI_INPUTS": [r["evi"]],
+            "YEARS": YEARS,
+            "OUTPUT": str(o / "mlri.tif"),
+        },
+        ["OUTPUT"],
+        True,
+    ),
+    (
+        "mineland:resilience",
+        lambda r, o: {
+            "LANDCOVER": r["a"],
+            "NDVI": r["ndvi"],
+            "SCORES": "1=0.5,2=0.7,3=0.9",
+            "WINDOW": 3,
+            "OUTPUT_RASTER": str(o / "window.tif"),
+        },
+        ["OUTPUT_RASTER"],
+        True,
+    ),
+    (
+        "mineland:desertification",
+        lambda r, o: {
+            "NDVI_MEAN": r["stack"],
+            "SAND": r["ndvi"],
+            "OUTPUT_SCORE": str(o / "score.tif"),
+            "OUTPUT_CLASS": str(o / "sens.tif"),
+        },
+        ["OUTPUT_SCORE", "OUTPUT_CLASS"],
+        True,
+    ),
 ]
-VARIANTS = ["ok", "shifted", "other_size", "other_crs", "geographic", "all_nodata", "nan_inf", "one_pixel",
-            "missing", "output_is_input", "unwritable"]
+VARIANTS = [
+    "ok",
+    "shifted",
+    "other_size",
+    "other_crs",
+    "geographic",
+    "all_nodata",
+    "nan_inf",
+    "one_pixel",
+    "missing",
+    "output_is_input",
+    "unwritable",
+]
 MUST_FAIL = {"missing", "output_is_input", "unwritable"}
 GRID_VARIANTS = {"shifted", "other_size", "other_crs"}
 
@@ -98,8 +173,9 @@ def outcome(run, algorithm_id, parameters):
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
-@pytest.mark.parametrize("algorithm_id, parameters, raster_outputs, one_grid", ALGORITHMS,
-                         ids=[a[0].split(":")[1] for a in ALGORITHMS])
+@pytest.mark.parametrize(
+    "algorithm_id, parameters, raster_outputs, one_grid", ALGORITHMS, ids=[a[0].split(":")[1] for a in ALGORITHMS]
+)
 def test_bad_raster_inputs(run, tmp_path, algorithm_id, parameters, raster_outputs, one_grid, variant):
     from osgeo import gdal
 
@@ -108,9 +184,11 @@ def test_bad_raster_inputs(run, tmp_path, algorithm_id, parameters, raster_outpu
     out = tmp_path / "out"
     out.mkdir()
     params = parameters(inputs, out)
-    first_input = next(v for v in params.values() if isinstance(v, str) and v in inputs.values()) \
-        if any(isinstance(v, str) and v in inputs.values() for v in params.values()) else params[next(
-            k for k, v in params.items() if isinstance(v, list))][0]
+    first_input = (
+        next(v for v in params.values() if isinstance(v, str) and v in inputs.values())
+        if any(isinstance(v, str) and v in inputs.values() for v in params.values())
+        else params[next(k for k, v in params.items() if isinstance(v, list))][0]
+    )
     output_key = raster_outputs[0] if raster_outputs else "OUTPUT"
     if variant == "missing":
         os.remove(first_input)

@@ -37,12 +37,12 @@ PIXEL = 30.0
 class Spec:
     """A vector layer or table as written to disk: rows of attributes and a WKT geometry in ``epsg``."""
 
-    kind: str                    # "Polygon", "Point" or "csv"
-    fields: list                 # [(name, "string" | "integer" | "double")]
-    rows: list                   # [(attributes tuple, WKT or None)]
+    kind: str  # "Polygon", "Point" or "csv"
+    fields: list  # [(name, "string" | "integer" | "double")]
+    rows: list  # [(attributes tuple, WKT or None)]
     epsg: int = UTM
-    bom: bool = False            # csv only
-    delimiter: str = ","         # csv only
+    bom: bool = False  # csv only
+    delimiter: str = ","  # csv only
 
 
 def px_rect(c0, r0, c1, r1, origin=ORIGIN):
@@ -80,8 +80,10 @@ def split_at_pixel_edge(wkt, column, origin=ORIGIN):
     x0, y0, x1, y1 = bounds(wkt)
     edge = origin[0] + column * PIXEL
     assert x0 < edge < x1
-    return f"MULTIPOLYGON((({x0} {y0}, {edge - 1} {y0}, {edge - 1} {y1}, {x0} {y1}, {x0} {y0}))," \
-           f"(({edge + 1} {y0}, {x1} {y0}, {x1} {y1}, {edge + 1} {y1}, {edge + 1} {y0})))"
+    return (
+        f"MULTIPOLYGON((({x0} {y0}, {edge - 1} {y0}, {edge - 1} {y1}, {x0} {y1}, {x0} {y0})),"
+        f"(({edge + 1} {y0}, {x1} {y0}, {x1} {y1}, {edge + 1} {y1}, {edge + 1} {y0})))"
+    )
 
 
 def merged(spec, i, j):
@@ -117,8 +119,11 @@ def without_row(spec, i):
 def without_column(spec, name):
     names = [n for n, _ in spec.fields]
     k = names.index(name)
-    return replace(spec, fields=[f for f in spec.fields if f[0] != name],
-                   rows=[(tuple(a for m, a in enumerate(attrs) if m != k), wkt) for attrs, wkt in spec.rows])
+    return replace(
+        spec,
+        fields=[f for f in spec.fields if f[0] != name],
+        rows=[(tuple(a for m, a in enumerate(attrs) if m != k), wkt) for attrs, wkt in spec.rows],
+    )
 
 
 def write_spec(spec, folder, name, epsg=None):
@@ -145,8 +150,9 @@ def write_spec(spec, folder, name, epsg=None):
     kind = ("Multi" if multi else "") + spec.kind
     uri = f"{kind}?crs=EPSG:{epsg}&" + "&".join(f"field={n}:{t}" for n, t in spec.fields)
     layer = QgsVectorLayer(uri, name, "memory")
-    transform = QgsCoordinateTransform(QgsCoordinateReferenceSystem(f"EPSG:{spec.epsg}"), layer.crs(),
-                                       QgsProject.instance())
+    transform = QgsCoordinateTransform(
+        QgsCoordinateReferenceSystem(f"EPSG:{spec.epsg}"), layer.crs(), QgsProject.instance()
+    )
     features = []
     for attributes, wkt in spec.rows:
         feature = QgsFeature(layer.fields())
@@ -160,9 +166,9 @@ def write_spec(spec, folder, name, epsg=None):
     options = QgsVectorFileWriter.SaveVectorOptions()
     options.driverName = "GPKG"
     path = folder / f"{name}.gpkg"
-    error, message, _, _ = QgsVectorFileWriter.writeAsVectorFormatV3(layer, str(path),
-                                                                      QgsProject.instance().transformContext(),
-                                                                      options)
+    error, message, _, _ = QgsVectorFileWriter.writeAsVectorFormatV3(
+        layer, str(path), QgsProject.instance().transformContext(), options
+    )
     assert error == QgsVectorFileWriter.NoError, message
     return str(path)
 
@@ -189,7 +195,7 @@ class Like:
     """A valid result equal to the one of the input made by ``transform`` (the base input when None)."""
 
     transform: object = None
-    warning: str = ""        # a warning that must have been given, if any
+    warning: str = ""  # a warning that must have been given, if any
 
 
 SAME = Like()
@@ -207,18 +213,18 @@ class Check:
 class Scenario:
     name: str
     algorithm: str
-    subject: str                  # the parameter whose input is varied
-    spec: object                  # () -> Spec of the subject
-    rasters: object               # (folder) -> {name: path} of the other inputs
-    parameters: object            # (inputs, subject path, output folder) -> parameters
-    summary: object               # (result) -> {key: number or text}
-    output: str                   # the output set to the subject's file in output_is_input
+    subject: str  # the parameter whose input is varied
+    spec: object  # () -> Spec of the subject
+    rasters: object  # (folder) -> {name: path} of the other inputs
+    parameters: object  # (inputs, subject path, output folder) -> parameters
+    summary: object  # (result) -> {key: number or text}
+    output: str  # the output set to the subject's file in output_is_input
     expect: dict = field(default_factory=dict)
-    other_inputs: object = None   # (folder) -> {name: path} of inputs the test writes beside the subject
+    other_inputs: object = None  # (folder) -> {name: path} of inputs the test writes beside the subject
     rel: float = 1e-6
-    multipart: object = None      # (Spec) -> Spec with a multi-part feature; default: row 0 split at a pixel edge
-    bow_tie_index: int = 0        # the row made a bow tie
-    other_epsg: int = OTHER_UTM   # the projected CRS of other_crs
+    multipart: object = None  # (Spec) -> Spec with a multi-part feature; default: row 0 split at a pixel edge
+    bow_tie_index: int = 0  # the row made a bow tie
+    other_epsg: int = OTHER_UTM  # the projected CRS of other_crs
 
 
 def read_csv(path):
@@ -260,6 +266,7 @@ def approx_equal(actual, expected, rel):
 
 # --------------------------------------------------------------------------------- the scenarios
 
+
 def polygons(rows, fields=(("name", "string"),), epsg=UTM):
     return Spec("Polygon", list(fields), [(tuple(attrs), wkt) for attrs, wkt in rows], epsg)
 
@@ -270,15 +277,24 @@ def table(header, rows):
 
 def repaired(subject, index=0):
     """The result of the bow tie's makeValid() repair, with the warning that it was repaired."""
-    return Like(lambda s: with_geometry(s, index, make_valid(bow_tie(s.rows[index][1]))),
-                f"{subject}: 1 invalid polygon(s) repaired")
+    return Like(
+        lambda s: with_geometry(s, index, make_valid(bow_tie(s.rows[index][1]))),
+        f"{subject}: 1 invalid polygon(s) repaired",
+    )
 
 
 def vector_cases(subject, null_fields=()):
     """The expectations of a polygon input burnt into a raster grid: a multi-part polygon covering the same
     pixel centres and a reprojected layer give the base result."""
-    expect = {"empty": Error(subject), "bow_tie": repaired(subject), "multipart": SAME, "other_crs": SAME,
-              "geographic": SAME, "missing": Error(subject, MISSING), "output_is_input": Error(None, OVER_INPUT)}
+    expect = {
+        "empty": Error(subject),
+        "bow_tie": repaired(subject),
+        "multipart": SAME,
+        "other_crs": SAME,
+        "geographic": SAME,
+        "missing": Error(subject, MISSING),
+        "output_is_input": Error(None, OVER_INPUT),
+    }
     for name, outcome_ in null_fields:
         expect[f"null:{name}"] = outcome_
     return expect
@@ -286,19 +302,29 @@ def vector_cases(subject, null_fields=()):
 
 # fishnet: a 20 km × 10 km study area (two 10 km cells), mines of 1, 1 and 2 km² (the last across the border)
 FISHNET_AREA = [((), rect(500000, 6000000, 520000, 6010000))]
-FISHNET_MINES = [(("m0",), rect(501000, 6001000, 502000, 6002000)), (("m1",), rect(503000, 6001000, 504000, 6002000)),
-                 (("m2",), rect(509000, 6005000, 511000, 6006000))]
+FISHNET_MINES = [
+    (("m0",), rect(501000, 6001000, 502000, 6002000)),
+    (("m1",), rect(503000, 6001000, 504000, 6002000)),
+    (("m2",), rect(509000, 6005000, 511000, 6006000)),
+]
 
 
 def fishnet_summary(result):
     cells = {(f["row"], f["col"]): f["mine_area_km2"] for f in read_layer(result["OUTPUT"])}
-    return {"cells": result["CELLS"], "mine_km2": result["MINE_AREA_KM2"],
-            **{f"cell {key}": area for key, area in cells.items()}}
+    return {
+        "cells": result["CELLS"],
+        "mine_km2": result["MINE_AREA_KM2"],
+        **{f"cell {key}": area for key, area in cells.items()},
+    }
 
 
 def fishnet_parameters(inputs, subject, out):
-    return {"STUDY_AREA": inputs["STUDY_AREA"], "MINES": inputs["MINES"], "CELL_SIZE": 10000,
-            "OUTPUT": str(out / "grid.gpkg")}
+    return {
+        "STUDY_AREA": inputs["STUDY_AREA"],
+        "MINES": inputs["MINES"],
+        "CELL_SIZE": 10000,
+        "OUTPUT": str(out / "grid.gpkg"),
+    }
 
 
 def _fishnet_bow_tie(result, summary, base, warnings):
@@ -366,22 +392,35 @@ def _hotspots_merged(result, summary, base, warnings):
 
 
 SPATIAL_EXPECT = {
-    "empty": Error("INPUT"), "null:value": Like(lambda s: without_row(s, 0), "1 feature(s) with a NULL value"),
+    "empty": Error("INPUT"),
+    "null:value": Like(lambda s: without_row(s, 0), "1 feature(s) with a NULL value"),
     "bow_tie": Like(None, "invalid polygon(s) repaired"),  # the centre cell still meets its 8 neighbours
-    "other_crs": SAME, "geographic": SAME, "missing": Error("INPUT", MISSING),
+    "other_crs": SAME,
+    "geographic": SAME,
+    "missing": Error("INPUT", MISSING),
     "output_is_input": Error("OUTPUT", OVER_INPUT),
 }
 
 # patchstats: 0.01, 0.04 and 1 km² squares in groups A, A, B
-PATCHES = [(("A",), rect(500000, 6000000, 500100, 6000100)), (("A",), rect(501000, 6000000, 501200, 6000200)),
-           (("B",), rect(503000, 6000000, 504000, 6001000))]
+PATCHES = [
+    (("A",), rect(500000, 6000000, 500100, 6000100)),
+    (("A",), rect(501000, 6000000, 501200, 6000200)),
+    (("B",), rect(503000, 6000000, 504000, 6001000)),
+]
 
 
 def patch_summary(result):
     rows = {r["group"]: r for r in read_csv(result["OUTPUT"])}
-    return {"patches": result["PATCHES"], "area": result["AREA_KM2"], "geomean": result["GEOMEAN_AREA_KM2"],
-            **{f"{group} {key}": value(row[key]) for group, row in rows.items()
-               for key in ("patches", "area_km2", "perimeter_km")}}
+    return {
+        "patches": result["PATCHES"],
+        "area": result["AREA_KM2"],
+        "geomean": result["GEOMEAN_AREA_KM2"],
+        **{
+            f"{group} {key}": value(row[key])
+            for group, row in rows.items()
+            for key in ("patches", "area_km2", "perimeter_km")
+        },
+    }
 
 
 def _patch_null_group(result, summary, base, warnings):
@@ -402,17 +441,22 @@ def _patch_multipart(result, summary, base, warnings):
 def refine_rasters(folder):
     breaks = np.ones((16, 16), dtype=np.uint8)
     cover = np.full((16, 16), 200, dtype=np.uint8)
-    breaks[5:8, 5:8], cover[5:8, 5:8] = 0, 62        # enclosed stable green: kept
-    breaks[2:4, 2:12], cover[2:4, 2:12] = 0, 62      # stable green along A's top edge: erased
-    return {"BREAKS": write_raster(folder / "breaks.tif", breaks),
-            "LANDCOVER": write_raster(folder / "cover.tif", cover)}
+    breaks[5:8, 5:8], cover[5:8, 5:8] = 0, 62  # enclosed stable green: kept
+    breaks[2:4, 2:12], cover[2:4, 2:12] = 0, 62  # stable green along A's top edge: erased
+    return {
+        "BREAKS": write_raster(folder / "breaks.tif", breaks),
+        "LANDCOVER": write_raster(folder / "cover.tif", cover),
+    }
 
 
 def refine_steps(result):
     steps = {r["step"][:1]: r for r in read_csv(result["OUTPUT_STEPS"])}
-    return {"polygons": result["POLYGONS"], "area": result["AREA_KM2"],
-            **{f"step {k} area": value(r["area_km2"]) for k, r in steps.items()},
-            **{f"step {k} polygons": value(r["polygons"]) for k, r in steps.items()}}
+    return {
+        "polygons": result["POLYGONS"],
+        "area": result["AREA_KM2"],
+        **{f"step {k} area": value(r["area_km2"]) for k, r in steps.items()},
+        **{f"step {k} polygons": value(r["polygons"]) for k, r in steps.items()},
+    }
 
 
 def _refine_empty_a(result, summary, base, warnings):
@@ -437,8 +481,10 @@ NDVI_YEARS = list(range(2018, 2024))
 
 
 def disturbance_rasters(folder):
-    return {f"lc{y}": write_raster(folder / f"lc{y}.tif", a.astype("uint8"), nodata=0)
-            for y, a in ((1990, Y1990), (1995, Y1995), (1996, Y1996))}
+    return {
+        f"lc{y}": write_raster(folder / f"lc{y}.tif", a.astype("uint8"), nodata=0)
+        for y, a in ((1990, Y1990), (1995, Y1995), (1996, Y1996))
+    }
 
 
 def ndvi_rasters(folder):
@@ -453,8 +499,11 @@ def ndvi_rasters(folder):
 
 
 def disturbance_summary(result):
-    return {f"{r['polygon_id']} {r['year']} {key}": value(r[key]) for r in read_csv(result["OUTPUT"])
-            for key in ("dev_km2", "rec_km2", "bsp_pct")}
+    return {
+        f"{r['polygon_id']} {r['year']} {key}": value(r[key])
+        for r in read_csv(result["OUTPUT"])
+        for key in ("dev_km2", "rec_km2", "bsp_pct")
+    }
 
 
 def zonal_summary(result):
@@ -472,9 +521,11 @@ def status_summary(result):
 
 
 # minestatus from a table: its own test's tree
-STATUS_ROWS = ([("pit", y, 10.0 + i, 0.2) for i, y in enumerate(NDVI_YEARS)]
-               + [("dump", y, 30.0 - i, 0.3) for i, y in enumerate(NDVI_YEARS)]
-               + [("quiet", y, 5.0, 0.1 + 0.01 * i) for i, y in enumerate(NDVI_YEARS)])
+STATUS_ROWS = (
+    [("pit", y, 10.0 + i, 0.2) for i, y in enumerate(NDVI_YEARS)]
+    + [("dump", y, 30.0 - i, 0.3) for i, y in enumerate(NDVI_YEARS)]
+    + [("quiet", y, 5.0, 0.1 + 0.01 * i) for i, y in enumerate(NDVI_YEARS)]
+)
 
 
 def _status_null_bsp(result, summary, base, warnings):
@@ -496,8 +547,9 @@ def restoration_sites():
     rows = []
     for k, name in enumerate("ABCD"):
         box = site_rect(k, inset=1.0)
-        rows.append(((name, START[name], REGION[name]),
-                     rect(box.xMinimum(), box.yMinimum(), box.xMaximum(), box.yMaximum())))
+        rows.append(
+            ((name, START[name], REGION[name]), rect(box.xMinimum(), box.yMinimum(), box.xMaximum(), box.yMaximum()))
+        )
     return polygons(rows, (("name", "string"), ("start", "integer"), ("region", "string")), epsg=UTM37N)
 
 
@@ -505,8 +557,13 @@ def restoration_summary_of(result):
     out = numbers(result, "N_SITES", "SPEARMAN_RHO", "SPEARMAN_P", "KW_H", "KW_P")
     for feature in read_layer(result["OUTPUT"]):
         for key in ("area_km2", "si_pct", "sci_pct", "duration_yr", "cluster"):
-            out[f"{feature['site_id']} {key}"] = None if feature[key] is None or feature[key] == "NULL" or (
-                hasattr(feature[key], "isNull") and feature[key].isNull()) else feature[key]
+            out[f"{feature['site_id']} {key}"] = (
+                None
+                if feature[key] is None
+                or feature[key] == "NULL"
+                or (hasattr(feature[key], "isNull") and feature[key].isNull())
+                else feature[key]
+            )
     return out
 
 
@@ -532,8 +589,11 @@ def _restoration_null_region(result, summary, base, warnings):
 def accuracy_points():
     from test_alg_accuracy import USED, centre
 
-    return Spec("Point", [("truth", "integer"), ("name", "string")],
-                [((truth, f"p{i}"), "POINT({} {})".format(*centre(r, c))) for i, (r, c, truth) in enumerate(USED)])
+    return Spec(
+        "Point",
+        [("truth", "integer"), ("name", "string")],
+        [((truth, f"p{i}"), "POINT({} {})".format(*centre(r, c))) for i, (r, c, truth) in enumerate(USED)],
+    )
 
 
 def accuracy_rasters(folder):
@@ -565,8 +625,10 @@ def resilience_rasters(folder):
 def integrity_rasters(folder):
     from test_alg_integrity import COVER_2000, COVER_2010
 
-    return {"lc2000": write_raster(folder / "lc2000.tif", COVER_2000),
-            "lc2010": write_raster(folder / "lc2010.tif", COVER_2010)}
+    return {
+        "lc2000": write_raster(folder / "lc2000.tif", COVER_2000),
+        "lc2010": write_raster(folder / "lc2010.tif", COVER_2010),
+    }
 
 
 def per_row(path, keys, *fields):
@@ -578,16 +640,22 @@ def desertification_rasters(folder):
     sand = np.array([[10, 30, 50, 80]] * 2, dtype=np.float32)
     wind = np.array([[2.0, 3.0, 4.0, 5.0]] * 2, dtype=np.float32)
     erosion = np.array([[1, 2, 3, 4], [4, 4, 4, 0]], dtype=np.uint8)
-    return {"SAND": write_raster(folder / "sand.tif", sand), "WIND_SPEED": write_raster(folder / "w.tif", wind),
-            "EROSION": write_raster(folder / "e.tif", erosion, nodata=0)}
+    return {
+        "SAND": write_raster(folder / "sand.tif", sand),
+        "WIND_SPEED": write_raster(folder / "w.tif", wind),
+        "EROSION": write_raster(folder / "e.tif", erosion, nodata=0),
+    }
 
 
 DESERT_MINES = [((), px_rect(2, 0, 4, 1))]
 
 
 def desert_summary(result):
-    return {f"class {r['class']} {key}": value(r[key]) for r in read_csv(result["OUTPUT_MINES"])
-            for key in ("area_km2", "share_pct")}
+    return {
+        f"class {r['class']} {key}": value(r[key])
+        for r in read_csv(result["OUTPUT_MINES"])
+        for key in ("area_km2", "share_pct")
+    }
 
 
 # overlap: its own test's rectangles in EPSG:6933 (equal-area), where areas are exact
@@ -600,8 +668,9 @@ def overlap_mines():
 def overlap_zones():
     from test_alg_overlap import ZONES as O_ZONES
 
-    return polygons([((name, kind), rect(*box)) for name, kind, box in O_ZONES],
-                    (("name", "string"), ("kind", "string")), epsg=6933)
+    return polygons(
+        [((name, kind), rect(*box)) for name, kind, box in O_ZONES], (("name", "string"), ("kind", "string")), epsg=6933
+    )
 
 
 def overlap_summary(result):
@@ -643,8 +712,11 @@ def _overlap_merged_zones(result, summary, base, warnings):
 
 
 # lifecycle and affectedarea: tables
-LIFE_ROWS = ([("A", 2000 + k, v) for k, v in enumerate([1, 2, 10, 30, 60, 90, 100, 101, 101, 70, 40])]
-             + [("B", 2000, 50), ("B", 2001, 52), ("B", 2002, 53.5)])
+LIFE_ROWS = [("A", 2000 + k, v) for k, v in enumerate([1, 2, 10, 30, 60, 90, 100, 101, 101, 70, 40])] + [
+    ("B", 2000, 50),
+    ("B", 2001, 52),
+    ("B", 2002, 53.5),
+]
 
 
 def life_summary(result):
@@ -653,13 +725,19 @@ def life_summary(result):
     return out
 
 
-AFFECTED_ROWS = [("Huolinhe", 469.30, 40.0), ("Yimin", 127.20, 20.0), ("Yuanbaoshan", 238.80, 22.0),
-                 ("Jungar Wusu", 326.90, 30.0), ("Pingshuo Antaibao", 517.40, 30.0)]
+AFFECTED_ROWS = [
+    ("Huolinhe", 469.30, 40.0),
+    ("Yimin", 127.20, 20.0),
+    ("Yuanbaoshan", 238.80, 22.0),
+    ("Jungar Wusu", 326.90, 30.0),
+    ("Pingshuo Antaibao", 517.40, 30.0),
+]
 
 
 def affected_summary(result):
-    out = numbers(result, "KM2_PER_UNIT", "ESTIMATE_KM2", "MIN_KM2", "MAX_KM2", "BOOTSTRAP_LOW_KM2",
-                  "BOOTSTRAP_HIGH_KM2")
+    out = numbers(
+        result, "KM2_PER_UNIT", "ESTIMATE_KM2", "MIN_KM2", "MAX_KM2", "BOOTSTRAP_LOW_KM2", "BOOTSTRAP_HIGH_KM2"
+    )
     out.update({f"{r['mine']} scaled": value(r["scaled_km2"]) for r in read_csv(result["OUTPUT"])})
     return out
 
@@ -677,15 +755,18 @@ def class_rasters(folder):
     return {"a": write_raster(folder / "a.tif", a, nodata=0), "b": write_raster(folder / "b.tif", b, nodata=0)}
 
 
-CARBON = table(["lucode", "c_above", "c_below", "c_soil", "c_dead", "lulc_name"],
-               [(1, 5, 0, 95, 0, "Cropland"), (2, 86, 0, 189, 0, "Forest"), (3, 21, 0, 116, 0, "Grassland")])
+CARBON = table(
+    ["lucode", "c_above", "c_below", "c_soil", "c_dead", "lulc_name"],
+    [(1, 5, 0, 95, 0, "Cropland"), (2, 86, 0, 189, 0, "Forest"), (3, 21, 0, 116, 0, "Grassland")],
+)
 
 
 def _carbon_without_soil(result, summary, base, warnings):
     # a missing pool column counts as 0: 2000 has 2, 3, 3 pixels (0.09 ha) of classes 1, 2, 3 at 5, 86, 21 Mg/ha
     # (0.09 ha on the map; the grid is on UTM 33N's central meridian, 1/0.9996² larger on the ellipsoid)
-    assert result["CARBON_FIRST_MT"] == pytest.approx(0.09 * UTM_CENTRAL_MERIDIAN_AREA_SCALE
-                                                      * (2 * 5 + 3 * 86 + 3 * 21) / 1e6)
+    assert result["CARBON_FIRST_MT"] == pytest.approx(
+        0.09 * UTM_CENTRAL_MERIDIAN_AREA_SCALE * (2 * 5 + 3 * 86 + 3 * 21) / 1e6
+    )
 
 
 def carbon_summary(result):
@@ -726,8 +807,13 @@ def _table6(result, summary, base, warnings):
 
 
 def csv_cases(parameter, output, null_fields=(), missing_column=(), empty=None):
-    expect = {"empty": empty or Error(parameter), "bom": SAME, "semicolon": SAME,
-              "missing": Error(parameter, MISSING), "output_is_input": Error(output, OVER_INPUT)}
+    expect = {
+        "empty": empty or Error(parameter),
+        "bom": SAME,
+        "semicolon": SAME,
+        "missing": Error(parameter, MISSING),
+        "output_is_input": Error(output, OVER_INPUT),
+    }
     for name, outcome_ in null_fields:
         expect[f"null:{name}"] = outcome_
     for name, outcome_ in missing_column:
@@ -740,167 +826,499 @@ def skipped(count, what):
 
 
 SCENARIOS = [
-    Scenario("fishnet_mines", "mineland:fishnet", "MINES", lambda: polygons(FISHNET_MINES),
-             lambda f: {"STUDY_AREA": write_spec(polygons(FISHNET_AREA, ()), f, "area")},
-             fishnet_parameters, fishnet_summary, "OUTPUT",
-             {"empty": Check(_fishnet_empty_mines),
-              "bow_tie": Check(_fishnet_bow_tie, "MINES: 1 invalid polygon(s) repaired"),
-              "multipart": SAME, "other_crs": SAME, "geographic": SAME, "missing": Error("MINES", MISSING),
-              "output_is_input": Error("OUTPUT", OVER_INPUT)},
-             rel=1e-5, multipart=lambda s: merged(s, 0, 1), bow_tie_index=2),
-    Scenario("fishnet_area", "mineland:fishnet", "STUDY_AREA", lambda: polygons(FISHNET_AREA, ()),
-             lambda f: {"MINES": write_spec(polygons(FISHNET_MINES), f, "mines")},
-             fishnet_parameters, lambda r: {"mine_km2": r["MINE_AREA_KM2"]}, "OUTPUT",
-             {"empty": Error("STUDY_AREA"), "bow_tie": Like(None, "STUDY_AREA: 1 invalid polygon(s) repaired"),
-              # a grid in the layer's own CRS (projected) or an equal-area one (geographic): other cells, but
-              # every mine is inside the study area, so the mine area in the cells is the same
-              "other_crs": SAME, "geographic": SAME, "missing": Error("STUDY_AREA", MISSING),
-              "output_is_input": Error("OUTPUT", OVER_INPUT)}, rel=1e-5),
-    Scenario("moran", "mineland:moran", "INPUT", grid_cells, lambda f: {},
-             lambda i, s, o: {"FIELD": "value", "WEIGHTS": 0, "PERMUTATIONS": 99, "SEED": 1,
-                              "OUTPUT": str(o / "lisa.gpkg"), **s},
-             lambda r: numbers(r, "MORANS_I", "Z_RAND", "Z_NORM", "P_SIM"), "OUTPUT",
-             dict(SPATIAL_EXPECT, multipart=Check(_moran_merged)), rel=1e-9, multipart=lambda s: merged(s, 0, 2),
-             bow_tie_index=12),
-    Scenario("hotspots", "mineland:hotspots", "INPUT", grid_cells, lambda f: {},
-             lambda i, s, o: {"FIELD": "value", "WEIGHTS": 0, "OUTPUT": str(o / "gi.gpkg"), **s},
-             lambda r: numbers(r, "G", "Z", "HOT_SPOTS", "COLD_SPOTS"), "OUTPUT",
-             dict(SPATIAL_EXPECT, multipart=Check(_hotspots_merged)), rel=1e-9, multipart=lambda s: merged(s, 0, 2),
-             bow_tie_index=12),
-    Scenario("patchstats", "mineland:patchstats", "INPUT", lambda: polygons(PATCHES, (("province", "string"),)),
-             lambda f: {}, lambda i, s, o: {"GROUP_BY": "province", "OUTPUT": str(o / "p.csv"), **s},
-             patch_summary, "OUTPUT",
-             {"empty": Error("INPUT"), "null:province": Check(_patch_null_group),
-              "bow_tie": Check(_patch_bow_tie, "1 invalid polygon(s) were repaired"),
-              "multipart": Check(_patch_multipart), "other_crs": SAME, "geographic": SAME,
-              "missing": Error("INPUT", MISSING), "output_is_input": Error("OUTPUT", OVER_INPUT)},
-             multipart=lambda s: merged(s, 0, 1),
-             bow_tie_index=2),
-    Scenario("refineboundaries", "mineland:refineboundaries", "INPUT_A",
-             lambda: polygons([((), px_rect(2, 2, 12, 12))], ()),
-             refine_rasters,
-             lambda i, s, o: {"INPUT_B": i["INPUT_B"], "BREAKS": i["BREAKS"], "LANDCOVER": i["LANDCOVER"],
-                              "SIMPLIFY_DISTANCE": 0, "OUTPUT": str(o / "mines.gpkg"),
-                              "OUTPUT_STEPS": str(o / "steps.csv"), **s},
-             refine_steps, "OUTPUT",
-             {"empty": Check(_refine_empty_a),
-              "bow_tie": repaired("INPUT_A"),
-              "multipart": Check(_refine_far_part), "other_crs": SAME, "geographic": SAME,
-              "missing": Error("INPUT_A", MISSING), "output_is_input": Error("OUTPUT", OVER_INPUT)},
-             other_inputs=lambda f: {"INPUT_B": write_spec(polygons([((), px_rect(8, 4, 14, 10))], ()), f, "b")},
-             multipart=far_part),
-    Scenario("disturbance", "mineland:disturbance", "MINES", lambda: polygons(MINES), disturbance_rasters,
-             lambda i, s, o: {"ID_FIELD": "name", "INPUTS": [i["lc1990"], i["lc1995"], i["lc1996"]],
-                              "YEARS": "1990,1995,1996", "OUTPUT": str(o / "long.csv"),
-                              "OUTPUT_POLYGONS": str(o / "mines.gpkg"), **s},
-             disturbance_summary, "OUTPUT_POLYGONS",
-             vector_cases("MINES", [("name", Error("ID_FIELD", NO_ID))])),
-    Scenario("zonalseries", "mineland:zonalseries", "MINES", lambda: polygons(MINES), ndvi_rasters,
-             lambda i, s, o: {"ID_FIELD": "name", "INPUTS": [i[f"ndvi{y}"] for y in NDVI_YEARS],
-                              "YEARS": ",".join(map(str, NDVI_YEARS)), "OUTPUT": str(o / "z.csv"), **s},
-             zonal_summary, "OUTPUT", vector_cases("MINES", [("name", Error("ID_FIELD", NO_ID))])),
-    Scenario("minestatus_mines", "mineland:minestatus", "MINES", lambda: polygons(MINES), ndvi_rasters,
-             lambda i, s, o: {"MINES_ID_FIELD": "name", "NDVI_RASTERS": [i[f"ndvi{y}"] for y in NDVI_YEARS],
-                              "RASTER_YEARS": ",".join(map(str, NDVI_YEARS)), "OUTPUT": str(o / "s.csv"), **s},
-             status_summary, "OUTPUT", vector_cases("MINES", [("name", Error("MINES_ID_FIELD", NO_ID))])),
-    Scenario("minestatus_table", "mineland:minestatus", "INPUT",
-             lambda: table(["polygon", "year", "bsp", "ndvi"], STATUS_ROWS), lambda f: {},
-             lambda i, s, o: {"ID_FIELD": "polygon", "YEAR_FIELD": "year", "BSP_FIELD": "bsp", "NDVI_FIELD": "ndvi",
-                              "OUTPUT": str(o / "s.csv"), **s},
-             status_summary, "OUTPUT",
-             csv_cases("INPUT", "OUTPUT", [
-                 ("polygon", Like(lambda s: without_row(s, 0), skipped(1, "without a polygon id or year"))),
-                 ("year", Like(lambda s: without_row(s, 0), skipped(1, "without a polygon id or year"))),
-                 ("bsp", Check(_status_null_bsp))],
-                 [("bsp", Error("BSP_FIELD", NO_FIELD)), ("year", Error("YEAR_FIELD", NO_FIELD))])),
-    Scenario("restorationsummary", "mineland:restorationsummary", "SITES", restoration_sites, restoration_rasters,
-             lambda i, s, o: {"INPUT": i["INPUT"], "SITE_ID_FIELD": "name", "START_YEAR_FIELD": "start",
-                              "GROUP_FIELD": "region", "CLUSTERS": 2, "OUTPUT": str(o / "sites.gpkg"), **s},
-             restoration_summary_of, "OUTPUT",
-             vector_cases("SITES", [("name", Error("SITE_ID_FIELD", NO_ID)), ("start", Check(_restoration_null_start)),
-                                    ("region", Check(_restoration_null_region))]), other_epsg=32636),
-    Scenario("accuracy", "mineland:accuracy", "REFERENCE", accuracy_points, accuracy_rasters,
-             lambda i, s, o: {"INPUT": i["INPUT"], "REFERENCE_FIELD": "truth", "OUTPUT": str(o / "matrix.csv"),
-                              "OUTPUT_POINTS": str(o / "points.gpkg"), **s},
-             lambda r: numbers(r, "OVERALL_ACCURACY", "KAPPA", "N_POINTS", "N_SKIPPED"), "OUTPUT_POINTS",
-             {"empty": Error("REFERENCE"), "null:truth": Check(_accuracy_one_less, "NULL reference class"),
-              "multipart": Check(_accuracy_one_less, "multi-point"), "other_crs": SAME, "geographic": SAME,
-              "missing": Error("REFERENCE", MISSING), "output_is_input": Error("OUTPUT_POINTS", OVER_INPUT)},
-             multipart=two_points),
-    Scenario("resilience", "mineland:resilience", "ZONES", lambda: polygons(ZONES), resilience_rasters,
-             lambda i, s, o: {"LANDCOVER": i["LANDCOVER"], "NDVI": i["NDVI"], "SCORES": "1=0.4, 2=0.8, 3=0.5",
-                              "C1": 2.0, "C2": 0.5, "ZONE_ID_FIELD": "name", "OUTPUT": str(o / "r.csv"), **s},
-             lambda r: per_row(r["OUTPUT"], ["zone_id"], "h_log2", "eco_res", "ndvi_mean", "sigma", "e"), "OUTPUT",
-             vector_cases("ZONES", [("name", Error("ZONE_ID_FIELD", NO_ID))])),
-    Scenario("integrity", "mineland:integrity", "ZONES", lambda: polygons(ZONES), integrity_rasters,
-             lambda i, s, o: {"INPUTS": [i["lc2000"], i["lc2010"]], "YEARS": "2000,2010", "ZONE_ID_FIELD": "name",
-                              "NORMALISATION": 1, "OUTPUT": str(o / "integrity.csv"), **s},
-             lambda r: per_row(r["OUTPUT"], ["zone_id", "year"], "shei", "mpfd", "contag_pct", "connect_pct", "eci"),
-             "OUTPUT", vector_cases("ZONES", [("name", Error("ZONE_ID_FIELD", NO_ID))])),
-    Scenario("desertification", "mineland:desertification", "MINES", lambda: polygons(DESERT_MINES, ()),
-             desertification_rasters,
-             lambda i, s, o: {**i, "BREAKS": "4, 7, 10", "OUTPUT_SCORE": str(o / "score.tif"),
-                              "OUTPUT_CLASS": str(o / "class.tif"), "OUTPUT_MINES": str(o / "mines.csv"), **s},
-             desert_summary, "OUTPUT_MINES", vector_cases("MINES")),
-    Scenario("overlap_mines", "mineland:overlap", "MINES", overlap_mines, lambda f: {},
-             lambda i, s, o: {"ZONES": i["ZONES"], "MINE_GROUP_FIELD": "province", "ZONE_NAME_FIELD": "name",
-                              "ZONE_GROUP_FIELD": "kind", "OUTPUT": str(o / "zones.csv"), **s},
-             overlap_summary, "OUTPUT",
-             {"empty": Error("MINES"), "null:province": Check(_overlap_null_province),
-              "bow_tie": repaired("MINES"),
-              "multipart": Check(_overlap_merged_mines), "other_crs": SAME, "geographic": SAME,
-              "missing": Error("MINES", MISSING), "output_is_input": Error("OUTPUT", OVER_INPUT)},
-             other_inputs=lambda f: {"ZONES": write_spec(overlap_zones(), f, "zones")}, rel=1e-5,
-             multipart=lambda s: merged(s, 0, 1), other_epsg=32631),
-    Scenario("overlap_zones", "mineland:overlap", "ZONES", overlap_zones, lambda f: {},
-             lambda i, s, o: {"MINES": i["MINES"], "MINE_GROUP_FIELD": "province", "ZONE_NAME_FIELD": "name",
-                              "ZONE_GROUP_FIELD": "kind", "OUTPUT": str(o / "zones.csv"), **s},
-             overlap_summary, "OUTPUT",
-             {"empty": Error("ZONES"), "null:name": Check(_overlap_null_zone_name),
-              "null:kind": Check(_overlap_null_zone_kind),
-              "bow_tie": repaired("ZONES"),
-              "multipart": Check(_overlap_merged_zones), "other_crs": SAME, "geographic": SAME,
-              "missing": Error("ZONES", MISSING), "output_is_input": Error("OUTPUT", OVER_INPUT)},
-             other_inputs=lambda f: {"MINES": write_spec(overlap_mines(), f, "mines")}, rel=1e-5,
-             multipart=lambda s: merged(s, 0, 2), other_epsg=32631),
-    Scenario("lifecycle", "mineland:lifecycle", "INPUT", lambda: table(["mine", "year", "mt"], LIFE_ROWS),
-             lambda f: {},
-             lambda i, s, o: {"MINE_FIELD": "mine", "YEAR_FIELD": "year", "VALUE_FIELD": "mt", "WINDOW": 1,
-                              "OUTPUT": str(o / "stages.csv"), "OUTPUT_SUMMARY": str(o / "summary.csv"), **s},
-             life_summary, "OUTPUT",
-             csv_cases("INPUT", "OUTPUT", [
-                 ("mine", Like(lambda s: without_row(s, 0), skipped(1, "without a mine id or year"))),
-                 ("year", Like(lambda s: without_row(s, 0), skipped(1, "without a mine id or year"))),
-                 ("mt", Like(lambda s: without_row(s, 0), skipped(1, "with a NULL value")))],
-                 [("mt", Error("VALUE_FIELD", NO_FIELD)), ("mine", Error("MINE_FIELD", NO_FIELD))])),
-    Scenario("affectedarea", "mineland:affectedarea", "INPUT", lambda: table(["name", "km2", "mt"], AFFECTED_ROWS),
-             lambda f: {},
-             lambda i, s, o: {"NAME_FIELD": "name", "AREA_FIELD": "km2", "PRODUCTION_FIELD": "mt",
-                              "TOTAL_PRODUCTION": 1060, "REPLICATES": 999, "OUTPUT": str(o / "a.csv"), **s},
-             affected_summary, "OUTPUT",
-             csv_cases("INPUT", "OUTPUT", [
-                 ("name", Check(_affected_null_name)),
-                 ("km2", Like(lambda s: without_row(s, 0), skipped(1, "with a NULL area or production"))),
-                 ("mt", Like(lambda s: without_row(s, 0), skipped(1, "with a NULL area or production")))],
-                 [("km2", Error("AREA_FIELD", NO_FIELD)), ("name", Error("NAME_FIELD", NO_FIELD))])),
-    Scenario("carbonstock", "mineland:carbonstock", "CARBON_TABLE", lambda: CARBON, class_rasters,
-             lambda i, s, o: {"INPUTS": [i["a"], i["b"]], "YEARS": "2000,2010", "OUTPUT": str(o / "c.csv"), **s},
-             carbon_summary, "OUTPUT",
-             csv_cases("CARBON_TABLE", "OUTPUT", [
-                 ("c_soil", Like(lambda s: with_value(s, 0, "c_soil", 0))),  # an empty density cell counts as 0
-                 ("lucode", Error("CARBON_TABLE"))],
-                 [("lucode", Error("CARBON_TABLE")), ("c_soil", Check(_carbon_without_soil))])),
-    Scenario("reclassify", "mineland:reclassify", "TABLE_CSV", lambda: RECLASS, class_rasters,
-             lambda i, s, o: {"INPUT": i["a"], "PRESET": 0, "OUTPUT": str(o / "rc.tif"), **s},
-             raster_summary("OUTPUT"), "OUTPUT",
-             csv_cases("TABLE_CSV", "OUTPUT", [("value", Error("TABLE_CSV")), ("min", Error("TABLE_CSV"))],
-                       [("value", Error("TABLE_CSV"))])),
-    Scenario("desertification_csv", "mineland:desertification", "THRESHOLDS_CSV", lambda: THRESHOLDS, slope_raster,
-             lambda i, s, o: {"SLOPE": i["SLOPE"], "OUTPUT_SCORE": str(o / "score.tif"),
-                              "OUTPUT_CLASS": str(o / "class.tif"), **s},
-             raster_summary("OUTPUT_SCORE"), "OUTPUT_SCORE",
-             csv_cases("THRESHOLDS_CSV", "OUTPUT_SCORE", [("b2", Error("THRESHOLDS_CSV"))],
-                       [("worse", Error("THRESHOLDS_CSV"))], empty=Check(_table6))),
+    Scenario(
+        "fishnet_mines",
+        "mineland:fishnet",
+        "MINES",
+        lambda: polygons(FISHNET_MINES),
+        lambda f: {"STUDY_AREA": write_spec(polygons(FISHNET_AREA, ()), f, "area")},
+        fishnet_parameters,
+        fishnet_summary,
+        "OUTPUT",
+        {
+            "empty": Check(_fishnet_empty_mines),
+            "bow_tie": Check(_fishnet_bow_tie, "MINES: 1 invalid polygon(s) repaired"),
+            "multipart": SAME,
+            "other_crs": SAME,
+            "geographic": SAME,
+            "missing": Error("MINES", MISSING),
+            "output_is_input": Error("OUTPUT", OVER_INPUT),
+        },
+        rel=1e-5,
+        multipart=lambda s: merged(s, 0, 1),
+        bow_tie_index=2,
+    ),
+    Scenario(
+        "fishnet_area",
+        "mineland:fishnet",
+        "STUDY_AREA",
+        lambda: polygons(FISHNET_AREA, ()),
+        lambda f: {"MINES": write_spec(polygons(FISHNET_MINES), f, "mines")},
+        fishnet_parameters,
+        lambda r: {"mine_km2": r["MINE_AREA_KM2"]},
+        "OUTPUT",
+        {
+            "empty": Error("STUDY_AREA"),
+            "bow_tie": Like(None, "STUDY_AREA: 1 invalid polygon(s) repaired"),
+            # a grid in the layer's own CRS (projected) or an equal-area one (geographic): other cells, but
+            # every mine is inside the study area, so the mine area in the cells is the same
+            "other_crs": SAME,
+            "geographic": SAME,
+            "missing": Error("STUDY_AREA", MISSING),
+            "output_is_input": Error("OUTPUT", OVER_INPUT),
+        },
+        rel=1e-5,
+    ),
+    Scenario(
+        "moran",
+        "mineland:moran",
+        "INPUT",
+        grid_cells,
+        lambda f: {},
+        lambda i, s, o: {
+            "FIELD": "value",
+            "WEIGHTS": 0,
+            "PERMUTATIONS": 99,
+            "SEED": 1,
+            "OUTPUT": str(o / "lisa.gpkg"),
+            **s,
+        },
+        lambda r: numbers(r, "MORANS_I", "Z_RAND", "Z_NORM", "P_SIM"),
+        "OUTPUT",
+        dict(SPATIAL_EXPECT, multipart=Check(_moran_merged)),
+        rel=1e-9,
+        multipart=lambda s: merged(s, 0, 2),
+        bow_tie_index=12,
+    ),
+    Scenario(
+        "hotspots",
+        "mineland:hotspots",
+        "INPUT",
+        grid_cells,
+        lambda f: {},
+        lambda i, s, o: {"FIELD": "value", "WEIGHTS": 0, "OUTPUT": str(o / "gi.gpkg"), **s},
+        lambda r: numbers(r, "G", "Z", "HOT_SPOTS", "COLD_SPOTS"),
+        "OUTPUT",
+        dict(SPATIAL_EXPECT, multipart=Check(_hotspots_merged)),
+        rel=1e-9,
+        multipart=lambda s: merged(s, 0, 2),
+        bow_tie_index=12,
+    ),
+    Scenario(
+        "patchstats",
+        "mineland:patchstats",
+        "INPUT",
+        lambda: polygons(PATCHES, (("province", "string"),)),
+        lambda f: {},
+        lambda i, s, o: {"GROUP_BY": "province", "OUTPUT": str(o / "p.csv"), **s},
+        patch_summary,
+        "OUTPUT",
+        {
+            "empty": Error("INPUT"),
+            "null:province": Check(_patch_null_group),
+            "bow_tie": Check(_patch_bow_tie, "1 invalid polygon(s) were repaired"),
+            "multipart": Check(_patch_multipart),
+            "other_crs": SAME,
+            "geographic": SAME,
+            "missing": Error("INPUT", MISSING),
+            "output_is_input": Error("OUTPUT", OVER_INPUT),
+        },
+        multipart=lambda s: merged(s, 0, 1),
+        bow_tie_index=2,
+    ),
+    Scenario(
+        "refineboundaries",
+        "mineland:refineboundaries",
+        "INPUT_A",
+        lambda: polygons([((), px_rect(2, 2, 12, 12))], ()),
+        refine_rasters,
+        lambda i, s, o: {
+            "INPUT_B": i["INPUT_B"],
+            "BREAKS": i["BREAKS"],
+            "LANDCOVER": i["LANDCOVER"],
+            "SIMPLIFY_DISTANCE": 0,
+            "OUTPUT": str(o / "mines.gpkg"),
+            "OUTPUT_STEPS": str(o / "steps.csv"),
+            **s,
+        },
+        refine_steps,
+        "OUTPUT",
+        {
+            "empty": Check(_refine_empty_a),
+            "bow_tie": repaired("INPUT_A"),
+            "multipart": Check(_refine_far_part),
+            "other_crs": SAME,
+            "geographic": SAME,
+            "missing": Error("INPUT_A", MISSING),
+            "output_is_input": Error("OUTPUT", OVER_INPUT),
+        },
+        other_inputs=lambda f: {"INPUT_B": write_spec(polygons([((), px_rect(8, 4, 14, 10))], ()), f, "b")},
+        multipart=far_part,
+    ),
+    Scenario(
+        "disturbance",
+        "mineland:disturbance",
+        "MINES",
+        lambda: polygons(MINES),
+        disturbance_rasters,
+        lambda i, s, o: {
+            "ID_FIELD": "name",
+            "INPUTS": [i["lc1990"], i["lc1995"], i["lc1996"]],
+            "YEARS": "1990,1995,1996",
+            "OUTPUT": str(o / "long.csv"),
+            "OUTPUT_POLYGONS": str(o / "mines.gpkg"),
+            **s,
+        },
+        disturbance_summary,
+        "OUTPUT_POLYGONS",
+        vector_cases("MINES", [("name", Error("ID_FIELD", NO_ID))]),
+    ),
+    Scenario(
+        "zonalseries",
+        "mineland:zonalseries",
+        "MINES",
+        lambda: polygons(MINES),
+        ndvi_rasters,
+        lambda i, s, o: {
+            "ID_FIELD": "name",
+            "INPUTS": [i[f"ndvi{y}"] for y in NDVI_YEARS],
+            "YEARS": ",".join(map(str, NDVI_YEARS)),
+            "OUTPUT": str(o / "z.csv"),
+            **s,
+        },
+        zonal_summary,
+        "OUTPUT",
+        vector_cases("MINES", [("name", Error("ID_FIELD", NO_ID))]),
+    ),
+    Scenario(
+        "minestatus_mines",
+        "mineland:minestatus",
+        "MINES",
+        lambda: polygons(MINES),
+        ndvi_rasters,
+        lambda i, s, o: {
+            "MINES_ID_FIELD": "name",
+            "NDVI_RASTERS": [i[f"ndvi{y}"] for y in NDVI_YEARS],
+            "RASTER_YEARS": ",".join(map(str, NDVI_YEARS)),
+            "OUTPUT": str(o / "s.csv"),
+            **s,
+        },
+        status_summary,
+        "OUTPUT",
+        vector_cases("MINES", [("name", Error("MINES_ID_FIELD", NO_ID))]),
+    ),
+    Scenario(
+        "minestatus_table",
+        "mineland:minestatus",
+        "INPUT",
+        lambda: table(["polygon", "year", "bsp", "ndvi"], STATUS_ROWS),
+        lambda f: {},
+        lambda i, s, o: {
+            "ID_FIELD": "polygon",
+            "YEAR_FIELD": "year",
+            "BSP_FIELD": "bsp",
+            "NDVI_FIELD": "ndvi",
+            "OUTPUT": str(o / "s.csv"),
+            **s,
+        },
+        status_summary,
+        "OUTPUT",
+        csv_cases(
+            "INPUT",
+            "OUTPUT",
+            [
+                ("polygon", Like(lambda s: without_row(s, 0), skipped(1, "without a polygon id or year"))),
+                ("year", Like(lambda s: without_row(s, 0), skipped(1, "without a polygon id or year"))),
+                ("bsp", Check(_status_null_bsp)),
+            ],
+            [("bsp", Error("BSP_FIELD", NO_FIELD)), ("year", Error("YEAR_FIELD", NO_FIELD))],
+        ),
+    ),
+    Scenario(
+        "restorationsummary",
+        "mineland:restorationsummary",
+        "SITES",
+        restoration_sites,
+        restoration_rasters,
+        lambda i, s, o: {
+            "INPUT": i["INPUT"],
+            "SITE_ID_FIELD": "name",
+            "START_YEAR_FIELD": "start",
+            "GROUP_FIELD": "region",
+            "CLUSTERS": 2,
+            "OUTPUT": str(o / "sites.gpkg"),
+            **s,
+        },
+        restoration_summary_of,
+        "OUTPUT",
+        vector_cases(
+            "SITES",
+            [
+                ("name", Error("SITE_ID_FIELD", NO_ID)),
+                ("start", Check(_restoration_null_start)),
+                ("region", Check(_restoration_null_region)),
+            ],
+        ),
+        other_epsg=32636,
+    ),
+    Scenario(
+        "accuracy",
+        "mineland:accuracy",
+        "REFERENCE",
+        accuracy_points,
+        accuracy_rasters,
+        lambda i, s, o: {
+            "INPUT": i["INPUT"],
+            "REFERENCE_FIELD": "truth",
+            "OUTPUT": str(o / "matrix.csv"),
+            "OUTPUT_POINTS": str(o / "points.gpkg"),
+            **s,
+        },
+        lambda r: numbers(r, "OVERALL_ACCURACY", "KAPPA", "N_POINTS", "N_SKIPPED"),
+        "OUTPUT_POINTS",
+        {
+            "empty": Error("REFERENCE"),
+            "null:truth": Check(_accuracy_one_less, "NULL reference class"),
+            "multipart": Check(_accuracy_one_less, "multi-point"),
+            "other_crs": SAME,
+            "geographic": SAME,
+            "missing": Error("REFERENCE", MISSING),
+            "output_is_input": Error("OUTPUT_POINTS", OVER_INPUT),
+        },
+        multipart=two_points,
+    ),
+    Scenario(
+        "resilience",
+        "mineland:resilience",
+        "ZONES",
+        lambda: polygons(ZONES),
+        resilience_rasters,
+        lambda i, s, o: {
+            "LANDCOVER": i["LANDCOVER"],
+            "NDVI": i["NDVI"],
+            "SCORES": "1=0.4, 2=0.8, 3=0.5",
+            "C1": 2.0,
+            "C2": 0.5,
+            "ZONE_ID_FIELD": "name",
+            "OUTPUT": str(o / "r.csv"),
+            **s,
+        },
+        lambda r: per_row(r["OUTPUT"], ["zone_id"], "h_log2", "eco_res", "ndvi_mean", "sigma", "e"),
+        "OUTPUT",
+        vector_cases("ZONES", [("name", Error("ZONE_ID_FIELD", NO_ID))]),
+    ),
+    Scenario(
+        "integrity",
+        "mineland:integrity",
+        "ZONES",
+        lambda: polygons(ZONES),
+        integrity_rasters,
+        lambda i, s, o: {
+            "INPUTS": [i["lc2000"], i["lc2010"]],
+            "YEARS": "2000,2010",
+            "ZONE_ID_FIELD": "name",
+            "NORMALISATION": 1,
+            "OUTPUT": str(o / "integrity.csv"),
+            **s,
+        },
+        lambda r: per_row(r["OUTPUT"], ["zone_id", "year"], "shei", "mpfd", "contag_pct", "connect_pct", "eci"),
+        "OUTPUT",
+        vector_cases("ZONES", [("name", Error("ZONE_ID_FIELD", NO_ID))]),
+    ),
+    Scenario(
+        "desertification",
+        "mineland:desertification",
+        "MINES",
+        lambda: polygons(DESERT_MINES, ()),
+        desertification_rasters,
+        lambda i, s, o: {
+            **i,
+            "BREAKS": "4, 7, 10",
+            "OUTPUT_SCORE": str(o / "score.tif"),
+            "OUTPUT_CLASS": str(o / "class.tif"),
+            "OUTPUT_MINES": str(o / "mines.csv"),
+            **s,
+        },
+        desert_summary,
+        "OUTPUT_MINES",
+        vector_cases("MINES"),
+    ),
+    Scenario(
+        "overlap_mines",
+        "mineland:overlap",
+        "MINES",
+        overlap_mines,
+        lambda f: {},
+        lambda i, s, o: {
+            "ZONES": i["ZONES"],
+            "MINE_GROUP_FIELD": "province",
+            "ZONE_NAME_FIELD": "name",
+            "ZONE_GROUP_FIELD": "kind",
+            "OUTPUT": str(o / "zones.csv"),
+            **s,
+        },
+        overlap_summary,
+        "OUTPUT",
+        {
+            "empty": Error("MINES"),
+            "null:province": Check(_overlap_null_province),
+            "bow_tie": repaired("MINES"),
+            "multipart": Check(_overlap_merged_mines),
+            "other_crs": SAME,
+            "geographic": SAME,
+            "missing": Error("MINES", MISSING),
+            "output_is_input": Error("OUTPUT", OVER_INPUT),
+        },
+        other_inputs=lambda f: {"ZONES": write_spec(overlap_zones(), f, "zones")},
+        rel=1e-5,
+        multipart=lambda s: merged(s, 0, 1),
+        other_epsg=32631,
+    ),
+    Scenario(
+        "overlap_zones",
+        "mineland:overlap",
+        "ZONES",
+        overlap_zones,
+        lambda f: {},
+        lambda i, s, o: {
+            "MINES": i["MINES"],
+            "MINE_GROUP_FIELD": "province",
+            "ZONE_NAME_FIELD": "name",
+            "ZONE_GROUP_FIELD": "kind",
+            "OUTPUT": str(o / "zones.csv"),
+            **s,
+        },
+        overlap_summary,
+        "OUTPUT",
+        {
+            "empty": Error("ZONES"),
+            "null:name": Check(_overlap_null_zone_name),
+            "null:kind": Check(_overlap_null_zone_kind),
+            "bow_tie": repaired("ZONES"),
+            "multipart": Check(_overlap_merged_zones),
+            "other_crs": SAME,
+            "geographic": SAME,
+            "missing": Error("ZONES", MISSING),
+            "output_is_input": Error("OUTPUT", OVER_INPUT),
+        },
+        other_inputs=lambda f: {"MINES": write_spec(overlap_mines(), f, "mines")},
+        rel=1e-5,
+        multipart=lambda s: merged(s, 0, 2),
+        other_epsg=32631,
+    ),
+    Scenario(
+        "lifecycle",
+        "mineland:lifecycle",
+        "INPUT",
+        lambda: table(["mine", "year", "mt"], LIFE_ROWS),
+        lambda f: {},
+        lambda i, s, o: {
+            "MINE_FIELD": "mine",
+            "YEAR_FIELD": "year",
+            "VALUE_FIELD": "mt",
+            "WINDOW": 1,
+            "OUTPUT": str(o / "stages.csv"),
+            "OUTPUT_SUMMARY": str(o / "summary.csv"),
+            **s,
+        },
+        life_summary,
+        "OUTPUT",
+        csv_cases(
+            "INPUT",
+            "OUTPUT",
+            [
+                ("mine", Like(lambda s: without_row(s, 0), skipped(1, "without a mine id or year"))),
+                ("year", Like(lambda s: without_row(s, 0), skipped(1, "without a mine id or year"))),
+                ("mt", Like(lambda s: without_row(s, 0), skipped(1, "with a NULL value"))),
+            ],
+            [("mt", Error("VALUE_FIELD", NO_FIELD)), ("mine", Error("MINE_FIELD", NO_FIELD))],
+        ),
+    ),
+    Scenario(
+        "affectedarea",
+        "mineland:affectedarea",
+        "INPUT",
+        lambda: table(["name", "km2", "mt"], AFFECTED_ROWS),
+        lambda f: {},
+        lambda i, s, o: {
+            "NAME_FIELD": "name",
+            "AREA_FIELD": "km2",
+            "PRODUCTION_FIELD": "mt",
+            "TOTAL_PRODUCTION": 1060,
+            "REPLICATES": 999,
+            "OUTPUT": str(o / "a.csv"),
+            **s,
+        },
+        affected_summary,
+        "OUTPUT",
+        csv_cases(
+            "INPUT",
+            "OUTPUT",
+            [
+                ("name", Check(_affected_null_name)),
+                ("km2", Like(lambda s: without_row(s, 0), skipped(1, "with a NULL area or production"))),
+                ("mt", Like(lambda s: without_row(s, 0), skipped(1, "with a NULL area or production"))),
+            ],
+            [("km2", Error("AREA_FIELD", NO_FIELD)), ("name", Error("NAME_FIELD", NO_FIELD))],
+        ),
+    ),
+    Scenario(
+        "carbonstock",
+        "mineland:carbonstock",
+        "CARBON_TABLE",
+        lambda: CARBON,
+        class_rasters,
+        lambda i, s, o: {"INPUTS": [i["a"], i["b"]], "YEARS": "2000,2010", "OUTPUT": str(o / "c.csv"), **s},
+        carbon_summary,
+        "OUTPUT",
+        csv_cases(
+            "CARBON_TABLE",
+            "OUTPUT",
+            [
+                ("c_soil", Like(lambda s: with_value(s, 0, "c_soil", 0))),  # an empty density cell counts as 0
+                ("lucode", Error("CARBON_TABLE")),
+            ],
+            [("lucode", Error("CARBON_TABLE")), ("c_soil", Check(_carbon_without_soil))],
+        ),
+    ),
+    Scenario(
+        "reclassify",
+        "mineland:reclassify",
+        "TABLE_CSV",
+        lambda: RECLASS,
+        class_rasters,
+        lambda i, s, o: {"INPUT": i["a"], "PRESET": 0, "OUTPUT": str(o / "rc.tif"), **s},
+        raster_summary("OUTPUT"),
+        "OUTPUT",
+        csv_cases(
+            "TABLE_CSV",
+            "OUTPUT",
+            [("value", Error("TABLE_CSV")), ("min", Error("TABLE_CSV"))],
+            [("value", Error("TABLE_CSV"))],
+        ),
+    ),
+    Scenario(
+        "desertification_csv",
+        "mineland:desertification",
+        "THRESHOLDS_CSV",
+        lambda: THRESHOLDS,
+        slope_raster,
+        lambda i, s, o: {
+            "SLOPE": i["SLOPE"],
+            "OUTPUT_SCORE": str(o / "score.tif"),
+            "OUTPUT_CLASS": str(o / "class.tif"),
+            **s,
+        },
+        raster_summary("OUTPUT_SCORE"),
+        "OUTPUT_SCORE",
+        csv_cases(
+            "THRESHOLDS_CSV",
+            "OUTPUT_SCORE",
+            [("b2", Error("THRESHOLDS_CSV"))],
+            [("worse", Error("THRESHOLDS_CSV"))],
+            empty=Check(_table6),
+        ),
+    ),
 ]
 
 
@@ -949,8 +1367,7 @@ def execute(run, scenario, folder, spec, variant="base", epsg=None, feedback=Non
         before.pop(subject)
     elif variant == "output_is_input":
         parameters[scenario.output] = subject
-    kind, result = outcome(lambda algorithm, params: run(algorithm, params, feedback), scenario.algorithm,
-                           parameters)
+    kind, result = outcome(lambda algorithm, params: run(algorithm, params, feedback), scenario.algorithm, parameters)
     assert {p: file_digest(p) for p in before} == before, "an input file changed"
     if kind == "ok":
         check_no_nan(result, out)
@@ -1028,8 +1445,15 @@ def test_bad_vector_and_table_inputs(run, strict_run, tmp_path, recording_feedba
     epsg = {"other_crs": scenario.other_epsg, "geographic": GEOGRAPHIC}.get(variant)
     strict = variant == "bow_tie_strict"
     variant = "bow_tie" if strict else variant
-    kind, result = execute(strict_run if strict else run, scenario, tmp_path / "case", variant_spec(scenario, variant),
-                           variant, epsg, feedback)
+    kind, result = execute(
+        strict_run if strict else run,
+        scenario,
+        tmp_path / "case",
+        variant_spec(scenario, variant),
+        variant,
+        epsg,
+        feedback,
+    )
     expected = scenario.expect.get(variant, SAME)
     if isinstance(expected, Error):
         assert kind == "error", f"{variant} should be refused, got {result}"
@@ -1046,8 +1470,11 @@ def test_bad_vector_and_table_inputs(run, strict_run, tmp_path, recording_feedba
         return
     base = base_summary(run, scenario, tmp_path)
     if isinstance(expected, Like):
-        wanted = base if expected.transform is None else \
-            base_summary(run, scenario, tmp_path, expected.transform(scenario.spec()), "equivalent")
+        wanted = (
+            base
+            if expected.transform is None
+            else base_summary(run, scenario, tmp_path, expected.transform(scenario.spec()), "equivalent")
+        )
         approx_equal(summary, wanted, scenario.rel)
     else:
         expected.check(result, summary, base, warnings)

@@ -25,9 +25,7 @@ def test_hand_computed_three_classes():
     result = confusion_matrix(reference, mapped)
     assert result.classes.tolist() == [1, 2, 3]
     # rows = reference, columns = mapped
-    assert result.matrix.tolist() == [[3, 1, 0],
-                                      [0, 1, 1],
-                                      [1, 0, 3]]
+    assert result.matrix.tolist() == [[3, 1, 0], [0, 1, 1], [1, 0, 3]]
     assert result.reference_totals.tolist() == [4, 2, 4]
     assert result.mapped_totals.tolist() == [4, 2, 4]
     np.testing.assert_allclose(result.producers_accuracy, [3 / 4, 1 / 2, 3 / 4])
@@ -67,12 +65,15 @@ def test_total_disagreement_gives_negative_kappa():
     assert result.kappa == pytest.approx(-1.0)  # p_e = 0.5
 
 
-@pytest.mark.parametrize("reference, mapped, message", [
-    ([], [], "no points"),
-    ([1, 2], [1], "reference has 2 points but mapped has 1"),
-    ([1.5], [1], "whole-number"),
-    (["a"], [1], "not numbers"),
-])
+@pytest.mark.parametrize(
+    "reference, mapped, message",
+    [
+        ([], [], "no points"),
+        ([1, 2], [1], "reference has 2 points but mapped has 1"),
+        ([1.5], [1], "whole-number"),
+        (["a"], [1], "not numbers"),
+    ],
+)
 def test_bad_input(reference, mapped, message):
     with pytest.raises(ValueError, match=message):
         confusion_matrix(reference, mapped)
@@ -116,6 +117,7 @@ def test_seed_004_shenglixi_iii():
 
 
 # ------------------------------------------------------------------ sampling
+
 
 def test_pixel_indices_north_up_and_edges():
     gt = (100.0, 10.0, 0.0, 50.0, 0.0, -10.0)  # 3 × 2 pixels of 10 units

@@ -10,22 +10,21 @@ from rasters import WGS84, write_raster
 
 # Start (nodata 0) and end (nodata 255). Class 4 exists only at the end date; the
 # start is nodata at (2,2),(2,3) and the end at (3,3): nodata at one date only.
-START = np.array([[1, 1, 2, 2],
-                  [1, 1, 2, 2],
-                  [3, 3, 0, 0],
-                  [3, 3, 3, 3]], dtype=np.uint8)
-END = np.array([[1, 2, 2, 2],
-                [1, 1, 4, 4],
-                [3, 4, 1, 2],
-                [3, 3, 3, 255]], dtype=np.uint8)
+START = np.array([[1, 1, 2, 2], [1, 1, 2, 2], [3, 3, 0, 0], [3, 3, 3, 3]], dtype=np.uint8)
+END = np.array([[1, 2, 2, 2], [1, 1, 4, 4], [3, 4, 1, 2], [3, 3, 3, 255]], dtype=np.uint8)
 
 # Pairs of the 13 valid pixels, counted by hand:
 # row 0: (1,1) (1,2) (2,2) (2,2); row 1: (1,1) (1,1) (2,4) (2,4); row 2: (3,3) (3,4); row 3: (3,3)×3
 PAIRS = {(1, 1): 3, (1, 2): 1, (2, 2): 2, (2, 4): 2, (3, 3): 4, (3, 4): 1}
-MATRIX = np.array([[3, 1, 0, 0],   # rows = start class 1..4, columns = end class 1..4
-                   [0, 2, 0, 2],
-                   [0, 0, 4, 1],
-                   [0, 0, 0, 0]], dtype=float)
+MATRIX = np.array(
+    [
+        [3, 1, 0, 0],  # rows = start class 1..4, columns = end class 1..4
+        [0, 2, 0, 2],
+        [0, 0, 4, 1],
+        [0, 0, 0, 0],
+    ],
+    dtype=float,
+)
 
 
 def as_dict(table):
@@ -43,7 +42,7 @@ def test_pair_counter_hand_example(row_splits):
     counter = crosstab.PairCounter(np.full(4, 900.0), nodata_start=0, nodata_end=255)
     yoff = 0
     for rows in row_splits:
-        counter.add(yoff, START[yoff:yoff + rows], END[yoff:yoff + rows])
+        counter.add(yoff, START[yoff : yoff + rows], END[yoff : yoff + rows])
         yoff += rows
     table = counter.result()
     assert as_dict(table) == PAIRS
@@ -55,7 +54,7 @@ def test_pair_counter_hand_example(row_splits):
     assert table.changed_area_m2 == (1 + 2 + 1) * 900.0  # (1,2), (2,4)×2, (3,4)
     start_area, end_area = table.matrix().sum(axis=1), table.matrix().sum(axis=0)
     np.testing.assert_array_equal(start_area, np.array([4, 4, 5, 0]) * 900.0)  # row sums
-    np.testing.assert_array_equal(end_area, np.array([3, 3, 4, 3]) * 900.0)    # column sums
+    np.testing.assert_array_equal(end_area, np.array([3, 3, 4, 3]) * 900.0)  # column sums
 
 
 def test_matrix_over_a_wider_class_list():
@@ -79,8 +78,10 @@ def test_tabulate_is_independent_of_block_size(tmp_path):
     nodatas = [raster_io.band_nodata(b) for b in bands]
     assert nodatas == [0, 255]
     areas = raster_io.row_pixel_areas_m2(grid)
-    runs = [crosstab.tabulate(bands, nodatas, grid, areas, periods=[(0, 1)], per_date=True, block_pixels=bp)
-            for bp in (4, raster_io.DEFAULT_BLOCK_PIXELS)]  # 4 px = one row per block, vs one block
+    runs = [
+        crosstab.tabulate(bands, nodatas, grid, areas, periods=[(0, 1)], per_date=True, block_pixels=bp)
+        for bp in (4, raster_io.DEFAULT_BLOCK_PIXELS)
+    ]  # 4 px = one row per block, vs one block
     (singles_small, pairs_small), (singles_big, pairs_big) = runs
     assert as_dict(pairs_small[(0, 1)]) == PAIRS
     assert_same_table(pairs_small[(0, 1)], pairs_big[(0, 1)])
@@ -99,8 +100,14 @@ def test_tabulate_calls_on_block_for_every_row(tmp_path):
     datasets, grid = open_bands(tmp_path)
     bands = [ds.GetRasterBand(1) for ds in datasets]
     seen = []
-    crosstab.tabulate(bands, [0, 255], grid, np.full(4, 900.0), block_pixels=8,
-                      on_block=lambda yoff, arrays: seen.append((yoff, arrays[0].shape)))
+    crosstab.tabulate(
+        bands,
+        [0, 255],
+        grid,
+        np.full(4, 900.0),
+        block_pixels=8,
+        on_block=lambda yoff, arrays: seen.append((yoff, arrays[0].shape)),
+    )
     assert seen == [(0, (2, 4)), (2, (2, 4))]  # 8 px // 4 columns = 2 rows per block
 
 
@@ -115,7 +122,7 @@ def test_geographic_weights_sum_row_areas(tmp_path):
         counter = crosstab.PairCounter(r, nodata_start=0)
         yoff = 0
         for rows in splits:
-            counter.add(yoff, start[yoff:yoff + rows], end[yoff:yoff + rows])
+            counter.add(yoff, start[yoff : yoff + rows], end[yoff : yoff + rows])
             yoff += rows
         table = counter.result()
         assert as_dict(table) == {(1, 1): 2, (2, 1): 3}
@@ -167,16 +174,19 @@ def test_unique_path_equals_dense_path(monkeypatch, geographic):
     assert_same_table(dense, unique)
 
 
-@pytest.mark.parametrize("end_classes, factor", [
-    ([1, 2, 7], 100),      # 7 < 100
-    ([99], 100),
-    ([100], 1000),         # 100 is not below 100
-    ([255], 1000),
-    ([999], 1000),
-    ([1000], 10000),
-    ([-150, 3], 1000),     # magnitude counts
-    ([], 100),
-])
+@pytest.mark.parametrize(
+    "end_classes, factor",
+    [
+        ([1, 2, 7], 100),  # 7 < 100
+        ([99], 100),
+        ([100], 1000),  # 100 is not below 100
+        ([255], 1000),
+        ([999], 1000),
+        ([1000], 10000),
+        ([-150, 3], 1000),  # magnitude counts
+        ([], 100),
+    ],
+)
 def test_change_code_factor(end_classes, factor):
     assert crosstab.change_code_factor(end_classes) == factor
 
@@ -190,8 +200,9 @@ def test_change_codes():
     np.testing.assert_array_equal(out, [[101, 203], [307, 65535]])
     assert out.dtype == np.uint16
     # a factor that overflows uint8 arithmetic still works in the output type: 255·1000 + 255
-    out = crosstab.change_codes(np.array([255], np.uint8), np.array([255], np.uint8),
-                                np.array([True]), 1000, 0, np.int32)
+    out = crosstab.change_codes(
+        np.array([255], np.uint8), np.array([255], np.uint8), np.array([True]), 1000, 0, np.int32
+    )
     assert out.tolist() == [255255]
 
 
@@ -200,13 +211,16 @@ def _pairs_of(start, end):
     return [tuple(p) for p in np.unique(np.stack([start.ravel(), end.ravel()], axis=1).astype(np.int64), axis=0)]
 
 
-@pytest.mark.parametrize("dtype, low, high", [
-    (np.uint8, 0, 99),            # from × 100 + to, as before
-    (np.int8, -128, 127),         # negative codes: 0 → −60 and −1 → 40 collided as −60
-    (np.int16, -32768, 32767),    # Int16 full range
-    (np.uint16, 0, 65535),        # UInt16 up to 65535: from × 100000 + to overflowed Int32
-    (np.int32, -2**31, 2**31 - 1),
-])
+@pytest.mark.parametrize(
+    "dtype, low, high",
+    [
+        (np.uint8, 0, 99),  # from × 100 + to, as before
+        (np.int8, -128, 127),  # negative codes: 0 → −60 and −1 → 40 collided as −60
+        (np.int16, -32768, 32767),  # Int16 full range
+        (np.uint16, 0, 65535),  # UInt16 up to 65535: from × 100000 + to overflowed Int32
+        (np.int32, -(2**31), 2**31 - 1),
+    ],
+)
 def test_change_codes_are_unique_per_class_pair(dtype, low, high):
     rng = np.random.default_rng(19)
     classes = np.unique(np.concatenate([[low, high, 0, -1, 40, -60], rng.integers(low, high, 20, endpoint=True)]))
@@ -256,10 +270,10 @@ def test_negative_codes_that_collided_get_their_own_codes():
 
 def test_pairs_of_the_full_int32_range_are_counted_as_they_are():
     # the np.unique path's codes reach 2⁶⁴ − 1: decoded through int64 they came back as other classes
-    start = np.array([-2**31, 2**31 - 1, 0, 2**31 - 1], dtype=np.int32)
-    end = np.array([2**31 - 1, -2**31, 0, 2**31 - 1], dtype=np.int32)
+    start = np.array([-(2**31), 2**31 - 1, 0, 2**31 - 1], dtype=np.int32)
+    end = np.array([2**31 - 1, -(2**31), 0, 2**31 - 1], dtype=np.int32)
     counter = crosstab.PairCounter(np.ones(1))
     counter.add(0, start[None], end[None])
     table = counter.result()
     found = dict(zip(zip(table.from_class.tolist(), table.to_class.tolist()), table.pixels.tolist()))
-    assert found == {(-2**31, 2**31 - 1): 1, (0, 0): 1, (2**31 - 1, -2**31): 1, (2**31 - 1, 2**31 - 1): 1}
+    assert found == {(-(2**31), 2**31 - 1): 1, (0, 0): 1, (2**31 - 1, -(2**31)): 1, (2**31 - 1, 2**31 - 1): 1}

@@ -45,10 +45,12 @@ def test_thresholds_from_csv():
     factors = {f.key: f for f in model.factors_from_csv_text("\ufefffactor;b1;b2;b3;worse\nslope;5;15;25;high\n")}
     np.testing.assert_array_equal(model.grade([9.9, 15], factors["SLOPE"]), [2, 3])
     assert factors["SAND"] == BY_KEY["SAND"]  # untouched rows keep Table 6
-    for text, message in (("factor,b1\nSLOPE,1", "columns"), ("factor,b1,b2,b3,worse\nEROSION,1,2,3,high",
-                                                                "not a continuous factor"),
-                          ("factor,b1,b2,b3,worse\nSLOPE,3,2,1,high", "b1 < b2 < b3"),
-                          ("factor,b1,b2,b3,worse\nSLOPE,1,2,3,up", "high' or 'low")):
+    for text, message in (
+        ("factor,b1\nSLOPE,1", "columns"),
+        ("factor,b1,b2,b3,worse\nEROSION,1,2,3,high", "not a continuous factor"),
+        ("factor,b1,b2,b3,worse\nSLOPE,3,2,1,high", "b1 < b2 < b3"),
+        ("factor,b1,b2,b3,worse\nSLOPE,1,2,3,up", "high' or 'low"),
+    ):
         with pytest.raises(ValueError, match=message):
             model.factors_from_csv_text(text)
 
@@ -68,7 +70,7 @@ def test_untouched_matrix_means_table6(untouched):
 def test_thresholds_from_matrix():
     cells = model.threshold_cells()
     row = cells.index("SLOPE")
-    cells[row:row + 5] = ["slope", "5", "15", "25", "High"]  # as QGIS may give them: strings, any case
+    cells[row : row + 5] = ["slope", "5", "15", "25", "High"]  # as QGIS may give them: strings, any case
     factors = {f.key: f for f in model.factors_from_matrix(cells)}
     assert factors["SLOPE"].bounds == (5.0, 15.0, 25.0) and factors["SLOPE"].worse_when_high
     np.testing.assert_array_equal(model.grade([9.9, 15, 24.9, 25], factors["SLOPE"]), [2, 3, 3, 4])
@@ -78,14 +80,17 @@ def test_thresholds_from_matrix():
     assert only["CLAY"].bounds == (1.0, 2.0, 3.0) and only["SILT"] == BY_KEY["SILT"]
 
 
-@pytest.mark.parametrize("cells, message", [
-    (["SLOPE", 5, 15, 25], "whole rows .* got 4 cells"),
-    (["ROCKS", 1, 2, 3, "high"], "row 1: 'ROCKS' is not a continuous factor"),
-    (["SAND", 1, 2, 3, "high", "MINING_LAND", 1, 2, 3, "high"], "row 2: 'MINING_LAND' is not a continuous"),
-    (["SLOPE", 5, "x", 25, "high"], "row 1: b1, b2 and b3 must be numbers"),
-    (["SLOPE", 5, 25, 15, "high"], r"row 1: b1 < b2 < b3"),
-    (["SLOPE", 5, 15, 25, "up"], "row 1: worse must be 'high' or 'low'"),
-])
+@pytest.mark.parametrize(
+    "cells, message",
+    [
+        (["SLOPE", 5, 15, 25], "whole rows .* got 4 cells"),
+        (["ROCKS", 1, 2, 3, "high"], "row 1: 'ROCKS' is not a continuous factor"),
+        (["SAND", 1, 2, 3, "high", "MINING_LAND", 1, 2, 3, "high"], "row 2: 'MINING_LAND' is not a continuous"),
+        (["SLOPE", 5, "x", 25, "high"], "row 1: b1, b2 and b3 must be numbers"),
+        (["SLOPE", 5, 25, 15, "high"], r"row 1: b1 < b2 < b3"),
+        (["SLOPE", 5, 15, 25, "up"], "row 1: worse must be 'high' or 'low'"),
+    ],
+)
 def test_bad_matrix(cells, message):
     with pytest.raises(ValueError, match=message):
         model.factors_from_matrix(cells)

@@ -8,21 +8,25 @@ from mineland.core.mines import disturbance
 # polygon 1 = columns 0–2 of rows 0–3, polygon 2 = columns 3–4 of rows 0–3, row 4 outside (0)
 INDEX = np.array([[1, 1, 1, 2, 2]] * 4 + [[0, 0, 0, 0, 0]])
 # classes: 1 mine-related, 2 cropland, 3 sparse, 4 dense vegetation; 0 nodata
-Y1990 = np.array([[2, 2, 4, 1, 1],
-                  [2, 3, 4, 1, 1],
-                  [4, 4, 4, 1, 1],
-                  [4, 4, 4, 1, 0],
-                  [2, 2, 2, 2, 2]])
-Y1995 = np.array([[1, 1, 4, 1, 1],    # polygon 1: two cropland pixels mined (DEV 2)
-                  [2, 3, 4, 3, 1],    # polygon 2: one pixel revegetated (REC 1)
-                  [4, 4, 4, 1, 1],
-                  [4, 4, 4, 1, 0],
-                  [1, 1, 1, 1, 1]])   # outside: ignored
-Y1996 = np.array([[1, 1, 1, 1, 1],    # polygon 1: one dense-vegetation pixel mined (DEV 1)
-                  [2, 3, 4, 4, 4],    # polygon 2: one more pixel revegetated (REC 1)
-                  [4, 4, 4, 1, 1],
-                  [4, 4, 4, 1, 0],
-                  [1, 1, 1, 1, 1]])
+Y1990 = np.array([[2, 2, 4, 1, 1], [2, 3, 4, 1, 1], [4, 4, 4, 1, 1], [4, 4, 4, 1, 0], [2, 2, 2, 2, 2]])
+Y1995 = np.array(
+    [
+        [1, 1, 4, 1, 1],  # polygon 1: two cropland pixels mined (DEV 2)
+        [2, 3, 4, 3, 1],  # polygon 2: one pixel revegetated (REC 1)
+        [4, 4, 4, 1, 1],
+        [4, 4, 4, 1, 0],
+        [1, 1, 1, 1, 1],
+    ]
+)  # outside: ignored
+Y1996 = np.array(
+    [
+        [1, 1, 1, 1, 1],  # polygon 1: one dense-vegetation pixel mined (DEV 1)
+        [2, 3, 4, 4, 4],  # polygon 2: one more pixel revegetated (REC 1)
+        [4, 4, 4, 1, 1],
+        [4, 4, 4, 1, 0],
+        [1, 1, 1, 1, 1],
+    ]
+)
 
 
 def counted(rows_per_block=5):

@@ -9,15 +9,17 @@ from mineland.core.landcover import carbon, dynamics
 
 # Seed 000 Table 9 (km²), Anshan-Benxi, printed with rows = END (2020), columns = START (1985);
 # classes Cropland, Forest, Grassland, Wetland, Water body, Bareland, Construction land.
-TABLE9_END_BY_START = np.array([
-    [1557.90, 18.93, 1369.08, 0.14, 22.44, 0.02, 0.00],
-    [12.85, 6946.87, 285.31, 0.01, 1.11, 0.00, 0.00],
-    [765.17, 914.31, 5035.94, 0.20, 17.20, 0.20, 0.00],
-    [52.94, 0.82, 38.86, 3.52, 10.07, 0.00, 0.00],
-    [45.20, 10.71, 59.59, 0.09, 88.80, 0.02, 0.00],
-    [0.72, 0.91, 1.08, 0.00, 0.05, 0.01, 0.00],
-    [421.03, 86.09, 847.54, 0.11, 5.45, 0.10, 1108.63],
-])
+TABLE9_END_BY_START = np.array(
+    [
+        [1557.90, 18.93, 1369.08, 0.14, 22.44, 0.02, 0.00],
+        [12.85, 6946.87, 285.31, 0.01, 1.11, 0.00, 0.00],
+        [765.17, 914.31, 5035.94, 0.20, 17.20, 0.20, 0.00],
+        [52.94, 0.82, 38.86, 3.52, 10.07, 0.00, 0.00],
+        [45.20, 10.71, 59.59, 0.09, 88.80, 0.02, 0.00],
+        [0.72, 0.91, 1.08, 0.00, 0.05, 0.01, 0.00],
+        [421.03, 86.09, 847.54, 0.11, 5.45, 0.10, 1108.63],
+    ]
+)
 TABLE9 = TABLE9_END_BY_START.T  # rows = start 1985, columns = end 2020
 
 # Seed 000 Table 4, Anshan-Benxi class areas (km²), classes 1..7
@@ -26,6 +28,7 @@ AREA_2020 = np.array([2968.50, 7246.15, 6733.02, 106.21, 204.40, 2.76, 2468.95])
 
 
 # ------------------------------------------------------------------- dynamics
+
 
 def test_single_dynamic_degree_by_hand():
     # (150 − 100)/100/10·100 = 5; (25 − 50)/50/10·100 = −5; U_a = 0 → NaN, not inf
@@ -88,38 +91,48 @@ def test_period_years_must_increase(start, end):
         dynamics.period_years(start, end)
 
 
-@pytest.mark.parametrize("text, count, years", [
-    ("1985,2000,2020", 3, [1985, 2000, 2020]),
-    ("1985; 2000 2020", 3, [1985, 2000, 2020]),
-    (" 1985 , 2020 ", 2, [1985, 2020]),
-])
+@pytest.mark.parametrize(
+    "text, count, years",
+    [
+        ("1985,2000,2020", 3, [1985, 2000, 2020]),
+        ("1985; 2000 2020", 3, [1985, 2000, 2020]),
+        (" 1985 , 2020 ", 2, [1985, 2020]),
+    ],
+)
 def test_parse_years(text, count, years):
     assert dynamics.parse_years(text, count) == years
 
 
-@pytest.mark.parametrize("text, count, message", [
-    ("1985,2000", 3, "2 years given for 3 rasters"),
-    ("", 2, "0 years given for 2 rasters"),
-    ("2000,1985", 2, "increase strictly"),
-    ("1985,1985", 2, "increase strictly"),
-    ("1985,2000.5", 2, "whole numbers"),
-    ("1985,abc", 2, "whole numbers"),
-])
+@pytest.mark.parametrize(
+    "text, count, message",
+    [
+        ("1985,2000", 3, "2 years given for 3 rasters"),
+        ("", 2, "0 years given for 2 rasters"),
+        ("2000,1985", 2, "increase strictly"),
+        ("1985,1985", 2, "increase strictly"),
+        ("1985,2000.5", 2, "whole numbers"),
+        ("1985,abc", 2, "whole numbers"),
+    ],
+)
 def test_parse_years_errors(text, count, message):
     with pytest.raises(ValueError, match=message):
         dynamics.parse_years(text, count)
 
 
-@pytest.mark.parametrize("years, periods", [
-    ([1985, 2020], [(0, 1)]),
-    ([1985, 2000, 2020], [(0, 1), (1, 2), (0, 2)]),
-    ([1985, 1990, 2000, 2020], [(0, 1), (1, 2), (2, 3), (0, 3)]),
-])
+@pytest.mark.parametrize(
+    "years, periods",
+    [
+        ([1985, 2020], [(0, 1)]),
+        ([1985, 2000, 2020], [(0, 1), (1, 2), (0, 2)]),
+        ([1985, 1990, 2000, 2020], [(0, 1), (1, 2), (2, 3), (0, 3)]),
+    ],
+)
 def test_study_periods(years, periods):
     assert dynamics.study_periods(years) == periods
 
 
 # --------------------------------------------------------------------- carbon
+
 
 def test_seed000_table():
     table = carbon.seed000_table()
@@ -164,18 +177,21 @@ def test_parse_carbon_table_all_pools():
     assert table.names == {5: "Water"}
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "empty"),
-    ("code,c_above\n1,5\n", "no 'lucode' column"),
-    ("lucode,name\n1,Cropland\n", "none of the pool columns"),
-    ("lucode,c_above\n", "header but no rows"),
-    ("lucode,c_above\n1,abc\n", "line 2: c_above 'abc' is not a number"),
-    ("lucode,c_above\n1,nan\n", "line 2: c_above 'nan' is not a finite number"),
-    ("lucode,c_above,c_soil\n1,5,-95\n", "line 2: c_soil = -95 is negative"),
-    ("lucode,c_above\n1,5\n2,6\n1,7\n", "line 4: lucode 1 is listed twice"),
-    ("lucode,c_above\n1.5,5\n", "line 2: lucode 1.5 is not an integer"),
-    ("lucode,c_above\nx,5\n", "line 2: lucode 'x' is not a number"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "empty"),
+        ("code,c_above\n1,5\n", "no 'lucode' column"),
+        ("lucode,name\n1,Cropland\n", "none of the pool columns"),
+        ("lucode,c_above\n", "header but no rows"),
+        ("lucode,c_above\n1,abc\n", "line 2: c_above 'abc' is not a number"),
+        ("lucode,c_above\n1,nan\n", "line 2: c_above 'nan' is not a finite number"),
+        ("lucode,c_above,c_soil\n1,5,-95\n", "line 2: c_soil = -95 is negative"),
+        ("lucode,c_above\n1,5\n2,6\n1,7\n", "line 4: lucode 1 is listed twice"),
+        ("lucode,c_above\n1.5,5\n", "line 2: lucode 1.5 is not an integer"),
+        ("lucode,c_above\nx,5\n", "line 2: lucode 'x' is not a number"),
+    ],
+)
 def test_parse_carbon_table_errors(text, message):
     with pytest.raises(ValueError, match=message):
         carbon.parse_carbon_table(text)
@@ -186,8 +202,9 @@ def test_densities_for_missing_codes():
     assert carbon.missing_codes([1, 2, 9, 8], table) == [8, 9]
     with pytest.raises(ValueError, match="class codes 8, 9 are in the rasters but not in the carbon table"):
         carbon.densities_for([1, 2, 8, 9], table)
-    np.testing.assert_array_equal(carbon.densities_for([1, 2, 8, 9], table, missing_as_zero=True),
-                                  [100.0, 275.0, 0.0, 0.0])
+    np.testing.assert_array_equal(
+        carbon.densities_for([1, 2, 8, 9], table, missing_as_zero=True), [100.0, 275.0, 0.0, 0.0]
+    )
     np.testing.assert_array_equal(carbon.densities_for(np.array([2, 1], np.int64), table), [275.0, 100.0])
 
 
@@ -196,8 +213,8 @@ def test_densities_for_missing_codes():
 SEED000_GROUPS = "Vegetation=1,2,3,4; Bare and built=6,7"
 # Table 3 (LGOK and SGOK) and Table 4 (Anshan-Benxi) areas, km², classes 1..7 → Table 5's shares (%)
 SEED000_TABLE5 = [
-    ([4264.68, 1016.40, 2314.98, 4.45, 92.90, 0.00, 317.70], (94.87, 3.97)),    # LGOK/SGOK 1985
-    ([3623.90, 1337.35, 2407.55, 8.79, 105.07, 0.03, 528.41], (92.09, 6.60)),   # LGOK/SGOK 2020
+    ([4264.68, 1016.40, 2314.98, 4.45, 92.90, 0.00, 317.70], (94.87, 3.97)),  # LGOK/SGOK 1985
+    ([3623.90, 1337.35, 2407.55, 8.79, 105.07, 0.03, 528.41], (92.09, 6.60)),  # LGOK/SGOK 2020
     ([2855.80, 7978.63, 7637.40, 4.07, 145.11, 0.36, 1108.63], (93.64, 5.62)),  # Anshan-Benxi 1985
     ([2968.50, 7246.15, 6733.02, 106.21, 204.40, 2.76, 2468.95], (86.44, 12.53)),  # Anshan-Benxi 2020
 ]
@@ -210,21 +227,26 @@ def test_group_shares_reproduce_seed000_table5(areas, printed):
     np.testing.assert_allclose(np.round(shares, 2), printed, atol=0.011)  # the paper rounds its inputs and outputs
 
 
-@pytest.mark.parametrize("text, message", [
-    ("Vegetation=1,2; Built=2,7", "class 2 is in group 'Vegetation' and in 'Built'"),
-    ("Vegetation=1,1", "class 1 is in group 'Vegetation' and in 'Vegetation'"),
-    ("A=1; A=2", "named twice"),
-    ("Vegetation", "is not name=codes"),
-    ("=1,2", "is not name=codes"),
-    ("Veg=1,x", "whole numbers"),
-    ("Veg=", "has no class code"),
-    (" ; ", "at least one group"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("Vegetation=1,2; Built=2,7", "class 2 is in group 'Vegetation' and in 'Built'"),
+        ("Vegetation=1,1", "class 1 is in group 'Vegetation' and in 'Vegetation'"),
+        ("A=1; A=2", "named twice"),
+        ("Vegetation", "is not name=codes"),
+        ("=1,2", "is not name=codes"),
+        ("Veg=1,x", "whole numbers"),
+        ("Veg=", "has no class code"),
+        (" ; ", "at least one group"),
+    ],
+)
 def test_parse_groups_errors(text, message):
     with pytest.raises(ValueError, match=message):
         dynamics.parse_groups(text)
 
 
 def test_parse_groups_keeps_order_and_spaces_in_names():
-    assert dynamics.parse_groups(" Bare and built = 6, 7 ;Vegetation=1") == [("Bare and built", [6, 7]),
-                                                                            ("Vegetation", [1])]
+    assert dynamics.parse_groups(" Bare and built = 6, 7 ;Vegetation=1") == [
+        ("Bare and built", [6, 7]),
+        ("Vegetation", [1]),
+    ]

@@ -60,6 +60,7 @@ def multiband(tmp_path):
 
 # ------------------------------------------------------------------ known answers
 
+
 def test_strictly_increasing_ten_years_by_hand(singles):
     _, years, paths = singles
     series = inspect.inspect_pixel(paths, *_centre(0, 0))
@@ -67,13 +68,13 @@ def test_strictly_increasing_ten_years_by_hand(singles):
     assert series.values.tolist() == list(range(10))
     assert series.years.tolist() == years
     assert series.n_valid == 10
-    assert series.s == 45                                   # every one of the 45 pairs rises
+    assert series.s == 45  # every one of the 45 pairs rises
     assert series.var_s == pytest.approx(10 * 9 * 25 / 18)  # n(n−1)(2n+5)/18, no ties
-    assert series.z == pytest.approx(44 / math.sqrt(125))   # (S − 1)/√Var(S)
+    assert series.z == pytest.approx(44 / math.sqrt(125))  # (S − 1)/√Var(S)
     assert series.p == pytest.approx(2 * (1 - ndtr(44 / math.sqrt(125))))
     assert series.tau == 1.0
-    assert series.sen_slope == pytest.approx(1.0)           # one unit a year
-    assert series.intercept == pytest.approx(4.5 - 4.5)     # median(x) − slope × median(t − t0)
+    assert series.sen_slope == pytest.approx(1.0)  # one unit a year
+    assert series.intercept == pytest.approx(4.5 - 4.5)  # median(x) − slope × median(t − t0)
     np.testing.assert_allclose(series.sen_line(), np.arange(10.0))
     assert series.hurst == pytest.approx(float(trend.hurst_rs(np.arange(10.0))[0]))
     assert series.hurst > 0.5
@@ -143,11 +144,15 @@ def test_every_pixel_equals_the_trend_raster(tmp_path, singles):
     cube, years, paths = singles
     pixel_stack = inspect.open_stack(paths)
     out, classes = str(tmp_path / "trend.tif"), str(tmp_path / "classes.tif")
-    with raster_io.BlockWriter(out, pixel_stack.grid, raster_io.FLOAT32, stack.FLOAT_NODATA,
-                               bands=len(trend.TREND_BANDS)) as writer, \
-            raster_io.BlockWriter(classes, pixel_stack.grid, raster_io.BYTE, 0) as class_writer:
-        stack.write_trend_rasters(pixel_stack.bands, pixel_stack.nodatas, pixel_stack.grid, years, 8, writer,
-                                  class_writer, 0.05)
+    with (
+        raster_io.BlockWriter(
+            out, pixel_stack.grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=len(trend.TREND_BANDS)
+        ) as writer,
+        raster_io.BlockWriter(classes, pixel_stack.grid, raster_io.BYTE, 0) as class_writer,
+    ):
+        stack.write_trend_rasters(
+            pixel_stack.bands, pixel_stack.nodatas, pixel_stack.grid, years, 8, writer, class_writer, 0.05
+        )
     written = gdal.Open(out).ReadAsArray()
     written_classes = gdal.Open(classes).ReadAsArray()
     for row in range(3):
@@ -164,6 +169,7 @@ def test_every_pixel_equals_the_trend_raster(tmp_path, singles):
 
 
 # ------------------------------------------------------------------ stacks
+
 
 def test_multiband_equals_single_bands_and_years_come_from_band_names(singles, multiband):
     _, years, paths = singles
@@ -187,15 +193,18 @@ def test_years_default_to_one_to_n_without_year_names(tmp_path):
     assert series.values.tolist() == [2, 6, 10, 14, 18, 22] and series.sen_slope == pytest.approx(4.0)
 
 
-@pytest.mark.parametrize("names, years", [
-    (["ndvi_2001", "ndvi_2002", "ndvi_2005"], [2001, 2002, 2005]),
-    (["2001", "NDVI 2002 (Landsat)", "x-2003.tif"], [2001, 2002, 2003]),
-    (["ndvi_2002", "ndvi_2001"], None),             # not increasing
-    (["ndvi_2001_2002", "ndvi_2003"], None),        # ambiguous
-    (["a", "b"], None),
-    (["20011", "20012"], None),                     # not a year standing alone
-    (["1750", "1751"], None),                       # out of range
-])
+@pytest.mark.parametrize(
+    "names, years",
+    [
+        (["ndvi_2001", "ndvi_2002", "ndvi_2005"], [2001, 2002, 2005]),
+        (["2001", "NDVI 2002 (Landsat)", "x-2003.tif"], [2001, 2002, 2003]),
+        (["ndvi_2002", "ndvi_2001"], None),  # not increasing
+        (["ndvi_2001_2002", "ndvi_2003"], None),  # ambiguous
+        (["a", "b"], None),
+        (["20011", "20012"], None),  # not a year standing alone
+        (["1750", "1751"], None),  # out of range
+    ],
+)
 def test_years_from_names(names, years):
     assert inspect.years_from_names(names) == years
     assert inspect.default_years(names) == (years or list(range(1, len(names) + 1)))
@@ -204,7 +213,7 @@ def test_years_from_names(names, years):
 def test_point_to_pixel_at_the_edges(singles):
     _, _, paths = singles
     pixel_stack = inspect.open_stack(paths)
-    assert pixel_stack.locate(ORIGIN[0], ORIGIN[1]) == (0, 0)                         # top-left corner
+    assert pixel_stack.locate(ORIGIN[0], ORIGIN[1]) == (0, 0)  # top-left corner
     assert pixel_stack.locate(ORIGIN[0] + 4 * PIXEL - 1e-6, ORIGIN[1] - 3 * PIXEL + 1e-6) == (2, 3)
     assert pixel_stack.locate(ORIGIN[0] + 30.0, ORIGIN[1] - 29.9) == (0, 1)
     assert pixel_stack.extent() == (ORIGIN[0], ORIGIN[1] - 90, ORIGIN[0] + 120, ORIGIN[1])
@@ -212,13 +221,16 @@ def test_point_to_pixel_at_the_edges(singles):
     assert (series.row, series.col, series.x, series.y) == (1, 1, *_centre(1, 1))
 
 
-@pytest.mark.parametrize("x, y", [
-    (ORIGIN[0] - 0.01, ORIGIN[1] - 10),   # west
-    (ORIGIN[0] + 120.0, ORIGIN[1] - 10),  # the east edge belongs to no pixel
-    (ORIGIN[0] + 10, ORIGIN[1] + 0.5),    # north
-    (ORIGIN[0] + 10, ORIGIN[1] - 90.0),   # south edge
-    (37.6, 55.7),                         # degrees given to a UTM stack
-])
+@pytest.mark.parametrize(
+    "x, y",
+    [
+        (ORIGIN[0] - 0.01, ORIGIN[1] - 10),  # west
+        (ORIGIN[0] + 120.0, ORIGIN[1] - 10),  # the east edge belongs to no pixel
+        (ORIGIN[0] + 10, ORIGIN[1] + 0.5),  # north
+        (ORIGIN[0] + 10, ORIGIN[1] - 90.0),  # south edge
+        (37.6, 55.7),  # degrees given to a UTM stack
+    ],
+)
 def test_point_outside_the_rasters(singles, x, y):
     _, _, paths = singles
     with pytest.raises(ValueError, match=r"outside the rasters, which cover x 500000 … 500120 and y 5\.99991e\+06"):
@@ -262,14 +274,17 @@ def test_a_multiband_raster_among_several_is_refused(tmp_path, singles):
         inspect.open_stack(paths[:3] + [two])
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"years": [2001, 2002]}, "2 years given for 10 time steps"),
-    ({"years": list(range(2010, 2000, -1))}, "years must increase strictly"),
-    ({"min_valid": 3}, "min_valid must be a whole number of at least 4"),
-    ({"min_valid": 4.5}, "min_valid must be a whole number"),
-    ({"alpha": 0.0}, "alpha must be between 0 and 1"),
-    ({"alpha": 1.5}, "alpha must be between 0 and 1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"years": [2001, 2002]}, "2 years given for 10 time steps"),
+        ({"years": list(range(2010, 2000, -1))}, "years must increase strictly"),
+        ({"min_valid": 3}, "min_valid must be a whole number of at least 4"),
+        ({"min_valid": 4.5}, "min_valid must be a whole number"),
+        ({"alpha": 0.0}, "alpha must be between 0 and 1"),
+        ({"alpha": 1.5}, "alpha must be between 0 and 1"),
+    ],
+)
 def test_bad_parameters(singles, kwargs, message):
     with pytest.raises(ValueError, match=message):
         inspect.inspect_pixel(singles[2], *_centre(0, 0), **kwargs)

@@ -104,6 +104,7 @@ def test_bad_arguments():
 
 # ------------------------------------------------------------------ ECI, ThV, stages
 
+
 def test_normalise_minmax_max_and_constant():
     np.testing.assert_allclose(integrity.normalise([2.0, 4.0, np.nan, 6.0]), [0.0, 0.5, np.nan, 1.0])
     np.testing.assert_allclose(integrity.normalise([2.0, 4.0, 8.0], "max"), [0.25, 0.5, 1.0])
@@ -153,8 +154,9 @@ NPP = np.array([[100.0, 200.0], [300.0, 500.0]])
 
 
 def test_integrity_index_by_hand():
-    result = integrity.integrity_index([SHEI, MPFD, CONTAG, CONNECT], [NPP, None], None, (0.95, 0.7, 0.5),
-                                       weights=(0.5, 0.3, 0.2))
+    result = integrity.integrity_index(
+        [SHEI, MPFD, CONTAG, CONNECT], [NPP, None], None, (0.95, 0.7, 0.5), weights=(0.5, 0.3, 0.2)
+    )
     np.testing.assert_allclose(result.sc, [[0.25, 1.0], [0.75, 0.375]])
     np.testing.assert_allclose(result.fc, [[0.0, 0.25], [0.5, 1.0]])  # Q absent: FC is norm(NPP) alone
     assert result.e_norm is None and result.absent == ("E",)
@@ -168,8 +170,16 @@ def test_integrity_index_by_hand():
 
 def test_integrity_index_reports_weights_that_do_not_sum_to_one():
     e = np.array([[0.1, 0.2], [0.3, 0.5]])
-    result = integrity.integrity_index([SHEI, MPFD, CONTAG, CONNECT], [NPP, NPP], e, (0.9, 0.7, 0.5), baseline=1,
-                                       weights=(1, 1, 1), structure_weights=(1, 1, 1, 1), method="max")
+    result = integrity.integrity_index(
+        [SHEI, MPFD, CONTAG, CONNECT],
+        [NPP, NPP],
+        e,
+        (0.9, 0.7, 0.5),
+        baseline=1,
+        weights=(1, 1, 1),
+        structure_weights=(1, 1, 1, 1),
+        method="max",
+    )
     assert result.rescaled == {"SC": 4.0, "ECI": 3.0} and result.absent == ()
     np.testing.assert_allclose(result.e_norm, e / 0.5)
     # x / max: SHEI /1, MPFD /1.5, CONTAG /50, CONNECT /100
@@ -183,13 +193,20 @@ def test_integrity_index_reports_weights_that_do_not_sum_to_one():
 
 def test_integrity_index_undefined_thv_and_errors():
     # min-max maps the lowest value to 0: zone 0's baseline ECI is 0, its ThV undefined (stage 0)
-    result = integrity.integrity_index([SHEI, MPFD, CONTAG, CONNECT * 0], [NPP, None], None, (0.9, 0.7, 0.5),
-                                       structure_weights=(1, 1, 0, 0), weights=(0.5, 0.5, 0))
+    result = integrity.integrity_index(
+        [SHEI, MPFD, CONTAG, CONNECT * 0],
+        [NPP, None],
+        None,
+        (0.9, 0.7, 0.5),
+        structure_weights=(1, 1, 0, 0),
+        weights=(0.5, 0.5, 0),
+    )
     assert result.eci[0, 0] == 0.0 and result.undefined_thv
     assert np.isnan(result.thv[0]).all() and result.stage[0].tolist() == [0, 0]
     with pytest.raises(integrity.WeightsError) as err:
-        integrity.integrity_index([SHEI], [NPP, NPP], None, (0.9, 0.7, 0.5), structure_weights=(1,),
-                                  function_weights=(-1, 1))
+        integrity.integrity_index(
+            [SHEI], [NPP, NPP], None, (0.9, 0.7, 0.5), structure_weights=(1,), function_weights=(-1, 1)
+        )
     assert err.value.part == "FC"
     with pytest.raises(integrity.NormalisationError):
         integrity.integrity_index([SHEI - 1], None, None, (0.9, 0.7, 0.5), structure_weights=(1,), method="max")

@@ -58,14 +58,17 @@ def test_smoothing_removes_a_one_year_dip():
     assert 5 not in stages(values, window=3)[:7]
 
 
-@pytest.mark.parametrize("years, values, settings, message", [
-    ([2000, 2001], [1, -1], {}, "negative"),
-    ([2000, 2000], [1, 2], {}, "year 2000 appears twice"),
-    ([2000], [np.nan], {}, "no value"),
-    ([2000], [1], {"window": 0}, "window"),
-    ([2000], [1], {"slow_growth": 0.2}, "SLOW_GROWTH < FAST_GROWTH"),
-    ([2000], [1], {"decline_share": 0}, "DECLINE_SHARE"),
-])
+@pytest.mark.parametrize(
+    "years, values, settings, message",
+    [
+        ([2000, 2001], [1, -1], {}, "negative"),
+        ([2000, 2000], [1, 2], {}, "year 2000 appears twice"),
+        ([2000], [np.nan], {}, "no value"),
+        ([2000], [1], {"window": 0}, "window"),
+        ([2000], [1], {"slow_growth": 0.2}, "SLOW_GROWTH < FAST_GROWTH"),
+        ([2000], [1], {"decline_share": 0}, "DECLINE_SHARE"),
+    ],
+)
 def test_bad_series(years, values, settings, message):
     with pytest.raises(ValueError, match=message):
         lifecycle.life_cycle(years, values, **settings)
@@ -95,24 +98,30 @@ def test_spread_and_bootstrap_by_hand():
     assert again.boot_low == result.boot_low
 
 
-@pytest.mark.parametrize("areas, productions, total, message", [
-    ([], [], 1.0, "at least one"),
-    ([-1.0], [1.0], 1.0, "≥ 0"),
-    ([1.0], [0.0], 1.0, "productions must be > 0"),
-    ([1.0], [1.0], 0.0, "total production must be > 0"),
-])
+@pytest.mark.parametrize(
+    "areas, productions, total, message",
+    [
+        ([], [], 1.0, "at least one"),
+        ([-1.0], [1.0], 1.0, "≥ 0"),
+        ([1.0], [0.0], 1.0, "productions must be > 0"),
+        ([1.0], [1.0], 0.0, "total production must be > 0"),
+    ],
+)
 def test_scaling_bad_input(areas, productions, total, message):
     with pytest.raises(ValueError, match=message):
         footprint.scale_area(areas, productions, total)
 
 
-@pytest.mark.parametrize("start, end, expected", [
-    (10.0, 19.9, 1),   # gain under 10 points: terrestrial → terrestrial
-    (0.0, 60.0, 2),    # a large gain ending above half water: terrestrial → aquatic
-    (5.0, 50.0, 2),    # exactly the aquatic share
-    (0.0, 25.0, 3),    # a large gain, still mostly land: amphibious
-    (40.0, 30.0, 1),   # water lost
-])
+@pytest.mark.parametrize(
+    "start, end, expected",
+    [
+        (10.0, 19.9, 1),  # gain under 10 points: terrestrial → terrestrial
+        (0.0, 60.0, 2),  # a large gain ending above half water: terrestrial → aquatic
+        (5.0, 50.0, 2),  # exactly the aquatic share
+        (0.0, 25.0, 3),  # a large gain, still mostly land: amphibious
+        (40.0, 30.0, 1),  # water lost
+    ],
+)
 def test_succession_type_rules(start, end, expected):
     assert lifecycle.succession_type(start, end, gain_pct=10.0, aquatic_pct=50.0) == expected
 

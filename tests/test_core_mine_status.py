@@ -7,15 +7,18 @@ import pytest
 from mineland.core.mines import mine_status
 
 
-@pytest.mark.parametrize("bsp, ndvi, ntl, status, rule", [
-    (-1, 1, 1, "closed", "bsp ↓"),      # BSP decides first, whatever the others say
-    (1, 1, -1, "active", "bsp ↑"),
-    (0, 1, 1, "closed", "ndvi ↑"),
-    (0, -1, -1, "active", "ndvi ↓"),
-    (0, 0, 1, "active", "ntl ↑"),
-    (0, 0, -1, "closed", "ntl ↓"),
-    (0, 0, 0, "undefined", "none"),
-])
+@pytest.mark.parametrize(
+    "bsp, ndvi, ntl, status, rule",
+    [
+        (-1, 1, 1, "closed", "bsp ↓"),  # BSP decides first, whatever the others say
+        (1, 1, -1, "active", "bsp ↑"),
+        (0, 1, 1, "closed", "ndvi ↑"),
+        (0, -1, -1, "active", "ndvi ↓"),
+        (0, 0, 1, "active", "ntl ↑"),
+        (0, 0, -1, "closed", "ntl ↓"),
+        (0, 0, 0, "undefined", "none"),
+    ],
+)
 def test_every_branch_of_the_tree(bsp, ndvi, ntl, status, rule):
     got_status, got_rule = mine_status.decide({"bsp": [bsp], "ndvi": [ndvi], "ntl": [ntl]})
     assert (got_status[0], got_rule[0]) == (status, rule)
@@ -41,7 +44,7 @@ def test_series_matrix_from_long_rows():
 def test_series_trend_matches_pymannkendall():
     rng = np.random.default_rng(5)
     years = np.arange(2018.0, 2024.0)
-    matrix = np.vstack([np.arange(6.0), -np.arange(6.0) ** 2, rng.normal(size=6), [1, 2, np.nan, np.nan, 3, 4]])
+    matrix = np.vstack([np.arange(6.0), -(np.arange(6.0) ** 2), rng.normal(size=6), [1, 2, np.nan, np.nan, 3, 4]])
     result = mine_status.series_trend(matrix, years, alpha=0.05, min_valid=4)
     for i, row in enumerate(matrix):
         ref = pymannkendall.original_test(row)

@@ -39,21 +39,27 @@ def ellipsoid_cell_m2(lat1, lat2, dlon_deg):
     x, w = np.polynomial.legendre.leggauss(40)
     p1, p2 = math.radians(lat1), math.radians(lat2)
     phi = (p2 - p1) / 2 * x + (p1 + p2) / 2
-    f = WGS84_A ** 2 * (1 - WGS84_E2) * np.cos(phi) / (1 - WGS84_E2 * np.sin(phi) ** 2) ** 2
+    f = WGS84_A**2 * (1 - WGS84_E2) * np.cos(phi) / (1 - WGS84_E2 * np.sin(phi) ** 2) ** 2
     return math.radians(dlon_deg) * (p2 - p1) / 2 * float(np.sum(w * f))
 
 
 # ------------------------------------------------------------- check_same_grid
 
-@pytest.mark.parametrize("other, expected", [
-    (utm_grid(crs=WGS84), ["b.tif has a different CRS from a.tif", "EPSG:4326", "EPSG:32633"]),
-    (utm_grid(crs=""), ["b.tif has a different CRS from a.tif", "no CRS"]),
-    (utm_grid(xsize=5), ["b.tif is 5×4 pixels but a.tif is 4×4"]),
-    (utm_grid(pixel=10.0), ["b.tif has pixel size 10×10 but a.tif has 30×30"]),
-    # half a pixel (15 m) east and north: same size and pixel size, shifted origin
-    (utm_grid(origin=(500015.0, 6000015.0)),
-     ["b.tif is shifted from a.tif", "(500015.000000, 6000015.000000) vs (500000.000000, 6000000.000000)"]),
-])
+
+@pytest.mark.parametrize(
+    "other, expected",
+    [
+        (utm_grid(crs=WGS84), ["b.tif has a different CRS from a.tif", "EPSG:4326", "EPSG:32633"]),
+        (utm_grid(crs=""), ["b.tif has a different CRS from a.tif", "no CRS"]),
+        (utm_grid(xsize=5), ["b.tif is 5×4 pixels but a.tif is 4×4"]),
+        (utm_grid(pixel=10.0), ["b.tif has pixel size 10×10 but a.tif has 30×30"]),
+        # half a pixel (15 m) east and north: same size and pixel size, shifted origin
+        (
+            utm_grid(origin=(500015.0, 6000015.0)),
+            ["b.tif is shifted from a.tif", "(500015.000000, 6000015.000000) vs (500000.000000, 6000000.000000)"],
+        ),
+    ],
+)
 def test_check_same_grid_messages(other, expected):
     with pytest.raises(ValueError) as err:
         raster_io.check_same_grid([("a.tif", utm_grid()), ("b.tif", other)])
@@ -70,6 +76,7 @@ def test_check_same_grid_returns_reference_and_names_first_differing_layer():
 
 # --------------------------------------------------------------------- areas
 
+
 def test_projected_pixel_area_is_constant():
     # 30 m × 30 m = 900 m² in every row
     areas = raster_io.row_pixel_areas_m2(utm_grid(ysize=6))
@@ -83,10 +90,13 @@ def test_projected_pixel_area_in_us_feet():
     np.testing.assert_allclose(areas, (100 * 1200 / 3937) ** 2, rtol=1e-9)
 
 
-@pytest.mark.parametrize("lat_top, approx_km2", [
-    (1.0, 12308.46),   # 1°×1° cell from the equator to 1°N
-    (61.0, 6123.14),   # 1°×1° cell from 60°N to 61°N, about cos(60.5°) of the equatorial one
-])
+@pytest.mark.parametrize(
+    "lat_top, approx_km2",
+    [
+        (1.0, 12308.46),  # 1°×1° cell from the equator to 1°N
+        (61.0, 6123.14),  # 1°×1° cell from 60°N to 61°N, about cos(60.5°) of the equatorial one
+    ],
+)
 def test_geographic_cell_area_matches_ellipsoid_integral(lat_top, approx_km2):
     area = raster_io.row_pixel_areas_m2(geo_grid(lat_top, 1))[0]
     assert area == pytest.approx(ellipsoid_cell_m2(lat_top - 1, lat_top, 1.0), rel=1e-6)
@@ -112,10 +122,13 @@ def test_geographic_area_scales_with_longitude_width():
     assert half == pytest.approx(full / 2, rel=1e-12)
 
 
-@pytest.mark.parametrize("grid, message", [
-    (utm_grid(crs=""), "no CRS"),
-    (Grid(2, 2, (0.0, 1.0, 0.1, 1.0, 0.0, -1.0), WGS84), "rotated"),
-])
+@pytest.mark.parametrize(
+    "grid, message",
+    [
+        (utm_grid(crs=""), "no CRS"),
+        (Grid(2, 2, (0.0, 1.0, 0.1, 1.0, 0.0, -1.0), WGS84), "rotated"),
+    ],
+)
 def test_row_pixel_areas_refuses(grid, message):
     with pytest.raises(ValueError, match=message):
         raster_io.row_pixel_areas_m2(grid)
@@ -123,44 +136,56 @@ def test_row_pixel_areas_refuses(grid, message):
 
 # ------------------------------------------------------------- integer types
 
-@pytest.mark.parametrize("values, expected", [
-    (range(1, 8), (gdal.GDT_Byte, np.uint8, 0)),            # 0 is free: nodata 0
-    (range(0, 8), (gdal.GDT_Byte, np.uint8, 255)),          # 0 taken: type maximum
-    (range(0, 256), (gdal.GDT_UInt16, np.uint16, 65535)),   # every byte value taken: widen
-    ([0, 65535], (gdal.GDT_UInt32, np.uint32, 4294967295)),  # both uint16 ends taken; int16 too small
-    ([-1, 1, 2], (gdal.GDT_Int16, np.int16, 32767)),        # negative: first signed type
-    ([], (gdal.GDT_Byte, np.uint8, 0)),
-])
+
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        (range(1, 8), (gdal.GDT_Byte, np.uint8, 0)),  # 0 is free: nodata 0
+        (range(0, 8), (gdal.GDT_Byte, np.uint8, 255)),  # 0 taken: type maximum
+        (range(0, 256), (gdal.GDT_UInt16, np.uint16, 65535)),  # every byte value taken: widen
+        ([0, 65535], (gdal.GDT_UInt32, np.uint32, 4294967295)),  # both uint16 ends taken; int16 too small
+        ([-1, 1, 2], (gdal.GDT_Int16, np.int16, 32767)),  # negative: first signed type
+        ([], (gdal.GDT_Byte, np.uint8, 0)),
+    ],
+)
 def test_integer_type_with_nodata(values, expected):
     assert raster_io.integer_type_with_nodata(values) == expected
 
 
 def test_smallest_integer_type_refuses_too_wide():
     with pytest.raises(ValueError, match="32-bit"):
-        raster_io.smallest_integer_type([0, 2 ** 32])
+        raster_io.smallest_integer_type([0, 2**32])
 
 
 # ---------------------------------------------------------------- valid_mask
 
-@pytest.mark.parametrize("values, nodata, expected", [
-    (np.array([1.0, np.nan, np.inf, -np.inf, -9999.0, 0.0]), -9999.0, [1, 0, 0, 0, 0, 1]),
-    (np.array([1.0, np.nan, -9999.0], dtype=np.float32), None, [1, 0, 1]),
-    (np.array([1.0, np.nan, 2.0]), float("nan"), [1, 0, 1]),
-    (np.array([0, 1, 255], dtype=np.uint8), 0, [0, 1, 1]),
-    (np.array([0, 1, 255], dtype=np.uint8), None, [1, 1, 1]),
-])
+
+@pytest.mark.parametrize(
+    "values, nodata, expected",
+    [
+        (np.array([1.0, np.nan, np.inf, -np.inf, -9999.0, 0.0]), -9999.0, [1, 0, 0, 0, 0, 1]),
+        (np.array([1.0, np.nan, -9999.0], dtype=np.float32), None, [1, 0, 1]),
+        (np.array([1.0, np.nan, 2.0]), float("nan"), [1, 0, 1]),
+        (np.array([0, 1, 255], dtype=np.uint8), 0, [0, 1, 1]),
+        (np.array([0, 1, 255], dtype=np.uint8), None, [1, 1, 1]),
+    ],
+)
 def test_valid_mask(values, nodata, expected):
     np.testing.assert_array_equal(raster_io.valid_mask(values, nodata), np.array(expected, dtype=bool))
 
 
 # ------------------------------------------------------------------ blocks
 
-@pytest.mark.parametrize("block_pixels, windows", [
-    (1, [(y, 1) for y in range(7)]),        # budget below one row: one row per block
-    (10, [(0, 2), (2, 2), (4, 2), (6, 1)]),  # 10 px // 5 columns = 2 rows
-    (15, [(0, 3), (3, 3), (6, 1)]),          # 15 // 5 = 3 rows
-    (1 << 22, [(0, 7)]),                     # the whole raster in one block
-])
+
+@pytest.mark.parametrize(
+    "block_pixels, windows",
+    [
+        (1, [(y, 1) for y in range(7)]),  # budget below one row: one row per block
+        (10, [(0, 2), (2, 2), (4, 2), (6, 1)]),  # 10 px // 5 columns = 2 rows
+        (15, [(0, 3), (3, 3), (6, 1)]),  # 15 // 5 = 3 rows
+        (1 << 22, [(0, 7)]),  # the whole raster in one block
+    ],
+)
 def test_iter_blocks_covers_every_row_once(tmp_path, block_pixels, windows):
     array = np.arange(35, dtype=np.int32).reshape(7, 5)
     ds = raster_io.open_raster(write_raster(tmp_path / "a.tif", array))
@@ -176,8 +201,11 @@ def test_iter_blocks_reports_progress_within_span(tmp_path):
     ds = raster_io.open_raster(write_raster(tmp_path / "a.tif", np.zeros((4, 5), np.uint8)))
     fractions = []
     monitor = raster_io.Monitor(progress=fractions.append)
-    list(raster_io.iter_blocks([ds.GetRasterBand(1)], raster_io.grid_of(ds), monitor,
-                               block_pixels=10, progress_span=(0.5, 1.0)))
+    list(
+        raster_io.iter_blocks(
+            [ds.GetRasterBand(1)], raster_io.grid_of(ds), monitor, block_pixels=10, progress_span=(0.5, 1.0)
+        )
+    )
     # 2 rows per block over 4 rows: 0.5 + 0.5·(2/4), 0.5 + 0.5·(4/4)
     assert fractions == [0.75, 1.0]
 
@@ -213,6 +241,7 @@ def test_open_raster_names_the_path(tmp_path):
 
 # ------------------------------------------------------------------ writer
 
+
 def test_block_writer_renames_on_close(tmp_path):
     path = tmp_path / "out.tif"
     grid = utm_grid(xsize=3, ysize=2)
@@ -243,8 +272,10 @@ def test_output_driver_follows_the_extension(name, driver):
     assert raster_io.output_driver(name) == driver
 
 
-@pytest.mark.parametrize("name, says", [("a.vrt", "holds no pixels"), ("a.gpkg", "GeoPackage"), ("a.asc", "'.asc'"),
-                                        ("a", "without extension")])
+@pytest.mark.parametrize(
+    "name, says",
+    [("a.vrt", "holds no pixels"), ("a.gpkg", "GeoPackage"), ("a.asc", "'.asc'"), ("a", "without extension")],
+)
 def test_output_driver_refuses_other_extensions(name, says):
     with pytest.raises(ValueError, match=says) as caught:
         raster_io.output_driver(name)
@@ -296,6 +327,7 @@ def test_dataset_files_lists_vrt_sources_recursively(tmp_path):
 
 
 # ------------------------------------------------------------- class names
+
 
 def test_class_names_round_trip(tmp_path):
     names = {1: "Cropland", 2: "Forest", 7: "Construction land"}

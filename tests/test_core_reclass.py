@@ -17,7 +17,8 @@ FCS30_TO_7 = {
     **{c: 4 for c in range(180, 188)},
     190: 7,
     **{c: 6 for c in (200, 201, 202)},
-    210: 5, 220: 5,
+    210: 5,
+    220: 5,
     **{c: ND for c in (0, 250, 30, 100, 160, 230, 255)},  # fill values and codes outside the legend
 }
 
@@ -38,10 +39,13 @@ def run(values, rules, valid=None, keep_unmatched=False, nodata_out=ND, out_dtyp
     return reclass.reclassify(values, rules, valid, nodata_out, out_dtype, keep_unmatched)
 
 
-@pytest.mark.parametrize("rules, expected", [
-    (reclass.GLC_FCS30_TO_SEED000, FCS30_TO_7),
-    (reclass.GLC_FCS30D_TO_SEED001, FCS30D_TO_4),
-])
+@pytest.mark.parametrize(
+    "rules, expected",
+    [
+        (reclass.GLC_FCS30_TO_SEED000, FCS30_TO_7),
+        (reclass.GLC_FCS30D_TO_SEED001, FCS30D_TO_4),
+    ],
+)
 def test_presets(rules, expected):
     codes = np.array(sorted(expected), dtype=np.uint8)
     out = run(codes, rules)
@@ -49,9 +53,16 @@ def test_presets(rules, expected):
     assert out.dtype == np.uint8
 
 
-@pytest.mark.parametrize("dtype, nodata_in", [
-    (np.uint8, 255), (np.uint16, 65535), (np.int16, -32768), (np.int32, -2147483648), (np.float32, np.nan),
-])
+@pytest.mark.parametrize(
+    "dtype, nodata_in",
+    [
+        (np.uint8, 255),
+        (np.uint16, 65535),
+        (np.int16, -32768),
+        (np.int32, -2147483648),
+        (np.float32, np.nan),
+    ],
+)
 def test_preset_whatever_the_input_type(dtype, nodata_in):
     # the same legend codes plus one nodata pixel of the type's usual nodata value
     codes = sorted(FCS30_TO_7)
@@ -123,6 +134,7 @@ def test_int16_block_spanning_more_than_32767():
 
 # ---------------------------------------------------------------- rule tables
 
+
 def test_rules_from_rows():
     rows = ["10", "20", "1", " 51 ", "92", "2.0", "190", "190", 7]
     assert reclass.rules_from_rows(rows) == [Rule(10, 20, 1), Rule(51, 92, 2), Rule(190, 190, 7)]
@@ -133,14 +145,17 @@ def test_rules_from_rows_untouched_matrix(rows):
     assert reclass.rules_from_rows(rows) == []
 
 
-@pytest.mark.parametrize("rows, message", [
-    (["10", "20"], "got 2 cells"),
-    (["10", "20", "1", "30"], "got 4 cells"),
-    (["10", "20", "1", "a", "40", "2"], "row 2: min, max and value must be numbers"),
-    (["10", "20", ""], "row 1: min, max and value must be numbers"),
-    (["10", "20", "1.5"], "row 1: the new value 1.5 is not an integer"),
-    (["20", "10", "1"], "row 1: min 20 is greater than max 10"),
-])
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        (["10", "20"], "got 2 cells"),
+        (["10", "20", "1", "30"], "got 4 cells"),
+        (["10", "20", "1", "a", "40", "2"], "row 2: min, max and value must be numbers"),
+        (["10", "20", ""], "row 1: min, max and value must be numbers"),
+        (["10", "20", "1.5"], "row 1: the new value 1.5 is not an integer"),
+        (["20", "10", "1"], "row 1: min 20 is greater than max 10"),
+    ],
+)
 def test_rules_from_rows_errors(rows, message):
     with pytest.raises(ValueError, match=message):
         reclass.rules_from_rows(rows)
@@ -159,15 +174,18 @@ def test_rules_from_csv_text_min_max():
     assert names == {}
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "no rows"),
-    ("\ufeffmin;max;value\n", "header but no rows"),
-    ("min,value\n10,1\n", "needs columns min, max, value"),
-    ("code,name\n10,Cropland\n", "needs columns min, max, value"),
-    ("min,max,value\n10,20,x\n", "CSV line 2: min, max and value must be numbers"),
-    ("code,value\n10,1\n20,1.5\n", "CSV line 3: the new value 1.5"),
-    ("min,max,value\n20,10,1\n", "CSV line 2: min 20 is greater than max 10"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "no rows"),
+        ("\ufeffmin;max;value\n", "header but no rows"),
+        ("min,value\n10,1\n", "needs columns min, max, value"),
+        ("code,name\n10,Cropland\n", "needs columns min, max, value"),
+        ("min,max,value\n10,20,x\n", "CSV line 2: min, max and value must be numbers"),
+        ("code,value\n10,1\n20,1.5\n", "CSV line 3: the new value 1.5"),
+        ("min,max,value\n20,10,1\n", "CSV line 2: min 20 is greater than max 10"),
+    ],
+)
 def test_rules_from_csv_text_errors(text, message):
     with pytest.raises(ValueError, match=message):
         reclass.rules_from_csv_text(text)

@@ -42,8 +42,8 @@ def _brute_force(classes, ndvi, codes, scores, size):
     e = np.full(classes.shape, np.nan)
     for r in range(rows):
         for c in range(cols):
-            window = classes[max(0, r - half):r + half + 1, max(0, c - half):c + half + 1]
-            values = ndvi[max(0, r - half):r + half + 1, max(0, c - half):c + half + 1]
+            window = classes[max(0, r - half) : r + half + 1, max(0, c - half) : c + half + 1]
+            values = ndvi[max(0, r - half) : r + half + 1, max(0, c - half) : c + half + 1]
             shares = np.array([[np.mean(window == k) for k in codes]])
             e[r, c] = resilience.resilience(shares, scores, [values.mean()], 2.0, 0.5, 0.08).e[0]
     return e
@@ -59,8 +59,9 @@ def test_window_resilience_and_blocks_with_halo(tmp_path):
     classes = rng.integers(1, 4, size=(9, 7)).astype(np.uint8)
     ndvi = rng.random((9, 7))
     codes, scores = [1, 2, 3], [0.4, 0.8, 0.5]
-    whole = resilience.window_resilience(classes, np.ones_like(classes, bool), ndvi, np.ones_like(ndvi, bool),
-                                         codes, scores, 2.0, 0.5, 0.08, 3)
+    whole = resilience.window_resilience(
+        classes, np.ones_like(classes, bool), ndvi, np.ones_like(ndvi, bool), codes, scores, 2.0, 0.5, 0.08, 3
+    )
     np.testing.assert_allclose(whole.e, _brute_force(classes, ndvi, codes, scores, 3), rtol=1e-9, atol=1e-12)
 
     # strips of 2 rows with a halo of 1 row give the same as the whole raster
@@ -69,13 +70,24 @@ def test_window_resilience_and_blocks_with_halo(tmp_path):
     grid = raster_io.grid_of(ds_c)
     stitched = np.full(classes.shape, np.nan)
     for yoff, nrows, (c, n), top in raster_io.iter_blocks_with_halo(
-            [ds_c.GetRasterBand(1), ds_n.GetRasterBand(1)], grid, 1, block_pixels=14):
-        part = resilience.window_resilience(c, np.ones_like(c, bool), n.astype(np.float64), np.ones_like(n, bool),
-                                            codes, scores, 2.0, 0.5, 0.08, 3)
-        stitched[yoff:yoff + nrows] = part.e[top:top + nrows]
-    full = resilience.window_resilience(classes, np.ones_like(classes, bool), ndvi.astype(np.float32)
-                                        .astype(np.float64), np.ones_like(ndvi, bool), codes, scores, 2.0, 0.5,
-                                        0.08, 3)
+        [ds_c.GetRasterBand(1), ds_n.GetRasterBand(1)], grid, 1, block_pixels=14
+    ):
+        part = resilience.window_resilience(
+            c, np.ones_like(c, bool), n.astype(np.float64), np.ones_like(n, bool), codes, scores, 2.0, 0.5, 0.08, 3
+        )
+        stitched[yoff : yoff + nrows] = part.e[top : top + nrows]
+    full = resilience.window_resilience(
+        classes,
+        np.ones_like(classes, bool),
+        ndvi.astype(np.float32).astype(np.float64),
+        np.ones_like(ndvi, bool),
+        codes,
+        scores,
+        2.0,
+        0.5,
+        0.08,
+        3,
+    )
     np.testing.assert_allclose(stitched, full.e, rtol=1e-12)
 
 

@@ -46,8 +46,9 @@ def test_spearman_perfectly_monotone_and_against_scipy():
     x = [1, 2, 3, 4, 5, 6, 7]
     y = [2, 1, 4, 3, 7, 5, 6]
     ref = stats.spearmanr(x, y)
-    exact = stats.permutation_test((y,), lambda v: stats.spearmanr(x, v)[0], permutation_type="pairings",
-                                   n_resamples=np.inf)
+    exact = stats.permutation_test(
+        (y,), lambda v: stats.spearmanr(x, v)[0], permutation_type="pairings", n_resamples=np.inf
+    )
     result = restoration.spearman(x, y)
     assert result.rho == pytest.approx(ref[0]) and result.p == pytest.approx(exact.pvalue) and result.n == 7
     assert result.p != pytest.approx(ref[1])  # the t approximation (0.023) is not what seven sites give
@@ -86,8 +87,14 @@ def test_kruskal_wallis_hand_and_scipy():
     assert (result.df, result.n_groups, result.n) == (1, 2, 4)
     groups = [[1.0, 2.0, 2.0, 5.0], [3.0, 4.0, 6.0], [7.0, 8.0, 2.0, 9.0, 10.0]]
     ref = stats.kruskal(*groups)
-    by_scipy = stats.permutation_test(groups, lambda *g: stats.kruskal(*g)[0], permutation_type="independent",
-                                      n_resamples=9999, alternative="greater", random_state=1)
+    by_scipy = stats.permutation_test(
+        groups,
+        lambda *g: stats.kruskal(*g)[0],
+        permutation_type="independent",
+        n_resamples=9999,
+        alternative="greater",
+        random_state=1,
+    )
     got = restoration.kruskal_wallis(groups)
     assert got.h == pytest.approx(ref[0]) and got.method == "permutation"
     assert got.p == pytest.approx(by_scipy.pvalue, abs=0.015)  # two Monte Carlo estimates of one p
@@ -112,8 +119,9 @@ def test_kruskal_wallis_drops_missing_and_empty_groups():
 
 
 # sites as (SAI %, SCI %): three clear groups, mixed order, one site without data
-SEPARATED = np.array([[30, 50], [2, 3], [15, 12], [31, 48], [1, 2], [np.nan, np.nan], [16, 14], [29, 52], [0, 4]],
-                     dtype=float)
+SEPARATED = np.array(
+    [[30, 50], [2, 3], [15, 12], [31, 48], [1, 2], [np.nan, np.nan], [16, 14], [29, 52], [0, 4]], dtype=float
+)
 EXPECTED = ["high", "low", "medium", "high", "low", None, "medium", "high", "low"]
 
 
@@ -169,8 +177,20 @@ def test_cluster_names():
 # ------------------------------------------------------------------ all statistics of the sites
 
 # 10 sites (pixels of SD, ND, NI, SAI, SCI; 20 each) with a mining duration and a region; site 9 has no pixel
-SITE_PIXELS = np.array([[10, 4, 2, 2, 2], [8, 4, 2, 3, 3], [6, 4, 2, 4, 4], [4, 4, 2, 5, 5], [2, 4, 2, 6, 6],
-                        [1, 1, 2, 6, 10], [1, 1, 1, 7, 10], [0, 1, 1, 8, 10], [0, 0, 1, 9, 10], [0, 0, 0, 0, 0]])
+SITE_PIXELS = np.array(
+    [
+        [10, 4, 2, 2, 2],
+        [8, 4, 2, 3, 3],
+        [6, 4, 2, 4, 4],
+        [4, 4, 2, 5, 5],
+        [2, 4, 2, 6, 6],
+        [1, 1, 2, 6, 10],
+        [1, 1, 1, 7, 10],
+        [0, 1, 1, 8, 10],
+        [0, 0, 1, 9, 10],
+        [0, 0, 0, 0, 0],
+    ]
+)
 DURATION = np.array([20.0, 18, 15, 11, 9, 8, 5, 4, 2, 1])
 REGIONS = ["north"] * 5 + ["south"] * 4 + [None]
 

@@ -83,16 +83,19 @@ POINTS = random_points(150, 7)
 IRREGULAR = {
     "knn4": (lambda: knn(POINTS, 4), lambda: libpysal.weights.KNN(POINTS, k=4)),
     "knn7": (lambda: knn(POINTS, 7), lambda: libpysal.weights.KNN(POINTS, k=7)),
-    "band15": (lambda: distance_band(POINTS, 15.0),
-               lambda: libpysal.weights.DistanceBand(POINTS, 15.0, silence_warnings=True)),
+    "band15": (
+        lambda: distance_band(POINTS, 15.0),
+        lambda: libpysal.weights.DistanceBand(POINTS, 15.0, silence_warnings=True),
+    ),
 }
 LATTICES = [(9, 11, "rook"), (9, 11, "queen"), (14, 7, "rook"), (5, 16, "queen")]
 
 
 def structures():
     """(id, ours, make_theirs) for every weights structure the agreement tests use."""
-    out = [(f"grid{r}x{c}-{k}", grid_contiguity(r, c, k), (lambda r=r, c=c, k=k: lat2w(r, c, k)))
-           for r, c, k in LATTICES]
+    out = [
+        (f"grid{r}x{c}-{k}", grid_contiguity(r, c, k), (lambda r=r, c=c, k=k: lat2w(r, c, k))) for r, c, k in LATTICES
+    ]
     out += [(label, ours(), theirs) for label, (ours, theirs) in IRREGULAR.items()]
     return out
 
@@ -208,7 +211,7 @@ def test_inverse_distance_equals_libpysal(alpha):
     everything = inverse_distance(POINTS[:40], alpha=alpha)
     d = np.sqrt(((POINTS[:40, None, :] - POINTS[None, :40, :]) ** 2).sum(axis=2))
     np.fill_diagonal(d, np.inf)
-    assert_close(everything.matrix.toarray(), d ** -alpha)
+    assert_close(everything.matrix.toarray(), d**-alpha)
 
 
 def test_inverse_distance_refuses_coincident_points_and_huge_dense():
@@ -291,11 +294,13 @@ def test_getis_ord_known_answers_from_esda_docs():
     assert round(g.G, 3) == 0.557
     assert round(g.p_norm / 2, 3) == 0.173  # esda prints the one-sided value
     star = local_g_star(y, w)  # esda prints 8 decimals
-    np.testing.assert_allclose(star.z, [-1.39727626, -0.28917762, 0.65064964, -0.28917762, 1.23452088, 2.02424331],
-                               rtol=0, atol=5e-9)
+    np.testing.assert_allclose(
+        star.z, [-1.39727626, -0.28917762, 0.65064964, -0.28917762, 1.23452088, 2.02424331], rtol=0, atol=5e-9
+    )
     gi = local_g_star(y, w, star=False)
-    np.testing.assert_allclose(gi.z, [-1.0136729, -0.04361589, 1.31558703, -0.31412676, 1.15373986, 1.77833941],
-                               rtol=0, atol=5e-9)
+    np.testing.assert_allclose(
+        gi.z, [-1.0136729, -0.04361589, 1.31558703, -0.31412676, 1.15373986, 1.77833941], rtol=0, atol=5e-9
+    )
 
 
 # ---------------------------------------------------------------- esda: analytical values
@@ -349,8 +354,10 @@ def test_lattice_contiguity_equals_grid_contiguity(kind):
 
     rng = np.random.default_rng(4)
     present = rng.random((9, 13)) > 0.25
-    for x_edges, y_edges in ((400000.0 + 1000.0 * np.arange(14), 5e6 + 1000.0 * np.arange(10)),
-                             (np.cumsum(rng.uniform(1, 50, 14)), np.cumsum(rng.uniform(1, 50, 10)))):
+    for x_edges, y_edges in (
+        (400000.0 + 1000.0 * np.arange(14), 5e6 + 1000.0 * np.arange(10)),
+        (np.cumsum(rng.uniform(1, 50, 14)), np.cumsum(rng.uniform(1, 50, 10))),
+    ):
         boxes = rectangle_boxes(x_edges, y_edges, present)
         result = lattice_contiguity(boxes, kind)
         expected = grid_contiguity(9, 13, kind, missing=~present)
@@ -389,8 +396,9 @@ def polygon_wkb(points, multi=False, order="<"):
     import struct
 
     code = "<" if order == "<" else ">"
-    body = struct.pack(code + "BIII", 1 if order == "<" else 0, 3, 1, len(points)) + \
-        b"".join(struct.pack(code + "dd", *p) for p in points)
+    body = struct.pack(code + "BIII", 1 if order == "<" else 0, 3, 1, len(points)) + b"".join(
+        struct.pack(code + "dd", *p) for p in points
+    )
     return struct.pack("<BII", 1, 6, 1) + body if multi else body
 
 
@@ -399,16 +407,17 @@ def test_rectangles_from_wkb():
 
     square = [(0, 10), (5, 10), (5, 8), (0, 8), (0, 10)]
     other = [(5, 8), (5, 10), (9, 10), (9, 8), (5, 8)]
-    assert rectangles_from_wkb([polygon_wkb(square), polygon_wkb(other)]).tolist() == \
-        [[0, 8, 5, 10], [5, 8, 9, 10]]
+    assert rectangles_from_wkb([polygon_wkb(square), polygon_wkb(other)]).tolist() == [[0, 8, 5, 10], [5, 8, 9, 10]]
     assert rectangles_from_wkb([polygon_wkb(square, multi=True)]).tolist() == [[0, 8, 5, 10]]
-    for refused in ([polygon_wkb([(0, 0), (1, 0), (0, 1), (0, 0)])],  # a triangle
-                    [polygon_wkb([(0, 0), (1, 1), (1, 0), (0, 1), (0, 0)])],  # a bow-tie of the corners
-                    [polygon_wkb([(0, 0), (1, 0), (1, 0), (0, 1), (0, 0)])],  # a repeated corner
-                    [polygon_wkb([(0, 0), (2, 0), (2, 1), (0, 1), (0, 0.5)])],  # not closed
-                    [polygon_wkb(square, order=">")],  # big-endian
-                    [polygon_wkb(square), polygon_wkb(square, multi=True)],  # layouts mixed
-                    []):
+    for refused in (
+        [polygon_wkb([(0, 0), (1, 0), (0, 1), (0, 0)])],  # a triangle
+        [polygon_wkb([(0, 0), (1, 1), (1, 0), (0, 1), (0, 0)])],  # a bow-tie of the corners
+        [polygon_wkb([(0, 0), (1, 0), (1, 0), (0, 1), (0, 0)])],  # a repeated corner
+        [polygon_wkb([(0, 0), (2, 0), (2, 1), (0, 1), (0, 0.5)])],  # not closed
+        [polygon_wkb(square, order=">")],  # big-endian
+        [polygon_wkb(square), polygon_wkb(square, multi=True)],  # layouts mixed
+        [],
+    ):
         assert rectangles_from_wkb(refused) is None
 
 
@@ -419,8 +428,9 @@ def test_general_g_permutations_have_the_analytical_moments():
     x = field(12, 12, 10)
     permutations = 20_000
     result = general_g(x, w, permutations=permutations, seed=3)
-    sims = autocorrelation._permuted_quadratic(x, w.matrix, 1 / (x.sum() ** 2 - (x ** 2).sum()), permutations,
-                                               np.random.default_rng(3))
+    sims = autocorrelation._permuted_quadratic(
+        x, w.matrix, 1 / (x.sum() ** 2 - (x**2).sum()), permutations, np.random.default_rng(3)
+    )
     assert abs(sims.mean() - result.EG) < 5 * np.sqrt(result.VG / permutations)
     assert abs(sims.var() / result.VG - 1) < 5 * np.sqrt(2 / permutations)
     larger = np.count_nonzero(sims >= result.G)
@@ -485,9 +495,13 @@ def same_p_values(ours, esdas):
 
 def esda_draws(monkeypatch, seed):
     """Make local_moran draw esda's permutation matrix for ``seed`` (numba or not: esda's own function)."""
-    monkeypatch.setattr(autocorrelation, "_permutation_ids",
-                        lambda rng, population, size, permutations:
-                        np.asarray(vec_permutations(size, population + 1, permutations, seed)))
+    monkeypatch.setattr(
+        autocorrelation,
+        "_permutation_ids",
+        lambda rng, population, size, permutations: np.asarray(
+            vec_permutations(size, population + 1, permutations, seed)
+        ),
+    )
 
 
 @pytest.mark.parametrize("transform", ["B", "R"])
@@ -573,8 +587,9 @@ def test_permutation_moments_match_randomisation_moments():
     permutations = 20_000
     result = global_moran(x, w, permutations=0)
     z = x - x.mean()
-    sims = autocorrelation._permuted_quadratic(z, w.matrix, n / w.matrix.sum() / (z @ z), permutations,
-                                           np.random.default_rng(1))
+    sims = autocorrelation._permuted_quadratic(
+        z, w.matrix, n / w.matrix.sum() / (z @ z), permutations, np.random.default_rng(1)
+    )
     assert abs(sims.mean() - result.EI) < 5 * np.sqrt(result.VI_rand / permutations)
     assert abs(sims.var() / result.VI_rand - 1) < 5 * np.sqrt(2 / permutations)
     expected = esda.Moran_Local(x, libpysal.weights.lat2W(12, 12, rook=False), permutations=0)
@@ -582,13 +597,13 @@ def test_permutation_moments_match_randomisation_moments():
     ids = autocorrelation._permutation_ids(np.random.default_rng(2), n - 1, 8, permutations)
     off, diagonal = autocorrelation._split_diagonal(w.matrix)
     scaling = (n - 1) / (zs @ zs)
-    _, mean, sd = autocorrelation._conditional_permutations(zs, off, diagonal,
-                                                            lambda sites, lag: (scaling * zs[sites])[:, None] * lag,
-                                                            expected.Is, ids)
+    _, mean, sd = autocorrelation._conditional_permutations(
+        zs, off, diagonal, lambda sites, lag: (scaling * zs[sites])[:, None] * lag, expected.Is, ids
+    )
     scale = (n - 1) / n
-    assert np.all(np.abs(mean - scale * expected.EIc) < 5 * np.sqrt(scale ** 2 * expected.VIc / permutations))
+    assert np.all(np.abs(mean - scale * expected.EIc) < 5 * np.sqrt(scale**2 * expected.VIc / permutations))
     # the draws are shared by all features, as esda's, so their errors are correlated: check the median
-    assert abs(np.median(sd ** 2 / (scale ** 2 * expected.VIc)) - 1) < 0.03
+    assert abs(np.median(sd**2 / (scale**2 * expected.VIc)) - 1) < 0.03
 
 
 def test_permutation_ids_are_uniform_ordered_samples():
@@ -747,8 +762,10 @@ def test_gi_bin_fdr_benjamini_hochberg_by_hand():
     assert gi_bin(np.ones(10), p, fdr=True).tolist() == [3, 2, 1, 1, 1, 1, 0, 0, 0, 0]
     assert gi_bin(z, p, fdr=True).tolist() == [3, -2, 1, -1, 1, -1, 0, 0, 0, 0]
     shuffled = np.random.default_rng(0).permutation(10)
-    assert gi_bin(np.ones(10), p[shuffled], fdr=True).tolist() == \
-        np.array([3, 2, 1, 1, 1, 1, 0, 0, 0, 0])[shuffled].tolist()
+    assert (
+        gi_bin(np.ones(10), p[shuffled], fdr=True).tolist()
+        == np.array([3, 2, 1, 1, 1, 1, 0, 0, 0, 0])[shuffled].tolist()
+    )
     assert gi_bin(np.ones(10), np.full(10, 0.5), fdr=True).tolist() == [0] * 10
     with_nan = gi_bin(np.append(np.ones(10), np.nan), np.append(p, np.nan), fdr=True)
     assert with_nan.tolist() == [3, 2, 1, 1, 1, 1, 0, 0, 0, 0, 0]  # NaN (islands) neither counts in m nor gets a bin
@@ -758,8 +775,11 @@ def test_hot_spots_of_a_clustered_field():
     rows, cols = 20, 20
     w = grid_contiguity(rows, cols, "queen")
     r, c = np.mgrid[0:rows, 0:cols]
-    x = 5 + 4 * np.exp(-((r - 5) ** 2 + (c - 5) ** 2) / 8.0) + np.random.default_rng(15).normal(scale=0.3,
-                                                                                              size=(rows, cols))
+    x = (
+        5
+        + 4 * np.exp(-((r - 5) ** 2 + (c - 5) ** 2) / 8.0)
+        + np.random.default_rng(15).normal(scale=0.3, size=(rows, cols))
+    )
     star = local_g_star(x.ravel(), w)
     bins = gi_bin(star.z, star.p, fdr=True).reshape(rows, cols)
     assert bins[5, 5] == 3 and bins[18, 18] <= 0

@@ -59,12 +59,13 @@ def mk_series(seed=20240601):
             cases.append((f"few levels n={n} #{k}", rng.integers(0, 3, size=n).astype(float)))
             if n >= 10:
                 cases.append((f"holes n={n} #{k}", with_holes(rng, rng.normal(size=n), n // 4)))
-                cases.append((f"tied holes n={n} #{k}",
-                              with_holes(rng, rng.integers(0, 4, size=n).astype(float), n // 5)))
+                cases.append(
+                    (f"tied holes n={n} #{k}", with_holes(rng, rng.integers(0, 4, size=n).astype(float), n // 5))
+                )
         cases.append((f"constant n={n}", np.full(n, 2.5)))
         cases.append((f"constant 0.1 n={n}", np.full(n, 0.1)))
         cases.append((f"increasing n={n}", np.arange(n, dtype=float)))
-        cases.append((f"decreasing n={n}", -np.arange(n, dtype=float) ** 2))
+        cases.append((f"decreasing n={n}", -(np.arange(n, dtype=float) ** 2)))
     cases.append(("constant with holes", np.array([7.0, np.nan, 7.0, 7.0, np.nan, 7.0, 7.0])))
     cases.append(("first and last missing", np.array([np.nan, 1.0, 3.0, 2.0, 5.0, 4.0, np.nan])))
     return cases
@@ -83,6 +84,7 @@ def assert_mk_equal(ours, index, ref, n_valid, label):
 
 
 # ------------------------------------------------------------------ Mann-Kendall
+
 
 @pytest.mark.parametrize("label, series", MK_CASES, ids=[c[0] for c in MK_CASES])
 def test_mann_kendall_matches_pymannkendall(label, series):
@@ -153,10 +155,11 @@ def test_mann_kendall_never_below_two_values():
 
 # ------------------------------------------------------------------ Sen's slope
 
+
 def sen_brute_force(series, years):
     """Median of (x_j − x_i)/(t_j − t_i) over valid pairs i < j; intercept as in the docstring."""
     ok = np.flatnonzero(~np.isnan(series))
-    slopes = [(series[j] - series[i]) / (years[j] - years[i]) for a, i in enumerate(ok) for j in ok[a + 1:]]
+    slopes = [(series[j] - series[i]) / (years[j] - years[i]) for a, i in enumerate(ok) for j in ok[a + 1 :]]
     slope = np.median(slopes)
     intercept = np.median(series[ok]) - np.median(years[ok] - years[0]) * slope
     return slope, intercept
@@ -182,10 +185,10 @@ def irregular_cases(seed=7):
         steps = int(rng.integers(5, 30))
         years = 1980 + np.cumsum(rng.integers(1, 5, size=steps)).astype(float)
         cases.append((f"random years n={steps} #{k}", years, rng.normal(size=steps)))
-        cases.append((f"random years holes n={steps} #{k}", years,
-                      with_holes(rng, rng.normal(size=steps), steps // 3)))
-    cases.append(("fractional years", np.array([2000.0, 2000.5, 2001.25, 2003.0, 2007.75]),
-                  np.array([1.0, 2.0, 1.5, 4.0, 3.0])))
+        cases.append((f"random years holes n={steps} #{k}", years, with_holes(rng, rng.normal(size=steps), steps // 3)))
+    cases.append(
+        ("fractional years", np.array([2000.0, 2000.5, 2001.25, 2003.0, 2007.75]), np.array([1.0, 2.0, 1.5, 4.0, 3.0]))
+    )
     return cases
 
 
@@ -293,9 +296,13 @@ def check_against_double_loop(block, years):
 def test_signed_zeros_are_ties():
     """−0.0 equals 0.0: their pairs are ties, and their slope is 0 (not a tiny negative key)."""
     years = np.arange(2000.0, 2012.0)
-    block = np.array([[0.0, -0.0, 1.0, -0.0, 0.0, 2.0, -0.0, -1.0, 0.0, 3.0, -0.0, 0.0],
-                      [-0.0, 0.0, -0.0, 0.0, -0.0, 0.0, -0.0, 0.0, -0.0, 0.0, -0.0, 0.0],
-                      [-0.0, 0.5, 0.0, -0.5, -0.0, np.nan, 0.0, 1e-300, -1e-300, 0.0, -0.0, 2.0]])
+    block = np.array(
+        [
+            [0.0, -0.0, 1.0, -0.0, 0.0, 2.0, -0.0, -1.0, 0.0, 3.0, -0.0, 0.0],
+            [-0.0, 0.0, -0.0, 0.0, -0.0, 0.0, -0.0, 0.0, -0.0, 0.0, -0.0, 0.0],
+            [-0.0, 0.5, 0.0, -0.5, -0.0, np.nan, 0.0, 1e-300, -1e-300, 0.0, -0.0, 2.0],
+        ]
+    )
     check_against_double_loop(block, years)
     assert mann_kendall(block[1:2], 2).s[0] == 0 and sens_slope(block[1:2], years)[0][0] == 0
 
@@ -392,6 +399,7 @@ def test_row_nanmedian_all_rows_same_count_and_all_nan():
 
 # ------------------------------------------------------------------ Hurst
 
+
 def hurst_reference(series):
     """R/S Hurst, expanding windows, as METHODS.md §3 words it, one series at a time.
 
@@ -457,19 +465,28 @@ def test_hurst_block_matches_row_by_row():
     np.testing.assert_allclose(actual, expected, rtol=0, atol=1e-9)
 
 
-@pytest.mark.parametrize("series", [np.full(20, 2.5), np.full(20, 0.1), np.full(12, -1e6),
-                                    np.array([4.0, np.nan, 4.0, 4.0, np.nan, 4.0])],
-                         ids=["constant 2.5", "constant 0.1", "constant -1e6", "constant with holes"])
+@pytest.mark.parametrize(
+    "series",
+    [np.full(20, 2.5), np.full(20, 0.1), np.full(12, -1e6), np.array([4.0, np.nan, 4.0, 4.0, np.nan, 4.0])],
+    ids=["constant 2.5", "constant 0.1", "constant -1e6", "constant with holes"],
+)
 def test_hurst_constant_series_is_nan(series):
     assert np.isnan(hurst_rs(series)[0])
     assert np.isnan(hurst_reference(series))
 
 
-@pytest.mark.parametrize("series", [np.array([1.0] * 19 + [2.0]), np.array([0.1] * 9 + [0.3]),
-                                    np.array([5.0, 5.0, np.nan, 5.0, 6.0, np.nan]), np.array([1.0, 2.0]),
-                                    np.array([np.nan, 3.0]), np.array([1.0])],
-                         ids=["constant but last", "0.1 but last", "holes, constant but last", "two values",
-                              "one value", "single step"])
+@pytest.mark.parametrize(
+    "series",
+    [
+        np.array([1.0] * 19 + [2.0]),
+        np.array([0.1] * 9 + [0.3]),
+        np.array([5.0, 5.0, np.nan, 5.0, 6.0, np.nan]),
+        np.array([1.0, 2.0]),
+        np.array([np.nan, 3.0]),
+        np.array([1.0]),
+    ],
+    ids=["constant but last", "0.1 but last", "holes, constant but last", "two values", "one value", "single step"],
+)
 def test_hurst_fewer_than_two_windows_is_nan(series):
     assert np.isnan(hurst_reference(series))
     assert np.isnan(hurst_rs(series)[0])
@@ -491,19 +508,22 @@ def hurst_exact(series):
             deviations.append(running)
         spread = max(deviations) - min(deviations)
         variance = sum((v - mean) ** 2 for v in window) / tau
-        as_decimal = [context.divide(decimal.Decimal(f.numerator), decimal.Decimal(f.denominator))
-                      for f in (spread, variance)]
+        as_decimal = [
+            context.divide(decimal.Decimal(f.numerator), decimal.Decimal(f.denominator)) for f in (spread, variance)
+        ]
         log_rs.append(context.ln(context.divide(as_decimal[0], context.sqrt(as_decimal[1]))))
         log_tau.append(context.ln(decimal.Decimal(tau)))
     if len(log_tau) < 2:
         return np.nan
     mean_x, mean_y = sum(log_tau) / len(log_tau), sum(log_rs) / len(log_rs)
-    return float(sum((a - mean_x) * (b - mean_y) for a, b in zip(log_tau, log_rs))
-                 / sum((a - mean_x) ** 2 for a in log_tau))
+    return float(
+        sum((a - mean_x) * (b - mean_y) for a, b in zip(log_tau, log_rs)) / sum((a - mean_x) ** 2 for a in log_tau)
+    )
 
 
-@pytest.mark.parametrize("offset, scale", [(0.0, 1.0), (8000.0, 1e-6), (-9000.0, 2e-6), (300.0, 1e-9),
-                                           (1e6, 1e-3), (0.0, 1e-12), (0.0, 1e9)])
+@pytest.mark.parametrize(
+    "offset, scale", [(0.0, 1.0), (8000.0, 1e-6), (-9000.0, 2e-6), (300.0, 1e-9), (1e6, 1e-3), (0.0, 1e-12), (0.0, 1e9)]
+)
 def test_hurst_exact_under_large_offsets(offset, scale):
     """Small variations on a large level (e.g. LST in K): prefix sums centred on x₁ stay exact.
 
@@ -527,6 +547,7 @@ def test_hurst_min_windows():
 
 
 # ------------------------------------------------------------------ trend_statistics
+
 
 def statistics_block(seed=5, pixels=500, steps=19):
     rng = np.random.default_rng(seed)
@@ -571,8 +592,17 @@ def test_trend_statistics_equals_the_separate_kernels():
     slope, intercept = sens_slope(block, YEARS_NO_2012, 6)
     hurst = hurst_rs(block)
     hurst[mk.n < 6] = np.nan
-    for name, expected in (("z", mk.z), ("p", mk.p), ("s", mk.s), ("var_s", mk.var_s), ("tau", mk.tau),
-                           ("n_valid", mk.n), ("sen_slope", slope), ("intercept", intercept), ("hurst", hurst)):
+    for name, expected in (
+        ("z", mk.z),
+        ("p", mk.p),
+        ("s", mk.s),
+        ("var_s", mk.var_s),
+        ("tau", mk.tau),
+        ("n_valid", mk.n),
+        ("sen_slope", slope),
+        ("intercept", intercept),
+        ("hurst", hurst),
+    ):
         np.testing.assert_array_equal(getattr(result, name), expected, err_msg=name)
 
 
@@ -592,45 +622,52 @@ def test_trend_statistics_pixels_match_pymannkendall():
 def test_trend_statistics_chunk_invariance(chunk):
     block = statistics_block(seed=12)
     whole = trend_statistics(block, YEARS_NO_2012, min_valid=5)
-    parts = [trend_statistics(block[start:start + chunk], YEARS_NO_2012, 5)
-             for start in range(0, block.shape[0], chunk)]
+    parts = [
+        trend_statistics(block[start : start + chunk], YEARS_NO_2012, 5) for start in range(0, block.shape[0], chunk)
+    ]
     for name in trend.TREND_BANDS:
-        np.testing.assert_array_equal(np.concatenate([getattr(p, name) for p in parts]), getattr(whole, name),
-                                      err_msg=name)
+        np.testing.assert_array_equal(
+            np.concatenate([getattr(p, name) for p in parts]), getattr(whole, name), err_msg=name
+        )
 
 
 # ------------------------------------------------------------------ restoration classes
 
+
 def test_restoration_classes_all_five_and_boundaries():
     nan = np.nan
-    z = np.array([-3.0, -1.0, 1.0, 2.5, 2.5,           # SD, ND, NI, SAI, SCI
-                  CRITICAL_05, -CRITICAL_05,            # |Z| at the critical value: not significant
-                  np.nextafter(CRITICAL_05, 3), np.nextafter(-CRITICAL_05, -3),  # just beyond: significant
-                  1.96, -1.96,                          # 1.96 > 1.95996...: significant (p = 0.049996 < 0.05)
-                  3.0, 1.0, 3.0, 0.0,                   # slope 0: decrease classes; Z = 0 (constant) → ND
-                  3.0, 1.0, -3.0,                       # NaN hurst: SI → nodata; NI, SD need no H
-                  nan, 3.0, 2.5])                       # NaN z → nodata; NaN slope → nodata; H = 0.5 → SAI
-    slope = np.array([-0.1, -0.2, 0.3, 0.4, 0.4,
-                      0.2, -0.2,
-                      0.2, -0.2,
-                      0.1, -0.1,
-                      0.0, 0.0, -0.0, 0.0,
-                      0.5, 0.5, -0.5,
-                      0.3, nan, 0.2])
-    hurst = np.array([0.7, 0.3, 0.9, 0.4, 0.6,
-                      0.9, 0.9,
-                      0.9, 0.9,
-                      0.2, 0.2,
-                      0.8, 0.8, 0.8, nan,
-                      nan, nan, nan,
-                      0.9, 0.9, 0.5])
-    expected = [1, 2, 3, 4, 5,
-                3, 2,
-                5, 1,
-                4, 1,
-                1, 2, 1, 2,
-                0, 3, 1,
-                0, 0, 4]
+    z = np.array(
+        [
+            -3.0,
+            -1.0,
+            1.0,
+            2.5,
+            2.5,  # SD, ND, NI, SAI, SCI
+            CRITICAL_05,
+            -CRITICAL_05,  # |Z| at the critical value: not significant
+            np.nextafter(CRITICAL_05, 3),
+            np.nextafter(-CRITICAL_05, -3),  # just beyond: significant
+            1.96,
+            -1.96,  # 1.96 > 1.95996...: significant (p = 0.049996 < 0.05)
+            3.0,
+            1.0,
+            3.0,
+            0.0,  # slope 0: decrease classes; Z = 0 (constant) → ND
+            3.0,
+            1.0,
+            -3.0,  # NaN hurst: SI → nodata; NI, SD need no H
+            nan,
+            3.0,
+            2.5,
+        ]
+    )  # NaN z → nodata; NaN slope → nodata; H = 0.5 → SAI
+    slope = np.array(
+        [-0.1, -0.2, 0.3, 0.4, 0.4, 0.2, -0.2, 0.2, -0.2, 0.1, -0.1, 0.0, 0.0, -0.0, 0.0, 0.5, 0.5, -0.5, 0.3, nan, 0.2]
+    )
+    hurst = np.array(
+        [0.7, 0.3, 0.9, 0.4, 0.6, 0.9, 0.9, 0.9, 0.9, 0.2, 0.2, 0.8, 0.8, 0.8, nan, nan, nan, nan, 0.9, 0.9, 0.5]
+    )
+    expected = [1, 2, 3, 4, 5, 3, 2, 5, 1, 4, 1, 1, 2, 1, 2, 0, 3, 1, 0, 0, 4]
     out = restoration_classes(z, slope, hurst)
     assert out.dtype == np.uint8
     np.testing.assert_array_equal(out, expected)
@@ -669,6 +706,7 @@ def test_critical_z():
 
 # ------------------------------------------------------------------ MLRI
 
+
 def test_mlri_hand_computed():
     # LST (K) 300, 290, 310, 305; EVI 0.5, 0.6, 0.4, 0.8.
     # year 1: LST_max 300, EVI_min 0.5 → (300/0.5)/(300/0.5) = 1
@@ -690,22 +728,24 @@ def test_mlri_first_year_is_one_and_never_below_one():
     # brute force of eq. 1 over the years up to i
     for j in range(0, 2000, 97):
         for i in range(20):
-            expected = (lst[j, :i + 1].max() / evi[j, :i + 1].min()) / (lst[j, i] / evi[j, i])
+            expected = (lst[j, : i + 1].max() / evi[j, : i + 1].min()) / (lst[j, i] / evi[j, i])
             assert abs(out[j, i] - expected) <= 1e-12 * expected
 
 
 def test_mlri_missing_years_stay_out_of_the_running_extremes():
     nan = np.nan
-    lst = np.array([[300.0, nan, 290.0, 305.0],     # LST missing in year 2 (its EVI 0.1 must not count)
-                    [300.0, 400.0, 290.0, 305.0],   # EVI ≤ 0 in year 2 (its LST 400 must not count)
-                    [300.0, 400.0, 290.0, 305.0],   # EVI = 0 in year 2
-                    [300.0, 400.0, 290.0, 305.0],   # EVI missing in year 2
-                    [nan, 300.0, 290.0, 305.0]])    # first year missing: the series starts in year 2
-    evi = np.array([[0.5, 0.1, 0.6, 0.8],
-                    [0.5, -0.2, 0.6, 0.8],
-                    [0.5, 0.0, 0.6, 0.8],
-                    [0.5, nan, 0.6, 0.8],
-                    [0.05, 0.5, 0.6, 0.8]])
+    lst = np.array(
+        [
+            [300.0, nan, 290.0, 305.0],  # LST missing in year 2 (its EVI 0.1 must not count)
+            [300.0, 400.0, 290.0, 305.0],  # EVI ≤ 0 in year 2 (its LST 400 must not count)
+            [300.0, 400.0, 290.0, 305.0],  # EVI = 0 in year 2
+            [300.0, 400.0, 290.0, 305.0],  # EVI missing in year 2
+            [nan, 300.0, 290.0, 305.0],
+        ]
+    )  # first year missing: the series starts in year 2
+    evi = np.array(
+        [[0.5, 0.1, 0.6, 0.8], [0.5, -0.2, 0.6, 0.8], [0.5, 0.0, 0.6, 0.8], [0.5, nan, 0.6, 0.8], [0.05, 0.5, 0.6, 0.8]]
+    )
     out = mlri(lst, evi)
     # year 3: LST_max 300 (year 1), EVI_min 0.5 (year 1) → (300/0.5)/(290/0.6) = 36/29
     # year 4: LST_max 305, EVI_min 0.5 → (305/0.5)/(305/0.8) = 0.8/0.5 = 1.6
@@ -736,21 +776,27 @@ def test_mlri_rejects_celsius_and_shape_mismatch():
 
 # ------------------------------------------------------------------ core/stack.py
 
+
 def test_stack_block_nodata_and_non_finite_become_nan():
-    ints = np.array([[1, -1], [3, 4]], dtype=np.int16)             # nodata −1
+    ints = np.array([[1, -1], [3, 4]], dtype=np.int16)  # nodata −1
     floats = np.array([[np.nan, 2.5], [np.inf, -9999.0]], dtype=np.float32)  # nodata −9999, NaN, +inf
-    no_nodata = np.array([[-np.inf, 0.0], [1.0, 2.0]], dtype=np.float64)     # no nodata: −inf
-    nan_nodata = np.array([[1.0, np.nan], [2.0, 3.0]], dtype=np.float32)     # nodata NaN
-    plain_ints = np.array([[0, 5], [6, 7]], dtype=np.uint8)          # no nodata: 0 is data
-    tenth = np.array([[0.1, 0.2], [0.1, 0.3]], dtype=np.float32)    # nodata 0.1 as GDAL returns it (a double)
-    out = stack.stack_block([ints, floats, no_nodata, nan_nodata, plain_ints, tenth],
-                            [-1, -9999.0, None, float("nan"), None, 0.1])
+    no_nodata = np.array([[-np.inf, 0.0], [1.0, 2.0]], dtype=np.float64)  # no nodata: −inf
+    nan_nodata = np.array([[1.0, np.nan], [2.0, 3.0]], dtype=np.float32)  # nodata NaN
+    plain_ints = np.array([[0, 5], [6, 7]], dtype=np.uint8)  # no nodata: 0 is data
+    tenth = np.array([[0.1, 0.2], [0.1, 0.3]], dtype=np.float32)  # nodata 0.1 as GDAL returns it (a double)
+    out = stack.stack_block(
+        [ints, floats, no_nodata, nan_nodata, plain_ints, tenth], [-1, -9999.0, None, float("nan"), None, 0.1]
+    )
     assert out.dtype == np.float64 and out.shape == (4, 6)
     nan = np.nan
-    expected = np.array([[1.0, nan, nan, 1.0, 0.0, nan],
-                         [nan, 2.5, 0.0, nan, 5.0, np.float32(0.2)],
-                         [3.0, nan, 1.0, 2.0, 6.0, nan],
-                         [4.0, nan, 2.0, 3.0, 7.0, np.float32(0.3)]])
+    expected = np.array(
+        [
+            [1.0, nan, nan, 1.0, 0.0, nan],
+            [nan, 2.5, 0.0, nan, 5.0, np.float32(0.2)],
+            [3.0, nan, 1.0, 2.0, 6.0, nan],
+            [4.0, nan, 2.0, 3.0, 7.0, np.float32(0.3)],
+        ]
+    )
     np.testing.assert_array_equal(out, expected)
 
 
@@ -760,14 +806,16 @@ STACK_ROWS, STACK_COLS = 65, 70  # 4550 px: one default block; five kernel chunk
 
 def series_cube(seed=21, steps=YEARS_NO_2012.size):
     rng = np.random.default_rng(seed)
-    cube = rng.normal(size=(steps, STACK_ROWS, STACK_COLS)) \
+    cube = (
+        rng.normal(size=(steps, STACK_ROWS, STACK_COLS))
         + np.linspace(-0.3, 0.3, STACK_COLS) * np.arange(steps)[:, None, None]
+    )
     cube[rng.random(cube.shape) < 0.1] = STACK_NODATA
-    cube[:, 0, :5] = 1.25                                    # constant pixels
-    cube[:, 1, :] = np.round(cube[:, 1, :])                  # ties
-    cube[:12, 2, 3] = STACK_NODATA                           # 7 valid years: below MIN_VALID 8
-    cube[:, 3, 3] = STACK_NODATA                             # all missing
-    cube[4, 4, :] = np.nan                                   # NaN in a float raster
+    cube[:, 0, :5] = 1.25  # constant pixels
+    cube[:, 1, :] = np.round(cube[:, 1, :])  # ties
+    cube[:12, 2, 3] = STACK_NODATA  # 7 valid years: below MIN_VALID 8
+    cube[:, 3, 3] = STACK_NODATA  # all missing
+    cube[4, 4, :] = np.nan  # NaN in a float raster
     cube[5, 5, :] = np.inf
     return cube.astype(np.float32)
 
@@ -786,8 +834,7 @@ def expected_band(values):
 def trend_stack(tmp_path_factory):
     folder = tmp_path_factory.mktemp("trend_stack")
     cube = series_cube()
-    paths = [write_raster(folder / f"y{int(y)}.tif", band, nodata=STACK_NODATA)
-             for y, band in zip(YEARS_NO_2012, cube)]
+    paths = [write_raster(folder / f"y{int(y)}.tif", band, nodata=STACK_NODATA) for y, band in zip(YEARS_NO_2012, cube)]
     multiband = write_raster(folder / "stack.tif", cube, nodata=STACK_NODATA, block=32)
     return cube, paths, multiband
 
@@ -802,8 +849,9 @@ def open_bands(paths):
 @pytest.mark.parametrize("block_pixels", [7, 150, None])
 @pytest.mark.parametrize("workers", [1, 2])
 @pytest.mark.parametrize("chunk", [None, 1000])
-def test_write_trend_rasters_equals_whole_stack(tmp_path, monkeypatch, trend_stack, layout, block_pixels, workers,
-                                                chunk):
+def test_write_trend_rasters_equals_whole_stack(
+    tmp_path, monkeypatch, trend_stack, layout, block_pixels, workers, chunk
+):
     if chunk:  # several kernel calls per block, each thread reusing its pair buffers for calls of other sizes
         monkeypatch.setattr(stack, "chunk_pixels", lambda steps: chunk)
     cube, paths, multiband = trend_stack
@@ -811,11 +859,22 @@ def test_write_trend_rasters_equals_whole_stack(tmp_path, monkeypatch, trend_sta
     nodatas = [raster_io.band_nodata(b) for b in bands]
     grid = raster_io.grid_of(datasets[0])
     out, out_class = tmp_path / "trend.tif", tmp_path / "class.tif"
-    with raster_io.BlockWriter(out, grid, raster_io.FLOAT32, stack.FLOAT_NODATA,
-                               bands=len(trend.TREND_BANDS)) as writer, \
-            raster_io.BlockWriter(out_class, grid, raster_io.BYTE, 0) as class_writer:
-        too_few = stack.write_trend_rasters(bands, nodatas, grid, [int(y) for y in YEARS_NO_2012], 8, writer,
-                                            class_writer, 0.05, block_pixels=block_pixels, workers=workers)
+    with (
+        raster_io.BlockWriter(out, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=len(trend.TREND_BANDS)) as writer,
+        raster_io.BlockWriter(out_class, grid, raster_io.BYTE, 0) as class_writer,
+    ):
+        too_few = stack.write_trend_rasters(
+            bands,
+            nodatas,
+            grid,
+            [int(y) for y in YEARS_NO_2012],
+            8,
+            writer,
+            class_writer,
+            0.05,
+            block_pixels=block_pixels,
+            workers=workers,
+        )
     values = as_nan(cube)
     expected = trend_statistics(values, YEARS_NO_2012, 8)
     assert too_few == int(np.count_nonzero(expected.n_valid < 8)) >= 2
@@ -830,7 +889,8 @@ def test_write_trend_rasters_equals_whole_stack(tmp_path, monkeypatch, trend_sta
     class_ds = gdal.Open(str(out_class))
     classes = class_ds.GetRasterBand(1).ReadAsArray()
     np.testing.assert_array_equal(
-        classes, restoration_classes(expected.z, expected.sen_slope, expected.hurst).reshape(STACK_ROWS, STACK_COLS))
+        classes, restoration_classes(expected.z, expected.sen_slope, expected.hurst).reshape(STACK_ROWS, STACK_COLS)
+    )
     assert classes[2, 3] == 0 and classes[0, 0] == 2  # too few years; constant (Z = 0, slope 0) → ND
 
 
@@ -847,21 +907,30 @@ def mlri_cubes(seed=31, steps=9):
 @pytest.mark.parametrize("block_pixels", [7, 150, None])
 def test_write_mlri_raster_equals_whole_stack(tmp_path, block_pixels):
     lst_c, evi = mlri_cubes()
-    lst_ds, lst_bands = open_bands([write_raster(tmp_path / f"lst{i}.tif", b, nodata=STACK_NODATA)
-                                    for i, b in enumerate(lst_c)])
+    lst_ds, lst_bands = open_bands(
+        [write_raster(tmp_path / f"lst{i}.tif", b, nodata=STACK_NODATA) for i, b in enumerate(lst_c)]
+    )
     evi_ds, evi_bands = open_bands([write_raster(tmp_path / "evi.tif", evi, nodata=STACK_NODATA)])
     grid = raster_io.grid_of(lst_ds[0])
     out = tmp_path / "mlri.tif"
     with raster_io.BlockWriter(out, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=len(lst_c)) as writer:
-        missing = stack.write_mlri_raster(lst_bands, [STACK_NODATA] * len(lst_c), evi_bands,
-                                          [raster_io.band_nodata(b) for b in evi_bands], grid, 273.15, writer,
-                                          block_pixels=block_pixels)
+        missing = stack.write_mlri_raster(
+            lst_bands,
+            [STACK_NODATA] * len(lst_c),
+            evi_bands,
+            [raster_io.band_nodata(b) for b in evi_bands],
+            grid,
+            273.15,
+            writer,
+            block_pixels=block_pixels,
+        )
     expected = mlri(as_nan(lst_c) + 273.15, as_nan(evi))
     assert missing == int(np.isnan(expected).sum()) > 0
     written = gdal.Open(str(out))
     for step in range(len(lst_c)):
-        np.testing.assert_array_equal(written.GetRasterBand(step + 1).ReadAsArray(),
-                                      expected_band(expected[:, step]), err_msg=f"year {step + 1}")
+        np.testing.assert_array_equal(
+            written.GetRasterBand(step + 1).ReadAsArray(), expected_band(expected[:, step]), err_msg=f"year {step + 1}"
+        )
     first = written.GetRasterBand(1).ReadAsArray()
     assert np.all((first == 1) | (first == stack.FLOAT_NODATA))
 

@@ -21,15 +21,37 @@ pytestmark = pytest.mark.gui  # dialogs in a QGIS with its GUI, in a subprocess 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SCRIPT = os.path.join(ROOT, "tests", "dialog_runs.py")
-WITH_RASTER_OUTPUTS = ("mineland:reclassify", "mineland:transfermatrix", "mineland:carbonstock", "mineland:trend",
-                       "mineland:mlri", "mineland:resilience", "mineland:desertification",
-                       "mineland:landcover_carbon", "mineland:restoration_monitoring",
-                       "mineland:desertification_sensitivity")
-WITHOUT_RASTER_OUTPUTS = ("mineland:accuracy", "mineland:affectedarea", "mineland:disturbance", "mineland:fishnet",
-                          "mineland:hotspots", "mineland:integrity", "mineland:landusedynamics", "mineland:lifecycle",
-                          "mineland:mine_boundaries_status", "mineland:minestatus", "mineland:mining_hotspots",
-                          "mineland:moran", "mineland:overlap", "mineland:patchstats", "mineland:refineboundaries",
-                          "mineland:restorationsummary", "mineland:zonalseries")
+WITH_RASTER_OUTPUTS = (
+    "mineland:reclassify",
+    "mineland:transfermatrix",
+    "mineland:carbonstock",
+    "mineland:trend",
+    "mineland:mlri",
+    "mineland:resilience",
+    "mineland:desertification",
+    "mineland:landcover_carbon",
+    "mineland:restoration_monitoring",
+    "mineland:desertification_sensitivity",
+)
+WITHOUT_RASTER_OUTPUTS = (
+    "mineland:accuracy",
+    "mineland:affectedarea",
+    "mineland:disturbance",
+    "mineland:fishnet",
+    "mineland:hotspots",
+    "mineland:integrity",
+    "mineland:landusedynamics",
+    "mineland:lifecycle",
+    "mineland:mine_boundaries_status",
+    "mineland:minestatus",
+    "mineland:mining_hotspots",
+    "mineland:moran",
+    "mineland:overlap",
+    "mineland:patchstats",
+    "mineland:refineboundaries",
+    "mineland:restorationsummary",
+    "mineland:zonalseries",
+)
 EVERY_ALGORITHM = WITH_RASTER_OUTPUTS + WITHOUT_RASTER_OUTPUTS
 
 
@@ -95,11 +117,18 @@ def test_designer_children_run_with_their_dialog_defaults(facts):
     assert "mineland:transfermatrix_1" in results["CHILD_RESULTS"]
 
 
-@pytest.mark.parametrize("algorithm_id, key, expected", [
-    ("mineland:moran", "FIELD", "density_pct"), ("mineland:hotspots", "FIELD", "density_pct"),
-    ("mineland:affectedarea", "AREA_FIELD", "area_km2"), ("mineland:affectedarea", "PRODUCTION_FIELD", "production"),
-    ("mineland:lifecycle", "YEAR_FIELD", "year"), ("mineland:lifecycle", "VALUE_FIELD", "production"),
-    ("mineland:restorationsummary", "START_YEAR_FIELD", "start_year")])
+@pytest.mark.parametrize(
+    "algorithm_id, key, expected",
+    [
+        ("mineland:moran", "FIELD", "density_pct"),
+        ("mineland:hotspots", "FIELD", "density_pct"),
+        ("mineland:affectedarea", "AREA_FIELD", "area_km2"),
+        ("mineland:affectedarea", "PRODUCTION_FIELD", "production"),
+        ("mineland:lifecycle", "YEAR_FIELD", "year"),
+        ("mineland:lifecycle", "VALUE_FIELD", "production"),
+        ("mineland:restorationsummary", "START_YEAR_FIELD", "start_year"),
+    ],
+)
 def test_field_pickers_default_to_the_conventional_field_not_fid(facts, algorithm_id, key, expected):
     assert facts["dialog"][algorithm_id]["parameters"][key] == expected
 
@@ -125,12 +154,16 @@ def loaded(facts, kind, algorithm_id, prefix):
     return layer
 
 
-@pytest.mark.parametrize("kind, algorithm_id, prefix, title", [
-    ("batch", "mineland:transfermatrix", "Change codes", "Band 1: change (start class → end class) (Palette)"),
-    ("dialog", "mineland:reclassify", "Reclassified", "Band 1: land-cover class (Palette)"),
-    ("dialog", "mineland:desertification", "Sensitivity class", "Band 1: sensitivity class (Palette)"),
-    ("dialog", "mineland:desertification", "Sensitivity score", "Band 1: sensitivity score (sum of grades) (Gray)"),
-    ("dialog", "mineland:restoration_monitoring", "Restoration classes", "Band 1: restoration class (Palette)")])
+@pytest.mark.parametrize(
+    "kind, algorithm_id, prefix, title",
+    [
+        ("batch", "mineland:transfermatrix", "Change codes", "Band 1: change (start class → end class) (Palette)"),
+        ("dialog", "mineland:reclassify", "Reclassified", "Band 1: land-cover class (Palette)"),
+        ("dialog", "mineland:desertification", "Sensitivity class", "Band 1: sensitivity class (Palette)"),
+        ("dialog", "mineland:desertification", "Sensitivity score", "Band 1: sensitivity score (sum of grades) (Gray)"),
+        ("dialog", "mineland:restoration_monitoring", "Restoration classes", "Band 1: restoration class (Palette)"),
+    ],
+)
 def test_raster_legends_have_a_title_naming_the_values(facts, kind, algorithm_id, prefix, title):
     layer = loaded(facts, kind, algorithm_id, prefix)
     assert layer["legend_nodes"][0] == title

@@ -68,8 +68,10 @@ def test_the_methods_document_is_up_to_date(provider):
     page = build_docs().render(provider)
     with open(DOCUMENT, encoding="utf-8") as handle:
         committed = handle.read()
-    assert page == committed, ("docs/algorithms.html is out of date: run QT_QPA_PLATFORM=offscreen "
-                               "PYTHONPATH=. /usr/bin/python3 tools/build_docs.py")
+    assert page == committed, (
+        "docs/algorithms.html is out of date: run QT_QPA_PLATFORM=offscreen "
+        "PYTHONPATH=. /usr/bin/python3 tools/build_docs.py"
+    )
 
 
 def test_the_document_has_every_algorithm_and_model_with_its_parts(provider):
@@ -77,7 +79,7 @@ def test_the_document_has_every_algorithm_and_model_with_its_parts(provider):
     for algorithm in provider.algorithms():
         start = page.index(f'<h2 id="{algorithm.name()}">')
         end = page.find("<h2 ", start + 1)
-        part = page[start:end if end > 0 else len(page)]
+        part = page[start : end if end > 0 else len(page)]
         assert f"<code>{algorithm.id()}</code>" in part, algorithm.id()
         for heading in ("Parameters", "Outputs", "References"):
             assert f"<h3>{heading}</h3>" in part, (algorithm.id(), heading)
@@ -93,8 +95,11 @@ def test_the_document_has_every_algorithm_and_model_with_its_parts(provider):
 
 
 def test_no_user_facing_text_cites_seed_numbers_or_methods_notes(provider):
-    found = [(where, DEVELOPER_ONLY.search(text).group()) for where, text in user_texts(provider)
-             if text and DEVELOPER_ONLY.search(text)]
+    found = [
+        (where, DEVELOPER_ONLY.search(text).group())
+        for where, text in user_texts(provider)
+        if text and DEVELOPER_ONLY.search(text)
+    ]
     files = [DOCUMENT, os.path.join(ROOT, "mineland", "metadata.txt")]
     files += glob.glob(os.path.join(ROOT, "mineland", "models", "*.model3"))
     for path in files:
@@ -103,14 +108,17 @@ def test_no_user_facing_text_cites_seed_numbers_or_methods_notes(provider):
     # messages, labels and report texts written in the code (comments and docstrings are for developers)
     modules = glob.glob(os.path.join(ROOT, "mineland", "**", "*.py"), recursive=True)
     for path in modules:
-        found += [(f"{os.path.basename(path)}:{line}", DEVELOPER_ONLY.search(text).group())
-                  for line, text in source_strings(path) if DEVELOPER_ONLY.search(text)]
+        found += [
+            (f"{os.path.basename(path)}:{line}", DEVELOPER_ONLY.search(text).group())
+            for line, text in source_strings(path)
+            if DEVELOPER_ONLY.search(text)
+        ]
     assert found == []
 
 
 def test_the_readme_user_sections_cite_papers():
     readme = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
-    user = readme[readme.index("## Algorithms"):readme.index("## Layout")]
+    user = readme[readme.index("## Algorithms") : readme.index("## Layout")]
     assert DEVELOPER_ONLY.findall(user) == []
 
 
@@ -122,7 +130,7 @@ def test_every_help_ends_with_its_references(provider):
         keys = CITED_BY.get(algorithm.name())
         assert keys, f"{algorithm.id()} cites nothing in algorithms/references.py"
         text = algorithm.helpContent()["ALG_DESC"] if is_model(algorithm) else algorithm.shortHelpString()
-        paragraph = text[text.index(f"<b>{HEADING}</b>"):]
+        paragraph = text[text.index(f"<b>{HEADING}</b>") :]
         assert text.rstrip().endswith(paragraph.rstrip()), algorithm.id()  # the last paragraph
         for key in keys:  # each entry as written once, in references.py (escaped as rich text)
             assert REFERENCES[key].replace("&", "&amp;") in paragraph, (algorithm.id(), key)

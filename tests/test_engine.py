@@ -40,6 +40,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # ------------------------------------------------------------------ margins and labels (no QGIS)
 
+
 def test_matrix_margins_of_a_known_matrix():
     # rows = start, columns = end: 10 stayed class 0, 2 went 0 → 1, 3 went 1 → 0, 5 stayed 1
     margins = crosstab.matrix_margins([[10.0, 2.0], [3.0, 5.0]])
@@ -55,8 +56,14 @@ def test_matrix_margins_of_a_known_matrix():
 def pair_table(pairs):
     """PairTable of {(from, to): area_m2}, one pixel each."""
     keys = sorted(pairs)
-    return crosstab.PairTable(np.array([f for f, _ in keys]), np.array([t for _, t in keys]),
-                              np.ones(len(keys), dtype=np.int64), np.array([pairs[k] for k in keys]), 0, 0.0)
+    return crosstab.PairTable(
+        np.array([f for f, _ in keys]),
+        np.array([t for _, t in keys]),
+        np.ones(len(keys), dtype=np.int64),
+        np.array([pairs[k] for k in keys]),
+        0,
+        0.0,
+    )
 
 
 def test_matrix_csv_has_the_gains_losses_and_net_change(tmp_path):
@@ -64,22 +71,24 @@ def test_matrix_csv_has_the_gains_losses_and_net_change(tmp_path):
     path = str(tmp_path / "matrix.csv")
     transitions.write_matrix_csv(path, table, {1: "forest"})
     assert Path(path).read_text(encoding="utf-8").splitlines() == [
-        "\"start (rows) \\ end (columns), km2\",1 forest,2 class 2,total_start_km2,loss_km2",
+        '"start (rows) \\ end (columns), km2",1 forest,2 class 2,total_start_km2,loss_km2',
         "1 forest,10.000000,2.000000,12.000000,2.000000",
         "2 class 2,3.000000,5.000000,8.000000,3.000000",
         "total_end_km2,13.000000,7.000000,20.000000,",
         "gain_km2,3.000000,2.000000,,",
         "net_change_km2,1.000000,-1.000000,,",
     ]
-    assert (tmp_path / "matrix.csvt").read_text(encoding="utf-8").strip() == \
-        '"String","Real","Real","Real","Real"'
+    assert (tmp_path / "matrix.csvt").read_text(encoding="utf-8").strip() == '"String","Real","Real","Real","Real"'
 
 
 def test_change_names_and_legend_name_every_pair():
     table = pair_table({(1, 1): 1.0, (1, 2): 1.0, (2, 1): 1.0})
     coding = crosstab.change_coding(table.from_class, table.to_class)
-    assert transitions.change_names(coding, {1: "forest"}) == {101: "forest → forest", 102: "forest → class 2",
-                                                                201: "class 2 → forest"}
+    assert transitions.change_names(coding, {1: "forest"}) == {
+        101: "forest → forest",
+        102: "forest → class 2",
+        201: "class 2 → forest",
+    }
     legend = transitions.change_legend(table, {1: "forest"}, coding)
     assert legend[101] == (transitions.UNCHANGED_COLOUR, "forest (unchanged)")
     assert legend[102][1] == "forest → class 2" and legend[201][1] == "class 2 → forest"
@@ -88,6 +97,7 @@ def test_change_names_and_legend_name_every_pair():
 
 # ------------------------------------------------------------------ the runner
 
+
 def square(offset, yoff, nrows):
     return offset + yoff * yoff + nrows
 
@@ -95,8 +105,10 @@ def square(offset, yoff, nrows):
 WINDOWS = [(0, 3), (3, 3), (6, 3), (9, 2), (11, 4)]
 
 
-@pytest.mark.parametrize("executor", [runner.SerialExecutor(), runner.LocalExecutor(workers=3),
-                                      runner.LocalExecutor(workers=1, strips_in_flight=1)])
+@pytest.mark.parametrize(
+    "executor",
+    [runner.SerialExecutor(), runner.LocalExecutor(workers=3), runner.LocalExecutor(workers=1, strips_in_flight=1)],
+)
 def test_executors_consume_in_strip_order_and_report_progress(executor):
     seen, progress = [], []
     assert executor.run(square, WINDOWS, (100,), seen.append, raster_io.Monitor(progress.append)) == len(WINDOWS)
@@ -134,8 +146,9 @@ def test_local_executor_raises_a_tasks_error_and_stops_on_cancel():
     assert seen == [0, 3]
     seen = []
     with pytest.raises(raster_io.Cancelled):
-        runner.LocalExecutor(workers=2).run(square, WINDOWS, (0,), seen.append,
-                                            raster_io.Monitor(None, lambda: len(seen) >= 2))
+        runner.LocalExecutor(workers=2).run(
+            square, WINDOWS, (0,), seen.append, raster_io.Monitor(None, lambda: len(seen) >= 2)
+        )
     assert len(seen) == 2
 
 
@@ -153,8 +166,11 @@ def files_beside(path):
     """{sidecar suffix: bytes} of the files written beside ``path`` (.qml, .csvt, .aux.xml)."""
     stem = os.path.splitext(str(path))[0]
     folder = os.path.dirname(stem)
-    return {name[len(os.path.basename(stem)):]: Path(folder, name).read_bytes() for name in sorted(os.listdir(folder))
-            if name.startswith(os.path.basename(stem) + ".") and not name.endswith((".tif", ".csv"))}
+    return {
+        name[len(os.path.basename(stem)) :]: Path(folder, name).read_bytes()
+        for name in sorted(os.listdir(folder))
+        if name.startswith(os.path.basename(stem) + ".") and not name.endswith((".tif", ".csv"))
+    }
 
 
 def names_in(path):
@@ -175,8 +191,16 @@ def named_classes(folder, rows, cols):
 
 def run_trend_job(executor, paths, folder, name):
     sources, _, _, nodatas, grid = open_stack(paths)
-    return jobs.trend(sources, nodatas, grid, YEARS, str(folder / f"{name}.tif"), executor,
-                      class_output=str(folder / f"{name}_class.tif"), block_pixels=900)
+    return jobs.trend(
+        sources,
+        nodatas,
+        grid,
+        YEARS,
+        str(folder / f"{name}.tif"),
+        executor,
+        class_output=str(folder / f"{name}_class.tif"),
+        block_pixels=900,
+    )
 
 
 def test_the_jobs_write_the_same_files_on_a_local_and_a_dask_executor(client, tmp_path):  # noqa: F811
@@ -194,8 +218,17 @@ def test_the_jobs_write_the_same_files_on_a_local_and_a_dask_executor(client, tm
     for name, executor in (("local", runner.LocalExecutor()), ("dask", runner.DaskExecutor(client))):
         lst_sources, _, _, lst_nodatas, grid = open_stack(lst)
         evi_sources, _, _, evi_nodatas, _ = open_stack(evi)
-        results[name] = jobs.mlri(lst_sources, lst_nodatas, evi_sources, evi_nodatas, grid, YEARS,
-                                  str(tmp_path / f"mlri_{name}.tif"), executor, block_pixels=700)
+        results[name] = jobs.mlri(
+            lst_sources,
+            lst_nodatas,
+            evi_sources,
+            evi_nodatas,
+            grid,
+            YEARS,
+            str(tmp_path / f"mlri_{name}.tif"),
+            executor,
+            block_pixels=700,
+        )
     assert results["local"].nodata_pixel_years == results["dask"].nodata_pixel_years > 0
     assert_same_raster(results["local"].output, results["dask"].output)
     assert files_beside(results["local"].output) == files_beside(results["dask"].output)
@@ -204,9 +237,17 @@ def test_the_jobs_write_the_same_files_on_a_local_and_a_dask_executor(client, tm
     (start_source, end_source), _, _, nodatas, grid = open_stack([start, end])
     results = {}
     for name, executor in (("local", runner.LocalExecutor()), ("dask", runner.DaskExecutor(client))):
-        results[name] = jobs.transfer_matrix(start_source, end_source, nodatas, grid, raster_io.pixel_areas_m2(grid),
-                                             executor, change_output=str(tmp_path / f"change_{name}.tif"),
-                                             matrix_output=str(tmp_path / f"matrix_{name}.csv"), block_pixels=520)
+        results[name] = jobs.transfer_matrix(
+            start_source,
+            end_source,
+            nodatas,
+            grid,
+            raster_io.pixel_areas_m2(grid),
+            executor,
+            change_output=str(tmp_path / f"change_{name}.tif"),
+            matrix_output=str(tmp_path / f"matrix_{name}.csv"),
+            block_pixels=520,
+        )
     local, dask = results["local"], results["dask"]
     for field in ("from_class", "to_class", "pixels", "area_m2"):
         assert getattr(local.table, field).tobytes() == getattr(dask.table, field).tobytes(), field
@@ -217,12 +258,28 @@ def test_the_jobs_write_the_same_files_on_a_local_and_a_dask_executor(client, tm
     assert names[103] == "forest → mine" and names[308] == "mine → water"  # the start wins on 3
 
     index = write_raster(tmp_path / "index.tif", np.random.default_rng(2).integers(0, 5, (64, 50)).astype(np.uint16))
-    dates = [write_raster(tmp_path / f"c{k}.tif", np.random.default_rng(k).integers(1, 5, (64, 50)).astype(np.uint8),
-                          nodata=0) for k in range(3)]
+    dates = [
+        write_raster(
+            tmp_path / f"c{k}.tif", np.random.default_rng(k).integers(1, 5, (64, 50)).astype(np.uint8), nodata=0
+        )
+        for k in range(3)
+    ]
     sources, _, _, nodatas, grid = open_stack([index] + dates)
-    areas = [jobs.disturbance_areas(sources[0], sources[1:], nodatas[1:], grid, 4, [1], [2, 3, 4],
-                                    raster_io.pixel_areas_m2(grid), executor, block_pixels=500)
-             for executor in (runner.LocalExecutor(), runner.DaskExecutor(client))]
+    areas = [
+        jobs.disturbance_areas(
+            sources[0],
+            sources[1:],
+            nodatas[1:],
+            grid,
+            4,
+            [1],
+            [2, 3, 4],
+            raster_io.pixel_areas_m2(grid),
+            executor,
+            block_pixels=500,
+        )
+        for executor in (runner.LocalExecutor(), runner.DaskExecutor(client))
+    ]
     for field in areas[0].__dataclass_fields__:
         assert getattr(areas[0], field).tobytes() == getattr(areas[1], field).tobytes(), field
     assert areas[0].dev_m2[1:].sum() > 0
@@ -233,16 +290,30 @@ def test_a_transfer_matrix_without_common_pixels_writes_nothing(tmp_path):
     end = write_raster(tmp_path / "b.tif", np.ones((4, 5), dtype=np.uint8), nodata=255)
     (a, b), _, _, nodatas, grid = open_stack([start, end])
     with pytest.raises(jobs.NoPixelAtBothDates, match="no pixel has data at both dates"):
-        jobs.transfer_matrix(a, b, nodatas, grid, raster_io.pixel_areas_m2(grid), runner.LocalExecutor(),
-                             change_output=str(tmp_path / "c.tif"), matrix_output=str(tmp_path / "m.csv"))
+        jobs.transfer_matrix(
+            a,
+            b,
+            nodatas,
+            grid,
+            raster_io.pixel_areas_m2(grid),
+            runner.LocalExecutor(),
+            change_output=str(tmp_path / "c.tif"),
+            matrix_output=str(tmp_path / "m.csv"),
+        )
     assert not (tmp_path / "c.tif").exists() and not (tmp_path / "m.csv").exists()
 
 
 # ------------------------------------------------------------------ the command line writes what the toolbox writes
 
+
 def command_line(*arguments):
-    done = subprocess.run([sys.executable, "-m", "mineland.core.engine.scaleout", *map(str, arguments), "--quiet"],
-                          capture_output=True, text=True, timeout=180, env=dict(os.environ, PYTHONPATH=ROOT))
+    done = subprocess.run(
+        [sys.executable, "-m", "mineland.core.engine.scaleout", *map(str, arguments), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=dict(os.environ, PYTHONPATH=ROOT),
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -256,8 +327,9 @@ def assert_same_files(toolbox, cli):
         colours, theirs = a.GetRasterBand(band).GetColorTable(), b.GetRasterBand(band).GetColorTable()
         assert (colours is None) == (theirs is None)
         if colours is not None:
-            assert [colours.GetColorEntry(i) for i in range(colours.GetCount())] == \
-                [theirs.GetColorEntry(i) for i in range(theirs.GetCount())]
+            assert [colours.GetColorEntry(i) for i in range(colours.GetCount())] == [
+                theirs.GetColorEntry(i) for i in range(theirs.GetCount())
+            ]
     assert files_beside(toolbox).keys() >= {".qml"}
     assert files_beside(toolbox) == files_beside(cli)
 
@@ -266,21 +338,40 @@ def test_command_line_trend_and_mlri_write_what_the_toolbox_writes(run, tmp_path
     paths = write_stack(tmp_path, "y", trend_stack(40, 30, seed=12))
     years = ",".join(map(str, YEARS))
     (tmp_path / "qgis").mkdir()
-    toolbox = run("mineland:trend", {"INPUTS": paths, "YEARS": years, "MIN_VALID": 8, "ALPHA": 0.05,
-                                     "OUTPUT": str(tmp_path / "qgis" / "trend.tif"),
-                                     "OUTPUT_CLASS": str(tmp_path / "qgis" / "classes.tif")})
+    toolbox = run(
+        "mineland:trend",
+        {
+            "INPUTS": paths,
+            "YEARS": years,
+            "MIN_VALID": 8,
+            "ALPHA": 0.05,
+            "OUTPUT": str(tmp_path / "qgis" / "trend.tif"),
+            "OUTPUT_CLASS": str(tmp_path / "qgis" / "classes.tif"),
+        },
+    )
     (tmp_path / "cli").mkdir()
-    out = command_line("trend", "--years", years, "--output", tmp_path / "cli" / "trend.tif",
-                       "--classes", tmp_path / "cli" / "classes.tif", *paths)
+    out = command_line(
+        "trend",
+        "--years",
+        years,
+        "--output",
+        tmp_path / "cli" / "trend.tif",
+        "--classes",
+        tmp_path / "cli" / "classes.tif",
+        *paths,
+    )
     assert f"too_few_pixels: {toolbox['TOO_FEW_PIXELS']}" in out
     assert_same_files(toolbox["OUTPUT"], tmp_path / "cli" / "trend.tif")
     assert_same_files(toolbox["OUTPUT_CLASS"], tmp_path / "cli" / "classes.tif")
 
     lst, evi = mlri_inputs(tmp_path, 30, 20)
-    toolbox = run("mineland:mlri", {"LST_INPUTS": lst, "EVI_INPUTS": evi, "YEARS": years,
-                                    "OUTPUT": str(tmp_path / "qgis" / "mlri.tif")})
-    out = command_line("mlri", "--years", years, "--output", tmp_path / "cli" / "mlri.tif", "--lst", *lst,
-                       "--evi", *evi)
+    toolbox = run(
+        "mineland:mlri",
+        {"LST_INPUTS": lst, "EVI_INPUTS": evi, "YEARS": years, "OUTPUT": str(tmp_path / "qgis" / "mlri.tif")},
+    )
+    out = command_line(
+        "mlri", "--years", years, "--output", tmp_path / "cli" / "mlri.tif", "--lst", *lst, "--evi", *evi
+    )
     assert f"nodata_pixel_years: {toolbox['NODATA_PIXEL_YEARS']}" in out
     assert_same_files(toolbox["OUTPUT"], tmp_path / "cli" / "mlri.tif")
 
@@ -289,12 +380,27 @@ def test_command_line_transfer_matrix_writes_what_the_toolbox_writes(run, tmp_pa
     start, end = named_classes(tmp_path, 40, 35)
     (tmp_path / "qgis").mkdir()
     (tmp_path / "cli").mkdir()
-    toolbox = run("mineland:transfermatrix", {"INPUT_START": start, "INPUT_END": end,
-                                              "OUTPUT": str(tmp_path / "qgis" / "pairs.csv"),
-                                              "OUTPUT_MATRIX": str(tmp_path / "qgis" / "matrix.csv"),
-                                              "OUTPUT_CHANGE": str(tmp_path / "qgis" / "change.tif")})
-    out = command_line("transfermatrix", start, end, "--matrix", tmp_path / "cli" / "matrix.csv",
-                       "--change", tmp_path / "cli" / "change.tif", "--table", tmp_path / "cli" / "pairs.csv")
+    toolbox = run(
+        "mineland:transfermatrix",
+        {
+            "INPUT_START": start,
+            "INPUT_END": end,
+            "OUTPUT": str(tmp_path / "qgis" / "pairs.csv"),
+            "OUTPUT_MATRIX": str(tmp_path / "qgis" / "matrix.csv"),
+            "OUTPUT_CHANGE": str(tmp_path / "qgis" / "change.tif"),
+        },
+    )
+    out = command_line(
+        "transfermatrix",
+        start,
+        end,
+        "--matrix",
+        tmp_path / "cli" / "matrix.csv",
+        "--change",
+        tmp_path / "cli" / "change.tif",
+        "--table",
+        tmp_path / "cli" / "pairs.csv",
+    )
     assert f"nodata_pixels: {toolbox['NODATA_PIXELS']}" in out
     assert_same_files(toolbox["OUTPUT_CHANGE"], tmp_path / "cli" / "change.tif")
     names = names_in(tmp_path / "cli" / "change.tif")
@@ -315,10 +421,25 @@ def test_the_algorithms_call_no_client_branches():
 
 
 def test_scaleout_keeps_its_names():
-    for name in ("run_strips", "on_worker", "tune_allocator", "require_dask", "ScaleoutError", "DaskMissing",
-                 "IN_FLIGHT_PER_THREAD", "POLL_SECONDS", "write_trend_rasters", "write_mlri_raster", "tabulate_pair",
-                 "write_change_codes", "tabulate_disturbance", "trend_on_cluster", "mlri_on_cluster",
-                 "transfer_matrix_on_cluster", "main"):
+    for name in (
+        "run_strips",
+        "on_worker",
+        "tune_allocator",
+        "require_dask",
+        "ScaleoutError",
+        "DaskMissing",
+        "IN_FLIGHT_PER_THREAD",
+        "POLL_SECONDS",
+        "write_trend_rasters",
+        "write_mlri_raster",
+        "tabulate_pair",
+        "write_change_codes",
+        "tabulate_disturbance",
+        "trend_on_cluster",
+        "mlri_on_cluster",
+        "transfer_matrix_on_cluster",
+        "main",
+    ):
         assert hasattr(scaleout, name), name
     assert scaleout.ScaleoutError is runner.ScaleoutError
     assert NODATA == -9999.0

@@ -243,15 +243,30 @@ def desktop(tmp_path_factory):
     ini.write_text("[PythonPlugins]\nmineland=true\nprocessing=true\n\n[qgis]\ncheckVersion=false\n", encoding="utf-8")
     script = out / "gui_script.py"
     script.write_text(GUI_SCRIPT, encoding="utf-8")
-    env = dict(os.environ, QGIS_PLUGINPATH=ROOT, MINELAND_GUI_OUT=str(out),
-               PYTHONPATH=ROOT, QT_QPA_PLATFORM="xcb")
+    env = dict(os.environ, QGIS_PLUGINPATH=ROOT, MINELAND_GUI_OUT=str(out), PYTHONPATH=ROOT, QT_QPA_PLATFORM="xcb")
     env.pop("QGIS_CUSTOM_CONFIG_PATH", None)
     started = time.time()
     # a session of its own: on a timeout, xvfb-run, Xvfb and QGIS are killed together
-    process = subprocess.Popen(["xvfb-run", "-a", "-s", "-screen 0 1400x900x24", "qgis", "--nologo",
-                                "--noversioncheck", "--profiles-path", str(profiles), "--code", str(script)],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [
+            "xvfb-run",
+            "-a",
+            "-s",
+            "-screen 0 1400x900x24",
+            "qgis",
+            "--nologo",
+            "--noversioncheck",
+            "--profiles-path",
+            str(profiles),
+            "--code",
+            str(script),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         stdout, stderr = process.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:

@@ -21,7 +21,7 @@ def algorithm_names(provider):
 
 
 def help_files(folder=HELP_DIR):
-    return {os.path.basename(path)[:-len(".html")]: path for path in glob.glob(os.path.join(folder, "*.html"))}
+    return {os.path.basename(path)[: -len(".html")]: path for path in glob.glob(os.path.join(folder, "*.html"))}
 
 
 def test_every_algorithm_has_its_help_file_and_every_file_its_algorithm(provider):
@@ -105,6 +105,7 @@ def test_raster_output_paragraph_only_for_raster_writers(provider):
     for algorithm in provider.algorithms():
         if hasattr(algorithm, "helpContent"):
             continue
-        writes_raster = any(isinstance(d, QgsProcessingParameterRasterDestination)
-                            for d in algorithm.destinationParameterDefinitions())
+        writes_raster = any(
+            isinstance(d, QgsProcessingParameterRasterDestination) for d in algorithm.destinationParameterDefinitions()
+        )
         assert (paragraph in algorithm.shortHelpString()) == writes_raster, algorithm.id()

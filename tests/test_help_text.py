@@ -36,10 +36,12 @@ def test_every_parameter_help_and_tooltip_render_every_word(provider):
     for algorithm in algorithms(provider):
         for definition in algorithm.parameterDefinitions():
             if definition.help():
-                assert words_as_rendered(definition.help()) == words_of_source(definition.help()), \
+                assert words_as_rendered(definition.help()) == words_of_source(definition.help()), (
                     f"{algorithm.id()} {definition.name()}"
+                )
                 assert " ".join(words_of_source(definition.help())) in " ".join(
-                    words_as_rendered(definition.toolTip())), f"{algorithm.id()} {definition.name()} tooltip"
+                    words_as_rendered(definition.toolTip())
+                ), f"{algorithm.id()} {definition.name()} tooltip"
 
 
 def test_model_help_renders_every_word(provider):
@@ -50,26 +52,43 @@ def test_model_help_renders_every_word(provider):
             assert words_as_rendered(text) == words_of_source(text), f"{model.id()} {key}"
 
 
-@pytest.mark.parametrize("source, shown", [
-    ("p < 0.05 and <b>bold</b>", "p < 0.05 and bold"),
-    ("x<=1, y <2<br>next", "x<=1, y <2 next"),
-])
+@pytest.mark.parametrize(
+    "source, shown",
+    [
+        ("p < 0.05 and <b>bold</b>", "p < 0.05 and bold"),
+        ("x<=1, y <2<br>next", "x<=1, y <2 next"),
+    ],
+)
 def test_bare_less_than_is_escaped_and_tags_kept(qgis_app, source, shown):
     from mineland.algorithms.base import rich_text
 
     assert words_as_rendered(rich_text(source)) == shown.split()
 
 
-@pytest.mark.parametrize("word, algorithm", [
-    ("LISA", "moran"), ("cluster and outlier", "moran"), ("hot spot", "hotspots"), ("cross tabulation",
-                                                                                     "transfermatrix"),
-    ("change matrix", "transfermatrix"), ("InVEST", "carbonstock"), ("carbon", "carbonstock"),
-    ("Theil-Sen", "trend"), ("NDVI", "trend"), ("EVI", "mlri"), ("LST", "mlri"), ("confusion matrix", "accuracy"),
-])
+@pytest.mark.parametrize(
+    "word, algorithm",
+    [
+        ("LISA", "moran"),
+        ("cluster and outlier", "moran"),
+        ("hot spot", "hotspots"),
+        ("cross tabulation", "transfermatrix"),
+        ("change matrix", "transfermatrix"),
+        ("InVEST", "carbonstock"),
+        ("carbon", "carbonstock"),
+        ("Theil-Sen", "trend"),
+        ("NDVI", "trend"),
+        ("EVI", "mlri"),
+        ("LST", "mlri"),
+        ("confusion matrix", "accuracy"),
+    ],
+)
 def test_toolbox_search_words_find_the_algorithm(provider, word, algorithm):
     """The toolbox's filter matches tags as well as names (QgsProcessingToolboxProxyModel)."""
-    found = [a.name() for a in provider.algorithms()
-             if word.lower() in a.displayName().lower() or any(word.lower() in t.lower() for t in a.tags())]
+    found = [
+        a.name()
+        for a in provider.algorithms()
+        if word.lower() in a.displayName().lower() or any(word.lower() in t.lower() for t in a.tags())
+    ]
     assert algorithm in found
 
 

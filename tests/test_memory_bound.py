@@ -52,11 +52,11 @@ MEMPROBE = os.path.join(ROOT, "bench", "memprobe.py")
 MARK = "MEMPROBE "
 
 PINNED_CACHE_MB = 64
-BLOCK_MB = raster_io.DEFAULT_BLOCK_PIXELS * 8 / 2 ** 20  # 32 MB
+BLOCK_MB = raster_io.DEFAULT_BLOCK_PIXELS * 8 / 2**20  # 32 MB
 BOUND_MB = {
     "transfermatrix": PINNED_CACHE_MB + 4 * BLOCK_MB,
     "reclassify": PINNED_CACHE_MB + 4 * BLOCK_MB,
-    "trend": PINNED_CACHE_MB + stack.STACK_BUDGET_BYTES / 2 ** 20 + 4 * BLOCK_MB,
+    "trend": PINNED_CACHE_MB + stack.STACK_BUDGET_BYTES / 2**20 + 4 * BLOCK_MB,
 }
 PAIR_SIZE = 12000
 STACK_SHAPE = (2400, 1500)  # memprobe.STACK_SHAPE
@@ -71,19 +71,21 @@ class ChildFailed(Exception):
 def memprobe(*args, cache_mb=PINNED_CACHE_MB, timeout=300):
     """Run bench/memprobe.py in a fresh process; its JSON result."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT,
-                                                    env.get("PYTHONPATH")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (ROOT, env.get("PYTHONPATH")) if p)
     if cache_mb is None:
         env.pop("GDAL_CACHEMAX", None)
     else:
         env["GDAL_CACHEMAX"] = str(cache_mb)
-    child = subprocess.run([sys.executable, MEMPROBE, *map(str, args)], capture_output=True, text=True, env=env,
-                           timeout=timeout)
+    child = subprocess.run(
+        [sys.executable, MEMPROBE, *map(str, args)], capture_output=True, text=True, env=env, timeout=timeout
+    )
     lines = [line for line in child.stdout.splitlines() if line.startswith(MARK)]
     if child.returncode != 0 or not lines:
-        raise ChildFailed(f"memprobe {' '.join(map(str, args))} exited {child.returncode}:\n"
-                          f"{child.stdout[-1500:]}\n{child.stderr[-3000:]}")
-    return json.loads(lines[-1][len(MARK):])
+        raise ChildFailed(
+            f"memprobe {' '.join(map(str, args))} exited {child.returncode}:\n"
+            f"{child.stdout[-1500:]}\n{child.stderr[-3000:]}"
+        )
+    return json.loads(lines[-1][len(MARK) :])
 
 
 @pytest.fixture(scope="module")
@@ -104,15 +106,16 @@ def check_bound(result, name):
     grown = over_baseline(result)
     assert grown <= BOUND_MB[name], (
         f"{name}: peak {result['peak_mb']:.0f} MB is {grown:.0f} MB over the QGIS baseline "
-        f"{result['baseline_mb']:.0f} MB; the bound is {BOUND_MB[name]:.0f} MB")
+        f"{result['baseline_mb']:.0f} MB; the bound is {BOUND_MB[name]:.0f} MB"
+    )
 
 
 def test_the_rasters_dwarf_the_bounds(big):
-    pair_bytes = 2 * PAIR_SIZE * PAIR_SIZE / 2 ** 20
+    pair_bytes = 2 * PAIR_SIZE * PAIR_SIZE / 2**20
     assert pair_bytes > BOUND_MB["transfermatrix"]
     assert 4 * pair_bytes > 5 * BOUND_MB["transfermatrix"]  # the 8-byte codes of a whole-raster bincount
     pixels = STACK_SHAPE[0] * STACK_SHAPE[1]
-    whole_stack = pixels * (len(STACK_YEARS) * (4 + 8) + len(trend.TREND_BANDS) * 8) / 2 ** 20  # read, float64, stats
+    whole_stack = pixels * (len(STACK_YEARS) * (4 + 8) + len(trend.TREND_BANDS) * 8) / 2**20  # read, float64, stats
     assert whole_stack > 2 * BOUND_MB["trend"]
 
 
@@ -158,8 +161,11 @@ def test_trend_of_a_stack(big):
     output = gdal.Open(result["results"]["OUTPUT"])
     for index, name in enumerate(trend.TREND_BANDS, start=1):
         got = output.GetRasterBand(index).ReadAsArray(*window)
-        want = stack.float_band(getattr(expected, name), got.shape) if name != "n_valid" else \
-            getattr(expected, name).reshape(got.shape).astype(np.float32)
+        want = (
+            stack.float_band(getattr(expected, name), got.shape)
+            if name != "n_valid"
+            else getattr(expected, name).reshape(got.shape).astype(np.float32)
+        )
         assert np.array_equal(got, want), name
 
 
@@ -171,11 +177,13 @@ def test_reclassify_with_legend_when_the_output_exceeds_gdal_cache(big):
 def test_transfer_matrix_with_gdal_default_cache(big):
     result = memprobe("case", "transfermatrix", big, cache_mb=None)
     assert over_baseline(result) <= BOUND_MB["transfermatrix"], (
-        f"{over_baseline(result):.0f} MB over the baseline with GDAL_CACHEMAX {result['gdal_cachemax_mb']:.0f} MB")
+        f"{over_baseline(result):.0f} MB over the baseline with GDAL_CACHEMAX {result['gdal_cachemax_mb']:.0f} MB"
+    )
 
 
 def test_reclassify_with_gdal_default_cache(big):
     """Written tiles leave GDAL's cache too (one-band outputs, whole tile rows)."""
     result = memprobe("case", "reclassify-legend", big, cache_mb=None)
     assert over_baseline(result) <= BOUND_MB["reclassify"], (
-        f"{over_baseline(result):.0f} MB over the baseline with GDAL_CACHEMAX {result['gdal_cachemax_mb']:.0f} MB")
+        f"{over_baseline(result):.0f} MB over the baseline with GDAL_CACHEMAX {result['gdal_cachemax_mb']:.0f} MB"
+    )

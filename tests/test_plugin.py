@@ -36,8 +36,14 @@ def test_metadata_version_is_the_newest_release_of_the_changelog():
     assert entries == releases
     # the about text describes every algorithm group of the toolbox, and the shipped models
     about = meta["general"]["about"]
-    for group in ("Land cover:", "Spatial statistics:", "Time series:", "Mines:",
-                  "Resilience, integrity and desertification:", "Workflows:"):
+    for group in (
+        "Land cover:",
+        "Spatial statistics:",
+        "Time series:",
+        "Mines:",
+        "Resilience, integrity and desertification:",
+        "Workflows:",
+    ):
         assert group in about, group
 
 
@@ -74,9 +80,13 @@ def test_plugin_lifecycle_in_a_fresh_qgis():
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-c", PLUGIN_LIFECYCLE], capture_output=True, text=True, timeout=120,
-                          env=dict(os.environ, QT_QPA_PLATFORM="offscreen",
-                                   PYTHONPATH=ROOT))
+    done = subprocess.run(
+        [sys.executable, "-c", PLUGIN_LIFECYCLE],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=ROOT),
+    )
     assert "lifecycle ok" in done.stdout, done.stderr
 
 
@@ -87,7 +97,8 @@ def test_every_algorithm_follows_the_house_rules(provider):
     algorithms = [provider.algorithm(cls.NAME) for cls in ALGORITHMS]
     assert all(algorithms) and len({a.name() for a in algorithms}) == len(ALGORITHMS)
     assert {"reclassify", "transfermatrix", "landusedynamics", "carbonstock", "trend", "mlri"} <= {
-        a.name() for a in algorithms}
+        a.name() for a in algorithms
+    }
     for algorithm in algorithms:
         assert algorithm.name() == algorithm.name().lower()
         assert algorithm.groupId() in GROUPS
@@ -95,7 +106,8 @@ def test_every_algorithm_follows_the_house_rules(provider):
         assert len(help_text) > 200
         assert "<b>References</b>" in help_text, f"{algorithm.id()}: the help cites no paper"
         outputs = [d.name() for d in algorithm.destinationParameterDefinitions()] + [
-            o.name() for o in algorithm.outputDefinitions()]
+            o.name() for o in algorithm.outputDefinitions()
+        ]
         for output in outputs:
             assert output in help_text, f"{algorithm.id()}: the help does not explain {output}"
         for parameter in algorithm.parameterDefinitions():

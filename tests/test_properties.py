@@ -12,10 +12,15 @@ from mineland.core.spatial import autocorrelation, spatial_weights
 from mineland.core.timeseries import trend
 from rasters import write_raster
 
-CLASS_GRIDS = st.integers(1, 6).flatmap(lambda rows: st.integers(1, 6).flatmap(
-    lambda cols: st.tuples(arrays(np.uint8, (rows, cols), elements=st.integers(0, 4)),
-                           arrays(np.uint8, (rows, cols), elements=st.integers(0, 4)),
-                           arrays(np.float64, (rows,), elements=st.floats(1.0, 1e4)))))
+CLASS_GRIDS = st.integers(1, 6).flatmap(
+    lambda rows: st.integers(1, 6).flatmap(
+        lambda cols: st.tuples(
+            arrays(np.uint8, (rows, cols), elements=st.integers(0, 4)),
+            arrays(np.uint8, (rows, cols), elements=st.integers(0, 4)),
+            arrays(np.float64, (rows,), elements=st.floats(1.0, 1e4)),
+        )
+    )
+)
 # whole numbers (ties included) so that the cube below is exact and strictly increasing in floating point
 SERIES = arrays(np.float64, st.integers(4, 25), elements=st.integers(-1000, 1000).map(float))
 
@@ -46,8 +51,10 @@ def test_dynamic_degrees_do_not_depend_on_pixel_order(grids, random):
     order = list(range(start.size))
     random.shuffle(order)
     ones = np.ones(1)
-    tables = [pair_table(a.reshape(1, -1), b.reshape(1, -1), ones) for a, b in
-              ((start.ravel(), end.ravel()), (start.ravel()[order], end.ravel()[order]))]
+    tables = [
+        pair_table(a.reshape(1, -1), b.reshape(1, -1), ones)
+        for a, b in ((start.ravel(), end.ravel()), (start.ravel()[order], end.ravel()[order]))
+    ]
     if tables[0].pixels.size == 0:
         return
     results = [dynamics.period_dynamics(t.matrix(t.classes), t.classes, 2000, 2010) for t in tables]
@@ -56,8 +63,13 @@ def test_dynamic_degrees_do_not_depend_on_pixel_order(grids, random):
 
 
 @settings(max_examples=200, deadline=None)
-@given(arrays(np.float64, 5, elements=st.floats(0, 1e7)), arrays(np.float64, 5, elements=st.floats(0, 500)),
-       arrays(np.float64, 5, elements=st.floats(0, 500)), st.floats(0, 10), st.floats(0, 10))
+@given(
+    arrays(np.float64, 5, elements=st.floats(0, 1e7)),
+    arrays(np.float64, 5, elements=st.floats(0, 500)),
+    arrays(np.float64, 5, elements=st.floats(0, 500)),
+    st.floats(0, 10),
+    st.floats(0, 10),
+)
 def test_carbon_is_linear_in_the_densities(area, d1, d2, a, b):
     combined = carbon.carbon_mg(area, a * d1 + b * d2)
     expected = a * carbon.carbon_mg(area, d1) + b * carbon.carbon_mg(area, d2)
@@ -68,14 +80,13 @@ def test_carbon_is_linear_in_the_densities(area, d1, d2, a, b):
 @given(SERIES)
 def test_mann_kendall_ignores_increasing_transforms_and_flips_with_reversal(x):
     base = trend.mann_kendall(x)
-    warped = trend.mann_kendall(x ** 3 / 8 - 5.0)  # strictly increasing in x
+    warped = trend.mann_kendall(x**3 / 8 - 5.0)  # strictly increasing in x
     reversed_ = trend.mann_kendall(x[::-1])
     assert warped.s[0] == base.s[0] and warped.z[0] == base.z[0]
     assert reversed_.s[0] == -base.s[0] and reversed_.z[0] == -base.z[0]
 
 
-GRID_VALUES = arrays(np.float64, 25, elements=st.floats(-100, 100, allow_nan=False)).filter(
-    lambda x: np.ptp(x) > 1e-3)
+GRID_VALUES = arrays(np.float64, 25, elements=st.floats(-100, 100, allow_nan=False)).filter(lambda x: np.ptp(x) > 1e-3)
 
 
 @settings(max_examples=100, deadline=None)
@@ -101,14 +112,17 @@ def test_gi_star_z_is_unchanged_by_a_constant_shift(x, shift):
 def test_block_size_never_changes_the_counts(tmp_path, block_pixels):
     rng = np.random.default_rng(11)
     start, end = rng.integers(0, 5, (37, 23)).astype(np.uint8), rng.integers(0, 5, (37, 23)).astype(np.uint8)
-    paths = [write_raster(tmp_path / f"{k}.tif", a, nodata=0, epsg=4326, origin=(10.0, 50.0), pixel=(0.01, 0.01))
-             for k, a in enumerate((start, end))]
+    paths = [
+        write_raster(tmp_path / f"{k}.tif", a, nodata=0, epsg=4326, origin=(10.0, 50.0), pixel=(0.01, 0.01))
+        for k, a in enumerate((start, end))
+    ]
     datasets = [raster_io.open_raster(p) for p in paths]
     grid = raster_io.grid_of(datasets[0])
     bands = [d.GetRasterBand(1) for d in datasets]
     areas = raster_io.row_pixel_areas_m2(grid)  # geographic: every row a different area
-    per_date, pairs = crosstab.tabulate(bands, [0, 0], grid, areas, periods=[(0, 1)], per_date=True,
-                                        block_pixels=block_pixels)
+    per_date, pairs = crosstab.tabulate(
+        bands, [0, 0], grid, areas, periods=[(0, 1)], per_date=True, block_pixels=block_pixels
+    )
     reference = pair_table(start, end, areas)
     np.testing.assert_array_equal(pairs[(0, 1)].pixels, reference.pixels)
     np.testing.assert_allclose(pairs[(0, 1)].area_m2, reference.area_m2, rtol=1e-12)
@@ -123,17 +137,21 @@ def _trend_and_mlri(paths, folder, block_pixels):
     bands = [d.GetRasterBand(b) for d in datasets for b in range(1, d.RasterCount + 1)]
     grid = raster_io.grid_of(datasets[0])
     years = list(range(2001, 2001 + len(bands) // 2))
-    lst, evi = bands[:len(years)], bands[len(years):]
+    lst, evi = bands[: len(years)], bands[len(years) :]
     out = {}
-    with raster_io.BlockWriter(folder / f"t{block_pixels}.tif", grid, raster_io.FLOAT32, stack.FLOAT_NODATA,
-                               bands=len(trend.TREND_BANDS)) as writer, \
-            raster_io.BlockWriter(folder / f"c{block_pixels}.tif", grid, raster_io.BYTE, 0) as classes:
-        stack.write_trend_rasters(lst, [None] * len(lst), grid, years, 4, writer, classes,
-                                  block_pixels=block_pixels)
-    with raster_io.BlockWriter(folder / f"m{block_pixels}.tif", grid, raster_io.FLOAT32, stack.FLOAT_NODATA,
-                               bands=len(years)) as writer:
-        stack.write_mlri_raster(lst, [None] * len(lst), evi, [None] * len(evi), grid, 0.0, writer,
-                                block_pixels=block_pixels)
+    with (
+        raster_io.BlockWriter(
+            folder / f"t{block_pixels}.tif", grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=len(trend.TREND_BANDS)
+        ) as writer,
+        raster_io.BlockWriter(folder / f"c{block_pixels}.tif", grid, raster_io.BYTE, 0) as classes,
+    ):
+        stack.write_trend_rasters(lst, [None] * len(lst), grid, years, 4, writer, classes, block_pixels=block_pixels)
+    with raster_io.BlockWriter(
+        folder / f"m{block_pixels}.tif", grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=len(years)
+    ) as writer:
+        stack.write_mlri_raster(
+            lst, [None] * len(lst), evi, [None] * len(evi), grid, 0.0, writer, block_pixels=block_pixels
+        )
     for name in ("t", "c", "m"):
         dataset = raster_io.open_raster(str(folder / f"{name}{block_pixels}.tif"))
         out[name] = dataset.ReadAsArray()
@@ -142,8 +160,11 @@ def _trend_and_mlri(paths, folder, block_pixels):
 
 def test_block_size_never_changes_the_trend_or_mlri(tmp_path):
     rng = np.random.default_rng(3)
-    lst = (290 + np.arange(8, dtype=np.float32)[:, None, None] * rng.random((33, 21), dtype=np.float32)
-           + rng.random((8, 33, 21), dtype=np.float32))
+    lst = (
+        290
+        + np.arange(8, dtype=np.float32)[:, None, None] * rng.random((33, 21), dtype=np.float32)
+        + rng.random((8, 33, 21), dtype=np.float32)
+    )
     lst[2, 5, 5] = np.nan  # a missing pixel-year
     evi = (0.1 + rng.random((8, 33, 21), dtype=np.float32)).astype(np.float32)
     paths = [write_raster(tmp_path / "lst.tif", lst), write_raster(tmp_path / "evi.tif", evi)]

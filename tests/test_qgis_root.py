@@ -24,8 +24,9 @@ def run(script, *args, env=None, user=None):
     command = [str(script), *args]
     if user is not None:
         command = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *command]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120,
-                          env={**os.environ, **(env or {})}, check=False)
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=120, env={**os.environ, **(env or {})}, check=False
+    )
 
 
 def no_root_left(script):
@@ -81,7 +82,10 @@ def test_the_roots_install_the_same_test_tools_as_the_host():
 
     def names(file_name):
         with open(SCRIPT.parents[1] / file_name, encoding="utf-8") as handle:
-            return {re.split(r"[\[=<>]", line.strip())[0].lower() for line in handle
-                    if line.strip() and not line.startswith("#")}
+            return {
+                re.split(r"[\[=<>]", line.strip())[0].lower()
+                for line in handle
+                if line.strip() and not line.startswith("#")
+            }
 
     assert names("requirements-test.txt") == names("requirements-test-newer.txt")

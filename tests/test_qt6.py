@@ -31,8 +31,14 @@ def plugin_sources():
 def scan(paths):
     if not PYQT6_PYTHON.exists():
         pytest.skip(f"no PyQt6 venv at {PYQT6_PYTHON}; run `make pyqt6`")
-    done = subprocess.run([str(PYQT6_PYTHON), str(SCANNER), *map(str, paths)], capture_output=True, text=True,
-                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}, timeout=300, check=False)
+    done = subprocess.run(
+        [str(PYQT6_PYTHON), str(SCANNER), *map(str, paths)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -59,10 +65,15 @@ def test_the_scanner_finds_what_breaks_under_pyqt6(tmp_path):
         "c = QSizePolicy.Expanding\n"
         "d = QSizePolicy.Policy.Expanding\n"
         "e = QVariant.Int  # qt5-only\n"
-        "f = Action\n")
+        "f = Action\n"
+    )
     found = {(p["line"], p["name"]) for p in scan([source])}
-    assert found == {(2, "PyQt6.QtWidgets.QAction"), (3, "PyQt6.QtNoSuchModule.Thing"), (8, "Qt.AlignCenter"),
-                     (10, "QSizePolicy.Expanding")}
+    assert found == {
+        (2, "PyQt6.QtWidgets.QAction"),
+        (3, "PyQt6.QtNoSuchModule.Thing"),
+        (8, "Qt.AlignCenter"),
+        (10, "QSizePolicy.Expanding"),
+    }
 
 
 def test_scanner_sees_the_plugins_qt_names():

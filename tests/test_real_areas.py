@@ -24,7 +24,7 @@ TOLERANCE = 1e-3  # the issue's 0.1 %
 GRIDS = {
     "geographic": (4326, (30.0, 61.0), (0.05, 0.05)),
     "web mercator 40N": (3857, (2.0e6, 4.93e6), (1000.0, 1000.0)),
-    "utm zone edge": (32637, (160000.0, 7.0e6), (1000.0, 1000.0)),       # 3.5° west of 39°E at ~63°N
+    "utm zone edge": (32637, (160000.0, 7.0e6), (1000.0, 1000.0)),  # 3.5° west of 39°E at ~63°N
     "lambert conformal conic": (2154, (700000.0, 7.05e6), (1000.0, 1000.0)),  # RGF93 / Lambert-93, GRS 80
     "polar stereographic": (3031, (-1.5e6, 1.0e6), (5000.0, 5000.0)),
 }
@@ -67,6 +67,7 @@ def geodesic_area_m2(grid, r0, r1, c0, c1, per_edge=100):
 
 # ------------------------------------------------------------------ core: every pixel, every sum
 
+
 @pytest.mark.parametrize("name", sorted(GRIDS))
 def test_pixel_areas_are_geodesic_in_every_crs(name):
     grid = grid_of(name)
@@ -76,8 +77,10 @@ def test_pixel_areas_are_geodesic_in_every_crs(name):
     for r, c in zip(rng.integers(0, grid.ysize, 12), rng.integers(0, grid.xsize, 12)):
         assert per_pixel[r, c] == pytest.approx(geodesic_area_m2(grid, r, r + 1, c, c + 1), rel=TOLERANCE)
         assert areas.at(np.array([r]), np.array([c]))[0] == per_pixel[r, c]
-    whole = sum(areas.flat(y, 7).sum() for y in range(0, grid.ysize, 7) if y + 7 <= grid.ysize) \
+    whole = (
+        sum(areas.flat(y, 7).sum() for y in range(0, grid.ysize, 7) if y + 7 <= grid.ysize)
         + areas.flat(grid.ysize - grid.ysize % 7, grid.ysize % 7).sum()
+    )
     assert whole == pytest.approx(per_pixel.sum(), rel=1e-12)
     assert whole == pytest.approx(geodesic_area_m2(grid, 0, grid.ysize, 0, grid.xsize), rel=TOLERANCE)
 
@@ -98,8 +101,8 @@ def test_counts_weighted_per_row_or_tile_equal_per_pixel_weights(name):
     a = rng.integers(1, 6, (grid.ysize, grid.xsize)).astype(np.uint8)
     b = rng.integers(1, 4, (grid.ysize, grid.xsize)).astype(np.uint8)
     for yoff, nrows in raster_io.iter_windows(grid.ysize, 128):
-        fast = crosstab._pair_bincount_by_area(a[yoff:yoff + nrows], b[yoff:yoff + nrows], yoff, areas)
-        slow = crosstab._pair_bincount(a[yoff:yoff + nrows], b[yoff:yoff + nrows], areas.flat(yoff, nrows))
+        fast = crosstab._pair_bincount_by_area(a[yoff : yoff + nrows], b[yoff : yoff + nrows], yoff, areas)
+        slow = crosstab._pair_bincount(a[yoff : yoff + nrows], b[yoff : yoff + nrows], areas.flat(yoff, nrows))
         for got, want in zip(fast, slow):
             np.testing.assert_allclose(got, want, rtol=1e-12)
 
@@ -114,6 +117,7 @@ def test_equal_area_grid_has_one_pixel_area():
 
 # ------------------------------------------------------------------ processing.run: transfer matrix, carbon
 
+
 def class_pair(tmp_path, name):
     """Start: class 1 in cols < 15, 2 elsewhere; end: class 3 in rows < 10, the start class elsewhere."""
     epsg, origin, pixel = GRIDS[name]
@@ -124,15 +128,20 @@ def class_pair(tmp_path, name):
 
 
 def expected_pairs(grid):
-    return {(1, 3): geodesic_area_m2(grid, 0, 10, 0, 15), (2, 3): geodesic_area_m2(grid, 0, 10, 15, COLS),
-            (1, 1): geodesic_area_m2(grid, 10, ROWS, 0, 15), (2, 2): geodesic_area_m2(grid, 10, ROWS, 15, COLS)}
+    return {
+        (1, 3): geodesic_area_m2(grid, 0, 10, 0, 15),
+        (2, 3): geodesic_area_m2(grid, 0, 10, 15, COLS),
+        (1, 1): geodesic_area_m2(grid, 10, ROWS, 0, 15),
+        (2, 2): geodesic_area_m2(grid, 10, ROWS, 15, COLS),
+    }
 
 
 @pytest.mark.parametrize("name", sorted(GRIDS))
 def test_transfermatrix_areas_are_geodesic(run, tmp_path, name):
     start, end = class_pair(tmp_path, name)
-    result = run("mineland:transfermatrix", {"INPUT_START": start, "INPUT_END": end,
-                                             "OUTPUT": str(tmp_path / "pairs.csv")})
+    result = run(
+        "mineland:transfermatrix", {"INPUT_START": start, "INPUT_END": end, "OUTPUT": str(tmp_path / "pairs.csv")}
+    )
     grid = grid_of(name)
     with open(result["OUTPUT"], newline="", encoding="utf-8") as handle:
         rows = {(int(r["from_class"]), int(r["to_class"])): float(r["area_km2"]) for r in csv.DictReader(handle)}
@@ -149,9 +158,16 @@ def test_carbonstock_uses_geodesic_areas(run, tmp_path, name):
     start, end = class_pair(tmp_path, name)
     table = tmp_path / "carbon.csv"
     table.write_text("lucode,c_above,c_below,c_soil,c_dead\n1,100,0,0,0\n2,10,0,0,0\n3,0,0,0,0\n", encoding="utf-8")
-    result = run("mineland:carbonstock", {"INPUTS": [start, end], "YEARS": "2000,2010", "CARBON_TABLE": str(table),
-                                          "OUTPUT": str(tmp_path / "stock.csv"),
-                                          "OUTPUT_CHANGE": str(tmp_path / "change.csv")})
+    result = run(
+        "mineland:carbonstock",
+        {
+            "INPUTS": [start, end],
+            "YEARS": "2000,2010",
+            "CARBON_TABLE": str(table),
+            "OUTPUT": str(tmp_path / "stock.csv"),
+            "OUTPUT_CHANGE": str(tmp_path / "change.csv"),
+        },
+    )
     grid = grid_of(name)
     e = expected_pairs(grid)
     class1_ha, class2_ha = (e[(1, 3)] + e[(1, 1)]) / 1e4, (e[(2, 3)] + e[(2, 2)]) / 1e4
@@ -161,14 +177,16 @@ def test_carbonstock_uses_geodesic_areas(run, tmp_path, name):
 
 # ------------------------------------------------------------------ refineboundaries: sliver threshold in m²
 
+
 def test_refineboundaries_sliver_threshold_is_a_pixel_in_m2_on_a_geographic_grid(run, tmp_path):
     from qgis.core import QgsFeature, QgsGeometry, QgsRectangle, QgsVectorLayer
 
     pixel, left, top = 0.001, 30.0, 61.0  # geographic rasters: the pixel is ~54 m × 111 m, 6,000 m²
 
     def rect(c0, r0, c1, r1):
-        return QgsGeometry.fromRect(QgsRectangle(left + c0 * pixel, top - r1 * pixel, left + c1 * pixel,
-                                                 top - r0 * pixel))
+        return QgsGeometry.fromRect(
+            QgsRectangle(left + c0 * pixel, top - r1 * pixel, left + c1 * pixel, top - r0 * pixel)
+        )
 
     layers = []
     for c0, r0 in ((2.6, 2), (2.4, 8)):  # left pieces 0.4 and 0.6 pixel wide, 2 rows tall: 0.8 and 1.2 pixels
@@ -183,25 +201,43 @@ def test_refineboundaries_sliver_threshold_is_a_pixel_in_m2_on_a_geographic_grid
     cover[:, 3:5] = 62
     args = {"epsg": 4326, "origin": (left, top), "pixel": (pixel, pixel)}
     paths = [write_raster(tmp_path / "breaks.tif", breaks, **args), write_raster(tmp_path / "cover.tif", cover, **args)]
-    result = run("mineland:refineboundaries", {"INPUT_A": layers[0], "INPUT_B": layers[1], "BREAKS": paths[0],
-                                               "LANDCOVER": paths[1], "SIMPLIFY_DISTANCE": 0,
-                                               "OUTPUT": str(tmp_path / "mines.gpkg"),
-                                               "OUTPUT_STEPS": str(tmp_path / "steps.csv")})
+    result = run(
+        "mineland:refineboundaries",
+        {
+            "INPUT_A": layers[0],
+            "INPUT_B": layers[1],
+            "BREAKS": paths[0],
+            "LANDCOVER": paths[1],
+            "SIMPLIFY_DISTANCE": 0,
+            "OUTPUT": str(tmp_path / "mines.gpkg"),
+            "OUTPUT_STEPS": str(tmp_path / "steps.csv"),
+        },
+    )
     # the 0.8-pixel piece is a sliver (dropped), the 1.2-pixel piece and both right parts stay
     assert result["POLYGONS"] == 3
     grid = raster_io.Grid(16, 16, (left, pixel, 0.0, top, 0.0, -pixel), srs_of(4326).ExportToWkt())
-    kept = (geodesic_area_m2(grid, 8, 10, 2.4, 3) + geodesic_area_m2(grid, 2, 4, 5, 12)
-            + geodesic_area_m2(grid, 8, 10, 5, 12))
+    kept = (
+        geodesic_area_m2(grid, 8, 10, 2.4, 3)
+        + geodesic_area_m2(grid, 2, 4, 5, 12)
+        + geodesic_area_m2(grid, 8, 10, 5, 12)
+    )
     assert result["AREA_KM2"] == pytest.approx(kept / 1e6, rel=5e-3)
 
 
 # ------------------------------------------------------------------ fishnet: CELL_SIZE metres on the ground
 
+
 def test_fishnet_on_a_web_mercator_extent_has_cells_of_cell_size_on_the_ground(run, tmp_path):
     from qgis.core import QgsVectorLayer
 
-    result = run("mineland:fishnet", {"EXTENT": "2000000,2300000,4800000,5100000 [EPSG:3857]", "CELL_SIZE": 50000,
-                                      "OUTPUT": str(tmp_path / "net.gpkg")})
+    result = run(
+        "mineland:fishnet",
+        {
+            "EXTENT": "2000000,2300000,4800000,5100000 [EPSG:3857]",
+            "CELL_SIZE": 50000,
+            "OUTPUT": str(tmp_path / "net.gpkg"),
+        },
+    )
     layer = QgsVectorLayer(result["OUTPUT"], "net", "ogr")
     assert layer.crs().authid() != "EPSG:3857"
     assert "Lambert azimuthal equal-area" in layer.crs().description()  # named, not "Unknown CRS"
@@ -213,8 +249,10 @@ def test_fishnet_on_a_web_mercator_extent_has_cells_of_cell_size_on_the_ground(r
 def test_fishnet_of_the_world_in_geographic_input_has_no_zero_area_cell(run, tmp_path):
     from qgis.core import QgsVectorLayer
 
-    result = run("mineland:fishnet", {"EXTENT": "-180,180,-90,90 [EPSG:4326]", "CELL_SIZE": 1000000,
-                                      "OUTPUT": str(tmp_path / "world.gpkg")})
+    result = run(
+        "mineland:fishnet",
+        {"EXTENT": "-180,180,-90,90 [EPSG:4326]", "CELL_SIZE": 1000000, "OUTPUT": str(tmp_path / "world.gpkg")},
+    )
     layer = QgsVectorLayer(result["OUTPUT"], "world", "ogr")
     assert layer.crs().authid() == "EPSG:8857"
     assert layer.crs().description() == "WGS 84 / Equal Earth Greenwich"
@@ -230,6 +268,7 @@ def test_fishnet_of_the_world_in_geographic_input_has_no_zero_area_cell(run, tmp
 
 
 # ------------------------------------------------------------------ moran: DISTANCE metres on the ground
+
 
 def square_cells_layer(crs_authid, values, size=10000.0, origin=(400000.0, 4430000.0)):
     """A 6 × 6 grid of size-m square cells laid out in UTM 37N (~40°N), as polygons in ``crs_authid``."""
@@ -248,8 +287,9 @@ def square_cells_layer(crs_authid, values, size=10000.0, origin=(400000.0, 44300
     layer = QgsVectorLayer(f"Polygon?crs={crs_authid}", "cells", "memory")
     layer.dataProvider().addAttributes([QgsField("value", QVariant.Double)])
     layer.updateFields()
-    transform = QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:32637"),
-                                       QgsCoordinateReferenceSystem(crs_authid), QgsProject.instance())
+    transform = QgsCoordinateTransform(
+        QgsCoordinateReferenceSystem("EPSG:32637"), QgsCoordinateReferenceSystem(crs_authid), QgsProject.instance()
+    )
     features = []
     for i, value in enumerate(values):
         r, c = divmod(i, 6)
@@ -271,15 +311,25 @@ def test_moran_distance_band_in_web_mercator_is_metres_on_the_ground(run, tmp_pa
     values = np.random.default_rng(5).normal(size=36).round(3)
     results = {}
     for authid in ("EPSG:32637", "EPSG:3857"):
-        results[authid] = run("mineland:moran", {"INPUT": square_cells_layer(authid, values), "FIELD": "value",
-                                                 "WEIGHTS": 2, "DISTANCE": 15000, "PERMUTATIONS": 99, "SEED": 1,
-                                                 "OUTPUT": str(tmp_path / f"{authid[5:]}.gpkg")})
+        results[authid] = run(
+            "mineland:moran",
+            {
+                "INPUT": square_cells_layer(authid, values),
+                "FIELD": "value",
+                "WEIGHTS": 2,
+                "DISTANCE": 15000,
+                "PERMUTATIONS": 99,
+                "SEED": 1,
+                "OUTPUT": str(tmp_path / f"{authid[5:]}.gpkg"),
+            },
+        )
     utm, mercator = results["EPSG:32637"], results["EPSG:3857"]
     assert mercator["MORANS_I"] == pytest.approx(utm["MORANS_I"], rel=1e-9)
     assert mercator["Z_NORM"] == pytest.approx(utm["Z_NORM"], rel=1e-9)
 
 
 # ------------------------------------------------------------------ patchstats: areas on the ellipsoid
+
 
 def test_patchstats_areas_are_geodesic_in_web_mercator(run):
     from qgis.core import QgsFeature, QgsGeometry, QgsRectangle, QgsVectorLayer
@@ -296,6 +346,7 @@ def test_patchstats_areas_are_geodesic_in_web_mercator(run):
 
 # ------------------------------------------------------------------ integrity: landscape cells on the ground
 
+
 def test_integrity_cell_sides_are_metres_on_the_ground_in_web_mercator(provider, tmp_path):
     import math
 
@@ -304,8 +355,9 @@ def test_integrity_cell_sides_are_metres_on_the_ground_in_web_mercator(provider,
 
     # 60 m Web Mercator pixels around 60°N: cos 60° = 0.5, so ~30 m on the ground (ellipsoid: a bit more)
     y60 = 6378137.0 * math.log(math.tan(math.pi / 4 + math.radians(60.0) / 2))
-    path = write_raster(tmp_path / "lc.tif", np.ones((5, 5), dtype=np.uint8), epsg=3857, origin=(1.0e6, y60 + 150.0),
-                        pixel=(60.0, 60.0))
+    path = write_raster(
+        tmp_path / "lc.tif", np.ones((5, 5), dtype=np.uint8), epsg=3857, origin=(1.0e6, y60 + 150.0), pixel=(60.0, 60.0)
+    )
     width, height = _cell_size(RasterInput("INPUTS", path))
     grid = raster_io.Grid(5, 5, (1.0e6, 60.0, 0.0, y60 + 150.0, 0.0, -60.0), srs_of(3857).ExportToWkt())
     ground = math.sqrt(geodesic_area_m2(grid, 2, 3, 2, 3))

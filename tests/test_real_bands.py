@@ -48,8 +48,17 @@ def write_tile(path, bands, descriptions=True):
 
 def write_years(folder, bands, pattern="GLC_FCS30D_E110N40_{year}.tif"):
     """One single-band GeoTIFF per year (no band descriptions), the year in the file name."""
-    return [write_raster(folder / pattern.format(year=year), band, epsg=WGS84, origin=ORIGIN,
-                         pixel=(PIXEL_DEG, PIXEL_DEG), nodata=NODATA) for year, band in zip(YEARS, bands)]
+    return [
+        write_raster(
+            folder / pattern.format(year=year),
+            band,
+            epsg=WGS84,
+            origin=ORIGIN,
+            pixel=(PIXEL_DEG, PIXEL_DEG),
+            nodata=NODATA,
+        )
+        for year, band in zip(YEARS, bands)
+    ]
 
 
 @pytest.fixture
@@ -73,7 +82,7 @@ def quadrangle_area_m2(lat_south, lat_north, dlon_deg):
     """
     e2 = WGS84_F * (2 - WGS84_F)
     e = np.sqrt(e2)
-    b2 = WGS84_A ** 2 * (1 - e2)
+    b2 = WGS84_A**2 * (1 - e2)
 
     def q(lat):
         s = np.sin(np.radians(lat))
@@ -119,13 +128,23 @@ def years_text(years=YEARS):
 
 # ------------------------------------------------------------------ transfermatrix BAND_START / BAND_END
 
+
 @pytest.mark.parametrize("band_start, band_end", [(1, 23), (6, 11), (23, 1)])
 def test_transfermatrix_bands_match_a_numpy_crosstab(run, tmp_path, tile, log, band_start, band_end):
     bands, path = tile
     before = file_digest(path)
-    result = run("mineland:transfermatrix", {"INPUT_START": path, "BAND_START": band_start, "INPUT_END": path,
-                                             "BAND_END": band_end, "OUTPUT": str(tmp_path / "pairs.csv"),
-                                             "OUTPUT_MATRIX": str(tmp_path / "matrix.csv")}, log)
+    result = run(
+        "mineland:transfermatrix",
+        {
+            "INPUT_START": path,
+            "BAND_START": band_start,
+            "INPUT_END": path,
+            "BAND_END": band_end,
+            "OUTPUT": str(tmp_path / "pairs.csv"),
+            "OUTPUT_MATRIX": str(tmp_path / "matrix.csv"),
+        },
+        log,
+    )
     expected = numpy_crosstab(bands[band_start - 1], bands[band_end - 1])
     got = pairs_of(result["OUTPUT"])
     assert got.keys() == expected.keys()
@@ -143,11 +162,16 @@ def test_transfermatrix_bands_match_a_numpy_crosstab(run, tmp_path, tile, log, b
 
 def test_transfermatrix_without_a_band_reads_band_1_with_a_warning(run, tmp_path, tile, split, log):
     bands, path = tile
-    result = run("mineland:transfermatrix", {"INPUT_START": path, "INPUT_END": split[-1],
-                                             "OUTPUT": str(tmp_path / "pairs.csv")}, log)
+    result = run(
+        "mineland:transfermatrix",
+        {"INPUT_START": path, "INPUT_END": split[-1], "OUTPUT": str(tmp_path / "pairs.csv")},
+        log,
+    )
     assert pairs_of(result["OUTPUT"]).keys() == numpy_crosstab(bands[0], bands[-1]).keys()
-    assert any(w.startswith("INPUT_START:") and "has 23 bands" in w and "band 1" in w and "BAND_START" in w
-               for w in log.warnings), log.warnings
+    assert any(
+        w.startswith("INPUT_START:") and "has 23 bands" in w and "band 1" in w and "BAND_START" in w
+        for w in log.warnings
+    ), log.warnings
     assert not any("INPUT_END" in w for w in log.warnings)  # a single-band raster needs no band
 
 
@@ -155,17 +179,29 @@ def test_transfermatrix_without_a_band_reads_band_1_with_a_warning(run, tmp_path
 def test_transfermatrix_on_dask_reads_the_chosen_bands(run, tmp_path, tile):
     distributed = pytest.importorskip("distributed")
     bands, path = tile
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp",
-                                  dashboard_address=":0") as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         results = {}
         for name, extra in (("local", {}), ("dask", {"DASK_SCHEDULER": client.scheduler.address})):
-            results[name] = run("mineland:transfermatrix", dict(
-                extra, INPUT_START=path, BAND_START=3, INPUT_END=path, BAND_END=20,
-                OUTPUT=str(tmp_path / f"pairs_{name}.csv"), OUTPUT_CHANGE=str(tmp_path / f"change_{name}.tif")))
+            results[name] = run(
+                "mineland:transfermatrix",
+                dict(
+                    extra,
+                    INPUT_START=path,
+                    BAND_START=3,
+                    INPUT_END=path,
+                    BAND_END=20,
+                    OUTPUT=str(tmp_path / f"pairs_{name}.csv"),
+                    OUTPUT_CHANGE=str(tmp_path / f"change_{name}.tif"),
+                ),
+            )
     assert read_csv(results["local"]["OUTPUT"]) == read_csv(results["dask"]["OUTPUT"])
     expected = numpy_crosstab(bands[2], bands[19])
-    assert {k: v[0] for k, v in pairs_of(results["dask"]["OUTPUT"]).items()} == {k: v[0] for k, v in
-                                                                                 expected.items()}
+    assert {k: v[0] for k, v in pairs_of(results["dask"]["OUTPUT"]).items()} == {k: v[0] for k, v in expected.items()}
     change = [gdal.Open(results[n]["OUTPUT_CHANGE"]).ReadAsArray() for n in ("local", "dask")]
     np.testing.assert_array_equal(change[0], change[1])
 
@@ -177,8 +213,10 @@ def test_the_same_raster_and_band_at_both_dates_is_refused(run, tmp_path, tile, 
     _, path = tile
     before = file_digest(path)
     out = tmp_path / "pairs.csv"
-    with pytest.raises(QgsProcessingException, match="^INPUT_END: the same raster and band as INPUT_START; "
-                                                     "choose the later date's raster or band"):
+    with pytest.raises(
+        QgsProcessingException,
+        match="^INPUT_END: the same raster and band as INPUT_START; choose the later date's raster or band",
+    ):
         run("mineland:transfermatrix", dict(bands_given, INPUT_START=path, INPUT_END=path, OUTPUT=str(out)))
     assert file_digest(path) == before
     assert not out.exists()
@@ -189,8 +227,16 @@ def test_a_band_beyond_the_raster_is_refused_naming_the_band_parameter(run, tmp_
 
     _, path = tile
     with pytest.raises(QgsProcessingException, match="BAND_END: band 24 does not exist; .* has 23 band"):
-        run("mineland:transfermatrix", {"INPUT_START": path, "BAND_START": 1, "INPUT_END": path, "BAND_END": 24,
-                                        "OUTPUT": str(tmp_path / "pairs.csv")})
+        run(
+            "mineland:transfermatrix",
+            {
+                "INPUT_START": path,
+                "BAND_START": 1,
+                "INPUT_END": path,
+                "BAND_END": 24,
+                "OUTPUT": str(tmp_path / "pairs.csv"),
+            },
+        )
 
 
 @pytest.mark.parametrize("algorithm, output", [("landusedynamics", "k.csv"), ("trend", "trend.tif")])
@@ -199,15 +245,21 @@ def test_the_same_file_twice_in_a_series_is_refused(run, tmp_path, split, algori
 
     inputs = [split[0], split[1], split[2], split[1]]
     before = [file_digest(p) for p in inputs]
-    with pytest.raises(QgsProcessingException, match=r"^INPUTS \(raster 4, .*2001.tif\): the same raster as "
-                                                     r"INPUTS \(raster 2, .*2001.tif\); choose"):
-        run(f"mineland:{algorithm}", {"INPUTS": inputs, "YEARS": "2000,2001,2002,2003", "MIN_VALID": 4,
-                                      "OUTPUT": str(tmp_path / output)})
+    with pytest.raises(
+        QgsProcessingException,
+        match=r"^INPUTS \(raster 4, .*2001.tif\): the same raster as "
+        r"INPUTS \(raster 2, .*2001.tif\); choose",
+    ):
+        run(
+            f"mineland:{algorithm}",
+            {"INPUTS": inputs, "YEARS": "2000,2001,2002,2003", "MIN_VALID": 4, "OUTPUT": str(tmp_path / output)},
+        )
     assert [file_digest(p) for p in inputs] == before
     assert not (tmp_path / output).exists()
 
 
 # ------------------------------------------------------------------ one multi-band raster as the series
+
 
 def mine_polygons():
     """Two polygons over the tile (lon/lat): the west half and a block in the east."""
@@ -218,8 +270,11 @@ def mine_polygons():
     features = []
     for name, (c0, c1, r0, r1) in (("west", (0, 20, 0, 30)), ("east", (25, 38, 4, 22))):
         feature = QgsFeature(layer.fields())
-        feature.setGeometry(QgsGeometry.fromRect(QgsRectangle(x0 + PIXEL_DEG * c0, y0 - PIXEL_DEG * r1,
-                                                              x0 + PIXEL_DEG * c1, y0 - PIXEL_DEG * r0)))
+        feature.setGeometry(
+            QgsGeometry.fromRect(
+                QgsRectangle(x0 + PIXEL_DEG * c0, y0 - PIXEL_DEG * r1, x0 + PIXEL_DEG * c1, y0 - PIXEL_DEG * r0)
+            )
+        )
         feature.setAttributes([name])
         features.append(feature)
     layer.dataProvider().addFeatures(features)
@@ -236,8 +291,15 @@ def carbon_table(tmp_path):
 SERIES_RUNS = {
     "landusedynamics": (lambda tmp: {}, ("OUTPUT", "OUTPUT_SUMMARY")),
     "carbonstock": (lambda tmp: {"CARBON_TABLE": carbon_table(tmp)}, ("OUTPUT", "OUTPUT_CHANGE")),
-    "disturbance": (lambda tmp: {"MINES": mine_polygons(), "ID_FIELD": "name", "MINE_CLASSES": "190,200",
-                                 "VEGETATION_CLASSES": "10,20,51,61,120,130"}, ("OUTPUT",)),
+    "disturbance": (
+        lambda tmp: {
+            "MINES": mine_polygons(),
+            "ID_FIELD": "name",
+            "MINE_CLASSES": "190,200",
+            "VEGETATION_CLASSES": "10,20,51,61,120,130",
+        },
+        ("OUTPUT",),
+    ),
     "zonalseries": (lambda tmp: {"MINES": mine_polygons(), "ID_FIELD": "name"}, ("OUTPUT",)),
 }
 
@@ -266,11 +328,18 @@ def test_a_multiband_series_equals_the_split_single_band_files(run, tmp_path, ti
 
 def test_landusedynamics_on_the_tile_changes_as_numpy_says(run, tmp_path, tile):
     bands, path = tile
-    result = run("mineland:landusedynamics", {"INPUTS": [path], "YEARS": years_text(),
-                                              "OUTPUT": str(tmp_path / "k.csv"),
-                                              "OUTPUT_SUMMARY": str(tmp_path / "s.csv")})
-    summary = {(int(r["year_start"]), int(r["year_end"])): float(r["changed_pct"])
-               for r in read_csv(result["OUTPUT_SUMMARY"])}
+    result = run(
+        "mineland:landusedynamics",
+        {
+            "INPUTS": [path],
+            "YEARS": years_text(),
+            "OUTPUT": str(tmp_path / "k.csv"),
+            "OUTPUT_SUMMARY": str(tmp_path / "s.csv"),
+        },
+    )
+    summary = {
+        (int(r["year_start"]), int(r["year_end"])): float(r["changed_pct"]) for r in read_csv(result["OUTPUT_SUMMARY"])
+    }
     expected = numpy_crosstab(bands[0], bands[-1])
     changed = sum(a for (f, t), (_, a) in expected.items() if f != t) / sum(a for _, a in expected.values())
     assert summary[(2000, 2022)] == pytest.approx(changed * 100, rel=1e-9)
@@ -279,10 +348,15 @@ def test_landusedynamics_on_the_tile_changes_as_numpy_says(run, tmp_path, tile):
 
 def test_a_multiband_raster_in_a_list_is_read_at_band_1_with_a_warning(run, tmp_path, tile, split, log):
     _, path = tile
-    mixed = run("mineland:landusedynamics", {"INPUTS": [path, split[-1]], "YEARS": "2000,2022",
-                                             "OUTPUT": str(tmp_path / "mixed.csv")}, log)
-    single = run("mineland:landusedynamics", {"INPUTS": [split[0], split[-1]], "YEARS": "2000,2022",
-                                              "OUTPUT": str(tmp_path / "single.csv")})
+    mixed = run(
+        "mineland:landusedynamics",
+        {"INPUTS": [path, split[-1]], "YEARS": "2000,2022", "OUTPUT": str(tmp_path / "mixed.csv")},
+        log,
+    )
+    single = run(
+        "mineland:landusedynamics",
+        {"INPUTS": [split[0], split[-1]], "YEARS": "2000,2022", "OUTPUT": str(tmp_path / "single.csv")},
+    )
     assert read_csv(mixed["OUTPUT"]) == read_csv(single["OUTPUT"])
     assert len(log.warnings) == 1
     assert log.warnings[0].startswith("INPUTS (raster 1, GLC_FCS30D_20002022_E110N40_Annual.tif): has 23 bands")
@@ -292,12 +366,14 @@ def test_a_multiband_raster_in_a_list_is_read_at_band_1_with_a_warning(run, tmp_
 def test_one_single_band_raster_is_not_a_series(run, tmp_path, split):
     from qgis.core import QgsProcessingException
 
-    with pytest.raises(QgsProcessingException, match="^INPUTS: give at least two class rasters .* or one "
-                                                     "multi-band raster"):
+    with pytest.raises(
+        QgsProcessingException, match="^INPUTS: give at least two class rasters .* or one multi-band raster"
+    ):
         run("mineland:carbonstock", {"INPUTS": [split[0]], "YEARS": "2000", "OUTPUT": str(tmp_path / "c.csv")})
 
 
 # ------------------------------------------------------------------ YEARS left empty
+
 
 @pytest.mark.parametrize("years", [None, ""])
 def test_years_are_read_from_the_band_descriptions(run, tmp_path, tile, log, years):
@@ -306,8 +382,9 @@ def test_years_are_read_from_the_band_descriptions(run, tmp_path, tile, log, yea
     if years is not None:
         parameters["YEARS"] = years
     inferred = run("mineland:landusedynamics", parameters, log)
-    given = run("mineland:landusedynamics", {"INPUTS": [path], "YEARS": years_text(),
-                                             "OUTPUT": str(tmp_path / "given.csv")})
+    given = run(
+        "mineland:landusedynamics", {"INPUTS": [path], "YEARS": years_text(), "OUTPUT": str(tmp_path / "given.csv")}
+    )
     assert read_csv(inferred["OUTPUT"]) == read_csv(given["OUTPUT"])
     lines = [i for i in log.infos if i.startswith("YEARS left empty")]
     assert len(lines) == 1
@@ -316,8 +393,11 @@ def test_years_are_read_from_the_band_descriptions(run, tmp_path, tile, log, yea
 
 
 def test_years_are_read_from_the_file_names(run, tmp_path, split, log):
-    inferred = run("mineland:carbonstock", {"INPUTS": split, "CARBON_TABLE": carbon_table(tmp_path),
-                                            "OUTPUT": str(tmp_path / "inferred.csv")}, log)
+    inferred = run(
+        "mineland:carbonstock",
+        {"INPUTS": split, "CARBON_TABLE": carbon_table(tmp_path), "OUTPUT": str(tmp_path / "inferred.csv")},
+        log,
+    )
     assert sorted({int(r["year"]) for r in read_csv(inferred["OUTPUT"])}) == YEARS
     lines = [i for i in log.infos if i.startswith("YEARS left empty")]
     assert len(lines) == 1 and "file names" in lines[0]
@@ -327,8 +407,11 @@ def test_years_are_read_from_the_file_names(run, tmp_path, split, log):
 def test_trend_and_zonalseries_read_years_from_band_descriptions(run, tmp_path, tile, log):
     bands, _ = tile
     values = write_tile(tmp_path / "ndvi.tif", (bands.astype(np.float32) / 250.0))
-    result = run("mineland:zonalseries", {"INPUTS": [values], "MINES": mine_polygons(), "ID_FIELD": "name",
-                                          "OUTPUT": str(tmp_path / "z.csv")}, log)
+    result = run(
+        "mineland:zonalseries",
+        {"INPUTS": [values], "MINES": mine_polygons(), "ID_FIELD": "name", "OUTPUT": str(tmp_path / "z.csv")},
+        log,
+    )
     assert sorted({int(r["year"]) for r in read_csv(result["OUTPUT"])}) == YEARS
     run("mineland:trend", {"INPUTS": [values], "OUTPUT": str(tmp_path / "trend.tif")}, log)
     assert sum(i.startswith("YEARS left empty") for i in log.infos) == 2
@@ -340,18 +423,26 @@ def test_years_that_cannot_be_read_ask_to_fill_years(run, tmp_path, tile):
     bands, _ = tile
     plain = write_tile(tmp_path / "plain.tif", bands, descriptions=False)
     before = file_digest(plain)
-    with pytest.raises(QgsProcessingException, match=r"^YEARS: left empty, and the years cannot be read .*band "
-                                                     r"descriptions: '' holds no year.*fill YEARS"):
+    with pytest.raises(
+        QgsProcessingException,
+        match=r"^YEARS: left empty, and the years cannot be read .*band "
+        r"descriptions: '' holds no year.*fill YEARS",
+    ):
         run("mineland:landusedynamics", {"INPUTS": [plain], "OUTPUT": str(tmp_path / "k.csv")})
     assert file_digest(plain) == before
 
     folder = tmp_path / "ambiguous"
     folder.mkdir()
     two = write_years(folder, bands[:3], "lc_{year}_2030.tif")  # two years in every name
-    with pytest.raises(QgsProcessingException, match=r"^YEARS: .*file names: 'lc_2000_2030' holds 2 years "
-                                                     r"\(2000, 2030\).*fill YEARS"):
-        run("mineland:disturbance", {"INPUTS": two, "MINES": mine_polygons(), "ID_FIELD": "name",
-                                     "OUTPUT": str(tmp_path / "d.csv")})
+    with pytest.raises(
+        QgsProcessingException,
+        match=r"^YEARS: .*file names: 'lc_2000_2030' holds 2 years "
+        r"\(2000, 2030\).*fill YEARS",
+    ):
+        run(
+            "mineland:disturbance",
+            {"INPUTS": two, "MINES": mine_polygons(), "ID_FIELD": "name", "OUTPUT": str(tmp_path / "d.csv")},
+        )
 
 
 def test_years_read_out_of_order_are_refused(run, tmp_path, split):
@@ -364,11 +455,19 @@ def test_years_read_out_of_order_are_refused(run, tmp_path, split):
 def test_years_in_labels():
     from mineland.core.landcover.dynamics import years_in_labels
 
-    assert years_in_labels(["GLC_FCS30D_E110N40_2000", "2005", "NDVI 2010 (Landsat)", "x2100"]) == [2000, 2005,
-                                                                                                   2010, 2100]
-    for labels, message in ((["E110N40_20002022"], "holds no year"), (["lc_1899"], "holds no year"),
-                            (["2000-2005"], "holds 2 years"), (["2001", "2001"], "do not increase"),
-                            ([], "nothing")):
+    assert years_in_labels(["GLC_FCS30D_E110N40_2000", "2005", "NDVI 2010 (Landsat)", "x2100"]) == [
+        2000,
+        2005,
+        2010,
+        2100,
+    ]
+    for labels, message in (
+        (["E110N40_20002022"], "holds no year"),
+        (["lc_1899"], "holds no year"),
+        (["2000-2005"], "holds 2 years"),
+        (["2001", "2001"], "do not increase"),
+        ([], "nothing"),
+    ):
         with pytest.raises(ValueError, match=message):
             years_in_labels(labels)
 
@@ -387,10 +486,20 @@ def test_qgis_process_reads_bands_and_years(tmp_path, tile):
 
     bands, path = tile
     qgis_process = QgisProcess()
-    result = qgis_process.run("mineland:transfermatrix", INPUT_START=path, BAND_START=1, INPUT_END=path, BAND_END=23,
-                              OUTPUT=str(tmp_path / "pairs.csv"))
+    result = qgis_process.run(
+        "mineland:transfermatrix",
+        INPUT_START=path,
+        BAND_START=1,
+        INPUT_END=path,
+        BAND_END=23,
+        OUTPUT=str(tmp_path / "pairs.csv"),
+    )
     expected = numpy_crosstab(bands[0], bands[-1])
     assert {k: v[0] for k, v in pairs_of(result["OUTPUT"]).items()} == {k: v[0] for k, v in expected.items()}
-    qgis_process.run("mineland:landusedynamics", INPUTS=[path], OUTPUT=str(tmp_path / "k.csv"),
-                     OUTPUT_SUMMARY=str(tmp_path / "s.csv"))
+    qgis_process.run(
+        "mineland:landusedynamics",
+        INPUTS=[path],
+        OUTPUT=str(tmp_path / "k.csv"),
+        OUTPUT_SUMMARY=str(tmp_path / "s.csv"),
+    )
     assert {int(r["year_end"]) for r in read_csv(tmp_path / "s.csv")} == set(YEARS[1:])

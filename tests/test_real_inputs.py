@@ -31,6 +31,7 @@ def digests(paths):
 
 # ------------------------------------------------------------------ 5. class codes
 
+
 def numpy_pairs(start, end, valid):
     """{(from, to): pixels} by numpy alone."""
     stacked = np.stack([start[valid], end[valid]], axis=1).astype(np.int64)
@@ -48,7 +49,7 @@ CODE_CASES = {
     "int16_negative": (np.int16, -9999, [0, -1, 40, -60, 5]),
     "uint16_to_65535": (np.uint16, 0, [1, 255, 65535, 40000, 7]),
     "int16_full_range": (np.int16, None, [-32768, -1, 0, 32767, 12]),
-    "int32": (np.int32, -2**31, [-2**31 + 1, 0, 2**31 - 1, 99]),
+    "int32": (np.int32, -(2**31), [-(2**31) + 1, 0, 2**31 - 1, 99]),
     "byte_below_100": (np.uint8, 0, [1, 2, 3, 99]),
 }
 
@@ -74,9 +75,15 @@ def test_change_codes_name_every_class_pair(run, tmp_path, case):
     dtype, nodata, classes = CODE_CASES[case]
     start, end, start_path, end_path = class_pair(tmp_path, dtype, nodata, classes)
     before = digests([start_path, end_path])
-    result = run("mineland:transfermatrix", {"INPUT_START": start_path, "INPUT_END": end_path,
-                                             "OUTPUT": str(tmp_path / "pairs.csv"),
-                                             "OUTPUT_CHANGE": str(tmp_path / "change.tif")})
+    result = run(
+        "mineland:transfermatrix",
+        {
+            "INPUT_START": start_path,
+            "INPUT_END": end_path,
+            "OUTPUT": str(tmp_path / "pairs.csv"),
+            "OUTPUT_CHANGE": str(tmp_path / "change.tif"),
+        },
+    )
     valid = np.ones(start.shape, dtype=bool) if nodata is None else (start != nodata) & (end != nodata)
     expected = numpy_pairs(start, end, valid)
     change_ds = gdal.Open(result["OUTPUT_CHANGE"])
@@ -94,8 +101,9 @@ def test_change_codes_name_every_class_pair(run, tmp_path, case):
     names = raster_io.read_class_names(change_ds.GetRasterBand(1))
     assert names == {c: f"class {f} → class {t}" for (f, t), c in code_of.items()}
     labels = qml_labels(result["OUTPUT_CHANGE"])
-    assert labels == {c: f"class {f} (unchanged)" if f == t else f"class {f} → class {t}"
-                      for (f, t), c in code_of.items()}
+    assert labels == {
+        c: f"class {f} (unchanged)" if f == t else f"class {f} → class {t}" for (f, t), c in code_of.items()
+    }
     if case == "byte_below_100":  # from × 100 + to where it is unique and fits: older results stay valid
         assert all(c == f * 100 + t for (f, t), c in code_of.items())
     assert digests([start_path, end_path]) == before
@@ -109,8 +117,9 @@ def test_change_codes_on_dask_are_the_local_ones(tmp_path):
     dtype, nodata, classes = CODE_CASES["uint16_to_65535"]
     start, end, start_path, end_path = class_pair(tmp_path, dtype, nodata, classes)
     with distributed.Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=":0") as client:
-        table = scaleout.transfer_matrix_on_cluster(start_path, end_path, scheduler=client,
-                                                    change_output=str(tmp_path / "dask.tif"))
+        table = scaleout.transfer_matrix_on_cluster(
+            start_path, end_path, scheduler=client, change_output=str(tmp_path / "dask.tif")
+        )
     valid = (start != nodata) & (end != nodata)
     expected = numpy_pairs(start, end, valid)
     assert dict(zip(zip(table.from_class.tolist(), table.to_class.tolist()), table.pixels.tolist())) == expected
@@ -130,6 +139,7 @@ def test_change_codes_on_dask_are_the_local_ones(tmp_path):
 
 # ------------------------------------------------------------------ 6. damaged inputs and numeric parameters
 
+
 def good_pair(folder):
     rng = np.random.default_rng(2)
     a = rng.integers(1, 5, (300, 300)).astype(np.uint8)
@@ -142,9 +152,12 @@ def test_truncated_geotiff_names_the_parameter(run, tmp_path):
     truncated = tmp_path / "truncated.tif"
     truncated.write_bytes(data[: len(data) // 2])
     before = digests([good, str(truncated)])
-    raises(run, "mineland:transfermatrix", {"INPUT_START": good, "INPUT_END": str(truncated),
-                                            "OUTPUT": str(tmp_path / "p.csv")},
-           r"^INPUT_END: truncated\.tif cannot be read .*damaged or truncated")
+    raises(
+        run,
+        "mineland:transfermatrix",
+        {"INPUT_START": good, "INPUT_END": str(truncated), "OUTPUT": str(tmp_path / "p.csv")},
+        r"^INPUT_END: truncated\.tif cannot be read .*damaged or truncated",
+    )
     assert digests([good, str(truncated)]) == before
 
 
@@ -152,8 +165,9 @@ def test_tile_damaged_mid_file_is_named_when_the_block_is_read(run, tmp_path):
     _, good = good_pair(tmp_path)
     damaged = tmp_path / "damaged.tif"
     compressed = str(tmp_path / "compressed.tif")  # a deflated tile with junk in it cannot be decoded
-    gdal.Translate(compressed, good, creationOptions=["TILED=YES", "BLOCKXSIZE=64", "BLOCKYSIZE=64",
-                                                      "COMPRESS=DEFLATE"])
+    gdal.Translate(
+        compressed, good, creationOptions=["TILED=YES", "BLOCKXSIZE=64", "BLOCKYSIZE=64", "COMPRESS=DEFLATE"]
+    )
     damaged.write_bytes(open(compressed, "rb").read())
     dataset = gdal.Open(compressed)
     offset = int(dataset.GetRasterBand(1).GetMetadataItem("BLOCK_OFFSET_2_2", "TIFF"))
@@ -162,21 +176,31 @@ def test_tile_damaged_mid_file_is_named_when_the_block_is_read(run, tmp_path):
     with open(damaged, "r+b") as handle:  # the first and last tiles stay intact: only a mid-run read fails
         handle.seek(offset)
         handle.write(b"\xff" * size)
-    raises(run, "mineland:transfermatrix", {"INPUT_START": good, "INPUT_END": str(damaged),
-                                            "OUTPUT": str(tmp_path / "p.csv")},
-           r"^INPUT_END: the file could not be read to the end: .*damaged\.tif.*damaged or truncated")
+    raises(
+        run,
+        "mineland:transfermatrix",
+        {"INPUT_START": good, "INPUT_END": str(damaged), "OUTPUT": str(tmp_path / "p.csv")},
+        r"^INPUT_END: the file could not be read to the end: .*damaged\.tif.*damaged or truncated",
+    )
 
 
 def test_text_file_named_tif_is_not_a_raster(run, tmp_path):
     _, good = good_pair(tmp_path)
     text = tmp_path / "notes.tif"
     text.write_text("min,max,value\n1,2,3\n", encoding="utf-8")
-    message = raises(run, "mineland:transfermatrix", {"INPUT_START": good, "INPUT_END": str(text),
-                                                      "OUTPUT": str(tmp_path / "p.csv")},
-                     r"INPUT_END: the file '.*notes\.tif' exists but is not a raster GDAL can read")
+    message = raises(
+        run,
+        "mineland:transfermatrix",
+        {"INPUT_START": good, "INPUT_END": str(text), "OUTPUT": str(tmp_path / "p.csv")},
+        r"INPUT_END: the file '.*notes\.tif' exists but is not a raster GDAL can read",
+    )
     assert "not found" not in message
-    raises(run, "mineland:trend", {"INPUTS": [str(text)], "YEARS": "2000", "OUTPUT": str(tmp_path / "t.tif")},
-           r"INPUTS: the file '.*notes\.tif' exists but is not a raster")
+    raises(
+        run,
+        "mineland:trend",
+        {"INPUTS": [str(text)], "YEARS": "2000", "OUTPUT": str(tmp_path / "t.tif")},
+        r"INPUTS: the file '.*notes\.tif' exists but is not a raster",
+    )
 
 
 def test_rotated_raster_is_refused_as_rotated(run, tmp_path):
@@ -185,20 +209,26 @@ def test_rotated_raster_is_refused_as_rotated(run, tmp_path):
     dataset = gdal.Translate(str(rotated), good)
     dataset.SetGeoTransform((500000.0, 29.9, 1.5, 6000000.0, 1.5, -29.9))
     dataset = None
-    message = raises(run, "mineland:transfermatrix", {"INPUT_START": good, "INPUT_END": str(rotated),
-                                                      "OUTPUT": str(tmp_path / "p.csv")},
-                     r"^INPUT_END: rotated\.tif is rotated or sheared .*not supported.*gdalwarp")
+    message = raises(
+        run,
+        "mineland:transfermatrix",
+        {"INPUT_START": good, "INPUT_END": str(rotated), "OUTPUT": str(tmp_path / "p.csv")},
+        r"^INPUT_END: rotated\.tif is rotated or sheared .*not supported.*gdalwarp",
+    )
     assert "pixel size" not in message
 
 
-@pytest.mark.parametrize("algorithm, key, value, rule", [
-    ("mineland:fishnet", "CELL_SIZE", float("nan"), r"CELL_SIZE \(Cell size \(m\)\): must be at least 1, got nan"),
-    ("mineland:fishnet", "CELL_SIZE", 0.5, r"CELL_SIZE \(Cell size \(m\)\): must be at least 1, got 0.5"),
-    ("mineland:trend", "ALPHA", 0.9, r"ALPHA \(Significance level α\): must be between 0.0001 and 0.5, got 0.9"),
-    ("mineland:trend", "MIN_VALID", 2, r"MIN_VALID \(.*\): must be at least 4 \(a whole number\), got 2"),
-    ("mineland:moran", "SEED", -1, r"SEED \(Random seed\): must be between 0 and 2.14748e\+09 \(a whole number\)"),
-    ("mineland:moran", "PERMUTATIONS", 100000, r"PERMUTATIONS \(.*\): must be between 0 and 99999"),
-])
+@pytest.mark.parametrize(
+    "algorithm, key, value, rule",
+    [
+        ("mineland:fishnet", "CELL_SIZE", float("nan"), r"CELL_SIZE \(Cell size \(m\)\): must be at least 1, got nan"),
+        ("mineland:fishnet", "CELL_SIZE", 0.5, r"CELL_SIZE \(Cell size \(m\)\): must be at least 1, got 0.5"),
+        ("mineland:trend", "ALPHA", 0.9, r"ALPHA \(Significance level α\): must be between 0.0001 and 0.5, got 0.9"),
+        ("mineland:trend", "MIN_VALID", 2, r"MIN_VALID \(.*\): must be at least 4 \(a whole number\), got 2"),
+        ("mineland:moran", "SEED", -1, r"SEED \(Random seed\): must be between 0 and 2.14748e\+09 \(a whole number\)"),
+        ("mineland:moran", "PERMUTATIONS", 100000, r"PERMUTATIONS \(.*\): must be between 0 and 99999"),
+    ],
+)
 def test_numbers_out_of_range_state_the_range(provider, algorithm, key, value, rule):
     from qgis.core import QgsProcessingContext
 
@@ -242,17 +272,22 @@ def test_moran_and_hotspots_agree_on_zero_permutations(run, tmp_path):
     significant = [f["COType"] != "NS" for f in cells]
     assert significant == list(2 * ndtr(-np.abs(z_score)) < 0.05) and any(significant)
     for algorithm in ("mineland:moran", "mineland:hotspots"):
-        raises(run, algorithm, dict(common, PERMUTATIONS=5, OUTPUT=str(tmp_path / "x.gpkg")),
-               r"^PERMUTATIONS: 5 permutations cannot give a pseudo p below 0\.1: use 0 \(analytical test only\) "
-               r"or at least 9")
+        raises(
+            run,
+            algorithm,
+            dict(common, PERMUTATIONS=5, OUTPUT=str(tmp_path / "x.gpkg")),
+            r"^PERMUTATIONS: 5 permutations cannot give a pseudo p below 0\.1: use 0 \(analytical test only\) "
+            r"or at least 9",
+        )
 
 
 # ------------------------------------------------------------------ 7. polygons
 
 X0, Y0 = 500000.0, 6000000.0
 INSIDE = f"POLYGON(({X0} {Y0}, {X0 + 90} {Y0}, {X0 + 90} {Y0 - 120}, {X0} {Y0 - 120}, {X0} {Y0}))"  # 3 × 4 pixels
-OUTSIDE = (f"POLYGON(({X0 + 9000} {Y0}, {X0 + 9090} {Y0}, {X0 + 9090} {Y0 - 90}, {X0 + 9000} {Y0 - 90}, "
-           f"{X0 + 9000} {Y0}))")
+OUTSIDE = (
+    f"POLYGON(({X0 + 9000} {Y0}, {X0 + 9090} {Y0}, {X0 + 9090} {Y0 - 90}, {X0 + 9000} {Y0 - 90}, {X0 + 9000} {Y0}))"
+)
 ZERO = f"POLYGON(({X0 + 30} {Y0 - 15}, {X0 + 60} {Y0 - 45}, {X0 + 90} {Y0 - 75}, {X0 + 30} {Y0 - 15}))"  # collinear
 
 
@@ -299,9 +334,18 @@ def test_disturbance_polygons_outside_or_of_zero_area_get_null(run, tmp_path, re
     mines = write_polygons(tmp_path / "mines.gpkg", [("in", INSIDE), ("out", OUTSIDE), ("zero", ZERO)])
     before = digests(paths + [mines])
     feedback = recording_feedback()
-    result = run("mineland:disturbance", {"MINES": mines, "ID_FIELD": "name", "INPUTS": paths, "YEARS": "2000,2001",
-                                          "OUTPUT": str(tmp_path / "long.csv"),
-                                          "OUTPUT_POLYGONS": str(tmp_path / "totals.gpkg")}, feedback)
+    result = run(
+        "mineland:disturbance",
+        {
+            "MINES": mines,
+            "ID_FIELD": "name",
+            "INPUTS": paths,
+            "YEARS": "2000,2001",
+            "OUTPUT": str(tmp_path / "long.csv"),
+            "OUTPUT_POLYGONS": str(tmp_path / "totals.gpkg"),
+        },
+        feedback,
+    )
     rows = {(r["polygon_id"], r["year"]): r for r in read_rows(result["OUTPUT"])}
     a, b = covers[0][:4, :3], covers[1][:4, :3]  # polygon "in": rows 0-3, columns 0-2
     # vegetation (2, 3, 4) → mine-related (1); 30 m pixels on UTM 33N's central meridian, on the ellipsoid
@@ -325,8 +369,11 @@ def test_zonalseries_keeps_a_row_for_polygons_without_pixels(run, tmp_path, reco
     path = write_raster(tmp_path / "v.tif", values, nodata=-9999.0)
     mines = write_polygons(tmp_path / "mines.gpkg", [("in", INSIDE), ("out", OUTSIDE), ("zero", ZERO)])
     feedback = recording_feedback()
-    result = run("mineland:zonalseries", {"MINES": mines, "ID_FIELD": "name", "INPUTS": [path], "YEARS": "2000",
-                                          "OUTPUT": str(tmp_path / "z.csv")}, feedback)
+    result = run(
+        "mineland:zonalseries",
+        {"MINES": mines, "ID_FIELD": "name", "INPUTS": [path], "YEARS": "2000", "OUTPUT": str(tmp_path / "z.csv")},
+        feedback,
+    )
     means = {r["polygon_id"]: r["mean"] for r in read_rows(result["OUTPUT"])}
     assert float(means["in"]) == pytest.approx(values[:4, :3].mean())
     assert means["out"] == "" and means["zero"] == ""
@@ -341,8 +388,7 @@ def test_patchstats_zero_area_polygons_are_no_patches_in_any_crs(run, tmp_path, 
     for epsg in (32633, 4326):
         layer = write_polygons(tmp_path / f"p{epsg}.gpkg", rows, epsg)
         feedback = recording_feedback()
-        results[epsg] = run("mineland:patchstats", {"INPUT": layer, "OUTPUT": str(tmp_path / f"s{epsg}.csv")},
-                            feedback)
+        results[epsg] = run("mineland:patchstats", {"INPUT": layer, "OUTPUT": str(tmp_path / f"s{epsg}.csv")}, feedback)
         assert any("INPUT: 1 polygon(s) of zero area" in w for w in feedback.warnings), feedback.warnings
     # the two real patches' areas on the WGS 84 ellipsoid (pyproj / GeographicLib), independently of QGIS
     to_geographic = Transformer.from_crs(32633, 4326, always_xy=True)
@@ -357,14 +403,17 @@ def test_patchstats_zero_area_polygons_are_no_patches_in_any_crs(run, tmp_path, 
 
 # ------------------------------------------------------------------ 8. Excel's semicolon CSVs with decimal commas
 
+
 def test_reclassify_reads_semicolons_with_decimal_commas(run, tmp_path):
     codes = np.array([[5, 6, 7, 8], [1, 2, 3, 9]], dtype=np.uint8)
     raster = write_raster(tmp_path / "v.tif", codes, nodata=0)
     table = tmp_path / "excel.csv"  # as Excel saves "CSV" in a German or French locale, BOM and CRLF included
     table.write_bytes("\ufeffmin;max;value;name\r\n5,5;7,5;1;Mine\r\n1,25;2,0;2;Ackerland 1,5\r\n".encode("utf-8"))
     before = digests([raster, str(table)])
-    result = run("mineland:reclassify", {"INPUT": raster, "PRESET": 0, "TABLE_CSV": str(table),
-                                         "OUTPUT": str(tmp_path / "c.tif")})
+    result = run(
+        "mineland:reclassify",
+        {"INPUT": raster, "PRESET": 0, "TABLE_CSV": str(table), "OUTPUT": str(tmp_path / "c.tif")},
+    )
     out = read_raster(result["OUTPUT"])
     dataset = gdal.Open(result["OUTPUT"])
     nodata = dataset.GetRasterBand(1).GetNoDataValue()
@@ -379,18 +428,25 @@ def test_carbon_and_thresholds_read_decimal_commas(run, tmp_path):
     paths = [write_raster(tmp_path / f"c{y}.tif", classes, nodata=0) for y in (2000, 2010)]
     table = tmp_path / "carbon.csv"
     table.write_text("lucode;c_above;c_soil\n1;12,5;0,5\n2;1.000,25;0\n", encoding="utf-8")
-    result = run("mineland:carbonstock", {"INPUTS": paths, "YEARS": "2000,2010", "CARBON_TABLE": str(table),
-                                          "OUTPUT": str(tmp_path / "c.csv")})
+    result = run(
+        "mineland:carbonstock",
+        {"INPUTS": paths, "YEARS": "2000,2010", "CARBON_TABLE": str(table), "OUTPUT": str(tmp_path / "c.csv")},
+    )
     hectares = 30 * 30 * UTM_CENTRAL_MERIDIAN_AREA_SCALE / 1e4  # ha per pixel on the ellipsoid, two of each class
     assert result["CARBON_FIRST_MT"] * 1e6 == pytest.approx(2 * hectares * (13.0 + 1000.25))
 
     slope = np.array([[4.0, 12.0, 20.0, 30.0]], dtype=np.float32)
     thresholds = tmp_path / "t.csv"
     thresholds.write_text("factor;b1;b2;b3;worse\nSLOPE;2,5;12,5;22,5;high\n", encoding="utf-8")
-    result = run("mineland:desertification", {"SLOPE": write_raster(tmp_path / "slope.tif", slope),
-                                              "THRESHOLDS_CSV": str(thresholds),
-                                              "OUTPUT_SCORE": str(tmp_path / "score.tif"),
-                                              "OUTPUT_CLASS": str(tmp_path / "class.tif")})
+    result = run(
+        "mineland:desertification",
+        {
+            "SLOPE": write_raster(tmp_path / "slope.tif", slope),
+            "THRESHOLDS_CSV": str(thresholds),
+            "OUTPUT_SCORE": str(tmp_path / "score.tif"),
+            "OUTPUT_CLASS": str(tmp_path / "class.tif"),
+        },
+    )
     # b1 ≤ 4 < b2 → 2, b1 ≤ 12 < b2 → 2, b2 ≤ 20 < b3 → 3, 30 ≥ b3 → 4 (graded as with 2.5, 12.5, 22.5)
     assert read_raster(result["OUTPUT_SCORE"]).tolist() == [[2, 2, 3, 4]]
 
@@ -400,6 +456,9 @@ def test_decimal_comma_in_a_comma_separated_table_says_how_to_save_it(run, tmp_p
     paths = [write_raster(tmp_path / f"c{y}.tif", classes, nodata=0) for y in (2000, 2010)]
     table = tmp_path / "carbon.csv"
     table.write_text('lucode,c_above\n1,"12,5"\n2,3\n', encoding="utf-8")
-    raises(run, "mineland:carbonstock", {"INPUTS": paths, "YEARS": "2000,2010", "CARBON_TABLE": str(table),
-                                         "OUTPUT": str(tmp_path / "c.csv")},
-           r"^CARBON_TABLE: .*'12,5' has a decimal comma in a comma-separated table; save the table with semicolons")
+    raises(
+        run,
+        "mineland:carbonstock",
+        {"INPUTS": paths, "YEARS": "2000,2010", "CARBON_TABLE": str(table), "OUTPUT": str(tmp_path / "c.csv")},
+        r"^CARBON_TABLE: .*'12,5' has a decimal comma in a comma-separated table; save the table with semicolons",
+    )

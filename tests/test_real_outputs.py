@@ -71,8 +71,12 @@ def linear_series(folder, slope, shape=(6, 7), nested=False):
     """
     os.makedirs(folder, exist_ok=True)
     intercept = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
-    tifs = [write_raster(os.path.join(folder, f"y{year}.tif"), intercept + np.float32(slope * (year - 2000)),
-                         nodata=-9999.0) for year in YEARS]
+    tifs = [
+        write_raster(
+            os.path.join(folder, f"y{year}.tif"), intercept + np.float32(slope * (year - 2000)), nodata=-9999.0
+        )
+        for year in YEARS
+    ]
     layers = tifs
     if nested:
         layers = [os.path.join(folder, f"y{year}.vrt") for year in YEARS]
@@ -96,6 +100,7 @@ def trend_parameters(stack, output, **more):
 
 
 # ------------------------------------------------------------------ an output over an input
+
 
 @pytest.mark.parametrize("nested", [False, True], ids=["vrt", "vrt_of_vrts"])
 def test_trend_output_on_a_vrt_source_is_refused(run, tmp_path, nested):
@@ -138,14 +143,18 @@ def test_table_output_on_a_shapefile_sidecar_is_refused(run, tmp_path):
 
 # ------------------------------------------------------------------ two outputs on one file
 
+
 def test_transfermatrix_table_and_matrix_on_one_path_are_refused(run, tmp_path):
-    start, end = write_raster(tmp_path / "start.tif", START, nodata=0), write_raster(tmp_path / "end.tif", END,
-                                                                                         nodata=0)
+    start, end = (
+        write_raster(tmp_path / "start.tif", START, nodata=0),
+        write_raster(tmp_path / "end.tif", END, nodata=0),
+    )
     before = digests(tmp_path)
     same = str(tmp_path / "out" / "pairs.csv")
     os.makedirs(tmp_path / "out")
-    message = refusal(run, "mineland:transfermatrix", {"INPUT_START": start, "INPUT_END": end, "OUTPUT": same,
-                                                       "OUTPUT_MATRIX": same})
+    message = refusal(
+        run, "mineland:transfermatrix", {"INPUT_START": start, "INPUT_END": end, "OUTPUT": same, "OUTPUT_MATRIX": same}
+    )
     assert message.startswith("OUTPUT_MATRIX: ") and "also the file of OUTPUT" in message
     assert os.listdir(tmp_path / "out") == []
     assert_unchanged(tmp_path, before)
@@ -160,28 +169,46 @@ def test_trend_output_and_classes_on_one_path_are_refused(run, tmp_path):
 
 
 def test_a_table_over_a_raster_outputs_style_is_refused(run, tmp_path):
-    start, end = write_raster(tmp_path / "start.tif", START, nodata=0), write_raster(tmp_path / "end.tif", END,
-                                                                                         nodata=0)
-    message = refusal(run, "mineland:transfermatrix", {
-        "INPUT_START": start, "INPUT_END": end, "OUTPUT": str(tmp_path / "p.csv"),
-        "OUTPUT_MATRIX": str(tmp_path / "change.qml"), "OUTPUT_CHANGE": str(tmp_path / "change.tif")})
+    start, end = (
+        write_raster(tmp_path / "start.tif", START, nodata=0),
+        write_raster(tmp_path / "end.tif", END, nodata=0),
+    )
+    message = refusal(
+        run,
+        "mineland:transfermatrix",
+        {
+            "INPUT_START": start,
+            "INPUT_END": end,
+            "OUTPUT": str(tmp_path / "p.csv"),
+            "OUTPUT_MATRIX": str(tmp_path / "change.qml"),
+            "OUTPUT_CHANGE": str(tmp_path / "change.tif"),
+        },
+    )
     assert message.startswith("OUTPUT_CHANGE: ") and "OUTPUT_MATRIX" in message
 
 
 # ------------------------------------------------------------------ failed and cancelled runs leave nothing
 
+
 @pytest.fixture
 def pair_in(tmp_path):
     os.makedirs(tmp_path / "in")
     os.makedirs(tmp_path / "out")
-    return (write_raster(tmp_path / "in" / "start.tif", START, nodata=0),
-            write_raster(tmp_path / "in" / "end.tif", END, nodata=0))
+    return (
+        write_raster(tmp_path / "in" / "start.tif", START, nodata=0),
+        write_raster(tmp_path / "in" / "end.tif", END, nodata=0),
+    )
 
 
 def matrix_parameters(pair, out):
-    return {"INPUT_START": pair[0], "INPUT_END": pair[1], "OUTPUT": str(out / "pairs.csv"),
-            "OUTPUT_MATRIX": str(out / "matrix.csv"), "OUTPUT_CHANGE": str(out / "change.tif"),
-            "OUTPUT_HTML": str(out / "report.html")}
+    return {
+        "INPUT_START": pair[0],
+        "INPUT_END": pair[1],
+        "OUTPUT": str(out / "pairs.csv"),
+        "OUTPUT_MATRIX": str(out / "matrix.csv"),
+        "OUTPUT_CHANGE": str(out / "change.tif"),
+        "OUTPUT_HTML": str(out / "report.html"),
+    }
 
 
 def test_transfermatrix_failing_on_its_change_raster_leaves_no_output(run, tmp_path, pair_in, monkeypatch):
@@ -248,10 +275,16 @@ def test_partial_raster_is_a_folder_nobody_takes_for_a_result(run, tmp_path):
 
 # ------------------------------------------------------------------ formats by extension
 
-@pytest.mark.parametrize("name, says", [("t.gpkg", "'.gpkg' is not a raster format MineLand writes (GeoPackage"),
-                                        ("t.vrt", "'.vrt' is not a raster format MineLand writes (a VRT only"),
-                                        ("t.nc", "'.nc' is not a raster format"),
-                                        ("t", "a file name without extension is not a raster format")])
+
+@pytest.mark.parametrize(
+    "name, says",
+    [
+        ("t.gpkg", "'.gpkg' is not a raster format MineLand writes (GeoPackage"),
+        ("t.vrt", "'.vrt' is not a raster format MineLand writes (a VRT only"),
+        ("t.nc", "'.nc' is not a raster format"),
+        ("t", "a file name without extension is not a raster format"),
+    ],
+)
 def test_unsupported_raster_extension_is_refused(run, tmp_path, name, says):
     stack, _ = linear_series(tmp_path / "in", 0.5)
     message = refusal(run, "mineland:trend", trend_parameters(stack, str(tmp_path / name)))
@@ -263,8 +296,9 @@ def test_unsupported_raster_extension_is_refused(run, tmp_path, name, says):
 def test_trend_img_output_is_erdas_imagine_with_the_right_values(run, tmp_path):
     stack, tifs = linear_series(tmp_path / "in", 0.25)
     intercept = gdal.Open(tifs[0]).ReadAsArray()
-    result = run("mineland:trend", trend_parameters(stack, str(tmp_path / "t.img"),
-                                                    OUTPUT_CLASS=str(tmp_path / "c.tiff")))
+    result = run(
+        "mineland:trend", trend_parameters(stack, str(tmp_path / "t.img"), OUTPUT_CLASS=str(tmp_path / "c.tiff"))
+    )
     ds = gdal.Open(result["OUTPUT"])
     assert ds.GetDriver().ShortName == "HFA" and ds.RasterCount == 9
     assert ds.GetRasterBand(1).GetDescription() == "sen_slope"
@@ -278,9 +312,15 @@ def test_trend_img_output_is_erdas_imagine_with_the_right_values(run, tmp_path):
 
 
 def test_change_raster_img_has_codes_and_class_names(run, tmp_path, pair_in):
-    result = run("mineland:transfermatrix", {"INPUT_START": pair_in[0], "INPUT_END": pair_in[1],
-                                             "OUTPUT": str(tmp_path / "out" / "p.csv"),
-                                             "OUTPUT_CHANGE": str(tmp_path / "out" / "change.img")})
+    result = run(
+        "mineland:transfermatrix",
+        {
+            "INPUT_START": pair_in[0],
+            "INPUT_END": pair_in[1],
+            "OUTPUT": str(tmp_path / "out" / "p.csv"),
+            "OUTPUT_CHANGE": str(tmp_path / "out" / "change.img"),
+        },
+    )
     ds = gdal.Open(result["OUTPUT_CHANGE"])
     assert ds.GetDriver().ShortName == "HFA"
     band = ds.GetRasterBand(1)
@@ -294,6 +334,7 @@ def test_change_raster_img_has_codes_and_class_names(run, tmp_path, pair_in):
 
 
 # ------------------------------------------------------------------ through qgis_process
+
 
 @pytest.fixture(scope="module")
 def qgis_process():
@@ -325,8 +366,12 @@ def test_qgis_process_killed_trend_leaves_only_a_partial_folder(qgis_process, tm
     stack, _ = linear_series(tmp_path / "in", 0.5, shape=(1500, 1500))
     output = tmp_path / "out" / "trend.tif"
     os.makedirs(output.parent)
-    process = subprocess.Popen(qgis_process_args("mineland:trend", trend_parameters(stack, str(output))),
-                               env=qgis_process.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        qgis_process_args("mineland:trend", trend_parameters(stack, str(output))),
+        env=qgis_process.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     partial = output.parent / f"trend.tif.partial-{process.pid}.tmp"
     deadline = time.monotonic() + 300
     try:

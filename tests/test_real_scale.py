@@ -61,13 +61,17 @@ def modis_lst(rows=5, cols=6, seed=11):
 
 # ------------------------------------------------------------------ trend
 
+
 def test_modis_lst_trend_is_in_kelvin_per_year_and_the_log_says_so(run, tmp_path, recording_feedback):
     raw, physical = modis_lst()
     paths = [write_scaled(tmp_path / f"MOD11A2_{y}.tif", r, MODIS_SCALE, nodata=0) for y, r in zip(YEARS, raw)]
     before = [file_digest(p) for p in paths]
     feedback = recording_feedback()
-    result = run("mineland:trend", {"INPUTS": paths, "YEARS": ",".join(map(str, YEARS)), "MIN_VALID": 8,
-                                    "OUTPUT": str(tmp_path / "trend.tif")}, feedback)
+    result = run(
+        "mineland:trend",
+        {"INPUTS": paths, "YEARS": ",".join(map(str, YEARS)), "MIN_VALID": 8, "OUTPUT": str(tmp_path / "trend.tif")},
+        feedback,
+    )
     slope, z, n_valid = (band(result["OUTPUT"], name) for name in ("sen_slope", "z", "n_valid"))
     for row, col in [(0, 0), (2, 3), (4, 5), (1, 2)]:
         series = physical[:, row, col]
@@ -83,19 +87,25 @@ def test_modis_lst_trend_is_in_kelvin_per_year_and_the_log_says_so(run, tmp_path
 
 def test_a_scaled_int16_year_among_float32_years_equals_the_all_float_stack(run, tmp_path):
     rng = np.random.default_rng(3)
-    values = (10 + np.round(rng.normal(0, 2, (len(YEARS), 6, 7)) * 4) / 4
-              + 0.25 * np.arange(len(YEARS))[:, None, None]).astype(np.float32)  # quarters: exact in both forms
+    values = (
+        10 + np.round(rng.normal(0, 2, (len(YEARS), 6, 7)) * 4) / 4 + 0.25 * np.arange(len(YEARS))[:, None, None]
+    ).astype(np.float32)  # quarters: exact in both forms
     floats = [write_raster(tmp_path / f"f{y}.tif", v, nodata=-9999.0) for y, v in zip(YEARS, values)]
     mixed = list(floats)
     raw = ((values[5] - 10.0) / 0.25).astype(np.int16)  # stored = (value − 10) / 0.25
     mixed[5] = write_scaled(tmp_path / "scaled_2006.tif", raw, 0.25, 10.0, nodata=-32768)
     common = {"YEARS": ",".join(map(str, YEARS)), "MIN_VALID": 8}
-    reference = run("mineland:trend", dict(common, INPUTS=floats, OUTPUT=str(tmp_path / "floats.tif"),
-                                           OUTPUT_CLASS=str(tmp_path / "floats_class.tif")))
-    result = run("mineland:trend", dict(common, INPUTS=mixed, OUTPUT=str(tmp_path / "mixed.tif"),
-                                        OUTPUT_CLASS=str(tmp_path / "mixed_class.tif")))
-    assert gdal.Open(result["OUTPUT"]).ReadAsArray().tobytes() == \
-        gdal.Open(reference["OUTPUT"]).ReadAsArray().tobytes()
+    reference = run(
+        "mineland:trend",
+        dict(
+            common, INPUTS=floats, OUTPUT=str(tmp_path / "floats.tif"), OUTPUT_CLASS=str(tmp_path / "floats_class.tif")
+        ),
+    )
+    result = run(
+        "mineland:trend",
+        dict(common, INPUTS=mixed, OUTPUT=str(tmp_path / "mixed.tif"), OUTPUT_CLASS=str(tmp_path / "mixed_class.tif")),
+    )
+    assert gdal.Open(result["OUTPUT"]).ReadAsArray().tobytes() == gdal.Open(reference["OUTPUT"]).ReadAsArray().tobytes()
     assert np.array_equal(read_raster(result["OUTPUT_CLASS"]), read_raster(reference["OUTPUT_CLASS"]))
     expected = sen_slope(values[:, 2, 4].astype(np.float64), YEARS)
     assert band(result["OUTPUT"], "sen_slope")[2, 4] == pytest.approx(expected, rel=1e-6)
@@ -112,16 +122,20 @@ def test_nodata_is_tested_on_the_raw_value(run, tmp_path):
     raw[:, 1, 1] = 14000
     raw[2, 1, 1] = 14050
     paths = [write_scaled(tmp_path / f"n{y}.tif", r, scale, offset, nodata=-1000) for y, r in zip(YEARS, raw)]
-    result = run("mineland:trend", {"INPUTS": paths, "YEARS": ",".join(map(str, YEARS)), "MIN_VALID": 8,
-                                    "OUTPUT": str(tmp_path / "t.tif")})
+    result = run(
+        "mineland:trend",
+        {"INPUTS": paths, "YEARS": ",".join(map(str, YEARS)), "MIN_VALID": 8, "OUTPUT": str(tmp_path / "t.tif")},
+    )
     n_valid, slope = band(result["OUTPUT"], "n_valid"), band(result["OUTPUT"], "sen_slope")
     series = np.where(raw[:, 0, 0] == -1000, np.nan, raw[:, 0, 0] * scale + offset)
     assert n_valid[0, 0] == len(YEARS) - 3
     assert slope[0, 0] == pytest.approx(sen_slope(series, YEARS), rel=1e-5)  # 20 DN/yr = 0.4 K/yr
 
     paths = [write_scaled(tmp_path / f"m{y}.tif", r, scale, offset, nodata=580) for y, r in zip(YEARS, raw)]
-    result = run("mineland:trend", {"INPUTS": paths, "YEARS": ",".join(map(str, YEARS)), "MIN_VALID": 8,
-                                    "OUTPUT": str(tmp_path / "t2.tif")})
+    result = run(
+        "mineland:trend",
+        {"INPUTS": paths, "YEARS": ",".join(map(str, YEARS)), "MIN_VALID": 8, "OUTPUT": str(tmp_path / "t2.tif")},
+    )
     assert band(result["OUTPUT"], "n_valid")[1, 1] == len(YEARS)  # 580.0 K every year but one: all data
 
 
@@ -131,11 +145,11 @@ def test_a_scale_of_zero_is_refused_naming_the_parameter(run, tmp_path):
     raw, _ = modis_lst()
     paths = [write_scaled(tmp_path / f"z{y}.tif", r, 0.0, 5.0, nodata=0) for y, r in zip(YEARS, raw)]
     with pytest.raises(QgsProcessingException, match=r"INPUTS \(raster 1, z2001.tif\).*scale 0"):
-        run("mineland:trend", {"INPUTS": paths, "YEARS": ",".join(map(str, YEARS)),
-                               "OUTPUT": str(tmp_path / "t.tif")})
+        run("mineland:trend", {"INPUTS": paths, "YEARS": ",".join(map(str, YEARS)), "OUTPUT": str(tmp_path / "t.tif")})
 
 
 # ------------------------------------------------------------------ MLRI
+
 
 def landsat_st(rows=5, cols=4, seed=8):
     """Landsat C2 ST_B10 digital numbers (UInt16, 0 = fill) and EVI × 0.0001 (Int16, −32768 = fill)."""
@@ -158,13 +172,22 @@ def numpy_mlri(lst, evi):
 
 def test_landsat_c2_surface_temperature_mlri_in_kelvin(run, tmp_path, recording_feedback):
     st, evi = landsat_st()
-    lst_paths = [write_scaled(tmp_path / f"LC08_ST_B10_{y}.tif", r, LANDSAT_SCALE, LANDSAT_OFFSET, nodata=0)
-                 for y, r in zip(YEARS, st)]
+    lst_paths = [
+        write_scaled(tmp_path / f"LC08_ST_B10_{y}.tif", r, LANDSAT_SCALE, LANDSAT_OFFSET, nodata=0)
+        for y, r in zip(YEARS, st)
+    ]
     evi_paths = [write_scaled(tmp_path / f"evi_{y}.tif", r, 1e-4, nodata=-32768) for y, r in zip(YEARS, evi)]
     feedback = recording_feedback()
-    result = run("mineland:mlri", {"LST_INPUTS": lst_paths, "EVI_INPUTS": evi_paths,
-                                   "YEARS": ",".join(map(str, YEARS)), "OUTPUT": str(tmp_path / "mlri.tif")},
-                 feedback)
+    result = run(
+        "mineland:mlri",
+        {
+            "LST_INPUTS": lst_paths,
+            "EVI_INPUTS": evi_paths,
+            "YEARS": ",".join(map(str, YEARS)),
+            "OUTPUT": str(tmp_path / "mlri.tif"),
+        },
+        feedback,
+    )
     kelvin = np.where(st == 0, np.nan, st * LANDSAT_SCALE + LANDSAT_OFFSET)
     ratio = np.where(evi == -32768, np.nan, evi * 1e-4)
     expected = numpy_mlri(kelvin, ratio)
@@ -173,8 +196,10 @@ def test_landsat_c2_surface_temperature_mlri_in_kelvin(run, tmp_path, recording_
     assert np.array_equal(np.isnan(out), np.isnan(expected))
     assert np.allclose(out, expected, rtol=1e-6, equal_nan=True)
     assert result["NODATA_PIXEL_YEARS"] == 2
-    assert any("LC08_ST_B10_2001.tif" in line and "offset 149" in line and "scale 0.00341802" in line
-               for line in feedback.infos)
+    assert any(
+        "LC08_ST_B10_2001.tif" in line and "offset 149" in line and "scale 0.00341802" in line
+        for line in feedback.infos
+    )
     # the bug this fixes: the stored numbers without the offset give a different index
     stored = numpy_mlri(np.where(st == 0, np.nan, st * 1.0), ratio)
     assert np.nanmax(np.abs(stored - expected)) > 0.01
@@ -182,13 +207,21 @@ def test_landsat_c2_surface_temperature_mlri_in_kelvin(run, tmp_path, recording_
 
 # ------------------------------------------------------------------ the Dask path
 
+
 @pytest.mark.dask
 def test_the_dask_path_gives_the_local_numbers(run, tmp_path):
     dask = pytest.importorskip("dask")
     raw, physical = modis_lst(7, 9, seed=2)
     multiband = write_scaled(tmp_path / "lst_stack.tif", raw, MODIS_SCALE, nodata=0)
-    local = run("mineland:trend", {"INPUTS": [multiband], "YEARS": ",".join(map(str, YEARS)), "MIN_VALID": 8,
-                                   "OUTPUT": str(tmp_path / "local.tif")})
+    local = run(
+        "mineland:trend",
+        {
+            "INPUTS": [multiband],
+            "YEARS": ",".join(map(str, YEARS)),
+            "MIN_VALID": 8,
+            "OUTPUT": str(tmp_path / "local.tif"),
+        },
+    )
     expected = gdal.Open(local["OUTPUT"]).ReadAsArray()
     whole = scaleout.trend_on_cluster([multiband], YEARS, tmp_path / "strips.tif", scheduler=None)
     assert gdal.Open(whole["output"]).ReadAsArray().tobytes() == expected.tobytes()
@@ -201,11 +234,17 @@ def test_the_dask_path_gives_the_local_numbers(run, tmp_path):
     st, evi = landsat_st()
     lst = write_scaled(tmp_path / "st.tif", st, LANDSAT_SCALE, LANDSAT_OFFSET, nodata=0)
     evi_path = write_scaled(tmp_path / "evi.tif", evi, 1e-4, nodata=-32768)
-    local = run("mineland:mlri", {"LST_INPUTS": [lst], "EVI_INPUTS": [evi_path], "YEARS": ",".join(map(str, YEARS)),
-                                  "OUTPUT": str(tmp_path / "mlri_local.tif")})
+    local = run(
+        "mineland:mlri",
+        {
+            "LST_INPUTS": [lst],
+            "EVI_INPUTS": [evi_path],
+            "YEARS": ",".join(map(str, YEARS)),
+            "OUTPUT": str(tmp_path / "mlri_local.tif"),
+        },
+    )
     whole = scaleout.mlri_on_cluster([lst], [evi_path], YEARS, tmp_path / "mlri_strips.tif", scheduler=None)
-    assert gdal.Open(whole["output"]).ReadAsArray().tobytes() == \
-        gdal.Open(local["OUTPUT"]).ReadAsArray().tobytes()
+    assert gdal.Open(whole["output"]).ReadAsArray().tobytes() == gdal.Open(local["OUTPUT"]).ReadAsArray().tobytes()
 
 
 @pytest.mark.dask
@@ -218,15 +257,21 @@ def test_dask_scheduler_parameter_on_a_cluster_gives_the_local_numbers(run, tmp_
     physical[3] = kelvin_2004
     common = {"INPUTS": paths, "YEARS": ",".join(map(str, YEARS)), "MIN_VALID": 8}
     local = run("mineland:trend", dict(common, OUTPUT=str(tmp_path / "local.tif")))
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp",
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as client:
-        remote = run("mineland:trend", dict(common, OUTPUT=str(tmp_path / "dask.tif"),
-                                            DASK_SCHEDULER=client.scheduler.address))
+    with (
+        distributed.LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        remote = run(
+            "mineland:trend", dict(common, OUTPUT=str(tmp_path / "dask.tif"), DASK_SCHEDULER=client.scheduler.address)
+        )
     assert gdal.Open(remote["OUTPUT"]).ReadAsArray().tobytes() == gdal.Open(local["OUTPUT"]).ReadAsArray().tobytes()
     assert band(remote["OUTPUT"], "sen_slope")[4, 1] == pytest.approx(sen_slope(physical[:, 4, 1], YEARS), rel=1e-5)
 
 
 # ------------------------------------------------------------------ the pixel inspector
+
 
 def test_the_pixel_inspector_reads_physical_values(tmp_path):
     raw, physical = modis_lst()
@@ -245,14 +290,16 @@ def test_the_pixel_inspector_reads_physical_values(tmp_path):
 
 # ------------------------------------------------------------------ zonal means, resilience, desertification
 
+
 def square_polygon(tmp_path, name, xmin, ymin, xmax, ymax):
     from qgis.core import QgsFeature, QgsGeometry, QgsVectorFileWriter, QgsVectorLayer
 
     layer = QgsVectorLayer("Polygon?crs=EPSG:32633&field=id:string", "mines", "memory")
     feature = QgsFeature(layer.fields())
     feature.setAttributes(["A"])
-    feature.setGeometry(QgsGeometry.fromWkt(f"POLYGON(({xmin} {ymin},{xmax} {ymin},{xmax} {ymax},{xmin} {ymax},"
-                                            f"{xmin} {ymin}))"))
+    feature.setGeometry(
+        QgsGeometry.fromWkt(f"POLYGON(({xmin} {ymin},{xmax} {ymin},{xmax} {ymax},{xmin} {ymax},{xmin} {ymin}))")
+    )
     layer.dataProvider().addFeatures([feature])
     path = str(tmp_path / f"{name}.gpkg")
     options = QgsVectorFileWriter.SaveVectorOptions()
@@ -270,8 +317,11 @@ def test_zonal_series_means_of_modis_ndvi_are_ratios(run, tmp_path, recording_fe
     path = write_scaled(tmp_path / "MOD13_NDVI.tif", raw, 1e-4, nodata=-3000)
     mines = square_polygon(tmp_path, "mines", 500000.0, 6000000.0 - 90.0, 500090.0, 6000000.0)  # rows/cols 0–2
     feedback = recording_feedback()
-    result = run("mineland:zonalseries", {"MINES": mines, "ID_FIELD": "id", "INPUTS": [path],
-                                          "YEARS": "2001,2002,2003", "OUTPUT": "memory:"}, feedback)
+    result = run(
+        "mineland:zonalseries",
+        {"MINES": mines, "ID_FIELD": "id", "INPUTS": [path], "YEARS": "2001,2002,2003", "OUTPUT": "memory:"},
+        feedback,
+    )
     layer = result["OUTPUT"] if not isinstance(result["OUTPUT"], str) else QgsVectorLayer(result["OUTPUT"])
     means = {f["year"]: f["mean"] for f in layer.getFeatures()}
     for k, year in enumerate((2001, 2002, 2003)):
@@ -284,9 +334,17 @@ def test_desertification_grades_physical_values_and_keeps_categorical_codes(run,
     slope_deg = np.array([[2.0, 7.5], [12.0, 30.0]])  # grades 1, 2, 3, 4 (bounds 5, 10, 25)
     slope = write_scaled(tmp_path / "slope.tif", np.round(slope_deg / 0.1).astype(np.int16), 0.1, nodata=-1)
     erosion = write_scaled(tmp_path / "erosion.tif", np.array([[1, 2], [3, 4]], dtype=np.uint8), 0.5, 1.0)
-    result = run("mineland:desertification", {"SLOPE": slope, "EROSION": erosion, "METHOD": 0, "BREAKS": "3,5,7",
-                                              "OUTPUT_SCORE": str(tmp_path / "score.tif"),
-                                              "OUTPUT_CLASS": str(tmp_path / "class.tif")})
+    result = run(
+        "mineland:desertification",
+        {
+            "SLOPE": slope,
+            "EROSION": erosion,
+            "METHOD": 0,
+            "BREAKS": "3,5,7",
+            "OUTPUT_SCORE": str(tmp_path / "score.tif"),
+            "OUTPUT_CLASS": str(tmp_path / "class.tif"),
+        },
+    )
     # slope grades 1 2 3 4 plus erosion codes as their own grades 1 2 3 4 (not 1.5, 2, 2.5, 3)
     assert read_raster(result["OUTPUT_SCORE"]).tolist() == [[2, 4], [6, 8]]
 
@@ -297,8 +355,18 @@ def test_resilience_reads_scaled_ndvi(run, tmp_path):
     cover_path = write_raster(tmp_path / "cover.tif", cover, nodata=0)
     ndvi_path = write_scaled(tmp_path / "ndvi.tif", ndvi, 1e-4, nodata=-3000)
     zones = square_polygon(tmp_path, "zones", 500000.0, 6000000.0 - 120.0, 500120.0, 6000000.0)
-    result = run("mineland:resilience", {"LANDCOVER": cover_path, "NDVI": ndvi_path, "ZONES": zones,
-                                         "SCORES": "1=0.5,2=0.9", "C1": 1.0, "C2": 1.0, "OUTPUT": "memory:"})
+    result = run(
+        "mineland:resilience",
+        {
+            "LANDCOVER": cover_path,
+            "NDVI": ndvi_path,
+            "ZONES": zones,
+            "SCORES": "1=0.5,2=0.9",
+            "C1": 1.0,
+            "C2": 1.0,
+            "OUTPUT": "memory:",
+        },
+    )
     row = next(result["OUTPUT"].getFeatures()) if not isinstance(result["OUTPUT"], str) else None
     if row is None:
         from qgis.core import QgsVectorLayer
@@ -309,14 +377,21 @@ def test_resilience_reads_scaled_ndvi(run, tmp_path):
 
 # ------------------------------------------------------------------ class rasters keep their codes
 
+
 def test_class_rasters_with_scale_metadata_keep_their_codes(run, tmp_path):
     from test_alg_landcover import read_csv
 
     start = write_scaled(tmp_path / "start.tif", np.array([[10, 10], [20, 30]], dtype=np.int16), 0.5, 3.0)
     end = write_scaled(tmp_path / "end.tif", np.array([[10, 20], [20, 20]], dtype=np.int16), 0.5, 3.0)
-    result = run("mineland:transfermatrix", {"INPUT_START": start, "INPUT_END": end,
-                                             "OUTPUT": str(tmp_path / "pairs.csv"),
-                                             "OUTPUT_MATRIX": str(tmp_path / "matrix.csv")})
+    result = run(
+        "mineland:transfermatrix",
+        {
+            "INPUT_START": start,
+            "INPUT_END": end,
+            "OUTPUT": str(tmp_path / "pairs.csv"),
+            "OUTPUT_MATRIX": str(tmp_path / "matrix.csv"),
+        },
+    )
     rows = read_csv(result["OUTPUT"])
     pairs = {(int(float(r["from_class"])), int(float(r["to_class"]))) for r in rows}
     assert pairs == {(10, 10), (10, 20), (20, 20), (30, 20)}
@@ -343,11 +418,27 @@ def test_resilience_window_raster_of_scaled_ndvi_and_rates_equals_the_float_one(
     rate = rng.integers(1, 9, (9, 8)).astype(np.int16)
     outputs = {}
     for name, ndvi, c1 in (
-            ("float", write_raster(tmp_path / "ndvi.tif", (quarters * 0.25).astype(np.float32), nodata=-9.0),
-             write_raster(tmp_path / "c1.tif", (rate * 0.5 + 1).astype(np.float32), nodata=-9.0)),
-            ("scaled", write_scaled(tmp_path / "ndvi_s.tif", quarters, 0.25, nodata=-32768),
-             write_scaled(tmp_path / "c1_s.tif", rate, 0.5, 1.0, nodata=-32768))):
-        outputs[name] = run("mineland:resilience", {
-            "LANDCOVER": cover, "NDVI": ndvi, "C1_RASTER": c1, "C2": 0.5, "SCORES": "1=0.4, 2=0.8", "WINDOW": 3,
-            "OUTPUT_RASTER": str(tmp_path / f"{name}.tif")})["OUTPUT_RASTER"]
+        (
+            "float",
+            write_raster(tmp_path / "ndvi.tif", (quarters * 0.25).astype(np.float32), nodata=-9.0),
+            write_raster(tmp_path / "c1.tif", (rate * 0.5 + 1).astype(np.float32), nodata=-9.0),
+        ),
+        (
+            "scaled",
+            write_scaled(tmp_path / "ndvi_s.tif", quarters, 0.25, nodata=-32768),
+            write_scaled(tmp_path / "c1_s.tif", rate, 0.5, 1.0, nodata=-32768),
+        ),
+    ):
+        outputs[name] = run(
+            "mineland:resilience",
+            {
+                "LANDCOVER": cover,
+                "NDVI": ndvi,
+                "C1_RASTER": c1,
+                "C2": 0.5,
+                "SCORES": "1=0.4, 2=0.8",
+                "WINDOW": 3,
+                "OUTPUT_RASTER": str(tmp_path / f"{name}.tif"),
+            },
+        )["OUTPUT_RASTER"]
     assert gdal.Open(outputs["scaled"]).ReadAsArray().tobytes() == gdal.Open(outputs["float"]).ReadAsArray().tobytes()

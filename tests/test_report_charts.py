@@ -10,8 +10,15 @@ import svg_check as sc
 from mineland.core.render import report, styles
 from mineland.core.timeseries import trend
 
-LONG = ["1 Cropland", "2 Forest", "3 Grassland", "4 Wetland", "5 Water body", "6 Bareland",
-        "7 Construction land and other built-up surfaces"]
+LONG = [
+    "1 Cropland",
+    "2 Forest",
+    "3 Grassland",
+    "4 Wetland",
+    "5 Water body",
+    "6 Bareland",
+    "7 Construction land and other built-up surfaces",
+]
 
 
 def check_picture(svg, min_font=11):
@@ -30,16 +37,29 @@ def brackets(ticks, values):
 
 # ---------------------------------------------------------------------------------------------- numbers
 
-@pytest.mark.parametrize("value, text", [(12345.67, "12346"), (1234.5, "1234"), (12.3456, "12.35"),
-                                         (0.000027, "0.000027"), (0.0009, "0.0009"), (75.0, "75"),
-                                         (-0.00001, "-0.00001"), (0.1 + 0.2, "0.3"), (-0.0, "0")])
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (12345.67, "12346"),
+        (1234.5, "1234"),
+        (12.3456, "12.35"),
+        (0.000027, "0.000027"),
+        (0.0009, "0.0009"),
+        (75.0, "75"),
+        (-0.00001, "-0.00001"),
+        (0.1 + 0.2, "0.3"),
+        (-0.0, "0"),
+    ],
+)
 def test_areas_have_four_significant_digits(value, text):
     assert report.significant(value) == text
     assert report.cell(value) == f"<td>{text}</td>"
 
 
-@pytest.mark.parametrize("p, text", [(0.08333333333333333, "0.083"), (0.0004, "< 0.001"), (0.001, "0.001"),
-                                     (1.0, "1.000"), (0.05, "0.050")])
+@pytest.mark.parametrize(
+    "p, text", [(0.08333333333333333, "0.083"), (0.0004, "< 0.001"), (0.001, "0.001"), (1.0, "1.000"), (0.05, "0.050")]
+)
 def test_p_values_as_papers_print_them(p, text):
     assert report.p_value(p) == text
     assert report.table(["x", "p"], [("a", p)]).endswith(f"<td>{html.escape(text)}</td></tr></table>")
@@ -48,19 +68,33 @@ def test_p_values_as_papers_print_them(p, text):
 def test_percentages_have_two_decimals_and_units_are_spelled_out():
     html = report.table(["class", "share (%)", "area_km2"], [("a", 33.333333333333336, 1.0 / 3.0)])
     assert "<td>33.33</td>" in html and "<td>0.3333</td>" in html
-    assert [report.unit_header(n) for n in ("area_km2", "sd_pct", "duration_yr", "site_id")] == \
-        ["area (km²)", "sd (%)", "duration (years)", "site_id"]
+    assert [report.unit_header(n) for n in ("area_km2", "sd_pct", "duration_yr", "site_id")] == [
+        "area (km²)",
+        "sd (%)",
+        "duration (years)",
+        "site_id",
+    ]
 
 
-@pytest.mark.parametrize("value, step, text", [(0.25, 0.25, "0.25"), (0.5, 0.25, "0.50"), (5.0, 2.5, "5.0"),
-                                              (0.06, 0.02, "0.06"), (2000.0, 5.0, "2000"), (-0.0, 0.1, "0.0"),
-                                              (3e-6, 1e-6, "0.000003")])
+@pytest.mark.parametrize(
+    "value, step, text",
+    [
+        (0.25, 0.25, "0.25"),
+        (0.5, 0.25, "0.50"),
+        (5.0, 2.5, "5.0"),
+        (0.06, 0.02, "0.06"),
+        (2000.0, 5.0, "2000"),
+        (-0.0, 0.1, "0.0"),
+        (3e-6, 1e-6, "0.000003"),
+    ],
+)
 def test_tick_labels_have_the_decimals_of_their_step(value, step, text):
     assert report.tick_text(value, step) == text
 
 
-@pytest.mark.parametrize("low, high", [(0.0, 0.423), (-3.2, 17.9), (1.349, 1.244), (0.0, 1e-5), (2000, 2020),
-                                       (5.0, 5.0)])
+@pytest.mark.parametrize(
+    "low, high", [(0.0, 0.423), (-3.2, 17.9), (1.349, 1.244), (0.0, 1e-5), (2000, 2020), (5.0, 5.0)]
+)
 def test_ticks_are_round_and_bracket_the_data(low, high):
     ticks, step = report.nice_ticks(min(low, high), max(low, high))
     assert ticks[0] <= min(low, high) and ticks[-1] >= max(low, high)
@@ -71,11 +105,15 @@ def test_ticks_are_round_and_bracket_the_data(low, high):
 
 # ---------------------------------------------------------------------------------------------- charts
 
+
 def test_bar_chart_has_a_y_axis_with_values_and_unit():
     dev, rec = [0.041, 0.054, 0.335, 0.423, 0.133], [0.016, 0.016, 0.081, 0.081, 0.081]
-    svg = report.bars_svg([str(y) for y in range(2011, 2016)], {"DEV: disturbed by mining": ("#b2182b", dev),
-                                                              "REC: reclaimed": ("#1b7837", rec)},
-                          "area per year (km²)", "year")
+    svg = report.bars_svg(
+        [str(y) for y in range(2011, 2016)],
+        {"DEV: disturbed by mining": ("#b2182b", dev), "REC: reclaimed": ("#1b7837", rec)},
+        "area per year (km²)",
+        "year",
+    )
     root = check_picture(svg)
     assert brackets(sc.tick_values(root, "y"), dev + rec)
     titles = [t for t, _ in sc.texts(root, "axis-title")]
@@ -85,8 +123,9 @@ def test_bar_chart_has_a_y_axis_with_values_and_unit():
 
 def test_many_long_category_labels_are_rotated_inside_the_picture():
     sites = [f"site with a rather long name {k}" for k in range(30)]
-    svg = report.stacked_bars_svg(sites, {"a": ("#ff0000", np.full(30, 40.0)), "b": ("#00ff00", np.full(30, 60.0))},
-                                  "share (%)", "site")
+    svg = report.stacked_bars_svg(
+        sites, {"a": ("#ff0000", np.full(30, 40.0)), "b": ("#00ff00", np.full(30, 60.0))}, "share (%)", "site"
+    )
     root = check_picture(svg)
     assert brackets(sc.tick_values(root, "y"), [0, 100])
 
@@ -109,8 +148,12 @@ def test_line_chart_total_is_black_dashed_and_classes_keep_their_colours():
 
 
 def test_threshold_levels_are_labelled_inside_the_picture():
-    svg = report.lines_svg([2000, 2005, 2010], {"zone 1": [1.0, 0.8, 0.5]}, "ThV (ratio)",
-                           levels=(("a elastic", 0.9), ("b yield", 0.6), ("c mutation", 0.3)))
+    svg = report.lines_svg(
+        [2000, 2005, 2010],
+        {"zone 1": [1.0, 0.8, 0.5]},
+        "ThV (ratio)",
+        levels=(("a elastic", 0.9), ("b yield", 0.6), ("c mutation", 0.3)),
+    )
     root = check_picture(svg)
     assert brackets(sc.tick_values(root, "y"), [0.3, 1.0])
 
@@ -132,8 +175,14 @@ def test_scatter_plot_axes_bracket_the_points():
     rng = np.random.default_rng(0)
     x = rng.normal(size=200) * 3 + 2
     y = 0.5 * x + rng.normal(size=200)
-    svg = report.scatter_svg(x, y, "density (z-score)", "spatial lag of the z-score", ["#d7191c"] * 200,
-                             legend_items=[("HH (6)", "#d7191c"), ("NS (408)", "#eeeeee")])
+    svg = report.scatter_svg(
+        x,
+        y,
+        "density (z-score)",
+        "spatial lag of the z-score",
+        ["#d7191c"] * 200,
+        legend_items=[("HH (6)", "#d7191c"), ("NS (408)", "#eeeeee")],
+    )
     root = check_picture(svg)
     assert brackets(sc.tick_values(root, "x"), x) and brackets(sc.tick_values(root, "y"), y)
 
@@ -166,9 +215,11 @@ def test_map_colours_come_from_the_style_then_the_colour_table(tmp_path):
     dataset.GetRasterBand(1).SetRasterColorTable(table)
     dataset = None
     with open(tmp_path / "c.qml", "w", encoding="utf-8") as handle:  # as QGIS saves a paletted style
-        handle.write('<!DOCTYPE qgis><qgis><pipe><rasterrenderer type="paletted" band="1"><colorPalette>'
-                     '<paletteEntry value="1" color="#123456" label="one" alpha="255"/></colorPalette>'
-                     '</rasterrenderer></pipe></qgis>')
+        handle.write(
+            '<!DOCTYPE qgis><qgis><pipe><rasterrenderer type="paletted" band="1"><colorPalette>'
+            '<paletteEntry value="1" color="#123456" label="one" alpha="255"/></colorPalette>'
+            "</rasterrenderer></pipe></qgis>"
+        )
     dataset = gdal.Open(path)  # kept open while its band is read
     colours = styles.map_colours(path, dataset.GetRasterBand(1), [1, 2, 3])
     assert colours[1] == "#123456"  # QGIS opens the raster with its .qml

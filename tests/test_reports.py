@@ -33,10 +33,15 @@ def test_sankey_bands_are_proportional_to_the_flows():
 
 
 def test_transfer_matrix_report(run, tmp_path):
-    result = run("mineland:transfermatrix", {"INPUT_START": write_raster(tmp_path / "a.tif", START, nodata=0),
-                                             "INPUT_END": write_raster(tmp_path / "b.tif", END, nodata=0),
-                                             "OUTPUT": str(tmp_path / "p.csv"),
-                                             "OUTPUT_HTML": str(tmp_path / "t.html")})
+    result = run(
+        "mineland:transfermatrix",
+        {
+            "INPUT_START": write_raster(tmp_path / "a.tif", START, nodata=0),
+            "INPUT_END": write_raster(tmp_path / "b.tif", END, nodata=0),
+            "OUTPUT": str(tmp_path / "p.csv"),
+            "OUTPUT_HTML": str(tmp_path / "t.html"),
+        },
+    )
     text = page(result["OUTPUT_HTML"])
     assert text.count("<path") == 5  # 1→1, 1→7, 2→2, 3→2, 3→7
     assert "3 class 3 → 2 class 2: 0.0009" in text  # one 30 m pixel = 0.0009 km²
@@ -44,15 +49,30 @@ def test_transfer_matrix_report(run, tmp_path):
 
 def test_dynamics_and_carbon_reports(run, tmp_path):
     inputs = [write_raster(tmp_path / "a.tif", START, nodata=0), write_raster(tmp_path / "b.tif", END, nodata=0)]
-    dynamics = run("mineland:landusedynamics", {"INPUTS": inputs, "YEARS": "2000,2010", "GROUPS": "Green=1,2,3",
-                                                "OUTPUT": str(tmp_path / "k.csv"),
-                                                "OUTPUT_HTML": str(tmp_path / "d.html")})
+    dynamics = run(
+        "mineland:landusedynamics",
+        {
+            "INPUTS": inputs,
+            "YEARS": "2000,2010",
+            "GROUPS": "Green=1,2,3",
+            "OUTPUT": str(tmp_path / "k.csv"),
+            "OUTPUT_HTML": str(tmp_path / "d.html"),
+        },
+    )
     text = page(dynamics["OUTPUT_HTML"])
     # classes 1, 2, 3, 7 in one chart, the group in another (one titled line each, beside its casing)
     assert text.count("</polyline>") == 4 + 1
     assert "Green 2010: 75" in text  # 6 of 8 pixels
-    carbon = run("mineland:carbonstock", {"INPUTS": inputs, "YEARS": "2000,2010", "OUTPUT": str(tmp_path / "c.csv"),
-                                          "MISSING_AS_ZERO": True, "OUTPUT_HTML": str(tmp_path / "c.html")})
+    carbon = run(
+        "mineland:carbonstock",
+        {
+            "INPUTS": inputs,
+            "YEARS": "2000,2010",
+            "OUTPUT": str(tmp_path / "c.csv"),
+            "MISSING_AS_ZERO": True,
+            "OUTPUT_HTML": str(tmp_path / "c.html"),
+        },
+    )
     text = page(carbon["OUTPUT_HTML"])
     # seed 000 Table 2: cropland 100 Mg/ha; 3 pixels of 0.09 ha in 2000 → 27 Mg = 0.000027 Mt on the map, and
     # 1/0.9996² more on the ellipsoid (the grid is on UTM 33N's central meridian): 27.02 Mg
@@ -89,12 +109,15 @@ def styled_raster(path, array, colours):
         table.SetColorEntry(code, (128, 128, 128, 255))
     dataset.GetRasterBand(1).SetRasterColorTable(table)
     dataset = None
-    entries = "".join(f'<paletteEntry value="{c}" color="{v}" label="class {c}" alpha="255"/>'
-                      for c, v in colours.items())
+    entries = "".join(
+        f'<paletteEntry value="{c}" color="{v}" label="class {c}" alpha="255"/>' for c, v in colours.items()
+    )
     qml = os.path.splitext(str(path))[0] + ".qml"
     with open(qml, "w", encoding="utf-8") as handle:
-        handle.write(f'<!DOCTYPE qgis><qgis><pipe><rasterrenderer type="paletted" band="1"><colorPalette>{entries}'
-                     '</colorPalette></rasterrenderer></pipe></qgis>')
+        handle.write(
+            f'<!DOCTYPE qgis><qgis><pipe><rasterrenderer type="paletted" band="1"><colorPalette>{entries}'
+            "</colorPalette></rasterrenderer></pipe></qgis>"
+        )
     return str(path), qml
 
 
@@ -126,9 +149,16 @@ def test_transfer_matrix_report_reads_like_the_rasters(run, tmp_path):
     end_colours = {1: "#aa0000", 2: "#00aa00", 3: "#3355ff"}
     a, a_qml = styled_raster(tmp_path / "a.tif", start, start_colours)
     b, b_qml = styled_raster(tmp_path / "b.tif", end, end_colours)
-    result = run("mineland:transfermatrix", {"INPUT_START": a, "INPUT_END": b, "OUTPUT": str(tmp_path / "p.csv"),
-                                             "OUTPUT_MATRIX": str(tmp_path / "m.csv"),
-                                             "OUTPUT_HTML": str(tmp_path / "t.html")})
+    result = run(
+        "mineland:transfermatrix",
+        {
+            "INPUT_START": a,
+            "INPUT_END": b,
+            "OUTPUT": str(tmp_path / "p.csv"),
+            "OUTPUT_MATRIX": str(tmp_path / "m.csv"),
+            "OUTPUT_HTML": str(tmp_path / "t.html"),
+        },
+    )
     text = page(result["OUTPUT_HTML"])
     check_rounding(text)
     svg = sc.svgs(text)[0]
@@ -149,10 +179,14 @@ def test_transfer_matrix_report_reads_like_the_rasters(run, tmp_path):
             code = int(text_label.split()[0])
             nodes[side, code] = (rect.get("fill"), number(re.search(r"\(([-0-9.]+) km²\)", text_label).group(1)))
     for code in (1, 2, 3):
-        assert nodes["start", code] == (sc.qml_palette(a_qml)[code], pytest.approx(np.sum(start == code) * PIXEL_KM2,
-                                                                                    rel=REL))
-        assert nodes["end", code] == (sc.qml_palette(b_qml)[code], pytest.approx(np.sum(end == code) * PIXEL_KM2,
-                                                                                  rel=REL))
+        assert nodes["start", code] == (
+            sc.qml_palette(a_qml)[code],
+            pytest.approx(np.sum(start == code) * PIXEL_KM2, rel=REL),
+        )
+        assert nodes["end", code] == (
+            sc.qml_palette(b_qml)[code],
+            pytest.approx(np.sum(end == code) * PIXEL_KM2, rel=REL),
+        )
 
     # the matrix: the CSV's numbers, with gains, losses and net change
     with open(result["OUTPUT_MATRIX"], newline="", encoding="utf-8") as handle:
@@ -176,8 +210,16 @@ def test_carbon_report_lines_in_map_colours_and_total_black(run, tmp_path):
     start, end = blocks()
     colours = {1: "#ffff64", 2: "#00a000", 3: "#ffb432"}
     inputs = [styled_raster(tmp_path / "a.tif", start, colours)[0], styled_raster(tmp_path / "b.tif", end, colours)[0]]
-    result = run("mineland:carbonstock", {"INPUTS": inputs, "YEARS": "2000,2010", "OUTPUT": str(tmp_path / "c.csv"),
-                                          "MISSING_AS_ZERO": True, "OUTPUT_HTML": str(tmp_path / "c.html")})
+    result = run(
+        "mineland:carbonstock",
+        {
+            "INPUTS": inputs,
+            "YEARS": "2000,2010",
+            "OUTPUT": str(tmp_path / "c.csv"),
+            "MISSING_AS_ZERO": True,
+            "OUTPUT_HTML": str(tmp_path / "c.html"),
+        },
+    )
     text = page(result["OUTPUT_HTML"])
     check_rounding(text)
     svg = sc.svgs(text)[0]
@@ -200,9 +242,19 @@ def test_restoration_report_legend_and_p_values(run, tmp_path):
     write_raster(classes, class_raster(), epsg=UTM37N, origin=ORIGIN, nodata=0)
     map_colours = {**styles.RESTORATION_COLOURS, 3: "#eeee99"}  # a map restyled by the analyst
     styles.write_qml(str(classes), {c: (v, trend.RESTORATION_NAMES[c]) for c, v in map_colours.items()})
-    run("mineland:restorationsummary", {"INPUT": str(classes), "SITES": sites_layer(), "SITE_ID_FIELD": "name",
-                                        "START_YEAR_FIELD": "start", "REFERENCE_YEAR": 2019, "CLUSTERS": 3,
-                                        "OUTPUT": str(tmp_path / "s.gpkg"), "OUTPUT_HTML": str(tmp_path / "r.html")})
+    run(
+        "mineland:restorationsummary",
+        {
+            "INPUT": str(classes),
+            "SITES": sites_layer(),
+            "SITE_ID_FIELD": "name",
+            "START_YEAR_FIELD": "start",
+            "REFERENCE_YEAR": 2019,
+            "CLUSTERS": 3,
+            "OUTPUT": str(tmp_path / "s.gpkg"),
+            "OUTPUT_HTML": str(tmp_path / "r.html"),
+        },
+    )
     text = page(tmp_path / "r.html")
     check_rounding(text)
     svg = sc.svgs(text)[0]
@@ -222,11 +274,21 @@ def test_disturbance_report_has_a_y_axis_in_km2(run, tmp_path):
     from test_alg_disturbance import mine_polygons
     from test_core_disturbance import Y1990, Y1995, Y1996
 
-    paths = [write_raster(tmp_path / f"lc{y}.tif", a.astype("uint8"), nodata=0)
-             for y, a in ((1990, Y1990), (1995, Y1995), (1996, Y1996))]
-    run("mineland:disturbance", {"MINES": mine_polygons(), "ID_FIELD": "name", "INPUTS": paths,
-                                 "YEARS": "1990,1995,1996", "OUTPUT": str(tmp_path / "long.csv"),
-                                 "OUTPUT_HTML": str(tmp_path / "report.html")})
+    paths = [
+        write_raster(tmp_path / f"lc{y}.tif", a.astype("uint8"), nodata=0)
+        for y, a in ((1990, Y1990), (1995, Y1995), (1996, Y1996))
+    ]
+    run(
+        "mineland:disturbance",
+        {
+            "MINES": mine_polygons(),
+            "ID_FIELD": "name",
+            "INPUTS": paths,
+            "YEARS": "1990,1995,1996",
+            "OUTPUT": str(tmp_path / "long.csv"),
+            "OUTPUT_HTML": str(tmp_path / "report.html"),
+        },
+    )
     text = page(tmp_path / "report.html")
     check_rounding(text)
     svg = sc.svgs(text)[0]

@@ -38,16 +38,19 @@ YEARS = [2001, 2002, 2003, 2004, 2005, 2006, 2008, 2009, 2010, 2011, 2012, 2013]
 
 # ------------------------------------------------------------------ the cluster
 
+
 @pytest.fixture(scope="module")
 def cluster():
     """Two worker processes of one thread; a task that kills its worker twice fails (allowed-failures = 1)."""
     # the workers are new processes: they import mineland through PYTHONPATH, as workers of a real cluster do
-    os.environ["PYTHONPATH"] = os.pathsep.join([PLUGINS] + [p for p in os.environ.get("PYTHONPATH", "").split(
-        os.pathsep) if p])
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        [PLUGINS] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    )
     cloudpickle.register_pickle_by_value(sys.modules[__name__])  # the worker plugins below travel by value
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
-        local = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                             memory_limit="2GiB")
+        local = LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, memory_limit="2GiB"
+        )
     client = Client(local)
     yield client
     client.close()
@@ -84,6 +87,7 @@ class KillWorker(WorkerPlugin):
 
 # ------------------------------------------------------------------ data
 
+
 def trend_stack(rows, cols, seed=9):
     """Float32 (years, rows, cols): trends from west to east, noise, holes, ties, a constant pixel."""
     rng = np.random.default_rng(seed)
@@ -97,8 +101,9 @@ def trend_stack(rows, cols, seed=9):
 
 
 def write_stack(folder, name, values, **kwargs):
-    return [write_raster(folder / f"{name}{year}.tif", band, nodata=NODATA, **kwargs)
-            for year, band in zip(YEARS, values)]
+    return [
+        write_raster(folder / f"{name}{year}.tif", band, nodata=NODATA, **kwargs) for year, band in zip(YEARS, values)
+    ]
 
 
 def mlri_inputs(folder, rows, cols, seed=5):
@@ -115,8 +120,10 @@ def class_pair(folder, rows, cols, epsg=32633, seed=3, origin=(500000.0, 6000000
     end = np.where(rng.random((rows, cols)) < 0.3, rng.integers(1, 9, size=(rows, cols)), start).astype(np.uint8)
     start[:3, :4] = 255
     end[-2:, -5:] = 255
-    return (write_raster(folder / "start.tif", start, epsg=epsg, nodata=255, origin=origin, pixel=pixel),
-            write_raster(folder / "end.tif", end, epsg=epsg, nodata=255, origin=origin, pixel=pixel))
+    return (
+        write_raster(folder / "start.tif", start, epsg=epsg, nodata=255, origin=origin, pixel=pixel),
+        write_raster(folder / "end.tif", end, epsg=epsg, nodata=255, origin=origin, pixel=pixel),
+    )
 
 
 def open_stack(paths):
@@ -133,8 +140,11 @@ def assert_same_raster(expected, actual):
     assert a.GetGeoTransform() == b.GetGeoTransform() and a.GetProjection() == b.GetProjection()
     for i in range(1, a.RasterCount + 1):
         x, y = a.GetRasterBand(i), b.GetRasterBand(i)
-        assert (x.DataType, x.GetNoDataValue(), x.GetDescription()) == (y.DataType, y.GetNoDataValue(),
-                                                                         y.GetDescription())
+        assert (x.DataType, x.GetNoDataValue(), x.GetDescription()) == (
+            y.DataType,
+            y.GetNoDataValue(),
+            y.GetDescription(),
+        )
         assert x.ReadAsArray().tobytes() == y.ReadAsArray().tobytes(), f"band {i} differs"
 
 
@@ -145,25 +155,41 @@ def no_output_left(path):
 
 def local_trend(paths, output, class_output, block_pixels, min_valid=8):
     _, datasets, bands, nodatas, grid = open_stack(paths)  # noqa: F841 (datasets kept alive while bands are used)
-    with raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=9) as writer, \
-            raster_io.BlockWriter(class_output, grid, raster_io.BYTE, 0) as classes:
+    with (
+        raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=9) as writer,
+        raster_io.BlockWriter(class_output, grid, raster_io.BYTE, 0) as classes,
+    ):
         writer.set_band_names(trend.TREND_BANDS)
         classes.set_band_names([jobs.RESTORATION_BAND_NAME])  # as mineland:trend and the command line name it
-        return stack.write_trend_rasters(bands, nodatas, grid, YEARS, min_valid, writer, classes,
-                                         block_pixels=block_pixels)
+        return stack.write_trend_rasters(
+            bands, nodatas, grid, YEARS, min_valid, writer, classes, block_pixels=block_pixels
+        )
 
 
 def cluster_trend(client, paths, output, class_output, block_pixels, min_valid=8, monitor=None):
     sources, _, _, nodatas, grid = open_stack(paths)
-    with raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=9) as writer, \
-            raster_io.BlockWriter(class_output, grid, raster_io.BYTE, 0) as classes:
+    with (
+        raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=9) as writer,
+        raster_io.BlockWriter(class_output, grid, raster_io.BYTE, 0) as classes,
+    ):
         writer.set_band_names(trend.TREND_BANDS)
         classes.set_band_names([jobs.RESTORATION_BAND_NAME])
-        return scaleout.write_trend_rasters(client, sources, nodatas, grid, YEARS, min_valid, writer, classes,
-                                            monitor=monitor, block_pixels=block_pixels)
+        return scaleout.write_trend_rasters(
+            client,
+            sources,
+            nodatas,
+            grid,
+            YEARS,
+            min_valid,
+            writer,
+            classes,
+            monitor=monitor,
+            block_pixels=block_pixels,
+        )
 
 
 # ------------------------------------------------------------------ trend, MLRI, transfer matrix
+
 
 def test_trend_on_the_cluster_is_the_local_trend_bit_for_bit(client, tmp_path):
     paths = write_stack(tmp_path, "y", trend_stack(83, 61))
@@ -173,8 +199,10 @@ def test_trend_on_the_cluster_is_the_local_trend_bit_for_bit(client, tmp_path):
     windows = scaleout.strip_windows(scaleout.sources_of(paths), open_stack(paths)[4], block_pixels)
     assert len(windows) >= 5
     for runner, name in ((client, "cluster"), (None, "inprocess")):
-        assert cluster_trend(runner, paths, tmp_path / f"{name}.tif", tmp_path / f"{name}_class.tif",
-                             block_pixels) == too_few
+        assert (
+            cluster_trend(runner, paths, tmp_path / f"{name}.tif", tmp_path / f"{name}_class.tif", block_pixels)
+            == too_few
+        )
         assert_same_raster(tmp_path / "local.tif", tmp_path / f"{name}.tif")
         assert_same_raster(tmp_path / "local_class.tif", tmp_path / f"{name}_class.tif")
     # the tasks ran on both worker processes, not in this one
@@ -201,10 +229,12 @@ def test_trend_as_a_dask_array_is_the_local_trend_bit_for_bit(client, tmp_path):
 def test_trend_on_cluster_whole_job_with_a_multiband_stack(client, tmp_path):
     values = trend_stack(40, 33, seed=2)
     multiband = write_raster(tmp_path / "stack.tif", values, nodata=NODATA)
-    too_few = local_trend([multiband], tmp_path / "local.tif", tmp_path / "local_class.tif",
-                          raster_io.DEFAULT_BLOCK_PIXELS)
-    result = scaleout.trend_on_cluster([multiband], YEARS, tmp_path / "out.tif", scheduler=client,
-                                       class_output=tmp_path / "out_class.tif")
+    too_few = local_trend(
+        [multiband], tmp_path / "local.tif", tmp_path / "local_class.tif", raster_io.DEFAULT_BLOCK_PIXELS
+    )
+    result = scaleout.trend_on_cluster(
+        [multiband], YEARS, tmp_path / "out.tif", scheduler=client, class_output=tmp_path / "out_class.tif"
+    )
     assert result["too_few_pixels"] == too_few
     assert_same_raster(tmp_path / "local.tif", result["output"])
     assert_same_raster(tmp_path / "local_class.tif", result["class_output"])
@@ -216,17 +246,32 @@ def test_mlri_on_the_cluster_is_the_local_mlri_bit_for_bit(client, tmp_path):
     block_pixels = 700
     _, lst_datasets, lst_bands, lst_nodatas, grid = open_stack(lst)  # datasets kept alive while bands are used
     _, evi_datasets, evi_bands, evi_nodatas, _ = open_stack(evi)
-    with raster_io.BlockWriter(tmp_path / "local.tif", grid, raster_io.FLOAT32, stack.FLOAT_NODATA,
-                               bands=len(YEARS)) as writer:
+    with raster_io.BlockWriter(
+        tmp_path / "local.tif", grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=len(YEARS)
+    ) as writer:
         writer.set_band_names(YEARS)
-        missing = stack.write_mlri_raster(lst_bands, lst_nodatas, evi_bands, evi_nodatas, grid, 0.0, writer,
-                                          block_pixels=block_pixels)
+        missing = stack.write_mlri_raster(
+            lst_bands, lst_nodatas, evi_bands, evi_nodatas, grid, 0.0, writer, block_pixels=block_pixels
+        )
     assert missing > 0
-    with raster_io.BlockWriter(tmp_path / "cluster.tif", grid, raster_io.FLOAT32, stack.FLOAT_NODATA,
-                               bands=len(YEARS)) as writer:
+    with raster_io.BlockWriter(
+        tmp_path / "cluster.tif", grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=len(YEARS)
+    ) as writer:
         writer.set_band_names(YEARS)
-        assert scaleout.write_mlri_raster(client, scaleout.sources_of(lst), lst_nodatas, scaleout.sources_of(evi),
-                                          evi_nodatas, grid, 0.0, writer, block_pixels=block_pixels) == missing
+        assert (
+            scaleout.write_mlri_raster(
+                client,
+                scaleout.sources_of(lst),
+                lst_nodatas,
+                scaleout.sources_of(evi),
+                evi_nodatas,
+                grid,
+                0.0,
+                writer,
+                block_pixels=block_pixels,
+            )
+            == missing
+        )
     assert_same_raster(tmp_path / "local.tif", tmp_path / "cluster.tif")
     whole = scaleout.mlri_on_cluster(lst, evi, YEARS, tmp_path / "whole.tif", scheduler=client)
     assert whole["nodata_pixel_years"] == missing
@@ -242,9 +287,12 @@ def test_an_error_inside_a_task_reaches_the_client_and_leaves_no_output(client, 
 
 
 #: Grids where pixel areas vary per row (geographic, Web Mercator) and per pixel (Lambert conformal conic).
-CLUSTER_GRIDS = {"utm": {}, "geographic": {"epsg": WGS84, "origin": (10.0, 60.0), "pixel": (0.01, 0.01)},
-                 "mercator": {"epsg": 3857, "origin": (1.1e6, 8.4e6), "pixel": (1000.0, 1000.0)},
-                 "lcc": {"epsg": 2154, "origin": (2e5, 7.0e6), "pixel": (5000.0, 5000.0)}}
+CLUSTER_GRIDS = {
+    "utm": {},
+    "geographic": {"epsg": WGS84, "origin": (10.0, 60.0), "pixel": (0.01, 0.01)},
+    "mercator": {"epsg": 3857, "origin": (1.1e6, 8.4e6), "pixel": (1000.0, 1000.0)},
+    "lcc": {"epsg": 2154, "origin": (2e5, 7.0e6), "pixel": (5000.0, 5000.0)},
+}
 
 
 @pytest.mark.parametrize("crs", sorted(CLUSTER_GRIDS))
@@ -264,14 +312,16 @@ def test_transfer_matrix_on_the_cluster_is_the_local_one_bit_for_bit(client, tmp
     # the change raster, written from the cluster's strips, is the local loop's
     factor = crosstab.change_code_factor(local.classes)
     gdal_type, dtype, nodata = raster_io.integer_type_with_nodata(
-        [int(f) * factor + int(t) for f in local.classes for t in local.classes])
+        [int(f) * factor + int(t) for f in local.classes for t in local.classes]
+    )
     with raster_io.BlockWriter(tmp_path / "local_change.tif", grid, gdal_type, nodata) as writer:
         for yoff, _, (a, b) in raster_io.iter_blocks(bands, grid, block_pixels=block_pixels):
             valid = raster_io.valid_mask(a, nodatas[0]) & raster_io.valid_mask(b, nodatas[1])
             writer.write(yoff, crosstab.change_codes(a, b, valid, factor, nodata, dtype))
     with raster_io.BlockWriter(tmp_path / "change.tif", grid, gdal_type, nodata) as writer:
-        scaleout.write_change_codes(client, *sources, nodatas, grid, factor, nodata, dtype, writer,
-                                    block_pixels=block_pixels)
+        scaleout.write_change_codes(
+            client, *sources, nodatas, grid, factor, nodata, dtype, writer, block_pixels=block_pixels
+        )
     assert_same_raster(tmp_path / "local_change.tif", tmp_path / "change.tif")
     whole = scaleout.transfer_matrix_on_cluster(start, end, scheduler=client, table_output=tmp_path / "pairs.csv")
     assert whole.pixels.tobytes() == local.pixels.tobytes()
@@ -284,17 +334,23 @@ def test_disturbance_areas_on_the_cluster_are_the_local_ones_bit_for_bit(client,
     rng = np.random.default_rng(8)
     rows, cols, polygons = 64, 50, 6
     geographic = {"epsg": WGS84, "origin": (110.0, 40.0), "pixel": (0.001, 0.001)}
-    index = write_raster(tmp_path / "index.tif", rng.integers(0, polygons + 1, size=(rows, cols)).astype(np.uint16),
-                         **geographic)
-    dates = [write_raster(tmp_path / f"c{k}.tif", rng.integers(1, 5, size=(rows, cols)).astype(np.uint8), nodata=0,
-                          **geographic) for k in range(4)]
+    index = write_raster(
+        tmp_path / "index.tif", rng.integers(0, polygons + 1, size=(rows, cols)).astype(np.uint16), **geographic
+    )
+    dates = [
+        write_raster(
+            tmp_path / f"c{k}.tif", rng.integers(1, 5, size=(rows, cols)).astype(np.uint8), nodata=0, **geographic
+        )
+        for k in range(4)
+    ]
     sources, datasets, bands, nodatas, grid = open_stack([index] + dates)  # noqa: F841 (datasets kept alive)
     row_areas = raster_io.row_pixel_areas_m2(grid)
     local = disturbance.DisturbanceCounter(polygons, len(dates), [1], [2, 3, 4], row_areas)
     for yoff, _, arrays in raster_io.iter_blocks(bands, grid, block_pixels=500):
         local.add(yoff, arrays[0], arrays[1:], [raster_io.valid_mask(a, n) for a, n in zip(arrays[1:], nodatas[1:])])
-    ours = scaleout.tabulate_disturbance(client, sources[0], sources[1:], nodatas[1:], grid, polygons, [1], [2, 3, 4],
-                                         row_areas, block_pixels=500)
+    ours = scaleout.tabulate_disturbance(
+        client, sources[0], sources[1:], nodatas[1:], grid, polygons, [1], [2, 3, 4], row_areas, block_pixels=500
+    )
     for field in local.series.__dataclass_fields__:
         assert getattr(local.series, field).tobytes() == getattr(ours, field).tobytes(), field
     assert ours.dev_m2[1:].sum() > 0
@@ -311,6 +367,7 @@ def test_cancel_on_the_cluster_stops_and_leaves_no_output(client, tmp_path):
 
 # ------------------------------------------------------------------ failures
 
+
 def closed_port():
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -320,10 +377,10 @@ def closed_port():
 def test_a_scheduler_that_does_not_answer_fails_within_the_timeout(tmp_path):
     paths = write_stack(tmp_path, "y", trend_stack(10, 10))
     started = time.monotonic()
-    with pytest.raises(scaleout.ScaleoutError,
-                       match=r"no Dask scheduler answered at tcp://127\.0\.0\.1:\d+ within 2 s"):
-        scaleout.trend_on_cluster(paths, YEARS, tmp_path / "out.tif", scheduler=f"127.0.0.1:{closed_port()}",
-                                  timeout=2)
+    with pytest.raises(
+        scaleout.ScaleoutError, match=r"no Dask scheduler answered at tcp://127\.0\.0\.1:\d+ within 2 s"
+    ):
+        scaleout.trend_on_cluster(paths, YEARS, tmp_path / "out.tif", scheduler=f"127.0.0.1:{closed_port()}", timeout=2)
     assert time.monotonic() - started < 10
     assert no_output_left(tmp_path / "out.tif")
 
@@ -372,16 +429,25 @@ def test_a_strip_that_keeps_killing_workers_fails_cleanly_without_output(client,
 
 # ------------------------------------------------------------------ the algorithms' DASK_SCHEDULER
 
+
 def test_algorithms_with_dask_scheduler_give_the_local_outputs(run, client, tmp_path):
     from test_alg_landcover import read_csv
 
     address = client.scheduler.address
     paths = write_stack(tmp_path, "y", trend_stack(600, 640, seed=7))  # two strips of the default budget
     common = {"INPUTS": paths, "YEARS": ",".join(map(str, YEARS)), "MIN_VALID": 8}
-    local = run("mineland:trend", dict(common, OUTPUT=str(tmp_path / "t_local.tif"),
-                                       OUTPUT_CLASS=str(tmp_path / "c_local.tif")))
-    remote = run("mineland:trend", dict(common, OUTPUT=str(tmp_path / "t_dask.tif"),
-                                        OUTPUT_CLASS=str(tmp_path / "c_dask.tif"), DASK_SCHEDULER=address))
+    local = run(
+        "mineland:trend", dict(common, OUTPUT=str(tmp_path / "t_local.tif"), OUTPUT_CLASS=str(tmp_path / "c_local.tif"))
+    )
+    remote = run(
+        "mineland:trend",
+        dict(
+            common,
+            OUTPUT=str(tmp_path / "t_dask.tif"),
+            OUTPUT_CLASS=str(tmp_path / "c_dask.tif"),
+            DASK_SCHEDULER=address,
+        ),
+    )
     assert remote["TOO_FEW_PIXELS"] == local["TOO_FEW_PIXELS"] >= 5
     assert_same_raster(local["OUTPUT"], remote["OUTPUT"])
     assert_same_raster(local["OUTPUT_CLASS"], remote["OUTPUT_CLASS"])
@@ -396,9 +462,17 @@ def test_algorithms_with_dask_scheduler_give_the_local_outputs(run, client, tmp_
     start, end = class_pair(tmp_path, 2100, 2010)  # 4.2 Mpx: two strips of the default 4 Mpx budget
     results = {}
     for name, extra in (("local", {}), ("dask", {"DASK_SCHEDULER": address})):
-        results[name] = run("mineland:transfermatrix", dict(
-            extra, INPUT_START=start, INPUT_END=end, OUTPUT=str(tmp_path / f"pairs_{name}.csv"),
-            OUTPUT_MATRIX=str(tmp_path / f"matrix_{name}.csv"), OUTPUT_CHANGE=str(tmp_path / f"change_{name}.tif")))
+        results[name] = run(
+            "mineland:transfermatrix",
+            dict(
+                extra,
+                INPUT_START=start,
+                INPUT_END=end,
+                OUTPUT=str(tmp_path / f"pairs_{name}.csv"),
+                OUTPUT_MATRIX=str(tmp_path / f"matrix_{name}.csv"),
+                OUTPUT_CHANGE=str(tmp_path / f"change_{name}.tif"),
+            ),
+        )
     local, remote = results["local"], results["dask"]
     for key in ("CHANGED_KM2", "CHANGED_PCT", "TOTAL_KM2", "NODATA_PIXELS"):
         assert local[key] == remote[key], key
@@ -413,8 +487,15 @@ def test_dask_scheduler_that_does_not_answer_names_the_parameter(run, tmp_path):
     paths = write_stack(tmp_path, "y", trend_stack(10, 10))
     started = time.monotonic()
     with pytest.raises(QgsProcessingException, match=r"^DASK_SCHEDULER: no Dask scheduler answered .* within 10 s"):
-        run("mineland:trend", {"INPUTS": paths, "YEARS": ",".join(map(str, YEARS)),
-                               "OUTPUT": str(tmp_path / "out.tif"), "DASK_SCHEDULER": f"tcp://127.0.0.1:{closed_port()}"})
+        run(
+            "mineland:trend",
+            {
+                "INPUTS": paths,
+                "YEARS": ",".join(map(str, YEARS)),
+                "OUTPUT": str(tmp_path / "out.tif"),
+                "DASK_SCHEDULER": f"tcp://127.0.0.1:{closed_port()}",
+            },
+        )
     assert time.monotonic() - started < 20
     assert no_output_left(tmp_path / "out.tif")
 
@@ -424,8 +505,10 @@ def test_dask_scheduler_that_is_not_an_address_names_the_parameter(run, tmp_path
 
     start, end = class_pair(tmp_path, 5, 5)
     with pytest.raises(QgsProcessingException, match="^DASK_SCHEDULER: 'my cluster' is not a Dask scheduler"):
-        run("mineland:transfermatrix", {"INPUT_START": start, "INPUT_END": end, "OUTPUT": str(tmp_path / "p.csv"),
-                                        "DASK_SCHEDULER": "my cluster"})
+        run(
+            "mineland:transfermatrix",
+            {"INPUT_START": start, "INPUT_END": end, "OUTPUT": str(tmp_path / "p.csv"), "DASK_SCHEDULER": "my cluster"},
+        )
 
 
 def test_dask_scheduler_is_an_advanced_optional_string(provider):
@@ -474,43 +557,105 @@ def test_the_plugin_loads_and_runs_without_dask(tmp_path):
     """In a QGIS whose Python cannot import dask: the plugin loads, the local path runs, DASK_SCHEDULER says what to
     install."""
     paths = write_stack(tmp_path, "y", trend_stack(12, 9))
-    done = subprocess.run([sys.executable, "-c", WITHOUT_DASK, ",".join(paths), ",".join(map(str, YEARS)),
-                           str(tmp_path / "out.tif")], capture_output=True, text=True, timeout=180,
-                          env=dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=PLUGINS,
-                                   QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "profile")))
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_DASK, ",".join(paths), ",".join(map(str, YEARS)), str(tmp_path / "out.tif")],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=dict(
+            os.environ,
+            QT_QPA_PLATFORM="offscreen",
+            PYTHONPATH=PLUGINS,
+            QGIS_CUSTOM_CONFIG_PATH=str(tmp_path / "profile"),
+        ),
+    )
     assert "local run ok" in done.stdout, done.stderr
-    assert re.search(r"error: DASK_SCHEDULER: dask and distributed are needed .* pip install dask distributed",
-                     done.stdout), done.stdout + done.stderr
+    assert re.search(
+        r"error: DASK_SCHEDULER: dask and distributed are needed .* pip install dask distributed", done.stdout
+    ), done.stdout + done.stderr
     assert done.returncode == 0, done.stderr
     assert not os.path.exists(str(tmp_path / "out.tif") + "2.tif")
 
 
 # ------------------------------------------------------------------ command line
 
+
 def test_command_line_trend_and_transfer_matrix(client, tmp_path):
     paths = write_stack(tmp_path, "y", trend_stack(50, 30, seed=11))
     too_few = local_trend(paths, tmp_path / "local.tif", tmp_path / "local_class.tif", raster_io.DEFAULT_BLOCK_PIXELS)
     env = dict(os.environ, PYTHONPATH=PLUGINS)
-    done = subprocess.run([sys.executable, "-m", "mineland.core.engine.scaleout", "trend", "--quiet",
-                           "--scheduler", client.scheduler.address, "--years", ",".join(map(str, YEARS)),
-                           "--output", str(tmp_path / "cli.tif"), "--classes", str(tmp_path / "cli_class.tif")]
-                          + paths, capture_output=True, text=True, timeout=180, env=env)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mineland.core.engine.scaleout",
+            "trend",
+            "--quiet",
+            "--scheduler",
+            client.scheduler.address,
+            "--years",
+            ",".join(map(str, YEARS)),
+            "--output",
+            str(tmp_path / "cli.tif"),
+            "--classes",
+            str(tmp_path / "cli_class.tif"),
+        ]
+        + paths,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     assert f"too_few_pixels: {too_few}" in done.stdout
     assert_same_raster(tmp_path / "local.tif", tmp_path / "cli.tif")
     assert_same_raster(tmp_path / "local_class.tif", tmp_path / "cli_class.tif")
 
     start, end = class_pair(tmp_path, 20, 30)
-    done = subprocess.run([sys.executable, "-m", "mineland.core.engine.scaleout", "transfermatrix", "--quiet",
-                           start, end, "--scheduler", "local:1", "--table", str(tmp_path / "pairs.csv")],
-                          capture_output=True, text=True, timeout=120, env=env)  # a LocalCluster of its own
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mineland.core.engine.scaleout",
+            "transfermatrix",
+            "--quiet",
+            start,
+            end,
+            "--scheduler",
+            "local:1",
+            "--table",
+            str(tmp_path / "pairs.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )  # a LocalCluster of its own
     assert done.returncode == 0, done.stderr
     assert "nodata_pixels: 22" in done.stdout
 
-    done = subprocess.run([sys.executable, "-m", "mineland.core.engine.scaleout", "trend", "--quiet", "--timeout", "1",
-                           "--scheduler", f"tcp://127.0.0.1:{closed_port()}", "--years", ",".join(map(str, YEARS)),
-                           "--output", str(tmp_path / "never.tif")] + paths,
-                          capture_output=True, text=True, timeout=60, env=env)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mineland.core.engine.scaleout",
+            "trend",
+            "--quiet",
+            "--timeout",
+            "1",
+            "--scheduler",
+            f"tcp://127.0.0.1:{closed_port()}",
+            "--years",
+            ",".join(map(str, YEARS)),
+            "--output",
+            str(tmp_path / "never.tif"),
+        ]
+        + paths,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
     assert done.returncode == 1
     assert "error: no Dask scheduler answered" in done.stderr
     assert no_output_left(tmp_path / "never.tif")
@@ -522,15 +667,22 @@ def test_command_line_in_process_and_its_errors_are_messages(tmp_path):
     start, end = class_pair(tmp_path, 20, 30)
     env = dict(os.environ, PYTHONPATH=PLUGINS)
     command = [sys.executable, "-m", "mineland.core.engine.scaleout", "transfermatrix", "--quiet"]
-    done = subprocess.run(command + [start, end, "--table", str(tmp_path / "pairs.csv")],
-                          capture_output=True, text=True, timeout=120, env=env)
+    done = subprocess.run(
+        command + [start, end, "--table", str(tmp_path / "pairs.csv")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     assert "nodata_pixels: 22" in done.stdout
     not_a_raster = tmp_path / "notes.txt"
     not_a_raster.write_text("not a raster", encoding="utf-8")
-    for arguments in ([start, str(not_a_raster)],                                       # refused input
-                      [start, end, "--table", str(tmp_path / "no" / "such" / "folder" / "pairs.csv")],  # OSError
-                      [start, end, "--change", str(tmp_path / "no" / "such" / "change.tif")]):
+    for arguments in (
+        [start, str(not_a_raster)],  # refused input
+        [start, end, "--table", str(tmp_path / "no" / "such" / "folder" / "pairs.csv")],  # OSError
+        [start, end, "--change", str(tmp_path / "no" / "such" / "change.tif")],
+    ):
         done = subprocess.run(command + arguments, capture_output=True, text=True, timeout=120, env=env)
         assert done.returncode == 1, (arguments, done.stdout, done.stderr)
         assert "Traceback" not in done.stderr and "error: " in done.stderr, done.stderr

@@ -26,10 +26,15 @@ def loaded(path):
 def test_change_codes_open_with_transition_labels(run, tmp_path):
     start = np.array([[1, 1, 2, 2]], dtype=np.uint8)
     end = np.array([[1, 7, 2, 7]], dtype=np.uint8)
-    result = run("mineland:transfermatrix", {"INPUT_START": write_raster(tmp_path / "a.tif", start, nodata=0),
-                                             "INPUT_END": write_raster(tmp_path / "b.tif", end, nodata=0),
-                                             "OUTPUT": str(tmp_path / "p.csv"),
-                                             "OUTPUT_CHANGE": str(tmp_path / "change.tif")})
+    result = run(
+        "mineland:transfermatrix",
+        {
+            "INPUT_START": write_raster(tmp_path / "a.tif", start, nodata=0),
+            "INPUT_END": write_raster(tmp_path / "b.tif", end, nodata=0),
+            "OUTPUT": str(tmp_path / "p.csv"),
+            "OUTPUT_CHANGE": str(tmp_path / "change.tif"),
+        },
+    )
     layer = loaded(result["OUTPUT_CHANGE"])
     assert layer.renderer().type() == "paletted"
     labels = sorted(label for label, _ in layer.renderer().legendSymbologyItems())
@@ -37,14 +42,24 @@ def test_change_codes_open_with_transition_labels(run, tmp_path):
 
 
 def test_continuous_outputs_open_with_a_colour_ramp(run, tmp_path):
-    classes = [write_raster(tmp_path / f"c{y}.tif", np.array([[1, 2], [3, 1]], dtype=np.uint8), nodata=0)
-               for y in (2000, 2010)]
-    carbon = run("mineland:carbonstock", {"INPUTS": classes, "YEARS": "2000,2010", "OUTPUT": str(tmp_path / "c.csv"),
-                                          "OUTPUT_DENSITY": str(tmp_path / "density.tif")})
+    classes = [
+        write_raster(tmp_path / f"c{y}.tif", np.array([[1, 2], [3, 1]], dtype=np.uint8), nodata=0) for y in (2000, 2010)
+    ]
+    carbon = run(
+        "mineland:carbonstock",
+        {
+            "INPUTS": classes,
+            "YEARS": "2000,2010",
+            "OUTPUT": str(tmp_path / "c.csv"),
+            "OUTPUT_DENSITY": str(tmp_path / "density.tif"),
+        },
+    )
     series = np.arange(5, dtype=np.float32)[:, None, None] * np.array([[1, -1], [0.5, 2]], dtype=np.float32)
     stack = write_raster(tmp_path / "stack.tif", series)
-    trend = run("mineland:trend", {"INPUTS": [stack], "YEARS": "2001,2002,2003,2004,2005", "MIN_VALID": 4,
-                                   "OUTPUT": str(tmp_path / "trend.tif")})
+    trend = run(
+        "mineland:trend",
+        {"INPUTS": [stack], "YEARS": "2001,2002,2003,2004,2005", "MIN_VALID": 4, "OUTPUT": str(tmp_path / "trend.tif")},
+    )
     for path, low, high in ((carbon["OUTPUT_DENSITY"], None, None), (trend["OUTPUT"], -2.0, 2.0)):
         layer = loaded(path)  # keep the layer alive while its renderer is used
         renderer = layer.renderer()
@@ -83,10 +98,17 @@ def test_fishnet_density_is_graduated_when_loaded(run, tmp_path):
     context = QgsProcessingContext()
     context.setProject(QgsProject.instance())
     output = QgsProcessingOutputLayerDefinition(str(tmp_path / "grid.gpkg"), QgsProject.instance())
-    result = processing.run("mineland:fishnet", {
-        "STUDY_AREA": rectangles([(400000, 5600000, 440000, 5610000)]), "CELL_SIZE": 10000,
-        "MINES": rectangles([(401000, 5601000, 403000, 5603000), (411000, 5601000, 412000, 5602000)]),
-        "OUTPUT": output}, context=context, feedback=QgsProcessingFeedback())
+    result = processing.run(
+        "mineland:fishnet",
+        {
+            "STUDY_AREA": rectangles([(400000, 5600000, 440000, 5610000)]),
+            "CELL_SIZE": 10000,
+            "MINES": rectangles([(401000, 5601000, 403000, 5603000), (411000, 5601000, 412000, 5602000)]),
+            "OUTPUT": output,
+        },
+        context=context,
+        feedback=QgsProcessingFeedback(),
+    )
     post_processor = context.layerToLoadOnCompletionDetails(result["OUTPUT"]).postProcessor()
     layer = QgsVectorLayer(result["OUTPUT"], "grid", "ogr")
     post_processor.postProcessLayer(layer, context, None)
@@ -108,11 +130,18 @@ def test_raster_outputs_get_their_sidecar_style_when_processing_loads_them(run, 
     series = np.arange(6, dtype=np.float32)[:, None, None] * np.array([[1, -1], [0.5, 2]], dtype=np.float32)
     context = QgsProcessingContext()
     context.setProject(QgsProject.instance())
-    result = processing.run("mineland:trend", {
-        "INPUTS": [write_raster(tmp_path / "s.tif", series)], "YEARS": "2001,2002,2003,2004,2005,2006",
-        "MIN_VALID": 4, "OUTPUT": QgsProcessingOutputLayerDefinition(str(tmp_path / "t.tif"), QgsProject.instance()),
-        "OUTPUT_CLASS": QgsProcessingOutputLayerDefinition(str(tmp_path / "c.tif"), QgsProject.instance())},
-        context=context, feedback=QgsProcessingFeedback())
+    result = processing.run(
+        "mineland:trend",
+        {
+            "INPUTS": [write_raster(tmp_path / "s.tif", series)],
+            "YEARS": "2001,2002,2003,2004,2005,2006",
+            "MIN_VALID": 4,
+            "OUTPUT": QgsProcessingOutputLayerDefinition(str(tmp_path / "t.tif"), QgsProject.instance()),
+            "OUTPUT_CLASS": QgsProcessingOutputLayerDefinition(str(tmp_path / "c.tif"), QgsProject.instance()),
+        },
+        context=context,
+        feedback=QgsProcessingFeedback(),
+    )
     for key, renderer_type in (("OUTPUT_CLASS", "paletted"), ("OUTPUT", "singlebandpseudocolor")):
         layer = QgsRasterLayer(result[key], key, "gdal", QgsRasterLayer.LayerOptions(False))  # no default style
         context.layerToLoadOnCompletionDetails(result[key]).postProcessor().postProcessLayer(layer, context, None)

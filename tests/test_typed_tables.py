@@ -16,11 +16,18 @@ def fields_by_name(path):
 
 
 def test_transfer_matrix_tables_reload_numeric(run, tmp_path):
-    paths = [write_raster(tmp_path / f"lc{y}.tif", a.astype("uint8"), nodata=0)
-             for y, a in ((1990, Y1990), (1996, Y1996))]
-    result = run("mineland:transfermatrix", {"INPUT_START": paths[0], "INPUT_END": paths[1],
-                                             "OUTPUT": str(tmp_path / "pairs.csv"),
-                                             "OUTPUT_MATRIX": str(tmp_path / "matrix.csv")})
+    paths = [
+        write_raster(tmp_path / f"lc{y}.tif", a.astype("uint8"), nodata=0) for y, a in ((1990, Y1990), (1996, Y1996))
+    ]
+    result = run(
+        "mineland:transfermatrix",
+        {
+            "INPUT_START": paths[0],
+            "INPUT_END": paths[1],
+            "OUTPUT": str(tmp_path / "pairs.csv"),
+            "OUTPUT_MATRIX": str(tmp_path / "matrix.csv"),
+        },
+    )
     fields, rows = fields_by_name(result["OUTPUT"])
     assert fields["pixels"].isNumeric() and fields["area_km2"].isNumeric() and fields["from_class"].isNumeric()
     assert not fields["from_name"].isNumeric()
@@ -34,10 +41,20 @@ def test_transfer_matrix_tables_reload_numeric(run, tmp_path):
 
 
 def test_disturbance_csv_feeds_mine_status_numeric_fields(run, tmp_path):
-    paths = [write_raster(tmp_path / f"lc{y}.tif", a.astype("uint8"), nodata=0)
-             for y, a in ((1990, Y1990), (1995, Y1995), (1996, Y1996))]
-    result = run("mineland:disturbance", {"MINES": mine_polygons(), "ID_FIELD": "name", "INPUTS": paths,
-                                          "YEARS": "1990,1995,1996", "OUTPUT": str(tmp_path / "long.csv")})
+    paths = [
+        write_raster(tmp_path / f"lc{y}.tif", a.astype("uint8"), nodata=0)
+        for y, a in ((1990, Y1990), (1995, Y1995), (1996, Y1996))
+    ]
+    result = run(
+        "mineland:disturbance",
+        {
+            "MINES": mine_polygons(),
+            "ID_FIELD": "name",
+            "INPUTS": paths,
+            "YEARS": "1990,1995,1996",
+            "OUTPUT": str(tmp_path / "long.csv"),
+        },
+    )
     fields, _ = fields_by_name(result["OUTPUT"])
     for name in ("year", "dev_km2", "rec_km2", "bsp_pct"):
         assert fields[name].isNumeric(), name

@@ -156,11 +156,15 @@ def click(canvas, tool, map_point):
 def utm_canvas(iface):
     from qgis.core import QgsCoordinateReferenceSystem, QgsRectangle
 
-    show_canvas_on(iface.canvas, QgsCoordinateReferenceSystem("EPSG:32633"),
-                   QgsRectangle(ORIGIN[0] - 30, ORIGIN[1] - 120, ORIGIN[0] + 150, ORIGIN[1] + 30))
+    show_canvas_on(
+        iface.canvas,
+        QgsCoordinateReferenceSystem("EPSG:32633"),
+        QgsRectangle(ORIGIN[0] - 30, ORIGIN[1] - 120, ORIGIN[0] + 150, ORIGIN[1] + 30),
+    )
 
 
 # ------------------------------------------------------------------ picking
+
 
 def test_click_shows_the_pixel_statistics(iface, dock, singles):
     from qgis.core import QgsPointXY
@@ -263,6 +267,7 @@ def test_years_typed_by_the_user(iface, dock, singles):
 
 # ------------------------------------------------------------------ bad input → message bar
 
+
 def test_click_outside_the_raster_is_a_message(iface, dock, singles):
     from qgis.core import QgsPointXY
 
@@ -278,12 +283,17 @@ def test_click_outside_the_raster_is_a_message(iface, dock, singles):
 
 def test_mismatched_grids_are_a_message(iface, dock, singles, tmp_path, project):
     paths, layers = singles
-    shifted = add_raster(project, write_raster(tmp_path / "shifted.tif", cube()[0], nodata=NODATA,
-                                               origin=(500010.0, 6000000.0)), "ndvi_2011 shifted")
+    shifted = add_raster(
+        project,
+        write_raster(tmp_path / "shifted.tif", cube()[0], nodata=NODATA, origin=(500010.0, 6000000.0)),
+        "ndvi_2011 shifted",
+    )
     assert not dock.set_layers(layers + [shifted])
     assert dock.stack is None
-    assert iface.messages() == ["ndvi_2011 shifted is shifted from ndvi_2001: origin (500010.000000, 6000000.000000) "
-                                "vs (500000.000000, 6000000.000000); align it onto the grid of ndvi_2001 first"]
+    assert iface.messages() == [
+        "ndvi_2011 shifted is shifted from ndvi_2001: origin (500010.000000, 6000000.000000) "
+        "vs (500000.000000, 6000000.000000); align it onto the grid of ndvi_2001 first"
+    ]
     assert "is shifted from ndvi_2001" in dock.stack_label.text()
 
 
@@ -294,8 +304,9 @@ def test_non_raster_layers_are_a_message(iface, dock, singles, project):
     project.addMapLayer(points)
     iface.selected = [singles[1][0], points]
     dock.use_selected_layers()
-    assert iface.messages() == ["'mine sites' is not a raster layer; choose one multiband raster, or one single-band "
-                                "raster per year"]
+    assert iface.messages() == [
+        "'mine sites' is not a raster layer; choose one multiband raster, or one single-band raster per year"
+    ]
     assert dock._item_of(points) is None  # only rasters are listed
     iface.selected = []
     dock.use_selected_layers()
@@ -339,13 +350,17 @@ def test_chart_draws_series_and_line(qgis_app):
     image = chart.grab().toImage()
     colours = {image.pixel(x, y) for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)}
     assert len(colours) > 20
-    reds = sum(QColor(image.pixel(x, y)).red() > 180 and QColor(image.pixel(x, y)).green() < 90
-               for x in range(image.width()) for y in range(image.height()))
+    reds = sum(
+        QColor(image.pixel(x, y)).red() > 180 and QColor(image.pixel(x, y)).green() < 90
+        for x in range(image.width())
+        for y in range(image.height())
+    )
     assert reds > 30  # the Sen's slope line
     assert image != empty
 
 
 # ------------------------------------------------------------------ the plugin's desktop entries
+
 
 def test_plugin_adds_and_removes_its_entries(iface, project):
     from qgis.core import QgsApplication
@@ -401,17 +416,32 @@ def test_rasters_not_from_files_are_refused(qgis_app):
 
     from mineland.ui.inspector import raster_file_problem
 
-    web = SimpleNamespace(type=lambda: QgsMapLayerType.RasterLayer, providerType=lambda: "wms",
-                          name=lambda: "OpenStreetMap")
-    assert raster_file_problem(web) == ("'OpenStreetMap' is not a raster file (its data come from 'wms'); "
-                                        "save it as a GeoTIFF first")
+    web = SimpleNamespace(
+        type=lambda: QgsMapLayerType.RasterLayer, providerType=lambda: "wms", name=lambda: "OpenStreetMap"
+    )
+    assert raster_file_problem(web) == (
+        "'OpenStreetMap' is not a raster file (its data come from 'wms'); save it as a GeoTIFF first"
+    )
     assert "is not a raster layer" in raster_file_problem(None)
 
 
 # ------------------------------------------------------------------ axes: ticks by pure functions
 
-@pytest.mark.parametrize("low, high", [(0.5281, 0.7506), (-3.2, 41.0), (0.0, 1.0), (1e-5, 3e-5), (12345.0, 12990.0),
-                                       (-0.02, -0.001), (7.0, 7.0), (0.0, 0.0), (-250.0, 1e6)])
+
+@pytest.mark.parametrize(
+    "low, high",
+    [
+        (0.5281, 0.7506),
+        (-3.2, 41.0),
+        (0.0, 1.0),
+        (1e-5, 3e-5),
+        (12345.0, 12990.0),
+        (-0.02, -0.001),
+        (7.0, 7.0),
+        (0.0, 0.0),
+        (-250.0, 1e6),
+    ],
+)
 def test_nice_ticks_bracket_the_data_at_round_steps(qgis_app, low, high):
     from mineland.ui.chart import nice_ticks, tick_labels
 
@@ -448,16 +478,27 @@ def test_hovering_a_point_shows_its_value(qgis_app, monkeypatch):
     from mineland.ui import chart as chart_module
 
     shown = []  # offscreen, no tooltip window appears: record what the chart asks QToolTip to show
-    monkeypatch.setattr(chart_module, "QToolTip", SimpleNamespace(
-        showText=lambda where, text, widget: shown.append(text), hideText=lambda: shown.append(None)))
+    monkeypatch.setattr(
+        chart_module,
+        "QToolTip",
+        SimpleNamespace(showText=lambda where, text, widget: shown.append(text), hideText=lambda: shown.append(None)),
+    )
     chart = chart_module.SeriesChart()
     chart.resize(400, 260)
     chart.set_series(YEARS, [0.5 * k for k in range(10)], quantity="NDVI")
     chart.grab()
 
     def hover(point):
-        QApplication.sendEvent(chart, QMouseEvent(QEvent.Type.MouseMove, QPointF(point), Qt.MouseButton.NoButton,
-                                                  Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier))
+        QApplication.sendEvent(
+            chart,
+            QMouseEvent(
+                QEvent.Type.MouseMove,
+                QPointF(point),
+                Qt.MouseButton.NoButton,
+                Qt.MouseButton.NoButton,
+                Qt.KeyboardModifier.NoModifier,
+            ),
+        )
 
     at = chart._to_pixel(2004, 1.5)
     assert chart.point_near(at) == 3
@@ -474,8 +515,9 @@ def test_tick_labels_have_the_decimals_of_the_step(qgis_app):
     assert tick_labels([-0.02, -0.01, 0.0]) == ["-0.02", "-0.01", "0.00"]
 
 
-@pytest.mark.parametrize("first, last", [(2009, 2020), (1985, 2020), (2001, 2002), (2005, 2005), (1, 10),
-                                         (1990, 1991.5), (2000, 2100)])
+@pytest.mark.parametrize(
+    "first, last", [(2009, 2020), (1985, 2020), (2001, 2002), (2005, 2005), (1, 10), (1990, 1991.5), (2000, 2100)]
+)
 def test_year_ticks_are_whole_years_bracketing_the_series(qgis_app, first, last):
     from mineland.ui.chart import year_ticks
 
@@ -498,9 +540,16 @@ def test_chart_axes_cover_the_values_and_the_line(qgis_app):
     assert y_ticks[0] <= 0.57 and y_ticks[-1] >= 0.72  # the line's end is above every value
 
 
-@pytest.mark.parametrize("names, quantity", [(["ndvi_2001", "ndvi_2002"], "ndvi"), (["NDVI 2009-2020"], "NDVI"),
-                                             (["2009", "2010"], ""), (["EVI 2003 (Landsat)"], "EVI (Landsat)"),
-                                             (["ndvi_2001", "evi_2002"], "")])
+@pytest.mark.parametrize(
+    "names, quantity",
+    [
+        (["ndvi_2001", "ndvi_2002"], "ndvi"),
+        (["NDVI 2009-2020"], "NDVI"),
+        (["2009", "2010"], ""),
+        (["EVI 2003 (Landsat)"], "EVI (Landsat)"),
+        (["ndvi_2001", "evi_2002"], ""),
+    ],
+)
 def test_quantity_is_what_the_names_share_without_years(qgis_app, names, quantity):
     from mineland.ui.inspector import quantity_of
 
@@ -508,6 +557,7 @@ def test_quantity_is_what_the_names_share_without_years(qgis_app, names, quantit
 
 
 # ------------------------------------------------------------------ values readable, export
+
 
 def read_export(path):
     """(header dict, rows) of a CSV written by export_csv."""
@@ -618,10 +668,16 @@ def test_png_export_is_the_chart_at_the_size_asked(iface, dock, singles, tmp_pat
     assert (image.width(), image.height()) == (800, 500)
     colours = {image.pixel(x, y) for x in range(0, 800, 3) for y in range(0, 500, 3)}
     assert len(colours) > 50
-    reds = sum(QColor(image.pixel(x, y)).red() > 180 and QColor(image.pixel(x, y)).green() < 90
-               for x in range(0, 800, 2) for y in range(0, 500, 2))
-    blues = sum(QColor(image.pixel(x, y)).blue() > 150 and QColor(image.pixel(x, y)).red() < 80
-                for x in range(0, 800, 2) for y in range(0, 500, 2))
+    reds = sum(
+        QColor(image.pixel(x, y)).red() > 180 and QColor(image.pixel(x, y)).green() < 90
+        for x in range(0, 800, 2)
+        for y in range(0, 500, 2)
+    )
+    blues = sum(
+        QColor(image.pixel(x, y)).blue() > 150 and QColor(image.pixel(x, y)).red() < 80
+        for x in range(0, 800, 2)
+        for y in range(0, 500, 2)
+    )
     assert reds > 50 and blues > 50  # the Sen's slope line and the series
     default = QImage(dock.export_png(str(tmp_path / "default.png")))
     assert (default.width(), default.height()) == PNG_SIZE

@@ -147,16 +147,20 @@ def parameter_table(algorithm):
         optional = "yes" if flags & QgsProcessingParameterDefinition.FlagOptional else "no"
         if flags & QgsProcessingParameterDefinition.FlagAdvanced:
             optional += " (advanced)"
-        rows.append(f"<tr><td><code>{text(definition.name())}</code></td><td>{text(definition.description())}</td>"
-                    f"<td>{text(type_text(definition))}</td><td>{text(default_text(definition))}</td>"
-                    f"<td>{optional}</td><td>{parameter_help(algorithm, definition)}</td></tr>")
+        rows.append(
+            f"<tr><td><code>{text(definition.name())}</code></td><td>{text(definition.description())}</td>"
+            f"<td>{text(type_text(definition))}</td><td>{text(default_text(definition))}</td>"
+            f"<td>{optional}</td><td>{parameter_help(algorithm, definition)}</td></tr>"
+        )
     head = "<tr><th>Key</th><th>Label</th><th>Type</th><th>Default</th><th>Optional</th><th>Help</th></tr>"
     return f"<table>{head}{''.join(rows)}</table>"
 
 
 def output_table(algorithm):
-    rows = [f"<tr><td><code>{text(o.name())}</code></td><td>{text(o.description())}</td><td>{text(o.type())}</td></tr>"
-            for o in algorithm.outputDefinitions()]
+    rows = [
+        f"<tr><td><code>{text(o.name())}</code></td><td>{text(o.description())}</td><td>{text(o.type())}</td></tr>"
+        for o in algorithm.outputDefinitions()
+    ]
     return f"<table><tr><th>Key</th><th>Label</th><th>Type</th></tr>{''.join(rows)}</table>"
 
 
@@ -167,13 +171,15 @@ def section(algorithm, group):
     # the help ends with the references paragraph: the page lists them under their own heading instead
     body = help_of(algorithm).replace(references_html(name), "").rstrip().replace("\n", "<br>")
     while body.endswith("<br>"):
-        body = body[:-len("<br>")]
+        body = body[: -len("<br>")]
     references = "".join(f"<li>{text(entry)}</li>" for entry in references_of(name))
-    return (f'<h2 id="{name}">{text(algorithm.displayName())}</h2>\n'
-            f'<p class="meta">Id <code>{text(algorithm.id())}</code> · group {text(group)}</p>\n'
-            f"<p>{body}</p>\n<h3>Parameters</h3>\n{parameter_table(algorithm)}\n"
-            f"<h3>Outputs</h3>\n{output_table(algorithm)}\n"
-            f'<h3>References</h3>\n<ul class="references">{references}</ul>\n')
+    return (
+        f'<h2 id="{name}">{text(algorithm.displayName())}</h2>\n'
+        f'<p class="meta">Id <code>{text(algorithm.id())}</code> · group {text(group)}</p>\n'
+        f"<p>{body}</p>\n<h3>Parameters</h3>\n{parameter_table(algorithm)}\n"
+        f"<h3>Outputs</h3>\n{output_table(algorithm)}\n"
+        f'<h3>References</h3>\n<ul class="references">{references}</ul>\n'
+    )
 
 
 def grouped(provider):
@@ -183,8 +189,10 @@ def grouped(provider):
     algorithms = list(provider.algorithms())
     groups = []
     for group_id, group_name in GROUPS.items():
-        members = sorted((a for a in algorithms if a.groupId() == group_id and not hasattr(a, "helpContent")),
-                         key=lambda a: a.displayName())
+        members = sorted(
+            (a for a in algorithms if a.groupId() == group_id and not hasattr(a, "helpContent")),
+            key=lambda a: a.displayName(),
+        )
         groups.append((group_name, members))
     models = sorted((a for a in algorithms if hasattr(a, "helpContent")), key=lambda a: a.displayName())
     groups.append(("Workflows (models)", models))
@@ -195,14 +203,21 @@ def render(provider):
     """The whole page, from the provider's algorithms and models."""
     groups = grouped(provider)
     contents = "".join(
-        f"<li>{text(group)}: " + ", ".join(f'<a href="#{a.name()}">{text(a.displayName())}</a>' for a in members)
-        + "</li>" for group, members in groups)
-    sections = "".join(f'<h1 id="group-{i}">{text(group)}</h1>\n' + "".join(section(a, group) for a in members)
-                       for i, (group, members) in enumerate(groups))
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<title>MineLand: algorithms and models</title>"
-            f"<style>{STYLE}</style></head><body>\n<h1>MineLand: algorithms and models</h1>\n{INTRODUCTION}\n"
-            f"<h3>Algorithms by group</h3>\n<ul>{contents}</ul>\n{sections}</body></html>\n")
+        f"<li>{text(group)}: "
+        + ", ".join(f'<a href="#{a.name()}">{text(a.displayName())}</a>' for a in members)
+        + "</li>"
+        for group, members in groups
+    )
+    sections = "".join(
+        f'<h1 id="group-{i}">{text(group)}</h1>\n' + "".join(section(a, group) for a in members)
+        for i, (group, members) in enumerate(groups)
+    )
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        "<title>MineLand: algorithms and models</title>"
+        f"<style>{STYLE}</style></head><body>\n<h1>MineLand: algorithms and models</h1>\n{INTRODUCTION}\n"
+        f"<h3>Algorithms by group</h3>\n<ul>{contents}</ul>\n{sections}</body></html>\n"
+    )
 
 
 def start_provider():
@@ -245,17 +260,21 @@ pre { background: #f3f3f3; padding: 0.5em; overflow-x: auto; } img { max-width: 
 
 
 def navigation(current):
-    links = [f"<b>{text(title)}</b>" if name == current else f'<a href="{name}.html">{text(title)}</a>'
-             for name, title in PAGES]
+    links = [
+        f"<b>{text(title)}</b>" if name == current else f'<a href="{name}.html">{text(title)}</a>'
+        for name, title in PAGES
+    ]
     links.append('<a href="../algorithms.html">Algorithms and models</a>')
     return '<p class="nav">' + " · ".join(links) + "</p>"
 
 
 def site_page(name, title, body):
     """One page of the site: the shared head, style and navigation around the page's own body."""
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            f"<title>MineLand: {text(title)}</title><style>{STYLE}{SITE_STYLE}</style></head><body>\n"
-            f"{navigation(name)}\n<h1>{text(title)}</h1>\n{body}{navigation(name)}\n</body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>MineLand: {text(title)}</title><style>{STYLE}{SITE_STYLE}</style></head><body>\n"
+        f"{navigation(name)}\n<h1>{text(title)}</h1>\n{body}{navigation(name)}\n</body></html>\n"
+    )
 
 
 def render_site(pages_dir=PAGES_DIR):

@@ -23,12 +23,31 @@ from .feature_tables import write_table
 from .outputs import wants_output
 from .rasters import add_dated_inputs, class_label, dated_class_rasters, merged_class_names, pixel_areas
 
-STOCK_COLUMNS = [("year", int), ("lucode", int), ("class_name", str), ("area_ha", float), ("carbon_mg", float),
-                 ("carbon_mt", float)]
-CHANGE_COLUMNS = [("year_start", int), ("year_end", int), ("lucode", int), ("class_name", str),
-                  ("change_mg", float), ("change_mt", float)]
-TRANSITION_COLUMNS = [("from_class", int), ("from_name", str), ("to_class", int), ("to_name", str),
-                      ("area_ha", float), ("change_mg", float), ("change_mt", float)]
+STOCK_COLUMNS = [
+    ("year", int),
+    ("lucode", int),
+    ("class_name", str),
+    ("area_ha", float),
+    ("carbon_mg", float),
+    ("carbon_mt", float),
+]
+CHANGE_COLUMNS = [
+    ("year_start", int),
+    ("year_end", int),
+    ("lucode", int),
+    ("class_name", str),
+    ("change_mg", float),
+    ("change_mt", float),
+]
+TRANSITION_COLUMNS = [
+    ("from_class", int),
+    ("from_name", str),
+    ("to_class", int),
+    ("to_name", str),
+    ("area_ha", float),
+    ("change_mg", float),
+    ("change_mt", float),
+]
 DENSITY_NODATA = -9999.0
 
 
@@ -39,29 +58,56 @@ class CarbonStockAlgorithm(MineLandAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         add_dated_inputs(self)
-        self.add(QgsProcessingParameterFile("CARBON_TABLE", "Carbon density table (CSV, Mg/ha)", extension="csv",
-                                            optional=True),
-                 "InVEST biophysical table: lucode, c_above, c_below, c_soil, c_dead in Mg/ha. "
-                 "Empty = Huang (2024) Table 2 for the 7 classes of the GLC_FCS30 preset.")
-        self.add(QgsProcessingParameterBoolean("MISSING_AS_ZERO", "Count classes missing from the table as 0 Mg/ha",
-                                               defaultValue=False),
-                 "Off (default): a class in the rasters but not in the table is an error naming its codes.",
-                 advanced=True)
-        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Carbon stock per class and year", QgsProcessing.TypeVector),
-                 "year, lucode, class_name, area_ha, carbon_mg (Mg = t), carbon_mt, with per-year totals.")
-        self.add(QgsProcessingParameterFeatureSink("OUTPUT_CHANGE", "Carbon change per period",
-                                                   QgsProcessing.TypeVector, optional=True, createByDefault=True),
-                 "Per consecutive period and first→last: change_mg and change_mt per class, with totals.")
-        self.add(QgsProcessingParameterFeatureSink("OUTPUT_TRANSITIONS", "Carbon change by transition (first → last)",
-                                                   QgsProcessing.TypeVector, optional=True, createByDefault=False),
-                 "Per from→to transition between the first and last date: area_ha and change_mg.")
+        self.add(
+            QgsProcessingParameterFile(
+                "CARBON_TABLE", "Carbon density table (CSV, Mg/ha)", extension="csv", optional=True
+            ),
+            "InVEST biophysical table: lucode, c_above, c_below, c_soil, c_dead in Mg/ha. "
+            "Empty = Huang (2024) Table 2 for the 7 classes of the GLC_FCS30 preset.",
+        )
+        self.add(
+            QgsProcessingParameterBoolean(
+                "MISSING_AS_ZERO", "Count classes missing from the table as 0 Mg/ha", defaultValue=False
+            ),
+            "Off (default): a class in the rasters but not in the table is an error naming its codes.",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterFeatureSink("OUTPUT", "Carbon stock per class and year", QgsProcessing.TypeVector),
+            "year, lucode, class_name, area_ha, carbon_mg (Mg = t), carbon_mt, with per-year totals.",
+        )
+        self.add(
+            QgsProcessingParameterFeatureSink(
+                "OUTPUT_CHANGE",
+                "Carbon change per period",
+                QgsProcessing.TypeVector,
+                optional=True,
+                createByDefault=True,
+            ),
+            "Per consecutive period and first→last: change_mg and change_mt per class, with totals.",
+        )
+        self.add(
+            QgsProcessingParameterFeatureSink(
+                "OUTPUT_TRANSITIONS",
+                "Carbon change by transition (first → last)",
+                QgsProcessing.TypeVector,
+                optional=True,
+                createByDefault=False,
+            ),
+            "Per from→to transition between the first and last date: area_ha and change_mg.",
+        )
         self.add_report("Carbon stock by class over time (chart and table), one self-contained file.")
-        self.add(QgsProcessingParameterRasterDestination("OUTPUT_DENSITY", "Carbon density (Mg/ha)", optional=True,
-                                                         createByDefault=False),
-                 "Float32 raster, one band per date, carbon density in Mg/ha.")
-        for key, label in (("CARBON_FIRST_MT", "Carbon stock at the first date (Mt)"),
-                           ("CARBON_LAST_MT", "Carbon stock at the last date (Mt)"),
-                           ("CARBON_CHANGE_MT", "Carbon change first → last (Mt)")):
+        self.add(
+            QgsProcessingParameterRasterDestination(
+                "OUTPUT_DENSITY", "Carbon density (Mg/ha)", optional=True, createByDefault=False
+            ),
+            "Float32 raster, one band per date, carbon density in Mg/ha.",
+        )
+        for key, label in (
+            ("CARBON_FIRST_MT", "Carbon stock at the first date (Mt)"),
+            ("CARBON_LAST_MT", "Carbon stock at the last date (Mt)"),
+            ("CARBON_CHANGE_MT", "Carbon change first → last (Mt)"),
+        ):
             self.addOutput(QgsProcessingOutputNumber(key, label))
 
     def compute(self, parameters, context, feedback):
@@ -73,9 +119,15 @@ class CarbonStockAlgorithm(MineLandAlgorithm):
         first_last = (0, len(inputs) - 1)
 
         span = (0.0, 0.5 if density_path else 1.0)
-        per_date, pairs = crosstab.tabulate([i.band for i in inputs], [i.nodata for i in inputs], grid,
-                                            pixel_areas(inputs), periods=[first_last], per_date=True,
-                                            monitor=monitor(feedback, *span))
+        per_date, pairs = crosstab.tabulate(
+            [i.band for i in inputs],
+            [i.nodata for i in inputs],
+            grid,
+            pixel_areas(inputs),
+            periods=[first_last],
+            per_date=True,
+            monitor=monitor(feedback, *span),
+        )
         classes = functools.reduce(np.union1d, [d[0] for d in per_date])
         with parameter_errors("CARBON_TABLE"):
             density = dict(zip(classes.tolist(), carbon.densities_for(classes, table, missing_as_zero)))
@@ -86,23 +138,40 @@ class CarbonStockAlgorithm(MineLandAlgorithm):
         stocks = [year_stock(d, density) for d in per_date]
         if any(s["area_m2"].sum() == 0 for s in stocks):
             fail("INPUTS", "a raster has no valid pixel (all nodata)")
-        out = {"OUTPUT": write_table(self, parameters, "OUTPUT", context, STOCK_COLUMNS,
-                                     stock_rows(years, stocks, names))}
+        out = {
+            "OUTPUT": write_table(self, parameters, "OUTPUT", context, STOCK_COLUMNS, stock_rows(years, stocks, names))
+        }
         if wants_output(parameters, "OUTPUT_CHANGE"):
-            out["OUTPUT_CHANGE"] = write_table(self, parameters, "OUTPUT_CHANGE", context, CHANGE_COLUMNS,
-                                               change_rows(years, stocks, classes, names))
+            out["OUTPUT_CHANGE"] = write_table(
+                self, parameters, "OUTPUT_CHANGE", context, CHANGE_COLUMNS, change_rows(years, stocks, classes, names)
+            )
         if wants_output(parameters, "OUTPUT_TRANSITIONS"):
-            out["OUTPUT_TRANSITIONS"] = write_table(self, parameters, "OUTPUT_TRANSITIONS", context,
-                                                    TRANSITION_COLUMNS, transition_rows(pairs[first_last], density, names))
+            out["OUTPUT_TRANSITIONS"] = write_table(
+                self,
+                parameters,
+                "OUTPUT_TRANSITIONS",
+                context,
+                TRANSITION_COLUMNS,
+                transition_rows(pairs[first_last], density, names),
+            )
         if density_path:
             write_density(density_path, inputs, years, density, monitor(feedback, 0.5, 1.0))
             out["OUTPUT_DENSITY"] = density_path
         if wants_output(parameters, "OUTPUT_HTML"):
             out["OUTPUT_HTML"] = self.parameterAsFileOutput(parameters, "OUTPUT_HTML", context)
-            write_report(out["OUTPUT_HTML"], years, stocks, names, density, source,
-                         styles.dated_map_colours([(i.path, i.band) for i in inputs], classes))
+            write_report(
+                out["OUTPUT_HTML"],
+                years,
+                stocks,
+                names,
+                density,
+                source,
+                styles.dated_map_colours([(i.path, i.band) for i in inputs], classes),
+            )
         first, last = stocks[0]["carbon_mg"].sum() / carbon.MG_PER_MT, stocks[-1]["carbon_mg"].sum() / carbon.MG_PER_MT
-        out.update({"CARBON_FIRST_MT": float(first), "CARBON_LAST_MT": float(last), "CARBON_CHANGE_MT": float(last - first)})
+        out.update(
+            {"CARBON_FIRST_MT": float(first), "CARBON_LAST_MT": float(last), "CARBON_CHANGE_MT": float(last - first)}
+        )
         return out
 
     def _table(self, parameters, context):
@@ -123,8 +192,12 @@ def write_report(path, years, stocks, names, density, source, colours=None):
 
     ``colours`` {class: colour} are the classes' map colours; the total is drawn black and dashed.
     """
-    report.save(path, reports.carbon_page(years, [s["classes"] for s in stocks], [s["carbon_mg"] for s in stocks],
-                                          names, density, source, colours))
+    report.save(
+        path,
+        reports.carbon_page(
+            years, [s["classes"] for s in stocks], [s["carbon_mg"] for s in stocks], names, density, source, colours
+        ),
+    )
 
 
 def year_stock(date_counts, density):
@@ -156,8 +229,15 @@ def change_rows(years, stocks, classes, names):
 def transition_rows(table, density, names):
     for f, t, a in zip(table.from_class, table.to_class, table.area_m2):
         change = float(carbon.transition_change_mg(a, density[int(f)], density[int(t)]))
-        yield (int(f), class_label(names, f), int(t), class_label(names, t), a / carbon.M2_PER_HA,
-               change, change / carbon.MG_PER_MT)
+        yield (
+            int(f),
+            class_label(names, f),
+            int(t),
+            class_label(names, t),
+            a / carbon.M2_PER_HA,
+            change,
+            change / carbon.MG_PER_MT,
+        )
 
 
 def write_density(path, inputs, years, density, block_monitor):

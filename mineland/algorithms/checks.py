@@ -47,9 +47,14 @@ def with_label(algorithm, message):
 
 
 #: Input parameters whose value may be a file path.
-FILE_PARAMETERS = (QgsProcessingParameterFeatureSource, QgsProcessingParameterFile, QgsProcessingParameterMapLayer,
-                   QgsProcessingParameterMultipleLayers, QgsProcessingParameterRasterLayer,
-                   QgsProcessingParameterVectorLayer)
+FILE_PARAMETERS = (
+    QgsProcessingParameterFeatureSource,
+    QgsProcessingParameterFile,
+    QgsProcessingParameterMapLayer,
+    QgsProcessingParameterMultipleLayers,
+    QgsProcessingParameterRasterLayer,
+    QgsProcessingParameterVectorLayer,
+)
 
 
 def number_out_of_range(definition, value):
@@ -74,8 +79,13 @@ def number_out_of_range(definition, value):
     whole = definition.dataType() == QgsProcessingParameterNumber.Integer
     if whole:
         rule += " (a whole number)"
-    if math.isnan(number) or (bounded_low and number < low) or (bounded_high and number > high) or (
-            whole and math.isfinite(number) and number != int(number)) or math.isinf(number):
+    if (
+        math.isnan(number)
+        or (bounded_low and number < low)
+        or (bounded_high and number > high)
+        or (whole and math.isfinite(number) and number != int(number))
+        or math.isinf(number)
+    ):
         return f"{definition.name()} ({definition.description()}): {rule}, got {value}"
     return ""
 
@@ -85,14 +95,17 @@ def unreadable_raster(definition, path):
     parameter is not a raster one)."""
     is_raster = isinstance(definition, QgsProcessingParameterRasterLayer) or (
         isinstance(definition, QgsProcessingParameterMultipleLayers)
-        and definition.layerType() == QgsProcessing.TypeRaster)
+        and definition.layerType() == QgsProcessing.TypeRaster
+    )
     if not is_raster:
         return ""
     try:
         raster_io.open_raster(path)
     except ValueError as err:
-        return (f"{definition.name()}: the file '{path}' exists but is not a raster GDAL can read ({err}); it may "
-                "be damaged, or another kind of file named like a raster: give a GeoTIFF (or another GDAL raster)")
+        return (
+            f"{definition.name()}: the file '{path}' exists but is not a raster GDAL can read ({err}); it may "
+            "be damaged, or another kind of file named like a raster: give a GeoTIFF (or another GDAL raster)"
+        )
     return ""
 
 
@@ -114,8 +127,11 @@ def damaged_input_parameter(algorithm, parameters, message):
                 return definition.name()
             if path and os.path.basename(path) and os.path.basename(path) in message:
                 by_name.setdefault(os.path.basename(path), set()).add(definition.name())
-    named = [keys for name, keys in by_name.items()
-             if re.search(r"(^|[\s/\\'\"])" + re.escape(name) + r"($|[\s,:'\"])", message)]
+    named = [
+        keys
+        for name, keys in by_name.items()
+        if re.search(r"(^|[\s/\\'\"])" + re.escape(name) + r"($|[\s,:'\"])", message)
+    ]
     return next(iter(named[0])) if len(named) == 1 and len(named[0]) == 1 else None
 
 
@@ -152,6 +168,7 @@ def monitor(feedback, start=0.0, end=1.0):
         feedback.setProgress(percent)
         while marks and percent >= marks[0]:
             feedback.pushInfo(tr("{} % done ({:.0f} s)").format(marks.pop(0), time.monotonic() - began))
+
     return raster_io.Monitor(progress, feedback.isCanceled)
 
 
@@ -169,4 +186,3 @@ def info(feedback, text):
 def is_null(value):
     """NULL, None or blank text (CSV tables give text)."""
     return value is None or value == NULL or (isinstance(value, str) and not value.strip())
-

@@ -18,8 +18,13 @@ def run_child(algorithm_id, parameters, context, feedback):
     """
     import processing  # QGIS's Processing plugin: importable once QGIS runs, not at plugin import
 
-    result = processing.run(algorithm_id, dict(parameters, OUTPUT="TEMPORARY_OUTPUT"), context=context,
-                            feedback=feedback, is_child_algorithm=True)
+    result = processing.run(
+        algorithm_id,
+        dict(parameters, OUTPUT="TEMPORARY_OUTPUT"),
+        context=context,
+        feedback=feedback,
+        is_child_algorithm=True,
+    )
     layer = QgsProcessingUtils.mapLayerFromString(result["OUTPUT"], context)
     if layer is None:
         raise QgsProcessingException(f"{algorithm_id} gave no output layer")
@@ -52,6 +57,9 @@ def repaired_polygons(layer, parameter, context, feedback):
     if not invalid and not empty:
         return layer
     fixed = run_child("native:fixgeometries", {"INPUT": layer}, context, feedback)
-    return run_child("native:extractbyexpression", {"INPUT": fixed, "EXPRESSION": "NOT is_empty_or_null($geometry)"},
-                     context, feedback)
-
+    return run_child(
+        "native:extractbyexpression",
+        {"INPUT": fixed, "EXPRESSION": "NOT is_empty_or_null($geometry)"},
+        context,
+        feedback,
+    )

@@ -12,11 +12,19 @@ COUNT = "count"
 # QgsField takes a QMetaType.Type from QGIS 3.38 on, where the QVariant.Type form is deprecated (a warning on
 # qgis_process's stderr); 3.22 takes only QVariant.Type, and Qt6 builds have no QVariant.Type at all.
 if Qgis.versionInt() >= 33800 or not hasattr(QVariant, "Int"):
-    FIELD_TYPES = {int: QMetaType.Type.Int, COUNT: QMetaType.Type.LongLong, float: QMetaType.Type.Double,
-                   str: QMetaType.Type.QString}
+    FIELD_TYPES = {
+        int: QMetaType.Type.Int,
+        COUNT: QMetaType.Type.LongLong,
+        float: QMetaType.Type.Double,
+        str: QMetaType.Type.QString,
+    }
 else:
-    FIELD_TYPES = {int: QVariant.Int, COUNT: QVariant.LongLong, float: QVariant.Double,  # qt5-only
-                   str: QVariant.String}  # qt5-only
+    FIELD_TYPES = {
+        int: QVariant.Int,  # qt5-only
+        COUNT: QVariant.LongLong,  # qt5-only
+        float: QVariant.Double,  # qt5-only
+        str: QVariant.String,  # qt5-only
+    }
 
 
 def new_field(name, kind):

@@ -17,18 +17,23 @@ from .checks import parameter_errors
 
 KEY = "DASK_SCHEDULER"
 
-HELP = ("Advanced, optional. Address of a Dask scheduler (tcp://host:8786) to run the computation on that cluster "
-        "(dask.distributed) instead of in QGIS; empty (default) = here, as usual. The workers read the input rasters "
-        "from their paths themselves, so the paths must be valid on every worker (shared storage), and need the "
-        "plugins folder on their PYTHONPATH; QGIS writes the outputs. Results are identical to a local run. Needs "
-        "dask and distributed in QGIS's Python (pip install dask distributed). A scheduler that does not answer "
-        "within 10 s stops the run.")
+HELP = (
+    "Advanced, optional. Address of a Dask scheduler (tcp://host:8786) to run the computation on that cluster "
+    "(dask.distributed) instead of in QGIS; empty (default) = here, as usual. The workers read the input rasters "
+    "from their paths themselves, so the paths must be valid on every worker (shared storage), and need the "
+    "plugins folder on their PYTHONPATH; QGIS writes the outputs. Results are identical to a local run. Needs "
+    "dask and distributed in QGIS's Python (pip install dask distributed). A scheduler that does not answer "
+    "within 10 s stops the run."
+)
 
 
 def add_parameter(algorithm):
     """Add the advanced, optional DASK_SCHEDULER string parameter."""
-    algorithm.add(QgsProcessingParameterString(KEY, "Dask scheduler address (run on a cluster)", optional=True),
-                  HELP, advanced=True)
+    algorithm.add(
+        QgsProcessingParameterString(KEY, "Dask scheduler address (run on a cluster)", optional=True),
+        HELP,
+        advanced=True,
+    )
 
 
 @contextlib.contextmanager
@@ -49,8 +54,9 @@ def executor(algorithm, parameters, context, feedback):
         address = scaleout.normalise_address(address)
     with parameter_errors(KEY, scaleout.ScaleoutError):
         with scaleout.connect(address, warn=feedback.pushWarning) as client:
-            feedback.pushInfo(f"Running on the Dask cluster at {address} "
-                              f"({len(client.scheduler_info().get('workers', {}))} workers)")
+            feedback.pushInfo(
+                f"Running on the Dask cluster at {address} ({len(client.scheduler_info().get('workers', {}))} workers)"
+            )
             yield runner.DaskExecutor(client)
 
 

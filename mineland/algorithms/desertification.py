@@ -36,39 +36,72 @@ class DesertificationAlgorithm(MineLandAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         for factor in model.FACTORS:
-            self.add(QgsProcessingParameterRasterLayer(factor.key, factor.label, optional=True),
-                     f"{factor.label}; graded by Han et al. (2025) Table 6 (see the help). Optional.")
+            self.add(
+                QgsProcessingParameterRasterLayer(factor.key, factor.label, optional=True),
+                f"{factor.label}; graded by Han et al. (2025) Table 6 (see the help). Optional.",
+            )
         cells = model.threshold_cells()
-        self.add(QgsProcessingParameterMatrix("THRESHOLDS", "Thresholds of the continuous factors",
-                                              numberRows=len(cells) // len(model.THRESHOLD_COLUMNS),
-                                              headers=list(model.THRESHOLD_COLUMNS), defaultValue=cells,
-                                              optional=True),
-                 "Bounds b1 < b2 < b3 and worse (high or low) per continuous factor, pre-filled with Han et al. (2025) "
-                 "Table 6; edit the cells. Ignored when THRESHOLDS_CSV is given.")
-        self.add(QgsProcessingParameterFile("THRESHOLDS_CSV", "Thresholds from a CSV (overrides the matrix)",
-                                            extension="csv", optional=True),
-                 "Rows factor, b1, b2, b3, worse (high/low) replacing the Table 6 bounds of continuous factors; "
-                 "when given, THRESHOLDS is ignored.",
-                 advanced=True)
-        self.add(QgsProcessingParameterEnum("METHOD", "Classes of the score", METHODS, defaultValue=0),
-                 "0 fixed breaks (BREAKS), 1 natural breaks (Jenks).")
-        self.add(QgsProcessingParameterString("BREAKS", "Fixed breaks (3 values)",
-                                              ", ".join(f"{b:g}" for b in model.SEED002_BREAKS)),
-                 "Upper bounds of low, moderate and relatively high (default Han et al. (2025): 28, 31, 34).")
-        self.add(QgsProcessingParameterFeatureSource("MINES", "Mining patches", [QgsProcessing.TypeVectorPolygon],
-                                                     optional=True),
-                 "Polygons whose area per sensitivity class is reported.")
-        self.add(QgsProcessingParameterRasterDestination("OUTPUT_SCORE", "Sensitivity score"),
-                 "Sum of the grades (Int16, nodata −1).")
-        self.add(QgsProcessingParameterRasterDestination("OUTPUT_CLASS", "Sensitivity class"),
-                 "1 low, 2 moderate, 3 relatively high, 4 high (Byte, nodata 0), with its legend.")
-        self.add(QgsProcessingParameterFeatureSink("OUTPUT_MINES", "Classes inside the mining patches",
-                                                   QgsProcessing.TypeVector, optional=True, createByDefault=True),
-                 "class, class_name, area_km2, share_pct inside MINES.")
+        self.add(
+            QgsProcessingParameterMatrix(
+                "THRESHOLDS",
+                "Thresholds of the continuous factors",
+                numberRows=len(cells) // len(model.THRESHOLD_COLUMNS),
+                headers=list(model.THRESHOLD_COLUMNS),
+                defaultValue=cells,
+                optional=True,
+            ),
+            "Bounds b1 < b2 < b3 and worse (high or low) per continuous factor, pre-filled with Han et al. (2025) "
+            "Table 6; edit the cells. Ignored when THRESHOLDS_CSV is given.",
+        )
+        self.add(
+            QgsProcessingParameterFile(
+                "THRESHOLDS_CSV", "Thresholds from a CSV (overrides the matrix)", extension="csv", optional=True
+            ),
+            "Rows factor, b1, b2, b3, worse (high/low) replacing the Table 6 bounds of continuous factors; "
+            "when given, THRESHOLDS is ignored.",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterEnum("METHOD", "Classes of the score", METHODS, defaultValue=0),
+            "0 fixed breaks (BREAKS), 1 natural breaks (Jenks).",
+        )
+        self.add(
+            QgsProcessingParameterString(
+                "BREAKS", "Fixed breaks (3 values)", ", ".join(f"{b:g}" for b in model.SEED002_BREAKS)
+            ),
+            "Upper bounds of low, moderate and relatively high (default Han et al. (2025): 28, 31, 34).",
+        )
+        self.add(
+            QgsProcessingParameterFeatureSource(
+                "MINES", "Mining patches", [QgsProcessing.TypeVectorPolygon], optional=True
+            ),
+            "Polygons whose area per sensitivity class is reported.",
+        )
+        self.add(
+            QgsProcessingParameterRasterDestination("OUTPUT_SCORE", "Sensitivity score"),
+            "Sum of the grades (Int16, nodata −1).",
+        )
+        self.add(
+            QgsProcessingParameterRasterDestination("OUTPUT_CLASS", "Sensitivity class"),
+            "1 low, 2 moderate, 3 relatively high, 4 high (Byte, nodata 0), with its legend.",
+        )
+        self.add(
+            QgsProcessingParameterFeatureSink(
+                "OUTPUT_MINES",
+                "Classes inside the mining patches",
+                QgsProcessing.TypeVector,
+                optional=True,
+                createByDefault=True,
+            ),
+            "class, class_name, area_km2, share_pct inside MINES.",
+        )
 
     def compute(self, parameters, context, feedback):
-        factors = [(f, RasterInput(f.key, raster_path(self, parameters, f.key, context)))
-                   for f in self._factors(parameters, context) if wants_output(parameters, f.key)]
+        factors = [
+            (f, RasterInput(f.key, raster_path(self, parameters, f.key, context)))
+            for f in self._factors(parameters, context)
+            if wants_output(parameters, f.key)
+        ]
         if not factors:
             fail("SOIL_MOISTURE", "give at least one factor raster")
         inputs = [item for _, item in factors]
@@ -95,8 +128,9 @@ class DesertificationAlgorithm(MineLandAlgorithm):
             raster_io.write_colour_table(writer.band(), styles.SENSITIVITY_COLOURS)
             for yoff, _, (values,) in raster_io.iter_blocks([score.band], grid, monitor(feedback, 0.5, 0.9)):
                 writer.write(yoff, model.classify(np.where(values >= 0, values, np.nan), breaks))
-        styles.write_qml(class_path, {c: (styles.SENSITIVITY_COLOURS[c], f"{c} {name}")
-                                      for c, name in model.CLASS_NAMES.items()})
+        styles.write_qml(
+            class_path, {c: (styles.SENSITIVITY_COLOURS[c], f"{c} {name}") for c, name in model.CLASS_NAMES.items()}
+        )
         results = {"OUTPUT_SCORE": score_path, "OUTPUT_CLASS": class_path}
         if wants_output(parameters, "MINES") and wants_output(parameters, "OUTPUT_MINES"):
             results["OUTPUT_MINES"] = self._mine_areas(parameters, context, feedback, class_path)
@@ -124,16 +158,25 @@ class DesertificationAlgorithm(MineLandAlgorithm):
         zones = burn(parameters, "MINES", classes, context, feedback, "they add nothing to the shares")
         areas = np.zeros(5)
         row_areas = pixel_areas([classes])
-        for yoff, nrows, (index, values) in raster_io.iter_blocks([zones.index.band, classes.band], classes.grid,
-                                                                   monitor(feedback, 0.9, 1.0)):
+        for yoff, nrows, (index, values) in raster_io.iter_blocks(
+            [zones.index.band, classes.band], classes.grid, monitor(feedback, 0.9, 1.0)
+        ):
             inside = index.ravel() > 0
             weights = row_areas.flat(yoff, nrows)
             areas += np.bincount(values.ravel()[inside], weights[inside], minlength=5)[:5]
         total = areas[1:].sum()
-        rows = [(c, name, areas[c] / 1e6, areas[c] / total * 100.0 if total else None)
-                for c, name in model.CLASS_NAMES.items()]
-        return write_table(self, parameters, "OUTPUT_MINES", context,
-                           [("class", int), ("class_name", str), ("area_km2", float), ("share_pct", float)], rows)
+        rows = [
+            (c, name, areas[c] / 1e6, areas[c] / total * 100.0 if total else None)
+            for c, name in model.CLASS_NAMES.items()
+        ]
+        return write_table(
+            self,
+            parameters,
+            "OUTPUT_MINES",
+            context,
+            [("class", int), ("class_name", str), ("area_km2", float), ("share_pct", float)],
+            rows,
+        )
 
 
 def warn_breaks_outside_scores(feedback, breaks, factor_count):
@@ -146,10 +189,13 @@ def warn_breaks_outside_scores(feedback, breaks, factor_count):
     if all(low <= b < high for b in breaks):
         return
     scaled = ", ".join(f"{b * factor_count / 13:.1f}" for b in model.SEED002_BREAKS)
-    feedback.pushWarning(tr("BREAKS ({}): with {} factor(s) the scores run from {} to {}, so some classes cannot "
-                            "occur (the 28, 31, 34 of Han et al. 2025 are for their 13 factors). Use natural breaks "
-                            "(METHOD 1) or breaks within the scores, e.g. those scaled to {} factors: {}.").format(
-        ", ".join(f"{b:g}" for b in breaks), factor_count, low, high, factor_count, scaled))
+    feedback.pushWarning(
+        tr(
+            "BREAKS ({}): with {} factor(s) the scores run from {} to {}, so some classes cannot "
+            "occur (the 28, 31, 34 of Han et al. 2025 are for their 13 factors). Use natural breaks "
+            "(METHOD 1) or breaks within the scores, e.g. those scaled to {} factors: {}."
+        ).format(", ".join(f"{b:g}" for b in breaks), factor_count, low, high, factor_count, scaled)
+    )
 
 
 def block_score(factors, arrays):

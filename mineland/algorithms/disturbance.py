@@ -31,23 +31,41 @@ class DisturbanceAlgorithm(MineLandAlgorithm):
     GROUP = "mines"
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
-        self.add(QgsProcessingParameterFeatureSource("MINES", "Mine polygons", [QgsProcessing.TypeVectorPolygon]),
-                 "Mine polygons in any CRS (reprojected to the rasters' CRS).")
-        self.add(QgsProcessingParameterField("ID_FIELD", "Polygon id field", parentLayerParameterName="MINES"),
-                 "Identifies each polygon in the outputs.")
+        self.add(
+            QgsProcessingParameterFeatureSource("MINES", "Mine polygons", [QgsProcessing.TypeVectorPolygon]),
+            "Mine polygons in any CRS (reprojected to the rasters' CRS).",
+        )
+        self.add(
+            QgsProcessingParameterField("ID_FIELD", "Polygon id field", parentLayerParameterName="MINES"),
+            "Identifies each polygon in the outputs.",
+        )
         add_dated_inputs(self)
-        self.add(QgsProcessingParameterString("MINE_CLASSES", "Mine-related class codes", MINE_DEFAULT),
-                 "Comma-separated codes of mine-related land cover (default 1, the GLC_FCS30D 4-class preset).")
-        self.add(QgsProcessingParameterString("VEGETATION_CLASSES", "Vegetation and cropland class codes",
-                                              VEGETATION_DEFAULT),
-                 "Comma-separated codes whose change to/from mine-related land is DEV/REC (default 2, 3, 4).")
-        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "DEV, REC and BSP per polygon and year",
-                                                   QgsProcessing.TypeVector),
-                 "polygon_id, year, epoch, dev_km2, rec_km2, bsp_pct.")
-        self.add(QgsProcessingParameterFeatureSink("OUTPUT_POLYGONS", "Totals per polygon",
-                                                   QgsProcessing.TypeVectorPolygon, optional=True,
-                                                   createByDefault=True),
-                 "Polygons with dev_km2, rec_km2, bsp_first_pct, bsp_last_pct, reclaimed_pct.")
+        self.add(
+            QgsProcessingParameterString("MINE_CLASSES", "Mine-related class codes", MINE_DEFAULT),
+            "Comma-separated codes of mine-related land cover (default 1, the GLC_FCS30D 4-class preset).",
+        )
+        self.add(
+            QgsProcessingParameterString(
+                "VEGETATION_CLASSES", "Vegetation and cropland class codes", VEGETATION_DEFAULT
+            ),
+            "Comma-separated codes whose change to/from mine-related land is DEV/REC (default 2, 3, 4).",
+        )
+        self.add(
+            QgsProcessingParameterFeatureSink(
+                "OUTPUT", "DEV, REC and BSP per polygon and year", QgsProcessing.TypeVector
+            ),
+            "polygon_id, year, epoch, dev_km2, rec_km2, bsp_pct.",
+        )
+        self.add(
+            QgsProcessingParameterFeatureSink(
+                "OUTPUT_POLYGONS",
+                "Totals per polygon",
+                QgsProcessing.TypeVectorPolygon,
+                optional=True,
+                createByDefault=True,
+            ),
+            "Polygons with dev_km2, rec_km2, bsp_first_pct, bsp_last_pct, reclaimed_pct.",
+        )
         self.add_report("Annual DEV/REC chart and DEV/REC by land-cover class, one self-contained file.")
 
     def compute(self, parameters, context, feedback):
@@ -61,16 +79,29 @@ class DisturbanceAlgorithm(MineLandAlgorithm):
         layer, polygons, index = zones.layer, zones.polygons, zones.index
 
         (index_source,), classes = dask_scheduler.sources([index]), dask_scheduler.sources(inputs)
-        series = jobs.disturbance_areas(index_source, classes, [i.nodata for i in inputs], index.grid, len(polygons),
-                                        mine_codes, green_codes, pixel_areas(inputs), runner.LocalExecutor(),
-                                        monitor(feedback))
+        series = jobs.disturbance_areas(
+            index_source,
+            classes,
+            [i.nodata for i in inputs],
+            index.grid,
+            len(polygons),
+            mine_codes,
+            green_codes,
+            pixel_areas(inputs),
+            runner.LocalExecutor(),
+            monitor(feedback),
+        )
         ids = [field_value(p[id_field], str) for p in polygons]
         missing = zones.without_pixels()
-        results = {"OUTPUT": write_table(self, parameters, "OUTPUT", context, LONG_COLUMNS,
-                                         long_rows(ids, years, series, missing))}
+        results = {
+            "OUTPUT": write_table(
+                self, parameters, "OUTPUT", context, LONG_COLUMNS, long_rows(ids, years, series, missing)
+            )
+        }
         if wants_output(parameters, "OUTPUT_POLYGONS"):
-            results["OUTPUT_POLYGONS"] = self._write_polygons(parameters, context, layer, polygons, ids, series,
-                                                              missing)
+            results["OUTPUT_POLYGONS"] = self._write_polygons(
+                parameters, context, layer, polygons, ids, series, missing
+            )
         if wants_output(parameters, "OUTPUT_HTML"):
             path = self.parameterAsFileOutput(parameters, "OUTPUT_HTML", context)
             write_report(path, years, series, green_codes)
@@ -79,19 +110,49 @@ class DisturbanceAlgorithm(MineLandAlgorithm):
 
     def _write_polygons(self, parameters, context, layer, polygons, ids, series, missing):
         bsp = disturbance.bsp(series)
-        columns = [("polygon_id", str), ("dev_km2", float), ("rec_km2", float), ("bsp_first_pct", float),
-                   ("bsp_last_pct", float), ("reclaimed_pct", float)]
-        rows = [[ids[i - 1], series.dev_m2[i].sum() / 1e6, series.rec_m2[i].sum() / 1e6, bsp[i, 0], bsp[i, -1],
-                 100.0 - bsp[i, -1]] for i in range(1, len(polygons) + 1)]
+        columns = [
+            ("polygon_id", str),
+            ("dev_km2", float),
+            ("rec_km2", float),
+            ("bsp_first_pct", float),
+            ("bsp_last_pct", float),
+            ("reclaimed_pct", float),
+        ]
+        rows = [
+            [
+                ids[i - 1],
+                series.dev_m2[i].sum() / 1e6,
+                series.rec_m2[i].sum() / 1e6,
+                bsp[i, 0],
+                bsp[i, -1],
+                100.0 - bsp[i, -1],
+            ]
+            for i in range(1, len(polygons) + 1)
+        ]
         for row, no_pixel in zip(rows, missing):
             if no_pixel:  # outside the rasters or of zero area: nothing was measured, not 0 km²
                 row[1:] = [None] * 5
-        return write_table(self, parameters, "OUTPUT_POLYGONS", context, columns, rows,
-                           [p.geometry() for p in polygons], layer.wkbType(), layer.crs())
+        return write_table(
+            self,
+            parameters,
+            "OUTPUT_POLYGONS",
+            context,
+            columns,
+            rows,
+            [p.geometry() for p in polygons],
+            layer.wkbType(),
+            layer.crs(),
+        )
 
 
-LONG_COLUMNS = [("polygon_id", str), ("year", int), ("epoch", str), ("dev_km2", float), ("rec_km2", float),
-                ("bsp_pct", float)]
+LONG_COLUMNS = [
+    ("polygon_id", str),
+    ("year", int),
+    ("epoch", str),
+    ("dev_km2", float),
+    ("rec_km2", float),
+    ("bsp_pct", float),
+]
 
 
 def long_rows(ids, years, series, missing=None):
@@ -111,11 +172,27 @@ def long_rows(ids, years, series, missing=None):
             continue
         for k, year in enumerate(annual_years):
             at_map = year in years
-            yield (polygon_id, year, epochs[year], dev[i, k] / 1e6, rec[i, k] / 1e6,
-                   bsp[i, years.index(year)] if at_map else None)
+            yield (
+                polygon_id,
+                year,
+                epochs[year],
+                dev[i, k] / 1e6,
+                rec[i, k] / 1e6,
+                bsp[i, years.index(year)] if at_map else None,
+            )
 
 
 def write_report(path, years, series, green_codes):
     """All polygons' DEV/REC (row 0 of the series is outside every polygon)."""
-    report.save(path, reports.disturbance_page(years, series.dev_m2[1:], series.rec_m2[1:], series.loss_m2[1:],
-                                               series.gain_m2[1:], green_codes, reclass.SEED001_CLASSES))
+    report.save(
+        path,
+        reports.disturbance_page(
+            years,
+            series.dev_m2[1:],
+            series.rec_m2[1:],
+            series.loss_m2[1:],
+            series.gain_m2[1:],
+            green_codes,
+            reclass.SEED001_CLASSES,
+        ),
+    )

@@ -21,8 +21,9 @@ from .compat import COUNT, new_field
 _CASTS = {int: int, COUNT: int, float: float, str: str}
 
 
-def write_table(algorithm, parameters, name, context, columns, rows, geometries=None,
-                wkb_type=QgsWkbTypes.NoGeometry, crs=None):
+def write_table(
+    algorithm, parameters, name, context, columns, rows, geometries=None, wkb_type=QgsWkbTypes.NoGeometry, crs=None
+):
     """Write rows to a feature sink; NaN and None become NULL. Returns the sink id.
 
     ``columns`` is a list of (field name, python type). Without ``geometries``
@@ -33,8 +34,9 @@ def write_table(algorithm, parameters, name, context, columns, rows, geometries=
         fields.append(new_field(field_name, kind))
     # a CSV gets its .csvt, so that the table reloads with numeric fields, not all text
     layer_options = ["CREATE_CSVT=YES"] if _sink_file(parameters.get(name)).lower().endswith(".csv") else []
-    sink, dest_id = algorithm.parameterAsSink(parameters, name, context, fields, wkb_type,
-                                              crs or QgsCoordinateReferenceSystem(), layerOptions=layer_options)
+    sink, dest_id = algorithm.parameterAsSink(
+        parameters, name, context, fields, wkb_type, crs or QgsCoordinateReferenceSystem(), layerOptions=layer_options
+    )
     if sink is None:
         raise QgsProcessingException(algorithm.invalidSinkError(parameters, name))
     for row, geometry in zip(rows, geometries if geometries is not None else itertools.repeat(None)):
@@ -88,12 +90,18 @@ def chosen_fields(algorithm, parameters, context, source, source_key, keys):
     for key in keys:
         name = algorithm.parameterAsString(parameters, key, context) or None
         definition = algorithm.parameterDefinition(key)
-        if name is not None and name not in names and parameters.get(key) is None and \
-                definition.flags() & QgsProcessingParameterDefinition.FlagOptional:
+        if (
+            name is not None
+            and name not in names
+            and parameters.get(key) is None
+            and definition.flags() & QgsProcessingParameterDefinition.FlagOptional
+        ):
             name = None  # not given, and this layer lacks the optional field's conventional default name
         if name is not None and name not in names:
-            fail(key, f"the field '{name}' is not in {source_key} (fields: {', '.join(names) or 'none'}); "
-                 "choose one of them")
+            fail(
+                key,
+                f"the field '{name}' is not in {source_key} (fields: {', '.join(names) or 'none'}); choose one of them",
+            )
         chosen[key] = name
     return chosen
 
@@ -110,12 +118,13 @@ def identifier_field(algorithm, parameters, context, source_key, key, required=T
         if required:
             fail(key, f"choose the field that identifies the features of {source_key}")
         return None
-    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry).setSubsetOfAttributes([name],
-                                                                                              source.fields())
+    request = QgsFeatureRequest().setFlags(QgsFeatureRequest.NoGeometry).setSubsetOfAttributes([name], source.fields())
     missing = [str(feature.id()) for feature in source.getFeatures(request) if is_null(feature[name])]
     if missing:
         more = ", …" if len(missing) > 20 else ""
-        fail(key, f"{len(missing)} feature(s) of {source_key} have no {name} (NULL or empty): feature id(s) "
-             f"{', '.join(missing[:20])}{more}; fill them in, or choose a field that identifies every feature")
+        fail(
+            key,
+            f"{len(missing)} feature(s) of {source_key} have no {name} (NULL or empty): feature id(s) "
+            f"{', '.join(missing[:20])}{more}; fill them in, or choose a field that identifies every feature",
+        )
     return name
-

@@ -40,54 +40,100 @@ class FishnetAlgorithm(MineLandAlgorithm):
     GROUP = "spatialstatistics"
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
-        self.add(QgsProcessingParameterFeatureSource("STUDY_AREA", "Study area", [QgsProcessing.TypeVectorPolygon],
-                                                     optional=True),
-                 "Polygons of the study area (e.g. the provinces); cells not touching it are dropped. "
-                 "Give this or EXTENT.")
-        self.add(QgsProcessingParameterExtent("EXTENT", "Extent (when there is no study-area layer)", optional=True),
-                 "Extent to cover when STUDY_AREA is not given.")
-        self.add(QgsProcessingParameterNumber("CELL_SIZE", "Cell size (m)", QgsProcessingParameterNumber.Double,
-                                              100000.0, minValue=1.0),
-                 "Side of the square cells in metres (default 100 km, as Han et al. 2025).")
-        self.add(QgsProcessingParameterCrs("GRID_CRS", "Grid CRS (projected, metres)", optional=True),
-                 "CRS of the grid. Empty: the study area's CRS if projected in metres, else a Lambert azimuthal "
-                 "equal-area projection centred on the study area.", advanced=True)
-        self.add(QgsProcessingParameterBoolean("CLIP", "Clip cells to the study area", defaultValue=False),
-                 "Cut the edge cells to the study area's outline (their area and density then use the clipped area).")
-        self.add(QgsProcessingParameterFeatureSource("MINES", "Mine polygons", [QgsProcessing.TypeVectorPolygon],
-                                                     optional=True),
-                 "Mining patches whose area per cell gives the density; dissolved first so overlaps count once.")
-        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Fishnet", QgsProcessing.TypeVectorPolygon),
-                 "Cells with cell_id, row, col, cell_area_km2, mine_area_km2, density_pct.")
+        self.add(
+            QgsProcessingParameterFeatureSource(
+                "STUDY_AREA", "Study area", [QgsProcessing.TypeVectorPolygon], optional=True
+            ),
+            "Polygons of the study area (e.g. the provinces); cells not touching it are dropped. Give this or EXTENT.",
+        )
+        self.add(
+            QgsProcessingParameterExtent("EXTENT", "Extent (when there is no study-area layer)", optional=True),
+            "Extent to cover when STUDY_AREA is not given.",
+        )
+        self.add(
+            QgsProcessingParameterNumber(
+                "CELL_SIZE", "Cell size (m)", QgsProcessingParameterNumber.Double, 100000.0, minValue=1.0
+            ),
+            "Side of the square cells in metres (default 100 km, as Han et al. 2025).",
+        )
+        self.add(
+            QgsProcessingParameterCrs("GRID_CRS", "Grid CRS (projected, metres)", optional=True),
+            "CRS of the grid. Empty: the study area's CRS if projected in metres, else a Lambert azimuthal "
+            "equal-area projection centred on the study area.",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterBoolean("CLIP", "Clip cells to the study area", defaultValue=False),
+            "Cut the edge cells to the study area's outline (their area and density then use the clipped area).",
+        )
+        self.add(
+            QgsProcessingParameterFeatureSource(
+                "MINES", "Mine polygons", [QgsProcessing.TypeVectorPolygon], optional=True
+            ),
+            "Mining patches whose area per cell gives the density; dissolved first so overlaps count once.",
+        )
+        self.add(
+            QgsProcessingParameterFeatureSink("OUTPUT", "Fishnet", QgsProcessing.TypeVectorPolygon),
+            "Cells with cell_id, row, col, cell_area_km2, mine_area_km2, density_pct.",
+        )
         for key, label in (("CELLS", "Cells"), ("MINE_AREA_KM2", "Mine area in the cells (km2)")):
             self.addOutput(QgsProcessingOutputNumber(key, label))
 
     def compute(self, parameters, context, feedback):
-        area = self.parameterAsSource(parameters, "STUDY_AREA", context) if wants_output(parameters, "STUDY_AREA") \
+        area = (
+            self.parameterAsSource(parameters, "STUDY_AREA", context)
+            if wants_output(parameters, "STUDY_AREA")
             else None
+        )
         extent, extent_crs = self._extent(parameters, context, area)
         size = self.parameterAsDouble(parameters, "CELL_SIZE", context)
         grid_crs = self._grid_crs(parameters, context, extent, extent_crs)
-        grid_extent = aligned(QgsCoordinateTransform(extent_crs, grid_crs, context.transformContext())
-                              .transformBoundingBox(extent), size)
+        grid_extent = aligned(
+            QgsCoordinateTransform(extent_crs, grid_crs, context.transformContext()).transformBoundingBox(extent), size
+        )
         count = round(grid_extent.width() / size) * round(grid_extent.height() / size)
         if count > MAX_CELLS:
             fail("CELL_SIZE", f"{size:g} m cells over this extent make {count:,} cells; choose larger cells")
 
-        cells = run_child("native:creategrid", {
-            "TYPE": 2, "EXTENT": grid_extent, "HSPACING": size, "VSPACING": size, "HOVERLAY": 0, "VOVERLAY": 0,
-            "CRS": grid_crs}, context, feedback)
+        cells = run_child(
+            "native:creategrid",
+            {
+                "TYPE": 2,
+                "EXTENT": grid_extent,
+                "HSPACING": size,
+                "VSPACING": size,
+                "HOVERLAY": 0,
+                "VOVERLAY": 0,
+                "CRS": grid_crs,
+            },
+            context,
+            feedback,
+        )
         if grid_crs.authid() == GLOBAL_EQUAL_AREA:
             cells = self._on_the_globe(cells, grid_crs, context, feedback)
         if area is not None:
-            outline = run_child("native:dissolve", {"INPUT": self._reprojected(parameters, "STUDY_AREA", grid_crs,
-                                                                                 context, feedback)}, context, feedback)
+            outline = run_child(
+                "native:dissolve",
+                {"INPUT": self._reprojected(parameters, "STUDY_AREA", grid_crs, context, feedback)},
+                context,
+                feedback,
+            )
             clip = self.parameterAsBool(parameters, "CLIP", context)
-            cells = run_child("native:intersection", {"INPUT": cells, "OVERLAY": outline,
-                                                      "OVERLAY_FIELDS_PREFIX": "mineland_area_"},
-                              context, feedback) if clip else \
-                run_child("native:extractbylocation", {"INPUT": cells, "PREDICATE": [0], "INTERSECT": outline},
-                          context, feedback)
+            cells = (
+                run_child(
+                    "native:intersection",
+                    {"INPUT": cells, "OVERLAY": outline, "OVERLAY_FIELDS_PREFIX": "mineland_area_"},
+                    context,
+                    feedback,
+                )
+                if clip
+                else run_child(
+                    "native:extractbylocation",
+                    {"INPUT": cells, "PREDICATE": [0], "INTERSECT": outline},
+                    context,
+                    feedback,
+                )
+            )
         measurer = area_measurer(grid_crs, context)
         mine_km2 = self._mine_area_by_cell(parameters, cells, grid_crs, measurer, context, feedback)
         return self._write(parameters, context, cells, grid_extent, size, measurer, mine_km2)
@@ -98,8 +144,12 @@ class FishnetAlgorithm(MineLandAlgorithm):
         feature = QgsFeature()
         feature.setGeometry(world_outline(grid_crs, context))
         globe.dataProvider().addFeatures([feature])
-        return run_child("native:intersection", {"INPUT": cells, "OVERLAY": globe, "OVERLAY_FIELDS_PREFIX":
-                                                 "mineland_globe_"}, context, feedback)
+        return run_child(
+            "native:intersection",
+            {"INPUT": cells, "OVERLAY": globe, "OVERLAY_FIELDS_PREFIX": "mineland_globe_"},
+            context,
+            feedback,
+        )
 
     def _extent(self, parameters, context, area):
         if area is not None:
@@ -122,8 +172,11 @@ class FishnetAlgorithm(MineLandAlgorithm):
             if crs.isGeographic() or crs.mapUnits() != QgsUnitTypes.DistanceMeters:
                 fail("GRID_CRS", f"{crs.authid() or crs.description()} is not a projected CRS in metres")
             return crs
-        if not extent_crs.isGeographic() and extent_crs.mapUnits() == QgsUnitTypes.DistanceMeters \
-                and area_distortion(extent_crs, extent, context) <= MAX_AREA_DISTORTION:
+        if (
+            not extent_crs.isGeographic()
+            and extent_crs.mapUnits() == QgsUnitTypes.DistanceMeters
+            and area_distortion(extent_crs, extent, context) <= MAX_AREA_DISTORTION
+        ):
             return extent_crs
         return equal_area_crs(extent, extent_crs, context)
 
@@ -141,8 +194,12 @@ class FishnetAlgorithm(MineLandAlgorithm):
             feedback.pushWarning("MINES: the layer has no polygon; every density is 0")
             return {}
         mines = run_child("native:dissolve", {"INPUT": mines}, context, feedback)
-        pieces = run_child("native:intersection", {"INPUT": mines, "OVERLAY": cells, "OVERLAY_FIELDS": ["id"],
-                                                   "OVERLAY_FIELDS_PREFIX": "mineland_cell_"}, context, feedback)
+        pieces = run_child(
+            "native:intersection",
+            {"INPUT": mines, "OVERLAY": cells, "OVERLAY_FIELDS": ["id"], "OVERLAY_FIELDS_PREFIX": "mineland_cell_"},
+            context,
+            feedback,
+        )
         areas = {}
         for piece in pieces.getFeatures():
             key = int(piece["mineland_cell_id"])
@@ -150,8 +207,14 @@ class FishnetAlgorithm(MineLandAlgorithm):
         return areas
 
     def _write(self, parameters, context, cells, grid_extent, size, measurer, mine_km2):
-        columns = [("cell_id", int), ("row", int), ("col", int), ("cell_area_km2", float), ("mine_area_km2", float),
-                   ("density_pct", float)]
+        columns = [
+            ("cell_id", int),
+            ("row", int),
+            ("col", int),
+            ("cell_area_km2", float),
+            ("mine_area_km2", float),
+            ("density_pct", float),
+        ]
         rows, geometries = [], []
         for cell in sorted(cells.getFeatures(), key=lambda f: int(f["id"])):
             cell_id = int(cell["id"])
@@ -165,10 +228,12 @@ class FishnetAlgorithm(MineLandAlgorithm):
             geometry = cell.geometry()
             geometry.convertToMultiType()
             geometries.append(geometry)
-        dest_id = write_table(self, parameters, "OUTPUT", context, columns, rows, geometries,
-                              QgsWkbTypes.MultiPolygon, cells.crs())
+        dest_id = write_table(
+            self, parameters, "OUTPUT", context, columns, rows, geometries, QgsWkbTypes.MultiPolygon, cells.crs()
+        )
         styling.style_on_load(context, dest_id, "density_pct")
         return {"OUTPUT": dest_id, "CELLS": len(rows), "MINE_AREA_KM2": float(sum(r[4] for r in rows))}
+
 
 #: Longest edge measured as it is: QgsDistanceArea takes the vertices to the ellipsoid, not the edges between.
 MEASURED_EDGE_M = 50000.0
@@ -182,8 +247,12 @@ def measured_km2(measurer, geometry):
 
 def aligned(extent, size):
     """The extent grown to multiples of ``size``."""
-    return QgsRectangle(math.floor(extent.xMinimum() / size) * size, math.floor(extent.yMinimum() / size) * size,
-                        math.ceil(extent.xMaximum() / size) * size, math.ceil(extent.yMaximum() / size) * size)
+    return QgsRectangle(
+        math.floor(extent.xMinimum() / size) * size,
+        math.floor(extent.yMinimum() / size) * size,
+        math.ceil(extent.xMaximum() / size) * size,
+        math.ceil(extent.yMaximum() / size) * size,
+    )
 
 
 #: Most relative area distortion over the extent for which a projected CRS is kept as it is.
@@ -217,8 +286,9 @@ def area_distortion(crs, extent, context, samples=5):
 def is_global(extent, crs, context):
     """True when the extent spans at least half the globe's longitudes or latitudes (no azimuthal CRS fits it)."""
     try:
-        box = QgsCoordinateTransform(crs, QgsCoordinateReferenceSystem("EPSG:4326"),
-                                     context.transformContext()).transformBoundingBox(extent)
+        box = QgsCoordinateTransform(
+            crs, QgsCoordinateReferenceSystem("EPSG:4326"), context.transformContext()
+        ).transformBoundingBox(extent)
     except QgsCsException:
         return True
     return box.width() >= 180.0 or box.height() >= 90.0
@@ -233,8 +303,10 @@ def equal_area_crs(extent, crs, context):
     centre = to_wgs84.transform(QgsPointXY(extent.center()))
     lat, lon = round(centre.y(), 6), round(centre.x(), 6)
     srs = osr.SpatialReference()
-    srs.SetProjCS(f"Lambert azimuthal equal-area {abs(lat):g}{'N' if lat >= 0 else 'S'} "
-                  f"{abs(lon):g}{'E' if lon >= 0 else 'W'} (WGS 84)")
+    srs.SetProjCS(
+        f"Lambert azimuthal equal-area {abs(lat):g}{'N' if lat >= 0 else 'S'} "
+        f"{abs(lon):g}{'E' if lon >= 0 else 'W'} (WGS 84)"
+    )
     srs.SetWellKnownGeogCS("WGS84")
     srs.SetLAEA(lat, lon, 0.0, 0.0)
     return QgsCoordinateReferenceSystem.fromWkt(srs.ExportToWkt())
@@ -248,10 +320,14 @@ def world_outline(crs, context, step=1.0):
     """The globe's outline (longitude ±180°, latitude ±90°, every ``step`` degrees) as a polygon in ``crs``."""
     lons = [-180.0 + step * i for i in range(int(360 / step) + 1)]
     lats = [-90.0 + step * i for i in range(int(180 / step) + 1)]
-    ring = ([QgsPointXY(lon, -90.0) for lon in lons] + [QgsPointXY(180.0, lat) for lat in lats[1:]]
-            + [QgsPointXY(lon, 90.0) for lon in reversed(lons[:-1])] + [QgsPointXY(-180.0, lat) for lat in
-                                                                       reversed(lats[:-1])])
+    ring = (
+        [QgsPointXY(lon, -90.0) for lon in lons]
+        + [QgsPointXY(180.0, lat) for lat in lats[1:]]
+        + [QgsPointXY(lon, 90.0) for lon in reversed(lons[:-1])]
+        + [QgsPointXY(-180.0, lat) for lat in reversed(lats[:-1])]
+    )
     outline = QgsGeometry.fromPolygonXY([ring])
-    outline.transform(QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4326"), crs,
-                                             context.transformContext()))
+    outline.transform(
+        QgsCoordinateTransform(QgsCoordinateReferenceSystem("EPSG:4326"), crs, context.transformContext())
+    )
     return outline

@@ -18,12 +18,24 @@ from .feature_tables import write_table
 from .outputs import wants_output
 from .rasters import add_dated_inputs, class_label, dated_class_rasters, merged_class_names, pixel_areas
 
-CLASS_COLUMNS = [("class", int), ("class_name", str), ("year_start", int), ("year_end", int),
-                 ("area_start_km2", float), ("area_end_km2", float), ("change_km2", float),
-                 ("k_pct_per_year", float)]
+CLASS_COLUMNS = [
+    ("class", int),
+    ("class_name", str),
+    ("year_start", int),
+    ("year_end", int),
+    ("area_start_km2", float),
+    ("area_end_km2", float),
+    ("change_km2", float),
+    ("k_pct_per_year", float),
+]
 GROUP_COLUMNS = [("year", int), ("group_name", str), ("area_km2", float), ("share_pct", float)]
-SUMMARY_COLUMNS = [("year_start", int), ("year_end", int), ("s_index", float), ("lc_pct_per_year", float),
-                   ("changed_pct", float)]
+SUMMARY_COLUMNS = [
+    ("year_start", int),
+    ("year_end", int),
+    ("s_index", float),
+    ("lc_pct_per_year", float),
+    ("changed_pct", float),
+]
 
 
 class LandUseDynamicsAlgorithm(MineLandAlgorithm):
@@ -33,34 +45,59 @@ class LandUseDynamicsAlgorithm(MineLandAlgorithm):
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
         add_dated_inputs(self)
-        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Dynamic degree per class", QgsProcessing.TypeVector),
-                 "Per class and period: areas at both dates (km2), change (km2) and K (% per year).")
-        self.add(QgsProcessingParameterFeatureSink("OUTPUT_SUMMARY", "Comprehensive dynamic degree per period",
-                                                   QgsProcessing.TypeVector, optional=True, createByDefault=True),
-                 "Per period: S (Huang 2024, per year), LC (% per year) and the changed share (%).")
-        self.add(QgsProcessingParameterString("GROUPS", "Class groups (name=codes; …)", optional=True),
-                 "Named groups of class codes, e.g. Vegetation=1,2,3,4; Bare and built=6,7 (Huang 2024, Table 5).")
-        self.add(QgsProcessingParameterFeatureSink("OUTPUT_GROUPS", "Share of each class group per year",
-                                                   QgsProcessing.TypeVector, optional=True, createByDefault=True),
-                 "Per date and group: area (km2) and share of the area with data (%); needs GROUPS.")
+        self.add(
+            QgsProcessingParameterFeatureSink("OUTPUT", "Dynamic degree per class", QgsProcessing.TypeVector),
+            "Per class and period: areas at both dates (km2), change (km2) and K (% per year).",
+        )
+        self.add(
+            QgsProcessingParameterFeatureSink(
+                "OUTPUT_SUMMARY",
+                "Comprehensive dynamic degree per period",
+                QgsProcessing.TypeVector,
+                optional=True,
+                createByDefault=True,
+            ),
+            "Per period: S (Huang 2024, per year), LC (% per year) and the changed share (%).",
+        )
+        self.add(
+            QgsProcessingParameterString("GROUPS", "Class groups (name=codes; …)", optional=True),
+            "Named groups of class codes, e.g. Vegetation=1,2,3,4; Bare and built=6,7 (Huang 2024, Table 5).",
+        )
+        self.add(
+            QgsProcessingParameterFeatureSink(
+                "OUTPUT_GROUPS",
+                "Share of each class group per year",
+                QgsProcessing.TypeVector,
+                optional=True,
+                createByDefault=True,
+            ),
+            "Per date and group: area (km2) and share of the area with data (%); needs GROUPS.",
+        )
         self.add_report("Area by class over time (and group shares), S per period, as charts and tables.")
 
     def compute(self, parameters, context, feedback):
         inputs, years = dated_class_rasters(self, parameters, context, feedback)
         groups = self._groups(parameters, context)
         periods = dynamics.study_periods(years)
-        dates, pairs = crosstab.tabulate([i.band for i in inputs], [i.nodata for i in inputs], inputs[0].grid,
-                                         pixel_areas(inputs), periods=periods,
-                                         per_date=bool(groups) or wants_output(parameters, "OUTPUT_HTML"),
-                                         monitor=monitor(feedback))
+        dates, pairs = crosstab.tabulate(
+            [i.band for i in inputs],
+            [i.nodata for i in inputs],
+            inputs[0].grid,
+            pixel_areas(inputs),
+            periods=periods,
+            per_date=bool(groups) or wants_output(parameters, "OUTPUT_HTML"),
+            monitor=monitor(feedback),
+        )
         names = merged_class_names(inputs)
         results = [period_result(pairs[p], years[p[0]], years[p[1]]) for p in periods]
         if any(r is None for r in results):
             fail("INPUTS", "some pair of dates has no pixel with data at both dates (all nodata?)")
 
-        class_rows = [(int(c), class_label(names, c), r.year_start, r.year_end, a / 1e6, b / 1e6, (b - a) / 1e6, k)
-                      for r in results
-                      for c, a, b, k in zip(r.classes, r.area_start, r.area_end, r.k_pct_per_year)]
+        class_rows = [
+            (int(c), class_label(names, c), r.year_start, r.year_end, a / 1e6, b / 1e6, (b - a) / 1e6, k)
+            for r in results
+            for c, a, b, k in zip(r.classes, r.area_start, r.area_end, r.k_pct_per_year)
+        ]
         out = {"OUTPUT": write_table(self, parameters, "OUTPUT", context, CLASS_COLUMNS, class_rows)}
         if wants_output(parameters, "OUTPUT_SUMMARY"):
             summary = [(r.year_start, r.year_end, r.s_index, r.lc_pct_per_year, r.changed_pct) for r in results]
@@ -71,8 +108,15 @@ class LandUseDynamicsAlgorithm(MineLandAlgorithm):
         if wants_output(parameters, "OUTPUT_HTML"):
             out["OUTPUT_HTML"] = self.parameterAsFileOutput(parameters, "OUTPUT_HTML", context)
             classes = functools.reduce(np.union1d, [d[0] for d in dates])
-            write_report(out["OUTPUT_HTML"], years, dates, names, results, group_table,
-                         styles.dated_map_colours([(i.path, i.band) for i in inputs], classes))
+            write_report(
+                out["OUTPUT_HTML"],
+                years,
+                dates,
+                names,
+                results,
+                group_table,
+                styles.dated_map_colours([(i.path, i.band) for i in inputs], classes),
+            )
         return out
 
     def _groups(self, parameters, context):
@@ -84,8 +128,12 @@ class LandUseDynamicsAlgorithm(MineLandAlgorithm):
 
 def write_report(path, years, dates, names, results, group_table, colours=None):
     """Area by class over time (in the classes' map ``colours``), group shares and S / LC per period."""
-    report.save(path, reports.dynamics_page(years, [d[0] for d in dates], [d[2] for d in dates], names, results,
-                                            group_table, colours))
+    report.save(
+        path,
+        reports.dynamics_page(
+            years, [d[0] for d in dates], [d[2] for d in dates], names, results, group_table, colours
+        ),
+    )
 
 
 def group_rows(groups, dates, years):

@@ -30,58 +30,127 @@ class LifeCycleAlgorithm(MineLandAlgorithm):
     GROUP = "mines"
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
-        self.add(QgsProcessingParameterFeatureSource("INPUT", "Annual series per mine", [QgsProcessing.TypeVector]),
-                 "Table or layer with one row per mine and year.")
+        self.add(
+            QgsProcessingParameterFeatureSource("INPUT", "Annual series per mine", [QgsProcessing.TypeVector]),
+            "Table or layer with one row per mine and year.",
+        )
         for key, label, default, text in (
-                ("MINE_FIELD", "Mine id field", "mine", "Identifies the mine; default mine."),
-                ("YEAR_FIELD", "Year field", "year", "Whole year of the row; default year."),
-                ("VALUE_FIELD", "Value field (production or area)", "production",
-                 "Annual production (e.g. Mt) or mined/disturbed area (e.g. km2), ≥ 0; default production.")):
-            self.add(QgsProcessingParameterField(key, label, parentLayerParameterName="INPUT", defaultValue=default),
-                     text)
-        self.add(QgsProcessingParameterNumber("WINDOW", "Smoothing window (years)",
-                                              QgsProcessingParameterNumber.Integer, 3, minValue=1),
-                 "Centred moving average before the rules (1 = none).")
+            ("MINE_FIELD", "Mine id field", "mine", "Identifies the mine; default mine."),
+            ("YEAR_FIELD", "Year field", "year", "Whole year of the row; default year."),
+            (
+                "VALUE_FIELD",
+                "Value field (production or area)",
+                "production",
+                "Annual production (e.g. Mt) or mined/disturbed area (e.g. km2), ≥ 0; default production.",
+            ),
+        ):
+            self.add(
+                QgsProcessingParameterField(key, label, parentLayerParameterName="INPUT", defaultValue=default), text
+            )
+        self.add(
+            QgsProcessingParameterNumber(
+                "WINDOW", "Smoothing window (years)", QgsProcessingParameterNumber.Integer, 3, minValue=1
+            ),
+            "Centred moving average before the rules (1 = none).",
+        )
         for key, label, default, text in (
-                ("INITIAL_SHARE", "Initial stage below this share of the maximum", 0.2,
-                 "Fraction of the series maximum below which the first years are initial."),
-                ("DECLINE_SHARE", "Decline below this share of the running peak", 0.8,
-                 "Fraction of the peak so far below which a year is decline."),
-                ("FAST_GROWTH", "Accelerated from this growth rate (fraction per year)", 0.10,
-                 "Annual growth of the smoothed series from which a year is accelerated (0.10 = 10 %/yr)."),
-                ("SLOW_GROWTH", "Stable (early) above this growth rate (fraction per year)", 0.02,
-                 "Annual growth above which a stable year is early (still rising), else late.")):
+            (
+                "INITIAL_SHARE",
+                "Initial stage below this share of the maximum",
+                0.2,
+                "Fraction of the series maximum below which the first years are initial.",
+            ),
+            (
+                "DECLINE_SHARE",
+                "Decline below this share of the running peak",
+                0.8,
+                "Fraction of the peak so far below which a year is decline.",
+            ),
+            (
+                "FAST_GROWTH",
+                "Accelerated from this growth rate (fraction per year)",
+                0.10,
+                "Annual growth of the smoothed series from which a year is accelerated (0.10 = 10 %/yr).",
+            ),
+            (
+                "SLOW_GROWTH",
+                "Stable (early) above this growth rate (fraction per year)",
+                0.02,
+                "Annual growth above which a stable year is early (still rising), else late.",
+            ),
+        ):
             # shares of a maximum lie in 0 … 1; growth rates may be negative
             bounds = {"minValue": 0.0, "maxValue": 1.0} if key.endswith("_SHARE") else {}
-            self.add(QgsProcessingParameterNumber(key, label, QgsProcessingParameterNumber.Double, default, **bounds),
-                     text, advanced=True)
-        self.add(QgsProcessingParameterFeatureSource("MINES", "Mine polygons (succession type)",
-                                                     [QgsProcessing.TypeVectorPolygon], optional=True),
-                 "Optional: the mines' polygons, for the succession type from two land-cover dates.", advanced=True)
-        self.add(QgsProcessingParameterField("MINES_ID_FIELD", "Mine id field of MINES", parentLayerParameterName="MINES",
-                                             optional=True), "Holds the same ids as MINE_FIELD.", advanced=True)
+            self.add(
+                QgsProcessingParameterNumber(key, label, QgsProcessingParameterNumber.Double, default, **bounds),
+                text,
+                advanced=True,
+            )
+        self.add(
+            QgsProcessingParameterFeatureSource(
+                "MINES", "Mine polygons (succession type)", [QgsProcessing.TypeVectorPolygon], optional=True
+            ),
+            "Optional: the mines' polygons, for the succession type from two land-cover dates.",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterField(
+                "MINES_ID_FIELD", "Mine id field of MINES", parentLayerParameterName="MINES", optional=True
+            ),
+            "Holds the same ids as MINE_FIELD.",
+            advanced=True,
+        )
         for key, label in (("LANDCOVER_START", "Land cover, first date"), ("LANDCOVER_END", "Land cover, last date")):
-            self.add(QgsProcessingParameterRasterLayer(key, label, optional=True),
-                     "Integer class raster (both on one grid), for the water share of each mine.", advanced=True)
-        self.add(QgsProcessingParameterString("WATER_CLASSES", "Water class codes", "5", optional=True),
-                 "Codes of water in the land-cover rasters (Huang's (2024) 7 classes: 5).", advanced=True)
+            self.add(
+                QgsProcessingParameterRasterLayer(key, label, optional=True),
+                "Integer class raster (both on one grid), for the water share of each mine.",
+                advanced=True,
+            )
+        self.add(
+            QgsProcessingParameterString("WATER_CLASSES", "Water class codes", "5", optional=True),
+            "Codes of water in the land-cover rasters (Huang's (2024) 7 classes: 5).",
+            advanced=True,
+        )
         for key, label, default, text in (
-                ("WATER_GAIN_PCT", "Water gain for a change of type (points)", 10.0,
-                 "Below this gain in water share (percentage points) the type is terrestrial → terrestrial."),
-                ("AQUATIC_PCT", "Aquatic from this water share (%)", 50.0,
-                 "With a larger gain, an end water share of at least this is terrestrial → aquatic, less amphibious.")):
-            self.add(QgsProcessingParameterNumber(key, label, QgsProcessingParameterNumber.Double, default, minValue=0),
-                     text, advanced=True)
-        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Stage per mine and year", QgsProcessing.TypeVector),
-                 "mine_id, year, value, smoothed, growth_pct_per_year, peak_share_pct, stage, stage_name.")
-        self.add(QgsProcessingParameterFeatureSink("OUTPUT_SUMMARY", "Current stage per mine", QgsProcessing.TypeVector,
-                                                   optional=True, createByDefault=True),
-                 "mine_id, first_year, last_year, peak_year, peak_value, current_stage, current_stage_name.")
+            (
+                "WATER_GAIN_PCT",
+                "Water gain for a change of type (points)",
+                10.0,
+                "Below this gain in water share (percentage points) the type is terrestrial → terrestrial.",
+            ),
+            (
+                "AQUATIC_PCT",
+                "Aquatic from this water share (%)",
+                50.0,
+                "With a larger gain, an end water share of at least this is terrestrial → aquatic, less amphibious.",
+            ),
+        ):
+            self.add(
+                QgsProcessingParameterNumber(key, label, QgsProcessingParameterNumber.Double, default, minValue=0),
+                text,
+                advanced=True,
+            )
+        self.add(
+            QgsProcessingParameterFeatureSink("OUTPUT", "Stage per mine and year", QgsProcessing.TypeVector),
+            "mine_id, year, value, smoothed, growth_pct_per_year, peak_share_pct, stage, stage_name.",
+        )
+        self.add(
+            QgsProcessingParameterFeatureSink(
+                "OUTPUT_SUMMARY",
+                "Current stage per mine",
+                QgsProcessing.TypeVector,
+                optional=True,
+                createByDefault=True,
+            ),
+            "mine_id, first_year, last_year, peak_year, peak_value, current_stage, current_stage_name.",
+        )
 
     def compute(self, parameters, context, feedback):
         series = self._series(parameters, context, feedback)
-        settings = {key.lower(): self.parameterAsDouble(parameters, key, context)
-                    for key in ("INITIAL_SHARE", "DECLINE_SHARE", "FAST_GROWTH", "SLOW_GROWTH")}
+        settings = {
+            key.lower(): self.parameterAsDouble(parameters, key, context)
+            for key in ("INITIAL_SHARE", "DECLINE_SHARE", "FAST_GROWTH", "SLOW_GROWTH")
+        }
         window = self.parameterAsInt(parameters, "WINDOW", context)
         with parameter_errors("INITIAL_SHARE"):
             lifecycle.check_settings(window, **settings)
@@ -89,13 +158,33 @@ class LifeCycleAlgorithm(MineLandAlgorithm):
         for mine, (years, values) in sorted(series.items()):
             with parameter_errors("INPUT", prefix=f"mine {mine}: "):
                 cycle = lifecycle.life_cycle(years, values, window, **settings)
-            rows += [(mine, int(y), v, s, g * 100.0 if abs(g) < float("inf") else None, p * 100.0, int(code),
-                      lifecycle.STAGE_NAMES[int(code)])
-                     for y, v, s, g, p, code in zip(cycle.years, cycle.values, cycle.smoothed, cycle.growth,
-                                                    cycle.peak_share, cycle.stages)]
+            rows += [
+                (
+                    mine,
+                    int(y),
+                    v,
+                    s,
+                    g * 100.0 if abs(g) < float("inf") else None,
+                    p * 100.0,
+                    int(code),
+                    lifecycle.STAGE_NAMES[int(code)],
+                )
+                for y, v, s, g, p, code in zip(
+                    cycle.years, cycle.values, cycle.smoothed, cycle.growth, cycle.peak_share, cycle.stages
+                )
+            ]
             peak = int(cycle.values.argmax())
-            summary.append((mine, int(cycle.years[0]), int(cycle.years[-1]), int(cycle.years[peak]),
-                            cycle.values[peak], cycle.current_stage, lifecycle.STAGE_NAMES[cycle.current_stage]))
+            summary.append(
+                (
+                    mine,
+                    int(cycle.years[0]),
+                    int(cycle.years[-1]),
+                    int(cycle.years[peak]),
+                    cycle.values[peak],
+                    cycle.current_stage,
+                    lifecycle.STAGE_NAMES[cycle.current_stage],
+                )
+            )
         outputs = {"OUTPUT": write_table(self, parameters, "OUTPUT", context, COLUMNS, rows)}
         columns = SUMMARY_COLUMNS
         if wants_output(parameters, "MINES"):
@@ -167,8 +256,23 @@ class LifeCycleAlgorithm(MineLandAlgorithm):
         return series
 
 
-COLUMNS = [("mine_id", str), ("year", int), ("value", float), ("smoothed", float), ("growth_pct_per_year", float),
-           ("peak_share_pct", float), ("stage", int), ("stage_name", str)]
+COLUMNS = [
+    ("mine_id", str),
+    ("year", int),
+    ("value", float),
+    ("smoothed", float),
+    ("growth_pct_per_year", float),
+    ("peak_share_pct", float),
+    ("stage", int),
+    ("stage_name", str),
+]
 SUCCESSION_COLUMNS = [("water_start_pct", float), ("water_end_pct", float), ("succession", str)]
-SUMMARY_COLUMNS = [("mine_id", str), ("first_year", int), ("last_year", int), ("peak_year", int),
-                   ("peak_value", float), ("current_stage", int), ("current_stage_name", str)]
+SUMMARY_COLUMNS = [
+    ("mine_id", str),
+    ("first_year", int),
+    ("last_year", int),
+    ("peak_year", int),
+    ("peak_value", float),
+    ("current_stage", int),
+    ("current_stage_name", str),
+]

@@ -31,12 +31,16 @@ def test_labels():
     """The TEST choices, those needing pymannkendall marked when it is not installed (checked without importing)."""
     if importlib.util.find_spec("pymannkendall") is not None:
         return list(TESTS)
-    return [f"{label} ({tr('needs pymannkendall, not installed')})" if index in PYMANNKENDALL_TESTS else label
-            for index, label in enumerate(TESTS)]
+    return [
+        f"{label} ({tr('needs pymannkendall, not installed')})" if index in PYMANNKENDALL_TESTS else label
+        for index, label in enumerate(TESTS)
+    ]
 
 
-INSTALL_HINT = ("install pymannkendall into QGIS's Python (e.g. `python3 -m pip install pymannkendall` in the "
-                "Python QGIS uses; in the OSGeo4W shell on Windows) or choose TEST 0")
+INSTALL_HINT = (
+    "install pymannkendall into QGIS's Python (e.g. `python3 -m pip install pymannkendall` in the "
+    "Python QGIS uses; in the OSGeo4W shell on Windows) or choose TEST 0"
+)
 
 
 class MineStatusAlgorithm(MineLandAlgorithm):
@@ -45,46 +49,95 @@ class MineStatusAlgorithm(MineLandAlgorithm):
     GROUP = "mines"
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
-        self.add(QgsProcessingParameterFeatureSource("INPUT", "Series per polygon and year", [QgsProcessing.TypeVector],
-                                                     optional=True),
-                 "A table or layer with one row per polygon and year (optional when all series come from rasters).")
-        self.add(QgsProcessingParameterField("ID_FIELD", "Polygon id field", parentLayerParameterName="INPUT",
-                                             optional=True),
-                 "Identifies the mine polygon of each row; left empty: polygon_id when INPUT has it (the table of "
-                 "mineland:disturbance or mineland:zonalseries).")
-        self.add(QgsProcessingParameterField("YEAR_FIELD", "Year field", parentLayerParameterName="INPUT",
-                                             type=QgsProcessingParameterField.Numeric, optional=True),
-                 "Year of each row (gaps allowed; Sen's slope uses the real years); left empty: year when INPUT "
-                 "has it.")
-        for key, label in (("BSP_FIELD", "Bare surface percentage (BSP) field"), ("NDVI_FIELD", "NDVI field"),
-                           ("NTL_FIELD", "Night-time light (NTL) field")):
-            self.add(QgsProcessingParameterField(key, label, parentLayerParameterName="INPUT", optional=True,
-                                                 type=QgsProcessingParameterField.Numeric),
-                     "Optional; give at least one of BSP, NDVI and NTL. With none of them (and no rasters), "
-                     "BSP_FIELD is bsp_pct when INPUT has it (the table of mineland:disturbance).")
-        self.add(QgsProcessingParameterFeatureSource("MINES", "Mine polygons (for raster series)",
-                                                     [QgsProcessing.TypeVectorPolygon], optional=True),
-                 "Polygons whose zonal means of NDVI_RASTERS / NTL_RASTERS make those series.", advanced=True)
-        self.add(QgsProcessingParameterField("MINES_ID_FIELD", "Polygon id field of MINES",
-                                             parentLayerParameterName="MINES", optional=True),
-                 "Must hold the same ids as ID_FIELD of INPUT when both are used.", advanced=True)
-        for key, label in (("NDVI_RASTERS", "NDVI rasters, one per year"), ("NTL_RASTERS", "NTL rasters, one per year")):
-            self.add(QgsProcessingParameterMultipleLayers(key, label, QgsProcessing.TypeRaster, optional=True),
-                     "Yearly rasters (or one multiband raster); their area-weighted mean per MINES polygon replaces "
-                     "the field series.", advanced=True)
-        self.add(QgsProcessingParameterString("RASTER_YEARS", "Years of the rasters", optional=True),
-                 "One whole year per raster, increasing, e.g. 2018,2019,2020,2021,2022,2023. Empty: read from the "
-                 "band descriptions or file names when each holds one four-digit year.", advanced=True)
-        self.add(QgsProcessingParameterEnum("TEST", "Trend test", test_labels(), defaultValue=0),
-                 "0 original Mann-Kendall; 1 Hamed-Rao, 2 Yue-Wang (need pymannkendall).")
-        self.add(QgsProcessingParameterNumber("ALPHA", "Significance level", QgsProcessingParameterNumber.Double,
-                                              0.05, minValue=0.0001, maxValue=0.5),
-                 "A trend counts when its p-value is below ALPHA (default 0.05).")
-        self.add(QgsProcessingParameterNumber("MIN_YEARS", "Minimum valid years per series",
-                                              QgsProcessingParameterNumber.Integer, 4, minValue=3),
-                 "Shorter series count as no significant trend.")
-        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Mine status", QgsProcessing.TypeVector),
-                 "One row per polygon: trends, p-values, Sen's slopes, status and the deciding rule.")
+        self.add(
+            QgsProcessingParameterFeatureSource(
+                "INPUT", "Series per polygon and year", [QgsProcessing.TypeVector], optional=True
+            ),
+            "A table or layer with one row per polygon and year (optional when all series come from rasters).",
+        )
+        self.add(
+            QgsProcessingParameterField(
+                "ID_FIELD", "Polygon id field", parentLayerParameterName="INPUT", optional=True
+            ),
+            "Identifies the mine polygon of each row; left empty: polygon_id when INPUT has it (the table of "
+            "mineland:disturbance or mineland:zonalseries).",
+        )
+        self.add(
+            QgsProcessingParameterField(
+                "YEAR_FIELD",
+                "Year field",
+                parentLayerParameterName="INPUT",
+                type=QgsProcessingParameterField.Numeric,
+                optional=True,
+            ),
+            "Year of each row (gaps allowed; Sen's slope uses the real years); left empty: year when INPUT has it.",
+        )
+        for key, label in (
+            ("BSP_FIELD", "Bare surface percentage (BSP) field"),
+            ("NDVI_FIELD", "NDVI field"),
+            ("NTL_FIELD", "Night-time light (NTL) field"),
+        ):
+            self.add(
+                QgsProcessingParameterField(
+                    key,
+                    label,
+                    parentLayerParameterName="INPUT",
+                    optional=True,
+                    type=QgsProcessingParameterField.Numeric,
+                ),
+                "Optional; give at least one of BSP, NDVI and NTL. With none of them (and no rasters), "
+                "BSP_FIELD is bsp_pct when INPUT has it (the table of mineland:disturbance).",
+            )
+        self.add(
+            QgsProcessingParameterFeatureSource(
+                "MINES", "Mine polygons (for raster series)", [QgsProcessing.TypeVectorPolygon], optional=True
+            ),
+            "Polygons whose zonal means of NDVI_RASTERS / NTL_RASTERS make those series.",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterField(
+                "MINES_ID_FIELD", "Polygon id field of MINES", parentLayerParameterName="MINES", optional=True
+            ),
+            "Must hold the same ids as ID_FIELD of INPUT when both are used.",
+            advanced=True,
+        )
+        for key, label in (
+            ("NDVI_RASTERS", "NDVI rasters, one per year"),
+            ("NTL_RASTERS", "NTL rasters, one per year"),
+        ):
+            self.add(
+                QgsProcessingParameterMultipleLayers(key, label, QgsProcessing.TypeRaster, optional=True),
+                "Yearly rasters (or one multiband raster); their area-weighted mean per MINES polygon replaces "
+                "the field series.",
+                advanced=True,
+            )
+        self.add(
+            QgsProcessingParameterString("RASTER_YEARS", "Years of the rasters", optional=True),
+            "One whole year per raster, increasing, e.g. 2018,2019,2020,2021,2022,2023. Empty: read from the "
+            "band descriptions or file names when each holds one four-digit year.",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterEnum("TEST", "Trend test", test_labels(), defaultValue=0),
+            "0 original Mann-Kendall; 1 Hamed-Rao, 2 Yue-Wang (need pymannkendall).",
+        )
+        self.add(
+            QgsProcessingParameterNumber(
+                "ALPHA", "Significance level", QgsProcessingParameterNumber.Double, 0.05, minValue=0.0001, maxValue=0.5
+            ),
+            "A trend counts when its p-value is below ALPHA (default 0.05).",
+        )
+        self.add(
+            QgsProcessingParameterNumber(
+                "MIN_YEARS", "Minimum valid years per series", QgsProcessingParameterNumber.Integer, 4, minValue=3
+            ),
+            "Shorter series count as no significant trend.",
+        )
+        self.add(
+            QgsProcessingParameterFeatureSink("OUTPUT", "Mine status", QgsProcessing.TypeVector),
+            "One row per polygon: trends, p-values, Sen's slopes, status and the deciding rule.",
+        )
         for key in ("ACTIVE", "CLOSED", "UNDEFINED"):
             self.addOutput(QgsProcessingOutputNumber(key, f"{key.capitalize()} polygons"))
 
@@ -95,8 +148,11 @@ class MineStatusAlgorithm(MineLandAlgorithm):
         series = self._table_series(parameters, context, feedback)
         series.update(self._raster_series(parameters, context, feedback))  # rasters replace table fields
         if not series:
-            fail("BSP_FIELD", "give at least one of BSP_FIELD, NDVI_FIELD, NTL_FIELD (with INPUT) or "
-                 "NDVI_RASTERS, NTL_RASTERS (with MINES)")
+            fail(
+                "BSP_FIELD",
+                "give at least one of BSP_FIELD, NDVI_FIELD, NTL_FIELD (with INPUT) or "
+                "NDVI_RASTERS, NTL_RASTERS (with MINES)",
+            )
         polygons = sorted({i for ids, _, _ in series.values() for i in ids})
         if not polygons:
             fail("INPUT", "no row has both a polygon id and a year")
@@ -109,8 +165,13 @@ class MineStatusAlgorithm(MineLandAlgorithm):
 
         columns = [("polygon_id", str)]
         for key in trends:
-            columns += [(f"{key}_trend", int), (f"{key}_z", float), (f"{key}_p", float), (f"{key}_slope", float),
-                        (f"{key}_years", int)]
+            columns += [
+                (f"{key}_trend", int),
+                (f"{key}_z", float),
+                (f"{key}_p", float),
+                (f"{key}_slope", float),
+                (f"{key}_years", int),
+            ]
         columns += [("status", str), ("rule", str)]
         rows = []
         for i, polygon in enumerate(polygons):
@@ -118,27 +179,43 @@ class MineStatusAlgorithm(MineLandAlgorithm):
             for t in trends.values():
                 row += [int(t.direction[i]), t.z[i], t.p[i], t.slope[i], int(t.n[i])]
             rows.append(row + [status[i], rule[i]])
-        return {"OUTPUT": write_table(self, parameters, "OUTPUT", context, columns, rows),
-                "ACTIVE": int(np.sum(status == "active")), "CLOSED": int(np.sum(status == "closed")),
-                "UNDEFINED": int(np.sum(status == "undefined"))}
+        return {
+            "OUTPUT": write_table(self, parameters, "OUTPUT", context, columns, rows),
+            "ACTIVE": int(np.sum(status == "active")),
+            "CLOSED": int(np.sum(status == "closed")),
+            "UNDEFINED": int(np.sum(status == "undefined")),
+        }
 
     def _table_series(self, parameters, context, feedback):
         """{series: (ids, years, values)} from the INPUT table's fields; rows without an id or year skipped."""
-        fields = {key: self.parameterAsString(parameters, f"{key.upper()}_FIELD", context) or None
-                  for key in mine_status.SERIES}
+        fields = {
+            key: self.parameterAsString(parameters, f"{key.upper()}_FIELD", context) or None
+            for key in mine_status.SERIES
+        }
         fields = {key: name for key, name in fields.items() if name}
         source = self.parameterAsSource(parameters, "INPUT", context) if wants_output(parameters, "INPUT") else None
         conventional = self._conventional_fields(parameters, context, source, not fields, feedback)
-        fields = fields or {key: conventional[f"{key.upper()}_FIELD"] for key in mine_status.SERIES
-                            if conventional.get(f"{key.upper()}_FIELD")}
+        fields = fields or {
+            key: conventional[f"{key.upper()}_FIELD"]
+            for key in mine_status.SERIES
+            if conventional.get(f"{key.upper()}_FIELD")
+        }
         if not fields:
             return {}
         if source is None:
             fail("INPUT", "the series fields need the INPUT table (was its file moved or deleted?)")
-        chosen = {key: conventional.get(key) or self.parameterAsString(parameters, key, context)
-                  for key in ("ID_FIELD", "YEAR_FIELD")}
-        chosen_fields(self, dict(parameters, **chosen, **{f"{k.upper()}_FIELD": v for k, v in fields.items()}),
-                      context, source, "INPUT", ["ID_FIELD", "YEAR_FIELD"] + [f"{key.upper()}_FIELD" for key in fields])
+        chosen = {
+            key: conventional.get(key) or self.parameterAsString(parameters, key, context)
+            for key in ("ID_FIELD", "YEAR_FIELD")
+        }
+        chosen_fields(
+            self,
+            dict(parameters, **chosen, **{f"{k.upper()}_FIELD": v for k, v in fields.items()}),
+            context,
+            source,
+            "INPUT",
+            ["ID_FIELD", "YEAR_FIELD"] + [f"{key.upper()}_FIELD" for key in fields],
+        )
         id_field, year_field = chosen["ID_FIELD"], chosen["YEAR_FIELD"]
         if not id_field or not year_field:
             fail("ID_FIELD", "give ID_FIELD and YEAR_FIELD of the INPUT table")
@@ -163,14 +240,22 @@ class MineStatusAlgorithm(MineLandAlgorithm):
             return {}
         names = source.fields().names()
         wanted = {"ID_FIELD": "polygon_id", "YEAR_FIELD": "year"}
-        if no_series and not self.parameterAsLayerList(parameters, "NDVI_RASTERS", context) and \
-                not self.parameterAsLayerList(parameters, "NTL_RASTERS", context):
+        if (
+            no_series
+            and not self.parameterAsLayerList(parameters, "NDVI_RASTERS", context)
+            and not self.parameterAsLayerList(parameters, "NTL_RASTERS", context)
+        ):
             wanted["BSP_FIELD"] = "bsp_pct"
-        found = {key: name for key, name in wanted.items()
-                 if not self.parameterAsString(parameters, key, context) and name in names}
+        found = {
+            key: name
+            for key, name in wanted.items()
+            if not self.parameterAsString(parameters, key, context) and name in names
+        }
         if found:
-            feedback.pushInfo("Fields not chosen, taken by their conventional names: "
-                              + ", ".join(f"{key} = {name}" for key, name in found.items()))
+            feedback.pushInfo(
+                "Fields not chosen, taken by their conventional names: "
+                + ", ".join(f"{key} = {name}" for key, name in found.items())
+            )
         return found
 
     def _raster_series(self, parameters, context, feedback):
@@ -199,6 +284,8 @@ class MineStatusAlgorithm(MineLandAlgorithm):
         try:
             import pymannkendall
         except ImportError:
-            fail("TEST", f"the {TESTS[choice]} needs the pymannkendall package, which QGIS's Python lacks: "
-                 f"{INSTALL_HINT}")
+            fail(
+                "TEST",
+                f"the {TESTS[choice]} needs the pymannkendall package, which QGIS's Python lacks: {INSTALL_HINT}",
+            )
         return getattr(pymannkendall, PYMANNKENDALL_TESTS[choice])

@@ -36,23 +36,41 @@ QUEEN, ROOK, BAND, KNN, INVERSE = range(5)
 
 def add_parameters(algorithm, row_standardize_default):
     """INPUT, FIELD, WEIGHTS, DISTANCE, K, ROW_STANDARDIZE."""
-    algorithm.add(QgsProcessingParameterFeatureSource("INPUT", "Input layer", [QgsProcessing.TypeVectorAnyGeometry]),
-                  "Polygons (e.g. mineland:fishnet cells) or points, in any CRS.")
-    algorithm.add(QgsProcessingParameterField("FIELD", "Field", parentLayerParameterName="INPUT",
-                                              type=QgsProcessingParameterField.Numeric, defaultValue="density_pct"),
-                  "Numeric field to analyse; default density_pct, the mining density of mineland:fishnet cells. "
-                  "The feature id (fid) is refused: it is a row number, not a value.")
-    algorithm.add(QgsProcessingParameterEnum("WEIGHTS", "Spatial weights", WEIGHT_TYPES, defaultValue=QUEEN),
-                  "0 queen, 1 rook, 2 distance band, 3 k nearest neighbours, 4 inverse distance.")
-    algorithm.add(QgsProcessingParameterNumber("DISTANCE", "Distance (m)", QgsProcessingParameterNumber.Double,
-                                               0.0, minValue=0.0),
-                  "Distance band in metres (needed by WEIGHTS 2; optional cut-off for 4).")
-    algorithm.add(QgsProcessingParameterNumber("K", "Neighbours (k)", QgsProcessingParameterNumber.Integer, 8,
-                                               minValue=1),
-                  "Number of nearest neighbours for WEIGHTS 3.")
-    algorithm.add(QgsProcessingParameterBoolean("ROW_STANDARDIZE", "Row-standardise the weights",
-                                                defaultValue=row_standardize_default),
-                  "Divide each feature's weights by their sum (PySAL 'R'); off = binary weights (PySAL 'B').")
+    algorithm.add(
+        QgsProcessingParameterFeatureSource("INPUT", "Input layer", [QgsProcessing.TypeVectorAnyGeometry]),
+        "Polygons (e.g. mineland:fishnet cells) or points, in any CRS.",
+    )
+    algorithm.add(
+        QgsProcessingParameterField(
+            "FIELD",
+            "Field",
+            parentLayerParameterName="INPUT",
+            type=QgsProcessingParameterField.Numeric,
+            defaultValue="density_pct",
+        ),
+        "Numeric field to analyse; default density_pct, the mining density of mineland:fishnet cells. "
+        "The feature id (fid) is refused: it is a row number, not a value.",
+    )
+    algorithm.add(
+        QgsProcessingParameterEnum("WEIGHTS", "Spatial weights", WEIGHT_TYPES, defaultValue=QUEEN),
+        "0 queen, 1 rook, 2 distance band, 3 k nearest neighbours, 4 inverse distance.",
+    )
+    algorithm.add(
+        QgsProcessingParameterNumber(
+            "DISTANCE", "Distance (m)", QgsProcessingParameterNumber.Double, 0.0, minValue=0.0
+        ),
+        "Distance band in metres (needed by WEIGHTS 2; optional cut-off for 4).",
+    )
+    algorithm.add(
+        QgsProcessingParameterNumber("K", "Neighbours (k)", QgsProcessingParameterNumber.Integer, 8, minValue=1),
+        "Number of nearest neighbours for WEIGHTS 3.",
+    )
+    algorithm.add(
+        QgsProcessingParameterBoolean(
+            "ROW_STANDARDIZE", "Row-standardise the weights", defaultValue=row_standardize_default
+        ),
+        "Divide each feature's weights by their sum (PySAL 'R'); off = binary weights (PySAL 'B').",
+    )
 
 
 @dataclass
@@ -72,11 +90,17 @@ def observations(algorithm, parameters, context, feedback):
         fail("INPUT", "no layer was given, or it could not be loaded")
     field = algorithm.parameterAsString(parameters, "FIELD", context)
     if field not in source.fields().names():
-        fail("FIELD", f"'{field}' is not a field of INPUT (fields: {', '.join(source.fields().names())}); "
-             "choose the numeric field to analyse")
+        fail(
+            "FIELD",
+            f"'{field}' is not a field of INPUT (fields: {', '.join(source.fields().names())}); "
+            "choose the numeric field to analyse",
+        )
     if field.lower() == "fid":  # the first field a GeoPackage offers, so what an untouched picker may give
-        fail("FIELD", "'fid' is the feature id (a row number), not a value to analyse; choose the numeric field, "
-             "e.g. density_pct of mineland:fishnet")
+        fail(
+            "FIELD",
+            "'fid' is the feature id (a row number), not a value to analyse; choose the numeric field, "
+            "e.g. density_pct of mineland:fishnet",
+        )
     features, values, skipped, repaired = [], [], 0, 0
     # invalid polygons are repaired here, so the context's "stop on invalid geometry" must not stop the reading
     for feature in source.getFeatures(QgsFeatureRequest(), QgsProcessingFeatureSource.FlagSkipGeometryValidityChecks):
@@ -104,8 +128,10 @@ def observations(algorithm, parameters, context, feedback):
         fail("FIELD", f"every feature has {field} = {values[0]:g}: the statistics are undefined for a constant field")
     weights = build_weights(algorithm, parameters, context, feedback, source.sourceCrs(), features)
     if weights.islands.size:
-        feedback.pushWarning(f"{weights.islands.size} feature(s) have no neighbour (islands) and get no local "
-                             f"statistic: ids {', '.join(str(features[i].id()) for i in weights.islands[:20])}")
+        feedback.pushWarning(
+            f"{weights.islands.size} feature(s) have no neighbour (islands) and get no local "
+            f"statistic: ids {', '.join(str(features[i].id()) for i in weights.islands[:20])}"
+        )
     return Observations(features, values, weights, skipped)
 
 
@@ -174,8 +200,11 @@ def centroids_in_metres(crs, geometries, context):
     extent = geometries[0].boundingBox()
     for geometry in geometries[1:]:
         extent.combineExtentWith(geometry.boundingBox())
-    if not crs.isGeographic() and crs.mapUnits() == QgsUnitTypes.DistanceMeters \
-            and area_distortion(crs, extent, context) <= MAX_AREA_DISTORTION:
+    if (
+        not crs.isGeographic()
+        and crs.mapUnits() == QgsUnitTypes.DistanceMeters
+        and area_distortion(crs, extent, context) <= MAX_AREA_DISTORTION
+    ):
         return np.array([(p.x(), p.y()) for p in points])
     transform = QgsCoordinateTransform(crs, equal_area_crs(extent, crs, context), context.transformContext())
     projected = [transform.transform(p) for p in points]

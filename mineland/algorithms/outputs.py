@@ -159,11 +159,17 @@ def check_outputs_are_distinct(algorithm, parameters):
     for definition, path, layer in _wanted_outputs(algorithm, parameters):
         files = {os.path.realpath(f) for f in output_files(definition, path)}
         for other, other_path, other_layer in seen:
-            layers_differ = layer != other_layer and isinstance(definition, QgsProcessingParameterFeatureSink) \
+            layers_differ = (
+                layer != other_layer
+                and isinstance(definition, QgsProcessingParameterFeatureSink)
                 and isinstance(other, QgsProcessingParameterFeatureSink)
+            )
             if not layers_differ and files & {os.path.realpath(f) for f in output_files(other, other_path)}:
-                fail(definition.name(), f"the output '{path}' is also the file of {other.name()} ('{other_path}'); "
-                     "give each output its own file name")
+                fail(
+                    definition.name(),
+                    f"the output '{path}' is also the file of {other.name()} ('{other_path}'); "
+                    "give each output its own file name",
+                )
         seen.append((definition, path, layer))
 
 
@@ -186,8 +192,9 @@ def check_outputs_are_not_inputs(algorithm, parameters, context, input_paths):
             if os.path.realpath(read) != os.path.realpath(given):
                 what += f" (through '{given}')"
             also = "" if written == path else f" (it writes '{written}' beside it)"
-            fail(definition.name(), f"the output '{path}'{also} is one of the inputs; choose another file name "
-                 f"({what})")
+            fail(
+                definition.name(), f"the output '{path}'{also} is one of the inputs; choose another file name ({what})"
+            )
 
 
 class OutputFiles:
@@ -228,4 +235,3 @@ def _file_state(path):
 def wants_output(parameters, name):
     """Whether an optional output was asked for (qgis_process omits unasked ones)."""
     return parameters.get(name) not in (None, "")
-

@@ -38,9 +38,12 @@ class RasterInput:
         self.continuous = False  # set by physical_units: values, not class codes
         gt = self.grid.geotransform
         if (gt[2] or gt[4]) and not allow_rotated:
-            fail(parameter, f"{os.path.basename(path)} is rotated or sheared (geotransform row/column rotation "
-                 f"{gt[2]:g}, {gt[4]:g}); rotated grids are not supported: warp it north-up first, e.g. "
-                 "gdalwarp -r near (classes) or -r bilinear (values) in.tif out.tif")
+            fail(
+                parameter,
+                f"{os.path.basename(path)} is rotated or sheared (geotransform row/column rotation "
+                f"{gt[2]:g}, {gt[4]:g}); rotated grids are not supported: warp it north-up first, e.g. "
+                "gdalwarp -r near (classes) or -r bilinear (values) in.tif out.tif",
+            )
         self._probe_read(path)
 
     def _probe_read(self, path):
@@ -50,14 +53,20 @@ class RasterInput:
             for x, y in ((0, 0), (width - 1, height - 1)):
                 self.band.ReadRaster(x, y, 1, 1)
         except RuntimeError as err:
-            fail(self.parameter, f"{os.path.basename(path)} cannot be read ({err}); it is damaged or truncated "
-                 "(an interrupted download or copy?): check it with gdalinfo -checksum, and copy or export it again")
+            fail(
+                self.parameter,
+                f"{os.path.basename(path)} cannot be read ({err}); it is damaged or truncated "
+                "(an interrupted download or copy?): check it with gdalinfo -checksum, and copy or export it again",
+            )
 
     def require_integer(self):
         if not raster_io.is_integer_band(self.band):
-            fail(self.parameter, f"{os.path.basename(self.path)} is of type "
-                 f"{raster_io.type_name(self.band)}, but class rasters must be integer; "
-                 "reclassify it to integer class codes first (mineland:reclassify)")
+            fail(
+                self.parameter,
+                f"{os.path.basename(self.path)} is of type "
+                f"{raster_io.type_name(self.band)}, but class rasters must be integer; "
+                "reclassify it to integer class codes first (mineland:reclassify)",
+            )
         return self
 
     def class_names(self):
@@ -79,9 +88,11 @@ def physical_units(inputs, feedback):
         with parameter_errors(item.parameter):
             item.scaling = raster_io.band_scaling(item.band)
         if item.scaling is not None:
-            feedback.pushInfo(f"{item.parameter}: band {item.band.GetBand()} of {os.path.basename(item.path)} "
-                              f"has GDAL scale {item.scaling.scale:.10g} and offset {item.scaling.offset:.10g}; "
-                              f"its values are read as {item.scaling.describe()} (nodata tested on the raw value)")
+            feedback.pushInfo(
+                f"{item.parameter}: band {item.band.GetBand()} of {os.path.basename(item.path)} "
+                f"has GDAL scale {item.scaling.scale:.10g} and offset {item.scaling.offset:.10g}; "
+                f"its values are read as {item.scaling.describe()} (nodata tested on the raw value)"
+            )
     return inputs
 
 
@@ -103,8 +114,11 @@ def class_raster_inputs(algorithm, parameters, name, context, feedback=None):
     one multi-band raster (see :func:`raster_stack`)."""
     series = raster_stack(algorithm, parameters, name, context, feedback, first_band_of_many=True, distinct=True)
     if len(series.steps) < 2:
-        fail(name, f"give at least two class rasters (one per date), or one multi-band raster with one band per "
-             f"date; got {len(series.steps)} single-band raster")
+        fail(
+            name,
+            f"give at least two class rasters (one per date), or one multi-band raster with one band per "
+            f"date; got {len(series.steps)} single-band raster",
+        )
     return [step.require_integer() for step in series.steps]
 
 
@@ -120,13 +134,18 @@ def class_raster_band(algorithm, parameters, context, name, band_name, feedback=
     item = RasterInput(name, path)
     count = item.dataset.RasterCount
     if not 1 <= band <= count:
-        fail(band_name, f"band {band} does not exist; {os.path.basename(path)} has {count} band(s), choose one "
-             f"of 1 to {count}")
+        fail(
+            band_name,
+            f"band {band} does not exist; {os.path.basename(path)} has {count} band(s), choose one of 1 to {count}",
+        )
     if band != 1:
         item = RasterInput(name, path, band)
     elif count > 1 and not chosen:
-        warn(feedback, f"{name}: {os.path.basename(path)} has {count} bands and was read at band 1 because "
-             f"{band_name} was not set; set {band_name} to the band of the date you mean")
+        warn(
+            feedback,
+            f"{name}: {os.path.basename(path)} has {count} bands and was read at band 1 because "
+            f"{band_name} was not set; set {band_name} to the band of the date you mean",
+        )
     return item.require_integer()
 
 
@@ -186,13 +205,18 @@ def dated_class_rasters(algorithm, parameters, context, feedback=None):
 
 def add_dated_inputs(algorithm):
     """The INPUTS and YEARS parameters shared by the multi-date algorithms."""
-    algorithm.add(QgsProcessingParameterMultipleLayers("INPUTS", "Class rasters, one per date (or one multi-band)",
-                                                       QgsProcessing.TypeRaster),
-                  "Integer class rasters on one grid (same CRS, pixel size, origin and size), in date order; or one "
-                  "multi-band raster with one band per date (e.g. a GLC_FCS30D tile).")
-    algorithm.add(QgsProcessingParameterString("YEARS", "Years of the rasters (comma-separated)", optional=True),
-                  "One whole year per raster (or band), in the same order as INPUTS and increasing, e.g. "
-                  "1985,2000,2020. Empty: read from the band descriptions or file names when each holds one year.")
+    algorithm.add(
+        QgsProcessingParameterMultipleLayers(
+            "INPUTS", "Class rasters, one per date (or one multi-band)", QgsProcessing.TypeRaster
+        ),
+        "Integer class rasters on one grid (same CRS, pixel size, origin and size), in date order; or one "
+        "multi-band raster with one band per date (e.g. a GLC_FCS30D tile).",
+    )
+    algorithm.add(
+        QgsProcessingParameterString("YEARS", "Years of the rasters (comma-separated)", optional=True),
+        "One whole year per raster (or band), in the same order as INPUTS and increasing, e.g. "
+        "1985,2000,2020. Empty: read from the band descriptions or file names when each holds one year.",
+    )
 
 
 class Stack:
@@ -243,11 +267,17 @@ def raster_stack(algorithm, parameters, name, context, feedback=None, first_band
         for step in steps:
             count = step.dataset.RasterCount
             if count > 1 and not first_band_of_many:
-                fail(step.parameter, f"has {count} bands; give one single-band raster per "
-                     "time step, or a single multiband raster with one band per time step")
+                fail(
+                    step.parameter,
+                    f"has {count} bands; give one single-band raster per "
+                    "time step, or a single multiband raster with one band per time step",
+                )
             if count > 1:
-                warn(feedback, f"{step.parameter}: has {count} bands and was read at band 1 (no band can be chosen "
-                     "in a list); to use every band, give this raster alone, one band per date")
+                warn(
+                    feedback,
+                    f"{step.parameter}: has {count} bands and was read at band 1 (no band can be chosen "
+                    "in a list); to use every band, give this raster alone, one band per date",
+                )
         if distinct:
             check_distinct_dates(steps, "raster")
     return Stack(name, steps)
@@ -282,9 +312,13 @@ def inferred_years(stack, name="YEARS", feedback=None):
             reasons.append(f"{where}: {err}")
             continue
         shown = ", ".join(files[:3]) + (", …" if len(files) > 3 else "")
-        info(feedback, f"{name} left empty: {len(years)} years read from the {where} of {shown}: "
-             f"{', '.join(map(str, years))}")
+        info(
+            feedback,
+            f"{name} left empty: {len(years)} years read from the {where} of {shown}: {', '.join(map(str, years))}",
+        )
         return years
-    fail(name, f"left empty, and the years cannot be read from the rasters ({'; '.join(reasons)}); fill {name} "
-         f"with one year per time step ({len(steps)}), in order, e.g. 2000,2005,2010")
-
+    fail(
+        name,
+        f"left empty, and the years cannot be read from the rasters ({'; '.join(reasons)}); fill {name} "
+        f"with one year per time step ({len(steps)}), in order, e.g. 2000,2005,2010",
+    )

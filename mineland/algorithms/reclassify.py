@@ -31,30 +31,51 @@ class ReclassifyAlgorithm(MineLandAlgorithm):
     GROUP = "landcover"
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
-        self.add(QgsProcessingParameterRasterLayer("INPUT", "Land-cover raster"),
-                 "Integer land-cover codes, e.g. GLC_FCS30 or GLC_FCS30D.")
-        self.add(QgsProcessingParameterBand("BAND", "Band", 1, "INPUT", optional=True), "Band to reclassify (default 1).")
-        self.add(QgsProcessingParameterEnum("PRESET", "Preset", [reclass.PRESETS[i][0] for i in sorted(reclass.PRESETS)],
-                                            defaultValue=1),
-                 "0 = custom table only; 1 = GLC_FCS30 → 7 classes (Huang 2024); 2 = GLC_FCS30D → 4 classes "
-                 "(Xu et al. 2025).")
-        self.add(QgsProcessingParameterMatrix("TABLE", "Reclassification table (overrides the preset)",
-                                              headers=["min", "max", "value"], optional=True),
-                 "Rows of min, max (both included) and new integer value; checked before the preset's rows.")
-        self.add(QgsProcessingParameterFile("TABLE_CSV", "Reclassification table from CSV (overrides the preset)",
-                                            extension="csv", optional=True),
-                 "CSV with columns min, max, value (or code, value) and optional name; checked before the preset's rows.",
-                 advanced=True)
-        self.add(QgsProcessingParameterBoolean("NODATA_FOR_MISSING", "Codes matched by no row become nodata",
-                                               defaultValue=True),
-                 "On (default): values no row matches become nodata. Off: they keep their value.")
-        self.add(QgsProcessingParameterRasterDestination("OUTPUT", "Reclassified"),
-                 "Integer class raster (GeoTIFF, tiled, compressed) with class names in its attribute table.")
+        self.add(
+            QgsProcessingParameterRasterLayer("INPUT", "Land-cover raster"),
+            "Integer land-cover codes, e.g. GLC_FCS30 or GLC_FCS30D.",
+        )
+        self.add(
+            QgsProcessingParameterBand("BAND", "Band", 1, "INPUT", optional=True), "Band to reclassify (default 1)."
+        )
+        self.add(
+            QgsProcessingParameterEnum(
+                "PRESET", "Preset", [reclass.PRESETS[i][0] for i in sorted(reclass.PRESETS)], defaultValue=1
+            ),
+            "0 = custom table only; 1 = GLC_FCS30 → 7 classes (Huang 2024); 2 = GLC_FCS30D → 4 classes "
+            "(Xu et al. 2025).",
+        )
+        self.add(
+            QgsProcessingParameterMatrix(
+                "TABLE", "Reclassification table (overrides the preset)", headers=["min", "max", "value"], optional=True
+            ),
+            "Rows of min, max (both included) and new integer value; checked before the preset's rows.",
+        )
+        self.add(
+            QgsProcessingParameterFile(
+                "TABLE_CSV", "Reclassification table from CSV (overrides the preset)", extension="csv", optional=True
+            ),
+            "CSV with columns min, max, value (or code, value) and optional name; checked before the preset's rows.",
+            advanced=True,
+        )
+        self.add(
+            QgsProcessingParameterBoolean(
+                "NODATA_FOR_MISSING", "Codes matched by no row become nodata", defaultValue=True
+            ),
+            "On (default): values no row matches become nodata. Off: they keep their value.",
+        )
+        self.add(
+            QgsProcessingParameterRasterDestination("OUTPUT", "Reclassified"),
+            "Integer class raster (GeoTIFF, tiled, compressed) with class names in its attribute table.",
+        )
         self.addOutput(QgsProcessingOutputNumber("UNMATCHED_PIXELS", "Pixels matched by no row"))
 
     def compute(self, parameters, context, feedback):
-        source = RasterInput("INPUT", raster_path(self, parameters, "INPUT", context),
-                             self.parameterAsInt(parameters, "BAND", context) or 1)
+        source = RasterInput(
+            "INPUT",
+            raster_path(self, parameters, "INPUT", context),
+            self.parameterAsInt(parameters, "BAND", context) or 1,
+        )
         preset = self.parameterAsEnum(parameters, "PRESET", context)
         rules, names = self._rules(parameters, context, preset)
         keep = not self.parameterAsBool(parameters, "NODATA_FOR_MISSING", context)
@@ -65,7 +86,8 @@ class ReclassifyAlgorithm(MineLandAlgorithm):
         in_dtype = raster_io.numpy_dtype(source.band)
         with parameter_errors("TABLE"):
             gdal_type, out_dtype, nodata_out = raster_io.integer_type_with_nodata(
-                reclass.output_class_values(rules, keep, in_dtype))
+                reclass.output_class_values(rules, keep, in_dtype)
+            )
 
         unmatched_pixels, unmatched_codes = 0, set()
         classes = {v: names.get(v, f"class {v}") for v in reclass.output_values(rules)}

@@ -46,25 +46,48 @@ class RefineBoundariesAlgorithm(MineLandAlgorithm):
     GROUP = "mines"
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
-        self.add(QgsProcessingParameterFeatureSource("INPUT_A", "Mine polygons A", [QgsProcessing.TypeVectorPolygon]),
-                 "First mine dataset (e.g. Maus et al. 2022), any CRS.")
-        self.add(QgsProcessingParameterFeatureSource("INPUT_B", "Mine polygons B", [QgsProcessing.TypeVectorPolygon]),
-                 "Second mine dataset (e.g. Tang & Werner 2023), any CRS.")
-        self.add(QgsProcessingParameterRasterLayer("BREAKS", "Change breaks per pixel"),
-                 "Number of change breaks over the period (e.g. from CCDC); 0 = stable.")
-        self.add(QgsProcessingParameterRasterLayer("LANDCOVER", "Current land cover"),
-                 "Land-cover codes of the current year, on the BREAKS grid.")
-        self.add(QgsProcessingParameterString("VEGETATED_CLASSES", "Vegetated class codes",
-                                              ", ".join(map(str, preset_vegetation_codes()))),
-                 "Comma-separated LANDCOVER codes counted as vegetation (default: GLC_FCS30D cropland and vegetation).")
-        self.add(QgsProcessingParameterNumber("SIMPLIFY_DISTANCE", "Simplification distance (m)",
-                                              QgsProcessingParameterNumber.Double, 100.0, minValue=0.0),
-                 "Douglas-Peucker tolerance in metres (default 100 m, as Xu et al. 2025); 0 = no simplification.")
-        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Refined mines", QgsProcessing.TypeVectorPolygon),
-                 "Refined mine polygons with id, area_km2 and source (A, B or both).")
-        self.add(QgsProcessingParameterFeatureSink("OUTPUT_STEPS", "Step report", QgsProcessing.TypeVector,
-                                                   optional=True, createByDefault=True),
-                 "Polygon count and total area (km2) after each step.")
+        self.add(
+            QgsProcessingParameterFeatureSource("INPUT_A", "Mine polygons A", [QgsProcessing.TypeVectorPolygon]),
+            "First mine dataset (e.g. Maus et al. 2022), any CRS.",
+        )
+        self.add(
+            QgsProcessingParameterFeatureSource("INPUT_B", "Mine polygons B", [QgsProcessing.TypeVectorPolygon]),
+            "Second mine dataset (e.g. Tang & Werner 2023), any CRS.",
+        )
+        self.add(
+            QgsProcessingParameterRasterLayer("BREAKS", "Change breaks per pixel"),
+            "Number of change breaks over the period (e.g. from CCDC); 0 = stable.",
+        )
+        self.add(
+            QgsProcessingParameterRasterLayer("LANDCOVER", "Current land cover"),
+            "Land-cover codes of the current year, on the BREAKS grid.",
+        )
+        self.add(
+            QgsProcessingParameterString(
+                "VEGETATED_CLASSES", "Vegetated class codes", ", ".join(map(str, preset_vegetation_codes()))
+            ),
+            "Comma-separated LANDCOVER codes counted as vegetation (default: GLC_FCS30D cropland and vegetation).",
+        )
+        self.add(
+            QgsProcessingParameterNumber(
+                "SIMPLIFY_DISTANCE",
+                "Simplification distance (m)",
+                QgsProcessingParameterNumber.Double,
+                100.0,
+                minValue=0.0,
+            ),
+            "Douglas-Peucker tolerance in metres (default 100 m, as Xu et al. 2025); 0 = no simplification.",
+        )
+        self.add(
+            QgsProcessingParameterFeatureSink("OUTPUT", "Refined mines", QgsProcessing.TypeVectorPolygon),
+            "Refined mine polygons with id, area_km2 and source (A, B or both).",
+        )
+        self.add(
+            QgsProcessingParameterFeatureSink(
+                "OUTPUT_STEPS", "Step report", QgsProcessing.TypeVector, optional=True, createByDefault=True
+            ),
+            "Polygon count and total area (km2) after each step.",
+        )
         self.add_report("The step report as a self-contained page.")
         for key, label in (("POLYGONS", "Refined polygons"), ("AREA_KM2", "Refined area (km2)")):
             self.addOutput(QgsProcessingOutputNumber(key, label))
@@ -82,39 +105,66 @@ class RefineBoundariesAlgorithm(MineLandAlgorithm):
             areas = [measurer.measureArea(f.geometry()) / 1e6 for f in layer.getFeatures()]
             steps.append((name, len(areas), float(np.sum(areas)) if areas else 0.0))
 
-        sources = [repaired_polygons(run_child("native:reprojectlayer", {"INPUT": parameters[key],
-                                                                          "TARGET_CRS": work_crs}, context, feedback),
-                                     key, context, feedback) for key in ("INPUT_A", "INPUT_B")]
+        sources = [
+            repaired_polygons(
+                run_child(
+                    "native:reprojectlayer", {"INPUT": parameters[key], "TARGET_CRS": work_crs}, context, feedback
+                ),
+                key,
+                context,
+                feedback,
+            )
+            for key in ("INPUT_A", "INPUT_B")
+        ]
         if not any(layer.featureCount() for layer in sources):
-            fail("INPUT_A", "neither INPUT_A nor INPUT_B has a polygon (empty layers?); give at least one mine dataset "
-                 "with polygons")
+            fail(
+                "INPUT_A",
+                "neither INPUT_A nor INPUT_B has a polygon (empty layers?); give at least one mine dataset "
+                "with polygons",
+            )
         record("A", sources[0])
         record("B", sources[1])
         merged = run_child("native:mergevectorlayers", {"LAYERS": sources, "CRS": work_crs}, context, feedback)
-        union = run_child("native:multiparttosingleparts", {
-            "INPUT": run_child("native:dissolve", {"INPUT": merged}, context, feedback)}, context, feedback)
+        union = run_child(
+            "native:multiparttosingleparts",
+            {"INPUT": run_child("native:dissolve", {"INPUT": merged}, context, feedback)},
+            context,
+            feedback,
+        )
         record("1 union of A and B, overlaps dissolved", union)
 
         green = self._stable_green(breaks, cover, vegetated, work_crs, context, feedback)
         outline = run_child("native:boundary", {"INPUT": union}, context, feedback)
-        edge_green = run_child("native:extractbylocation", {"INPUT": green, "PREDICATE": [0], "INTERSECT": outline},
-                               context, feedback)
+        edge_green = run_child(
+            "native:extractbylocation", {"INPUT": green, "PREDICATE": [0], "INTERSECT": outline}, context, feedback
+        )
         record("2 stable-green polygons touching a boundary", edge_green)
         erased = run_child("native:difference", {"INPUT": union, "OVERLAY": edge_green}, context, feedback)
         erased = run_child("native:multiparttosingleparts", {"INPUT": erased}, context, feedback)
         # the polygons' edges rarely fall exactly on pixel edges: drop slivers smaller than a pixel
         pixel_m2 = sliver_area(breaks, work_crs)
-        erased = run_child("native:extractbyexpression", {"INPUT": erased,
-                                                          "EXPRESSION": f"area($geometry) >= {pixel_m2!r}"},
-                           context, feedback)
+        erased = run_child(
+            "native:extractbyexpression",
+            {"INPUT": erased, "EXPRESSION": f"area($geometry) >= {pixel_m2!r}"},
+            context,
+            feedback,
+        )
         record("3 after erasing them", erased)
         distance = self.parameterAsDouble(parameters, "SIMPLIFY_DISTANCE", context)
-        refined = run_child("native:simplifygeometries", {"INPUT": erased, "METHOD": 0, "TOLERANCE": distance},
-                            context, feedback) if distance > 0 else erased
+        refined = (
+            run_child(
+                "native:simplifygeometries", {"INPUT": erased, "METHOD": 0, "TOLERANCE": distance}, context, feedback
+            )
+            if distance > 0
+            else erased
+        )
         record(f"4 simplified ({distance:g} m)", refined)
 
-        results = {"OUTPUT": self._write(parameters, context, refined, sources, measurer),
-                   "POLYGONS": steps[-1][1], "AREA_KM2": steps[-1][2]}
+        results = {
+            "OUTPUT": self._write(parameters, context, refined, sources, measurer),
+            "POLYGONS": steps[-1][1],
+            "AREA_KM2": steps[-1][2],
+        }
         if wants_output(parameters, "OUTPUT_STEPS"):
             results["OUTPUT_STEPS"] = write_table(self, parameters, "OUTPUT_STEPS", context, STEP_COLUMNS, steps)
         if wants_output(parameters, "OUTPUT_HTML"):
@@ -128,28 +178,48 @@ class RefineBoundariesAlgorithm(MineLandAlgorithm):
         mask_path = QgsProcessingUtils.generateTempFilename("stable_green.tif")
         codes = np.array(sorted(vegetated))
         with raster_io.BlockWriter(mask_path, breaks.grid, raster_io.BYTE, 0) as writer:
-            for yoff, _, (count, classes) in raster_io.iter_blocks([breaks.band, cover.band], breaks.grid,
-                                                                   monitor(feedback, 0.0, 0.3)):
+            for yoff, _, (count, classes) in raster_io.iter_blocks(
+                [breaks.band, cover.band], breaks.grid, monitor(feedback, 0.0, 0.3)
+            ):
                 stable = raster_io.valid_mask(count, breaks.nodata) & (count == 0)
                 green = raster_io.valid_mask(classes, cover.nodata) & np.isin(classes, codes)
                 writer.write(yoff, (stable & green).astype(np.uint8))
-        polygons = run_child("gdal:polygonize", {"INPUT": mask_path, "BAND": 1, "FIELD": "DN", "EIGHT_CONNECTEDNESS":
-                                                 False}, context, feedback)
+        polygons = run_child(
+            "gdal:polygonize",
+            {"INPUT": mask_path, "BAND": 1, "FIELD": "DN", "EIGHT_CONNECTEDNESS": False},
+            context,
+            feedback,
+        )
         return run_child("native:reprojectlayer", {"INPUT": polygons, "TARGET_CRS": work_crs}, context, feedback)
 
     def _write(self, parameters, context, refined, sources, measurer):
-        indexes = [(QgsSpatialIndex(layer.getFeatures()), {f.id(): f.geometry() for f in layer.getFeatures()})
-                   for layer in sources]
+        indexes = [
+            (QgsSpatialIndex(layer.getFeatures()), {f.id(): f.geometry() for f in layer.getFeatures()})
+            for layer in sources
+        ]
         rows, geometries = [], []
         for number, polygon in enumerate(refined.getFeatures(), start=1):
             geometry = polygon.geometry()
-            inside = [any(geoms[i].intersects(geometry) for i in index.intersects(geometry.boundingBox()))
-                      for index, geoms in indexes]
-            rows.append([number, measurer.measureArea(geometry) / 1e6,
-                         "both" if all(inside) else "A" if inside[0] else "B"])
+            inside = [
+                any(geoms[i].intersects(geometry) for i in index.intersects(geometry.boundingBox()))
+                for index, geoms in indexes
+            ]
+            rows.append(
+                [number, measurer.measureArea(geometry) / 1e6, "both" if all(inside) else "A" if inside[0] else "B"]
+            )
             geometries.append(geometry)
-        return write_table(self, parameters, "OUTPUT", context, [("id", int), ("area_km2", float), ("source", str)],
-                           rows, geometries, refined.wkbType(), refined.crs())
+        return write_table(
+            self,
+            parameters,
+            "OUTPUT",
+            context,
+            [("id", int), ("area_km2", float), ("source", str)],
+            rows,
+            geometries,
+            refined.wkbType(),
+            refined.crs(),
+        )
+
 
 def sliver_area(raster, work_crs):
     """A pixel's area in the work CRS, compared with the planar area($geometry) of the pieces there.

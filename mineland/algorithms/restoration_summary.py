@@ -40,13 +40,13 @@ SHORT = {code: name.lower() for code, name in restoration.RESTORATION_CLASSES.it
 class Sites:
     """What the algorithm knows of each site, one entry per polygon."""
 
-    features: list       # QgsFeature of the zonal histogram output (geometry in the CRS of SITES)
+    features: list  # QgsFeature of the zonal histogram output (geometry in the CRS of SITES)
     ids: list
-    counts: np.ndarray   # (sites, 5) pixels of classes 1..5
-    other: np.ndarray    # (sites,) pixels that are nodata or not a class code
+    counts: np.ndarray  # (sites, 5) pixels of classes 1..5
+    other: np.ndarray  # (sites,) pixels that are nodata or not a class code
     pixel_m2: np.ndarray  # (sites,) pixel area used for the site
-    start: np.ndarray    # (sites,) mining start year, NaN if unknown
-    groups: list         # group value (str) or None
+    start: np.ndarray  # (sites,) mining start year, NaN if unknown
+    groups: list  # group value (str) or None
 
 
 class RestorationSummaryAlgorithm(MineLandAlgorithm):
@@ -55,37 +55,78 @@ class RestorationSummaryAlgorithm(MineLandAlgorithm):
     GROUP = "timeseries"
 
     def initAlgorithm(self, config=None):  # noqa: N802 (QGIS's name)
-        self.add(QgsProcessingParameterRasterLayer("INPUT", "Restoration classes"),
-                 "Integer raster of the MLRI study's restoration classes: 1 SD, 2 ND, 3 NI, 4 SAI, 5 SCI, nodata 0 "
-                 "(mineland:trend OUTPUT_CLASS). Other values are left out.")
-        self.add(QgsProcessingParameterFeatureSource("SITES", "Mine sites", [QgsProcessing.TypeVectorPolygon]),
-                 "One polygon per mine site, in any CRS (reprojected to the raster's for the pixel count). "
-                 "A pixel belongs to a site when its centre is inside the polygon.")
-        self.add(QgsProcessingParameterField("SITE_ID_FIELD", "Site id field", parentLayerParameterName="SITES"),
-                 "Field identifying each site; copied to site_id (as text) in OUTPUT and the report.")
-        self.add(QgsProcessingParameterField("START_YEAR_FIELD", "Mining start year field", optional=True,
-                                             parentLayerParameterName="SITES", defaultValue="start_year",
-                                             type=QgsProcessingParameterField.Numeric),
-                 "Numeric field with the year mining started (default start_year when SITES has it). "
-                 "duration_yr = REFERENCE_YEAR − start year; without it there is no duration and no Spearman test.")
-        self.add(QgsProcessingParameterNumber("REFERENCE_YEAR", "Reference year of the mining duration",
-                                              QgsProcessingParameterNumber.Integer, 2019, minValue=1, maxValue=3000),
-                 "duration_yr = REFERENCE_YEAR − start year. Default 2019, the last year of the MLRI study. No cap.")
-        self.add(QgsProcessingParameterField("GROUP_FIELD", "Group field (e.g. mine region)", optional=True,
-                                             parentLayerParameterName="SITES"),
-                 "Kruskal-Wallis test of si_pct across the groups of this field (NULL groups left out). "
-                 "Without it, the test compares the shares of the five classes with one another across sites.")
-        self.add(QgsProcessingParameterNumber("CLUSTERS", "Number of k-means clusters",
-                                              QgsProcessingParameterNumber.Integer, 3, minValue=1, maxValue=10),
-                 "k of the k-means on (sai_pct, sci_pct), not standardised, k-means++ with seed 0, best of 10 "
-                 "starts; clusters named by mean si_pct (high, medium, low for 3). Default 3, as the MLRI study.")
-        self.add(QgsProcessingParameterFeatureSink("OUTPUT", "Restoration per site", QgsProcessing.TypeVectorPolygon),
-                 "Site polygons with site_id, area_km2 (classified area), <class>_km2 and <class>_pct for sd, nd, "
-                 "ni, sai, sci, si_pct, duration_yr and cluster; NULL shares for a site without classified pixels.")
-        self.add_report("Self-contained HTML page (no network): the per-site table, the clusters and the test results.", by_default=True)
-        for key, label in (("SPEARMAN_RHO", "Spearman rho (si_pct vs duration)"),
-                           ("SPEARMAN_P", "Spearman p-value"), ("KW_H", "Kruskal-Wallis H"),
-                           ("KW_P", "Kruskal-Wallis p-value"), ("N_SITES", "Sites with classified pixels")):
+        self.add(
+            QgsProcessingParameterRasterLayer("INPUT", "Restoration classes"),
+            "Integer raster of the MLRI study's restoration classes: 1 SD, 2 ND, 3 NI, 4 SAI, 5 SCI, nodata 0 "
+            "(mineland:trend OUTPUT_CLASS). Other values are left out.",
+        )
+        self.add(
+            QgsProcessingParameterFeatureSource("SITES", "Mine sites", [QgsProcessing.TypeVectorPolygon]),
+            "One polygon per mine site, in any CRS (reprojected to the raster's for the pixel count). "
+            "A pixel belongs to a site when its centre is inside the polygon.",
+        )
+        self.add(
+            QgsProcessingParameterField("SITE_ID_FIELD", "Site id field", parentLayerParameterName="SITES"),
+            "Field identifying each site; copied to site_id (as text) in OUTPUT and the report.",
+        )
+        self.add(
+            QgsProcessingParameterField(
+                "START_YEAR_FIELD",
+                "Mining start year field",
+                optional=True,
+                parentLayerParameterName="SITES",
+                defaultValue="start_year",
+                type=QgsProcessingParameterField.Numeric,
+            ),
+            "Numeric field with the year mining started (default start_year when SITES has it). "
+            "duration_yr = REFERENCE_YEAR − start year; without it there is no duration and no Spearman test.",
+        )
+        self.add(
+            QgsProcessingParameterNumber(
+                "REFERENCE_YEAR",
+                "Reference year of the mining duration",
+                QgsProcessingParameterNumber.Integer,
+                2019,
+                minValue=1,
+                maxValue=3000,
+            ),
+            "duration_yr = REFERENCE_YEAR − start year. Default 2019, the last year of the MLRI study. No cap.",
+        )
+        self.add(
+            QgsProcessingParameterField(
+                "GROUP_FIELD", "Group field (e.g. mine region)", optional=True, parentLayerParameterName="SITES"
+            ),
+            "Kruskal-Wallis test of si_pct across the groups of this field (NULL groups left out). "
+            "Without it, the test compares the shares of the five classes with one another across sites.",
+        )
+        self.add(
+            QgsProcessingParameterNumber(
+                "CLUSTERS",
+                "Number of k-means clusters",
+                QgsProcessingParameterNumber.Integer,
+                3,
+                minValue=1,
+                maxValue=10,
+            ),
+            "k of the k-means on (sai_pct, sci_pct), not standardised, k-means++ with seed 0, best of 10 "
+            "starts; clusters named by mean si_pct (high, medium, low for 3). Default 3, as the MLRI study.",
+        )
+        self.add(
+            QgsProcessingParameterFeatureSink("OUTPUT", "Restoration per site", QgsProcessing.TypeVectorPolygon),
+            "Site polygons with site_id, area_km2 (classified area), <class>_km2 and <class>_pct for sd, nd, "
+            "ni, sai, sci, si_pct, duration_yr and cluster; NULL shares for a site without classified pixels.",
+        )
+        self.add_report(
+            "Self-contained HTML page (no network): the per-site table, the clusters and the test results.",
+            by_default=True,
+        )
+        for key, label in (
+            ("SPEARMAN_RHO", "Spearman rho (si_pct vs duration)"),
+            ("SPEARMAN_P", "Spearman p-value"),
+            ("KW_H", "Kruskal-Wallis H"),
+            ("KW_P", "Kruskal-Wallis p-value"),
+            ("N_SITES", "Sites with classified pixels"),
+        ):
             self.addOutput(QgsProcessingOutputNumber(key, label))
 
     def compute(self, parameters, context, feedback):
@@ -130,16 +171,30 @@ class RestorationSummaryAlgorithm(MineLandAlgorithm):
         sites = repaired_polygons(copy, "SITES", context, feedback)
         if sites.featureCount() == 0:
             fail("SITES", "no site polygon (empty layer?); give a layer with the mine-site polygons")
-        return run_child("native:zonalhistogram", {"INPUT_RASTER": raster_layer, "RASTER_BAND": 1,
-                                                   "INPUT_VECTOR": sites, "COLUMN_PREFIX": PREFIX},
-                         context, feedback)
+        return run_child(
+            "native:zonalhistogram",
+            {"INPUT_RASTER": raster_layer, "RASTER_BAND": 1, "INPUT_VECTOR": sites, "COLUMN_PREFIX": PREFIX},
+            context,
+            feedback,
+        )
 
     def _write_sites(self, parameters, context, zones, sites, shares, duration, summary):
         rows = [site_row(i, sites, shares, duration, summary) for i in range(len(sites.features))]
-        return write_table(self, parameters, "OUTPUT", context, output_columns(), rows,
-                           [f.geometry() for f in sites.features], zones.wkbType(), zones.crs())
+        return write_table(
+            self,
+            parameters,
+            "OUTPUT",
+            context,
+            output_columns(),
+            rows,
+            [f.geometry() for f in sites.features],
+            zones.wkbType(),
+            zones.crs(),
+        )
+
 
 # ------------------------------------------------------------------ reading
+
 
 def read_sites(zones, fields, grid, raster_crs, row_areas, context):
     """Ids, class pixel counts, pixel area, start year and group of every site of the zonal histogram."""
@@ -204,8 +259,10 @@ def report_exclusions(sites, shares, duration, feedback):
         feedback.pushWarning(f"{other} pixel(s) inside the sites are nodata or not a class code 1–5; left out.")
     empty = [str(sites.ids[i]) for i in np.flatnonzero(~shares.valid)]
     if empty:
-        feedback.pushWarning(f"{len(empty)} site(s) have no classified pixel; their shares are NULL and they are "
-                             f"left out of the statistics: {', '.join(empty)}")
+        feedback.pushWarning(
+            f"{len(empty)} site(s) have no classified pixel; their shares are NULL and they are "
+            f"left out of the statistics: {', '.join(empty)}"
+        )
     negative = [str(sites.ids[i]) for i in np.flatnonzero(duration < 0)]
     if negative:
         feedback.pushWarning(f"mining starts after REFERENCE_YEAR (negative duration) at: {', '.join(negative)}")
@@ -213,10 +270,10 @@ def report_exclusions(sites, shares, duration, feedback):
 
 # --------------------------------------------------------------- statistics
 
+
 def statistics(sites, shares, duration, k, group_field, feedback):
     """Spearman, Kruskal-Wallis and k-means over the sites with classified pixels (restoration.site_statistics)."""
-    summary = restoration.site_statistics(shares, duration, k, sites.groups if group_field else None, group_field,
-                                          SEED)
+    summary = restoration.site_statistics(shares, duration, k, sites.groups if group_field else None, group_field, SEED)
     for warning in summary.warnings:
         feedback.pushWarning(warning)
     return summary
@@ -234,6 +291,7 @@ def numeric_outputs(summary, shares):
 
 
 # ------------------------------------------------------------------- output
+
 
 def output_columns():
     columns = [("site_id", str), ("area_km2", float)]
@@ -256,6 +314,17 @@ def write_html(path, sites, shares, duration, summary, fields, reference_year, r
     colours = dict(styles.RESTORATION_COLOURS)  # the class raster's legend, from its .qml where it has one
     colours.update({c: v for c, v in styles.qml_colours(raster_file).items() if c in colours})
     rows = [site_row(i, sites, shares, duration, summary) for i in range(len(sites.ids))]
-    report.save(path, reports.restoration_page(os.path.basename(raster_file), reference_year, start, sites.ids,
-                                               shares, summary, [name for name, _ in output_columns()], rows,
-                                               colours))
+    report.save(
+        path,
+        reports.restoration_page(
+            os.path.basename(raster_file),
+            reference_year,
+            start,
+            sites.ids,
+            shares,
+            summary,
+            [name for name, _ in output_columns()],
+            rows,
+            colours,
+        ),
+    )

@@ -24,15 +24,17 @@ def write_features(algorithm, parameters, context, data, columns, values):
         if fields.indexOf(name) >= 0:
             fields.remove(fields.indexOf(name))  # recomputed: replace a field of an earlier run
         fields.append(new_field(name, kind))
-    sink, dest_id = algorithm.parameterAsSink(parameters, "OUTPUT", context, fields, source.wkbType(),
-                                              source.sourceCrs())
+    sink, dest_id = algorithm.parameterAsSink(
+        parameters, "OUTPUT", context, fields, source.wkbType(), source.sourceCrs()
+    )
     if sink is None:
         raise QgsProcessingException(algorithm.invalidSinkError(parameters, "OUTPUT"))
     by_id = {feature.id(): row for feature, row in zip(data.features, values)}
     empty = [None] * len(columns)
     # positions resolved once: (input attribute, output attribute) kept, and the new columns' output positions
-    kept = [(index, fields.indexOf(name)) for index, name in enumerate(source.fields().names())
-            if fields.indexOf(name) >= 0]
+    kept = [
+        (index, fields.indexOf(name)) for index, name in enumerate(source.fields().names()) if fields.indexOf(name) >= 0
+    ]
     added = [(fields.indexOf(name), kind) for name, kind in columns]
     for feature in source.getFeatures(QgsFeatureRequest(), QgsProcessingFeatureSource.FlagSkipGeometryValidityChecks):
         out = QgsFeature(fields)

@@ -20,15 +20,24 @@ from qgis.PyQt.QtGui import QColor
 from ..core.render import styles
 
 #: ArcGIS's hot spot colours: red hot spots, blue cold spots, pale when not significant.
-GI_BIN_CATEGORIES = [(-3, "#4575b5", "Cold spot, 99 % confidence"), (-2, "#849eba", "Cold spot, 95 %"),
-                     (-1, "#c0ccbe", "Cold spot, 90 %"), (0, "#ffffbf", "Not significant"),
-                     (1, "#fab984", "Hot spot, 90 %"), (2, "#ed7551", "Hot spot, 95 %"),
-                     (3, "#d62f27", "Hot spot, 99 % confidence")]
+GI_BIN_CATEGORIES = [
+    (-3, "#4575b5", "Cold spot, 99 % confidence"),
+    (-2, "#849eba", "Cold spot, 95 %"),
+    (-1, "#c0ccbe", "Cold spot, 90 %"),
+    (0, "#ffffbf", "Not significant"),
+    (1, "#fab984", "Hot spot, 90 %"),
+    (2, "#ed7551", "Hot spot, 95 %"),
+    (3, "#d62f27", "Hot spot, 99 % confidence"),
+]
 
 #: Cluster and outlier types of Local Moran.
-COTYPE_CATEGORIES = [("HH", "#d7191c", "High-high cluster"), ("HL", "#fdae61", "High-low outlier"),
-                     ("LH", "#abd9e9", "Low-high outlier"), ("LL", "#2c7bb6", "Low-low cluster"),
-                     ("NS", "#eeeeee", "Not significant")]
+COTYPE_CATEGORIES = [
+    ("HH", "#d7191c", "High-high cluster"),
+    ("HL", "#fdae61", "High-low outlier"),
+    ("LH", "#abd9e9", "Low-high outlier"),
+    ("LL", "#2c7bb6", "Low-low cluster"),
+    ("NS", "#eeeeee", "Not significant"),
+]
 
 
 #: QGIS holds post-processors by pointer only: keep the Python objects alive here.
@@ -137,8 +146,9 @@ def save_style_in_file(dest_id, field, categories=None):
         field = field[:10]  # a shapefile's field names are cut to 10 characters (density_pct → density_pc)
     if not layer.isValid() or layer.fields().indexOf(field) < 0:
         return None
-    layer.setRenderer(categorized_renderer(layer, field, categories) if categories else
-                      graduated_renderer(layer, field))
+    layer.setRenderer(
+        categorized_renderer(layer, field, categories) if categories else graduated_renderer(layer, field)
+    )
     if path.lower().endswith(".gpkg"):
         error = layer.saveStyleToDatabase(layer.name(), "MineLand legend", True, "")
         return None if error else path

@@ -44,20 +44,37 @@ def burn(parameters, key, template, context, feedback, no_pixel_note="their figu
     reprojected = run_child("native:reprojectlayer", {"INPUT": parameters[key], "TARGET_CRS": crs}, context, feedback)
     reprojected = _without_empty_geometries(reprojected, key, context, feedback)
     # indexed before the repair: a zero-area polygon that the repair drops keeps its index (and its row)
-    indexed = run_child("native:addautoincrementalfield", {"INPUT": reprojected, "FIELD_NAME": "mineland_idx",
-                                                           "START": 1}, context, feedback)
+    indexed = run_child(
+        "native:addautoincrementalfield",
+        {"INPUT": reprojected, "FIELD_NAME": "mineland_idx", "START": 1},
+        context,
+        feedback,
+    )
     repaired = repaired_polygons(indexed, key, context, feedback)
     kept = {int(f["mineland_idx"]): f for f in repaired.getFeatures()}
-    polygons = [kept.get(int(f["mineland_idx"]), f) for f in sorted(indexed.getFeatures(),
-                                                                     key=lambda f: int(f["mineland_idx"]))]
+    polygons = [
+        kept.get(int(f["mineland_idx"]), f) for f in sorted(indexed.getFeatures(), key=lambda f: int(f["mineland_idx"]))
+    ]
     if not polygons:
         fail(key, "no polygon to analyse (empty layer?)")
     gt, grid = template.grid.geotransform, template.grid
     xmax, ymin = gt[0] + gt[1] * grid.xsize, gt[3] + gt[5] * grid.ysize
-    burnt = run_child("gdal:rasterize", {
-        "INPUT": repaired, "FIELD": "mineland_idx", "UNITS": 1, "WIDTH": abs(gt[1]), "HEIGHT": abs(gt[5]),
-        "EXTENT": f"{gt[0]},{xmax},{ymin},{gt[3]} [{crs.authid()}]", "NODATA": 0, "DATA_TYPE": 4, "INIT": 0},
-        context, feedback)
+    burnt = run_child(
+        "gdal:rasterize",
+        {
+            "INPUT": repaired,
+            "FIELD": "mineland_idx",
+            "UNITS": 1,
+            "WIDTH": abs(gt[1]),
+            "HEIGHT": abs(gt[5]),
+            "EXTENT": f"{gt[0]},{xmax},{ymin},{gt[3]} [{crs.authid()}]",
+            "NODATA": 0,
+            "DATA_TYPE": 4,
+            "INIT": 0,
+        },
+        context,
+        feedback,
+    )
     index = RasterInput(f"{key} (rasterized)", burnt.source())
     check_grids([template, index])
     zones = Zones(indexed, polygons, index, _pixel_counts(index, len(polygons)))
@@ -71,15 +88,19 @@ def _without_empty_geometries(layer, key, context, feedback):
     if not empty:
         return layer
     feedback.pushWarning(f"{key}: {empty} feature(s) without geometry skipped")
-    return run_child("native:extractbyexpression", {"INPUT": layer, "EXPRESSION": "NOT is_empty_or_null($geometry)"},
-                     context, feedback)
+    return run_child(
+        "native:extractbyexpression",
+        {"INPUT": layer, "EXPRESSION": "NOT is_empty_or_null($geometry)"},
+        context,
+        feedback,
+    )
 
 
 def _pixel_counts(index, count):
     """Pixels of every polygon index 0 … count in the burnt index raster, block by block."""
     pixels = np.zeros(count + 1, dtype=np.int64)
     for _, _, (ids,) in raster_io.iter_blocks([index.band], index.grid):
-        pixels += np.bincount(ids.ravel().astype(np.intp), minlength=count + 1)[:count + 1]
+        pixels += np.bincount(ids.ravel().astype(np.intp), minlength=count + 1)[: count + 1]
     return pixels
 
 
@@ -106,8 +127,9 @@ def _warn_without_pixels(zones, key, template, feedback, note):
     if outside:
         feedback.pushWarning(f"{key}: {outside} polygon(s) outside the rasters: {note}")
     if small:
-        feedback.pushWarning(f"{key}: {small} polygon(s) cover no pixel centre of the rasters (smaller than a pixel?): "
-                             f"{note}")
+        feedback.pushWarning(
+            f"{key}: {small} polygon(s) cover no pixel centre of the rasters (smaller than a pixel?): {note}"
+        )
 
 
 def zonal_means(zones, series, row_areas_m2, feedback, span=(0.0, 1.0)):

@@ -114,8 +114,11 @@ class ShippedModel(QgsProcessingModelAlgorithm):
 
     def displayName(self):  # noqa: N802 (QGIS's name)
         name = self.name()
-        return QCoreApplication.translate("MineLand", MODEL_DISPLAY_NAMES[name]) if name in MODEL_DISPLAY_NAMES \
+        return (
+            QCoreApplication.translate("MineLand", MODEL_DISPLAY_NAMES[name])
+            if name in MODEL_DISPLAY_NAMES
             else super().displayName()
+        )
 
     def createInstance(self):  # noqa: N802 (QGIS's name)
         instance = ShippedModel()

@@ -29,6 +29,7 @@ HOVER_RADIUS = 10
 
 # ------------------------------------------------------------------ ticks (pure functions)
 
+
 def nice_step(span, target=5):
     """The 1, 2 or 5 × 10^k step that cuts ``span`` into about ``target`` intervals (at most ``target``)."""
     if not (math.isfinite(span) and span > 0):
@@ -95,6 +96,7 @@ def format_value(value):
 
 # ------------------------------------------------------------------ the widget
 
+
 class SeriesChart(QWidget):
     """Values per year as dots joined by a line, broken at missing years (marked × on the axis), and a
     dashed red Sen's slope line; axes with tick values, the year below and the value's unit on the left.
@@ -153,8 +155,9 @@ class SeriesChart(QWidget):
 
     def _to_pixel(self, t, v):
         (x0, x1), (y0, y1), plot = self._x_range, self._y_range, self._plot
-        return QPointF(plot.left() + (t - x0) / (x1 - x0) * plot.width(),
-                       plot.bottom() - (v - y0) / (y1 - y0) * plot.height())
+        return QPointF(
+            plot.left() + (t - x0) / (x1 - x0) * plot.width(), plot.bottom() - (v - y0) / (y1 - y0) * plot.height()
+        )
 
     def point_near(self, pos, radius=HOVER_RADIUS):
         """Index of the valid point drawn within ``radius`` pixels of widget position ``pos``, or None."""
@@ -218,8 +221,11 @@ class SeriesChart(QWidget):
         if axes is None:
             self._plot = QRectF()
             painter.setPen(AXIS_COLOUR)
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter,
-                             self.message if not self.years else tr("No valid value at this pixel"))
+            painter.drawText(
+                rect,
+                Qt.AlignmentFlag.AlignCenter,
+                self.message if not self.years else tr("No valid value at this pixel"),
+            )
             return
         metrics = QFontMetricsF(font)
         line_height = metrics.height()
@@ -253,8 +259,11 @@ class SeriesChart(QWidget):
         self._y_range = (y_ticks[0] - margin, y_ticks[-1] + margin)
         if title:
             painter.setPen(TEXT_COLOUR)
-            painter.drawText(QRectF(rect.left(), rect.top() + 2 * scale, rect.width(), line_height),
-                             Qt.AlignmentFlag.AlignCenter, title)
+            painter.drawText(
+                QRectF(rect.left(), rect.top() + 2 * scale, rect.width(), line_height),
+                Qt.AlignmentFlag.AlignCenter,
+                title,
+            )
         self._draw_axes(painter, metrics, x_ticks, y_ticks, y_labels, rect, scale)
         self._draw_series(painter, scale)
         self._draw_legend(painter, metrics, QPointF(legend_left, legend_top), legend_width, scale)
@@ -274,22 +283,30 @@ class SeriesChart(QWidget):
         for v, label in zip(y_ticks, y_labels):
             y = self._to_pixel(0, v).y()
             painter.drawLine(QPointF(plot.left() - 4 * scale, y), QPointF(plot.left(), y))
-            painter.drawText(QRectF(rect.left(), y - height / 2, plot.left() - rect.left() - 6 * scale, height),
-                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
+            painter.drawText(
+                QRectF(rect.left(), y - height / 2, plot.left() - rect.left() - 6 * scale, height),
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                label,
+            )
         for t in x_ticks:
             x = self._to_pixel(t, 0).x()
             painter.drawLine(QPointF(x, plot.bottom()), QPointF(x, plot.bottom() + 4 * scale))
             width = metrics.horizontalAdvance(str(t)) + 4
-            painter.drawText(QRectF(x - width / 2, plot.bottom() + 5 * scale, width, height),
-                             Qt.AlignmentFlag.AlignCenter, str(t))
+            painter.drawText(
+                QRectF(x - width / 2, plot.bottom() + 5 * scale, width, height), Qt.AlignmentFlag.AlignCenter, str(t)
+            )
         painter.setPen(TEXT_COLOUR)
-        painter.drawText(QRectF(plot.left(), plot.bottom() + 5 * scale + height, plot.width(), height),
-                         Qt.AlignmentFlag.AlignCenter, tr("Year"))
+        painter.drawText(
+            QRectF(plot.left(), plot.bottom() + 5 * scale + height, plot.width(), height),
+            Qt.AlignmentFlag.AlignCenter,
+            tr("Year"),
+        )
         painter.save()  # the y axis title, turned a quarter anticlockwise, centred on the plot's height
         painter.translate(rect.left() + 2 * scale, plot.center().y())
         painter.rotate(-90)
-        painter.drawText(QRectF(-plot.height() / 2 - 40, 0, plot.height() + 80, height),
-                         Qt.AlignmentFlag.AlignCenter, self.quantity)
+        painter.drawText(
+            QRectF(-plot.height() / 2 - 40, 0, plot.height() + 80, height), Qt.AlignmentFlag.AlignCenter, self.quantity
+        )
         painter.restore()
 
     def _draw_series(self, painter, scale):
@@ -365,6 +382,9 @@ class SeriesChart(QWidget):
                     painter.drawLine(QPointF(x + 9 * scale - s, y - s), QPointF(x + 9 * scale + s, y + s))
                     painter.drawLine(QPointF(x + 9 * scale - s, y + s), QPointF(x + 9 * scale + s, y - s))
                 painter.setPen(LINE_COLOUR if kind == "line" else TEXT_COLOUR)
-                painter.drawText(QRectF(x + 22 * scale, y - height / 2, size, height),
-                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
+                painter.drawText(
+                    QRectF(x + 22 * scale, y - height / 2, size, height),
+                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                    text,
+                )
                 x += size

@@ -91,13 +91,21 @@ def _csv_number(value):
 def statistics_rows(series):
     """(key, value) of the statistics of a PixelSeries, as the CSV export writes them."""
     return [
-        ("sen_slope_per_year", series.sen_slope), ("intercept", series.intercept),
+        ("sen_slope_per_year", series.sen_slope),
+        ("intercept", series.intercept),
         ("intercept_year", int(series.years[0]) if series.years.size else ""),
-        ("mann_kendall_z", series.z), ("p_two_sided", series.p), ("kendall_tau", series.tau),
-        ("mann_kendall_s", series.s), ("var_s", series.var_s), ("hurst", series.hurst),
-        ("class_code", series.restoration_code), ("class", series.restoration_name),
-        ("n_valid", series.n_valid), ("n_years", int(series.years.size)),
-        ("min_valid", series.min_valid), ("alpha", series.alpha),
+        ("mann_kendall_z", series.z),
+        ("p_two_sided", series.p),
+        ("kendall_tau", series.tau),
+        ("mann_kendall_s", series.s),
+        ("var_s", series.var_s),
+        ("hurst", series.hurst),
+        ("class_code", series.restoration_code),
+        ("class", series.restoration_name),
+        ("n_valid", series.n_valid),
+        ("n_years", int(series.years.size)),
+        ("min_valid", series.min_valid),
+        ("alpha", series.alpha),
     ]
 
 
@@ -105,11 +113,13 @@ def raster_file_problem(layer):
     """Why ``layer`` cannot be part of a stack (a sentence), or None."""
     if layer is None or layer.type() != QgsMapLayerType.RasterLayer:
         name = layer.name() if layer is not None else tr("The layer")
-        return tr("'{}' is not a raster layer; choose one multiband raster, or one single-band raster "
-                  "per year").format(name)
+        return tr("'{}' is not a raster layer; choose one multiband raster, or one single-band raster per year").format(
+            name
+        )
     if layer.providerType() != "gdal":
-        return tr("'{name}' is not a raster file (its data come from '{provider}'); "
-                  "save it as a GeoTIFF first").format(name=layer.name(), provider=layer.providerType())
+        return tr("'{name}' is not a raster file (its data come from '{provider}'); save it as a GeoTIFF first").format(
+            name=layer.name(), provider=layer.providerType()
+        )
     return None
 
 
@@ -150,8 +160,12 @@ class PixelInspectorDock(QDockWidget):
 
         self.layer_list = QListWidget()
         self.layer_list.setObjectName("layers")
-        self.layer_list.setToolTip(tr("Check one multiband raster (one band per year), or one single-band raster "
-                                      "per year; single-band rasters are taken in name order."))
+        self.layer_list.setToolTip(
+            tr(
+                "Check one multiband raster (one band per year), or one single-band raster "
+                "per year; single-band rasters are taken in name order."
+            )
+        )
         self.layer_list.setMaximumHeight(110)
         self.layer_list.itemChanged.connect(lambda _item: self._load_stack())
         layout.addWidget(QLabel(tr("Time series rasters")))
@@ -200,9 +214,14 @@ class PixelInspectorDock(QDockWidget):
 
         results = QFormLayout()
         self.labels = {}
-        for key, caption in (("pixel", tr("Pixel")), ("z", tr("Mann-Kendall Z")), ("p", tr("p (two-sided)")),
-                             ("slope", tr("Sen's slope")), ("hurst", tr("Hurst H")),
-                             ("class", tr("Restoration class"))):
+        for key, caption in (
+            ("pixel", tr("Pixel")),
+            ("z", tr("Mann-Kendall Z")),
+            ("p", tr("p (two-sided)")),
+            ("slope", tr("Sen's slope")),
+            ("hurst", tr("Hurst H")),
+            ("class", tr("Restoration class")),
+        ):
             label = QLabel(NONE)
             label.setObjectName(f"label_{key}")
             label.setWordWrap(True)
@@ -248,10 +267,14 @@ class PixelInspectorDock(QDockWidget):
 
     def refresh_layers(self, *_args):
         """List the project's raster layers, keeping the checks; reload the stack when its layers changed."""
-        checked = {self.layer_list.item(row).data(ID_ROLE) for row in range(self.layer_list.count())
-                   if self.layer_list.item(row).checkState() == CHECKED}
-        layers = [layer for layer in QgsProject.instance().mapLayers().values()
-                  if layer.type() == QgsMapLayerType.RasterLayer]
+        checked = {
+            self.layer_list.item(row).data(ID_ROLE)
+            for row in range(self.layer_list.count())
+            if self.layer_list.item(row).checkState() == CHECKED
+        }
+        layers = [
+            layer for layer in QgsProject.instance().mapLayers().values() if layer.type() == QgsMapLayerType.RasterLayer
+        ]
         layers.sort(key=lambda layer: _natural_key(layer.name()))
         self.layer_list.blockSignals(True)
         self.layer_list.clear()
@@ -318,8 +341,9 @@ class PixelInspectorDock(QDockWidget):
             problem = next((p for p in map(raster_file_problem, layers) if p), None)
         if layers and problem is None:
             try:
-                self.stack = inspect.open_stack([layer.source().split("|")[0] for layer in layers],
-                                                [layer.name() for layer in layers])
+                self.stack = inspect.open_stack(
+                    [layer.source().split("|")[0] for layer in layers], [layer.name() for layer in layers]
+                )
             except ValueError as err:
                 problem = str(err)
         if problem:
@@ -344,12 +368,14 @@ class PixelInspectorDock(QDockWidget):
         else:
             grid = self.stack.grid
             text = tr("{count} time steps, {width} × {height} pixels").format(
-                count=self.stack.count, width=grid.xsize, height=grid.ysize)
+                count=self.stack.count, width=grid.xsize, height=grid.ysize
+            )
             scaled = self.stack.scaling_notes()
             if scaled:  # the chart and statistics are in physical units: say how they were obtained
                 more = ", …" if len(scaled) > 1 else ""
                 text += tr("; {count} read with their GDAL scale/offset ({first}{more})").format(
-                    count=len(scaled), first=scaled[0], more=more)
+                    count=len(scaled), first=scaled[0], more=more
+                )
             self.stack_label.setText(text)
 
     def _close_stack(self):
@@ -406,8 +432,11 @@ class PixelInspectorDock(QDockWidget):
         self._fill_values(series, axis)
         for button in (self.csv_button, self.png_button):
             button.setEnabled(True)
-        self.labels["pixel"].setText(tr("row {row}, column {col}; {valid} of {count} years valid").format(
-            row=series.row, col=series.col, valid=series.n_valid, count=series.years.size))
+        self.labels["pixel"].setText(
+            tr("row {row}, column {col}; {valid} of {count} years valid").format(
+                row=series.row, col=series.col, valid=series.n_valid, count=series.years.size
+            )
+        )
         self.labels["z"].setText(_fmt(series.z, ".3f"))
         p = series.p
         self.labels["p"].setText(_fmt(p, ".2e" if math.isfinite(p) and 0 < p < 1e-4 else ".4f"))
@@ -434,8 +463,12 @@ class PixelInspectorDock(QDockWidget):
         table.resizeColumnsToContents()
         table.setVisible(True)
         # exactly one row high: header, the row and the horizontal scroll bar
-        table.setFixedHeight(table.horizontalHeader().sizeHint().height() + table.rowHeight(0)
-                             + table.horizontalScrollBar().sizeHint().height() + 2 * table.frameWidth())
+        table.setFixedHeight(
+            table.horizontalHeader().sizeHint().height()
+            + table.rowHeight(0)
+            + table.horizontalScrollBar().sizeHint().height()
+            + 2 * table.frameWidth()
+        )
 
     def _clear_results(self):
         self.series = None
@@ -455,10 +488,18 @@ class PixelInspectorDock(QDockWidget):
         unit and statistics), then the columns year, value, valid (1/0). ValueError without a pixel."""
         series = self._shown()
         quantity, unit = self.quantity()
-        header = [("source", TITLE), ("layers", "; ".join(self.stack.names)),
-                  ("row", series.row), ("column", series.col), ("x", series.x), ("y", series.y),
-                  ("crs", self.tool.target_crs.authid()), ("quantity", quantity), ("unit", unit),
-                  ("line", "value = intercept + sen_slope_per_year * (year - intercept_year)")]
+        header = [
+            ("source", TITLE),
+            ("layers", "; ".join(self.stack.names)),
+            ("row", series.row),
+            ("column", series.col),
+            ("x", series.x),
+            ("y", series.y),
+            ("crs", self.tool.target_crs.authid()),
+            ("quantity", quantity),
+            ("unit", unit),
+            ("line", "value = intercept + sen_slope_per_year * (year - intercept_year)"),
+        ]
         with open(path, "w", newline="", encoding="utf-8") as handle:
             handle.writelines(f"# {key}: {_csv_number(value)}\n" for key, value in header + statistics_rows(series))
             writer = csv.writer(handle)
@@ -491,8 +532,9 @@ class PixelInspectorDock(QDockWidget):
         return os.path.join(folder, f"pixel_row{self.series.row}_col{self.series.col}{suffix}")
 
     def choose_csv(self):
-        self._export_with_dialog(tr("Export the pixel's series as CSV"), ".csv", tr("CSV files (*.csv)"),
-                                 self.export_csv)
+        self._export_with_dialog(
+            tr("Export the pixel's series as CSV"), ".csv", tr("CSV files (*.csv)"), self.export_csv
+        )
 
     def choose_png(self):
         self._export_with_dialog(tr("Export the chart as PNG"), ".png", tr("PNG images (*.png)"), self.export_png)

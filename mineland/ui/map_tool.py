@@ -42,9 +42,14 @@ class PixelPickTool(QgsMapTool):
         try:
             point = self._transform(map_point, Qgis.TransformDirection.Forward)
         except QgsCsException as err:
-            self.failed.emit(tr("the point ({x}, {y}) of the map cannot be transformed to {crs}: {error}").format(
-                x=f"{map_point.x():.6g}", y=f"{map_point.y():.6g}",
-                crs=self.target_crs.authid() or self.target_crs.description(), error=err))
+            self.failed.emit(
+                tr("the point ({x}, {y}) of the map cannot be transformed to {crs}: {error}").format(
+                    x=f"{map_point.x():.6g}",
+                    y=f"{map_point.y():.6g}",
+                    crs=self.target_crs.authid() or self.target_crs.description(),
+                    error=err,
+                )
+            )
             return
         self.picked.emit(point)
 

@@ -52,41 +52,82 @@ class TransferMatrixResult:
     matrix_output: str | None
 
 
-def trend(sources: Sequence[Source], nodatas: Sequence, grid: raster_io.Grid, years: Sequence[int], output: str,
-          executor: Executor, *, class_output: str | None = None, min_valid: int = 8, alpha: float = 0.05,
-          monitor: raster_io.Monitor | None = None, block_pixels: int | None = None) -> TrendResult:
+def trend(
+    sources: Sequence[Source],
+    nodatas: Sequence,
+    grid: raster_io.Grid,
+    years: Sequence[int],
+    output: str,
+    executor: Executor,
+    *,
+    class_output: str | None = None,
+    min_valid: int = 8,
+    alpha: float = 0.05,
+    monitor: raster_io.Monitor | None = None,
+    block_pixels: int | None = None,
+) -> TrendResult:
     """mineland:trend: the trend bands (Float32, one per TREND_BANDS, named) and optionally the restoration
     classes (Byte, names, colour table, .qml), both styled; the sources read in physical units (their scaling)."""
     with contextlib.ExitStack() as outputs:
-        writer = outputs.enter_context(raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA,
-                                                             bands=len(trend_kernel.TREND_BANDS)))
+        writer = outputs.enter_context(
+            raster_io.BlockWriter(
+                output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=len(trend_kernel.TREND_BANDS)
+            )
+        )
         writer.set_band_names(trend_kernel.TREND_BANDS)
-        classes = outputs.enter_context(raster_io.BlockWriter(class_output, grid, raster_io.BYTE, 0)) \
-            if class_output else None
+        classes = (
+            outputs.enter_context(raster_io.BlockWriter(class_output, grid, raster_io.BYTE, 0))
+            if class_output
+            else None
+        )
         if classes:  # before the pixels: GTiff refuses a colour table once tiles have been flushed
             raster_io.write_class_names(classes.band(), trend_kernel.RESTORATION_NAMES)
             classes.set_band_names([RESTORATION_BAND_NAME])
             raster_io.write_colour_table(classes.band(), styles.RESTORATION_COLOURS)
-        too_few = scaleout.write_trend_rasters(executor, sources, nodatas, grid, years, min_valid, writer, classes,
-                                               alpha, monitor, block_pixels)
+        too_few = scaleout.write_trend_rasters(
+            executor, sources, nodatas, grid, years, min_valid, writer, classes, alpha, monitor, block_pixels
+        )
     styles.style_continuous(output, "diverging")  # band 1, Sen's slope: decrease red, increase green
     if class_output:
-        styles.write_qml(class_output, {code: (styles.RESTORATION_COLOURS[code], name)
-                                        for code, name in trend_kernel.RESTORATION_NAMES.items()})
+        styles.write_qml(
+            class_output,
+            {code: (styles.RESTORATION_COLOURS[code], name) for code, name in trend_kernel.RESTORATION_NAMES.items()},
+        )
     return TrendResult(str(output), str(class_output) if class_output else None, too_few)
 
 
-def mlri(lst_sources: Sequence[Source], lst_nodatas: Sequence, evi_sources: Sequence[Source], evi_nodatas: Sequence,
-         grid: raster_io.Grid, years: Sequence[int], output: str, executor: Executor, *, lst_offset: float = 0.0,
-         monitor: raster_io.Monitor | None = None, block_pixels: int | None = None) -> MlriResult:
+def mlri(
+    lst_sources: Sequence[Source],
+    lst_nodatas: Sequence,
+    evi_sources: Sequence[Source],
+    evi_nodatas: Sequence,
+    grid: raster_io.Grid,
+    years: Sequence[int],
+    output: str,
+    executor: Executor,
+    *,
+    lst_offset: float = 0.0,
+    monitor: raster_io.Monitor | None = None,
+    block_pixels: int | None = None,
+) -> MlriResult:
     """mineland:mlri: the MLRI series, one Float32 band per year named by it, styled.
 
     ``lst_offset`` is added to LST after its scale/offset (273.15 for °C). ValueError for LST below 150 K.
     """
     with raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=len(years)) as writer:
         writer.set_band_names(years)
-        missing = scaleout.write_mlri_raster(executor, lst_sources, lst_nodatas, evi_sources, evi_nodatas, grid,
-                                             lst_offset, writer, monitor, block_pixels)
+        missing = scaleout.write_mlri_raster(
+            executor,
+            lst_sources,
+            lst_nodatas,
+            evi_sources,
+            evi_nodatas,
+            grid,
+            lst_offset,
+            writer,
+            monitor,
+            block_pixels,
+        )
     styles.style_continuous(output, "viridis")
     return MlriResult(str(output), missing)
 
@@ -100,11 +141,21 @@ def class_names(sources: Sequence[Source]) -> dict[int, str]:
     return names
 
 
-def transfer_matrix(start: Source, end: Source, nodatas: Sequence, grid: raster_io.Grid, row_areas_m2,
-                    executor: Executor, *, names: Mapping[int, str] | None = None, change_output: str | None = None,
-                    matrix_output: str | None = None, monitor: raster_io.Monitor | None = None,
-                    change_monitor: raster_io.Monitor | None = None,
-                    block_pixels: int = raster_io.DEFAULT_BLOCK_PIXELS) -> TransferMatrixResult:
+def transfer_matrix(
+    start: Source,
+    end: Source,
+    nodatas: Sequence,
+    grid: raster_io.Grid,
+    row_areas_m2,
+    executor: Executor,
+    *,
+    names: Mapping[int, str] | None = None,
+    change_output: str | None = None,
+    matrix_output: str | None = None,
+    monitor: raster_io.Monitor | None = None,
+    change_monitor: raster_io.Monitor | None = None,
+    block_pixels: int = raster_io.DEFAULT_BLOCK_PIXELS,
+) -> TransferMatrixResult:
     """mineland:transfermatrix: the PairTable of two class rasters, the km² matrix CSV with gains and losses
     (``matrix_output``) and the change raster (``change_output``: one code per pair, named in its attribute
     table, with its legend as a .qml).
@@ -120,16 +171,27 @@ def transfer_matrix(start: Source, end: Source, nodatas: Sequence, grid: raster_
     if matrix_output:
         transitions.write_matrix_csv(matrix_output, table, names)
     if change_output:
-        write_change_raster(change_output, start, end, nodatas, grid, table, names, coding, executor,
-                            change_monitor, block_pixels)
-    return TransferMatrixResult(table, coding, str(change_output) if change_output else None,
-                                str(matrix_output) if matrix_output else None)
+        write_change_raster(
+            change_output, start, end, nodatas, grid, table, names, coding, executor, change_monitor, block_pixels
+        )
+    return TransferMatrixResult(
+        table, coding, str(change_output) if change_output else None, str(matrix_output) if matrix_output else None
+    )
 
 
-def write_change_raster(path: str, start: Source, end: Source, nodatas: Sequence, grid: raster_io.Grid,
-                        table: crosstab.PairTable, names: Mapping[int, str], coding: crosstab.ChangeCoding,
-                        executor: Executor, monitor: raster_io.Monitor | None = None,
-                        block_pixels: int = raster_io.DEFAULT_BLOCK_PIXELS) -> None:
+def write_change_raster(
+    path: str,
+    start: Source,
+    end: Source,
+    nodatas: Sequence,
+    grid: raster_io.Grid,
+    table: crosstab.PairTable,
+    names: Mapping[int, str],
+    coding: crosstab.ChangeCoding,
+    executor: Executor,
+    monitor: raster_io.Monitor | None = None,
+    block_pixels: int = raster_io.DEFAULT_BLOCK_PIXELS,
+) -> None:
     """Second pass: one code per from→to pair, nodata where either date is nodata; every pair named in the
     attribute table and the legend (.qml)."""
     gdal_type, dtype, nodata = raster_io.integer_type_with_nodata(coding.codes)
@@ -137,16 +199,27 @@ def write_change_raster(path: str, start: Source, end: Source, nodatas: Sequence
         raster_io.write_class_names(writer.band(), transitions.change_names(coding, names))
         writer.set_band_names([transitions.CHANGE_BAND_NAME])  # the legend's title in QGIS
         raster_io.mark_as_classes(writer.band())
-        scaleout.write_change_codes(executor, start, end, tuple(nodatas), grid, coding, nodata, dtype, writer,
-                                    monitor, block_pixels)
+        scaleout.write_change_codes(
+            executor, start, end, tuple(nodatas), grid, coding, nodata, dtype, writer, monitor, block_pixels
+        )
     styles.write_qml(path, transitions.change_legend(table, names, coding))
 
 
-def disturbance_areas(index: Source, classes: Sequence[Source], nodatas: Sequence, grid: raster_io.Grid,
-                      polygons: int, mine_codes: Sequence[int], green_codes: Sequence[int], row_areas_m2,
-                      executor: Executor, monitor: raster_io.Monitor | None = None,
-                      block_pixels: int = raster_io.DEFAULT_BLOCK_PIXELS) -> disturbance.PolygonSeries:
+def disturbance_areas(
+    index: Source,
+    classes: Sequence[Source],
+    nodatas: Sequence,
+    grid: raster_io.Grid,
+    polygons: int,
+    mine_codes: Sequence[int],
+    green_codes: Sequence[int],
+    row_areas_m2,
+    executor: Executor,
+    monitor: raster_io.Monitor | None = None,
+    block_pixels: int = raster_io.DEFAULT_BLOCK_PIXELS,
+) -> disturbance.PolygonSeries:
     """mineland:disturbance's DEV/REC/BSP areas per polygon from the burnt polygon index raster (0 outside,
     1…polygons inside) and the class rasters in date order."""
-    return scaleout.tabulate_disturbance(executor, index, classes, nodatas, grid, polygons, mine_codes, green_codes,
-                                         row_areas_m2, monitor, block_pixels)
+    return scaleout.tabulate_disturbance(
+        executor, index, classes, nodatas, grid, polygons, mine_codes, green_codes, row_areas_m2, monitor, block_pixels
+    )

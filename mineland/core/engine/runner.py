@@ -67,8 +67,10 @@ def require_dask():
         import dask  # noqa: F401
         import distributed
     except ImportError as err:
-        raise DaskMissing(f"dask and distributed are needed to run on a cluster but cannot be imported here "
-                          f"({err}); install them in the Python that runs MineLand: {INSTALL_HINT}") from None
+        raise DaskMissing(
+            f"dask and distributed are needed to run on a cluster but cannot be imported here "
+            f"({err}); install them in the Python that runs MineLand: {INSTALL_HINT}"
+        ) from None
     return distributed
 
 
@@ -83,8 +85,15 @@ class Executor(Protocol):
     Returns the number of strips.
     """
 
-    def run(self, task: Callable[..., R], windows: Sequence[Window], args: Sequence[Any],
-            consume: Callable[[R], Any], monitor: raster_io.Monitor | None = None, name: str = "strip") -> int: ...
+    def run(
+        self,
+        task: Callable[..., R],
+        windows: Sequence[Window],
+        args: Sequence[Any],
+        consume: Callable[[R], Any],
+        monitor: raster_io.Monitor | None = None,
+        name: str = "strip",
+    ) -> int: ...
 
 
 # ------------------------------------------------------------------ pixel chunks inside a strip
@@ -119,11 +128,19 @@ def _strip_in_thread(pool: ThreadPoolExecutor, task: Callable[..., R], args: Seq
 
 # ------------------------------------------------------------------ executors
 
+
 class SerialExecutor:
     """The strips here, one after the other, without threads."""
 
-    def run(self, task: Callable[..., R], windows: Sequence[Window], args: Sequence[Any],
-            consume: Callable[[R], Any], monitor: raster_io.Monitor | None = None, name: str = "strip") -> int:
+    def run(
+        self,
+        task: Callable[..., R],
+        windows: Sequence[Window],
+        args: Sequence[Any],
+        consume: Callable[[R], Any],
+        monitor: raster_io.Monitor | None = None,
+        name: str = "strip",
+    ) -> int:
         monitor = monitor or raster_io.Monitor()
         total = len(windows)
         for index, (yoff, nrows) in enumerate(windows):
@@ -142,13 +159,21 @@ class LocalExecutor:
         self.workers = workers or worker_count()
         self.strips_in_flight = max(1, int(strips_in_flight))
 
-    def run(self, task: Callable[..., R], windows: Sequence[Window], args: Sequence[Any],
-            consume: Callable[[R], Any], monitor: raster_io.Monitor | None = None, name: str = "strip") -> int:
+    def run(
+        self,
+        task: Callable[..., R],
+        windows: Sequence[Window],
+        args: Sequence[Any],
+        consume: Callable[[R], Any],
+        monitor: raster_io.Monitor | None = None,
+        name: str = "strip",
+    ) -> int:
         monitor = monitor or raster_io.Monitor()
         total = len(windows)
         queue = iter(windows)
         pending: collections.deque[Future] = collections.deque()
         with ThreadPoolExecutor(self.workers) as chunks, ThreadPoolExecutor(self.strips_in_flight) as strips:
+
             def submit() -> None:
                 for window in itertools.islice(queue, self.strips_in_flight - len(pending)):
                     monitor.check()
@@ -199,8 +224,15 @@ class DaskExecutor:
     def __init__(self, client: Any) -> None:
         self.client = client
 
-    def run(self, task: Callable[..., R], windows: Sequence[Window], args: Sequence[Any],
-            consume: Callable[[R], Any], monitor: raster_io.Monitor | None = None, name: str = "strip") -> int:
+    def run(
+        self,
+        task: Callable[..., R],
+        windows: Sequence[Window],
+        args: Sequence[Any],
+        consume: Callable[[R], Any],
+        monitor: raster_io.Monitor | None = None,
+        name: str = "strip",
+    ) -> int:
         monitor = monitor or raster_io.Monitor()
         client = self.client
         total = len(windows)
@@ -214,16 +246,16 @@ class DaskExecutor:
 
         def submit() -> None:
             for index, (yoff, nrows) in itertools.islice(queue, max(0, limit - len(live) - len(finished))):
-                live[index] = client.submit(on_worker, task, *args, yoff, nrows,
-                                            key=f"mineland-{name}-{token}-{index}", pure=False)
+                live[index] = client.submit(
+                    on_worker, task, *args, yoff, nrows, key=f"mineland-{name}-{token}-{index}", pure=False
+                )
 
         try:
             submit()
             while live:
                 monitor.check()
                 try:  # wake up now and then, so that a cancel is seen while strips compute
-                    done, _ = distributed.wait(list(live.values()), timeout=POLL_SECONDS,
-                                               return_when="FIRST_COMPLETED")
+                    done, _ = distributed.wait(list(live.values()), timeout=POLL_SECONDS, return_when="FIRST_COMPLETED")
                 except TimeoutError:
                     continue
                 for index in sorted(i for i, future in live.items() if future in done):
@@ -232,9 +264,11 @@ class DaskExecutor:
                         finished[index] = future.result()
                     except distributed.KilledWorker as err:
                         yoff, nrows = windows[index]
-                        raise ScaleoutError(f"workers died while computing rows {yoff}–{yoff + nrows - 1} (the "
-                                            f"scheduler gave up after its allowed failures: {err}); no output was "
-                                            "written. Give the workers more memory, or check their logs") from None
+                        raise ScaleoutError(
+                            f"workers died while computing rows {yoff}–{yoff + nrows - 1} (the "
+                            f"scheduler gave up after its allowed failures: {err}); no output was "
+                            "written. Give the workers more memory, or check their logs"
+                        ) from None
                     future.release()
                 while written in finished:
                     consume(finished.pop(written))

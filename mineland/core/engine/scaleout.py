@@ -123,6 +123,9 @@ from .runner import (  # noqa: F401 (the names this module always had)
 
 #: Seconds to wait for a scheduler to answer, and for it to have a worker.
 DEFAULT_TIMEOUT = 10
+#: The change-raster labels of the Python API by default: the bare codes ("3 → 7"); the command line passes
+#: names=None for the toolbox's class names.
+CODE_LABELS = transitions.CodeNames()
 
 _ADDRESS = re.compile(r"^(?:(tcp|tls|ws|wss|inproc|ucx)://)?(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+)(?::(\d{1,5}))?/?$")
 
@@ -155,13 +158,16 @@ def sources_of(paths):
 
 # ------------------------------------------------------------------ connecting
 
+
 def normalise_address(text):
     """A scheduler address with its protocol ("host:8786" → "tcp://host:8786"); ValueError when it is not one."""
     text = str(text).strip()
     match = _ADDRESS.match(text)
     if not match or (match.group(1) != "inproc" and not match.group(3)):
-        raise ValueError(f"'{text}' is not a Dask scheduler address; give it as tcp://host:8786 "
-                         "(protocol://host:port), or leave it empty to run locally")
+        raise ValueError(
+            f"'{text}' is not a Dask scheduler address; give it as tcp://host:8786 "
+            "(protocol://host:port), or leave it empty to run locally"
+        )
     return text if match.group(1) else "tcp://" + text
 
 
@@ -195,9 +201,16 @@ def connect(scheduler=None, timeout=DEFAULT_TIMEOUT, n_workers=None, memory_limi
             raise ValueError(f"'{text}': give local or local:N with N workers, e.g. local:2")
         workers = int(count)
         distributed = require_dask()
-        with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                      memory_limit=memory_limit, dashboard_address=None) as cluster, \
-                distributed.Client(cluster) as client:
+        with (
+            distributed.LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                memory_limit=memory_limit,
+                dashboard_address=None,
+            ) as cluster,
+            distributed.Client(cluster) as client,
+        ):
             _warn_all(check_workers(client, timeout), warn)
             yield client
         return
@@ -206,8 +219,10 @@ def connect(scheduler=None, timeout=DEFAULT_TIMEOUT, n_workers=None, memory_limi
     try:
         client = distributed.Client(address, timeout=f"{timeout}s")
     except (OSError, TimeoutError) as err:
-        raise ScaleoutError(f"no Dask scheduler answered at {address} within {timeout:g} s ({err}); start one "
-                            "(dask scheduler) or check the address, the port and the firewall") from None
+        raise ScaleoutError(
+            f"no Dask scheduler answered at {address} within {timeout:g} s ({err}); start one "
+            "(dask scheduler) or check the address, the port and the firewall"
+        ) from None
     with client:
         _warn_all(check_workers(client, timeout), warn)
         yield client
@@ -226,17 +241,25 @@ def check_workers(client, timeout=DEFAULT_TIMEOUT):
     try:
         client.wait_for_workers(1, timeout=timeout)
     except (OSError, TimeoutError) as err:
-        raise ScaleoutError(f"the scheduler at {client.scheduler.address} has no worker after {timeout:g} s "
-                            f"({err}); start workers with: dask worker {client.scheduler.address}") from None
+        raise ScaleoutError(
+            f"the scheduler at {client.scheduler.address} has no worker after {timeout:g} s "
+            f"({err}); start workers with: dask worker {client.scheduler.address}"
+        ) from None
     try:
         found = client.run(worker_versions)
     except (ImportError, AttributeError) as err:  # no mineland on the worker, or an older one
-        raise ScaleoutError(f"a worker cannot import this MineLand ({err}): start the workers with the plugins "
-                            "folder on their PYTHONPATH (PYTHONPATH=/path/to/plugins dask worker ADDRESS)") from None
+        raise ScaleoutError(
+            f"a worker cannot import this MineLand ({err}): start the workers with the plugins "
+            "folder on their PYTHONPATH (PYTHONPATH=/path/to/plugins dask worker ADDRESS)"
+        ) from None
     mine = worker_versions()
-    return [f"worker {worker} runs {key} {theirs[key]}, this client {mine[key]}: results may differ in the last "
-            "bits from a local run" for worker, theirs in sorted(found.items()) for key in sorted(mine)
-            if theirs.get(key) != mine[key]]
+    return [
+        f"worker {worker} runs {key} {theirs[key]}, this client {mine[key]}: results may differ in the last "
+        "bits from a local run"
+        for worker, theirs in sorted(found.items())
+        for key in sorted(mine)
+        if theirs.get(key) != mine[key]
+    ]
 
 
 def worker_versions():
@@ -248,6 +271,7 @@ def worker_versions():
 
 
 # ------------------------------------------------------------------ strips
+
 
 def strip_windows(sources, grid, block_pixels):
     """(yoff, nrows) of the strips: the blocks :func:`.raster_io.iter_blocks` reads for these rasters."""
@@ -283,6 +307,7 @@ def run_strips(client, task, windows, args, consume, monitor=None, name="strip")
 
 # ------------------------------------------------------------------ trend
 
+
 @dataclass
 class TrendStrip:
     yoff: int
@@ -310,14 +335,27 @@ def trend_bands(values, years, min_valid, shape):
     buffers = None if runner.chunk_pool() else trend.KernelBuffers()
 
     def kernel(start):
-        return trend.trend_statistics(values[start:start + chunk], years, min_valid, buffers or stack.thread_buffers())
+        return trend.trend_statistics(
+            values[start : start + chunk], years, min_valid, buffers or stack.thread_buffers()
+        )
 
     stats = stack.joined_statistics(runner.chunk_map(kernel, range(0, values.shape[0], chunk)))
     return stack.trend_band_stack(stats, shape), stats
 
 
-def write_trend_rasters(client, sources, nodatas, grid, years, min_valid, writer, class_writer=None, alpha=0.05,
-                        monitor=None, block_pixels=None):
+def write_trend_rasters(
+    client,
+    sources,
+    nodatas,
+    grid,
+    years,
+    min_valid,
+    writer,
+    class_writer=None,
+    alpha=0.05,
+    monitor=None,
+    block_pixels=None,
+):
     """:func:`.stack.write_trend_rasters` on a cluster (``client``) or strip by strip here (None).
 
     ``sources`` are the :class:`Source` of the stack's time steps. Returns the
@@ -336,12 +374,20 @@ def write_trend_rasters(client, sources, nodatas, grid, years, min_valid, writer
             class_writer.write(strip.yoff, strip.classes)
         too_few += strip.too_few
 
-    run_strips(client, trend_strip, windows, (list(sources), list(nodatas), grid.xsize, years, min_valid, alpha,
-                                              class_writer is not None), consume, monitor, "trend")
+    run_strips(
+        client,
+        trend_strip,
+        windows,
+        (list(sources), list(nodatas), grid.xsize, years, min_valid, alpha, class_writer is not None),
+        consume,
+        monitor,
+        "trend",
+    )
     return too_few
 
 
 # ------------------------------------------------------------------ dask.array
+
 
 def stack_array(paths, block_pixels=None):
     """A stack as a lazy ``dask.array`` (steps, ysize, xsize) of its values, with its nodata values and grid.
@@ -367,8 +413,14 @@ def stack_array(paths, block_pixels=None):
     for source, nodata in zip(sources, nodatas):
         dataset = raster_io.open_raster(source.path)  # kept while its band is used (GDAL ≥ 3.10 bindings)
         dtype = np.dtype(np.float64) if source.scaling else raster_io.numpy_dtype(dataset.GetRasterBand(source.band))
-        steps.append(da.concatenate([da.from_delayed(read(source, nodata, grid.xsize, yoff, nrows),
-                                                     (nrows, grid.xsize), dtype) for yoff, nrows in windows]))
+        steps.append(
+            da.concatenate(
+                [
+                    da.from_delayed(read(source, nodata, grid.xsize, yoff, nrows), (nrows, grid.xsize), dtype)
+                    for yoff, nrows in windows
+                ]
+            )
+        )
     return da.stack(steps), [None if s.scaling else nodata for s, nodata in zip(sources, nodatas)], grid
 
 
@@ -392,9 +444,15 @@ def trend_array(paths, years, min_valid=8, block_pixels=None):
     values, nodatas, grid = stack_array(paths, block_pixels)
     years = trend.check_years(years, values.shape[0])
     by_strip = values.rechunk({0: -1})  # every step of a window in one chunk
-    bands = by_strip.map_blocks(_trend_chunk, nodatas, years, min_valid, dtype=np.float32,
-                                chunks=((len(trend.TREND_BANDS),),) + by_strip.chunks[1:],
-                                meta=np.empty((0, 0, 0), dtype=np.float32))
+    bands = by_strip.map_blocks(
+        _trend_chunk,
+        nodatas,
+        years,
+        min_valid,
+        dtype=np.float32,
+        chunks=((len(trend.TREND_BANDS),),) + by_strip.chunks[1:],
+        meta=np.empty((0, 0, 0), dtype=np.float32),
+    )
     return bands, grid
 
 
@@ -404,6 +462,7 @@ def _trend_chunk(block, nodatas, years, min_valid):
 
 
 # ------------------------------------------------------------------ MLRI
+
 
 def mlri_strip(lst_sources, lst_nodatas, evi_sources, evi_nodatas, xsize, lst_offset, yoff, nrows):
     """(yoff, MLRI bands (years, nrows, xsize) float32, missing pixel-years) of one strip (runs on a worker)."""
@@ -418,8 +477,18 @@ def mlri_strip(lst_sources, lst_nodatas, evi_sources, evi_nodatas, xsize, lst_of
     return yoff, bands, int(np.isnan(index).sum())
 
 
-def write_mlri_raster(client, lst_sources, lst_nodatas, evi_sources, evi_nodatas, grid, lst_offset, writer,
-                      monitor=None, block_pixels=None):
+def write_mlri_raster(
+    client,
+    lst_sources,
+    lst_nodatas,
+    evi_sources,
+    evi_nodatas,
+    grid,
+    lst_offset,
+    writer,
+    monitor=None,
+    block_pixels=None,
+):
     """:func:`.stack.write_mlri_raster` on a cluster (``client``) or strip by strip here (None).
 
     Returns the pixel-years left nodata; ValueError (from a worker) for LST below 150 K.
@@ -437,12 +506,20 @@ def write_mlri_raster(client, lst_sources, lst_nodatas, evi_sources, evi_nodatas
             writer.write(yoff, band, step)
         missing += count
 
-    run_strips(client, mlri_strip, windows, (list(lst_sources), list(lst_nodatas), list(evi_sources),
-                                             list(evi_nodatas), grid.xsize, lst_offset), consume, monitor, "mlri")
+    run_strips(
+        client,
+        mlri_strip,
+        windows,
+        (list(lst_sources), list(lst_nodatas), list(evi_sources), list(evi_nodatas), grid.xsize, lst_offset),
+        consume,
+        monitor,
+        "mlri",
+    )
     return missing
 
 
 # ------------------------------------------------------------------ transfer matrix
+
 
 class _MergedPairCounter(crosstab.PairCounter):
     """A PairCounter that adds up the strip counters of the workers, in strip order."""
@@ -462,8 +539,9 @@ def pair_strip(start, end, nodatas, grid, areas, yoff, nrows):
     return counter
 
 
-def tabulate_pair(client, start, end, nodatas, grid, row_areas_m2, monitor=None,
-                  block_pixels=raster_io.DEFAULT_BLOCK_PIXELS):
+def tabulate_pair(
+    client, start, end, nodatas, grid, row_areas_m2, monitor=None, block_pixels=raster_io.DEFAULT_BLOCK_PIXELS
+):
     """The :class:`.crosstab.PairTable` of two class rasters (:class:`Source`), as :func:`.crosstab.tabulate` counts it."""
     total = _MergedPairCounter(row_areas_m2, *nodatas)
     windows = strip_windows([start, end], grid, block_pixels)
@@ -479,19 +557,38 @@ def change_strip(start, end, nodatas, xsize, factor, nodata_out, dtype, yoff, nr
     return yoff, crosstab.change_codes(a, b, valid, factor, nodata_out, dtype)
 
 
-def write_change_codes(client, start, end, nodatas, grid, factor, nodata_out, dtype, writer, monitor=None,
-                       block_pixels=raster_io.DEFAULT_BLOCK_PIXELS):
+def write_change_codes(
+    client,
+    start,
+    end,
+    nodatas,
+    grid,
+    factor,
+    nodata_out,
+    dtype,
+    writer,
+    monitor=None,
+    block_pixels=raster_io.DEFAULT_BLOCK_PIXELS,
+):
     """The change raster of two class rasters into ``writer``, strip by strip.
 
     ``factor`` is a :class:`.crosstab.ChangeCoding` (or an int: from × factor + to), as for
     :func:`.crosstab.change_codes`.
     """
     windows = strip_windows([start, end], grid, block_pixels)
-    run_strips(client, change_strip, windows, (start, end, tuple(nodatas), grid.xsize, factor, nodata_out, dtype),
-               lambda result: writer.write(*result), monitor, "change")
+    run_strips(
+        client,
+        change_strip,
+        windows,
+        (start, end, tuple(nodatas), grid.xsize, factor, nodata_out, dtype),
+        lambda result: writer.write(*result),
+        monitor,
+        "change",
+    )
 
 
 # ------------------------------------------------------------------ disturbance per polygon
+
 
 def disturbance_strip(index, classes, nodatas, grid, polygons, mine_codes, green_codes, areas, yoff, nrows):
     """The DisturbanceCounter of one strip of the polygon index raster and the class rasters (runs on a worker)."""
@@ -502,8 +599,19 @@ def disturbance_strip(index, classes, nodatas, grid, polygons, mine_codes, green
     return counter.series
 
 
-def tabulate_disturbance(client, index, classes, nodatas, grid, polygons, mine_codes, green_codes, row_areas_m2,
-                         monitor=None, block_pixels=raster_io.DEFAULT_BLOCK_PIXELS):
+def tabulate_disturbance(
+    client,
+    index,
+    classes,
+    nodatas,
+    grid,
+    polygons,
+    mine_codes,
+    green_codes,
+    row_areas_m2,
+    monitor=None,
+    block_pixels=raster_io.DEFAULT_BLOCK_PIXELS,
+):
     """DEV/REC/BSP areas per polygon (:class:`.disturbance.PolygonSeries`) as mineland:disturbance counts them.
 
     ``index`` is the :class:`Source` of the burnt polygon index raster (0 outside, 1…polygons inside),
@@ -519,13 +627,20 @@ def tabulate_disturbance(client, index, classes, nodatas, grid, polygons, mine_c
 
     windows = strip_windows([index] + list(classes), grid, block_pixels)
     areas = raster_io.as_pixel_areas(row_areas_m2, grid.xsize)  # the workers weigh as the local loop does
-    run_strips(client, disturbance_strip, windows, (index, list(classes), list(nodatas), grid, polygons,
-                                                    list(mine_codes), list(green_codes), areas), consume, monitor,
-               "disturbance")
+    run_strips(
+        client,
+        disturbance_strip,
+        windows,
+        (index, list(classes), list(nodatas), grid, polygons, list(mine_codes), list(green_codes), areas),
+        consume,
+        monitor,
+        "disturbance",
+    )
     return total
 
 
 # ------------------------------------------------------------------ whole jobs
+
 
 def _stack_inputs(paths, label, scaled=False):
     """(sources, nodata values, grid) of rasters on one grid; ``scaled``: continuous values, so each source
@@ -533,16 +648,22 @@ def _stack_inputs(paths, label, scaled=False):
     sources = sources_of(paths)
     datasets = {s.path: raster_io.open_raster(s.path) for s in sources}
     bands = [datasets[s.path].GetRasterBand(s.band) for s in sources]
-    grids = [(f"{label} {os.path.basename(s.path)} band {s.band}", raster_io.grid_of(datasets[s.path]))
-             for s in sources]
+    grids = [
+        (f"{label} {os.path.basename(s.path)} band {s.band}", raster_io.grid_of(datasets[s.path])) for s in sources
+    ]
     if scaled:
         sources = [Source(s.path, s.band, raster_io.band_scaling(b)) for s, b in zip(sources, bands)]
     return sources, [raster_io.band_nodata(b) for b in bands], raster_io.check_same_grid(grids)
 
 
 @contextlib.contextmanager
-def executor(scheduler=None, timeout: float = DEFAULT_TIMEOUT, n_workers: int | None = None,
-             memory_limit: str = "auto", warn=None) -> Iterator[runner.Executor]:
+def executor(
+    scheduler=None,
+    timeout: float = DEFAULT_TIMEOUT,
+    n_workers: int | None = None,
+    memory_limit: str = "auto",
+    warn=None,
+) -> Iterator[runner.Executor]:
     """The :class:`.runner.Executor` of ``scheduler`` (see the module docstring): a
     :class:`.runner.DaskExecutor` on the cluster :func:`connect` opens, or for None/"" a
     :class:`.runner.LocalExecutor` (this process, all cores), as the Processing algorithms run."""
@@ -550,9 +671,20 @@ def executor(scheduler=None, timeout: float = DEFAULT_TIMEOUT, n_workers: int | 
         yield runner.LocalExecutor() if client is None else runner.DaskExecutor(client)
 
 
-def trend_on_cluster(paths, years, output, scheduler=None, class_output=None, min_valid=8, alpha=0.05,
-                     progress=None, is_cancelled=None, timeout=DEFAULT_TIMEOUT, n_workers=None,
-                     memory_limit="auto"):
+def trend_on_cluster(
+    paths,
+    years,
+    output,
+    scheduler=None,
+    class_output=None,
+    min_valid=8,
+    alpha=0.05,
+    progress=None,
+    is_cancelled=None,
+    timeout=DEFAULT_TIMEOUT,
+    n_workers=None,
+    memory_limit="auto",
+):
     """mineland:trend outside QGIS: the trend bands (and the restoration classes) of a stack as GeoTIFFs.
 
     Parameters
@@ -576,13 +708,34 @@ def trend_on_cluster(paths, years, output, scheduler=None, class_output=None, mi
     sources, nodatas, grid = _stack_inputs(paths, "input", scaled=True)
     years = trend.check_years(years, len(sources))
     with executor(scheduler, timeout, n_workers, memory_limit) as runs:
-        result = jobs.trend(sources, nodatas, grid, years, output, runs, class_output=class_output,
-                            min_valid=min_valid, alpha=alpha, monitor=raster_io.Monitor(progress, is_cancelled))
+        result = jobs.trend(
+            sources,
+            nodatas,
+            grid,
+            years,
+            output,
+            runs,
+            class_output=class_output,
+            min_valid=min_valid,
+            alpha=alpha,
+            monitor=raster_io.Monitor(progress, is_cancelled),
+        )
     return {"output": result.output, "class_output": result.class_output, "too_few_pixels": result.too_few_pixels}
 
 
-def mlri_on_cluster(lst_paths, evi_paths, years, output, scheduler=None, celsius=False, progress=None,
-                    is_cancelled=None, timeout=DEFAULT_TIMEOUT, n_workers=None, memory_limit="auto"):
+def mlri_on_cluster(
+    lst_paths,
+    evi_paths,
+    years,
+    output,
+    scheduler=None,
+    celsius=False,
+    progress=None,
+    is_cancelled=None,
+    timeout=DEFAULT_TIMEOUT,
+    n_workers=None,
+    memory_limit="auto",
+):
     """mineland:mlri outside QGIS: the MLRI series (one Float32 band per year) as a GeoTIFF (:func:`.jobs.mlri`).
 
     Returns dict with output, nodata_pixel_years; ValueError for LST below 150 K (°C given as kelvin).
@@ -596,14 +749,35 @@ def mlri_on_cluster(lst_paths, evi_paths, years, output, scheduler=None, celsius
     raster_io.check_same_grid([("LST", grid), ("EVI", evi_grid)])
     years = [int(y) for y in trend.check_years(years, len(lst))]
     with executor(scheduler, timeout, n_workers, memory_limit) as runs:
-        result = jobs.mlri(lst, lst_nodatas, evi, evi_nodatas, grid, years, output, runs,
-                           lst_offset=273.15 if celsius else 0.0, monitor=raster_io.Monitor(progress, is_cancelled))
+        result = jobs.mlri(
+            lst,
+            lst_nodatas,
+            evi,
+            evi_nodatas,
+            grid,
+            years,
+            output,
+            runs,
+            lst_offset=273.15 if celsius else 0.0,
+            monitor=raster_io.Monitor(progress, is_cancelled),
+        )
     return {"output": result.output, "nodata_pixel_years": result.nodata_pixel_years}
 
 
-def transfer_matrix_on_cluster(start, end, scheduler=None, change_output=None, table_output=None, progress=None,
-                               is_cancelled=None, timeout=DEFAULT_TIMEOUT, n_workers=None, memory_limit="auto",
-                               matrix_output=None, names=transitions.CodeNames()):
+def transfer_matrix_on_cluster(
+    start,
+    end,
+    scheduler=None,
+    change_output=None,
+    table_output=None,
+    progress=None,
+    is_cancelled=None,
+    timeout=DEFAULT_TIMEOUT,
+    n_workers=None,
+    memory_limit="auto",
+    matrix_output=None,
+    names=CODE_LABELS,
+):
     """mineland:transfermatrix outside QGIS: the PairTable of two class rasters, optionally written out.
 
     ``table_output`` (CSV) gets from_class, to_class, pixels, area_m2; ``matrix_output`` the km² matrix
@@ -625,11 +799,19 @@ def transfer_matrix_on_cluster(start, end, scheduler=None, change_output=None, t
         if not raster_io.is_integer_band(band):
             raise ValueError(f"{source.path} is of type {raster_io.type_name(band)}; class rasters must be integer")
     with executor(scheduler, timeout, n_workers, memory_limit) as runs:
-        table = jobs.transfer_matrix(start_source, end_source, (start_nodata, end_nodata), grid,
-                                     raster_io.pixel_areas_m2(grid), runs, names=names,
-                                     change_output=change_output, matrix_output=matrix_output,
-                                     monitor=raster_io.Monitor(progress, is_cancelled),
-                                     change_monitor=raster_io.Monitor(None, is_cancelled)).table
+        table = jobs.transfer_matrix(
+            start_source,
+            end_source,
+            (start_nodata, end_nodata),
+            grid,
+            raster_io.pixel_areas_m2(grid),
+            runs,
+            names=names,
+            change_output=change_output,
+            matrix_output=matrix_output,
+            monitor=raster_io.Monitor(progress, is_cancelled),
+            change_monitor=raster_io.Monitor(None, is_cancelled),
+        ).table
     if table_output:
         with open(table_output, "w", newline="", encoding="utf-8") as handle:
             out = csv.writer(handle)
@@ -641,6 +823,7 @@ def transfer_matrix_on_cluster(start, end, scheduler=None, change_output=None, t
 
 # ------------------------------------------------------------------ command line
 
+
 def _years(text):
     try:
         return parse_list(text, int, f"years must be whole numbers separated by commas, got '{text}'")
@@ -649,13 +832,19 @@ def _years(text):
 
 
 def _parser():
-    parser = argparse.ArgumentParser(prog="python -m mineland.core.engine.scaleout",
-                                     description="MineLand's trend, MLRI and transfer matrix on a Dask cluster.")
+    parser = argparse.ArgumentParser(
+        prog="python -m mineland.core.engine.scaleout",
+        description="MineLand's trend, MLRI and transfer matrix on a Dask cluster.",
+    )
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--scheduler", default="",
-                        help="tcp://host:8786, local, local:N (a LocalCluster of N processes), or empty: in process")
-    common.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                        help="seconds to wait for the scheduler and a worker")
+    common.add_argument(
+        "--scheduler",
+        default="",
+        help="tcp://host:8786, local, local:N (a LocalCluster of N processes), or empty: in process",
+    )
+    common.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds to wait for the scheduler and a worker"
+    )
     common.add_argument("--memory-limit", default="auto", help="memory per worker of a local cluster, e.g. 1GiB")
     common.add_argument("--quiet", action="store_true", help="no progress on stderr")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -676,8 +865,9 @@ def _parser():
     matrix_cmd.add_argument("start")
     matrix_cmd.add_argument("end")
     matrix_cmd.add_argument("--table", help="CSV of from_class, to_class, pixels, area_m2")
-    matrix_cmd.add_argument("--change", help="change raster (from × 100 + to; the pairs numbered when codes are "
-                            "negative or large)")
+    matrix_cmd.add_argument(
+        "--change", help="change raster (from × 100 + to; the pairs numbered when codes are negative or large)"
+    )
     matrix_cmd.add_argument("--matrix", help="CSV of the km² matrix with totals, gains, losses and net change")
     return parser
 
@@ -693,16 +883,33 @@ def main(argv=None):
     options = dict(scheduler=args.scheduler, progress=progress, timeout=args.timeout, memory_limit=args.memory_limit)
     try:
         if args.command == "trend":
-            result = trend_on_cluster(args.inputs, args.years, args.output, class_output=args.classes,
-                                      min_valid=args.min_valid, alpha=args.alpha, **options)
+            result = trend_on_cluster(
+                args.inputs,
+                args.years,
+                args.output,
+                class_output=args.classes,
+                min_valid=args.min_valid,
+                alpha=args.alpha,
+                **options,
+            )
         elif args.command == "mlri":
             result = mlri_on_cluster(args.lst, args.evi, args.years, args.output, celsius=args.celsius, **options)
         else:
-            table = transfer_matrix_on_cluster(args.start, args.end, change_output=args.change,
-                                               table_output=args.table, matrix_output=args.matrix,
-                                               names=None, **options)  # the toolbox's labels
-            result = {"pairs": int(table.pixels.size), "total_km2": table.total_area_m2 / 1e6,
-                      "changed_km2": table.changed_area_m2 / 1e6, "nodata_pixels": table.nodata_pixels}
+            table = transfer_matrix_on_cluster(
+                args.start,
+                args.end,
+                change_output=args.change,
+                table_output=args.table,
+                matrix_output=args.matrix,
+                names=None,
+                **options,
+            )  # the toolbox's labels
+            result = {
+                "pairs": int(table.pixels.size),
+                "total_km2": table.total_area_m2 / 1e6,
+                "changed_km2": table.changed_area_m2 / 1e6,
+                "nodata_pixels": table.nodata_pixels,
+            }
     except (ScaleoutError, ValueError) as err:
         print(f"\nerror: {err}", file=sys.stderr)
         return 1

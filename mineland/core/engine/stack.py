@@ -61,11 +61,12 @@ def trend_chunks(pool, values, years, min_valid):
 
     Each pool thread reuses its own pair buffers from chunk to chunk.
     """
+
     def kernel(chunk):
         return trend.trend_statistics(chunk, years, min_valid, thread_buffers())
 
     step = chunk_pixels(values.shape[1])
-    return [pool.submit(kernel, values[start:start + step]) for start in range(0, values.shape[0], step)]
+    return [pool.submit(kernel, values[start : start + step]) for start in range(0, values.shape[0], step)]
 
 
 def joined_statistics(parts):
@@ -131,8 +132,20 @@ def stack_block_pixels(steps, budget_bytes=STACK_BUDGET_BYTES):
     return max(MIN_CHUNK_PIXELS, budget_bytes // per_pixel)
 
 
-def write_trend_rasters(bands, nodatas, grid, years, min_valid, writer, class_writer=None, alpha=0.05,
-                        monitor=None, block_pixels=None, workers=None, scalings=None):
+def write_trend_rasters(
+    bands,
+    nodatas,
+    grid,
+    years,
+    min_valid,
+    writer,
+    class_writer=None,
+    alpha=0.05,
+    monitor=None,
+    block_pixels=None,
+    workers=None,
+    scalings=None,
+):
     """Trend statistics of a stack, block by block, into ``writer`` (one band per TREND_BANDS).
 
     ``scalings``: one :class:`.raster_io.Scaling` or None per band (see :func:`stack_block`), so
@@ -170,8 +183,19 @@ def write_trend_rasters(bands, nodatas, grid, years, min_valid, writer, class_wr
     return too_few
 
 
-def write_mlri_raster(lst_bands, lst_nodatas, evi_bands, evi_nodatas, grid, lst_offset, writer, monitor=None,
-                      block_pixels=None, lst_scalings=None, evi_scalings=None):
+def write_mlri_raster(
+    lst_bands,
+    lst_nodatas,
+    evi_bands,
+    evi_nodatas,
+    grid,
+    lst_offset,
+    writer,
+    monitor=None,
+    block_pixels=None,
+    lst_scalings=None,
+    evi_scalings=None,
+):
     """MLRI of every year, block by block, into ``writer`` (one band per year).
 
     ``lst_offset`` is added to LST (273.15 for °C input), after the bands' own

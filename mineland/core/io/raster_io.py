@@ -34,7 +34,11 @@ UINT16 = gdal.GDT_UInt16
 INT16 = gdal.GDT_Int16
 
 INTEGER_TYPES = {
-    gdal.GDT_Byte, gdal.GDT_UInt16, gdal.GDT_Int16, gdal.GDT_UInt32, gdal.GDT_Int32,
+    gdal.GDT_Byte,
+    gdal.GDT_UInt16,
+    gdal.GDT_Int16,
+    gdal.GDT_UInt32,
+    gdal.GDT_Int32,
 }
 
 #: Smallest GDAL integer types first, with the numpy type and value range of each.
@@ -62,8 +66,9 @@ class Monitor:
         Checked before every block; True stops the loop with :class:`Cancelled`.
     """
 
-    def __init__(self, progress: Callable[[float], object] | None = None,
-                 is_cancelled: Callable[[], bool] | None = None) -> None:
+    def __init__(
+        self, progress: Callable[[float], object] | None = None, is_cancelled: Callable[[], bool] | None = None
+    ) -> None:
         self._progress = progress
         self._is_cancelled = is_cancelled
 
@@ -84,7 +89,6 @@ class Grid:
     ysize: int
     geotransform: tuple
     crs_wkt: str
-
 
 
 def open_raster(path: str | os.PathLike) -> gdal.Dataset:
@@ -123,21 +127,25 @@ def check_same_grid(named_grids: Sequence[tuple[str, Grid]]) -> Grid:
         if (ref_srs is None) != (srs is None) or (srs is not None and not srs.IsSame(ref_srs)):
             raise ValueError(
                 f"{name} has a different CRS from {ref_name} "
-                f"({_crs_label(srs)} vs {_crs_label(ref_srs)}); warp it onto the grid of {ref_name} first")
+                f"({_crs_label(srs)} vs {_crs_label(ref_srs)}); warp it onto the grid of {ref_name} first"
+            )
         if (grid.xsize, grid.ysize) != (ref.xsize, ref.ysize):
             raise ValueError(
                 f"{name} is {grid.xsize}×{grid.ysize} pixels but {ref_name} is {ref.xsize}×{ref.ysize}; "
-                f"clip or warp it onto the grid of {ref_name} first")
+                f"clip or warp it onto the grid of {ref_name} first"
+            )
         gt, rgt = grid.geotransform, ref.geotransform
         tol = 1e-6 * max(abs(rgt[1]), abs(rgt[5]))
         if any(abs(gt[i] - rgt[i]) > tol for i in (1, 2, 4, 5)):
             raise ValueError(
                 f"{name} has pixel size {gt[1]:g}×{abs(gt[5]):g} but {ref_name} has "
-                f"{rgt[1]:g}×{abs(rgt[5]):g}; resample it onto the grid of {ref_name} first")
+                f"{rgt[1]:g}×{abs(rgt[5]):g}; resample it onto the grid of {ref_name} first"
+            )
         if abs(gt[0] - rgt[0]) > tol or abs(gt[3] - rgt[3]) > tol:
             raise ValueError(
                 f"{name} is shifted from {ref_name}: origin ({gt[0]:.6f}, {gt[3]:.6f}) vs "
-                f"({rgt[0]:.6f}, {rgt[3]:.6f}); align it onto the grid of {ref_name} first")
+                f"({rgt[0]:.6f}, {rgt[3]:.6f}); align it onto the grid of {ref_name} first"
+            )
     return ref
 
 
@@ -193,6 +201,7 @@ def valid_mask(values: np.ndarray, nodata: int | float | None) -> np.ndarray:
 
 # -------------------------------------------------------------- scale/offset
 
+
 @dataclass(frozen=True)
 class Scaling:
     """The GDAL scale and offset of a band: physical value = raw × scale + offset.
@@ -225,13 +234,14 @@ def band_scaling(band: gdal.Band) -> Scaling | None:
     if scale == 1.0 and offset == 0.0:
         return None
     if scale == 0 or not (math.isfinite(scale) and math.isfinite(offset)):
-        raise ValueError(f"band {band.GetBand()} has scale {scale:g} and offset {offset:g} in its metadata, "
-                         "which do not give physical values; fix them (gdal_edit.py -scale/-offset)")
+        raise ValueError(
+            f"band {band.GetBand()} has scale {scale:g} and offset {offset:g} in its metadata, "
+            "which do not give physical values; fix them (gdal_edit.py -scale/-offset)"
+        )
     return Scaling(scale, offset)
 
 
-def physical(values: np.ndarray, nodata: int | float | None,
-             scaling: Scaling | None) -> tuple[np.ndarray, np.ndarray]:
+def physical(values: np.ndarray, nodata: int | float | None, scaling: Scaling | None) -> tuple[np.ndarray, np.ndarray]:
     """(values, valid) of a block as read: ``valid`` tested on the raw values, the values in physical units.
 
     valid = raw is data (:func:`valid_mask` with the band's nodata, on the stored value, so a raw
@@ -267,8 +277,16 @@ def physical_or_nan(values: np.ndarray, nodata: int | float | None, scaling: Sca
 
 #: Projections whose latitude depends on the northing alone and longitude linearly on the easting:
 #: their pixel rows are zones between two parallels, so the per-row formula is exact.
-_CYLINDRICAL = {"mercator_1sp", "mercator_2sp", "mercator_auxiliary_sphere", "popular_visualisation_pseudo_mercator",
-                "equirectangular", "plate_carree", "cylindrical_equal_area", "mercator"}
+_CYLINDRICAL = {
+    "mercator_1sp",
+    "mercator_2sp",
+    "mercator_auxiliary_sphere",
+    "popular_visualisation_pseudo_mercator",
+    "equirectangular",
+    "plate_carree",
+    "cylindrical_equal_area",
+    "mercator",
+}
 
 #: Area scale factors are sampled at about this many nodes along the longer side of the raster.
 AREA_NODES = 128
@@ -315,7 +333,7 @@ def _zone_areas(srs, lat_edges, dlon):
     ecc2 = 1.0 - (semi_minor / semi_major) ** 2
     lat = np.clip(lat_edges, -math.pi / 2, math.pi / 2)
     g = _authalic_zone(np.sin(lat), ecc2)
-    return dlon * semi_minor ** 2 * np.abs(np.diff(g))
+    return dlon * semi_minor**2 * np.abs(np.diff(g))
 
 
 def _authalic_zone(sin_lat, ecc2):
@@ -404,8 +422,13 @@ class PixelAreas:
     Snyder, J. P. (1987). Map Projections — A Working Manual, USGS PP 1395, eqs. 4-18, 4-20.
     """
 
-    def __init__(self, xsize: int, ysize: int, rows: np.ndarray | Sequence[float] | None = None,
-                 nodes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
+    def __init__(
+        self,
+        xsize: int,
+        ysize: int,
+        rows: np.ndarray | Sequence[float] | None = None,
+        nodes: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    ) -> None:
         self.xsize, self.ysize = xsize, ysize
         self.rows = None if rows is None else np.asarray(rows, dtype=np.float64)
         self.constant = None
@@ -435,7 +458,7 @@ class PixelAreas:
         if self.constant is not None:
             return np.full((nrows, 1), self.constant)
         if self.rows is not None:
-            return self.rows[yoff:yoff + nrows, None]
+            return self.rows[yoff : yoff + nrows, None]
         groups, areas = self._tile_areas(yoff, nrows)
         return areas[groups - groups[0]][:, self._band_of_col]
 
@@ -443,7 +466,7 @@ class PixelAreas:
         """Pixel areas of a block of rows, raveled like ``block_array.ravel()`` (float64)."""
         xsize = self.xsize if xsize is None else xsize
         if self.rows is not None:
-            return np.repeat(self.rows[yoff:yoff + nrows], xsize)
+            return np.repeat(self.rows[yoff : yoff + nrows], xsize)
         return np.broadcast_to(self.block(yoff, nrows), (nrows, xsize)).ravel()
 
     def tiles(self, yoff: int, nrows: int) -> tuple[list[tuple[int, int]], np.ndarray, np.ndarray]:
@@ -549,15 +572,20 @@ def _cached_pixel_areas(grid, nodes):
 
 def _pixel_areas(grid, nodes):
     srs = _srs(grid.crs_wkt)
-    if srs is None or srs.IsGeographic() or (_is_cylindrical(srs) and not (grid.geotransform[2] or
-                                                                          grid.geotransform[4])):
+    if (
+        srs is None
+        or srs.IsGeographic()
+        or (_is_cylindrical(srs) and not (grid.geotransform[2] or grid.geotransform[4]))
+    ):
         return PixelAreas.of_rows(row_pixel_areas_m2(grid), grid.xsize)
     if srs.IsLocal() or not srs.IsProjected():
         return PixelAreas.of_rows(row_pixel_areas_m2(grid), grid.xsize)
     lattice = _density_nodes(grid, srs, nodes or AREA_NODES)
     if not np.any(lattice[2] > 0):
-        raise ValueError(f"the pixel areas are unknown: no pixel of the raster can be taken from its CRS "
-                         f"({_crs_label(srs)}) to longitude/latitude; check the raster's CRS and geotransform")
+        raise ValueError(
+            f"the pixel areas are unknown: no pixel of the raster can be taken from its CRS "
+            f"({_crs_label(srs)}) to longitude/latitude; check the raster's CRS and geotransform"
+        )
     return PixelAreas(grid.xsize, grid.ysize, nodes=lattice)
 
 
@@ -586,7 +614,7 @@ def _density_nodes(grid, srs, count):
     a, b = geog.GetSemiMajor(), geog.GetSemiMinor()
     ecc2 = 1.0 - (b / a) ** 2
     w = 1.0 - ecc2 * np.sin(lat) ** 2
-    radii = a * (1.0 - ecc2) / w ** 1.5 * a / np.sqrt(w)  # M · N
+    radii = a * (1.0 - ecc2) / w**1.5 * a / np.sqrt(w)  # M · N
     density = radii * np.cos(lat) * np.abs(dlon_dc * dlat_dr - dlon_dr * dlat_dc)
     return node_x, node_y, np.nan_to_num(density, nan=0.0)
 
@@ -615,6 +643,7 @@ def has_constant_pixel_area(row_areas: PixelAreas | np.ndarray) -> bool:
 
 # -------------------------------------------------------------------- blocks
 
+
 def natural_height(bands: Sequence[gdal.Band]) -> int:
     """The tallest block (tile or strip) height of the bands: strips aligned on it decode each block once."""
     return max(b.GetBlockSize()[1] for b in bands) if bands else 1
@@ -641,9 +670,13 @@ def iter_windows(ysize: int, rows: int) -> Iterator[tuple[int, int]]:
         yield yoff, min(rows, ysize - yoff)
 
 
-def iter_blocks(bands: Sequence[gdal.Band], grid: Grid, monitor: Monitor | None = None,
-                block_pixels: int = DEFAULT_BLOCK_PIXELS,
-                progress_span: tuple[float, float] = (0.0, 1.0)) -> Iterator[tuple[int, int, list[np.ndarray]]]:
+def iter_blocks(
+    bands: Sequence[gdal.Band],
+    grid: Grid,
+    monitor: Monitor | None = None,
+    block_pixels: int = DEFAULT_BLOCK_PIXELS,
+    progress_span: tuple[float, float] = (0.0, 1.0),
+) -> Iterator[tuple[int, int, list[np.ndarray]]]:
     """Read aligned strips of several bands.
 
     Parameters
@@ -674,9 +707,13 @@ def iter_blocks(bands: Sequence[gdal.Band], grid: Grid, monitor: Monitor | None 
         monitor.report(start + (end - start) * (yoff + nrows) / grid.ysize)
 
 
-def iter_blocks_with_halo(bands: Sequence[gdal.Band], grid: Grid, halo: int, monitor: Monitor | None = None,
-                          block_pixels: int = DEFAULT_BLOCK_PIXELS,
-                          ) -> Iterator[tuple[int, int, list[np.ndarray], int]]:
+def iter_blocks_with_halo(
+    bands: Sequence[gdal.Band],
+    grid: Grid,
+    halo: int,
+    monitor: Monitor | None = None,
+    block_pixels: int = DEFAULT_BLOCK_PIXELS,
+) -> Iterator[tuple[int, int, list[np.ndarray], int]]:
     """Like :func:`iter_blocks`, with ``halo`` extra rows above and below each strip (fewer at the edges).
 
     Yields (yoff, nrows, arrays, top): the strip's own rows are ``arrays[k][top:top + nrows]``.
@@ -723,8 +760,7 @@ def band_range(path: str | os.PathLike, band: int = 1) -> tuple[float, float] | 
         dataset = None
 
 
-def pixel_window(grid: Grid, xmin: float, ymin: float, xmax: float,
-                 ymax: float) -> tuple[int, int, int, int] | None:
+def pixel_window(grid: Grid, xmin: float, ymin: float, xmax: float, ymax: float) -> tuple[int, int, int, int] | None:
     """(xoff, yoff, xsize, ysize) of the pixels of a north-up ``grid`` that a map rectangle touches,
     clipped to the raster; None when it misses the raster."""
     gt = grid.geotransform
@@ -748,14 +784,17 @@ def cell_size_m(grid: Grid) -> tuple[float, float]:
     """(width, height) of a pixel in metres; ValueError for a geographic CRS (cells are not squares in metres)."""
     srs = _srs(grid.crs_wkt)
     if srs is None or srs.IsGeographic():
-        raise ValueError("cell sizes in metres need a projected CRS; warp the rasters to a projected CRS "
-                         "(e.g. the local UTM zone) first")
+        raise ValueError(
+            "cell sizes in metres need a projected CRS; warp the rasters to a projected CRS "
+            "(e.g. the local UTM zone) first"
+        )
     metres = srs.GetLinearUnits() or 1.0
     gt = grid.geotransform
     return math.hypot(gt[1], gt[4]) * metres, math.hypot(gt[2], gt[5]) * metres
 
 
 # -------------------------------------------------------------------- output
+
 
 def smallest_integer_type(values: Sequence[int]) -> tuple[int, type[np.integer]]:
     """(gdal type, numpy dtype) of the smallest integer type holding ``values``."""
@@ -797,7 +836,7 @@ OUTPUT_FORMATS = {".tif": ("GTiff", "GeoTIFF"), ".tiff": ("GTiff", "GeoTIFF"), "
 _REFUSED_FORMATS = {
     ".vrt": "a VRT only points to other files, it holds no pixels",
     ".gpkg": "GeoPackage rasters hold one band of Byte, Int16, UInt16 or Float32 tiles, not our multi-band "
-             "and Int32 outputs",
+    "and Int32 outputs",
 }
 
 #: Creation options per driver. GTiff: DEFLATE at level 1: every reader knows it, and on measured outputs
@@ -806,8 +845,15 @@ _REFUSED_FORMATS = {
 #: 256-pixel tiles like the GeoTIFFs, uncompressed (its RLE compression cannot rewrite a tile that GDAL's
 #: cache flushed half-written); above 2 GiB GDAL puts the pixels in a spill file (<name>.ige) beside it.
 _CREATION_OPTIONS = {
-    "GTiff": ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "ZLEVEL=1", "BIGTIFF=IF_SAFER",
-              "NUM_THREADS=ALL_CPUS"],
+    "GTiff": [
+        "TILED=YES",
+        "BLOCKXSIZE=256",
+        "BLOCKYSIZE=256",
+        "COMPRESS=DEFLATE",
+        "ZLEVEL=1",
+        "BIGTIFF=IF_SAFER",
+        "NUM_THREADS=ALL_CPUS",
+    ],
     "HFA": ["BLOCKSIZE=256"],
 }
 
@@ -831,8 +877,7 @@ def output_driver(path: str | os.PathLike) -> str:
     supported = ", ".join(f"{ext} ({name})" for ext, (_, name) in OUTPUT_FORMATS.items())
     what = f"'{extension}'" if extension else "a file name without extension"
     reason = f" ({_REFUSED_FORMATS[extension]})" if extension in _REFUSED_FORMATS else ""
-    raise ValueError(f"{what} is not a raster format MineLand writes{reason}; name the output with one of "
-                     f"{supported}")
+    raise ValueError(f"{what} is not a raster format MineLand writes{reason}; name the output with one of {supported}")
 
 
 def partial_folder(path: str | os.PathLike) -> str:
@@ -890,8 +935,9 @@ class BlockWriter:
 
     TILE = 256
 
-    def __init__(self, path: str | os.PathLike, grid: Grid, gdal_type: int, nodata: int | float | None = None,
-                 bands: int = 1) -> None:
+    def __init__(
+        self, path: str | os.PathLike, grid: Grid, gdal_type: int, nodata: int | float | None = None, bands: int = 1
+    ) -> None:
         self.path = str(path)
         self.driver = output_driver(self.path)
         self.tmp_dir = partial_folder(self.path)
@@ -902,8 +948,9 @@ class BlockWriter:
         shutil.rmtree(self.tmp_dir, ignore_errors=True)
         os.mkdir(self.tmp_dir)
         try:
-            self.ds = gdal.GetDriverByName(self.driver).Create(self.tmp_path, grid.xsize, grid.ysize, bands,
-                                                               gdal_type, options)
+            self.ds = gdal.GetDriverByName(self.driver).Create(
+                self.tmp_path, grid.xsize, grid.ysize, bands, gdal_type, options
+            )
         except RuntimeError:
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
             raise
@@ -925,8 +972,11 @@ class BlockWriter:
         # band do. A partial tile flushed and rewritten later would waste file space.
         self.rows_written[band - 1] = yoff + array.shape[0]
         done = self.rows_written[0]
-        if done % self.TILE == 0 and all(rows == done for rows in self.rows_written) \
-                and gdal.GetCacheUsed() > CACHE_KEEP_BYTES:
+        if (
+            done % self.TILE == 0
+            and all(rows == done for rows in self.rows_written)
+            and gdal.GetCacheUsed() > CACHE_KEEP_BYTES
+        ):
             self.ds.FlushCache()
 
     def set_band_names(self, names: Iterable[object]) -> None:
@@ -957,8 +1007,7 @@ class BlockWriter:
     def __enter__(self) -> BlockWriter:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: object) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
         if exc_type is None:
             self.close()
         else:
@@ -979,8 +1028,12 @@ def _raster_files(path):
         return files
     # Only its own sidecars (x.tif.ovr, x.ige): never the sources of a VRT someone named x.tif.
     stem = os.path.splitext(os.path.basename(path))[0] + "."
-    return files + [f for f in listed if os.path.dirname(os.path.abspath(f)) == os.path.dirname(os.path.abspath(path))
-                    and os.path.basename(f).startswith(stem)]
+    return files + [
+        f
+        for f in listed
+        if os.path.dirname(os.path.abspath(f)) == os.path.dirname(os.path.abspath(path))
+        and os.path.basename(f).startswith(stem)
+    ]
 
 
 def _remove_quietly(path):
@@ -991,6 +1044,7 @@ def _remove_quietly(path):
 
 
 # --------------------------------------------------------------- class names
+
 
 def write_class_names(band: gdal.Band, names: Mapping[int, str]) -> None:
     """Store {code: name} as a raster attribute table (Value, Class_Name)."""
@@ -1009,7 +1063,7 @@ def write_colour_table(band: gdal.Band, colours: Mapping[int, str]) -> None:
     """Set a colour table from {value: '#rrggbb'} (Byte and UInt16 bands)."""
     table = gdal.ColorTable()
     for value, colour in colours.items():
-        table.SetColorEntry(int(value), tuple(int(colour[i:i + 2], 16) for i in (1, 3, 5)) + (255,))
+        table.SetColorEntry(int(value), tuple(int(colour[i : i + 2], 16) for i in (1, 3, 5)) + (255,))
     band.SetRasterColorTable(table)
 
 
@@ -1024,8 +1078,11 @@ def read_colour_table(band: gdal.Band, codes: Iterable[int]) -> dict[int, str]:
     table = band.GetRasterColorTable()
     if table is None:
         return {}
-    return {int(c): "#{:02x}{:02x}{:02x}".format(*table.GetColorEntry(int(c))[:3])
-            for c in codes if 0 <= int(c) < table.GetCount()}
+    return {
+        int(c): "#{:02x}{:02x}{:02x}".format(*table.GetColorEntry(int(c))[:3])
+        for c in codes
+        if 0 <= int(c) < table.GetCount()
+    }
 
 
 def read_class_names(band: gdal.Band) -> dict[int, str]:

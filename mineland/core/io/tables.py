@@ -17,15 +17,15 @@ def read_text(path):
         with open(path, "rb") as handle:
             data = handle.read()
     except FileNotFoundError:
-        raise OSError(f"the file '{path}' does not exist (was it moved or deleted?); choose the CSV file again") \
-            from None
+        raise OSError(
+            f"the file '{path}' does not exist (was it moved or deleted?); choose the CSV file again"
+        ) from None
     except OSError as err:
         raise OSError(f"the file '{path}' cannot be read ({err.strerror}); check it or choose another") from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("latin-1")
-
 
 
 def list_items(text, separators=",;"):
@@ -49,6 +49,7 @@ def parse_list(text, cast, message=None, separators=",;"):
         if message is None:
             raise
         raise ValueError(message) from None
+
 
 #: A number written with a decimal comma (Excel in many locales), optionally with dots grouping thousands.
 _DECIMAL_COMMA = re.compile(r"[+-]?(\d*|\d{1,3}(\.\d{3})+),\d+([eE][+-]?\d+)?")
@@ -102,14 +103,17 @@ def _refuse_decimal_commas(cells, line):
     """A quoted "5,5" in a comma-separated table: say how to save the table rather than "not a number"."""
     for cell in cells:
         if _DECIMAL_COMMA.fullmatch(cell.strip()):
-            raise ValueError(f"CSV line {line}: '{cell.strip()}' has a decimal comma in a comma-separated table; "
-                             "save the table with semicolons between the cells (Excel's 'CSV (semicolon "
-                             "delimited)', or a locale whose decimal separator is the comma), or with decimal points")
+            raise ValueError(
+                f"CSV line {line}: '{cell.strip()}' has a decimal comma in a comma-separated table; "
+                "save the table with semicolons between the cells (Excel's 'CSV (semicolon "
+                "delimited)', or a locale whose decimal separator is the comma), or with decimal points"
+            )
 
 
 def write_csvt(csv_path, kinds):
     """The .csvt beside a CSV (one OGR type per column: "String", "Integer", "Integer64", "Real"), so that QGIS
     and GDAL reload the columns with their types instead of all as text."""
-    with open(csv_path[:-4] + ".csvt" if csv_path.lower().endswith(".csv") else csv_path + "t", "w",
-              encoding="utf-8") as handle:
+    with open(
+        csv_path[:-4] + ".csvt" if csv_path.lower().endswith(".csv") else csv_path + "t", "w", encoding="utf-8"
+    ) as handle:
         handle.write(",".join(f'"{kind}"' for kind in kinds) + "\n")

@@ -106,7 +106,8 @@ def densities_for(classes, table, missing_as_zero=False):
     if absent and not missing_as_zero:
         raise ValueError(
             f"class codes {', '.join(map(str, absent))} are in the rasters but not in the carbon table; "
-            "add rows for them or choose to count them as 0 Mg/ha")
+            "add rows for them or choose to count them as 0 Mg/ha"
+        )
     return np.array([table.density.get(int(c), 0.0) for c in classes], dtype=np.float64)
 
 

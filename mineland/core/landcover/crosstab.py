@@ -131,19 +131,22 @@ def _pair_bincount_by_area(a, b, yoff, areas):
     ranges = _ranges(a, b)
     bins = ranges[1] * ranges[3]
     nrows = a.shape[0]
-    if bins > _MAX_DENSE_BINS or bins * (nrows if areas.rows is not None else areas.tile_count(nrows)) \
-            > _MAX_WEIGHTED_BINS:
+    if (
+        bins > _MAX_DENSE_BINS
+        or bins * (nrows if areas.rows is not None else areas.tile_count(nrows)) > _MAX_WEIGHTED_BINS
+    ):
         return None
     if areas.rows is not None:
         codes, _, n_b, a_min, b_min = _dense_codes(a, b, ranges)
         counts = np.stack([np.bincount(row, minlength=bins) for row in codes])
-        tile_areas = areas.rows[yoff:yoff + nrows]
+        tile_areas = areas.rows[yoff : yoff + nrows]
     else:
         row_groups, band_of_col, tile_areas = areas.tiles(yoff, nrows)
         codes, _, n_b, a_min, b_min = _dense_codes(a, b, ranges, band_of_col)
         size = bins * tile_areas.shape[1]
-        counts = np.concatenate([np.bincount(codes[r0:r1].ravel(), minlength=size).reshape(-1, bins)
-                                 for r0, r1 in row_groups])
+        counts = np.concatenate(
+            [np.bincount(codes[r0:r1].ravel(), minlength=size).reshape(-1, bins) for r0, r1 in row_groups]
+        )
         tile_areas = tile_areas.ravel()
     pixels = counts.sum(axis=0)
     found = np.flatnonzero(pixels)
@@ -196,8 +199,9 @@ class PairCounter:
             if nodata is not None:
                 invalid |= codes == nodata
         keep = ~invalid
-        return PairTable(froms[keep], tos[keep], pixels[keep], area[keep],
-                         int(pixels[invalid].sum()), float(area[invalid].sum()))
+        return PairTable(
+            froms[keep], tos[keep], pixels[keep], area[keep], int(pixels[invalid].sum()), float(area[invalid].sum())
+        )
 
 
 class ClassCounter:
@@ -215,8 +219,17 @@ class ClassCounter:
         return table.from_class, table.pixels, table.area_m2, table.nodata_pixels
 
 
-def tabulate(bands, nodatas, grid, row_areas_m2, periods=(), per_date=False, monitor=None,
-             block_pixels=raster_io.DEFAULT_BLOCK_PIXELS, on_block=None):
+def tabulate(
+    bands,
+    nodatas,
+    grid,
+    row_areas_m2,
+    periods=(),
+    per_date=False,
+    monitor=None,
+    block_pixels=raster_io.DEFAULT_BLOCK_PIXELS,
+    on_block=None,
+):
     """Count class rasters of several dates in one block pass.
 
     Parameters
@@ -307,8 +320,9 @@ class ChangeCoding:
         # class → rank, then (rank_from, rank_to) → position among the pairs present
         classes = np.asarray(self.classes, dtype=np.int64)
         n = np.int64(len(classes))
-        keys = np.array([np.searchsorted(classes, f) * n + np.searchsorted(classes, t) for f, t in self.pairs],
-                        dtype=np.int64)
+        keys = np.array(
+            [np.searchsorted(classes, f) * n + np.searchsorted(classes, t) for f, t in self.pairs], dtype=np.int64
+        )
         ranks = np.searchsorted(classes, start).astype(np.int64) * n + np.searchsorted(classes, end)
         position = np.minimum(np.searchsorted(keys, ranks), len(keys) - 1)
         return (position + 1).astype(dtype)
@@ -362,5 +376,12 @@ def matrix_margins(matrix) -> MatrixMargins:
     """The :class:`MatrixMargins` of a square transfer matrix (any unit: m², km², pixels)."""
     matrix = np.asarray(matrix, dtype=np.float64)
     start_total, end_total, unchanged = matrix.sum(axis=1), matrix.sum(axis=0), np.diag(matrix)
-    return MatrixMargins(start_total, end_total, unchanged, start_total - unchanged, end_total - unchanged,
-                         end_total - start_total, float(matrix.sum()))
+    return MatrixMargins(
+        start_total,
+        end_total,
+        unchanged,
+        start_total - unchanged,
+        end_total - unchanged,
+        end_total - start_total,
+        float(matrix.sum()),
+    )

@@ -107,11 +107,16 @@ def period_dynamics(matrix, classes, year_start, year_end):
     matrix = np.asarray(matrix, dtype=np.float64)
     area_start, area_end = matrix.sum(axis=1), matrix.sum(axis=0)
     return PeriodDynamics(
-        year_start, year_end, np.asarray(classes), area_start, area_end,
+        year_start,
+        year_end,
+        np.asarray(classes),
+        area_start,
+        area_end,
         single_dynamic_degree(area_start, area_end, years),
         comprehensive_dynamic_degree(matrix, years),
         normalised_dynamic_degree(matrix, years),
-        changed_share_pct(matrix))
+        changed_share_pct(matrix),
+    )
 
 
 def parse_years(text, count):
@@ -123,8 +128,12 @@ def parse_years(text, count):
         When a year is not a whole number, the count differs from ``count`` or the
         years are not strictly increasing.
     """
-    years = parse_list(text, int, f"years must be whole numbers separated by commas, e.g. 1985,2000,2020; got '{text}'",
-                       separators=",; ")
+    years = parse_list(
+        text,
+        int,
+        f"years must be whole numbers separated by commas, e.g. 1985,2000,2020; got '{text}'",
+        separators=",; ",
+    )
     if len(years) != count:
         raise ValueError(f"{len(years)} years given for {count} rasters; give one year per raster, in the same order")
     if any(b <= a for a, b in zip(years, years[1:])):
@@ -189,8 +198,9 @@ def parse_groups(text):
             raise ValueError(f"group '{name}' is named twice")
         for code in codes:
             if code in owner:
-                raise ValueError(f"class {code} is in group '{owner[code]}' and in '{name}'; a class may belong "
-                                 "to one group only")
+                raise ValueError(
+                    f"class {code} is in group '{owner[code]}' and in '{name}'; a class may belong to one group only"
+                )
             owner[code] = name
         groups.append((name, codes))
     if not groups:

@@ -24,8 +24,15 @@ class Rule:
     value: int
 
 
-SEED000_CLASSES = {1: "Cropland", 2: "Forest", 3: "Grassland", 4: "Wetland",
-                   5: "Water body", 6: "Bareland", 7: "Construction land"}
+SEED000_CLASSES = {
+    1: "Cropland",
+    2: "Forest",
+    3: "Grassland",
+    4: "Wetland",
+    5: "Water body",
+    6: "Bareland",
+    7: "Construction land",
+}
 
 SEED001_CLASSES = {1: "Mine-related", 2: "Cropland", 3: "Sparse vegetation", 4: "Dense vegetation"}
 
@@ -33,17 +40,17 @@ SEED001_CLASSES = {1: "Mine-related", 2: "Cropland", 3: "Sparse vegetation", 4: 
 #: permanent ice and snow to Water body (the Chinese LUCC convention that seed
 #: 000's classes follow); lichens/mosses and sparse vegetation go to Grassland.
 GLC_FCS30_TO_SEED000 = [
-    Rule(10, 20, 1),     # rainfed, herbaceous, orchard, irrigated cropland
-    Rule(51, 92, 2),     # open/closed evergreen/deciduous broadleaved/needle-leaved, mixed forest
-    Rule(120, 122, 2),   # shrubland, evergreen and deciduous shrubland
-    Rule(130, 130, 3),   # grassland
-    Rule(140, 140, 3),   # lichens and mosses
-    Rule(150, 153, 3),   # sparse vegetation, sparse shrubland, sparse herbaceous
-    Rule(180, 187, 4),   # wetlands (GLC_FCS30D splits 181-187)
-    Rule(190, 190, 7),   # impervious surface
-    Rule(200, 202, 6),   # bare, consolidated bare, unconsolidated bare areas
-    Rule(210, 210, 5),   # water body
-    Rule(220, 220, 5),   # permanent ice and snow
+    Rule(10, 20, 1),  # rainfed, herbaceous, orchard, irrigated cropland
+    Rule(51, 92, 2),  # open/closed evergreen/deciduous broadleaved/needle-leaved, mixed forest
+    Rule(120, 122, 2),  # shrubland, evergreen and deciduous shrubland
+    Rule(130, 130, 3),  # grassland
+    Rule(140, 140, 3),  # lichens and mosses
+    Rule(150, 153, 3),  # sparse vegetation, sparse shrubland, sparse herbaceous
+    Rule(180, 187, 4),  # wetlands (GLC_FCS30D splits 181-187)
+    Rule(190, 190, 7),  # impervious surface
+    Rule(200, 202, 6),  # bare, consolidated bare, unconsolidated bare areas
+    Rule(210, 210, 5),  # water body
+    Rule(220, 220, 5),  # permanent ice and snow
 ]
 
 #: GLC_FCS30D legend → 4 classes of seed 001 §2.2. Mine-related = impervious,
@@ -52,10 +59,18 @@ GLC_FCS30_TO_SEED000 = [
 #: marsh); sparse vegetation = lichens/mosses and sparse vegetation. Saline
 #: (184), tidal flats (187) and ice (220) are left unclassified (nodata).
 GLC_FCS30D_TO_SEED001 = [
-    Rule(183, 183, 1), Rule(190, 190, 1), Rule(200, 202, 1), Rule(210, 210, 1),
+    Rule(183, 183, 1),
+    Rule(190, 190, 1),
+    Rule(200, 202, 1),
+    Rule(210, 210, 1),
     Rule(10, 20, 2),
-    Rule(140, 140, 3), Rule(150, 153, 3),
-    Rule(51, 92, 4), Rule(120, 122, 4), Rule(130, 130, 4), Rule(181, 182, 4), Rule(185, 186, 4),
+    Rule(140, 140, 3),
+    Rule(150, 153, 3),
+    Rule(51, 92, 4),
+    Rule(120, 122, 4),
+    Rule(130, 130, 4),
+    Rule(181, 182, 4),
+    Rule(185, 186, 4),
 ]
 
 #: PRESET enum index → (label, rules, class names). Index 0 is the custom table.
@@ -82,7 +97,7 @@ def rules_from_rows(values):
         raise ValueError(f"the table needs min, max and value in every row; got {len(values)} cells")
     rules = []
     for i in range(0, len(values), 3):
-        rules.append(_rule(values[i:i + 3], f"row {i // 3 + 1}"))
+        rules.append(_rule(values[i : i + 3], f"row {i // 3 + 1}"))
     return rules
 
 

@@ -40,8 +40,9 @@ def change_names(coding: crosstab.ChangeCoding, names: Mapping[int, str]) -> dic
     return coding.names(lambda c: class_label(names, c))
 
 
-def change_legend(table: crosstab.PairTable, names: Mapping[int, str],
-                  coding: crosstab.ChangeCoding | int) -> dict[int, tuple[str, str]]:
+def change_legend(
+    table: crosstab.PairTable, names: Mapping[int, str], coding: crosstab.ChangeCoding | int
+) -> dict[int, tuple[str, str]]:
     """{code: (colour, "from → to")} of the transitions present: unchanged pixels grey, changes in palette colours.
 
     ``coding`` is the change raster's crosstab.ChangeCoding (an int is taken as the from × factor + to multiplier).
@@ -49,9 +50,12 @@ def change_legend(table: crosstab.PairTable, names: Mapping[int, str],
     if not isinstance(coding, crosstab.ChangeCoding):
         coding = crosstab.ChangeCoding(int(coding), (), tuple(zip(table.from_class.tolist(), table.to_class.tolist())))
     colours = styles.class_colours(range(len(coding.pairs)))
-    return {code: (UNCHANGED_COLOUR, f"{class_label(names, f)} (unchanged)") if f == t else
-            (colours[k], f"{class_label(names, f)} → {class_label(names, t)}")
-            for k, (code, (f, t)) in enumerate(zip(coding.codes, coding.pairs))}
+    return {
+        code: (UNCHANGED_COLOUR, f"{class_label(names, f)} (unchanged)")
+        if f == t
+        else (colours[k], f"{class_label(names, f)} → {class_label(names, t)}")
+        for k, (code, (f, t)) in enumerate(zip(coding.codes, coding.pairs))
+    }
 
 
 def write_matrix_csv(path: str, table: crosstab.PairTable, names: Mapping[int, str]) -> None:

@@ -46,9 +46,14 @@ class DisturbanceCounter:
         self.areas = raster_io.as_pixel_areas(row_areas_m2, None)
         size = polygons + 1
         periods = dates - 1
-        self.series = PolygonSeries(np.zeros((size, dates)), np.zeros((size, dates)), np.zeros((size, periods)),
-                                    np.zeros((size, periods)), np.zeros((size, periods, self.vegetation.size)),
-                                    np.zeros((size, periods, self.vegetation.size)))
+        self.series = PolygonSeries(
+            np.zeros((size, dates)),
+            np.zeros((size, dates)),
+            np.zeros((size, periods)),
+            np.zeros((size, periods)),
+            np.zeros((size, periods, self.vegetation.size)),
+            np.zeros((size, periods, self.vegetation.size)),
+        )
 
     def add(self, yoff, polygon_index, classes, valid):
         """One block: polygon index per pixel (0 outside), class arrays and validity masks per date."""
@@ -97,7 +102,7 @@ def spread_over_years(period_values, years):
     annual = np.zeros(values.shape[:-1] + (len(annual_years),))
     for p, (start, end) in enumerate(zip(years, years[1:])):
         span = end - start
-        annual[..., start - years[0]:end - years[0]] += values[..., p:p + 1] / span
+        annual[..., start - years[0] : end - years[0]] += values[..., p : p + 1] / span
     return annual_years, annual
 
 

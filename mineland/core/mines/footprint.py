@@ -17,13 +17,13 @@ import numpy as np
 class ScaledArea:
     """Area per unit production and the scaled estimate, in the units of the inputs."""
 
-    ratio: float                 # Σ A / Σ Q (e.g. km² per Mt)
-    estimate: float              # ratio · Q_total
-    low: float                   # min over mines of A_i / Q_i · Q_total
-    high: float                  # max over mines
-    boot_low: float              # bootstrap percentile interval of the estimate (NaN with one mine)
+    ratio: float  # Σ A / Σ Q (e.g. km² per Mt)
+    estimate: float  # ratio · Q_total
+    low: float  # min over mines of A_i / Q_i · Q_total
+    high: float  # max over mines
+    boot_low: float  # bootstrap percentile interval of the estimate (NaN with one mine)
     boot_high: float
-    mine_ratios: np.ndarray      # A_i / Q_i
+    mine_ratios: np.ndarray  # A_i / Q_i
 
 
 def scale_area(areas, productions, total_production, confidence=0.95, replicates=9999, seed=0):
@@ -62,5 +62,12 @@ def scale_area(areas, productions, total_production, confidence=0.95, replicates
         boot = areas[picks].sum(axis=1) / productions[picks].sum(axis=1) * total_production
         tail = (1 - confidence) / 2 * 100
         boot_low, boot_high = np.percentile(boot, [tail, 100 - tail])
-    return ScaledArea(ratio, ratio * total_production, mine_ratios.min() * total_production,
-                      mine_ratios.max() * total_production, float(boot_low), float(boot_high), mine_ratios)
+    return ScaledArea(
+        ratio,
+        ratio * total_production,
+        mine_ratios.min() * total_production,
+        mine_ratios.max() * total_production,
+        float(boot_low),
+        float(boot_high),
+        mine_ratios,
+    )

@@ -44,8 +44,7 @@ class LifeCycle:
         return int(self.stages[-1])
 
 
-def life_cycle(years, values, window=3, initial_share=0.2, decline_share=0.8, fast_growth=0.10,
-               slow_growth=0.02):
+def life_cycle(years, values, window=3, initial_share=0.2, decline_share=0.8, fast_growth=0.10, slow_growth=0.02):
     """Stage of every year of one mine's series (see the module's rules).
 
     Raises
@@ -85,8 +84,9 @@ def check_settings(window, initial_share, decline_share, fast_growth, slow_growt
     if window < 1:
         raise ValueError("the smoothing window is at least 1 year")
     if not (0 <= initial_share < 1 and 0 < decline_share <= 1 and slow_growth < fast_growth):
-        raise ValueError("thresholds must satisfy 0 ≤ INITIAL_SHARE < 1, 0 < DECLINE_SHARE ≤ 1 and "
-                         "SLOW_GROWTH < FAST_GROWTH")
+        raise ValueError(
+            "thresholds must satisfy 0 ≤ INITIAL_SHARE < 1, 0 < DECLINE_SHARE ≤ 1 and SLOW_GROWTH < FAST_GROWTH"
+        )
 
 
 def moving_average(years, values, window):

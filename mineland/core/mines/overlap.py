@@ -57,8 +57,17 @@ def overlap_rows(pieces, mine_groups, mine_areas_km2, zone_areas_km2):
     rows = []
     for (group, zone), (mines, total) in sorted(found.items(), key=lambda item: (item[0][0] == ALL, str(item[0]))):
         zone_area = zone_areas_km2.get(zone)
-        rows.append(OverlapRow(group, zone, len(mines), total[0], _pct(total[0], group_area[group]), zone_area,
-                               _pct(total[0], zone_area)))
+        rows.append(
+            OverlapRow(
+                group,
+                zone,
+                len(mines),
+                total[0],
+                _pct(total[0], group_area[group]),
+                zone_area,
+                _pct(total[0], zone_area),
+            )
+        )
     return rows
 
 

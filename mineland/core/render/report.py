@@ -33,6 +33,7 @@ def escape(text):
 
 # ---------------------------------------------------------------------------------------------- numbers
 
+
 class Formatted(str):
     """A number already formatted as text (by :func:`number`): right-aligned in a table as it is."""
 
@@ -81,8 +82,11 @@ def number(value, kind="num"):
 def column_kind(name):
     """How a column's numbers are rounded, from its header: p-values, percentages, else significant digits."""
     low = str(name).lower().strip()
-    if low in ("p", "p-value", "p value") or low.startswith(("p ", "p-value", "pseudo p")) \
-            or low.endswith(("_p", " p")):
+    if (
+        low in ("p", "p-value", "p value")
+        or low.startswith(("p ", "p-value", "pseudo p"))
+        or low.endswith(("_p", " p"))
+    ):
         return "p"
     if "%" in low or "pct" in low:
         return "pct"
@@ -97,7 +101,7 @@ def unit_header(name):
     """A table column name with its unit spelled out: 'area_km2' → 'area (km²)', 'sd_pct' → 'sd (%)'."""
     for suffix, unit in UNITS.items():
         if name.endswith(suffix):
-            return f"{name[:-len(suffix)]} ({unit})"
+            return f"{name[: -len(suffix)]} ({unit})"
     return name
 
 
@@ -107,7 +111,7 @@ def cell(value, kind="num"):
         return f"<td>{escape(value)}</td>"
     if value is None or isinstance(value, (int, float, np.integer, np.floating, bool, np.bool_)):
         return f"<td>{escape(number(value, kind))}</td>"
-    return f"<td class=\"t\">{escape(value)}</td>"
+    return f'<td class="t">{escape(value)}</td>'
 
 
 def table(header, rows, kinds=None):
@@ -115,10 +119,13 @@ def table(header, rows, kinds=None):
     kinds = list(kinds) if kinds is not None else [column_kind(name) for name in header]
     rows = [list(row) for row in rows]
     text_columns = {k for row in rows for k, v in enumerate(row) if isinstance(v, str) and not isinstance(v, Formatted)}
-    head = "".join(("<th class=\"t\">" if k in text_columns else "<th>") + f"{escape(name)}</th>"
-                   for k, name in enumerate(header))
-    body = "".join("<tr>" + "".join(cell(v, kinds[k] if k < len(kinds) else "num") for k, v in enumerate(row))
-                   + "</tr>" for row in rows)
+    head = "".join(
+        ('<th class="t">' if k in text_columns else "<th>") + f"{escape(name)}</th>" for k, name in enumerate(header)
+    )
+    body = "".join(
+        "<tr>" + "".join(cell(v, kinds[k] if k < len(kinds) else "num") for k, v in enumerate(row)) + "</tr>"
+        for row in rows
+    )
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
@@ -127,13 +134,21 @@ def heading(text, level=2):
 
 
 def note(text):
-    return f"<p class=\"note\">{escape(text)}</p>"
+    return f'<p class="note">{escape(text)}</p>'
 
 
 def page(title, sections):
     """One HTML page as text: ``title`` as heading, then the ``sections`` (HTML strings) in order."""
-    parts = ["<!DOCTYPE html><html><head><meta charset=\"utf-8\">", f"<title>{escape(title)}</title>",
-             f"<style>{STYLE}</style></head><body>", heading(title, 1)] + list(sections) + ["</body></html>"]
+    parts = (
+        [
+            '<!DOCTYPE html><html><head><meta charset="utf-8">',
+            f"<title>{escape(title)}</title>",
+            f"<style>{STYLE}</style></head><body>",
+            heading(title, 1),
+        ]
+        + list(sections)
+        + ["</body></html>"]
+    )
     return "\n".join(parts)
 
 
@@ -149,6 +164,7 @@ def write_page(path, title, sections):
 
 
 # ---------------------------------------------------------------------------------------------- chart parts
+
 
 def text_width(text, size=LABEL_FONT):
     """Conservative width (px) of ``text`` at font ``size``: CHAR_WIDTH × size per character."""
@@ -210,14 +226,18 @@ def draw_y_axis(axis, left, right, title):
     parts = [f'<line x1="{left}" y1="{top:.1f}" x2="{left}" y2="{bottom:.1f}" stroke="#333"/>']
     for value, label in axis.labels():
         y = axis(value)
-        parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="#e3e3e3"/>'
-                     f'<line x1="{left - 5}" y1="{y:.1f}" x2="{left}" y2="{y:.1f}" stroke="#333"/>'
-                     f'<text class="tick" x="{left - 8}" y="{y + TICK_FONT * 0.35:.1f}" text-anchor="end" '
-                     f'font-size="{TICK_FONT}">{escape(label)}</text>')
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="#e3e3e3"/>'
+            f'<line x1="{left - 5}" y1="{y:.1f}" x2="{left}" y2="{y:.1f}" stroke="#333"/>'
+            f'<text class="tick" x="{left - 8}" y="{y + TICK_FONT * 0.35:.1f}" text-anchor="end" '
+            f'font-size="{TICK_FONT}">{escape(label)}</text>'
+        )
     middle = (top + bottom) / 2
-    parts.append(f'<text class="axis-title" x="{10 + LABEL_FONT}" y="{middle:.1f}" text-anchor="middle" '
-                 f'font-size="{LABEL_FONT}" transform="rotate(-90 {10 + LABEL_FONT} {middle:.1f})">'
-                 f'{escape(title)}</text>')
+    parts.append(
+        f'<text class="axis-title" x="{10 + LABEL_FONT}" y="{middle:.1f}" text-anchor="middle" '
+        f'font-size="{LABEL_FONT}" transform="rotate(-90 {10 + LABEL_FONT} {middle:.1f})">'
+        f"{escape(title)}</text>"
+    )
     return parts
 
 
@@ -226,13 +246,17 @@ def draw_x_axis(axis, bottom, title, labels=None):
     parts = [f'<line x1="{axis.start_px:.1f}" y1="{bottom}" x2="{axis.end_px:.1f}" y2="{bottom}" stroke="#333"/>']
     for value, label in labels if labels is not None else axis.labels():
         x = axis(value)
-        parts.append(f'<line x1="{x:.1f}" y1="{bottom}" x2="{x:.1f}" y2="{bottom + 5}" stroke="#333"/>'
-                     f'<text class="tick" x="{x:.1f}" y="{bottom + 8 + TICK_FONT}" text-anchor="middle" '
-                     f'font-size="{TICK_FONT}">{escape(label)}</text>')
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{bottom}" x2="{x:.1f}" y2="{bottom + 5}" stroke="#333"/>'
+            f'<text class="tick" x="{x:.1f}" y="{bottom + 8 + TICK_FONT}" text-anchor="middle" '
+            f'font-size="{TICK_FONT}">{escape(label)}</text>'
+        )
     if title:
-        parts.append(f'<text class="axis-title" x="{(axis.start_px + axis.end_px) / 2:.1f}" '
-                     f'y="{bottom + 14 + TICK_FONT + LABEL_FONT}" text-anchor="middle" font-size="{LABEL_FONT}">'
-                     f'{escape(title)}</text>')
+        parts.append(
+            f'<text class="axis-title" x="{(axis.start_px + axis.end_px) / 2:.1f}" '
+            f'y="{bottom + 14 + TICK_FONT + LABEL_FONT}" text-anchor="middle" font-size="{LABEL_FONT}">'
+            f"{escape(title)}</text>"
+        )
     return parts
 
 
@@ -240,13 +264,23 @@ def swatch(x, y, colour, kind="box"):
     """A legend key at (x, y top-left), 16 × LABEL_FONT px: an outlined box, a line or a dashed line."""
     middle = y + LABEL_FONT / 2
     if kind == "box":
-        return (f'<rect class="swatch" x="{x:.1f}" y="{y + 1:.1f}" width="14" height="{LABEL_FONT - 2}" '
-                f'fill="{colour}" stroke="{OUTLINE}" stroke-width="1"/>')
+        return (
+            f'<rect class="swatch" x="{x:.1f}" y="{y + 1:.1f}" width="14" height="{LABEL_FONT - 2}" '
+            f'fill="{colour}" stroke="{OUTLINE}" stroke-width="1"/>'
+        )
     dash = ' stroke-dasharray="6 3"' if kind == "dash" else ""
-    casing = "" if kind == "dash" else (f'<line x1="{x:.1f}" y1="{middle:.1f}" x2="{x + 16:.1f}" y2="{middle:.1f}" '
-                                        f'stroke="{OUTLINE}" stroke-width="4.5"/>')
-    return (f'{casing}<line class="swatch" x1="{x:.1f}" y1="{middle:.1f}" x2="{x + 16:.1f}" y2="{middle:.1f}" '
-            f'stroke="{colour}" stroke-width="2.5"{dash}/>')
+    casing = (
+        ""
+        if kind == "dash"
+        else (
+            f'<line x1="{x:.1f}" y1="{middle:.1f}" x2="{x + 16:.1f}" y2="{middle:.1f}" '
+            f'stroke="{OUTLINE}" stroke-width="4.5"/>'
+        )
+    )
+    return (
+        f'{casing}<line class="swatch" x1="{x:.1f}" y1="{middle:.1f}" x2="{x + 16:.1f}" y2="{middle:.1f}" '
+        f'stroke="{colour}" stroke-width="2.5"{dash}/>'
+    )
 
 
 def legend(items, x, y, width):
@@ -260,14 +294,18 @@ def legend(items, x, y, width):
     parts = []
     for k, (name, colour, kind) in enumerate(items):
         cx, cy = x + (k % columns) * column, y + (k // columns) * row
-        parts.append(swatch(cx, cy, colour, kind) + f'<text class="legend" x="{cx + 22:.1f}" '
-                     f'y="{cy + LABEL_FONT * 0.85:.1f}" font-size="{LABEL_FONT}">{escape(name)}</text>')
+        parts.append(
+            swatch(cx, cy, colour, kind) + f'<text class="legend" x="{cx + 22:.1f}" '
+            f'y="{cy + LABEL_FONT * 0.85:.1f}" font-size="{LABEL_FONT}">{escape(name)}</text>'
+        )
     return parts, math.ceil(len(items) / columns) * row
 
 
 def svg_open(width, height):
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
-            f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="sans-serif" font-size="{LABEL_FONT}">')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="sans-serif" font-size="{LABEL_FONT}">'
+    )
 
 
 def rotated_overhang(labels, spacing):
@@ -285,15 +323,19 @@ def category_labels(labels, x_of, spacing, bottom):
     parts = []
     if longest + 4 <= spacing * every and every == 1:
         for i, label in enumerate(labels):
-            parts.append(f'<text class="category" x="{x_of(i):.1f}" y="{bottom + 8 + TICK_FONT}" text-anchor="middle" '
-                         f'font-size="{TICK_FONT}">{escape(label)}</text>')
+            parts.append(
+                f'<text class="category" x="{x_of(i):.1f}" y="{bottom + 8 + TICK_FONT}" text-anchor="middle" '
+                f'font-size="{TICK_FONT}">{escape(label)}</text>'
+            )
         return parts, 8 + TICK_FONT + 4
     for i, label in enumerate(labels):
         if i % every:
             continue
         x, y = x_of(i), bottom + 8
-        parts.append(f'<text class="category" x="{x:.1f}" y="{y + TICK_FONT * 0.7:.1f}" text-anchor="end" '
-                     f'font-size="{TICK_FONT}" transform="rotate(-45 {x:.1f} {y:.1f})">{escape(label)}</text>')
+        parts.append(
+            f'<text class="category" x="{x:.1f}" y="{y + TICK_FONT * 0.7:.1f}" text-anchor="end" '
+            f'font-size="{TICK_FONT}" transform="rotate(-45 {x:.1f} {y:.1f})">{escape(label)}</text>'
+        )
     return parts, 8 + longest * 0.71 + TICK_FONT + 4
 
 
@@ -303,6 +345,7 @@ def layout_height(legend_items, width, left):
 
 
 # ---------------------------------------------------------------------------------------------- charts
+
 
 def scatter_svg(x, y, x_label, y_label, colours=None, size=600, legend_items=()):
     """An inline SVG scatter plot with axes through 0 and the line through the origin (Moran scatter plot).
@@ -326,10 +369,15 @@ def scatter_svg(x, y, x_label, y_label, colours=None, size=600, legend_items=())
     height = bottom + 14 + TICK_FONT + LABEL_FONT + 14 + legend_h
     parts = [svg_open(width, height)] + draw_y_axis(ay, left, left + plot, y_label)
     parts += draw_x_axis(ax, bottom, x_label)
-    parts += [f'<line x1="{ax(0):.1f}" y1="{top}" x2="{ax(0):.1f}" y2="{bottom}" stroke="#999"/>',
-              f'<line x1="{left}" y1="{ay(0):.1f}" x2="{left + plot}" y2="{ay(0):.1f}" stroke="#999"/>']
-    parts += [f'<circle cx="{ax(a):.1f}" cy="{ay(b):.1f}" r="3.5" fill="{c}" fill-opacity="0.9" stroke="{OUTLINE}" '
-              'stroke-width="0.6"/>' for a, b, c in zip(x, y, colours)]
+    parts += [
+        f'<line x1="{ax(0):.1f}" y1="{top}" x2="{ax(0):.1f}" y2="{bottom}" stroke="#999"/>',
+        f'<line x1="{left}" y1="{ay(0):.1f}" x2="{left + plot}" y2="{ay(0):.1f}" stroke="#999"/>',
+    ]
+    parts += [
+        f'<circle cx="{ax(a):.1f}" cy="{ay(b):.1f}" r="3.5" fill="{c}" fill-opacity="0.9" stroke="{OUTLINE}" '
+        'stroke-width="0.6"/>'
+        for a, b, c in zip(x, y, colours)
+    ]
     if x.size > 1 and np.var(x) > 0:
         # through the origin: the slope is Moran's I for row-standardised W
         slope = float(np.sum(x * y) / np.sum(x * x))
@@ -338,8 +386,10 @@ def scatter_svg(x, y, x_label, y_label, colours=None, size=600, legend_items=())
         if slope:
             x_at = sorted((ay.low / slope, ay.high / slope))
             ends = [max(ax.low, x_at[0]), min(ax.high, x_at[1])]
-        parts.append(f'<line x1="{ax(ends[0]):.1f}" y1="{ay(ends[0] * slope):.1f}" x2="{ax(ends[1]):.1f}" '
-                     f'y2="{ay(ends[1] * slope):.1f}" stroke="#000" stroke-width="1.5"/>')
+        parts.append(
+            f'<line x1="{ax(ends[0]):.1f}" y1="{ay(ends[0] * slope):.1f}" x2="{ax(ends[1]):.1f}" '
+            f'y2="{ay(ends[1] * slope):.1f}" stroke="#000" stroke-width="1.5"/>'
+        )
     legend_parts, _ = legend(items, left, height - legend_h, width - 10)
     return "".join(parts + legend_parts + ["</svg>"])
 
@@ -364,8 +414,10 @@ def bar_chart_foot(zero, left, width, bottom, tick_h, tick_parts, x_label, items
     """What closes a bar chart: the zero line, the category ticks, the x-axis title, the legend and </svg>."""
     parts = [f'<line x1="{left}" y1="{zero:.1f}" x2="{width - 10}" y2="{zero:.1f}" stroke="#333"/>'] + tick_parts
     if x_label:
-        parts.append(f'<text class="axis-title" x="{(left + width - 10) / 2:.1f}" y="{bottom + tick_h + LABEL_FONT}" '
-                     f'text-anchor="middle" font-size="{LABEL_FONT}">{escape(x_label)}</text>')
+        parts.append(
+            f'<text class="axis-title" x="{(left + width - 10) / 2:.1f}" y="{bottom + tick_h + LABEL_FONT}" '
+            f'text-anchor="middle" font-size="{LABEL_FONT}">{escape(x_label)}</text>'
+        )
     legend_parts, _ = legend(items, left, legend_top, width - 10)
     return parts + legend_parts + ["</svg>"]
 
@@ -402,16 +454,31 @@ def bars_svg(labels, series, y_label, x_label="", width=720, height=320):
         for k, name in enumerate(names):
             v = values[k, i]
             y0, y1 = sorted((axis(v), zero))
-            parts.append(f'<rect x="{x0 + k * bar:.1f}" y="{y0:.1f}" width="{bar * 0.9:.1f}" height="{y1 - y0:.1f}" '
-                         f'fill="{colours[k]}" stroke="{OUTLINE}" stroke-width="0.5"><title>{escape(name)} '
-                         f'{escape(label)}: {significant(v)}</title></rect>')
-    return "".join(parts + bar_chart_foot(zero, left, width, bottom, tick_h, tick_parts, x_label, items,
-                                          total - legend_h))
+            parts.append(
+                f'<rect x="{x0 + k * bar:.1f}" y="{y0:.1f}" width="{bar * 0.9:.1f}" height="{y1 - y0:.1f}" '
+                f'fill="{colours[k]}" stroke="{OUTLINE}" stroke-width="0.5"><title>{escape(name)} '
+                f"{escape(label)}: {significant(v)}</title></rect>"
+            )
+    return "".join(
+        parts + bar_chart_foot(zero, left, width, bottom, tick_h, tick_parts, x_label, items, total - legend_h)
+    )
 
 
 #: Colours of series that have no map colour (zones, groups): no black, which is the Total's.
-PALETTE = ("#3b6ea5", "#c0392b", "#27ae60", "#8e44ad", "#e67e22", "#16a085", "#7f8c8d", "#d35400",
-           "#2c3e50", "#b7950b", "#1abc9c", "#6c3483")
+PALETTE = (
+    "#3b6ea5",
+    "#c0392b",
+    "#27ae60",
+    "#8e44ad",
+    "#e67e22",
+    "#16a085",
+    "#7f8c8d",
+    "#d35400",
+    "#2c3e50",
+    "#b7950b",
+    "#1abc9c",
+    "#6c3483",
+)
 
 
 def lines_svg(x, series, y_label, levels=(), width=720, height=320, colours=None, dashed=(), x_label="year"):
@@ -452,22 +519,31 @@ def lines_svg(x, series, y_label, levels=(), width=720, height=320, colours=None
     parts = [svg_open(width, total)] + draw_y_axis(ay, left, right, y_label)
     parts += draw_x_axis(ax, bottom, x_label, x_labels)
     for label, level in levels:
-        parts.append(f'<line x1="{left}" y1="{ay(level):.1f}" x2="{right}" y2="{ay(level):.1f}" stroke="#555" '
-                     f'stroke-dasharray="4 3"/><text x="{right + 4}" y="{ay(level) + 4:.1f}" font-size="{TICK_FONT}">'
-                     f'{escape(label)} {significant(level)}</text>')
+        parts.append(
+            f'<line x1="{left}" y1="{ay(level):.1f}" x2="{right}" y2="{ay(level):.1f}" stroke="#555" '
+            f'stroke-dasharray="4 3"/><text x="{right + 4}" y="{ay(level) + 4:.1f}" font-size="{TICK_FONT}">'
+            f"{escape(label)} {significant(level)}</text>"
+        )
     for name, row in zip(series, values):
         colour, kind = styles[name]
         keep = np.isfinite(row)
         points = " ".join(f"{ax(a):.1f},{ay(b):.1f}" for a, b in zip(x[keep], row[keep]))
         if kind == "dash":
-            parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2" '
-                         f'stroke-dasharray="6 3"><title>{escape(name)}</title></polyline>')
+            parts.append(
+                f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2" '
+                f'stroke-dasharray="6 3"><title>{escape(name)}</title></polyline>'
+            )
         else:
-            parts.append(f'<polyline points="{points}" fill="none" stroke="{OUTLINE}" stroke-width="4"/>'
-                         f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2.5">'
-                         f'<title>{escape(name)}</title></polyline>')
-        parts += [f'<circle cx="{ax(a):.1f}" cy="{ay(b):.1f}" r="3.5" fill="{colour}" stroke="{OUTLINE}">'
-                  f'<title>{escape(name)} {a:g}: {significant(b)}</title></circle>' for a, b in zip(x[keep], row[keep])]
+            parts.append(
+                f'<polyline points="{points}" fill="none" stroke="{OUTLINE}" stroke-width="4"/>'
+                f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2.5">'
+                f"<title>{escape(name)}</title></polyline>"
+            )
+        parts += [
+            f'<circle cx="{ax(a):.1f}" cy="{ay(b):.1f}" r="3.5" fill="{colour}" stroke="{OUTLINE}">'
+            f"<title>{escape(name)} {a:g}: {significant(b)}</title></circle>"
+            for a, b in zip(x[keep], row[keep])
+        ]
     legend_parts, _ = legend(items, left, total - legend_h, width - 10)
     return "".join(parts + legend_parts + ["</svg>"])
 
@@ -484,8 +560,19 @@ def _spread(centres, low, high, step):
     return out
 
 
-def sankey_svg(left, right, flows, colours, left_title="", right_title="", width=900, height=560, unit="km²",
-               right_colours=None, min_label_px=None):
+def sankey_svg(
+    left,
+    right,
+    flows,
+    colours,
+    left_title="",
+    right_title="",
+    width=900,
+    height=560,
+    unit="km²",
+    right_colours=None,
+    min_label_px=None,
+):
     """An inline SVG Sankey (alluvial) diagram of class transitions (seed 000 Fig. 5/7 shape).
 
     ``left`` / ``right``: node labels of the start and end classes; ``flows``: (left index,
@@ -522,10 +609,14 @@ def sankey_svg(left, right, flows, colours, left_title="", right_title="", width
         return starts
 
     left_y, right_y = positions(left_totals), positions(right_totals)
-    parts = [svg_open(width, height),
-             (f'<text x="{x_left + node_w}" y="{LABEL_FONT + 2}" text-anchor="end" font-weight="bold">'
-              f'{escape(left_title)}</text>'),
-             f'<text x="{x_right}" y="{LABEL_FONT + 2}" font-weight="bold">{escape(right_title)}</text>']
+    parts = [
+        svg_open(width, height),
+        (
+            f'<text x="{x_left + node_w}" y="{LABEL_FONT + 2}" text-anchor="end" font-weight="bold">'
+            f"{escape(left_title)}</text>"
+        ),
+        f'<text x="{x_right}" y="{LABEL_FONT + 2}" font-weight="bold">{escape(right_title)}</text>',
+    ]
     out_offset, in_offset = list(left_y), list(right_y)
     labels = []
     mid = (x_left + node_w + x_right) / 2
@@ -534,25 +625,34 @@ def sankey_svg(left, right, flows, colours, left_title="", right_title="", width
         y0, y1 = out_offset[i], in_offset[j]
         out_offset[i] += h
         in_offset[j] += h
-        path = (f"M{x_left + node_w},{y0:.1f} C{mid},{y0:.1f} {mid},{y1:.1f} {x_right},{y1:.1f} "
-                f"L{x_right},{y1 + h:.1f} C{mid},{y1 + h:.1f} {mid},{y0 + h:.1f} {x_left + node_w},{y0 + h:.1f} Z")
-        parts.append(f'<path d="{path}" fill="{colours[i]}" fill-opacity="0.6" stroke="#888" stroke-width="0.5">'
-                     f'<title>{escape(left[i])} → {escape(right[j])}: {significant(v)} {unit}</title></path>')
+        path = (
+            f"M{x_left + node_w},{y0:.1f} C{mid},{y0:.1f} {mid},{y1:.1f} {x_right},{y1:.1f} "
+            f"L{x_right},{y1 + h:.1f} C{mid},{y1 + h:.1f} {mid},{y0 + h:.1f} {x_left + node_w},{y0 + h:.1f} Z"
+        )
+        parts.append(
+            f'<path d="{path}" fill="{colours[i]}" fill-opacity="0.6" stroke="#888" stroke-width="0.5">'
+            f"<title>{escape(left[i])} → {escape(right[j])}: {significant(v)} {unit}</title></path>"
+        )
         if h >= min_label_px:  # at the start of the band, where the bands of one class lie side by side
-            labels.append(f'<text class="band" x="{x_left + node_w + 5:.1f}" y="{y0 + h / 2 + TICK_FONT * 0.35:.1f}" '
-                          f'font-size="{TICK_FONT}">{escape(significant(v))} {escape(unit)}</text>')
+            labels.append(
+                f'<text class="band" x="{x_left + node_w + 5:.1f}" y="{y0 + h / 2 + TICK_FONT * 0.35:.1f}" '
+                f'font-size="{TICK_FONT}">{escape(significant(v))} {escape(unit)}</text>'
+            )
     for texts, ys, totals, node_colours, x, anchor, dx in (
-            (left_text, left_y, left_totals, colours, x_left, "end", -6),
-            (right_text, right_y, right_totals, right_colours, x_right, "start", node_w + 6)):
+        (left_text, left_y, left_totals, colours, x_left, "end", -6),
+        (right_text, right_y, right_totals, right_colours, x_right, "start", node_w + 6),
+    ):
         visible = [k for k, t in enumerate(totals) if t > 0]
         centres = [ys[k] + totals[k] * scale / 2 for k in visible]
         label_ys = _spread(centres, top + LABEL_FONT / 2, height - 4, LABEL_FONT + 3)
         for k, label_y in zip(visible, label_ys):
             h = totals[k] * scale
-            parts.append(f'<rect class="node" x="{x}" y="{ys[k]:.1f}" width="{node_w}" height="{max(h, 0.5):.1f}" '
-                         f'fill="{node_colours[k]}" stroke="{OUTLINE}"/>'
-                         f'<text class="node-label" x="{x + dx}" y="{label_y + LABEL_FONT * 0.35:.1f}" '
-                         f'text-anchor="{anchor}">{escape(texts[k])}</text>')
+            parts.append(
+                f'<rect class="node" x="{x}" y="{ys[k]:.1f}" width="{node_w}" height="{max(h, 0.5):.1f}" '
+                f'fill="{node_colours[k]}" stroke="{OUTLINE}"/>'
+                f'<text class="node-label" x="{x + dx}" y="{label_y + LABEL_FONT * 0.35:.1f}" '
+                f'text-anchor="{anchor}">{escape(texts[k])}</text>'
+            )
     parts += labels + ["</svg>"]
     return "".join(parts)
 
@@ -588,8 +688,11 @@ def stacked_bars_svg(labels, parts, y_label, x_label="", width=720, height=320):
         for k, name in enumerate(names):
             h = axis(0.0) - axis(values[k, i])
             y -= h
-            svg.append(f'<rect x="{x_of(i) - bar / 2:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" '
-                       f'fill="{colours[k]}" stroke="{OUTLINE}" stroke-width="0.5"><title>{escape(label)} '
-                       f'{escape(name)}: {significant(values[k, i])}</title></rect>')
-    return "".join(svg + bar_chart_foot(axis(0.0), left, width, bottom, tick_h, tick_parts, x_label, items,
-                                        total - legend_h))
+            svg.append(
+                f'<rect x="{x_of(i) - bar / 2:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" '
+                f'fill="{colours[k]}" stroke="{OUTLINE}" stroke-width="0.5"><title>{escape(label)} '
+                f"{escape(name)}: {significant(values[k, i])}</title></rect>"
+            )
+    return "".join(
+        svg + bar_chart_foot(axis(0.0), left, width, bottom, tick_h, tick_parts, x_label, items, total - legend_h)
+    )

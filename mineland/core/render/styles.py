@@ -18,15 +18,26 @@ RESTORATION_COLOURS = {1: "#d7191c", 2: "#fdae61", 3: "#ffffbf", 4: "#a6d96a", 5
 SENSITIVITY_COLOURS = {1: "#1a9641", 2: "#a6d96a", 3: "#fdae61", 4: "#d7191c"}
 
 #: Seed 000's 7 classes in the colours of the GLC_FCS30 legend they come from.
-SEED000_COLOURS = {1: "#ffff64", 2: "#00a000", 3: "#ffb432", 4: "#00dc82", 5: "#0046c8", 6: "#fff5d7",
-                   7: "#c31400"}
+SEED000_COLOURS = {1: "#ffff64", 2: "#00a000", 3: "#ffb432", 4: "#00dc82", 5: "#0046c8", 6: "#fff5d7", 7: "#c31400"}
 
 #: Seed 001's 4 classes: mine-related brown, cropland yellow, sparse and dense vegetation greens.
 SEED001_COLOURS = {1: "#8c4a1c", 2: "#ffff64", 3: "#b4dc78", 4: "#1e7d1e"}
 
 #: Colours for classes without a scheme, repeated as needed (ColorBrewer Set3).
-FALLBACK_COLOURS = ["#8dd3c7", "#ffffb3", "#bebada", "#fb8072", "#80b1d3", "#fdb462", "#b3de69", "#fccde5",
-                    "#d9d9d9", "#bc80bd", "#ccebc5", "#ffed6f"]
+FALLBACK_COLOURS = [
+    "#8dd3c7",
+    "#ffffb3",
+    "#bebada",
+    "#fb8072",
+    "#80b1d3",
+    "#fdb462",
+    "#b3de69",
+    "#fccde5",
+    "#d9d9d9",
+    "#bc80bd",
+    "#ccebc5",
+    "#ffed6f",
+]
 
 
 def class_colours(codes, scheme=None):
@@ -76,6 +87,7 @@ def dated_map_colours(rasters, codes):
         own.update({c: colour for c, colour in qml_colours(path).items() if c in codes})
     return class_colours(codes, own)
 
+
 _QML = """<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
 <qgis version="3.22" styleCategories="AllStyleCategories">
   <pipe>
@@ -99,7 +111,8 @@ def paletted_qml(classes):
     """QML text of a paletted style; ``classes`` is {value: (hex colour, label)}."""
     entries = "\n".join(
         f'        <paletteEntry value="{int(value)}" color={quoteattr(colour)} label={quoteattr(label)} alpha="255"/>'
-        for value, (colour, label) in sorted(classes.items()))
+        for value, (colour, label) in sorted(classes.items())
+    )
     return _QML.format(renderer=_PALETTED.format(entries=entries))
 
 
@@ -159,10 +172,14 @@ def ramp_qml(low, high, ramp="viridis", band=1, unit=""):
     """QML text of a single-band pseudocolour style from ``low`` to ``high`` on ``band``."""
     stops = ramp_stops(low, high, ramp)
     suffix = f" {unit}" if unit else ""
-    items = "\n".join(f'          <item value="{value!r}" color={quoteattr(colour)} label={quoteattr(f"{value:.4g}{suffix}")} '
-                      'alpha="255"/>' for value, colour in stops)
-    return _QML.format(renderer=_PSEUDOCOLOUR.format(band=band, low=repr(stops[0][0]), high=repr(stops[-1][0]),
-                                                     items=items))
+    items = "\n".join(
+        f'          <item value="{value!r}" color={quoteattr(colour)} label={quoteattr(f"{value:.4g}{suffix}")} '
+        'alpha="255"/>'
+        for value, colour in stops
+    )
+    return _QML.format(
+        renderer=_PSEUDOCOLOUR.format(band=band, low=repr(stops[0][0]), high=repr(stops[-1][0]), items=items)
+    )
 
 
 def write_ramp_qml(raster_path, low, high, ramp="viridis", band=1, unit=""):

@@ -24,7 +24,7 @@ import numpy as np
 class Factor:
     key: str
     label: str
-    bounds: tuple          # b1 < b2 < b3 for continuous factors; () for categorical ones
+    bounds: tuple  # b1 < b2 < b3 for continuous factors; () for categorical ones
     worse_when_high: bool = True
 
     @property
@@ -46,8 +46,11 @@ FACTORS = (
     Factor("GEOHAZARD", "Geohazard susceptibility (codes 1 none … 4 high)", ()),
     Factor("NDVI_MEAN", "Multi-year NDVI mean", (0.2, 0.4, 0.6), False),
     Factor("NDVI_TREND", "NDVI change trend (per year)", (-0.17, -0.12, 0.0025), False),
-    Factor("MINING_LAND", "Land occupied by mining (codes 1 construction, 2 unused, 3 agricultural, "
-                          "4 forest and grassland)", ()),
+    Factor(
+        "MINING_LAND",
+        "Land occupied by mining (codes 1 construction, 2 unused, 3 agricultural, 4 forest and grassland)",
+        (),
+    ),
 )
 
 #: Seed 002's fixed breaks of the summed score: low ≤ 28 < moderate ≤ 31 < relatively high ≤ 34 < high.
@@ -137,7 +140,7 @@ def factors_from_matrix(cells, factors=FACTORS):
     width = len(THRESHOLD_COLUMNS)
     if len(cells) % width:
         raise ValueError(f"give whole rows of factor, b1, b2, b3, worse (5 cells each); got {len(cells)} cells")
-    rows = [dict(zip(THRESHOLD_COLUMNS, cells[i:i + width])) for i in range(0, len(cells), width)]
+    rows = [dict(zip(THRESHOLD_COLUMNS, cells[i : i + width])) for i in range(0, len(cells), width)]
     return _replace_factors(rows, factors, "row", 1)
 
 
@@ -149,13 +152,16 @@ def _replace_factors(rows, factors, what, first):
         row = {c: row.get(c) or "" for c in THRESHOLD_COLUMNS}  # a short CSV line lacks cells
         key = row["factor"].strip().upper()
         if key not in by_key or by_key[key].categorical:
-            raise ValueError(f"{where}: '{row['factor']}' is not a continuous factor "
-                             f"({', '.join(k for k, f in by_key.items() if not f.categorical)})")
+            raise ValueError(
+                f"{where}: '{row['factor']}' is not a continuous factor "
+                f"({', '.join(k for k, f in by_key.items() if not f.categorical)})"
+            )
         try:
             bounds = tuple(float(row[c]) for c in ("b1", "b2", "b3"))
         except ValueError:
-            raise ValueError(f"{where}: b1, b2 and b3 must be numbers, got "
-                             f"{', '.join(repr(row[c]) for c in ('b1', 'b2', 'b3'))}") from None
+            raise ValueError(
+                f"{where}: b1, b2 and b3 must be numbers, got {', '.join(repr(row[c]) for c in ('b1', 'b2', 'b3'))}"
+            ) from None
         if not bounds[0] < bounds[1] < bounds[2]:
             raise ValueError(f"{where}: b1 < b2 < b3 is needed, got {bounds}")
         worse = row["worse"].strip().lower()

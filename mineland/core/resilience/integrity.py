@@ -62,7 +62,7 @@ def weighted_sum(terms, weights):
 def threshold_ratio(eci, baseline):
     """ThV = ECI_j / ECI_baseline along the last axis (dates); NaN where ECI_baseline ≤ 0 or missing."""
     eci = np.asarray(eci, dtype=np.float64)
-    base = eci[..., baseline:baseline + 1]
+    base = eci[..., baseline : baseline + 1]
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(base > 0, eci / base, np.nan)
 
@@ -185,8 +185,17 @@ def weighted_present(terms, weights, part):
     return weighted_sum([terms[k] for k in present], w), total
 
 
-def integrity_index(structure, function, e, levels, baseline=0, weights=(0.34, 0.33, 0.33),
-                    structure_weights=(0.25, 0.25, 0.25, 0.25), function_weights=(0.5, 0.5), method="minmax"):
+def integrity_index(
+    structure,
+    function,
+    e,
+    levels,
+    baseline=0,
+    weights=(0.34, 0.33, 0.33),
+    structure_weights=(0.25, 0.25, 0.25, 0.25),
+    function_weights=(0.5, 0.5),
+    method="minmax",
+):
     """Comprehensive integrity ECI, ThV and stages of Dong et al. (2025), eq. 6–8 and Fig. 8.
 
     SC  = Σ_k w_k · norm(metric_k)   (SHEI, MPFD, CONTAG %, CONNECT %)
@@ -244,8 +253,16 @@ def integrity_index(structure, function, e, levels, baseline=0, weights=(0.34, 0
     if weight_sum is not None:
         rescaled["ECI"] = weight_sum
     thv = threshold_ratio(eci, baseline)
-    return IntegrityResult(sc, fc, e_norm, eci, thv, stages(thv, *levels),
-                           tuple(name for name, p in zip(PARTS, parts) if p is None), rescaled)
+    return IntegrityResult(
+        sc,
+        fc,
+        e_norm,
+        eci,
+        thv,
+        stages(thv, *levels),
+        tuple(name for name, p in zip(PARTS, parts) if p is None),
+        rescaled,
+    )
 
 
 def _normalised(values, method):

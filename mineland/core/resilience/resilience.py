@@ -108,11 +108,14 @@ class ZoneAccumulator:
         use = inside & class_valid & known
         column = np.searchsorted(self.codes, classes[use])
         size = self.areas.size
-        self.areas += np.bincount(ids[use] * self.codes.size + column, pixel_area[use],
-                                  minlength=size).reshape(self.areas.shape)
+        self.areas += np.bincount(ids[use] * self.codes.size + column, pixel_area[use], minlength=size).reshape(
+            self.areas.shape
+        )
         if np.any(ndvi_valid & inside & ((ndvi < -1) | (ndvi > 1))):
-            raise ValueError("NDVI values outside [−1, 1]: give NDVI as a ratio (a scaled product must be "
-                             "divided by its scale factor first)")
+            raise ValueError(
+                "NDVI values outside [−1, 1]: give NDVI as a ratio (a scaled product must be "
+                "divided by its scale factor first)"
+            )
         good = inside & ndvi_valid
         self.ndvi_sum += np.bincount(ids[good], ndvi[good] * pixel_area[good], minlength=self.ndvi_sum.size)
         self.ndvi_area += np.bincount(ids[good], pixel_area[good], minlength=self.ndvi_area.size)

@@ -44,8 +44,10 @@ def _check(x, w, minimum=4):
         raise ValueError(f"x has {values.size} values but the weights have {w.n} features")
     missing = int(np.count_nonzero(~np.isfinite(values)))
     if missing:
-        raise ValueError(f"x has {missing} missing (NaN or infinite) values; drop those features first: "
-                         "keep = np.isfinite(x), then use x[keep] with spatial_weights.subset(w, keep)")
+        raise ValueError(
+            f"x has {missing} missing (NaN or infinite) values; drop those features first: "
+            "keep = np.isfinite(x), then use x[keep] with spatial_weights.subset(w, keep)"
+        )
     if values.size < minimum:
         raise ValueError(f"{values.size} features: at least {minimum} are needed")
     if np.all(values == values[0]):
@@ -170,7 +172,7 @@ def global_moran(x, w, permutations=999, seed=None):
     ei = -1.0 / (n - 1)
     s02 = s0 * s0
     vi_norm = (n * n * s1 - n * s2 + 3 * s02) / ((n - 1) * (n + 1) * s02) - ei * ei
-    kurtosis = (np.sum(z ** 4) / n) / (z2ss / n) ** 2
+    kurtosis = (np.sum(z**4) / n) / (z2ss / n) ** 2
     a = n * ((n * n - 3 * n + 3) * s1 - n * s2 + 3 * s02)
     b = kurtosis * ((n * n - n) * s1 - 2 * n * s2 + 6 * s02)
     vi_rand = (a - b) / ((n - 1) * (n - 2) * (n - 3) * s02) - ei * ei
@@ -182,9 +184,20 @@ def global_moran(x, w, permutations=999, seed=None):
         sims = _permuted_quadratic(z, w.matrix, scale, permutations, np.random.default_rng(seed))
         p_sim = float(_folded_p(np.count_nonzero(sims >= moran_i), permutations))
         z_sim = float((moran_i - sims.mean()) / sims.std())
-    return GlobalMoran(I=moran_i, EI=ei, VI_norm=float(vi_norm), VI_rand=float(vi_rand), z_norm=float(z_norm),
-                       z_rand=float(z_rand), p_norm=float(_two_sided(z_norm)), p_rand=float(_two_sided(z_rand)),
-                       p_sim=p_sim, z_sim=z_sim, n=n, permutations=permutations)
+    return GlobalMoran(
+        I=moran_i,
+        EI=ei,
+        VI_norm=float(vi_norm),
+        VI_rand=float(vi_rand),
+        z_norm=float(z_norm),
+        z_rand=float(z_rand),
+        p_norm=float(_two_sided(z_norm)),
+        p_rand=float(_two_sided(z_rand)),
+        p_sim=p_sim,
+        z_sim=z_sim,
+        n=n,
+        permutations=permutations,
+    )
 
 
 def _permutation_count(permutations):
@@ -313,8 +326,9 @@ def local_moran(x, w, permutations=999, seed=None, alpha=0.05, fdr=False):
         off, self_weights = _split_diagonal(w.matrix)
         max_k = int(np.diff(off.indptr).max())
         ids = _permutation_ids(np.random.default_rng(seed), n - 1, max_k, permutations)
-        larger, mean, sd = _conditional_permutations(z, off, self_weights,
-                                                     lambda sites, lag: (scaling * z[sites])[:, None] * lag, is_, ids)
+        larger, mean, sd = _conditional_permutations(
+            z, off, self_weights, lambda sites, lag: (scaling * z[sites])[:, None] * lag, is_, ids
+        )
         p_sim = _folded_p(larger, permutations)
         with np.errstate(invalid="ignore", divide="ignore"):
             z_sim = (is_ - mean) / sd
@@ -327,8 +341,16 @@ def local_moran(x, w, permutations=999, seed=None, alpha=0.05, fdr=False):
         p_sim = _two_sided(z_sim)
     names = np.array(["NS", "HH", "LH", "LL", "HL"])
     labels = np.where(significant_at(p_sim, alpha, fdr), names[q], "NS")
-    return LocalMoran(Is=is_, q=q, p_sim=p_sim, z_sim=z_sim, labels=labels, alpha=float(alpha),
-                      permutations=permutations, fdr=bool(fdr))
+    return LocalMoran(
+        Is=is_,
+        q=q,
+        p_sim=p_sim,
+        z_sim=z_sim,
+        labels=labels,
+        alpha=float(alpha),
+        permutations=permutations,
+        fdr=bool(fdr),
+    )
 
 
 def local_moran_moments(z, matrix):
@@ -356,12 +378,11 @@ def local_moran_moments(z, matrix):
         raise ValueError("the analytical local test needs weights without self-neighbours; use permutations")
     n = z.size
     z2 = float(z @ z)
-    b2 = n * float(np.sum(z ** 4)) / (z2 * z2)
+    b2 = n * float(np.sum(z**4)) / (z2 * z2)
     w_i = np.asarray(matrix.sum(axis=1)).ravel()
     w_i2 = np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel()
     expected = -w_i / (n - 1)
-    variance = (w_i2 * (n - b2) / (n - 1) + (w_i * w_i - w_i2) * (2 * b2 - n) / ((n - 1) * (n - 2))
-                - expected * expected)
+    variance = w_i2 * (n - b2) / (n - 1) + (w_i * w_i - w_i2) * (2 * b2 - n) / ((n - 1) * (n - 2)) - expected * expected
     return expected, variance
 
 
@@ -430,10 +451,10 @@ def _conditional_permutations(values, off, self_weights, statistic, observed, id
         weights = off.data[off.indptr[group][:, None] + np.arange(k)]
         chunk = max(1, BATCH_VALUES // (permutations * k))
         for start in range(0, group.size, chunk):
-            sites = group[start:start + chunk]
+            sites = group[start : start + chunk]
             shifted = ids[None, :, :k] >= sites[:, None, None]
             drawn = np.where(shifted, above[None, :, :k], below[None, :, :k])
-            lag = np.matmul(drawn, weights[start:start + chunk, :, None])[:, :, 0]
+            lag = np.matmul(drawn, weights[start : start + chunk, :, None])[:, :, 0]
             lag += (self_weights[sites] * values[sites])[:, None]
             sims = statistic(sites, lag)
             larger[sites] = np.count_nonzero(sims >= observed[sites, None], axis=1)
@@ -525,7 +546,7 @@ def general_g(x, w, binary=True, permutations=0, seed=None):
     s0, s1, s2 = weight_sums(w)
     if s0 == 0:
         raise ValueError("no feature has a neighbour: every feature is an island")
-    m1, m2, m3, m4 = (float(np.sum(values ** r)) for r in (1, 2, 3, 4))
+    m1, m2, m3, m4 = (float(np.sum(values**r)) for r in (1, 2, 3, 4))
     g = float(values @ (w.matrix @ values)) / (m1 * m1 - m2)
     eg = s0 / (n * (n - 1))
     s02 = s0 * s0
@@ -534,8 +555,9 @@ def general_g(x, w, binary=True, permutations=0, seed=None):
     b2 = -(2 * n * s1 - (n + 3) * s2 + 6 * s02)
     b3 = 4 * (n - 1) * s1 - 2 * (n + 1) * s2 + 8 * s02
     b4 = s1 - s2 + s02
-    eg2 = (b0 * m2 * m2 + b1 * m4 + b2 * m1 * m1 * m2 + b3 * m1 * m3 + b4 * m1 ** 4) / \
-        ((m1 * m1 - m2) ** 2 * n * (n - 1) * (n - 2) * (n - 3))
+    eg2 = (b0 * m2 * m2 + b1 * m4 + b2 * m1 * m1 * m2 + b3 * m1 * m3 + b4 * m1**4) / (
+        (m1 * m1 - m2) ** 2 * n * (n - 1) * (n - 2) * (n - 3)
+    )
     vg = eg2 - eg * eg
     with np.errstate(invalid="ignore"):
         z = (g - eg) / np.sqrt(vg)
@@ -544,8 +566,17 @@ def general_g(x, w, binary=True, permutations=0, seed=None):
         sims = _permuted_quadratic(values, w.matrix, 1.0 / (m1 * m1 - m2), permutations, np.random.default_rng(seed))
         p_sim = float(_folded_p(np.count_nonzero(sims >= g), permutations))
         z_sim = float((g - sims.mean()) / sims.std())
-    return GeneralG(G=g, EG=eg, VG=float(vg), z=float(z), p_norm=float(_two_sided(z)), p_sim=p_sim, z_sim=z_sim, n=n,
-                    permutations=permutations)
+    return GeneralG(
+        G=g,
+        EG=eg,
+        VG=float(vg),
+        z=float(z),
+        p_norm=float(_two_sided(z)),
+        p_sim=p_sim,
+        z_sim=z_sim,
+        n=n,
+        permutations=permutations,
+    )
 
 
 @dataclass(frozen=True)
@@ -643,12 +674,12 @@ def local_g_star(x, w, star=True, permutations=0, seed=None):
         total = values.sum() - values
         count = n - 1
         mean = total / count
-        sd = np.sqrt(np.maximum((np.sum(values ** 2) - values ** 2) / count - mean ** 2, 0.0))
+        sd = np.sqrt(np.maximum((np.sum(values**2) - values**2) / count - mean**2, 0.0))
     lag = matrix @ values
     weight_total = np.asarray(matrix.sum(axis=1)).ravel()
     squares = np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel()
     with np.errstate(invalid="ignore", divide="ignore"):
-        z = (lag - mean * weight_total) / (sd * np.sqrt((count * squares - weight_total ** 2) / (count - 1)))
+        z = (lag - mean * weight_total) / (sd * np.sqrt((count * squares - weight_total**2) / (count - 1)))
         g = lag / total
     p_sim = np.full(n, np.nan)
     z_sim = np.full(n, np.nan)
@@ -658,7 +689,8 @@ def local_g_star(x, w, star=True, permutations=0, seed=None):
         total_at = np.broadcast_to(total, (n,))
         with np.errstate(invalid="ignore", divide="ignore"):
             larger, permuted_mean, permuted_sd = _conditional_permutations(
-                values, others, self_weights, lambda sites, lag: lag / total_at[sites, None], g, ids)
+                values, others, self_weights, lambda sites, lag: lag / total_at[sites, None], g, ids
+            )
             z_sim = (g - permuted_mean) / permuted_sd
         p_sim = _folded_p(larger, permutations)
         p_sim[island] = z_sim[island] = np.nan

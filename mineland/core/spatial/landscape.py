@@ -37,8 +37,8 @@ class LandscapeMetrics:
     contag_pct: float
     connect_pct: float
     patches: int
-    codes: np.ndarray      # classes present, increasing
-    shares: np.ndarray     # P_i of those classes
+    codes: np.ndarray  # classes present, increasing
+    shares: np.ndarray  # P_i of those classes
 
 
 def landscape_metrics(classes, valid, cell_m=(1.0, 1.0), connect_distance_m=100.0, neighbours=8):

@@ -62,8 +62,9 @@ class PatchSummary:
 
 def parse_thresholds(text):
     """Thresholds (km²) from a comma/semicolon separated text: positive, returned sorted and unique."""
-    values = sorted(set(parse_list(text, float,
-                                   f"thresholds must be numbers in km² separated by commas, got '{text}'")))
+    values = sorted(
+        set(parse_list(text, float, f"thresholds must be numbers in km² separated by commas, got '{text}'"))
+    )
     if any(v <= 0 for v in values):
         raise ValueError("thresholds must be positive areas in km²")
     return values
@@ -92,8 +93,9 @@ def summarise(areas_km2, perimeters_km, thresholds_km2=DEFAULT_THRESHOLDS_KM2, g
         perimeter_km=float(perimeters.sum()),
         mean_perimeter_km=float(perimeters.mean()),
         patches_below_pct={t: float(mask.mean() * 100.0) for t, mask in below.items()},
-        area_below_pct={t: float(areas[mask].sum() / total * 100.0) if total > 0 else float("nan")
-                        for t, mask in below.items()},
+        area_below_pct={
+            t: float(areas[mask].sum() / total * 100.0) if total > 0 else float("nan") for t, mask in below.items()
+        },
     )
 
 
@@ -106,8 +108,9 @@ def summarise_groups(areas_km2, perimeters_km, groups=None, thresholds_km2=DEFAU
         keys = [None if g is None else str(g) for g in groups]
         for key in sorted({k for k in keys if k is not None}) + ([None] if None in keys else []):
             members = np.array([k == key for k in keys])
-            summaries.append(summarise(areas[members], perimeters[members], thresholds_km2,
-                                       "(no group)" if key is None else key))
+            summaries.append(
+                summarise(areas[members], perimeters[members], thresholds_km2, "(no group)" if key is None else key)
+            )
     summaries.append(summarise(areas, perimeters, thresholds_km2, None))
     return summaries
 

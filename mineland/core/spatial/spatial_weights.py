@@ -277,8 +277,9 @@ def rectangles_from_wkb(blobs):
     step = np.diff(points, axis=1)  # the four sides
     axis_aligned = np.count_nonzero(step != 0, axis=2) == 1
     kinds = (corners[..., 0] == high[:, None, 0]) * 2 + (corners[..., 1] == high[:, None, 1])
-    if not (on_sides.all() and axis_aligned.all() and np.all(high > low)
-            and np.all(np.sort(kinds, axis=1) == np.arange(4))):
+    if not (
+        on_sides.all() and axis_aligned.all() and np.all(high > low) and np.all(np.sort(kinds, axis=1) == np.arange(4))
+    ):
         return None
     return np.column_stack([low, high])
 
@@ -368,15 +369,16 @@ def inverse_distance(coords, threshold=None, alpha=1.0):
         raise ValueError(f"alpha must be a positive number, got {alpha}")
     if threshold is None:
         if n * (n - 1) // 2 > MAX_DENSE_PAIRS:
-            raise ValueError(f"inverse distance without a band on {n} points needs {n * (n - 1)} weights; "
-                             "give a distance threshold")
+            raise ValueError(
+                f"inverse distance without a band on {n} points needs {n * (n - 1)} weights; give a distance threshold"
+            )
         i, j = np.triu_indices(n, 1)
         distance = np.sqrt(((xy[i] - xy[j]) ** 2).sum(axis=1))
     else:
         i, j, distance = _band_pairs(xy, threshold)
     if np.any(distance == 0):
         raise ValueError("coincident points have an infinite inverse-distance weight; merge them first")
-    weight = distance ** -alpha
+    weight = distance**-alpha
     return _assemble(np.concatenate([i, j]), np.concatenate([j, i]), np.concatenate([weight, weight]), n)
 
 

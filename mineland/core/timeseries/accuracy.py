@@ -139,5 +139,12 @@ def _accuracies(codes, matrix):
         kappa = float("nan")
     else:
         kappa = (n * agreed - chance) / (n * n - chance)
-    return ConfusionMatrix(classes=codes, matrix=matrix, producers_accuracy=producers, users_accuracy=users,
-                           overall_accuracy=agreed / n, kappa=float(kappa), n=n)
+    return ConfusionMatrix(
+        classes=codes,
+        matrix=matrix,
+        producers_accuracy=producers,
+        users_accuracy=users,
+        overall_accuracy=agreed / n,
+        kappa=float(kappa),
+        n=n,
+    )

@@ -94,8 +94,9 @@ class PixelSeries:
         return self.intercept + self.sen_slope * (self.years - self.years[0])
 
 
-def pixel_statistics(values, years, min_valid=DEFAULT_MIN_VALID, alpha=DEFAULT_ALPHA, row=-1, col=-1,
-                     x=math.nan, y=math.nan):
+def pixel_statistics(
+    values, years, min_valid=DEFAULT_MIN_VALID, alpha=DEFAULT_ALPHA, row=-1, col=-1, x=math.nan, y=math.nan
+):
     """Trend statistics and restoration class of one series, as mineland:trend computes them per pixel.
 
     Parameters
@@ -125,8 +126,10 @@ def pixel_statistics(values, years, min_valid=DEFAULT_MIN_VALID, alpha=DEFAULT_A
     values[~np.isfinite(values)] = np.nan
     years = np.asarray(years, dtype=np.float64).ravel()
     if years.size != values.size:
-        raise ValueError(f"{years.size} years given for {values.size} time steps; "
-                         "give one year per raster (or band), in the same order")
+        raise ValueError(
+            f"{years.size} years given for {values.size} time steps; "
+            "give one year per raster (or band), in the same order"
+        )
     years = trend.check_years(years, values.size)
     if int(min_valid) != min_valid or min_valid < SMALLEST_MIN_VALID:
         raise ValueError(f"min_valid must be a whole number of at least {SMALLEST_MIN_VALID}, got {min_valid}")
@@ -142,11 +145,27 @@ def pixel_statistics(values, years, min_valid=DEFAULT_MIN_VALID, alpha=DEFAULT_A
     else:
         name = "no class: significant increase, but the Hurst exponent is undefined"
     return PixelSeries(
-        row=int(row), col=int(col), x=float(x), y=float(y), years=years, values=values, n_valid=n_valid,
-        s=float(stats.s[0]), var_s=float(stats.var_s[0]), z=float(stats.z[0]), p=float(stats.p[0]),
-        tau=float(stats.tau[0]), sen_slope=float(stats.sen_slope[0]), intercept=float(stats.intercept[0]),
-        hurst=float(stats.hurst[0]), restoration_class=code, restoration_code=trend.RESTORATION_CODES.get(code, ""),
-        restoration_name=name, min_valid=min_valid, alpha=float(alpha))
+        row=int(row),
+        col=int(col),
+        x=float(x),
+        y=float(y),
+        years=years,
+        values=values,
+        n_valid=n_valid,
+        s=float(stats.s[0]),
+        var_s=float(stats.var_s[0]),
+        z=float(stats.z[0]),
+        p=float(stats.p[0]),
+        tau=float(stats.tau[0]),
+        sen_slope=float(stats.sen_slope[0]),
+        intercept=float(stats.intercept[0]),
+        hurst=float(stats.hurst[0]),
+        restoration_class=code,
+        restoration_code=trend.RESTORATION_CODES.get(code, ""),
+        restoration_name=name,
+        min_valid=min_valid,
+        alpha=float(alpha),
+    )
 
 
 class PixelStack:
@@ -200,12 +219,15 @@ class PixelStack:
         else:
             for ds, name in zip(self._datasets, names):
                 if ds.RasterCount > 1:
-                    raise ValueError(f"{name} has {ds.RasterCount} bands; give one single-band raster per year, "
-                                     "or a single multiband raster with one band per year")
+                    raise ValueError(
+                        f"{name} has {ds.RasterCount} bands; give one single-band raster per year, "
+                        "or a single multiband raster with one band per year"
+                    )
             self.bands = [ds.GetRasterBand(1) for ds in self._datasets]
             self.labels = list(names)
-        self.grid = raster_io.check_same_grid([(name, raster_io.grid_of(ds))
-                                               for name, ds in zip(names, self._datasets)])
+        self.grid = raster_io.check_same_grid(
+            [(name, raster_io.grid_of(ds)) for name, ds in zip(names, self._datasets)]
+        )
         self.nodatas = [raster_io.band_nodata(band) for band in self.bands]
         self.scalings = [_scaling(band, label) for band, label in zip(self.bands, self.labels)]
         self.count = len(self.bands)
@@ -232,8 +254,10 @@ class PixelStack:
         row = math.floor(inverse[3] + inverse[4] * x + inverse[5] * y)
         if not (0 <= col < self.grid.xsize and 0 <= row < self.grid.ysize):
             xmin, ymin, xmax, ymax = self.extent()
-            raise ValueError(f"the point ({x:.6g}, {y:.6g}) is outside the rasters, which cover "
-                             f"x {xmin:.6g} … {xmax:.6g} and y {ymin:.6g} … {ymax:.6g} in their CRS")
+            raise ValueError(
+                f"the point ({x:.6g}, {y:.6g}) is outside the rasters, which cover "
+                f"x {xmin:.6g} … {xmax:.6g} and y {ymin:.6g} … {ymax:.6g} in their CRS"
+            )
         return row, col
 
     def extent(self):
@@ -245,14 +269,14 @@ class PixelStack:
 
     def pixel_centre(self, row, col):
         gt = self.grid.geotransform
-        return (gt[0] + gt[1] * (col + 0.5) + gt[2] * (row + 0.5),
-                gt[3] + gt[4] * (col + 0.5) + gt[5] * (row + 0.5))
+        return (gt[0] + gt[1] * (col + 0.5) + gt[2] * (row + 0.5), gt[3] + gt[4] * (col + 0.5) + gt[5] * (row + 0.5))
 
     def read(self, row, col):
         """The values of pixel (row, col) at every time step, float64, NaN where missing."""
         if not (0 <= row < self.grid.ysize and 0 <= col < self.grid.xsize):
-            raise ValueError(f"pixel (row {row}, column {col}) is outside the {self.grid.xsize}×{self.grid.ysize} "
-                             "rasters")
+            raise ValueError(
+                f"pixel (row {row}, column {col}) is outside the {self.grid.xsize}×{self.grid.ysize} rasters"
+            )
         arrays = [band.ReadAsArray(int(col), int(row), 1, 1) for band in self.bands]
         return stack.stack_block(arrays, self.nodatas, self.scalings)[0]
 
@@ -264,8 +288,9 @@ class PixelStack:
         """The :class:`PixelSeries` at map point (x, y) (rasters' CRS); years default to :meth:`default_years`."""
         row, col = self.locate(x, y)
         centre = self.pixel_centre(row, col)
-        return pixel_statistics(self.read(row, col), self.default_years() if years is None else years,
-                                min_valid, alpha, row, col, *centre)
+        return pixel_statistics(
+            self.read(row, col), self.default_years() if years is None else years, min_valid, alpha, row, col, *centre
+        )
 
     def close(self):
         self.bands, self._datasets = [], []

@@ -40,8 +40,10 @@ def mlri(lst_kelvin, evi):
     valid = np.isfinite(lst) & np.isfinite(evi) & (evi > 0)
     if np.any(lst[valid] < MIN_PLAUSIBLE_KELVIN):
         low = float(np.min(lst[valid]))
-        raise ValueError(f"LST of {low:g} K is below {MIN_PLAUSIBLE_KELVIN:g} K: the LST rasters look like °C "
-                         "(or raw digital numbers with an offset); give kelvin or choose celsius")
+        raise ValueError(
+            f"LST of {low:g} K is below {MIN_PLAUSIBLE_KELVIN:g} K: the LST rasters look like °C "
+            "(or raw digital numbers with an offset); give kelvin or choose celsius"
+        )
     lst = np.where(valid, lst, np.nan)
     evi = np.where(valid, evi, np.nan)
     # fmax/fmin ignore NaN, so missing years neither enter nor break the running extremes

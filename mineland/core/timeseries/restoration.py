@@ -206,12 +206,12 @@ def kruskal_permutation_p(ranks, sizes, h):
     ranks = np.asarray(ranks, dtype=np.float64)
     n = ranks.size
     _, ties = np.unique(ranks, return_counts=True)
-    correction = 1.0 - np.sum(ties ** 3 - ties) / (n ** 3 - n)
+    correction = 1.0 - np.sum(ties**3 - ties) / (n**3 - n)
     rng = np.random.default_rng(KRUSKAL_SEED)
     shuffled = ranks[np.argsort(rng.random((KRUSKAL_PERMUTATIONS, n)), axis=1)]
     bounds = np.cumsum([0] + list(sizes))
     sums = np.add.reduceat(shuffled, bounds[:-1], axis=1)
-    h_perm = (12.0 / (n * (n + 1)) * np.sum(sums ** 2 / np.asarray(sizes), axis=1) - 3 * (n + 1)) / correction
+    h_perm = (12.0 / (n * (n + 1)) * np.sum(sums**2 / np.asarray(sizes), axis=1) - 3 * (n + 1)) / correction
     return float((1 + np.count_nonzero(h_perm >= h * (1 - 1e-12))) / (1 + KRUSKAL_PERMUTATIONS))
 
 
@@ -318,6 +318,7 @@ def _rank_clusters(raw, points, ranking, k):
 
 # ------------------------------------------------------------------ all statistics of the sites
 
+
 @dataclass
 class SiteStatistics:
     """The MLRI study's statistics of the sites (§2.6, §3.1).
@@ -360,8 +361,11 @@ def site_statistics(shares, duration, k=3, groups=None, group_name=None, seed=0)
     """
     valid = shares.valid
     durations = np.where(valid, np.asarray(duration, dtype=np.float64), np.nan)
-    spearman_results = {"SI": spearman(durations, shares.si_pct), "SCI": spearman(durations, shares.pct(5)),
-                        "SAI": spearman(durations, shares.pct(4))}
+    spearman_results = {
+        "SI": spearman(durations, shares.si_pct),
+        "SCI": spearman(durations, shares.pct(5)),
+        "SAI": spearman(durations, shares.pct(4)),
+    }
     warnings = []
     if groups is not None:
         by_group = {}
@@ -376,8 +380,10 @@ def site_statistics(shares, duration, k=3, groups=None, group_name=None, seed=0)
     features = np.column_stack([shares.pct(4), shares.pct(5)])  # SAI %, SCI %, as the MLRI study
     clusters = cluster_sites(features, k=k, seed=seed, rank_by=shares.si_pct)
     if 0 < len(clusters.names) < k:
-        warnings.append(f"only {len(clusters.names)} cluster(s) could be made: the sites have fewer distinct "
-                        f"(sai_pct, sci_pct) pairs than CLUSTERS = {k}")
+        warnings.append(
+            f"only {len(clusters.names)} cluster(s) could be made: the sites have fewer distinct "
+            f"(sai_pct, sci_pct) pairs than CLUSTERS = {k}"
+        )
     by_cluster = {}
     for i in np.flatnonzero(clusters.index >= 0):
         by_cluster.setdefault(clusters.labels[i], []).append(shares.si_pct[i])

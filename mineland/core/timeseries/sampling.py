@@ -80,8 +80,9 @@ def sample_pixels(band, rows, cols, monitor=None):
     for done, (key, start, end) in enumerate(zip(keys, starts, ends)):
         monitor.check()
         yoff, xoff = (key // windows_across) * height, (key % windows_across) * width
-        block = band.ReadAsArray(int(xoff), int(yoff), int(min(width, band.XSize - xoff)),
-                                 int(min(height, band.YSize - yoff)))
+        block = band.ReadAsArray(
+            int(xoff), int(yoff), int(min(width, band.XSize - xoff)), int(min(height, band.YSize - yoff))
+        )
         picked = order[start:end]
         values[picked] = block[rows[picked] - yoff, cols[picked] - xoff]
         monitor.report((done + 1) / keys.size)

@@ -95,8 +95,7 @@ class SortedPairs:
     and sorted in place; no float64 pair array is kept.
     """
 
-    def __init__(self, x: np.ndarray, years: np.ndarray | None = None,
-                 buffers: KernelBuffers | None = None) -> None:
+    def __init__(self, x: np.ndarray, years: np.ndarray | None = None, buffers: KernelBuffers | None = None) -> None:
         buffers = buffers or KernelBuffers()
         pixels, steps = x.shape
         pairs = steps * (steps - 1) // 2
@@ -120,8 +119,8 @@ class SortedPairs:
                 np.divide(slopes, (years[lag:] - years[:-lag])[:, None], out=slopes)
             if clip:
                 np.clip(slopes, -FLOAT32_MAX, FLOAT32_MAX, out=slopes)
-            by_time[start:start + width] = slopes
-            tagging.tag(by_time[start:start + width], pair_index[start:start + width])
+            by_time[start : start + width] = slopes
+            tagging.tag(by_time[start : start + width], pair_index[start : start + width])
             start += width
         ordered = buffers.get("ordered", (pixels, pairs), np.float32)
         np.copyto(ordered, by_time.T)
@@ -152,8 +151,10 @@ class SortedPairs:
         falling += np.bincount(rows[difference < 0], minlength=pixels)
         tied = difference == 0
         in_row = rows[tied] * steps
-        degree = (np.bincount(in_row + first[tied], minlength=pixels * steps)
-                  + np.bincount(in_row + second[tied], minlength=pixels * steps)).reshape(pixels, steps)
+        degree = (
+            np.bincount(in_row + first[tied], minlength=pixels * steps)
+            + np.bincount(in_row + second[tied], minlength=pixels * steps)
+        ).reshape(pixels, steps)
         return rising, falling, (degree * (2 * degree + 7)).sum(axis=1).astype(np.float64)
 
     def median(self) -> np.ndarray:
@@ -201,8 +202,9 @@ class TaggedKeys:
     non-NaN values per row.
     """
 
-    def __init__(self, ordered: np.ndarray, tagging: _Tagging, values: np.ndarray | _PairSlopes,
-                 count: np.ndarray) -> None:
+    def __init__(
+        self, ordered: np.ndarray, tagging: _Tagging, values: np.ndarray | _PairSlopes, count: np.ndarray
+    ) -> None:
         self.ordered, self.tagging, self.values, self.count = ordered, tagging, values, count
         self.bits = ordered.view(np.int32)
 
@@ -233,8 +235,9 @@ class TaggedKeys:
         last = self.ordered.shape[1] - 1
         key = bits[rows, k]
         bucket = key & bucket_of
-        alone = ((k == 0) | (bits[rows, np.maximum(k - 1, 0)] & bucket_of != bucket)) & \
-                ((k + 1 >= self.count[rows]) | (bits[rows, np.minimum(k + 1, last)] & bucket_of != bucket))
+        alone = ((k == 0) | (bits[rows, np.maximum(k - 1, 0)] & bucket_of != bucket)) & (
+            (k + 1 >= self.count[rows]) | (bits[rows, np.minimum(k + 1, last)] & bucket_of != bucket)
+        )
         value = self.values[rows, key & self.tagging.index_mask]
         shared = np.flatnonzero(~alone)
         if shared.size:
@@ -401,8 +404,9 @@ def row_nanmedian(values: ArrayLike, count: np.ndarray | None = None) -> np.ndar
     return TaggedKeys(keys, tagging, values, count).median()
 
 
-def hurst_rs(values: ArrayLike, min_windows: int = 2, buffers: KernelBuffers | None = None,
-             by_time: np.ndarray | None = None) -> np.ndarray:
+def hurst_rs(
+    values: ArrayLike, min_windows: int = 2, buffers: KernelBuffers | None = None, by_time: np.ndarray | None = None
+) -> np.ndarray:
     """Hurst exponent by rescaled-range (R/S) analysis, expanding-window variant.
 
     For each window length τ = 2 … n (n valid values of the pixel), take the
@@ -453,9 +457,9 @@ def hurst_rs(values: ArrayLike, min_windows: int = 2, buffers: KernelBuffers | N
         np.divide(prefix, count, out=means)  # m of the window ending at each year (NaN before the first value)
     highest, lowest, deviations = (buffers.get(name, shape, np.float64) for name in ("highest", "lowest", "deviations"))
     for end in range(1, steps):  # the O(n²) part, four calls per window end
-        window = deviations[:end + 1]
-        np.multiply(count[:end + 1], means[end], out=window)
-        np.subtract(prefix[:end + 1], window, out=window)
+        window = deviations[: end + 1]
+        np.multiply(count[: end + 1], means[end], out=window)
+        np.subtract(prefix[: end + 1], window, out=window)
         np.max(window, axis=0, out=highest[end])
         np.min(window, axis=0, out=lowest[end])
     # every window at once from here: row t − 1 is the window of the first k(t) valid values, t = 1 … n − 1,
@@ -515,8 +519,9 @@ class Trend:
 TREND_BANDS = ("sen_slope", "z", "p", "s", "var_s", "tau", "hurst", "intercept", "n_valid")
 
 
-def trend_statistics(values: ArrayLike, years: ArrayLike, min_valid: int,
-                     buffers: KernelBuffers | None = None) -> Trend:
+def trend_statistics(
+    values: ArrayLike, years: ArrayLike, min_valid: int, buffers: KernelBuffers | None = None
+) -> Trend:
     """MK, Sen and Hurst for a block; every statistic NaN where fewer than ``min_valid`` values.
 
     ``buffers``: a :class:`KernelBuffers` to reuse between calls of one thread.
@@ -543,8 +548,9 @@ RESTORATION_NAMES = {
 }
 
 
-def restoration_classes(z: ArrayLike, slope: ArrayLike, hurst: ArrayLike, alpha: float = 0.05,
-                        nodata: int = 0) -> np.ndarray:
+def restoration_classes(
+    z: ArrayLike, slope: ArrayLike, hurst: ArrayLike, alpha: float = 0.05, nodata: int = 0
+) -> np.ndarray:
     """Seed 004 Table 2 classes from MK Z, Sen's slope and H.
 
     significant = |Z| > z_{1−α/2} (1.96 for α = 0.05). SD: significant,

@@ -21,18 +21,29 @@ def integrity_page(zone_ids, years, thv, levels, baseline, columns, rows):
     columns, rows : header and rows of the per-zone-and-date table (as the algorithm's OUTPUT)
     """
     a, b, c = levels
-    chart = report.lines_svg(years, {z: thv[k] for k, z in enumerate(zone_ids[:CHART_ZONES])},
-                             "ThV = ECI / ECI baseline (ratio)",
-                             levels=(("a elastic", a), ("b yield", b), ("c mutation", c)))
-    points = [(z, *(integrity.crossing_year(years, thv[k], level) for level in levels))
-              for k, z in enumerate(zone_ids)]
-    return report.page("Ecosystem integrity and threshold stages (Dong et al. 2025)", [
-        report.heading("ThV over time"), chart,
-        report.note(f"Baseline {years[baseline]}; levels a = {a:g}, b = {b:g}, c = {c:g}."
-                    + (f" Only the first {CHART_ZONES} zones are drawn." if len(zone_ids) > CHART_ZONES else "")),
-        report.heading("Years each threshold is first crossed (linear between dates; empty: not crossed)"),
-        report.table(["zone"] + [f"{name} (year)" for name in integrity.POINT_NAMES], points,
-                     kinds=["num"] + ["year"] * len(integrity.POINT_NAMES)),
-        report.heading("Integrity per zone and date"),
-        report.table(list(columns), rows),
-    ])
+    chart = report.lines_svg(
+        years,
+        {z: thv[k] for k, z in enumerate(zone_ids[:CHART_ZONES])},
+        "ThV = ECI / ECI baseline (ratio)",
+        levels=(("a elastic", a), ("b yield", b), ("c mutation", c)),
+    )
+    points = [(z, *(integrity.crossing_year(years, thv[k], level) for level in levels)) for k, z in enumerate(zone_ids)]
+    return report.page(
+        "Ecosystem integrity and threshold stages (Dong et al. 2025)",
+        [
+            report.heading("ThV over time"),
+            chart,
+            report.note(
+                f"Baseline {years[baseline]}; levels a = {a:g}, b = {b:g}, c = {c:g}."
+                + (f" Only the first {CHART_ZONES} zones are drawn." if len(zone_ids) > CHART_ZONES else "")
+            ),
+            report.heading("Years each threshold is first crossed (linear between dates; empty: not crossed)"),
+            report.table(
+                ["zone"] + [f"{name} (year)" for name in integrity.POINT_NAMES],
+                points,
+                kinds=["num"] + ["year"] * len(integrity.POINT_NAMES),
+            ),
+            report.heading("Integrity per zone and date"),
+            report.table(list(columns), rows),
+        ],
+    )
