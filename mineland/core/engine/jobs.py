@@ -295,7 +295,9 @@ def reclassify(
     dataset = raster_io.open_raster(source.path)  # kept while its band is used
     band = dataset.GetRasterBand(source.band)
     if keep_unmatched and not raster_io.is_integer_band(band):
-        raise ValueError("keeping unmatched values needs an integer raster; switch it on")
+        raise ValueError(
+            f"keeping unmatched values needs an integer raster; {source.path} is of type {raster_io.type_name(band)}"
+        )
     try:
         gdal_type, out_dtype, nodata_out = raster_io.integer_type_with_nodata(
             reclass.output_class_values(rules, keep_unmatched, raster_io.numpy_dtype(band))
