@@ -20,7 +20,8 @@ from osgeo import gdal
 
 from mineland.core.engine import jobs, runner, scaleout
 from mineland.core.io import raster_io
-from mineland.core.landcover import crosstab, transitions
+from mineland.core.landcover import crosstab, reclass, transitions
+from mineland.core.render import styles
 from rasters import write_raster
 from test_scaleout import (  # the cluster fixtures and data of the scale-out tests
     NODATA,
@@ -450,3 +451,79 @@ def test_code_names_label_a_class_by_its_code():
     assert transitions.class_label(names, 7) == "7" and transitions.class_label({}, 7) == "class 7"
     coding = crosstab.change_coding([3, 3], [3, 12])
     assert transitions.change_names(coding, names) == {303: "3 → 3", 312: "3 → 12"}
+
+
+# ------------------------------------------------------------------ reclassify: the job and its command line
+
+
+def glc_codes(rows, cols, seed):
+    """GLC_FCS30 codes (cropland 10, forest 61, grassland 130, water 210, bare 200), a spoil-heap code 250 the
+    preset does not know, codes 0 no rule matches, and nodata 255 in the first row."""
+    rng = np.random.default_rng(seed)
+    codes = rng.choice(np.array([10, 61, 130, 210, 200, 250, 0], dtype=np.uint8), size=(rows, cols))
+    codes[0] = 255
+    return codes
+
+
+def test_command_line_reclassify_writes_what_the_toolbox_writes(run, tmp_path):
+    codes = glc_codes(45, 38, seed=3)
+    path = write_raster(tmp_path / "glc.tif", codes, nodata=255)
+    table = tmp_path / "rules.csv"
+    table.write_text("code,value,name\n250,9,spoil heap\n", encoding="utf-8")
+    (tmp_path / "qgis").mkdir()
+    (tmp_path / "cli").mkdir()
+    toolbox = run(
+        "mineland:reclassify",
+        {"INPUT": path, "PRESET": 1, "TABLE_CSV": str(table), "OUTPUT": str(tmp_path / "qgis" / "classes.tif")},
+    )
+    cli = tmp_path / "cli" / "classes.tif"
+    out = command_line("reclassify", "--preset", "glc_fcs30", "--table", table, "--output", cli, path)
+    unmatched = int(np.count_nonzero(codes == 0))
+    assert toolbox["UNMATCHED_PIXELS"] == unmatched > 0
+    assert f"unmatched_pixels: {unmatched}" in out and "unmatched_codes: 0\n" in out
+    assert_same_files(toolbox["OUTPUT"], cli)
+    # the known answer: the preset's classes, the table's spoil heap, nodata (0) for code 0 and the nodata row
+    expected = np.select(
+        [codes == 10, codes == 61, codes == 130, codes == 210, codes == 200, codes == 250], [1, 2, 3, 5, 6, 9], 0
+    )
+    dataset = gdal.Open(str(cli))  # kept while its band is used
+    band = dataset.GetRasterBand(1)
+    assert np.array_equal(band.ReadAsArray(), expected) and band.GetNoDataValue() == 0
+    assert band.GetDescription() == jobs.RECLASS_BAND_NAME
+    assert names_in(cli)[9] == "spoil heap" and names_in(cli)[1] == "Cropland"
+    cropland = styles.SEED000_COLOURS[1]
+    assert band.GetColorTable().GetColorEntry(1)[:3] == tuple(int(cropland[i : i + 2], 16) for i in (1, 3, 5))
+    assert "spoil heap" in (tmp_path / "cli" / "classes.qml").read_text(encoding="utf-8")
+
+
+def test_the_reclassify_job_writes_the_same_files_on_a_local_and_a_serial_executor(tmp_path):
+    rng = np.random.default_rng(8)
+    codes = rng.integers(1, 400, size=(60, 33)).astype(np.int16)
+    codes[5, :] = -1  # nodata
+    path = write_raster(tmp_path / "codes.tif", codes, nodata=-1)
+    rules = [reclass.Rule(1, 99, 1), reclass.Rule(100, 199, 2), reclass.Rule(150, 250, 3)]  # first match wins
+    dataset = gdal.Open(path)  # kept while its band is used
+    grid = raster_io.grid_of(dataset)
+    results = []
+    for name, executor in (("local", runner.LocalExecutor(workers=2)), ("serial", runner.SerialExecutor())):
+        (tmp_path / name).mkdir()
+        results.append(
+            jobs.reclassify(
+                scaleout.Source(path, 1),
+                -1,
+                grid,
+                rules,
+                str(tmp_path / name / "classes.tif"),
+                executor,
+                names={1: "low"},
+                block_pixels=33 * 4,  # several strips
+            )
+        )
+    local, serial = results
+    assert_same_files(local.output, serial.output)
+    assert local.unmatched_pixels == serial.unmatched_pixels == int(np.count_nonzero(codes > 250))
+    # the 50 smallest codes no rule matches, across all strips
+    assert local.unmatched_codes == serial.unmatched_codes == tuple(sorted(set(codes[codes > 250].tolist()))[:50])
+    expected = np.select([codes == -1, codes <= 99, codes <= 199, codes <= 250], [0, 1, 2, 3], 0)
+    assert np.array_equal(gdal.Open(local.output).ReadAsArray(), expected)
+    assert names_in(local.output) == {1: "low", 2: "class 2", 3: "class 3"}

@@ -1,6 +1,5 @@
 """mineland:reclassify — land-cover codes to analysis classes (presets or a table)."""
 
-import numpy as np
 from qgis.core import (
     QgsProcessingOutputNumber,
     QgsProcessingParameterBand,
@@ -12,17 +11,18 @@ from qgis.core import (
     QgsProcessingParameterRasterLayer,
 )
 
+from ..core.engine import jobs, runner
+from ..core.engine.scaleout import Source
 from ..core.io import raster_io
 from ..core.io.tables import read_text
 from ..core.landcover import reclass
-from ..core.render import styles
 from .base import MineLandAlgorithm
 from .checks import fail, monitor, parameter_errors
 from .feature_tables import matrix_cells
 from .rasters import RasterInput, raster_path
 
 #: Legend colours of the presets' classes (PRESET index → {class: colour}).
-PRESET_COLOURS = {1: styles.SEED000_COLOURS, 2: styles.SEED001_COLOURS}
+PRESET_COLOURS = jobs.RECLASS_PRESET_COLOURS
 
 
 class ReclassifyAlgorithm(MineLandAlgorithm):
@@ -83,36 +83,24 @@ class ReclassifyAlgorithm(MineLandAlgorithm):
             fail("NODATA_FOR_MISSING", "keeping unmatched values needs an integer raster; switch it on")
         output = self.parameterAsOutputLayer(parameters, "OUTPUT", context)
 
-        in_dtype = raster_io.numpy_dtype(source.band)
-        with parameter_errors("TABLE"):
-            gdal_type, out_dtype, nodata_out = raster_io.integer_type_with_nodata(
-                reclass.output_class_values(rules, keep, in_dtype)
+        try:
+            result = jobs.reclassify(
+                Source(source.path, source.band.GetBand()),
+                source.nodata,
+                source.grid,
+                rules,
+                output,
+                runner.LocalExecutor(),
+                names=names,
+                keep_unmatched=keep,
+                colour_scheme=PRESET_COLOURS.get(preset),
+                monitor=monitor(feedback),
             )
-
-        unmatched_pixels, unmatched_codes = 0, set()
-        classes = {v: names.get(v, f"class {v}") for v in reclass.output_values(rules)}
-        colours = styles.class_colours(classes, PRESET_COLOURS.get(preset))
-        legend = not keep  # kept unmatched codes would be invisible in a paletted style
-        with raster_io.BlockWriter(output, source.grid, gdal_type, nodata_out) as writer:
-            # before the pixels: GTiff refuses a colour table once tiles have been flushed
-            raster_io.write_class_names(writer.band(), classes)
-            writer.set_band_names(["land-cover class"])  # the legend's title in QGIS, not "Band 1"
-            if legend and gdal_type in (raster_io.BYTE, raster_io.UINT16):
-                raster_io.write_colour_table(writer.band(), colours)
-            for yoff, _, (values,) in raster_io.iter_blocks([source.band], source.grid, monitor(feedback)):
-                valid = raster_io.valid_mask(values, source.nodata)
-                out = reclass.reclassify(values, rules, valid, nodata_out, out_dtype, keep)
-                if not keep:
-                    missed = valid & (out == nodata_out)
-                    count = int(np.count_nonzero(missed))
-                    if count:
-                        unmatched_pixels += count
-                        unmatched_codes.update(np.unique(values[missed]).tolist()[:50])
-                writer.write(yoff, out)
-        if legend:
-            styles.write_qml(output, {v: (colours[v], f"{v} {name}") for v, name in classes.items()})
+        except jobs.NoRoomForNodata as err:
+            fail("TABLE", str(err))
+        unmatched_pixels = result.unmatched_pixels
         if unmatched_pixels:
-            codes = ", ".join(f"{c:g}" for c in sorted(unmatched_codes)[:50])
+            codes = ", ".join(f"{c:g}" for c in result.unmatched_codes)
             feedback.pushWarning(f"{unmatched_pixels} pixels had codes no row matches and became nodata: {codes}")
         return {"OUTPUT": output, "UNMATCHED_PIXELS": unmatched_pixels}
 

@@ -14,13 +14,15 @@ import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..io import raster_io
-from ..landcover import crosstab, transitions
+from ..landcover import crosstab, reclass, transitions
 from ..mines import disturbance
 from ..render import styles
 from ..timeseries import trend as trend_kernel
 from . import scaleout, stack
-from .runner import Executor
+from .runner import Executor, LocalExecutor
 from .scaleout import Source
 
 #: The band name of the restoration class raster.
@@ -29,6 +31,10 @@ RESTORATION_BAND_NAME = "restoration class"
 
 class NoPixelAtBothDates(ValueError):
     """No pixel has data at both dates of a transfer matrix."""
+
+
+class NoRoomForNodata(ValueError):
+    """The class values of a reclassification leave no integer value free for nodata."""
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,14 @@ class TrendResult:
 class MlriResult:
     output: str
     nodata_pixel_years: int
+
+
+@dataclass(frozen=True)
+class ReclassifyResult:
+    output: str
+    unmatched_pixels: int
+    #: The smallest (at most UNMATCHED_CODES_SHOWN) input codes no rule matched, increasing.
+    unmatched_codes: tuple
 
 
 @dataclass(frozen=True)
@@ -223,3 +237,99 @@ def disturbance_areas(
     return scaleout.tabulate_disturbance(
         executor, index, classes, nodatas, grid, polygons, mine_codes, green_codes, row_areas_m2, monitor, block_pixels
     )
+
+
+# ------------------------------------------------------------------ reclassify
+
+#: The band name of the reclassified raster (the legend's title in QGIS, not "Band 1").
+RECLASS_BAND_NAME = "land-cover class"
+
+#: Legend colours of the presets' classes (reclass.PRESETS index → {class: colour}).
+RECLASS_PRESET_COLOURS = {1: styles.SEED000_COLOURS, 2: styles.SEED001_COLOURS}
+
+#: How many of the unmatched codes a reclassification reports.
+UNMATCHED_CODES_SHOWN = 50
+
+
+def reclass_strip(source, nodata, xsize, rules, nodata_out, out_dtype, keep_unmatched, yoff, nrows):
+    """(yoff, classes, unmatched pixels, smallest unmatched codes) of one strip (runs on a worker).
+
+    The smallest codes of every strip are enough: the smallest codes overall are among them."""
+    (values,) = scaleout.read_strip([source], xsize, yoff, nrows)
+    valid = raster_io.valid_mask(values, nodata)
+    out = reclass.reclassify(values, rules, valid, nodata_out, out_dtype, keep_unmatched)
+    if keep_unmatched:
+        return yoff, out, 0, []
+    missed = valid & (out == nodata_out)
+    count = int(np.count_nonzero(missed))
+    codes = np.unique(values[missed]).tolist()[:UNMATCHED_CODES_SHOWN] if count else []
+    return yoff, out, count, codes
+
+
+def reclassify(
+    source: Source,
+    nodata,
+    grid: raster_io.Grid,
+    rules: Sequence[reclass.Rule],
+    output: str,
+    executor: Executor | None = None,
+    *,
+    names: Mapping[int, str] | None = None,
+    keep_unmatched: bool = False,
+    colour_scheme: Mapping[int, str] | None = None,
+    monitor: raster_io.Monitor | None = None,
+    block_pixels: int = raster_io.DEFAULT_BLOCK_PIXELS,
+) -> ReclassifyResult:
+    """mineland:reclassify: the class raster of ``rules`` (:mod:`.reclass`, first match wins) applied to the
+    codes of ``source`` (read as stored), in the smallest integer type with a free nodata value; the classes
+    named in its attribute table (``names``, "class N" where they name none) and, unless unmatched codes are
+    kept, coloured (``colour_scheme`` first, e.g. RECLASS_PRESET_COLOURS[preset], then the fallback palette)
+    in its colour table (Byte/UInt16) and its .qml legend.
+
+    ``executor``: a :class:`.runner.LocalExecutor` by default. Raises ValueError when unmatched codes are to be
+    kept of a non-integer raster, :class:`NoRoomForNodata` when the classes fill the integer range; both
+    before anything is written.
+    """
+    executor = executor or LocalExecutor()
+    names = names or {}
+    dataset = raster_io.open_raster(source.path)  # kept while its band is used
+    band = dataset.GetRasterBand(source.band)
+    if keep_unmatched and not raster_io.is_integer_band(band):
+        raise ValueError(
+            f"keeping unmatched values needs an integer raster; {source.path} is of type {raster_io.type_name(band)}"
+        )
+    try:
+        gdal_type, out_dtype, nodata_out = raster_io.integer_type_with_nodata(
+            reclass.output_class_values(rules, keep_unmatched, raster_io.numpy_dtype(band))
+        )
+    except ValueError as err:
+        raise NoRoomForNodata(str(err)) from None
+    classes = {v: names.get(v, f"class {v}") for v in reclass.output_values(rules)}
+    colours = styles.class_colours(classes, colour_scheme)
+    legend = not keep_unmatched  # kept unmatched codes would be invisible in a paletted style
+    unmatched = {"pixels": 0, "codes": set()}
+    with raster_io.BlockWriter(output, grid, gdal_type, nodata_out) as writer:
+        # before the pixels: GTiff refuses a colour table once tiles have been flushed
+        raster_io.write_class_names(writer.band(), classes)
+        writer.set_band_names([RECLASS_BAND_NAME])
+        if legend and gdal_type in (raster_io.BYTE, raster_io.UINT16):
+            raster_io.write_colour_table(writer.band(), colours)
+
+        def consume(strip):
+            yoff, out, count, codes = strip
+            writer.write(yoff, out)
+            unmatched["pixels"] += count
+            unmatched["codes"].update(codes)
+
+        executor.run(
+            reclass_strip,
+            scaleout.strip_windows([source], grid, block_pixels),
+            (source, nodata, grid.xsize, list(rules), nodata_out, out_dtype, keep_unmatched),
+            consume,
+            monitor,
+            "reclassify",
+        )
+    if legend:
+        styles.write_qml(output, {v: (colours[v], f"{v} {name}") for v, name in classes.items()})
+    codes = tuple(sorted(unmatched["codes"])[:UNMATCHED_CODES_SHOWN])
+    return ReclassifyResult(str(output), unmatched["pixels"], codes)

@@ -57,6 +57,7 @@ process, one after the other, without Dask.
   streamed to the client in order)
 - :func:`mlri_on_cluster` (lst_paths, evi_paths, years, output, scheduler=None, celsius=False)
 - :func:`transfer_matrix_on_cluster` (start, end, scheduler=None, change_output=None, table_output=None)
+- :func:`reclassify_on_cluster` (path, output, scheduler=None, preset="glc_fcs30", table=None, band=1)
 - lower level, used by the Processing algorithms' DASK_SCHEDULER parameter:
   :func:`connect`, :func:`write_trend_rasters`, :func:`write_mlri_raster`,
   :func:`tabulate_pair`, :func:`write_change_codes`; and the per-polygon DEV/REC/BSP areas of
@@ -72,6 +73,8 @@ With the plugins folder on PYTHONPATH (the repository root, which holds ``minela
         --lst l1.tif l2.tif l3.tif --evi e1.tif e2.tif e3.tif [--celsius]
     python -m mineland.core.engine.scaleout transfermatrix --scheduler tcp://host:8786 start.tif end.tif \\
         [--table pairs.csv] [--matrix matrix.csv] [--change change.tif]
+    python -m mineland.core.engine.scaleout reclassify --preset glc_fcs30 [--table rules.csv] [--band 1] \\
+        [--keep-unmatched] --output classes.tif landcover.tif
 
 Each writes the files of its Processing algorithm (:mod:`.jobs`): the same band and class names,
 colour tables, .qml styles, and for the transfer matrix the change raster's attribute table and
@@ -103,8 +106,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..io import raster_io
-from ..io.tables import parse_list
-from ..landcover import crosstab, transitions
+from ..io.tables import parse_list, read_text
+from ..landcover import crosstab, reclass, transitions
 from ..mines import disturbance
 from ..timeseries import mlri as mlri_kernel
 from ..timeseries import trend
@@ -821,6 +824,72 @@ def transfer_matrix_on_cluster(
     return table
 
 
+#: The presets of the command line's reclassify (--preset) → their index in reclass.PRESETS (the toolbox's PRESET).
+RECLASS_PRESETS = {"custom": 0, "glc_fcs30": 1, "glc_fcs30d": 2}
+
+
+def reclassify_rules(preset="glc_fcs30", table=None):
+    """(rules, class names) as mineland:reclassify puts them together: the rows of the CSV ``table`` (columns
+    min, max, value or code, value; optional name) before the preset's; ValueError when there is no rule."""
+    _, preset_rules, preset_names = reclass.PRESETS[RECLASS_PRESETS[preset]]
+    rules, names = [], dict(preset_names)
+    if table:
+        table_rules, table_names = reclass.rules_from_csv_text(read_text(table))
+        rules += table_rules
+        names.update(table_names)
+    rules += preset_rules
+    if not rules:
+        raise ValueError("the custom preset needs a --table of rules (min, max, value)")
+    return rules, names
+
+
+def reclassify_on_cluster(
+    path,
+    output,
+    scheduler=None,
+    preset="glc_fcs30",
+    table=None,
+    band=1,
+    keep_unmatched=False,
+    progress=None,
+    is_cancelled=None,
+    timeout=DEFAULT_TIMEOUT,
+    n_workers=None,
+    memory_limit="auto",
+):
+    """mineland:reclassify outside QGIS: band ``band`` of ``path`` reclassified by the CSV ``table``'s rows and
+    then the ``preset``'s (a key of RECLASS_PRESETS), written as the toolbox writes it (:func:`.jobs.reclassify`):
+    class names in the attribute table, colour table, .qml legend.
+
+    Returns dict with output, unmatched_pixels, unmatched_codes (the smallest 50, comma separated).
+    """
+    from . import jobs
+
+    rules, names = reclassify_rules(preset, table)
+    dataset = raster_io.open_raster(str(path))  # kept while its band is used
+    if not 1 <= band <= dataset.RasterCount:
+        raise ValueError(f"band {band} does not exist; {path} has {dataset.RasterCount} band(s)")
+    nodata = raster_io.band_nodata(dataset.GetRasterBand(band))
+    with executor(scheduler, timeout, n_workers, memory_limit) as runs:
+        result = jobs.reclassify(
+            Source(str(path), band),
+            nodata,
+            raster_io.grid_of(dataset),
+            rules,
+            output,
+            runs,
+            names=names,
+            keep_unmatched=keep_unmatched,
+            colour_scheme=jobs.RECLASS_PRESET_COLOURS.get(RECLASS_PRESETS[preset]),
+            monitor=raster_io.Monitor(progress, is_cancelled),
+        )
+    return {
+        "output": result.output,
+        "unmatched_pixels": result.unmatched_pixels,
+        "unmatched_codes": ", ".join(f"{c:g}" for c in result.unmatched_codes),
+    }
+
+
 # ------------------------------------------------------------------ command line
 
 
@@ -834,7 +903,7 @@ def _years(text):
 def _parser():
     parser = argparse.ArgumentParser(
         prog="python -m mineland.core.engine.scaleout",
-        description="MineLand's trend, MLRI and transfer matrix on a Dask cluster.",
+        description="MineLand's trend, MLRI, transfer matrix and reclassification on a Dask cluster.",
     )
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
@@ -869,6 +938,22 @@ def _parser():
         "--change", help="change raster (from × 100 + to; the pairs numbered when codes are negative or large)"
     )
     matrix_cmd.add_argument("--matrix", help="CSV of the km² matrix with totals, gains, losses and net change")
+    reclass_cmd = commands.add_parser("reclassify", parents=[common], help="land-cover codes to analysis classes")
+    reclass_cmd.add_argument("input", help="integer land-cover raster, e.g. GLC_FCS30")
+    reclass_cmd.add_argument("--output", required=True)
+    reclass_cmd.add_argument("--band", type=int, default=1)
+    reclass_cmd.add_argument(
+        "--preset",
+        choices=sorted(RECLASS_PRESETS),
+        default="glc_fcs30",
+        help="glc_fcs30: 7 classes (Huang 2024), glc_fcs30d: 4 classes (Xu et al. 2025), custom: --table only",
+    )
+    reclass_cmd.add_argument(
+        "--table", help="CSV of min, max, value (or code, value) and optional name; its rows before the preset's"
+    )
+    reclass_cmd.add_argument(
+        "--keep-unmatched", action="store_true", help="codes no rule matches keep their value (default: nodata)"
+    )
     return parser
 
 
@@ -894,6 +979,16 @@ def main(argv=None):
             )
         elif args.command == "mlri":
             result = mlri_on_cluster(args.lst, args.evi, args.years, args.output, celsius=args.celsius, **options)
+        elif args.command == "reclassify":
+            result = reclassify_on_cluster(
+                args.input,
+                args.output,
+                preset=args.preset,
+                table=args.table,
+                band=args.band,
+                keep_unmatched=args.keep_unmatched,
+                **options,
+            )
         else:
             table = transfer_matrix_on_cluster(
                 args.start,

@@ -7,6 +7,9 @@ no per-pixel mask or Python loop. Areas come from the pixel areas on the ellipso
 Mercator CRSs, a per-pixel density elsewhere), so every CRS gets ellipsoidal areas.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,11 +43,11 @@ class PairTable:
     nodata_area_m2: float
 
     @property
-    def classes(self):
+    def classes(self) -> np.ndarray:
         """Sorted union of the classes of both dates."""
         return np.union1d(self.from_class, self.to_class)
 
-    def matrix(self, classes=None, values="area_m2"):
+    def matrix(self, classes: Sequence[int] | np.ndarray | None = None, values: str = "area_m2") -> np.ndarray:
         """Dense matrix, rows = start class, columns = end class, over ``classes``."""
         classes = self.classes if classes is None else np.asarray(classes)
         out = np.zeros((len(classes), len(classes)), dtype=np.float64)
@@ -54,11 +57,11 @@ class PairTable:
         return out
 
     @property
-    def total_area_m2(self):
+    def total_area_m2(self) -> float:
         return float(self.area_m2.sum())
 
     @property
-    def changed_area_m2(self):
+    def changed_area_m2(self) -> float:
         return float(self.area_m2[self.from_class != self.to_class].sum())
 
 
@@ -165,14 +168,19 @@ class PairCounter:
         Nodata values of the two rasters; pixels with either are excluded.
     """
 
-    def __init__(self, row_areas_m2, nodata_start=None, nodata_end=None):
+    def __init__(
+        self,
+        row_areas_m2: raster_io.PixelAreas | np.ndarray,
+        nodata_start: int | None = None,
+        nodata_end: int | None = None,
+    ) -> None:
         self.areas = raster_io.as_pixel_areas(row_areas_m2, None)
         self.constant_area = self.areas.constant is not None
         self.nodata = (nodata_start, nodata_end)
         self._pixels = {}
         self._area = {}
 
-    def add(self, yoff, start, end):
+    def add(self, yoff: int, start: np.ndarray, end: np.ndarray | None) -> None:
         """Count one block; ``yoff`` is the block's first row; ``end`` None counts ``start`` alone."""
         found = None if self.constant_area else _pair_bincount_by_area(start, end, yoff, self.areas)
         if found is None:
@@ -184,7 +192,7 @@ class PairCounter:
             if sums is not None:
                 self._area[key] = self._area.get(key, 0.0) + float(sums[i])
 
-    def result(self):
+    def result(self) -> PairTable:
         """The :class:`PairTable` of everything counted so far."""
         keys = sorted(self._pixels)
         pixels = np.array([self._pixels[k] for k in keys], dtype=np.int64)
@@ -207,29 +215,29 @@ class PairCounter:
 class ClassCounter:
     """Accumulate the pixel count and area of every class of one raster."""
 
-    def __init__(self, row_areas_m2, nodata=None):
+    def __init__(self, row_areas_m2: raster_io.PixelAreas | np.ndarray, nodata: int | None = None) -> None:
         self._pairs = PairCounter(row_areas_m2, nodata, None)
 
-    def add(self, yoff, values):
+    def add(self, yoff: int, values: np.ndarray) -> None:
         self._pairs.add(yoff, values, None)
 
-    def result(self):
+    def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         """(classes, pixels, area_m2, nodata_pixels)."""
         table = self._pairs.result()
         return table.from_class, table.pixels, table.area_m2, table.nodata_pixels
 
 
 def tabulate(
-    bands,
-    nodatas,
-    grid,
-    row_areas_m2,
-    periods=(),
-    per_date=False,
-    monitor=None,
-    block_pixels=raster_io.DEFAULT_BLOCK_PIXELS,
-    on_block=None,
-):
+    bands: Sequence,
+    nodatas: Sequence[int | None],
+    grid: raster_io.Grid,
+    row_areas_m2: raster_io.PixelAreas | np.ndarray,
+    periods: Sequence[tuple[int, int]] = (),
+    per_date: bool = False,
+    monitor: raster_io.Monitor | None = None,
+    block_pixels: int = raster_io.DEFAULT_BLOCK_PIXELS,
+    on_block: Callable[[int, list[np.ndarray]], object] | None = None,
+) -> tuple[list[tuple[np.ndarray, np.ndarray, np.ndarray, int]] | None, dict[tuple[int, int], PairTable]]:
     """Count class rasters of several dates in one block pass.
 
     Parameters
@@ -263,7 +271,7 @@ def tabulate(
     return ([c.result() for c in singles] if per_date else None), {p: c.result() for p, c in pairs.items()}
 
 
-def change_code_factor(end_classes):
+def change_code_factor(end_classes: Sequence[int]) -> int:
     """Multiplier of the from class in change codes: 100, or the next power of 10 above the end classes."""
     top = max([abs(int(c)) for c in end_classes] + [1])
     factor = 100
@@ -299,17 +307,17 @@ class ChangeCoding:
     pairs: tuple
 
     @property
-    def codes(self):
+    def codes(self) -> list[int]:
         """Code of each pair of :attr:`pairs`, in that order."""
         if self.factor:
             return [f * self.factor + t for f, t in self.pairs]
         return list(range(1, len(self.pairs) + 1))
 
-    def names(self, label):
+    def names(self, label: Callable[[int], str]) -> dict[int, str]:
         """{code: "from → to"} of every pair, ``label(code)`` naming a class."""
         return {code: f"{label(f)} → {label(t)}" for code, (f, t) in zip(self.codes, self.pairs)}
 
-    def encode(self, start, end, dtype):
+    def encode(self, start: np.ndarray, end: np.ndarray, dtype: type[np.integer]) -> np.ndarray:
         """Codes of one block of start and end classes (valid pixels hold classes of :attr:`classes`).
 
         Pixels whose pair is not among :attr:`pairs` (nodata at either date) get
@@ -328,7 +336,7 @@ class ChangeCoding:
         return (position + 1).astype(dtype)
 
 
-def change_coding(from_class, to_class):
+def change_coding(from_class: Sequence[int] | np.ndarray, to_class: Sequence[int] | np.ndarray) -> ChangeCoding:
     """The :class:`ChangeCoding` of the (from, to) pairs present (e.g. a :class:`PairTable`'s)."""
     pairs = tuple(sorted(set(zip((int(f) for f in from_class), (int(t) for t in to_class)))))
     classes = tuple(sorted({c for pair in pairs for c in pair}))
@@ -340,7 +348,14 @@ def change_coding(from_class, to_class):
     return ChangeCoding(0, classes, pairs)
 
 
-def change_codes(start, end, valid, factor, nodata_out, dtype):
+def change_codes(
+    start: np.ndarray,
+    end: np.ndarray,
+    valid: np.ndarray,
+    factor: ChangeCoding | int,
+    nodata_out: int,
+    dtype: type[np.integer],
+) -> np.ndarray:
     """Change raster block: the pair's code where both dates are valid, else nodata.
 
     ``factor`` is a :class:`ChangeCoding`, or an int multiplier (from × factor + to).
@@ -372,7 +387,7 @@ class MatrixMargins:
     total: float
 
 
-def matrix_margins(matrix) -> MatrixMargins:
+def matrix_margins(matrix: Sequence[Sequence[float]] | np.ndarray) -> MatrixMargins:
     """The :class:`MatrixMargins` of a square transfer matrix (any unit: m², km², pixels)."""
     matrix = np.asarray(matrix, dtype=np.float64)
     start_total, end_total, unchanged = matrix.sum(axis=1), matrix.sum(axis=0), np.diag(matrix)
