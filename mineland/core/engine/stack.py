@@ -130,4 +130,3 @@ def stack_block_pixels(steps, budget_bytes=STACK_BUDGET_BYTES):
     """
     per_pixel = 4 * steps + 8 * steps + 8 * len(trend.TREND_BANDS) + 16
     return max(MIN_CHUNK_PIXELS, budget_bytes // per_pixel)
-
