@@ -19,9 +19,7 @@ import time
 import numpy as np
 from osgeo import gdal
 
-from mineland.core.engine import jobs, runner, scaleout, stack
-from mineland.core.io import raster_io
-from mineland.core.timeseries import trend
+from mineland.core.engine import jobs, runner, scaleout
 
 NODATA = -9999.0
 
@@ -70,16 +68,6 @@ def serial_trend(paths, years, output):
     """jobs.trend strip after strip in this thread (runner.SerialExecutor), as ``scheduler=None`` ran before."""
     sources, nodatas, grid = scaleout._stack_inputs(paths, "input", scaled=True)
     return jobs.trend(sources, nodatas, grid, years, output, runner.SerialExecutor()).too_few_pixels
-
-
-def local_trend(paths, years, output):
-    """Today's in-process path (stack.write_trend_rasters, all cores)."""
-    datasets = [raster_io.open_raster(p) for p in paths]
-    bands = [d.GetRasterBand(1) for d in datasets]
-    grid = raster_io.grid_of(datasets[0])
-    with raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=9) as writer:
-        writer.set_band_names(trend.TREND_BANDS)
-        return stack.write_trend_rasters(bands, [NODATA] * len(bands), grid, years, 8, writer)
 
 
 def same_bits(a, b):
@@ -131,14 +119,10 @@ def speedup(args):
             flush=True,
         )
 
-    reference = os.path.join(out, "local.tif")
-    best(
-        "in process, stack.write_trend_rasters (2 threads, the band-based engine)",
-        lambda: local_trend(paths, years, reference),
-    )
+    reference = os.path.join(out, "local.tif")  # the in-process raster every other run is compared with
     best(
         "in process, jobs.trend on a LocalExecutor (scheduler None, the plugin path)",
-        lambda: scaleout.trend_on_cluster(paths, years, os.path.join(out, "local_executor.tif")),
+        lambda: scaleout.trend_on_cluster(paths, years, reference),
     )
     best(
         "in process, strip by strip (SerialExecutor, 1 thread)",

@@ -1,8 +1,8 @@
 """mineland.core.timeseries.inspect: one pixel's series from a raster stack, its statistics and class.
 
 Known answers by hand and by calling the kernels of mineland.core.timeseries.trend
-directly; the whole-raster driver of mineland:trend (core.stack) must give the
-same numbers for every pixel. No QGIS here.
+directly; the whole-raster engine of mineland:trend (scaleout.write_trend_rasters on a
+runner.LocalExecutor) must give the same numbers for every pixel. No QGIS here.
 """
 
 import math
@@ -12,7 +12,7 @@ import pytest
 from osgeo import gdal
 from scipy.special import ndtr
 
-from mineland.core.engine import stack
+from mineland.core.engine import runner, scaleout, stack
 from mineland.core.io import raster_io
 from mineland.core.timeseries import inspect, trend
 from rasters import write_raster
@@ -140,7 +140,7 @@ def test_class_follows_alpha_like_the_kernel(singles, alpha):
 
 
 def test_every_pixel_equals_the_trend_raster(tmp_path, singles):
-    """The inspector shows what mineland:trend's driver writes for that pixel."""
+    """The inspector shows what mineland:trend's engine writes for that pixel."""
     cube, years, paths = singles
     pixel_stack = inspect.open_stack(paths)
     out, classes = str(tmp_path / "trend.tif"), str(tmp_path / "classes.tif")
@@ -150,8 +150,16 @@ def test_every_pixel_equals_the_trend_raster(tmp_path, singles):
         ) as writer,
         raster_io.BlockWriter(classes, pixel_stack.grid, raster_io.BYTE, 0) as class_writer,
     ):
-        stack.write_trend_rasters(
-            pixel_stack.bands, pixel_stack.nodatas, pixel_stack.grid, years, 8, writer, class_writer, 0.05
+        scaleout.write_trend_rasters(
+            runner.LocalExecutor(),
+            scaleout.sources_of(paths),
+            pixel_stack.nodatas,
+            pixel_stack.grid,
+            years,
+            8,
+            writer,
+            class_writer,
+            0.05,
         )
     written = gdal.Open(out).ReadAsArray()
     written_classes = gdal.Open(classes).ReadAsArray()

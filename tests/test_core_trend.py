@@ -1,4 +1,5 @@
-"""mineland.core.timeseries.trend, mineland.core.timeseries.mlri and the stack driver of mineland.core.engine.stack.
+"""mineland.core.timeseries.trend, mineland.core.timeseries.mlri, mineland.core.engine.stack's block helpers, and the
+trend and MLRI rasters of the engine (scaleout.write_trend_rasters / write_mlri_raster on a runner.LocalExecutor).
 
 References: pymannkendall (original_test, sens_slope), brute-force pair loops,
 np.nanmedian, and a plain per-series R/S loop written from METHODS.md §3.
@@ -15,7 +16,7 @@ import pytest
 from osgeo import gdal
 from scipy.special import ndtr
 
-from mineland.core.engine import stack
+from mineland.core.engine import runner, scaleout, stack
 from mineland.core.io import raster_io
 from mineland.core.timeseries import mlri as mlri_module
 from mineland.core.timeseries import trend
@@ -839,10 +840,12 @@ def trend_stack(tmp_path_factory):
     return cube, paths, multiband
 
 
-def open_bands(paths):
-    datasets = [raster_io.open_raster(p) for p in paths]
-    bands = [b for d in datasets for b in (d.GetRasterBand(i) for i in range(1, d.RasterCount + 1))]
-    return datasets, bands
+def stack_inputs(paths):
+    """The engine's inputs of a stack: its Sources (one per time step), their nodata values and the grid."""
+    sources = scaleout.sources_of(paths)
+    datasets = {s.path: raster_io.open_raster(s.path) for s in sources}  # kept while their bands are read
+    nodatas = [raster_io.band_nodata(datasets[s.path].GetRasterBand(s.band)) for s in sources]
+    return sources, nodatas, raster_io.grid_of(datasets[sources[0].path])
 
 
 @pytest.mark.parametrize("layout", ["one file per year", "multiband"])
@@ -855,16 +858,15 @@ def test_write_trend_rasters_equals_whole_stack(
     if chunk:  # several kernel calls per block, each thread reusing its pair buffers for calls of other sizes
         monkeypatch.setattr(stack, "chunk_pixels", lambda steps: chunk)
     cube, paths, multiband = trend_stack
-    datasets, bands = open_bands(paths if layout == "one file per year" else [multiband])
-    nodatas = [raster_io.band_nodata(b) for b in bands]
-    grid = raster_io.grid_of(datasets[0])
+    sources, nodatas, grid = stack_inputs(paths if layout == "one file per year" else [multiband])
     out, out_class = tmp_path / "trend.tif", tmp_path / "class.tif"
     with (
         raster_io.BlockWriter(out, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=len(trend.TREND_BANDS)) as writer,
         raster_io.BlockWriter(out_class, grid, raster_io.BYTE, 0) as class_writer,
     ):
-        too_few = stack.write_trend_rasters(
-            bands,
+        too_few = scaleout.write_trend_rasters(
+            runner.LocalExecutor(workers),
+            sources,
             nodatas,
             grid,
             [int(y) for y in YEARS_NO_2012],
@@ -873,7 +875,6 @@ def test_write_trend_rasters_equals_whole_stack(
             class_writer,
             0.05,
             block_pixels=block_pixels,
-            workers=workers,
         )
     values = as_nan(cube)
     expected = trend_statistics(values, YEARS_NO_2012, 8)
@@ -907,18 +908,18 @@ def mlri_cubes(seed=31, steps=9):
 @pytest.mark.parametrize("block_pixels", [7, 150, None])
 def test_write_mlri_raster_equals_whole_stack(tmp_path, block_pixels):
     lst_c, evi = mlri_cubes()
-    lst_ds, lst_bands = open_bands(
+    lst_sources, _, grid = stack_inputs(
         [write_raster(tmp_path / f"lst{i}.tif", b, nodata=STACK_NODATA) for i, b in enumerate(lst_c)]
     )
-    evi_ds, evi_bands = open_bands([write_raster(tmp_path / "evi.tif", evi, nodata=STACK_NODATA)])
-    grid = raster_io.grid_of(lst_ds[0])
+    evi_sources, evi_nodatas, _ = stack_inputs([write_raster(tmp_path / "evi.tif", evi, nodata=STACK_NODATA)])
     out = tmp_path / "mlri.tif"
     with raster_io.BlockWriter(out, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=len(lst_c)) as writer:
-        missing = stack.write_mlri_raster(
-            lst_bands,
+        missing = scaleout.write_mlri_raster(
+            runner.LocalExecutor(),
+            lst_sources,
             [STACK_NODATA] * len(lst_c),
-            evi_bands,
-            [raster_io.band_nodata(b) for b in evi_bands],
+            evi_sources,
+            evi_nodatas,
             grid,
             273.15,
             writer,
@@ -937,10 +938,11 @@ def test_write_mlri_raster_equals_whole_stack(tmp_path, block_pixels):
 
 def test_write_mlri_raster_celsius_without_offset_fails(tmp_path):
     lst_c, evi = mlri_cubes(steps=3)
-    lst_ds, lst_bands = open_bands([write_raster(tmp_path / "lst.tif", lst_c, nodata=STACK_NODATA)])
-    evi_ds, evi_bands = open_bands([write_raster(tmp_path / "evi.tif", evi, nodata=STACK_NODATA)])
-    grid = raster_io.grid_of(lst_ds[0])
+    lst_sources, _, grid = stack_inputs([write_raster(tmp_path / "lst.tif", lst_c, nodata=STACK_NODATA)])
+    evi_sources, _, _ = stack_inputs([write_raster(tmp_path / "evi.tif", evi, nodata=STACK_NODATA)])
     with pytest.raises(ValueError, match="150 K"):
         with raster_io.BlockWriter(tmp_path / "m.tif", grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=3) as w:
-            stack.write_mlri_raster(lst_bands, [STACK_NODATA] * 3, evi_bands, [STACK_NODATA] * 3, grid, 0.0, w)
+            scaleout.write_mlri_raster(
+                runner.LocalExecutor(), lst_sources, [STACK_NODATA] * 3, evi_sources, [STACK_NODATA] * 3, grid, 0.0, w
+            )
     assert not (tmp_path / "m.tif").exists()

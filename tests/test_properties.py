@@ -131,13 +131,12 @@ def test_block_size_never_changes_the_counts(tmp_path, block_pixels):
 
 def _trend_and_mlri(paths, folder, block_pixels):
     """Trend (with classes) and MLRI rasters of the same stack written with ``block_pixels`` per block."""
-    from mineland.core.engine import stack
+    from mineland.core.engine import runner, scaleout, stack
 
-    datasets = [raster_io.open_raster(p) for p in paths]
-    bands = [d.GetRasterBand(b) for d in datasets for b in range(1, d.RasterCount + 1)]
-    grid = raster_io.grid_of(datasets[0])
-    years = list(range(2001, 2001 + len(bands) // 2))
-    lst, evi = bands[: len(years)], bands[len(years) :]
+    sources = [source for path in paths for source in scaleout.sources_of([path])]  # every band of each file
+    grid = raster_io.grid_of(raster_io.open_raster(sources[0].path))
+    years = list(range(2001, 2001 + len(sources) // 2))
+    lst, evi = sources[: len(years)], sources[len(years) :]
     out = {}
     with (
         raster_io.BlockWriter(
@@ -145,12 +144,22 @@ def _trend_and_mlri(paths, folder, block_pixels):
         ) as writer,
         raster_io.BlockWriter(folder / f"c{block_pixels}.tif", grid, raster_io.BYTE, 0) as classes,
     ):
-        stack.write_trend_rasters(lst, [None] * len(lst), grid, years, 4, writer, classes, block_pixels=block_pixels)
+        scaleout.write_trend_rasters(
+            runner.LocalExecutor(), lst, [None] * len(lst), grid, years, 4, writer, classes, block_pixels=block_pixels
+        )
     with raster_io.BlockWriter(
         folder / f"m{block_pixels}.tif", grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=len(years)
     ) as writer:
-        stack.write_mlri_raster(
-            lst, [None] * len(lst), evi, [None] * len(evi), grid, 0.0, writer, block_pixels=block_pixels
+        scaleout.write_mlri_raster(
+            runner.LocalExecutor(),
+            lst,
+            [None] * len(lst),
+            evi,
+            [None] * len(evi),
+            grid,
+            0.0,
+            writer,
+            block_pixels=block_pixels,
         )
     for name in ("t", "c", "m"):
         dataset = raster_io.open_raster(str(folder / f"{name}{block_pixels}.tif"))

@@ -1,7 +1,7 @@
 """core/scaleout on a real dask.distributed cluster: a LocalCluster of two worker processes.
 
-Every result is compared bit for bit with the in-process run (stack.write_trend_rasters,
-stack.write_mlri_raster, crosstab.tabulate and the algorithms without DASK_SCHEDULER);
+Every result is compared bit for bit with the in-process run (scaleout.write_trend_rasters and
+write_mlri_raster on a runner.LocalExecutor, crosstab.tabulate and the algorithms without DASK_SCHEDULER);
 the cluster's failures (no answer, no dask, workers dying) are checked to stop
 cleanly with a message and no output file.
 """
@@ -22,6 +22,7 @@ from distributed import Client, LocalCluster, WorkerPlugin
 from osgeo import gdal
 
 from mineland.core.engine import jobs, scaleout, stack
+from mineland.core.engine.runner import LocalExecutor
 from mineland.core.io import raster_io
 from mineland.core.landcover import crosstab
 from mineland.core.mines import disturbance
@@ -154,16 +155,8 @@ def no_output_left(path):
 
 
 def local_trend(paths, output, class_output, block_pixels, min_valid=8):
-    _, datasets, bands, nodatas, grid = open_stack(paths)  # noqa: F841 (datasets kept alive while bands are used)
-    with (
-        raster_io.BlockWriter(output, grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=9) as writer,
-        raster_io.BlockWriter(class_output, grid, raster_io.BYTE, 0) as classes,
-    ):
-        writer.set_band_names(trend.TREND_BANDS)
-        classes.set_band_names([jobs.RESTORATION_BAND_NAME])  # as mineland:trend and the command line name it
-        return stack.write_trend_rasters(
-            bands, nodatas, grid, YEARS, min_valid, writer, classes, block_pixels=block_pixels
-        )
+    """The in-process reference: the same engine on a LocalExecutor (threads here, all cores)."""
+    return cluster_trend(LocalExecutor(), paths, output, class_output, block_pixels, min_valid)
 
 
 def cluster_trend(client, paths, output, class_output, block_pixels, min_valid=8, monitor=None):
@@ -173,7 +166,7 @@ def cluster_trend(client, paths, output, class_output, block_pixels, min_valid=8
         raster_io.BlockWriter(class_output, grid, raster_io.BYTE, 0) as classes,
     ):
         writer.set_band_names(trend.TREND_BANDS)
-        classes.set_band_names([jobs.RESTORATION_BAND_NAME])
+        classes.set_band_names([jobs.RESTORATION_BAND_NAME])  # as mineland:trend and the command line name it
         return scaleout.write_trend_rasters(
             client,
             sources,
@@ -244,14 +237,22 @@ def test_trend_on_cluster_whole_job_with_a_multiband_stack(client, tmp_path):
 def test_mlri_on_the_cluster_is_the_local_mlri_bit_for_bit(client, tmp_path):
     lst, evi = mlri_inputs(tmp_path, 70, 45)
     block_pixels = 700
-    _, lst_datasets, lst_bands, lst_nodatas, grid = open_stack(lst)  # datasets kept alive while bands are used
-    _, evi_datasets, evi_bands, evi_nodatas, _ = open_stack(evi)
+    lst_sources, _, _, lst_nodatas, grid = open_stack(lst)
+    evi_sources, _, _, evi_nodatas, _ = open_stack(evi)
     with raster_io.BlockWriter(
         tmp_path / "local.tif", grid, raster_io.FLOAT32, stack.FLOAT_NODATA, bands=len(YEARS)
     ) as writer:
         writer.set_band_names(YEARS)
-        missing = stack.write_mlri_raster(
-            lst_bands, lst_nodatas, evi_bands, evi_nodatas, grid, 0.0, writer, block_pixels=block_pixels
+        missing = scaleout.write_mlri_raster(
+            LocalExecutor(),
+            lst_sources,
+            lst_nodatas,
+            evi_sources,
+            evi_nodatas,
+            grid,
+            0.0,
+            writer,
+            block_pixels=block_pixels,
         )
     assert missing > 0
     with raster_io.BlockWriter(

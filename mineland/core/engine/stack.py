@@ -1,26 +1,26 @@
-"""Time-series stacks: blocks of every time step as (pixels, time) arrays, kernels
-run over pixel chunks in a thread pool, and the trend and MLRI rasters.
+"""Time-series stacks: the pieces of a block that the engine's strip tasks share.
 
-A block is a strip of rows of all time steps at once, so peak memory is set by
-the block size; within a block the kernels run on chunks of a few thousand
-pixels, which keeps their pair arrays in cache, on all cores (numpy releases
-the GIL in the heavy calls).
+A block is a strip of rows of all time steps at once, as a (pixels, time) array
+(:func:`stack_block`), so peak memory is set by the block size
+(:func:`stack_block_pixels`, :data:`STACK_BUDGET_BYTES`); within a block the
+kernels run on chunks of a few thousand pixels (:func:`chunk_pixels`), which
+keeps their pair arrays in cache, on all cores (numpy releases the GIL in the
+heavy calls), each thread with its own pair buffers (:func:`thread_buffers`).
+:func:`joined_statistics` and :func:`trend_band_stack` turn the chunks' results
+into the trend raster's bands, :func:`float_band` a result into a float32 band.
 
-The Processing algorithms and the command line run the same kernels through
-:mod:`.jobs` on an executor of :mod:`.runner` (its LocalExecutor keeps this
-module's block budget: two blocks of half of it in memory); the
-``write_*`` functions here take open GDAL bands instead of paths, for callers
-that hold bands (in-memory datasets among them).
+The loop over blocks is not here: the trend and MLRI rasters are written by
+:mod:`.jobs` (``jobs.trend``, ``jobs.mlri``; :func:`.scaleout.write_trend_rasters`,
+:func:`.scaleout.write_mlri_raster` below them) on an executor of :mod:`.runner`,
+whose LocalExecutor keeps this module's block budget: two blocks of half of it in memory.
 """
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from ..io import raster_io
-from ..timeseries import mlri as mlri_kernel
 from ..timeseries import trend
 
 #: Float32 nodata of continuous outputs: the lowest float32, as ArcGIS and GDAL tools use.
@@ -130,86 +130,3 @@ def stack_block_pixels(steps, budget_bytes=STACK_BUDGET_BYTES):
     """
     per_pixel = 4 * steps + 8 * steps + 8 * len(trend.TREND_BANDS) + 16
     return max(MIN_CHUNK_PIXELS, budget_bytes // per_pixel)
-
-
-def write_trend_rasters(
-    bands,
-    nodatas,
-    grid,
-    years,
-    min_valid,
-    writer,
-    class_writer=None,
-    alpha=0.05,
-    monitor=None,
-    block_pixels=None,
-    workers=None,
-    scalings=None,
-):
-    """Trend statistics of a stack, block by block, into ``writer`` (one band per TREND_BANDS).
-
-    ``scalings``: one :class:`.raster_io.Scaling` or None per band (see :func:`stack_block`), so
-    the statistics are in physical units (Sen's slope: units per year).
-
-    ``class_writer`` (optional) receives the seed 004 restoration classes.
-    Reading and writing overlap the computation: block k+1 is read and block
-    k−1 written while the pool computes block k, so two blocks are in memory
-    (each half the stack budget). Returns the number of pixels with too few
-    valid values (written as nodata).
-    """
-    years = trend.check_years(years, len(bands))
-    block_pixels = block_pixels or stack_block_pixels(len(bands), STACK_BUDGET_BYTES // 2)
-    too_few = 0
-
-    def finish(yoff, nrows, futures):
-        stats = joined_statistics([f.result() for f in futures])
-        shape = (nrows, grid.xsize)
-        for index, band in enumerate(trend_band_stack(stats, shape), start=1):
-            writer.write(yoff, band, index)
-        if class_writer is not None:
-            classes = trend.restoration_classes(stats["z"], stats["sen_slope"], stats["hurst"], alpha)
-            class_writer.write(yoff, classes.reshape(shape))
-        return int(np.count_nonzero(stats["n_valid"] < min_valid))
-
-    pending = None
-    with ThreadPoolExecutor(workers or worker_count()) as pool:
-        for yoff, nrows, arrays in raster_io.iter_blocks(bands, grid, monitor, block_pixels):
-            futures = trend_chunks(pool, stack_block(arrays, nodatas, scalings), years, min_valid)
-            if pending is not None:
-                too_few += finish(*pending)
-            pending = (yoff, nrows, futures)
-        if pending is not None:
-            too_few += finish(*pending)
-    return too_few
-
-
-def write_mlri_raster(
-    lst_bands,
-    lst_nodatas,
-    evi_bands,
-    evi_nodatas,
-    grid,
-    lst_offset,
-    writer,
-    monitor=None,
-    block_pixels=None,
-    lst_scalings=None,
-    evi_scalings=None,
-):
-    """MLRI of every year, block by block, into ``writer`` (one band per year).
-
-    ``lst_offset`` is added to LST (273.15 for °C input), after the bands' own
-    scale/offset (``lst_scalings``, ``evi_scalings``: see :func:`stack_block`).
-    Returns the number of pixel-years left nodata (missing LST or EVI, or EVI ≤ 0).
-    """
-    steps = len(lst_bands)
-    block_pixels = block_pixels or stack_block_pixels(3 * steps)
-    missing = 0
-    for yoff, nrows, arrays in raster_io.iter_blocks(list(lst_bands) + list(evi_bands), grid, monitor, block_pixels):
-        lst = stack_block(arrays[:steps], lst_nodatas, lst_scalings) + lst_offset
-        evi = stack_block(arrays[steps:], evi_nodatas, evi_scalings)
-        index = mlri_kernel.mlri(lst, evi)
-        missing += int(np.isnan(index).sum())
-        for step in range(steps):
-            writer.write(yoff, float_band(index[:, step], (nrows, grid.xsize)), step + 1)
-    return missing
