@@ -320,7 +320,7 @@ class TrendStrip:
 
 
 def trend_strip(sources, nodatas, xsize, years, min_valid, alpha, with_classes, yoff, nrows):
-    """The trend of one strip, as :func:`.stack.write_trend_rasters` computes a block (runs on a worker)."""
+    """The trend of one strip, as the local run (LocalExecutor) computes a block (runs on a worker)."""
     shape = (nrows, xsize)
     block = stack.stack_block(read_strip(sources, xsize, yoff, nrows), nodatas, scalings_of(sources))
     bands, stats = trend_bands(block, years, min_valid, shape)
@@ -359,7 +359,7 @@ def write_trend_rasters(
     monitor=None,
     block_pixels=None,
 ):
-    """:func:`.stack.write_trend_rasters` on a cluster (``client``) or strip by strip here (None).
+    """the local run (LocalExecutor) on a cluster (``client``) or strip by strip here (None).
 
     ``sources`` are the :class:`Source` of the stack's time steps. Returns the
     number of pixels with fewer than ``min_valid`` valid values.
@@ -492,7 +492,7 @@ def write_mlri_raster(
     monitor=None,
     block_pixels=None,
 ):
-    """:func:`.stack.write_mlri_raster` on a cluster (``client``) or strip by strip here (None).
+    """the local run (LocalExecutor) on a cluster (``client``) or strip by strip here (None).
 
     Returns the pixel-years left nodata; ValueError (from a worker) for LST below 150 K.
     """
