@@ -50,7 +50,7 @@ class DesertificationAlgorithm(MineLandAlgorithm):
                 defaultValue=cells,
                 optional=True,
             ),
-            "Bounds b1 < b2 < b3 and worse (high or low) per continuous factor, pre-filled with Han et al. (2025) "
+            "Bounds b1 &lt; b2 &lt; b3 and worse (high or low) per continuous factor, pre-filled with Han et al. (2025) "
             "Table 6; edit the cells. Ignored when THRESHOLDS_CSV is given.",
         )
         self.add(

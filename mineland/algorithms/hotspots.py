@@ -31,7 +31,7 @@ class HotspotsAlgorithm(MineLandAlgorithm):
             QgsProcessingParameterNumber(
                 "ALPHA", "Significance level", QgsProcessingParameterNumber.Double, 0.05, minValue=0.0001, maxValue=0.5
             ),
-            "Level at which HOT_SPOTS and COLD_SPOTS count a feature (p < ALPHA, or FDR at ALPHA). "
+            "Level at which HOT_SPOTS and COLD_SPOTS count a feature (p &lt; ALPHA, or FDR at ALPHA). "
             "Gi_Bin always shows the 90/95/99 % levels.",
         )
         self.add(
